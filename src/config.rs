@@ -1,0 +1,550 @@
+//! config: turns the parsed command line into a validated `Config` — URL normalised (with notes),
+//! the credential loaded from its source, `--resolve` and `--cacert` read. Every problem here is a
+//! `ConfigError` (exit 2). No network I/O.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use url::Url;
+
+use crate::cli::ProbeArgs;
+use crate::error::ConfigError;
+use crate::model::CredentialPlacement;
+use crate::render::Format;
+use crate::secret::{Redactor, Secret};
+
+/// A `--resolve HOST:PORT:ADDR[,ADDR…]` override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveOverride {
+    /// Host name (lowercase).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Addresses to use instead of a lookup.
+    pub addrs: Vec<IpAddr>,
+}
+
+/// Trust settings for TLS.
+#[derive(Debug, Clone, Default)]
+pub struct TrustConfig {
+    /// Extra anchors from `--cacert` (DER).
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// `--insecure`: continue past verification failures.
+    pub insecure: bool,
+}
+
+/// The user's credential and where their client puts it.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    /// The value.
+    pub secret: Secret,
+    /// Where the user's client sends it (the baseline placement).
+    pub placement: CredentialPlacement,
+}
+
+/// The one-time ticket flow (`--ticket-url`).
+#[derive(Debug, Clone)]
+pub struct TicketConfig {
+    /// The ticket endpoint (http:// or https://).
+    pub url: Url,
+    /// GET or POST.
+    pub method: String,
+    /// JSON pointer to the ticket in the response.
+    pub field: String,
+    /// Query parameter carrying the ticket.
+    pub param: String,
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The target, ws:// or wss://.
+    pub target: Url,
+    /// Notes about normalisation ("http:// mapped to ws://").
+    pub notes: Vec<String>,
+    /// The credential, if any.
+    pub credential: Option<Credential>,
+    /// Query parameter name for the query-placement variant.
+    pub token_param: String,
+    /// Cookie name for the cookie-placement variant.
+    pub cookie_name: String,
+    /// Scheme for Authorization header placement.
+    pub auth_scheme: String,
+    /// Extra headers (`-H`).
+    pub headers: Vec<(String, String)>,
+    /// The user's Origin.
+    pub origin: Option<String>,
+    /// The foreign Origin used by the origin variants.
+    pub foreign_origin: String,
+    /// Subprotocols to offer.
+    pub subprotocols: Vec<String>,
+    /// Ticket flow.
+    pub ticket: Option<TicketConfig>,
+    /// A plain-HTTP URL expected to answer 200 (default: the site root of the target).
+    pub health_url: Option<Url>,
+    /// The backend's own URL for comparison.
+    pub direct: Option<Url>,
+    /// Baseline repeats.
+    pub repeat: u32,
+    /// Baseline only.
+    pub quick: bool,
+    /// TLS trust.
+    pub trust: TrustConfig,
+    /// Resolve overrides.
+    pub resolve: Vec<ResolveOverride>,
+    /// Overall deadline.
+    pub timeout: Duration,
+    /// Close-wait watch.
+    pub close_wait: Duration,
+    /// Output format.
+    pub format: Format,
+    /// Redaction of every secret the config holds.
+    pub redactor: Redactor,
+}
+
+impl Config {
+    /// Validates probe arguments.
+    pub fn from_args(args: &ProbeArgs) -> Result<Config, ConfigError> {
+        let raw_url = args.url.as_deref().unwrap_or_default();
+        let credential_secret = load_credential(args)?;
+        let redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
+        let mut notes = Vec::new();
+        let target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
+
+        let credential = match credential_secret {
+            Some(secret) => Some(Credential {
+                secret,
+                placement: parse_placement(
+                    &args.auth,
+                    &args.auth_scheme,
+                    &args.token_param,
+                    &args.cookie_name,
+                )?,
+            }),
+            None => None,
+        };
+        let ticket = match &args.ticket_url {
+            Some(u) => Some(TicketConfig {
+                url: parse_http_url(u, "--ticket-url", &redactor)?,
+                method: match args.ticket_method.to_ascii_uppercase().as_str() {
+                    m @ ("GET" | "POST") => m.to_string(),
+                    other => {
+                        return Err(ConfigError::InvalidValue {
+                            flag: "--ticket-method",
+                            reason: format!("'{other}' is not GET or POST"),
+                        })
+                    }
+                },
+                field: if args.ticket_field.starts_with('/') || args.ticket_field.is_empty() {
+                    args.ticket_field.clone()
+                } else {
+                    format!("/{}", args.ticket_field)
+                },
+                param: args.ticket_param.clone(),
+            }),
+            None => None,
+        };
+        let health_url = match &args.health_url {
+            Some(u) => Some(parse_http_url(u, "--health-url", &redactor)?),
+            None => None,
+        };
+        let direct = match &args.direct {
+            Some(u) => {
+                let mut direct_notes = Vec::new();
+                Some(normalise_ws_url(u, &redactor, &mut direct_notes)?)
+            }
+            None => None,
+        };
+        if let Some(o) = &args.origin {
+            validate_origin(o, "--origin")?;
+        }
+        validate_origin(&args.foreign_origin, "--foreign-origin")?;
+        for p in &args.subprotocols {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
+                return Err(ConfigError::InvalidValue {
+                    flag: "--subprotocol",
+                    reason: format!("'{p}' is not a valid subprotocol token"),
+                });
+            }
+        }
+        let mut extra_roots = Vec::new();
+        for path in &args.cacert {
+            extra_roots.extend(read_pem_certs(path, "--cacert")?);
+        }
+        let resolve = args
+            .resolve
+            .iter()
+            .map(|r| parse_resolve(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        if args.timeout.is_zero() {
+            return Err(ConfigError::InvalidValue {
+                flag: "--timeout",
+                reason: "must be greater than zero".into(),
+            });
+        }
+        if args.repeat > 100 {
+            return Err(ConfigError::InvalidValue {
+                flag: "--repeat",
+                reason: format!("{} is more than the limit of 100", args.repeat),
+            });
+        }
+        Ok(Config {
+            target,
+            notes,
+            credential,
+            token_param: args.token_param.clone(),
+            cookie_name: args.cookie_name.clone(),
+            auth_scheme: args.auth_scheme.clone(),
+            headers: args.headers.clone(),
+            origin: args.origin.clone(),
+            foreign_origin: args.foreign_origin.clone(),
+            subprotocols: args.subprotocols.clone(),
+            ticket,
+            health_url,
+            direct,
+            repeat: args.repeat,
+            quick: args.quick,
+            trust: TrustConfig {
+                extra_roots,
+                insecure: args.insecure,
+            },
+            resolve,
+            timeout: args.timeout,
+            close_wait: if args.quick {
+                Duration::ZERO
+            } else {
+                args.close_wait
+            },
+            format: args.format,
+            redactor,
+        })
+    }
+
+    /// The target's own origin (`https://host[:port]` for wss, `http://…` for ws): what a page served
+    /// by the same host would send.
+    pub fn same_origin(&self) -> String {
+        same_origin_of(&self.target)
+    }
+}
+
+/// `wss://h:8443/x` -> `https://h:8443`; default ports omitted.
+pub fn same_origin_of(url: &Url) -> String {
+    let scheme = if url.scheme() == "wss" {
+        "https"
+    } else {
+        "http"
+    };
+    let host = url.host_str().unwrap_or_default();
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    match url.port() {
+        Some(p) => format!("{scheme}://{host}:{p}"),
+        None => format!("{scheme}://{host}"),
+    }
+}
+
+fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
+    if let Some(t) = &args.token {
+        return Ok(Some(Secret::new(t.clone())));
+    }
+    if let Some(var) = &args.token_env {
+        return match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+            _ => Err(ConfigError::MissingEnv {
+                var: var.clone(),
+                flag: "--token-env",
+            }),
+        };
+    }
+    if let Some(path) = &args.token_file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+            what: "--token-file",
+            path: path.clone(),
+            source,
+        })?;
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(ConfigError::InvalidValue {
+                flag: "--token-file",
+                reason: "the file is empty".into(),
+            });
+        }
+        return Ok(Some(Secret::new(t)));
+    }
+    Ok(None)
+}
+
+/// Parses `--auth`.
+pub fn parse_placement(
+    spec: &str,
+    scheme: &str,
+    default_param: &str,
+    default_cookie: &str,
+) -> Result<CredentialPlacement, ConfigError> {
+    let (kind, name) = match spec.split_once(':') {
+        Some((k, n)) => (k, Some(n.trim())),
+        None => (spec, None),
+    };
+    let bad = |reason: String| ConfigError::InvalidValue {
+        flag: "--auth",
+        reason,
+    };
+    if let Some(n) = name {
+        if n.is_empty() {
+            return Err(bad(format!("'{spec}' names no parameter")));
+        }
+    }
+    match kind.trim().to_ascii_lowercase().as_str() {
+        "header" => Ok(match name {
+            Some(n) if !n.eq_ignore_ascii_case("authorization") => CredentialPlacement::Header {
+                name: n.to_string(),
+                scheme: String::new(),
+            },
+            _ => CredentialPlacement::Header {
+                name: "Authorization".into(),
+                scheme: scheme.to_string(),
+            },
+        }),
+        "query" => Ok(CredentialPlacement::Query {
+            name: name.unwrap_or(default_param).to_string(),
+        }),
+        "cookie" => Ok(CredentialPlacement::Cookie {
+            name: name.unwrap_or(default_cookie).to_string(),
+        }),
+        "subprotocol" => Ok(CredentialPlacement::Subprotocol),
+        other => Err(bad(format!(
+            "'{other}' is not one of header[:NAME], query[:NAME], cookie[:NAME], subprotocol"
+        ))),
+    }
+}
+
+/// Parses and normalises a WebSocket URL; http(s) is mapped to ws(s) with a note.
+pub fn normalise_ws_url(
+    raw: &str,
+    redactor: &Redactor,
+    notes: &mut Vec<String>,
+) -> Result<Url, ConfigError> {
+    let shown = redactor.url(raw);
+    let mut url = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidUrl {
+        url: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    match url.scheme() {
+        "ws" | "wss" => {}
+        "http" | "https" => {
+            let new = if url.scheme() == "https" { "wss" } else { "ws" };
+            notes.push(format!(
+                "{}:// mapped to {new}:// (WebSocket clients need ws:// or wss://; browsers reject {}:// URLs)",
+                url.scheme(),
+                url.scheme()
+            ));
+            let rest = &raw.trim()[url.scheme().len()..];
+            url = Url::parse(&format!("{new}{rest}")).map_err(|e| ConfigError::InvalidUrl {
+                url: shown.clone(),
+                reason: e.to_string(),
+            })?;
+        }
+        other => {
+            return Err(ConfigError::UnsupportedScheme {
+                scheme: other.to_string(),
+                url: shown,
+            });
+        }
+    }
+    if url.host_str().unwrap_or_default().is_empty() {
+        return Err(ConfigError::InvalidUrl {
+            url: shown,
+            reason: "no host".into(),
+        });
+    }
+    if url.fragment().is_some() {
+        notes.push("the #fragment is not sent: WebSocket URLs cannot carry fragments".into());
+        url.set_fragment(None);
+    }
+    Ok(url)
+}
+
+fn parse_http_url(raw: &str, flag: &'static str, redactor: &Redactor) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidUrl {
+        url: redactor.url(raw),
+        reason: e.to_string(),
+    })?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(ConfigError::InvalidValue {
+            flag,
+            reason: format!("scheme '{other}' is not http or https"),
+        }),
+    }
+}
+
+fn validate_origin(origin: &str, flag: &'static str) -> Result<(), ConfigError> {
+    if origin == "null" {
+        return Ok(());
+    }
+    match Url::parse(origin) {
+        Ok(u) if u.host_str().is_some() => Ok(()),
+        _ => Err(ConfigError::InvalidValue {
+            flag,
+            reason: format!("'{origin}' is not an origin like https://app.example.com"),
+        }),
+    }
+}
+
+/// Parses `HOST:PORT:ADDR[,ADDR…]` (IPv6 addresses in brackets).
+pub fn parse_resolve(spec: &str) -> Result<ResolveOverride, ConfigError> {
+    let bad = || ConfigError::InvalidValue {
+        flag: "--resolve",
+        reason: format!("'{spec}' is not HOST:PORT:ADDR[,ADDR...]"),
+    };
+    let (host, rest) = spec.split_once(':').ok_or_else(bad)?;
+    let (port, addrs) = rest.split_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let addrs = addrs
+        .split(',')
+        .map(|a| {
+            let a = a.trim().trim_start_matches('[').trim_end_matches(']');
+            a.parse::<IpAddr>().map_err(|_| bad())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if host.is_empty() || addrs.is_empty() {
+        return Err(bad());
+    }
+    Ok(ResolveOverride {
+        host: host.to_ascii_lowercase(),
+        port,
+        addrs,
+    })
+}
+
+impl ResolveOverride {
+    /// Socket addresses for this override.
+    pub fn socket_addrs(&self) -> Vec<SocketAddr> {
+        self.addrs
+            .iter()
+            .map(|a| SocketAddr::new(*a, self.port))
+            .collect()
+    }
+}
+
+/// Reads every certificate from a PEM file.
+pub fn read_pem_certs(
+    path: &Path,
+    flag: &'static str,
+) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::ReadFile {
+        what: flag,
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
+        .filter_map(Result::ok)
+        .collect();
+    if certs.is_empty() {
+        return Err(ConfigError::NoCertificates {
+            flag,
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(url: &str) -> ProbeArgs {
+        ProbeArgs {
+            url: Some(url.into()),
+            auth: "header".into(),
+            auth_scheme: "Bearer".into(),
+            token_param: "token".into(),
+            cookie_name: "token".into(),
+            ticket_method: "GET".into(),
+            ticket_field: "/ticket".into(),
+            ticket_param: "ticket".into(),
+            foreign_origin: "https://wsdoctor-foreign.invalid".into(),
+            timeout: Duration::from_secs(15),
+            close_wait: Duration::from_secs(2),
+            ..ProbeArgs::default()
+        }
+    }
+
+    #[test]
+    fn http_urls_are_mapped_with_a_note() {
+        let c = Config::from_args(&args("https://example.test/ws?x=1")).unwrap();
+        assert_eq!(c.target.as_str(), "wss://example.test/ws?x=1");
+        assert!(c.notes[0].contains("https:// mapped to wss://"));
+        let c = Config::from_args(&args("http://127.0.0.1:8080/ws")).unwrap();
+        assert_eq!(c.target.scheme(), "ws");
+    }
+
+    #[test]
+    fn bad_urls_and_schemes_are_config_errors_without_the_secret() {
+        let err = Config::from_args(&args("ftp://h/x?token=abcdef")).unwrap_err();
+        assert!(matches!(err, ConfigError::UnsupportedScheme { .. }));
+        assert!(!err.to_string().contains("abcdef"));
+        assert!(matches!(
+            Config::from_args(&args("not a url")),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn placements_parse() {
+        assert_eq!(
+            parse_placement("query", "Bearer", "token", "sid").unwrap(),
+            CredentialPlacement::Query {
+                name: "token".into()
+            }
+        );
+        assert_eq!(
+            parse_placement("cookie:session", "Bearer", "token", "sid").unwrap(),
+            CredentialPlacement::Cookie {
+                name: "session".into()
+            }
+        );
+        assert_eq!(
+            parse_placement("header:X-API-Key", "Bearer", "t", "c").unwrap(),
+            CredentialPlacement::Header {
+                name: "X-API-Key".into(),
+                scheme: String::new()
+            }
+        );
+        assert!(parse_placement("carrier-pigeon", "Bearer", "t", "c").is_err());
+    }
+
+    #[test]
+    fn resolve_overrides_parse_like_curl() {
+        let r = parse_resolve("api.test:443:127.0.0.1,[::1]").unwrap();
+        assert_eq!(r.host, "api.test");
+        assert_eq!(r.port, 443);
+        assert_eq!(r.addrs.len(), 2);
+        assert!(parse_resolve("api.test:notaport:1.2.3.4").is_err());
+        assert!(parse_resolve("api.test:443").is_err());
+    }
+
+    #[test]
+    fn same_origin_drops_default_ports() {
+        let c = Config::from_args(&args("wss://Example.test/ws")).unwrap();
+        assert_eq!(c.same_origin(), "https://example.test");
+        let c = Config::from_args(&args("ws://127.0.0.1:8080/ws")).unwrap();
+        assert_eq!(c.same_origin(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn missing_token_env_is_a_config_error() {
+        let mut a = args("ws://h/");
+        a.token_env = Some("WSDOCTOR_TEST_SURELY_UNSET_VAR".into());
+        assert!(matches!(
+            Config::from_args(&a),
+            Err(ConfigError::MissingEnv { .. })
+        ));
+    }
+}

@@ -1,0 +1,21 @@
+//! exit: the documented exit codes and the mapping from a finished report to one.
+//! Documented in the README ("Exit codes"); scripts depend on them, so they never change.
+
+use crate::diagnose::cause::Category;
+use crate::model::Report;
+
+/// The target is healthy (and every expectation held).
+pub const OK: u8 = 0;
+/// A fault was diagnosed (or an expectation failed).
+pub const FAULT: u8 = 1;
+/// Usage or configuration error: bad URL, unreadable file, bad flag value.
+pub const USAGE: u8 = 2;
+
+/// The exit code for a finished probe report.
+pub fn code_for(report: &Report) -> u8 {
+    if report.diagnosis.category == Category::Ok {
+        OK
+    } else {
+        FAULT
+    }
+}

@@ -1,0 +1,22 @@
+//! logging: tracing to stderr, driven by `-v` (repeatable) or `RUST_LOG`. Never writes to stdout,
+//! which belongs to the report. Log lines go through the same redaction as records: probes only
+//! log redacted values.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the stderr subscriber. `verbose` is the `-v` count; `RUST_LOG` wins when set.
+pub fn init(verbose: u8, color: bool) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "wsdoctor=info",
+        2 => "wsdoctor=debug",
+        _ => "wsdoctor=trace,tokio_tungstenite=debug,rustls=debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,696 @@
+//! model: the plain data every other module exchanges — what was planned, what was observed, what was
+//! concluded. Serialised directly as the `wsdoctor.report/v1` JSON contract (see `docs/json.md`).
+//!
+//! Nothing here performs I/O or measures time; probes fill these records, `diagnose` reads them,
+//! renderers format them. Fields are only ever added, never renamed: a rename is a schema break.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnose::cause::{Category, Cause};
+
+/// The schema id carried in every JSON report.
+pub const REPORT_SCHEMA: &str = "wsdoctor.report/v1";
+
+/// The connection stages, in the order they run. Names match the JSON exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Name resolution (or the `--resolve` override).
+    Dns,
+    /// TCP connect to one of the resolved addresses.
+    Tcp,
+    /// TLS handshake (wss:// only).
+    Tls,
+    /// The HTTP/1.1 upgrade request and its response head (and body excerpt).
+    Upgrade,
+    /// The WebSocket session after `101`: close-wait watch and ping round trip.
+    Session,
+}
+
+impl Stage {
+    /// All stages in run order.
+    pub const ALL: [Stage; 5] = [
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Tls,
+        Stage::Upgrade,
+        Stage::Session,
+    ];
+
+    /// The id used in JSON and in the human waterfall.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Dns => "dns",
+            Stage::Tcp => "tcp",
+            Stage::Tls => "tls",
+            Stage::Upgrade => "upgrade",
+            Stage::Session => "session",
+        }
+    }
+}
+
+/// How a stage ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageStatus {
+    /// The stage completed.
+    Ok,
+    /// The stage ran and failed; later stages are skipped.
+    Failed,
+    /// The stage did not run (an earlier one failed, or it does not apply, e.g. TLS for ws://).
+    Skipped,
+}
+
+/// One stage of one attempt, as observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageRecord {
+    /// Which stage.
+    pub stage: Stage,
+    /// How it ended.
+    pub status: StageStatus,
+    /// Wall time spent in the stage, in milliseconds; absent when skipped.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ms: Option<f64>,
+    /// One line a person reads in the waterfall ("127.0.0.1:8080", "TLS 1.3 · ALPN http/1.1").
+    pub summary: String,
+    /// The failure class id when `status` is `failed` ("refused", "expired_certificate", "timeout").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+/// Which kind of request an attempt sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// A well-formed RFC 6455 upgrade (the default).
+    Upgrade,
+    /// A plain `GET` of the same URL without any upgrade headers (control).
+    PlainGet,
+    /// An upgrade without `Sec-WebSocket-Key` (control: who answers protocol errors).
+    MissingKey,
+    /// An upgrade announcing `Sec-WebSocket-Version: 8` (control).
+    WrongVersion,
+}
+
+/// Where the credential travels in an attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "placement", rename_all = "snake_case")]
+pub enum CredentialPlacement {
+    /// No credential sent.
+    None,
+    /// `Authorization: <scheme> <token>` (default scheme `Bearer`).
+    Header {
+        /// Header name (usually `Authorization`).
+        name: String,
+        /// Value prefix such as `Bearer` (empty for raw header values like `X-API-Key`).
+        scheme: String,
+    },
+    /// Query parameter `?NAME=<token>`.
+    Query {
+        /// Parameter name.
+        name: String,
+    },
+    /// Cookie `NAME=<token>`.
+    Cookie {
+        /// Cookie name.
+        name: String,
+    },
+    /// `Sec-WebSocket-Protocol` carrying the token as one of the offered protocols.
+    Subprotocol,
+    /// A one-time ticket fetched from `--ticket-url`, sent as a query parameter.
+    Ticket {
+        /// Query parameter name carrying the ticket.
+        param: String,
+    },
+}
+
+/// What makes one attempt different from the baseline. Everything here is safe to print: it never
+/// holds a secret, only where a secret was placed and whether it was the real one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    /// Stable id ("baseline", "credential.none", "origin.foreign", "control.plain_get", …).
+    pub id: String,
+    /// Short human label for tables ("no credential", "Origin: https://evil.invalid").
+    pub label: String,
+    /// The family of the variant ("baseline", "credential", "origin", "control", "browser", "direct", "repeat", "ticket").
+    pub group: String,
+    /// The request kind sent.
+    pub request: RequestKind,
+    /// Where the credential travels.
+    pub credential: CredentialPlacement,
+    /// True when the credential sent is a deliberately wrong one of the same shape.
+    #[serde(default)]
+    pub wrong_credential: bool,
+    /// The `Origin` header sent, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub origin: Option<String>,
+    /// Subprotocols offered (besides a token carried as subprotocol, which is redacted).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub subprotocols: Vec<String>,
+    /// Browser shape imitated, if any ("chrome", "firefox").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub browser: Option<String>,
+    /// True when this attempt targets the `--direct` backend rather than the public URL.
+    #[serde(default)]
+    pub direct: bool,
+    /// Repeat index for `--repeat` attempts (0 for the first).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub repeat: Option<u32>,
+}
+
+impl Variant {
+    /// The baseline variant: an upgrade with nothing changed.
+    pub fn baseline() -> Self {
+        Variant {
+            id: "baseline".into(),
+            label: "baseline".into(),
+            group: "baseline".into(),
+            request: RequestKind::Upgrade,
+            credential: CredentialPlacement::None,
+            wrong_credential: false,
+            origin: None,
+            subprotocols: Vec::new(),
+            browser: None,
+            direct: false,
+            repeat: None,
+        }
+    }
+}
+
+/// One HTTP header as it was on the wire (value redacted where it carries a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireHeader {
+    /// Header name as sent or received.
+    pub name: String,
+    /// Header value (redacted where sensitive).
+    pub value: String,
+}
+
+/// The request exactly as written to the socket, secrets redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireRequest {
+    /// Method (`GET`).
+    pub method: String,
+    /// Request target (path and query; query secrets redacted).
+    pub path: String,
+    /// Headers in the order sent.
+    pub headers: Vec<WireHeader>,
+}
+
+/// The response head and the start of its body, as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireResponse {
+    /// HTTP version from the status line ("HTTP/1.1").
+    pub version: String,
+    /// Status code.
+    pub status: u16,
+    /// Reason phrase as sent.
+    pub reason: String,
+    /// Headers in the order received.
+    pub headers: Vec<WireHeader>,
+    /// The first bytes of the body, lossily decoded (at most `limits::BODY_EXCERPT_BYTES`).
+    pub body_excerpt: String,
+    /// Body bytes read (bounded); `body_truncated` says whether more was announced or sent.
+    pub body_bytes: usize,
+    /// True when the body was longer than the excerpt.
+    pub body_truncated: bool,
+}
+
+impl WireResponse {
+    /// The first value of a header, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
+    }
+}
+
+/// DNS stage detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsRecord {
+    /// Host name looked up.
+    pub host: String,
+    /// Every address returned, in order.
+    pub addresses: Vec<String>,
+    /// True when the addresses came from `--resolve` rather than a lookup.
+    pub overridden: bool,
+}
+
+/// TCP stage detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpRecord {
+    /// The address connected to (or the last one tried).
+    pub peer: String,
+    /// Addresses tried before this one failed, with their failure class.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub failed: Vec<AddressFailure>,
+}
+
+/// An address that could not be connected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressFailure {
+    /// The address.
+    pub address: String,
+    /// Failure class id ("refused", "timeout", "unreachable", "reset").
+    pub error: String,
+}
+
+/// One certificate of the peer chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Subject alternative names (DNS and IP).
+    pub sans: Vec<String>,
+    /// Validity start, RFC 3339.
+    pub not_before: String,
+    /// Validity end, RFC 3339.
+    pub not_after: String,
+    /// Whole days until `not_after` at probe time (negative when expired).
+    pub days_left: i64,
+}
+
+/// TLS stage detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsRecord {
+    /// SNI sent (absent for IP targets).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sni: Option<String>,
+    /// ALPN protocols offered.
+    pub alpn_offered: Vec<String>,
+    /// Negotiated version ("TLSv1.3").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+    /// Negotiated ALPN protocol.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alpn: Option<String>,
+    /// Peer chain, leaf first.
+    #[serde(default)]
+    pub chain: Vec<CertificateInfo>,
+    /// What certificate verification said: "ok" or a failure class id (also recorded with `--insecure`).
+    pub verification: String,
+    /// True when `--insecure` let the handshake continue past a failed verification.
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+/// Session stage detail (after `101`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// Whether `Sec-WebSocket-Accept` matched the key sent.
+    pub accept_valid: bool,
+    /// Subprotocol the server selected.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subprotocol: Option<String>,
+    /// Extensions the server selected (raw header value).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub extensions: Option<String>,
+    /// Ping/pong round trip in ms, when a pong came back.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ping_rtt_ms: Option<f64>,
+    /// How long the connection was watched, in ms.
+    pub watched_ms: f64,
+    /// How the watch ended.
+    pub end: SessionEnd,
+    /// Data frames received during the watch (count only).
+    #[serde(default)]
+    pub messages_received: u32,
+}
+
+/// How the session watch ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SessionEnd {
+    /// Still open when the watch ended; wsdoctor closed it (1000).
+    StillOpen,
+    /// The server sent a close frame.
+    CloseFrame {
+        /// Close code, if the frame carried one.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        code: Option<u16>,
+        /// Close reason (redacted, truncated).
+        reason: String,
+        /// Milliseconds after the 101 when it arrived.
+        after_ms: f64,
+    },
+    /// The TCP connection ended without a close frame (FIN or RST; RFC 6455 code 1006).
+    Dropped {
+        /// "eof" or "reset".
+        how: String,
+        /// Milliseconds after the 101.
+        after_ms: f64,
+    },
+    /// The server broke the framing protocol.
+    ProtocolError {
+        /// What was wrong.
+        detail: String,
+        /// Milliseconds after the 101.
+        after_ms: f64,
+    },
+}
+
+/// The one result of an attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// `101` and the connection stayed open through the close-wait.
+    Upgraded {
+        /// Selected subprotocol.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        subprotocol: Option<String>,
+    },
+    /// `101`, then the server closed (close frame or bare TCP close) within the close-wait.
+    UpgradedThenClosed {
+        /// Close code (absent for a bare TCP close, which browsers report as 1006).
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        close_code: Option<u16>,
+        /// Close reason.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        close_reason: Option<String>,
+        /// Milliseconds after the 101.
+        after_ms: f64,
+        /// True when a close frame was received (false: bare TCP close).
+        clean: bool,
+    },
+    /// A non-101, non-redirect HTTP answer.
+    Rejected {
+        /// Status code.
+        status: u16,
+        /// Response headers (names lowercased, repeated headers joined with ", ").
+        headers: BTreeMap<String, String>,
+        /// The first bytes of the body.
+        body_excerpt: String,
+    },
+    /// A 3xx answer.
+    Redirected {
+        /// Status code.
+        status: u16,
+        /// `Location` (query secrets redacted).
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        location: Option<String>,
+        /// Response headers.
+        headers: BTreeMap<String, String>,
+    },
+    /// A stage did not finish within its time budget.
+    Timeout {
+        /// The stage that timed out.
+        stage: Stage,
+    },
+    /// DNS failed.
+    DnsError {
+        /// Failure class id ("not_found", "no_addresses", "failed").
+        error: String,
+        /// Detail for people.
+        detail: String,
+    },
+    /// TCP connect failed.
+    TcpError {
+        /// Failure class id ("refused", "timeout", "unreachable", "reset").
+        error: String,
+        /// Detail for people.
+        detail: String,
+    },
+    /// TLS handshake failed.
+    TlsError {
+        /// Failure class id ("untrusted_certificate", "expired_certificate", "not_yet_valid",
+        /// "hostname_mismatch", "not_tls", "handshake_failed").
+        error: String,
+        /// Detail for people.
+        detail: String,
+    },
+    /// The server answered, but not as RFC 6455 / HTTP allows.
+    ProtocolViolation {
+        /// Violation class id ("malformed_response", "bad_accept_key", "missing_upgrade_headers",
+        /// "unrequested_subprotocol", "missing_subprotocol", "unrequested_extension",
+        /// "response_too_large", "connection_closed", "connection_reset").
+        error: String,
+        /// Detail for people.
+        detail: String,
+    },
+}
+
+impl Outcome {
+    /// The outcome kind id as in JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Upgraded { .. } => "upgraded",
+            Outcome::UpgradedThenClosed { .. } => "upgraded_then_closed",
+            Outcome::Rejected { .. } => "rejected",
+            Outcome::Redirected { .. } => "redirected",
+            Outcome::Timeout { .. } => "timeout",
+            Outcome::DnsError { .. } => "dns_error",
+            Outcome::TcpError { .. } => "tcp_error",
+            Outcome::TlsError { .. } => "tls_error",
+            Outcome::ProtocolViolation { .. } => "protocol_violation",
+        }
+    }
+
+    /// The HTTP status, when the outcome has one (101 for upgrades).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Outcome::Upgraded { .. } | Outcome::UpgradedThenClosed { .. } => Some(101),
+            Outcome::Rejected { status, .. } | Outcome::Redirected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True when the connection upgraded and stayed open.
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Upgraded { .. })
+    }
+}
+
+/// Everything observed in one attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRecord {
+    /// What this attempt changed.
+    pub variant: Variant,
+    /// The URL attempted (secrets redacted).
+    pub url: String,
+    /// Stage-by-stage record.
+    pub stages: Vec<StageRecord>,
+    /// DNS detail.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dns: Option<DnsRecord>,
+    /// TCP detail.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tcp: Option<TcpRecord>,
+    /// TLS detail.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tls: Option<TlsRecord>,
+    /// The request as sent.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub request: Option<WireRequest>,
+    /// The response as received.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub response: Option<WireResponse>,
+    /// The session after 101.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub session: Option<SessionRecord>,
+    /// The one result.
+    pub outcome: Outcome,
+    /// Total wall time of the attempt in ms.
+    pub ms: f64,
+}
+
+impl AttemptRecord {
+    /// The record of one stage, if present.
+    pub fn stage(&self, stage: Stage) -> Option<&StageRecord> {
+        self.stages.iter().find(|s| s.stage == stage)
+    }
+}
+
+/// A one-time ticket fetch (`--ticket-url`) as observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketRecord {
+    /// Ticket endpoint URL (secrets redacted).
+    pub url: String,
+    /// Method used.
+    pub method: String,
+    /// HTTP status, when the endpoint answered.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<u16>,
+    /// The first bytes of the response body (ticket redacted).
+    #[serde(default)]
+    pub body_excerpt: String,
+    /// True when a ticket was extracted.
+    pub obtained: bool,
+    /// Transport or parse error, when the fetch failed before a status.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// Wall time in ms.
+    pub ms: f64,
+}
+
+/// Everything measured in one run: the input to `diagnose`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// The target URL (redacted).
+    pub target: String,
+    /// Whether the user supplied a credential.
+    pub credential_given: bool,
+    /// The user's `--origin`, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_origin: Option<String>,
+    /// The `--direct` URL, if any (redacted).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub direct: Option<String>,
+    /// All attempts; the first is the baseline.
+    pub attempts: Vec<AttemptRecord>,
+    /// Ticket fetches, when a ticket flow ran.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tickets: Vec<TicketRecord>,
+    /// Controls fetched over plain HTTP (site root, `--health-url`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub http_controls: Vec<AttemptRecord>,
+}
+
+impl Run {
+    /// The baseline attempt (always the first).
+    pub fn baseline(&self) -> Option<&AttemptRecord> {
+        self.attempts.first()
+    }
+
+    /// The attempt with a given variant id.
+    pub fn attempt(&self, id: &str) -> Option<&AttemptRecord> {
+        self.attempts
+            .iter()
+            .chain(self.http_controls.iter())
+            .find(|a| a.variant.id == id)
+    }
+}
+
+/// A remedy snippet for a specific component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    /// What it is for ("nginx", "Caddy", "HAProxy", "FastAPI", …).
+    pub target: String,
+    /// Where it goes ("in the location that serves /ws/").
+    pub title: String,
+    /// Language hint for fenced blocks ("nginx", "caddyfile", "haproxy", "python", "js").
+    pub lang: String,
+    /// The snippet itself.
+    pub code: String,
+}
+
+/// A cause that could also explain the data, and what would decide between them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alternative {
+    /// The alternative cause id.
+    pub cause: Cause,
+    /// Why it is still possible.
+    pub why: String,
+}
+
+/// The verdict: the root cause with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// Category of the cause.
+    pub category: Category,
+    /// Cause id.
+    pub cause: Cause,
+    /// Confidence in [0, 1].
+    pub confidence: f64,
+    /// One-line summary.
+    pub summary: String,
+    /// Who produced the decisive response ("nginx", "uvicorn", …), when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub responder: Option<String>,
+    /// Evidence lines, each citing the attempts that prove it.
+    pub evidence: Vec<String>,
+    /// Remedies, one line each.
+    pub remedy: Vec<String>,
+    /// Config snippets for the fingerprinted responder.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub snippets: Vec<Snippet>,
+    /// Other causes the data does not rule out.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub alternatives: Vec<Alternative>,
+    /// The one extra input or command that would decide ("pass --token to tell auth from routing").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub next_step: Option<String>,
+}
+
+/// Severity of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Something that will bite (a security risk, a near expiry).
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+/// An observation beyond the verdict (also reported on healthy targets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Cause id.
+    pub cause: Cause,
+    /// Severity.
+    pub severity: Severity,
+    /// One-line summary.
+    pub summary: String,
+    /// Evidence lines.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub evidence: Vec<String>,
+}
+
+/// Tool identity in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    /// "wsdoctor".
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+impl Default for ToolInfo {
+    fn default() -> Self {
+        ToolInfo {
+            name: "wsdoctor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// The finished report: the `wsdoctor.report/v1` object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always `wsdoctor.report/v1`.
+    pub schema: String,
+    /// Tool name and version.
+    pub tool: ToolInfo,
+    /// Target URL (secrets redacted).
+    pub target: String,
+    /// Notes about the input ("http:// mapped to ws://").
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// The baseline attempt's stages (the waterfall).
+    pub stages: Vec<StageRecord>,
+    /// Every attempt.
+    pub attempts: Vec<AttemptRecord>,
+    /// Ticket fetches.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tickets: Vec<TicketRecord>,
+    /// Plain-HTTP controls (site root, health URL).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub http_controls: Vec<AttemptRecord>,
+    /// The verdict.
+    pub diagnosis: Diagnosis,
+    /// Further findings.
+    pub findings: Vec<Finding>,
+    /// Total wall time in ms.
+    pub duration_ms: f64,
+}
+
+impl Report {
+    /// The baseline attempt.
+    pub fn baseline(&self) -> Option<&AttemptRecord> {
+        self.attempts.first()
+    }
+}

@@ -1,0 +1,276 @@
+//! secret: the `Secret` newtype and the `Redactor` that keeps credentials out of every record,
+//! report and log. Redaction happens when a record is made (probe), so nothing downstream can leak
+//! what it never received. Must not perform I/O.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// What a redacted value is replaced with.
+pub const REDACTED: &str = "[redacted]";
+
+/// Query parameter names whose values are always redacted, whatever their content.
+pub const SENSITIVE_PARAMS: &[&str] = &[
+    "token",
+    "access_token",
+    "accesstoken",
+    "auth",
+    "authorization",
+    "ticket",
+    "jwt",
+    "key",
+    "api_key",
+    "apikey",
+    "password",
+    "pass",
+    "secret",
+    "session",
+    "sessionid",
+    "sig",
+    "signature",
+    "code",
+    "id_token",
+];
+
+/// A credential the user supplied. Debug, Display and Serialize never show it; `expose` does.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, for putting on the wire. Never pass it to a record or a log.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({REDACTED})")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(REDACTED)
+    }
+}
+
+/// Replaces known secret values and sensitive fields in text, URLs and headers.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Secret values to hide wherever they appear (raw and percent-encoded forms).
+    values: Vec<String>,
+    /// False when the user asked for `--show-secrets`.
+    enabled: bool,
+}
+
+impl Redactor {
+    /// A redactor hiding these values (empty values and very short ones are ignored as patterns,
+    /// but still hidden in sensitive headers and parameters).
+    pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>, enabled: bool) -> Self {
+        let mut values = Vec::new();
+        for s in secrets {
+            let raw = s.expose();
+            if raw.len() >= 4 {
+                values.push(raw.to_string());
+                let enc =
+                    percent_encoding::utf8_percent_encode(raw, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string();
+                if enc != raw {
+                    values.push(enc);
+                }
+            }
+        }
+        // Longest first, so a secret containing another is replaced whole.
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        Redactor { values, enabled }
+    }
+
+    /// A redactor that hides nothing (for `--show-secrets`).
+    pub fn disabled() -> Self {
+        Redactor {
+            values: Vec::new(),
+            enabled: false,
+        }
+    }
+
+    /// Adds a value learnt at run time (a fetched ticket).
+    pub fn add(&mut self, secret: &Secret) {
+        let other = Redactor::new([secret], self.enabled);
+        self.values.extend(other.values);
+        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        self.values.dedup();
+    }
+
+    /// Whether redaction is on.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Hides every known secret value in free text.
+    pub fn text(&self, text: &str) -> String {
+        if !self.enabled {
+            return text.to_string();
+        }
+        let mut out = text.to_string();
+        for v in &self.values {
+            if out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// Hides known secrets and the values of sensitive query parameters in a URL or request target.
+    pub fn url(&self, url: &str) -> String {
+        let text = self.text(url);
+        if !self.enabled {
+            return text;
+        }
+        let Some((head, rest)) = text.split_once('?') else {
+            return text;
+        };
+        let (query, fragment) = match rest.split_once('#') {
+            Some((q, f)) => (q, Some(f)),
+            None => (rest, None),
+        };
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, v)) if is_sensitive_param(k) && !v.is_empty() && v != REDACTED => {
+                    format!("{k}={REDACTED}")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        let mut out = format!("{head}?{}", pairs.join("&"));
+        if let Some(f) = fragment {
+            out.push('#');
+            out.push_str(f);
+        }
+        out
+    }
+
+    /// Hides a header value when the header is sensitive by name or carries a known secret.
+    pub fn header(&self, name: &str, value: &str) -> String {
+        if !self.enabled {
+            return value.to_string();
+        }
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "authorization" | "proxy-authorization" => match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+                None => REDACTED.to_string(),
+            },
+            "cookie" | "set-cookie" => redact_cookie(value),
+            "location" | "content-location" | "referer" => self.url(value),
+            _ if is_sensitive_header(&lower) => REDACTED.to_string(),
+            _ => self.text(value),
+        }
+    }
+}
+
+/// True for query parameter names that carry credentials.
+pub fn is_sensitive_param(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SENSITIVE_PARAMS.contains(&lower.as_str())
+}
+
+/// True for header names (lowercase) whose values are credentials by convention.
+fn is_sensitive_header(lower: &str) -> bool {
+    lower.contains("token")
+        || lower.contains("api-key")
+        || lower.contains("apikey")
+        || lower.contains("secret")
+        || lower.contains("password")
+        || lower.ends_with("-auth")
+        || lower == "x-auth"
+        || lower.contains("session")
+}
+
+/// `a=1; b=2` -> `a=[redacted]; b=[redacted]` (names kept: they tell where the credential went).
+fn redact_cookie(value: &str) -> String {
+    value
+        .split(';')
+        .map(|part| {
+            let part = part.trim();
+            match part.split_once('=') {
+                Some((k, _)) => format!("{k}={REDACTED}"),
+                None => part.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_shows_in_debug_display_or_json() {
+        let s = Secret::new("hunter2-token");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{s}").contains("hunter2"));
+        assert!(!serde_json::to_string(&s).unwrap().contains("hunter2"));
+        assert_eq!(s.expose(), "hunter2-token");
+    }
+
+    #[test]
+    fn known_values_are_hidden_in_text_raw_and_percent_encoded() {
+        let s = Secret::new("abc+def/ghi");
+        let r = Redactor::new([&s], true);
+        assert_eq!(
+            r.text("echo abc+def/ghi back"),
+            format!("echo {REDACTED} back")
+        );
+        assert_eq!(r.text("q=abc%2Bdef%2Fghi"), format!("q={REDACTED}"));
+    }
+
+    #[test]
+    fn sensitive_query_parameters_are_hidden_even_when_unknown() {
+        let r = Redactor::new([], true);
+        assert_eq!(
+            r.url("wss://h/ws?room=1&token=eyJabc&ticket=t1#x"),
+            format!("wss://h/ws?room=1&token={REDACTED}&ticket={REDACTED}#x")
+        );
+    }
+
+    #[test]
+    fn headers_are_hidden_by_name() {
+        let r = Redactor::new([], true);
+        assert_eq!(
+            r.header("Authorization", "Bearer abc"),
+            format!("Bearer {REDACTED}")
+        );
+        assert_eq!(
+            r.header("Cookie", "sid=1; theme=dark"),
+            format!("sid={REDACTED}; theme={REDACTED}")
+        );
+        assert_eq!(r.header("X-API-Key", "k"), REDACTED);
+        assert_eq!(r.header("Origin", "https://a"), "https://a");
+    }
+
+    #[test]
+    fn disabled_redactor_shows_everything() {
+        let s = Secret::new("abcdef");
+        let r = Redactor::new([&s], false);
+        assert_eq!(r.header("Authorization", "Bearer abcdef"), "Bearer abcdef");
+        assert_eq!(
+            Redactor::disabled().url("ws://h/?token=abcdef"),
+            "ws://h/?token=abcdef"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests: the CLI contract and every outcome kind against in-process loopback servers.
