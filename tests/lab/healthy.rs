@@ -60,7 +60,11 @@ fn healthy_haproxy_in_front_of_fastapi() {
 
 #[test]
 fn healthy_haproxy_in_front_of_python_websockets() {
-    healthy_through("healthy_haproxy_websockets", Proxy::Haproxy, App::PyWebsockets);
+    healthy_through(
+        "healthy_haproxy_websockets",
+        Proxy::Haproxy,
+        App::PyWebsockets,
+    );
 }
 
 #[test]

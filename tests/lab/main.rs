@@ -6,6 +6,13 @@
 //! proxies are started per test. Under CI=true a missing server is a failure; locally the test
 //! is skipped with one line naming what to install (`scripts/setup` installs everything).
 
+// The harness sets up servers, files and certificates: a failed step must fail the test loudly,
+// with what failed, rather than be handled.
+#![expect(
+    clippy::expect_used,
+    reason = "lab harness: a failed setup step fails the test with its message"
+)]
+
 mod support;
 
 mod auth;

@@ -68,7 +68,10 @@ fn report_003_nginx_denies_the_websocket_path() {
         return;
     }
     let mut scene = Scene::new(test);
-    let port = scene.nginx("deny.conf", &[("UPSTREAM", stack::app(App::FastApi).addr())]);
+    let port = scene.nginx(
+        "deny.conf",
+        &[("UPSTREAM", stack::app(App::FastApi).addr())],
+    );
     probe_ws(port).expect("proxy", "proxy.access_denied", 1);
 }
 

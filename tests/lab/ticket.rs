@@ -4,7 +4,9 @@
 //! report must tell them apart. The healthy flow is the control.
 
 use crate::support::cli::{wsdoctor, Probe};
-use crate::support::stack::{self, App, Tool, JWT_WITHOUT_SESSION, JWT_WITH_SESSION, TICKET_ORIGIN};
+use crate::support::stack::{
+    self, App, Tool, JWT_WITHOUT_SESSION, JWT_WITH_SESSION, TICKET_ORIGIN,
+};
 
 fn ticket_run(app: App, jwt: &str) -> Probe {
     let app = stack::app(app);
@@ -64,7 +66,10 @@ fn report_004_ticket_endpoint_503_redis_unavailable_is_a_soft_failure() {
     let text = run.diagnosis_text();
     assert!(
         text.contains("503")
-            && mentions_any(&text, &["soft", "retry", "temporar", "transient", "unavailable"]),
+            && mentions_any(
+                &text,
+                &["soft", "retry", "temporar", "transient", "unavailable"]
+            ),
         "the 503 diagnosis must name the status and say it is temporary\n{}",
         run.describe()
     );

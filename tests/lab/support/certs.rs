@@ -4,9 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 
 /// A certificate and key on disk.
 #[derive(Debug, Clone)]
@@ -67,7 +65,9 @@ pub fn make(dir: &Path, host: &str) -> LabCerts {
     let issuer = Issuer::from_params(&ca_params, &ca_key);
 
     let key = KeyPair::generate().expect("leaf key");
-    let cert = leaf(&[host]).signed_by(&key, &issuer).expect("trusted leaf");
+    let cert = leaf(&[host])
+        .signed_by(&key, &issuer)
+        .expect("trusted leaf");
     let trusted = write(dir, "trusted", &cert, &key);
 
     let key = KeyPair::generate().expect("self-signed key");

@@ -112,7 +112,12 @@ impl Probe {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|s| (str_at(s, "/lang").to_string(), str_at(s, "/code").to_string()))
+            .map(|s| {
+                (
+                    str_at(s, "/lang").to_string(),
+                    str_at(s, "/code").to_string(),
+                )
+            })
             .collect()
     }
 

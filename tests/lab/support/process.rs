@@ -166,7 +166,13 @@ impl Proc {
     fn signal_group(&self, signal: &str) -> bool {
         let pgid = self.child.id().to_string();
         Command::new("sh")
-            .args(["-c", "kill -s \"$1\" -- \"-$2\" 2>/dev/null", "sh", signal, &pgid])
+            .args([
+                "-c",
+                "kill -s \"$1\" -- \"-$2\" 2>/dev/null",
+                "sh",
+                signal,
+                &pgid,
+            ])
             .status()
             .is_ok_and(|s| s.success())
     }

@@ -17,7 +17,9 @@ pub fn render(fixture: &str, vars: &[(&str, String)], dir: &Path) -> PathBuf {
         let rest: String = text[at..].chars().take(40).collect();
         panic!("{fixture}: placeholder left unfilled at '{rest}'");
     }
-    let name = Path::new(fixture).file_name().expect("fixture has a file name");
+    let name = Path::new(fixture)
+        .file_name()
+        .expect("fixture has a file name");
     let out = dir.join(name);
     std::fs::write(&out, text).expect("write the rendered config");
     out
