@@ -198,3 +198,44 @@ impl Drop for Proc {
         let _ = self.child.wait();
     }
 }
+
+#[test]
+fn a_server_that_exits_before_listening_fails_with_its_log() {
+    let dir = super::test_dir("process-exit");
+    let spec = Spawn::new("exits", "sh")
+        .args(["-c", "echo 'bind: address in use' >&2; exit 3"])
+        .ready_on(super::free_port());
+    let err = std::panic::catch_unwind(|| Proc::start(spec, dir.path()))
+        .expect_err("start must fail when the server exits");
+    let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("exited"), "{msg}");
+    assert!(msg.contains("bind: address in use"), "{msg}");
+}
+
+#[test]
+fn drop_stops_the_whole_process_group() {
+    let dir = super::test_dir("process-drop");
+    // The server forks a grandchild, as nginx forks its workers.
+    let pidfile = dir.path().join("grandchild.pid");
+    let script = format!("sleep 60 & echo $! > {}; wait", pidfile.display());
+    let proc = Proc::start(Spawn::new("forks", "sh").args(["-c", &script]), dir.path());
+    let deadline = Instant::now() + READY_TIMEOUT;
+    let grandchild = loop {
+        if let Ok(pid) = std::fs::read_to_string(&pidfile) {
+            if !pid.trim().is_empty() {
+                break pid.trim().to_string();
+            }
+        }
+        assert!(Instant::now() < deadline, "the grandchild never started");
+        std::thread::sleep(POLL);
+    };
+    let alive = |pid: &str| {
+        Command::new("sh")
+            .args(["-c", "kill -0 \"$1\" 2>/dev/null", "sh", pid])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    assert!(alive(&grandchild));
+    drop(proc);
+    assert!(!alive(&grandchild), "the grandchild survived Drop");
+}
