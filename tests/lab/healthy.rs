@@ -23,41 +23,49 @@ fn healthy_through(test: &str, proxy: Proxy, app: App) {
     run.expect("ok", "ok.healthy", 0);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_nginx_in_front_of_fastapi() {
     healthy_through("healthy_nginx_fastapi", Proxy::Nginx, App::FastApi);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_nginx_in_front_of_python_websockets() {
     healthy_through("healthy_nginx_websockets", Proxy::Nginx, App::PyWebsockets);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_nginx_in_front_of_node_ws() {
     healthy_through("healthy_nginx_node_ws", Proxy::Nginx, App::NodeWs);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_caddy_in_front_of_fastapi() {
     healthy_through("healthy_caddy_fastapi", Proxy::Caddy, App::FastApi);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_caddy_in_front_of_python_websockets() {
     healthy_through("healthy_caddy_websockets", Proxy::Caddy, App::PyWebsockets);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_caddy_in_front_of_node_ws() {
     healthy_through("healthy_caddy_node_ws", Proxy::Caddy, App::NodeWs);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_haproxy_in_front_of_fastapi() {
     healthy_through("healthy_haproxy_fastapi", Proxy::Haproxy, App::FastApi);
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_haproxy_in_front_of_python_websockets() {
     healthy_through(
@@ -67,6 +75,7 @@ fn healthy_haproxy_in_front_of_python_websockets() {
     );
 }
 
+// Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").
 #[test]
 fn healthy_haproxy_in_front_of_node_ws() {
     healthy_through("healthy_haproxy_node_ws", Proxy::Haproxy, App::NodeWs);
