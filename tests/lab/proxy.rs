@@ -5,7 +5,7 @@
 
 use crate::support::cli::wsdoctor;
 use crate::support::free_port;
-use crate::support::stack::{self, App, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
+use crate::support::stack::{self, App, Proxy, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 /// Probes `ws://127.0.0.1:<port>/ws` with the valid token and the allowed Origin.
 fn probe_ws(port: u16) -> crate::support::cli::Probe {
@@ -97,6 +97,34 @@ fn report_003_nginx_upstream_down_is_bad_gateway() {
     let mut scene = Scene::new(test);
     let down = format!("127.0.0.1:{}", free_port());
     let port = scene.nginx("upstream-down.conf", &[("UPSTREAM_DOWN", down)]);
+    probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
+}
+
+// /work/shared/seeds/003 cause 4, through Caddy: `reverse_proxy` to a dead port answers 502 with an
+// empty body and `Server: Caddy`.
+#[test]
+fn report_003_caddy_upstream_down_is_bad_gateway() {
+    let test = "report_003_caddy_upstream_down";
+    if !stack::require(test, &[Tool::Caddy]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let down = format!("127.0.0.1:{}", free_port());
+    let port = Proxy::Caddy.start_healthy(&mut scene, &down);
+    probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
+}
+
+// /work/shared/seeds/003 cause 4, through HAProxy: no server can take the request, HAProxy answers
+// its own 503 page after its connect retries.
+#[test]
+fn report_003_haproxy_upstream_down_is_bad_gateway() {
+    let test = "report_003_haproxy_upstream_down";
+    if !stack::require(test, &[Tool::Haproxy]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let down = format!("127.0.0.1:{}", free_port());
+    let port = Proxy::Haproxy.start_healthy(&mut scene, &down);
     probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
 }
 
