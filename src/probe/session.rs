@@ -80,51 +80,70 @@ pub fn check_handshake(request: &[(String, String)], head: &Head) -> HandshakeCh
         .map(extension_name)
         .collect();
 
-    let violation = if !upgrade_ok || !connection_ok {
-        let missing = match (upgrade_ok, connection_ok) {
-            (false, false) => "Upgrade: websocket and Connection: Upgrade",
-            (false, true) => "Upgrade: websocket",
-            _ => "Connection: Upgrade",
-        };
-        Some((
-            "missing_upgrade_headers",
-            format!("the 101 response lacks {missing}"),
-        ))
-    } else if key.is_some() && !accept_valid {
-        Some((
-            "bad_accept_key",
-            match accept {
-                Some(_) => "Sec-WebSocket-Accept does not match the key sent".to_string(),
-                None => "the 101 response has no Sec-WebSocket-Accept".to_string(),
-            },
-        ))
-    } else if let Some(p) = subprotocol
-        .as_deref()
-        .filter(|p| !offered_protocols.contains(p))
-    {
-        let _ = p;
-        Some((
-            "unrequested_subprotocol",
-            "the server selected a subprotocol that was not offered".to_string(),
-        ))
-    } else if let Some(ext) = extensions.as_deref().and_then(|e| {
-        tokens(e)
-            .map(extension_name)
-            .find(|n| !offered_extensions.contains(n))
-    }) {
-        Some((
-            "unrequested_extension",
-            format!("the server selected the extension {ext} that was not offered"),
-        ))
-    } else {
-        None
-    };
+    let violation = first_violation(
+        upgrade_ok,
+        connection_ok,
+        key.is_some(),
+        accept.is_some(),
+        accept_valid,
+        subprotocol
+            .as_deref()
+            .is_some_and(|p| !offered_protocols.contains(&p)),
+        extensions.as_deref().and_then(|e| {
+            tokens(e)
+                .map(extension_name)
+                .find(|n| !offered_extensions.contains(n))
+        }),
+    );
     HandshakeCheck {
         accept_valid,
         subprotocol,
         extensions,
         violation,
     }
+}
+
+/// The first violation in RFC 6455 order: upgrade headers, accept key, subprotocol, extensions.
+fn first_violation(
+    upgrade_ok: bool,
+    connection_ok: bool,
+    key_sent: bool,
+    accept_present: bool,
+    accept_valid: bool,
+    unrequested_protocol: bool,
+    unrequested_extension: Option<String>,
+) -> Option<(&'static str, String)> {
+    if !upgrade_ok || !connection_ok {
+        let missing = match (upgrade_ok, connection_ok) {
+            (false, false) => "Upgrade: websocket and Connection: Upgrade",
+            (false, true) => "Upgrade: websocket",
+            _ => "Connection: Upgrade",
+        };
+        return Some((
+            "missing_upgrade_headers",
+            format!("the 101 response lacks {missing}"),
+        ));
+    }
+    if key_sent && !accept_valid {
+        let detail = if accept_present {
+            "Sec-WebSocket-Accept does not match the key sent"
+        } else {
+            "the 101 response has no Sec-WebSocket-Accept"
+        };
+        return Some(("bad_accept_key", detail.to_string()));
+    }
+    if unrequested_protocol {
+        return Some((
+            "unrequested_subprotocol",
+            "the server selected a subprotocol that was not offered".to_string(),
+        ));
+    }
+    unrequested_extension.map(|ext| {
+        (
+            "unrequested_extension",
+            format!("the server selected the extension {ext} that was not offered"),
+        )
+    })
 }
 
 fn extension_name(e: &str) -> String {

@@ -4,7 +4,14 @@
 //!
 //! Add a new server kind as a new file here plus one `pub mod` line.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the support code"
+)]
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup must fail the test loudly"
+)]
 
 pub mod raw;
 pub mod tls;

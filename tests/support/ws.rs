@@ -69,6 +69,10 @@ pub async fn serve<S>(stream: S, behaviour: Behaviour, seen: Arc<Mutex<Vec<Strin
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    #[expect(
+        clippy::result_large_err,
+        reason = "the signature is tungstenite's handshake Callback"
+    )]
     let record = move |req: &Request, resp: Response| {
         if let Ok(mut v) = seen.lock() {
             v.push(req.uri().to_string());
