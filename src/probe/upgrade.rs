@@ -213,11 +213,23 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(Ok(())) => {}
     }
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    // Bytes of interim (1xx other than 101) heads already skipped; they count towards the limit.
+    let mut skipped = 0usize;
     let head = loop {
         if let Some(head) = parse_head(&buf)? {
+            if skipped + head.len > MAX_HEAD_BYTES {
+                return Err(UpgradeFailure::TooLarge);
+            }
+            if (100..200).contains(&head.status) && head.status != 101 {
+                // 100 Continue, 103 Early Hints: informational, the real answer follows
+                // (RFC 9110 §15.2).
+                skipped += head.len;
+                buf.drain(..head.len);
+                continue;
+            }
             break head;
         }
-        if buf.len() > MAX_HEAD_BYTES {
+        if skipped + buf.len() > MAX_HEAD_BYTES {
             return Err(UpgradeFailure::TooLarge);
         }
         let mut chunk = [0u8; 8192];
@@ -228,9 +240,6 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
         }
     };
-    if head.len > MAX_HEAD_BYTES {
-        return Err(UpgradeFailure::TooLarge);
-    }
     let rest = buf.split_off(head.len);
     let (body, body_bytes, truncated, leftover) = if head.status == 101 {
         (Vec::new(), 0, false, rest)
@@ -498,6 +507,35 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(framing(&h), Framing::Chunked);
+    }
+
+    #[tokio::test]
+    async fn interim_heads_are_skipped_and_bytes_after_a_101_kept() {
+        let (mut client, mut server) = tokio::io::duplex(1 << 16);
+        let server_task = async move {
+            let mut req = vec![0u8; 1024];
+            let _ = server.read(&mut req).await;
+            server
+                .write_all(b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x88\x02\x03\xe8")
+                .await
+                .unwrap();
+            server
+        };
+        let headers = vec![("Host".to_string(), "x".to_string())];
+        let req = Request {
+            method: "GET",
+            target: "/",
+            headers: &headers,
+        };
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        let redactor = Redactor::new([], true);
+        let (ex, _server) = tokio::join!(
+            exchange(&mut client, &req, &redactor, deadline),
+            server_task
+        );
+        let ex = ex.unwrap();
+        assert_eq!(ex.head.status, 101);
+        assert_eq!(ex.leftover, b"\x88\x02\x03\xe8");
     }
 
     #[tokio::test]
