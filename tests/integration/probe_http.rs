@@ -204,3 +204,12 @@ fn a_101_without_upgrade_headers_is_a_protocol_violation() {
         "missing_upgrade_headers"
     );
 }
+
+#[test]
+fn a_reset_before_any_response_is_connection_reset() {
+    let server = RawServer::start(Script::ResetAfterRequest);
+    let (report, _) = probe_json(&["--quick", &server.ws_url("/")]);
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "protocol_violation");
+    assert_eq!(a["outcome"]["error"], "connection_reset");
+}

@@ -116,3 +116,80 @@ fn a_message_flood_is_bounded_by_the_frame_limit() {
     // The watch ended at the frame limit, not at the 20 s close-wait.
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+#[test]
+fn a_subprotocol_that_was_not_offered_is_a_protocol_violation() {
+    let server = RawServer::start(Script::AcceptWithHeaders(
+        "Sec-WebSocket-Protocol: chat\r\n".into(),
+    ));
+    let (report, _) = probe_json(&["--quick", &server.ws_url("/")]);
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "protocol_violation");
+    assert_eq!(a["outcome"]["error"], "unrequested_subprotocol");
+    assert_eq!(a["session"]["subprotocol"], "chat");
+}
+
+#[test]
+fn an_offered_subprotocol_that_is_selected_is_recorded() {
+    let server = RawServer::start(Script::AcceptWithHeaders(
+        "Sec-WebSocket-Protocol: chat\r\n".into(),
+    ));
+    let (report, _) = probe_json(&[
+        "--quick",
+        "--subprotocol",
+        "v2",
+        "--subprotocol",
+        "chat",
+        &server.ws_url("/"),
+    ]);
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{a}");
+    assert_eq!(a["outcome"]["subprotocol"], "chat");
+}
+
+#[test]
+fn an_offered_subprotocol_that_is_not_selected_is_recorded_not_a_violation() {
+    let server = WsServer::start(Behaviour::Echo);
+    let (report, _) = probe_json(&["--quick", "--subprotocol", "chat", &server.url("/")]);
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{a}");
+    assert!(a["session"].get("subprotocol").is_none());
+}
+
+#[test]
+fn an_extension_that_was_not_offered_is_a_protocol_violation() {
+    let server = RawServer::start(Script::AcceptWithHeaders(
+        "Sec-WebSocket-Extensions: permessage-deflate\r\n".into(),
+    ));
+    let (report, _) = probe_json(&["--quick", &server.ws_url("/")]);
+    assert_eq!(
+        baseline(&report)["outcome"]["error"],
+        "unrequested_extension"
+    );
+}
+
+#[test]
+fn verbose_logs_never_show_the_credential() {
+    let server = WsServer::start(Behaviour::Echo);
+    let out = crate::support::wsdoctor()
+        .args([
+            "-vvv",
+            "--close-wait",
+            "200ms",
+            "--format",
+            "json",
+            "--auth",
+            "query",
+        ])
+        .args(["--token", "tok-visible-in-logs-42", &server.url("/ws")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stderr.contains("stage"),
+        "expected stage logs at -vvv: {stderr}"
+    );
+    assert!(!stderr.contains("tok-visible-in-logs-42"), "{stderr}");
+    assert!(!stdout.contains("tok-visible-in-logs-42"), "{stdout}");
+}

@@ -21,10 +21,19 @@ pub enum Script {
     Silent,
     /// Answer a correct 101 for the request's key, with `then` in the same write, then hold.
     AcceptThen(Vec<u8>),
+    /// Answer a correct 101 with these extra header lines ("Name: value\r\n" each), then hold.
+    AcceptWithHeaders(String),
+    /// Read the request, then reset the connection (RST via SO_LINGER 0).
+    ResetAfterRequest,
 }
 
 /// A correct 101 head for a request (accept key derived from its Sec-WebSocket-Key).
 pub fn accept_head(request: &[u8]) -> Vec<u8> {
+    accept_head_with(request, "")
+}
+
+/// A correct 101 head with extra header lines.
+pub fn accept_head_with(request: &[u8], extra: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(request);
     let key = text
         .lines()
@@ -37,7 +46,7 @@ pub fn accept_head(request: &[u8]) -> Vec<u8> {
         .unwrap_or_default();
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
     format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n{extra}\r\n"
     )
     .into_bytes()
 }
@@ -129,6 +138,16 @@ async fn play(mut stream: TcpStream, script: &Script) {
         Script::Silent => {
             read_request(&mut stream).await;
             hold(stream).await;
+        }
+        Script::AcceptWithHeaders(extra) => {
+            let req = read_request(&mut stream).await;
+            let _ = stream.write_all(&accept_head_with(&req, extra)).await;
+            hold(stream).await;
+        }
+        Script::ResetAfterRequest => {
+            read_request(&mut stream).await;
+            let _ = stream.set_zero_linger();
+            drop(stream);
         }
         Script::AcceptThen(then) => {
             let req = read_request(&mut stream).await;
