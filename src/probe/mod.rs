@@ -207,7 +207,10 @@ pub(crate) async fn connect(
 
     // dns
     let t = Instant::now();
-    let addrs = match dns::resolve(&host, port, &ctx.resolve, ctx.deadline).await {
+    let addrs = match dns::resolve(&host, port, &ctx.resolve, ctx.deadline)
+        .instrument(tracing::debug_span!("dns", host = %host))
+        .await
+    {
         Ok((addrs, source)) => {
             let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
             let summary = match source {
@@ -254,7 +257,9 @@ pub(crate) async fn connect(
 
     // tcp
     let t = Instant::now();
-    let connected = tcp::connect(&addrs, ctx.deadline).await;
+    let connected = tcp::connect(&addrs, ctx.deadline)
+        .instrument(tracing::debug_span!("tcp"))
+        .await;
     let peer = connected.peer.map(|p| p.to_string()).unwrap_or_default();
     rec.tcp = Some(TcpRecord {
         peer: peer.clone(),
@@ -311,7 +316,9 @@ pub(crate) async fn connect(
             detail: "the URL has no host".into(),
         });
     };
-    let (record, result) = tls::handshake(stream, &tls_host, &ctx.trust, ctx.deadline).await;
+    let (record, result) = tls::handshake(stream, &tls_host, &ctx.trust, ctx.deadline)
+        .instrument(tracing::debug_span!("tls"))
+        .await;
     let verification = record.verification.clone();
     let version = record.version.clone();
     let alpn = record.alpn.clone();
@@ -369,7 +376,10 @@ pub(crate) async fn exchange_stage(
 ) -> Result<upgrade::Exchange, Outcome> {
     let t = Instant::now();
     rec.request = Some(request.record(redactor));
-    match upgrade::exchange(io, request, redactor, deadline).await {
+    match upgrade::exchange(io, request, redactor, deadline)
+        .instrument(tracing::debug_span!("upgrade"))
+        .await
+    {
         Ok(ex) => {
             let r = &ex.response;
             let mut summary = format!(
@@ -502,6 +512,7 @@ async fn session_stage(
         ctx.deadline,
         redactor,
     )
+    .instrument(tracing::debug_span!("session"))
     .await;
     rec.session = Some(SessionRecord {
         accept_valid: check.accept_valid,
@@ -521,6 +532,12 @@ async fn session_stage(
             };
             if let Some(rtt) = w.ping_rtt_ms {
                 summary.push_str(&format!(" · ping {rtt:.1} ms"));
+            }
+            if w.frame_limit_hit {
+                summary.push_str(&format!(
+                    " · watch ended at the {} frame limit",
+                    limits::MAX_FRAMES_WATCHED
+                ));
             }
             if w.cut_by_deadline {
                 summary.push_str(" · watch cut short by --timeout");

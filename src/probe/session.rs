@@ -167,6 +167,8 @@ pub struct Watch {
     pub watched_ms: f64,
     /// True when the watch was cut short by the overall deadline.
     pub cut_by_deadline: bool,
+    /// True when the watch ended because `MAX_FRAMES_WATCHED` frames were read.
+    pub frame_limit_hit: bool,
 }
 
 const PING_PAYLOAD: &[u8] = b"wsdoctor";
@@ -204,6 +206,7 @@ pub async fn watch(
             messages,
             watched_ms: 0.0,
             cut_by_deadline: false,
+            frame_limit_hit: false,
         };
     }
 
@@ -272,6 +275,7 @@ pub async fn watch(
         messages,
         watched_ms,
         cut_by_deadline: watch_end < wanted_end && Instant::now() >= deadline,
+        frame_limit_hit: frames >= MAX_FRAMES_WATCHED,
     }
 }
 

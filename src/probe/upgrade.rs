@@ -237,7 +237,14 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             Err(_) => return Err(UpgradeFailure::Deadline),
             Ok(Err(e)) => return Err(io_failure(&e, buf.len())),
             Ok(Ok(0)) => return Err(UpgradeFailure::Closed { bytes: buf.len() }),
-            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Ok(Ok(n)) => {
+                tracing::trace!(
+                    bytes = n,
+                    total = skipped + buf.len() + n,
+                    "response head read"
+                );
+                buf.extend_from_slice(&chunk[..n]);
+            }
         }
     };
     let rest = buf.split_off(head.len);

@@ -113,6 +113,10 @@ fn a_message_flood_is_bounded_by_the_frame_limit() {
     assert_eq!(a["outcome"]["kind"], "upgraded", "{a}");
     let n = a["session"]["messages_received"].as_u64().unwrap();
     assert!((900..=1000).contains(&n), "messages_received = {n}");
+    assert!(stage(a, "session")["summary"]
+        .as_str()
+        .unwrap()
+        .contains("frame limit"));
     // The watch ended at the frame limit, not at the 20 s close-wait.
     assert!(started.elapsed() < Duration::from_secs(15));
 }
