@@ -91,7 +91,7 @@ impl UpgradeFailure {
         match self {
             UpgradeFailure::Malformed(d) => d.clone(),
             UpgradeFailure::TooLarge => format!(
-                "the response head is larger than {MAX_HEAD_BYTES} bytes"
+                "the response head is larger than {MAX_HEAD_BYTES} bytes or {MAX_HEADERS} header lines"
             ),
             UpgradeFailure::Closed { bytes: 0 } => {
                 "the server closed the connection without sending a response".into()
@@ -167,9 +167,8 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, UpgradeFailure> {
                 len,
             }))
         }
-        Err(httparse::Error::TooManyHeaders) => Err(UpgradeFailure::Malformed(format!(
-            "more than {MAX_HEADERS} header lines"
-        ))),
+        // Our limit, not the server's error: report it as a head that is too large.
+        Err(httparse::Error::TooManyHeaders) => Err(UpgradeFailure::TooLarge),
         Err(e) => Err(UpgradeFailure::Malformed(format!(
             "invalid response head ({e}): {:?}",
             excerpt(buf, 60)

@@ -86,3 +86,21 @@ fn a_session_watch_longer_than_the_timeout_is_cut_by_the_deadline() {
         .unwrap()
         .contains("--timeout"));
 }
+
+#[test]
+fn localhost_is_looked_up_and_unanswered_addresses_are_recorded() {
+    // localhost comes from /etc/hosts: no DNS traffic leaves the machine.
+    let server = WsServer::start(Behaviour::Echo);
+    let (report, _) = probe_json(&["--quick", &format!("ws://localhost:{}/", server.port())]);
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{a}");
+    assert_eq!(a["dns"]["overridden"], false);
+    assert_eq!(a["dns"]["host"], "localhost");
+    let addrs = a["dns"]["addresses"].as_array().unwrap();
+    assert!(addrs.iter().any(|x| x == "127.0.0.1"), "{addrs:?}");
+    // The server listens on 127.0.0.1 only: any ::1 tried first is recorded as failed.
+    for f in a["tcp"]["failed"].as_array().into_iter().flatten() {
+        assert!(f["address"].as_str().unwrap().starts_with("[::1]"), "{f}");
+    }
+    assert_eq!(a["tcp"]["peer"], format!("127.0.0.1:{}", server.port()));
+}
