@@ -110,6 +110,11 @@ pub fn variants(config: &Config) -> Vec<AttemptSpec> {
             d.label = format!("direct: {}", d.label);
             d.group = "direct".into();
             d.direct = true;
+            if d.id == "direct.origin.same" {
+                // The backend's own origin: a same-origin check compares Origin with the Host it
+                // sees, so this tells a Host-rewriting proxy from an Origin allowlist.
+                d.origin = Some(crate::config::same_origin_of(direct));
+            }
             if direct_planned.iter().any(|p| same_request(p, &d)) {
                 continue;
             }
