@@ -368,6 +368,20 @@ pub const SIGNATURES: &[Signature] = &[
         fixtures: &["uvicorn-wsproto_upgrade-unrouted-path_403.http"],
     },
     Signature {
+        name: "Caddy",
+        kind: ResponderKind::Proxy,
+        role: Role::Producer,
+        // Caddy's static_response and reverse_proxy errors carry no body and no Content-Type;
+        // relayed application answers keep the application's Content-Type.
+        situation: "Caddy's own empty response (Server: Caddy, no Content-Type)",
+        conds: &[
+            HeaderIs("server", "Caddy"),
+            HeaderAbsent("content-type"),
+            BodyEmpty,
+        ],
+        fixtures: &["caddy_respond_403.http", "caddy_upstream-down_502.http"],
+    },
+    Signature {
         name: "Envoy",
         kind: ResponderKind::Proxy,
         role: Role::Path,

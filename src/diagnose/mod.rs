@@ -236,6 +236,116 @@ mod tests {
     }
 
     #[test]
+    fn report_000_full_matrix_through_nginx_is_wrong_upstream() {
+        // The app's empty 403 relayed by nginx (which replaces Server) is still uvicorn's.
+        let refusal = || {
+            [
+                ("Server", "nginx/1.22.1"),
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", "0"),
+            ]
+        };
+        let ids = [
+            "baseline",
+            "credential.none",
+            "credential.query",
+            "credential.cookie",
+            "credential.subprotocol",
+            "credential.wrong",
+            "origin.none",
+            "origin.same",
+            "origin.foreign",
+            "origin.null",
+            "browser.chrome",
+        ];
+        let mut attempts: Vec<_> = ids
+            .iter()
+            .map(|id| attempt(id).rejected_with(403, &refusal(), ""))
+            .collect();
+        attempts.push(attempt("control.plain_get").rejected_with(
+            404,
+            &[
+                ("Server", "nginx/1.22.1"),
+                ("Content-Type", "application/json"),
+            ],
+            "{\"detail\":\"Not Found\"}",
+        ));
+        let r = run(attempts)
+            .cred()
+            .http(vec![
+                attempt("http.health").rejected(200, "{\"status\":\"ok\"}")
+            ])
+            .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(
+            d.cause,
+            Cause::RoutingWrongUpstream,
+            "{:?}",
+            deciding_rule(&r)
+        );
+        assert_eq!(d.responder.as_deref(), Some("uvicorn via nginx"));
+        assert!(d.confidence >= 0.85);
+        assert!(d
+            .next_step
+            .as_deref()
+            .is_some_and(|s| s.contains("--direct")));
+        assert!(d.snippets.iter().any(|s| s.target == "nginx"));
+    }
+
+    #[test]
+    fn report_003_header_stripped_but_query_accepted_is_placement() {
+        let r = run(vec![
+            attempt("baseline").rejected(400, "No authenticated user found"),
+            attempt("credential.none").rejected(400, "No authenticated user found"),
+            attempt("credential.wrong").rejected(400, "No authenticated user found"),
+            attempt("credential.query").upgraded(),
+            attempt("origin.none").rejected(400, "No authenticated user found"),
+        ])
+        .cred()
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::AuthPlacement);
+        // near miss: nothing accepted anywhere — an auth refusal, never wrong_upstream
+        let r = run(vec![
+            attempt("baseline").rejected(400, "No authenticated user found"),
+            attempt("credential.none").rejected(400, "No authenticated user found"),
+            attempt("credential.wrong").rejected(400, "No authenticated user found"),
+        ])
+        .cred()
+        .http(vec![attempt("http.root").rejected(200, "ok")])
+        .build();
+        assert_eq!(diagnose(&r).0.cause, Cause::AuthCredentialsRejected);
+    }
+
+    #[test]
+    fn report_004_ticket_endpoint_401_stops_before_the_socket() {
+        let r = run(vec![
+            attempt("baseline").closed(4401, "no auth ticket"),
+            attempt("credential.none").closed(4401, "no auth ticket"),
+        ])
+        .cred()
+        .ticket(Some(401), false, "{\"code\":\"MISSING_SESSION\"}")
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::AuthTicketFailed);
+        assert!(d.summary.contains("stop retrying"));
+    }
+
+    #[test]
+    fn a_server_that_ignores_credentials_is_not_a_placement_problem() {
+        let r = run(vec![
+            attempt("baseline").rejected(401, "invalid token"),
+            attempt("credential.none").upgraded(),
+            attempt("credential.cookie").upgraded(),
+        ])
+        .cred()
+        .build();
+        let (d, f) = diagnose(&r);
+        assert_eq!(d.cause, Cause::AuthCredentialsRejected);
+        assert!(f.iter().any(|f| f.cause == Cause::AuthNotEnforced));
+    }
+
+    #[test]
     fn a_healthy_run_reports_findings_beside_ok() {
         let r = run(vec![
             attempt("baseline").upgraded(),

@@ -267,10 +267,12 @@ pub fn not_websocket(f: &Facts) -> Option<Verdict> {
 /// 401/403/407 that no matrix rule explained: the credential is missing (none given) or refused.
 pub fn auth_refusal(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    if !matches!(status, 401 | 403 | 407) {
+    let text = body(b);
+    // A 400 that names authentication ("No authenticated user found", field report 003) is an
+    // auth refusal in the wrong status.
+    if !(matches!(status, 401 | 403 | 407) || (status == 400 && mentions_auth(text))) {
         return None;
     }
-    let text = body(b);
     let challenge = response(b).is_some_and(|r| r.header("www-authenticate").is_some());
     let explicit = status != 403 || challenge || mentions_auth(text);
     if !f.run.credential_given {
@@ -456,11 +458,24 @@ mod tests {
                 "{f}"
             );
         }
-        // Caddy's `respond 403` only shows Caddy on the path (no own body): not proof enough.
         let caddy = run(vec![attempt("baseline").fixture("caddy_respond_403.http")]).build();
-        let p = producer(&caddy.attempts[0]).map(|r| r.role);
+        assert_eq!(
+            cause(proxy_access_denied, &caddy),
+            Some(Cause::ProxyAccessDenied)
+        );
+        // An app's answer relayed through nginx only shows nginx on the path: not the proxy's.
+        let relayed = run(vec![attempt("baseline").rejected_with(
+            403,
+            &[
+                ("Server", "nginx/1.22.1"),
+                ("Content-Type", "application/json"),
+            ],
+            "{\"error\":\"forbidden\"}",
+        )])
+        .build();
+        let p = producer(&relayed.attempts[0]).map(|r| r.role);
         assert_eq!(p, Some(Role::Path));
-        assert_eq!(cause(proxy_access_denied, &caddy), None);
+        assert_eq!(cause(proxy_access_denied, &relayed), None);
         let app = run(vec![
             attempt("baseline").fixture("uvicorn_close-before-accept_403.http")
         ])

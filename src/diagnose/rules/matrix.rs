@@ -433,6 +433,12 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
     if b.outcome.is_success() {
         return None;
     }
+    // A server that also accepts no credential at all ignores the placement that "worked".
+    if f.get("credential.none")
+        .is_some_and(|a| a.outcome.is_success())
+    {
+        return None;
+    }
     let accepted: Vec<&AttemptRecord> = f.placements().filter(|a| a.outcome.is_success()).collect();
     let first = accepted.first()?;
     let labels: Vec<String> = accepted.iter().map(|a| a.variant.label.clone()).collect();
@@ -490,7 +496,12 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
         }
         return Some(v.next("route the WebSocket path to the backend given with --direct"));
     }
-    if !identical_all || !f.run.credential_given || !matches!(status, 400 | 403) {
+    // A refusal that names authentication is the auth rules' to explain.
+    if !identical_all
+        || !f.run.credential_given
+        || !matches!(status, 400 | 403)
+        || crate::diagnose::evidence::mentions_auth(body(b))
+    {
         return None;
     }
     let cred_checked: Vec<&AttemptRecord> = compared
