@@ -188,13 +188,18 @@ const NO_UPGRADE_TEXTS: &[&str] = &[
 /// WebSocket servers whose answer to an upgrade that reached them differs from their answer to a
 /// plain GET: Starlette/FastAPI answer an unroutable upgrade with 403 (empty body) but a plain GET
 /// of a websocket-only route with 404 {"detail":"Not Found"}; Python websockets and Node ws answer
-/// a request without Upgrade with 426 and an upgrade with 101 or their own refusal.
+/// a request without Upgrade with 426 and an upgrade with 101 or their own refusal; gorilla's
+/// returnError answers a request without the upgrade headers with 400 and an upgrade with 101
+/// (or 403 when CheckOrigin fails); engine.io answers `transport=websocket` without an upgrade
+/// with `{"code":3,"message":"Bad request"}`.
 const UPGRADE_AWARE: &[&str] = &[
     "FastAPI",
     "uvicorn",
     "Python websockets",
     "Node ws",
     "Socket.IO",
+    "gorilla/websocket",
+    "Spring",
 ];
 
 /// The proxy does not forward the upgrade: the application answers the WebSocket request exactly as
@@ -812,6 +817,20 @@ mod tests {
                 "{f}"
             );
         }
+    }
+
+    #[test]
+    fn socket_io_bad_request_equal_to_plain_get_is_upgrade_not_forwarded() {
+        let f = "socketio_plain-get-websocket-transport_400.http";
+        let r = run(vec![
+            attempt("baseline").fixture(f),
+            attempt("control.plain_get").fixture(f),
+        ])
+        .build();
+        assert_eq!(
+            cause(upgrade_not_forwarded, &r),
+            Some(Cause::ProxyUpgradeNotForwarded)
+        );
     }
 
     #[test]
