@@ -114,6 +114,37 @@ mod tests {
     }
 
     #[test]
+    fn docs_cite_test_names_that_exist() {
+        let doc = include_str!("../../docs/causes.md");
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("rules/transport.rs"),
+            include_str!("rules/tls.rs"),
+            include_str!("rules/http.rs"),
+            include_str!("rules/session.rs"),
+            include_str!("rules/matrix.rs"),
+        ]
+        .concat();
+        let mut cited = 0;
+        for word in doc.split('`') {
+            if let Some(path) = word.strip_prefix("diagnose::") {
+                if let Some(name) = path
+                    .rsplit("::")
+                    .next()
+                    .filter(|_| path.contains("tests::"))
+                {
+                    cited += 1;
+                    assert!(
+                        sources.contains(&format!("fn {name}()")),
+                        "docs cite missing test {word}"
+                    );
+                }
+            }
+        }
+        assert!(cited > 30);
+    }
+
+    #[test]
     fn every_foundation_cause_comes_from_a_single_baseline() {
         let cases = vec![
             (attempt("baseline").upgraded(), Cause::Healthy),
