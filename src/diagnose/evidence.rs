@@ -307,6 +307,17 @@ impl<'a> Facts<'a> {
         None
     }
 
+    /// The path (and query, secrets already redacted) of the target, for suggested commands.
+    pub fn target_path(&self) -> String {
+        match url::Url::parse(&self.run.target) {
+            Ok(u) => match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            },
+            Err(_) => "/<path>".into(),
+        }
+    }
+
     /// The direct baseline, when `--direct` ran.
     pub fn direct_base(&self) -> Option<&'a AttemptRecord> {
         self.get("direct.baseline")

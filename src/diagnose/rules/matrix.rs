@@ -312,7 +312,11 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
         );
     }
     if !direct_ok {
-        v = v.next("wsdoctor … --direct ws://<backend>/<path>: if the backend upgrades there, the proxy drops the headers");
+        v = v.next(format!(
+            "wsdoctor {} --direct ws://<backend-host:port>{}: if the backend upgrades there, the proxy drops the headers",
+            f.run.target,
+            f.target_path()
+        ));
     }
     Some(v)
 }
@@ -370,11 +374,14 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
         .copied()
         .filter(|a| a.outcome.is_success())
         .collect();
-    let sent = b
-        .variant
-        .origin
-        .clone()
-        .unwrap_or_else(|| "no Origin".into());
+    let phrase = |a: &AttemptRecord| match &a.variant.origin {
+        Some(o) => format!("with Origin {o}"),
+        None => "without Origin".to_string(),
+    };
+    let sent = match &b.variant.origin {
+        Some(o) => format!("Origin {o}"),
+        None => "requests without an Origin".to_string(),
+    };
     let text = match &b.outcome {
         Outcome::UpgradedThenClosed { close_reason, .. } => {
             close_reason.clone().unwrap_or_default()
@@ -384,35 +391,31 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
     let mut v = if !accepted.is_empty() {
         let ok: Vec<String> = accepted
             .iter()
-            .map(|a| {
-                a.variant
-                    .origin
-                    .clone()
-                    .unwrap_or_else(|| "no Origin".into())
+            .map(|a| match &a.variant.origin {
+                Some(o) => o.clone(),
+                None => "no Origin".into(),
             })
             .collect();
         Verdict::new(
             Cause::OriginRejected,
             0.9,
             format!(
-                "the server refuses Origin {sent} and accepts {}: it checks Origin against an allowlist",
+                "the server refuses {sent} and accepts {}: the outcome changes with the Origin alone",
                 ok.join(", ")
             ),
         )
-        .because(format!("with Origin {sent}: {}", describe(b)))
     } else if mentions_origin(&text) {
         Verdict::new(
             Cause::OriginRejected,
             0.75,
-            format!("the server refuses Origin {sent}, and says so"),
+            format!("the server refuses {sent}, and its answer names the Origin"),
         )
-        .because(format!("with Origin {sent}: {}", describe(b)))
     } else {
         return None;
     };
+    v = v.because(format!("{} (baseline): {}", phrase(b), describe(b)));
     for a in &variants {
-        let o = a.variant.origin.clone().unwrap_or_else(|| "none".into());
-        v = v.because(format!("with Origin {o}: {}", describe(a)));
+        v = v.because(format!("{} ({}): {}", phrase(a), a.variant.id, describe(a)));
     }
     let same_refused = f
         .get("origin.same")
@@ -423,9 +426,12 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
             "the site's own origin is refused too: if the server compares Origin with Host, a proxy that rewrites Host causes this — --direct decides",
         );
     }
-    Some(v.next(format!(
-        "add {sent} to the server's allowed origins (or send the Origin the server expects)"
-    )))
+    Some(v.next(match &b.variant.origin {
+        Some(o) => format!(
+            "add {o} to the server's allowed origins (or send the Origin the server expects)"
+        ),
+        None => "send the Origin of the page the client runs on (--origin), or let the server accept requests without one".to_string(),
+    }))
 }
 
 /// The credential is accepted in one placement and refused in the one used (e.g. a proxy strips
@@ -562,7 +568,11 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
             Cause::AuthCredentialsRejected,
             "a server that rejects this credential without telling missing from invalid looks the same",
         )
-        .next("wsdoctor … --direct ws://<websocket-backend>/<path> to confirm the backend that should serve WebSockets accepts it"),
+        .next(format!(
+            "wsdoctor {} --direct ws://<websocket-backend:port>{} to confirm the backend that should serve WebSockets accepts it",
+            f.run.target,
+            f.target_path()
+        )),
     )
 }
 
