@@ -51,7 +51,10 @@ pub fn auth_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
         .filter(|a| !same_answer(a, b))
         .collect();
     let says_auth = auth_close(code, &reason);
-    if !says_auth && differs.is_empty() {
+    // 1008 (policy violation) is what many servers send for both a bad Origin and a missing
+    // credential; the Origin rule ran first, so without a credential it is read as auth.
+    let policy_without_credential = code == Some(1008) && !f.run.credential_given;
+    if !says_auth && differs.is_empty() && !policy_without_credential {
         return None;
     }
     if !f.run.credential_given {
@@ -63,7 +66,15 @@ pub fn auth_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
                 "the server accepts the upgrade, then closes it because no credential was sent",
             )
             .because(cite(b))
-            .because("no credential was given to wsdoctor, and the close names authentication")
+            .because(if says_auth {
+                "no credential was given to wsdoctor, and the close names authentication"
+            } else {
+                "no credential was given to wsdoctor, and the server closes with 1008 (policy violation)"
+            })
+            .or(
+                Cause::ServerClosedAfterUpgrade,
+                "a server that closes every connection right after accept looks the same",
+            )
             .next("pass --token (with --auth header|query|cookie|subprotocol) to send the credential your client uses"),
         );
     }
@@ -157,6 +168,13 @@ mod tests {
         .build();
         let v = auth_closed_after_upgrade(&Facts::new(&r));
         assert_eq!(v.map(|v| v.cause), Some(Cause::AuthMissingCredentials));
+    }
+
+    #[test]
+    fn policy_close_without_credential_is_read_as_missing_credentials() {
+        let r = run(no_cred(vec![attempt("baseline").closed(1008, "")])).build();
+        let v = auth_closed_after_upgrade(&Facts::new(&r));
+        assert!(v.is_some_and(|v| v.cause == Cause::AuthMissingCredentials && v.confidence < 0.7));
     }
 
     #[test]
