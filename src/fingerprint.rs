@@ -327,7 +327,7 @@ pub const SIGNATURES: &[Signature] = &[
         situation: "FastAPI's JSON error ({\"detail\":…})",
         conds: &[
             HeaderContains("content-type", "application/json"),
-            BodyStartsWithOneOf(&["{\"detail\":"]),
+            BodyContains("{\"detail\":"),
         ],
         fixtures: &[
             "fastapi_plain-get-ws-route_404.http",
