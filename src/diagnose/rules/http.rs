@@ -110,9 +110,11 @@ pub fn bad_gateway(f: &Facts) -> Option<Verdict> {
     let upstream_words = text.contains("upstream")
         || text.contains("no server is available")
         || text.contains("bad gateway");
+    // Any 5xx a proxy or CDN writes itself is about its upstream (Cloudflare's 520–526 included).
     let fits = match status {
         502 | 504 => true,
         503 => proxy_made || upstream_words,
+        500..=599 => proxy_made,
         _ => false,
     };
     if !fits {
@@ -438,6 +440,13 @@ mod tests {
             let r = run(vec![attempt("baseline").fixture(f)]).build();
             assert_eq!(cause(bad_gateway, &r), Some(Cause::ProxyBadGateway), "{f}");
         }
+        let cf_521 = run(vec![attempt("baseline").rejected_with(
+            521,
+            &[("Server", "cloudflare"), ("CF-RAY", "8e6f1a2b3c4d5e6f-AMS")],
+            "<title>Web server is down | Cloudflare</title>",
+        )])
+        .build();
+        assert_eq!(cause(bad_gateway, &cf_521), Some(Cause::ProxyBadGateway));
         let app_503 = run(vec![attempt("baseline").rejected(503, "maintenance")]).build();
         assert_eq!(cause(bad_gateway, &app_503), None);
         assert_eq!(cause(server_error, &app_503), Some(Cause::ServerError));
