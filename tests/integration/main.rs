@@ -1,1 +1,3 @@
 //! Integration tests: the CLI contract and every outcome kind against in-process loopback servers.
+
+mod render_json;
