@@ -155,6 +155,35 @@ fn the_schema_enums_match_the_code() {
     );
 }
 
+#[test]
+fn docs_json_md_documents_every_schema_field() {
+    fn names(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::Object(props)) = map.get("properties") {
+                    out.extend(props.keys().cloned());
+                }
+                map.values().for_each(|x| names(x, out));
+            }
+            Value::Array(items) => items.iter().for_each(|x| names(x, out)),
+            _ => {}
+        }
+    }
+    let mut fields = Vec::new();
+    names(&schema(), &mut fields);
+    fields.sort();
+    fields.dedup();
+    let doc = std::fs::read_to_string(root().join("docs/json.md")).unwrap();
+    let missing: Vec<&String> = fields
+        .iter()
+        .filter(|f| !doc.contains(&format!("`{f}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/json.md does not document {missing:?}"
+    );
+}
+
 // ---- mirror structs: written from docs/json.md, not from src/model.rs ----
 
 #[derive(Deserialize)]
