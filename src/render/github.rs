@@ -60,8 +60,17 @@ fn command(out: &mut dyn Write, kind: &str, title: &str, message: &str) -> io::R
     )
 }
 
-/// Escapes a command's message (actions/toolkit `escapeData`).
+/// Escapes a command's message (actions/toolkit `escapeData`). Other control characters, which the
+/// runner would pass to the log as they are, become U+FFFD.
 fn escape_data(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| match c {
+            '\r' | '\n' | '\t' => c,
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")

@@ -373,7 +373,7 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(r) = &d.responder {
             head.push_str(&format!(" · answered by {r}"));
         }
-        writeln!(out, "{}", head.red().bold())?;
+        writeln!(out, "{}", shorten(&head, WIDTH).red().bold())?;
     } else {
         writeln!(
             out,

@@ -6,7 +6,8 @@
 use std::io::{self, Write};
 
 use super::{
-    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, result_vs_baseline,
+    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, printable,
+    result_vs_baseline,
 };
 use crate::model::{Report, SessionEnd, Severity, StageStatus};
 
@@ -31,7 +32,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "**✓ {}** · `{}`", d.category, d.cause)?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", d.summary.trim())?;
+    writeln!(out, "{}", inline(&d.summary))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -183,7 +184,7 @@ fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             } => Some(format!(
                 "Then a close frame {} `{}` after {}.",
                 code.map_or_else(|| "without a code".to_string(), |c| c.to_string()),
-                reason.replace('`', "'"),
+                printable(&reason.replace('`', "'")),
                 fmt_ms(*after_ms)
             )),
             SessionEnd::Dropped { how, after_ms } => Some(format!(
@@ -249,14 +250,14 @@ fn fenced(out: &mut dyn Write, lang: &str, code: &str) -> io::Result<()> {
         .collect();
     writeln!(out, "{fence}{lang}")?;
     for line in code.trim_end_matches('\n').lines() {
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", printable(line))?;
     }
     writeln!(out, "{fence}")
 }
 
 /// One line of prose: newlines folded, so report text cannot open a heading or a block.
 fn inline(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    printable(&s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// A table cell: one line, `|` escaped.

@@ -176,10 +176,24 @@ pub(crate) fn fmt_ms(ms: f64) -> String {
     }
 }
 
-/// Shortens `s` to at most `max` characters, ending with `…` when cut.
+/// Makes server-controlled text safe for a terminal: a tab becomes a space and every other
+/// control character (ESC, CR, C1 controls, …) becomes U+FFFD, so a response body or close reason
+/// cannot move the cursor, recolour or clear the screen of the person reading the report.
+pub(crate) fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Makes `s` printable and shortens it to at most `max` characters, ending with `…` when cut.
 pub(crate) fn shorten(s: &str, max: usize) -> String {
+    let s = printable(s);
     if s.chars().count() <= max {
-        return s.to_string();
+        return s;
     }
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
@@ -470,6 +484,105 @@ pub(crate) mod tests {
             result_vs_baseline(same.unwrap(), r.baseline()),
             "101 · open, ping 0.9 ms"
         );
+    }
+
+    #[test]
+    fn every_outcome_kind_has_a_one_line_result() {
+        let mut a = fixture("tcp_refused").attempts[0].clone();
+        a.response = None;
+        a.session = None;
+        let cases = [
+            (
+                Outcome::Redirected {
+                    status: 301,
+                    location: Some("https://h/ws".into()),
+                    headers: Default::default(),
+                },
+                "301 → https://h/ws",
+            ),
+            (
+                Outcome::Timeout {
+                    stage: crate::model::Stage::Upgrade,
+                },
+                "timeout in upgrade",
+            ),
+            (
+                Outcome::DnsError {
+                    error: "not_found".into(),
+                    detail: String::new(),
+                },
+                "dns not_found",
+            ),
+            (
+                Outcome::ProtocolViolation {
+                    error: "bad_accept_key".into(),
+                    detail: String::new(),
+                },
+                "protocol bad_accept_key",
+            ),
+            (
+                Outcome::UpgradedThenClosed {
+                    close_code: None,
+                    close_reason: None,
+                    after_ms: 12.0,
+                    clean: false,
+                },
+                "101 → dropped without a close frame (1006) after 12.0 ms",
+            ),
+            (
+                Outcome::Rejected {
+                    status: 502,
+                    headers: Default::default(),
+                    body_excerpt: "\n\n<html>Bad Gateway</html>\n".into(),
+                },
+                "502 · <html>Bad Gateway</html>",
+            ),
+        ];
+        for (outcome, expected) in cases {
+            a.outcome = outcome;
+            assert_eq!(result_text(&a), expected);
+        }
+    }
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        assert_eq!(printable("a\x1b[2Jb\tc\r"), "a\u{fffd}[2Jb c\u{fffd}");
+        let mut report = fixture("000_routing_wrong_upstream");
+        if let Some(resp) = report.attempts[0].response.as_mut() {
+            resp.body_excerpt = "\x1b]0;pwned\x07\x1b[2J".into();
+            resp.body_bytes = 12;
+            resp.headers[1].value = "uvicorn\x1b[31m".into();
+        }
+        report.diagnosis.responder = Some("evil\x1b[5m".into());
+        for format in [
+            Format::Human,
+            Format::Markdown,
+            Format::Junit,
+            Format::Github,
+        ] {
+            let text = rendered(&report, format);
+            assert!(
+                !text.contains('\x1b'),
+                "{format:?} passed an escape through"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_report_renders_in_every_format() {
+        let mut report = fixture("tcp_refused");
+        report.attempts.clear();
+        report.stages.clear();
+        report.notes.clear();
+        for format in [
+            Format::Human,
+            Format::Json,
+            Format::Markdown,
+            Format::Junit,
+            Format::Github,
+        ] {
+            assert!(!rendered(&report, format).is_empty(), "{format:?}");
+        }
     }
 
     #[test]
