@@ -8,7 +8,10 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 /// A loopback URL whose port was just free: binding :0 and dropping the listener.
-#[expect(clippy::unwrap_used, reason = "test helper: a failure here is the calling test's failure")]
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a failure here is the calling test's failure"
+)]
 fn closed_port_url() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -16,7 +19,10 @@ fn closed_port_url() -> String {
     format!("ws://127.0.0.1:{port}/ws")
 }
 
-#[expect(clippy::unwrap_used, reason = "test helper: a failure here is the calling test's failure")]
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a failure here is the calling test's failure"
+)]
 fn wsdoctor(args: &[&str]) -> (String, Option<i32>) {
     let out = Command::cargo_bin("wsdoctor")
         .unwrap()

@@ -22,13 +22,19 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[expect(clippy::unwrap_used, reason = "test helper: a failure here is the calling test's failure")]
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a failure here is the calling test's failure"
+)]
 fn schema() -> Value {
     let text = std::fs::read_to_string(root().join("docs/report.v1.schema.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
-#[expect(clippy::unwrap_used, reason = "test helper: a failure here is the calling test's failure")]
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a failure here is the calling test's failure"
+)]
 fn validator() -> jsonschema::Validator {
     let schema = schema();
     assert!(
@@ -38,7 +44,10 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).unwrap()
 }
 
-#[expect(clippy::unwrap_used, reason = "test helper: a failure here is the calling test's failure")]
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a failure here is the calling test's failure"
+)]
 fn fixtures() -> Vec<(String, Value)> {
     let dir = root().join("fixtures/reports");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -65,7 +74,10 @@ fn errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
         .collect()
 }
 
-#[expect(clippy::unwrap_used, reason = "test helper: a failure here is the calling test's failure")]
+#[expect(
+    clippy::unwrap_used,
+    reason = "test helper: a failure here is the calling test's failure"
+)]
 fn json_output(report: &Report) -> Value {
     let mut out = Vec::new();
     render::render(report, Format::Json, &mut out).unwrap();
