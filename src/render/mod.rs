@@ -131,9 +131,10 @@ fn same_response(a: &WireResponse, b: &WireResponse) -> bool {
 
 /// True when a failing attempt got the same answer as the reference (byte for byte for HTTP
 /// answers, ignoring per-request headers such as `date`; the same close or the same failure class
-/// otherwise). Successful upgrades are never reported as identical: their details matter.
+/// otherwise; for upgrades that stayed open, the same subprotocol).
 pub(crate) fn same_result(a: &AttemptRecord, reference: &AttemptRecord) -> bool {
     match (&a.outcome, &reference.outcome) {
+        (Outcome::Upgraded { subprotocol: p1 }, Outcome::Upgraded { subprotocol: p2 }) => p1 == p2,
         (Outcome::Rejected { .. }, Outcome::Rejected { .. })
         | (Outcome::Redirected { .. }, Outcome::Redirected { .. }) => {
             match (&a.response, &reference.response) {
@@ -305,6 +306,7 @@ pub(crate) fn result_vs_baseline(a: &AttemptRecord, baseline: Option<&AttemptRec
         Outcome::Rejected { status, .. } | Outcome::Redirected { status, .. } => {
             format!("{status} · identical")
         }
+        Outcome::Upgraded { .. } => "101 · identical".to_string(),
         Outcome::UpgradedThenClosed {
             close_code: Some(code),
             ..
@@ -349,13 +351,26 @@ pub(crate) fn attempt_label(a: &AttemptRecord) -> String {
     }
 }
 
-/// The attempt whose wire exchange a fault report shows: the baseline, when it got as far as
-/// sending a request.
+/// The attempt whose wire exchange a fault report shows: the baseline when it failed, otherwise
+/// (say, only some repeats fail) the first failed attempt the evidence cites, else the first
+/// failed attempt. Only attempts that got as far as sending a request qualify.
 pub(crate) fn failing_attempt(report: &Report) -> Option<&AttemptRecord> {
     if !is_fault(report) {
         return None;
     }
-    report.baseline().filter(|a| a.request.is_some())
+    let failed = |a: &&AttemptRecord| !a.outcome.is_success() && a.request.is_some();
+    if let Some(b) = report.baseline() {
+        if !b.outcome.is_success() {
+            return Some(b).filter(|b| b.request.is_some());
+        }
+    }
+    let cited = cited_ids(report);
+    report
+        .attempts
+        .iter()
+        .filter(failed)
+        .find(|a| cited.contains(&a.variant.id))
+        .or_else(|| report.attempts.iter().find(failed))
 }
 
 #[cfg(test)]
@@ -583,6 +598,21 @@ pub(crate) mod tests {
         ] {
             assert!(!rendered(&report, format).is_empty(), "{format:?}");
         }
+    }
+
+    #[test]
+    fn the_wire_shows_the_failing_repeat_when_the_baseline_upgraded() {
+        let healthy = fixture("ok_healthy_origin_not_enforced");
+        assert!(failing_attempt(&healthy).is_none(), "healthy shows no wire");
+        let mut report = healthy.clone();
+        report.diagnosis.category = Category::Routing;
+        report.diagnosis.cause = crate::diagnose::cause::Cause::RoutingIntermittent;
+        report.diagnosis.evidence = vec!["`credential.wrong` failed".into()];
+        let shown = failing_attempt(&report).map(|a| a.variant.id.as_str());
+        assert_eq!(shown, Some("credential.wrong"));
+        report.diagnosis.evidence.clear();
+        let shown = failing_attempt(&report).map(|a| a.variant.id.as_str());
+        assert_eq!(shown, Some("credential.none"));
     }
 
     #[test]
