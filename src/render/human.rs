@@ -46,7 +46,7 @@ fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "{} · {}",
         title.bold(),
-        shorten(&report.target, WIDTH - title.len() - 3)
+        shorten(&report.target, WIDTH.saturating_sub(title.len() + 3))
     )?;
     for note in &report.notes {
         for line in wrap(&format!("note: {note}"), "  ", "        ") {
@@ -305,10 +305,10 @@ fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             ));
         }
         if resp.status != 101 {
-            lines.push("<".to_string());
             if resp.body_excerpt.is_empty() {
                 lines.push(format!("< ({}-byte body)", resp.body_bytes));
             } else {
+                lines.push("<".to_string());
                 let body: Vec<&str> = resp.body_excerpt.lines().collect();
                 for l in body.iter().take(MAX_BODY_LINES) {
                     lines.push(format!("< {l}"));
