@@ -8,3 +8,5 @@ mod probe_session;
 mod probe_ticket;
 mod probe_tls;
 mod probe_transport;
+mod render_formats;
+mod render_json;
