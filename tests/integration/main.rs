@@ -1,1 +1,12 @@
 //! Integration tests: the CLI contract and every outcome kind against in-process loopback servers.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod probe_http;
+mod probe_session;
+mod probe_ticket;
+mod probe_tls;
+mod probe_transport;
+mod render_formats;
+mod render_json;
