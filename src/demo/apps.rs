@@ -128,13 +128,26 @@ impl App for FastApi {
             }
             return match &self.ws_route {
                 Some((matches, handler)) if matches(req.path()) => match handler(req) {
-                    WsDecision::Accept => Reply::Accept {
-                        headers: vec![
-                            ("date".into(), http_date_now()),
-                            ("server".into(), "uvicorn".into()),
-                        ],
-                        session: Session::Open,
-                    },
+                    WsDecision::Accept => {
+                        let mut headers = Vec::new();
+                        // uvicorn enables permessage-deflate by default (--ws-per-message-deflate)
+                        // and accepts a client's offer without window-size parameters.
+                        let offered = req
+                            .header("sec-websocket-extensions")
+                            .is_some_and(|e| e.contains("permessage-deflate"));
+                        if offered {
+                            headers.push((
+                                "Sec-WebSocket-Extensions".to_string(),
+                                "permessage-deflate".to_string(),
+                            ));
+                        }
+                        headers.push(("date".into(), http_date_now()));
+                        headers.push(("server".into(), "uvicorn".into()));
+                        Reply::Accept {
+                            headers,
+                            session: Session::Open,
+                        }
+                    }
                     WsDecision::CloseBeforeAccept => FastApi::refused(),
                 },
                 _ => FastApi::refused(),
