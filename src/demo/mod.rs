@@ -69,6 +69,16 @@ pub async fn run(args: &DemoArgs, out: &mut dyn Write) -> u8 {
         return crate::exit::USAGE;
     }
     let total = selected.len();
+    if args.format != Format::Json {
+        let intro = format!(
+            "wsdoctor demo · {total} {} on 127.0.0.1 imitating the field reports' servers, each probed with the command shown\n(upgraded connections are watched for {} ms instead of the default 2 s)\n",
+            if total == 1 { "scenario" } else { "scenarios" },
+            DEMO_CLOSE_WAIT.as_millis()
+        );
+        if writeln!(out, "{intro}").is_err() {
+            return crate::exit::FAULT;
+        }
+    }
     let mut outcomes = Vec::with_capacity(total);
     for (i, scenario) in selected.iter().enumerate() {
         let outcome = run_scenario(scenario, i + 1, total, args.format, out).await;
