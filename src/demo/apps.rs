@@ -73,31 +73,31 @@ impl FastApi {
         )
     }
 
-    /// The websockets library's answer to a handshake it cannot accept (before the app runs).
+    /// The websockets library's answer to a handshake it cannot accept (before the app runs), as
+    /// captured from uvicorn 0.54 / websockets 17: no `server` header on these.
     fn bad_handshake(detail: &str) -> Reply {
         let body = format!("Failed to open a WebSocket connection: {detail}.\n");
         Reply::Http(
             Response::new(400, "Bad Request")
                 .header("Date", http_date_now())
-                .header("Server", "uvicorn")
-                .header("Content-Length", body.len().to_string())
-                .header("Content-Type", "text/plain")
                 .header("Connection", "close")
+                .header("Content-Length", body.len().to_string())
+                .header("Content-Type", "text/plain; charset=utf-8")
                 .body(body)
                 .closing(),
         )
     }
 
     /// A refused upgrade: the ASGI app sent `websocket.close` before `websocket.accept`, and
-    /// uvicorn answers 403 with an empty body (Starlette does the same for an unrouted path).
+    /// uvicorn answers 403 with an empty body and no `server` header (Starlette does the same for
+    /// an unrouted path). Captured from uvicorn 0.54.
     fn refused() -> Reply {
         Reply::Http(
             Response::new(403, "Forbidden")
                 .header("Date", http_date_now())
-                .header("Server", "uvicorn")
-                .header("Content-Length", "0")
-                .header("Content-Type", "text/plain")
                 .header("Connection", "close")
+                .header("Content-Length", "0")
+                .header("Content-Type", "text/plain; charset=utf-8")
                 .closing(),
         )
     }
@@ -153,7 +153,7 @@ impl App for FastApi {
                 _ => FastApi::refused(),
             };
         }
-        match self.http_routes.iter().find(|(p, _)| p == req.path()) {
+        let reply = match self.http_routes.iter().find(|(p, _)| p == req.path()) {
             Some((_, json)) if req.method == "GET" || req.method == "HEAD" => {
                 FastApi::json(200, "OK", json)
             }
@@ -164,6 +164,13 @@ impl App for FastApi {
             ),
             // A WebSocket route does not match an HTTP request either: FastAPI's JSON 404.
             None => FastApi::json(404, "Not Found", r#"{"detail":"Not Found"}"#),
+        };
+        match reply {
+            // uvicorn honours the client's `Connection: close` and says so.
+            Reply::Http(resp) if req.connection_has("close") => {
+                Reply::Http(resp.header("Connection", "close").closing())
+            }
+            other => other,
         }
     }
 }
@@ -191,7 +198,11 @@ impl NginxWithoutUpgrade {
 
 impl App for NginxWithoutUpgrade {
     fn handle(&self, req: &Request) -> Reply {
-        let forwarded = req.without_headers(&["connection", "upgrade", "keep-alive"]);
+        // nginx's defaults: `proxy_set_header Connection close`, HTTP/1.0, hop-by-hop dropped.
+        let mut forwarded = req.without_headers(&["connection", "upgrade", "keep-alive"]);
+        forwarded
+            .headers
+            .push(("Connection".to_string(), "close".to_string()));
         match self.upstream.handle(&forwarded) {
             Reply::Http(resp) => Reply::Http(nginx_relay(resp)),
             // A 101 to an HTTP/1.0 request is an invalid upstream answer for nginx.
