@@ -282,8 +282,8 @@ fn write_summary(outcomes: &[Outcome], out: &mut dyn Write) -> std::io::Result<(
     )?;
     writeln!(
         out,
-        "  {:<name_w$}  {:<cause_w$}  {:<cause_w$}",
-        "scenario", "diagnosed", "expected"
+        "  {:<name_w$}  {:<cause_w$}  expected",
+        "scenario", "diagnosed"
     )?;
     for o in outcomes {
         let diagnosed = match &o.diagnosed {

@@ -96,9 +96,22 @@ fn demo_human_output_has_headers_commands_and_a_summary_without_secrets() {
         stdout.contains("--token-env PRINT_API_KEY"),
         "secrets shown as env vars"
     );
-    assert!(stdout.contains("── summary"), "summary:\n{stdout}");
-    assert_eq!(stdout.matches('✓').count(), EXPECTED.len(), "{stdout}");
-    assert!(!stdout.contains('✗'), "{stdout}");
+    let summary = stdout
+        .split("── summary")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no summary:\n{stdout}"));
+    assert_eq!(summary.matches('✓').count(), EXPECTED.len(), "{summary}");
+    assert!(!summary.contains('✗'), "{summary}");
+    for (_, cause) in EXPECTED {
+        assert!(
+            summary.contains(cause),
+            "{cause} in the summary:\n{summary}"
+        );
+    }
+    assert!(
+        summary.contains("6/6 scenarios diagnosed as expected"),
+        "{summary}"
+    );
     assert!(
         !stdout.contains("\x1b["),
         "no colour when stdout is not a terminal"
