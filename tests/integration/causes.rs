@@ -2,6 +2,11 @@
 //! loopback server that has exactly that fault, asserting diagnosis.category, diagnosis.cause and
 //! the exit code. Loopback only: DNS and TCP failures are produced locally (see each test).
 
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup must fail the test loudly"
+)]
+
 use std::time::Duration;
 
 use serde_json::Value;

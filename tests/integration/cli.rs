@@ -1,6 +1,11 @@
 //! The command-line contract, through the binary: usage errors, the http:// note, --version,
 //! colour decisions, a closed stdout, the --timeout bound and secret redaction.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup must fail the test loudly"
+)]
+
 use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};

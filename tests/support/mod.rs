@@ -5,6 +5,10 @@
     dead_code,
     reason = "each test binary uses a different part of the support code"
 )]
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup must fail the test loudly"
+)]
 
 pub mod scripted;
 
