@@ -39,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Probe a WebSocket URL and diagnose why it fails (the default).
-    Probe(ProbeArgs),
+    Probe(Box<ProbeArgs>),
     /// Start a local lab of broken WebSocket servers on loopback and diagnose each one.
     Demo(DemoArgs),
 }
@@ -179,7 +179,7 @@ pub fn parse_header(s: &str) -> Result<(String, String), String> {
 /// Parses a humantime duration ("2s", "500ms", "1m") or bare seconds ("2", "0.5").
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 && secs < 1e9 {
+        if secs.is_finite() && (0.0..1e9).contains(&secs) {
             return Ok(Duration::from_secs_f64(secs));
         }
         return Err(format!("'{s}' is not a valid number of seconds"));

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod fingerprint;
 pub mod logging;
 pub mod model;
 pub mod plan;

@@ -78,14 +78,333 @@ pub fn baseline(config: &Config) -> AttemptSpec {
 }
 
 /// The variants that change one thing each (credential placement, Origin, controls, browsers,
-/// direct, repeats). Extended by the differential-diagnosis work.
-pub fn variants(_config: &Config) -> Vec<AttemptSpec> {
-    Vec::new()
+/// tickets, direct, repeats), in the order they are run and shown. Two variants that would put
+/// the same effective request on the wire are planned once (the first id wins); repeats are the
+/// exception, since repeating the baseline is their point.
+pub fn variants(config: &Config) -> Vec<AttemptSpec> {
+    let base = baseline(config).variant;
+    let mut planned: Vec<Variant> = vec![base.clone()];
+    let mut out = Vec::new();
+    for v in matrix(config, &base) {
+        push_unique(&mut planned, &mut out, v);
+    }
+    let mut specs: Vec<AttemptSpec> = out
+        .into_iter()
+        .map(|v| spec_for_variant(config, &config.target, v))
+        .collect();
+    if let Some(direct) = &config.direct {
+        // The same matrix against the backend's own URL; browsers and protocol controls are left
+        // out because they test the public edge, not the backend.
+        let mut direct_planned: Vec<Variant> = Vec::new();
+        for v in std::iter::once(base.clone()).chain(matrix(config, &base)) {
+            if v.browser.is_some()
+                || matches!(
+                    v.request,
+                    RequestKind::MissingKey | RequestKind::WrongVersion
+                )
+            {
+                continue;
+            }
+            let mut d = v;
+            d.id = format!("direct.{}", d.id);
+            d.label = format!("direct: {}", d.label);
+            d.group = "direct".into();
+            d.direct = true;
+            if d.id == "direct.origin.same" {
+                // The backend's own origin: a same-origin check compares Origin with the Host it
+                // sees, so this tells a Host-rewriting proxy from an Origin allowlist.
+                d.origin = Some(crate::config::same_origin_of(direct));
+            }
+            if direct_planned.iter().any(|p| same_request(p, &d)) {
+                continue;
+            }
+            direct_planned.push(d.clone());
+            specs.push(spec_for_variant(config, direct, d));
+        }
+    }
+    for n in 0..config.repeat {
+        let mut r = base.clone();
+        r.id = format!("repeat.{n}");
+        r.label = format!("repeat {}", n + 1);
+        r.group = "repeat".into();
+        r.repeat = Some(n);
+        specs.push(spec_for(config, &config.target, r));
+    }
+    specs
 }
 
-/// Plain-HTTP controls: the site root or `--health-url`.
-pub fn http_controls(_config: &Config) -> Vec<AttemptSpec> {
-    Vec::new()
+/// The one-change variants against one URL (before de-duplication).
+fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
+    let mut vs = Vec::new();
+    let one = |id: &str, label: String, group: &str| {
+        let mut v = base.clone();
+        v.id = id.into();
+        v.label = label;
+        v.group = group.into();
+        v
+    };
+    let ticket_flow = config.ticket.is_some();
+    if let Some(cred) = &config.credential {
+        let mut none = one("credential.none", "no credential".into(), "credential");
+        none.credential = CredentialPlacement::None;
+        vs.push(none);
+        if !ticket_flow {
+            let placements = [
+                (
+                    "credential.header",
+                    CredentialPlacement::Header {
+                        name: "Authorization".into(),
+                        scheme: config.auth_scheme.clone(),
+                    },
+                    format!("Authorization: {} <token>", config.auth_scheme),
+                ),
+                (
+                    "credential.query",
+                    CredentialPlacement::Query {
+                        name: config.token_param.clone(),
+                    },
+                    format!("?{}=<token>", config.token_param),
+                ),
+                (
+                    "credential.cookie",
+                    CredentialPlacement::Cookie {
+                        name: config.cookie_name.clone(),
+                    },
+                    format!("Cookie: {}=<token>", config.cookie_name),
+                ),
+                (
+                    "credential.subprotocol",
+                    CredentialPlacement::Subprotocol,
+                    "token as Sec-WebSocket-Protocol".into(),
+                ),
+            ];
+            for (id, placement, label) in placements {
+                let mut v = one(id, label, "credential");
+                v.credential = placement;
+                vs.push(v);
+            }
+            if cred.placement != CredentialPlacement::None {
+                let mut wrong = one(
+                    "credential.wrong",
+                    "wrong token, same place".into(),
+                    "credential",
+                );
+                wrong.wrong_credential = true;
+                vs.push(wrong);
+            }
+        }
+    }
+    if ticket_flow {
+        vs.push(one(
+            "ticket.fresh",
+            "a second fresh ticket".into(),
+            "ticket",
+        ));
+        // Planned right after ticket.fresh: the runner reuses the previous ticket attempt's ticket.
+        vs.push(one(
+            "ticket.reuse",
+            "the same ticket again".into(),
+            "ticket",
+        ));
+    }
+    let foreign = config.foreign_origin.clone();
+    let origins: [(&str, Option<String>); 5] = [
+        ("origin.none", None),
+        ("origin.same", Some(config.same_origin())),
+        ("origin.user", config.origin.clone()),
+        ("origin.foreign", Some(foreign)),
+        ("origin.null", Some("null".into())),
+    ];
+    for (id, origin) in origins {
+        if id == "origin.user" && config.origin.is_none() {
+            continue;
+        }
+        let label = match &origin {
+            Some(o) => format!("Origin: {o}"),
+            None => "no Origin".into(),
+        };
+        let mut v = one(id, label, "origin");
+        v.origin = origin;
+        vs.push(v);
+    }
+    let controls = [
+        (
+            "control.plain_get",
+            RequestKind::PlainGet,
+            "plain GET, same URL",
+        ),
+        (
+            "control.missing_key",
+            RequestKind::MissingKey,
+            "upgrade without Sec-WebSocket-Key",
+        ),
+        (
+            "control.version_8",
+            RequestKind::WrongVersion,
+            "Sec-WebSocket-Version: 8",
+        ),
+    ];
+    for (id, kind, label) in controls {
+        let mut v = one(id, label.into(), "control");
+        v.request = kind;
+        if kind == RequestKind::PlainGet {
+            v.subprotocols.clear();
+        }
+        vs.push(v);
+    }
+    for (id, name, label) in [
+        ("browser.chrome", "chrome", "as Chrome sends it"),
+        ("browser.firefox", "firefox", "as Firefox sends it"),
+    ] {
+        let mut v = one(id, label.into(), "browser");
+        v.browser = Some(name.into());
+        // Browsers always send Origin: the user's, or the page's own when none was given.
+        if v.origin.is_none() {
+            v.origin = Some(config.same_origin());
+        }
+        vs.push(v);
+    }
+    vs
+}
+
+/// Adds `v` unless an already planned variant puts the same request on the wire.
+fn push_unique(planned: &mut Vec<Variant>, out: &mut Vec<Variant>, v: Variant) {
+    // Ticket attempts always differ (each carries its own ticket, or deliberately a used one).
+    let is_ticket = v.group == "ticket";
+    if !is_ticket && planned.iter().any(|p| same_request(p, &v)) {
+        return;
+    }
+    planned.push(v.clone());
+    out.push(v);
+}
+
+/// True when two variants produce the same effective request (the random key aside).
+fn same_request(a: &Variant, b: &Variant) -> bool {
+    a.request == b.request
+        && a.credential == b.credential
+        && a.wrong_credential == b.wrong_credential
+        && a.origin == b.origin
+        && a.subprotocols == b.subprotocols
+        && a.browser == b.browser
+        && a.direct == b.direct
+}
+
+/// `spec_for`, then the header order and extras of the imitated browser, if any.
+fn spec_for_variant(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
+    let browser = variant.browser.clone();
+    let mut spec = spec_for(config, url, variant);
+    if let Some(b) = browser.as_deref() {
+        spec.headers = browser_headers(b, std::mem::take(&mut spec.headers));
+    }
+    spec
+}
+
+/// Chrome 131 on Linux.
+const CHROME_UA: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+/// Firefox 133 on Linux.
+const FIREFOX_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+/// Reorders a planned header list into the order the browser writes its handshake, adding the
+/// headers it always sends. Chrome offers `permessage-deflate; client_max_window_bits`; Firefox
+/// offers bare `permessage-deflate` and sends `Connection: keep-alive, Upgrade` (as captured from
+/// both browsers' devtools "raw headers" views).
+fn browser_headers(browser: &str, planned: Vec<(String, String)>) -> Vec<(String, String)> {
+    let take = |name: &str| -> Option<(String, String)> {
+        planned
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .cloned()
+    };
+    let fixed = |k: &str, v: &str| Some((k.to_string(), v.to_string()));
+    let order: Vec<Option<(String, String)>> = if browser == "firefox" {
+        vec![
+            take("Host"),
+            fixed("User-Agent", FIREFOX_UA),
+            fixed("Accept", "*/*"),
+            fixed("Accept-Language", "en-US,en;q=0.5"),
+            fixed("Accept-Encoding", "gzip, deflate, br, zstd"),
+            take("Sec-WebSocket-Version"),
+            take("Origin"),
+            take("Sec-WebSocket-Protocol"),
+            fixed("Sec-WebSocket-Extensions", "permessage-deflate"),
+            take("Sec-WebSocket-Key"),
+            take("Connection"),
+            take("Cookie"),
+            fixed("Sec-Fetch-Dest", "empty"),
+            fixed("Sec-Fetch-Mode", "websocket"),
+            fixed("Sec-Fetch-Site", "same-origin"),
+            fixed("Pragma", "no-cache"),
+            fixed("Cache-Control", "no-cache"),
+            take("Upgrade"),
+        ]
+    } else {
+        vec![
+            take("Host"),
+            take("Connection"),
+            fixed("Pragma", "no-cache"),
+            fixed("Cache-Control", "no-cache"),
+            fixed("User-Agent", CHROME_UA),
+            take("Upgrade"),
+            take("Origin"),
+            take("Sec-WebSocket-Version"),
+            fixed("Accept-Encoding", "gzip, deflate, br, zstd"),
+            fixed("Accept-Language", "en-US,en;q=0.9"),
+            take("Cookie"),
+            take("Sec-WebSocket-Key"),
+            fixed(
+                "Sec-WebSocket-Extensions",
+                "permessage-deflate; client_max_window_bits",
+            ),
+            take("Sec-WebSocket-Protocol"),
+        ]
+    };
+    let mut out: Vec<(String, String)> = order.into_iter().flatten().collect();
+    // Anything else the plan carried (an Authorization header, -H extras) goes last, as a page
+    // cannot set it anyway; wsdoctor's own User-Agent is replaced by the browser's.
+    for (k, v) in planned {
+        if k.eq_ignore_ascii_case("User-Agent")
+            || out.iter().any(|(o, _)| o.eq_ignore_ascii_case(&k))
+        {
+            continue;
+        }
+        out.push((k, v));
+    }
+    out
+}
+
+/// Plain-HTTP controls: the target's site root as http(s) (`http.root`) and `--health-url`
+/// (`http.health`) when given and different.
+pub fn http_controls(config: &Config) -> Vec<AttemptSpec> {
+    let mut out = Vec::new();
+    let mut root = config.target.clone();
+    let scheme = if root.scheme() == "wss" {
+        "https"
+    } else {
+        "http"
+    };
+    // ws -> http is a special-to-special scheme change, which `Url::set_scheme` allows.
+    if root.set_scheme(scheme).is_ok() {
+        root.set_path("/");
+        root.set_query(None);
+        root.set_fragment(None);
+        out.push(plain_http(config, &root, "http.root", "GET / (site root)"));
+    }
+    if let Some(h) = &config.health_url {
+        if out.iter().all(|s| &s.url != h) {
+            out.push(plain_http(config, h, "http.health", "GET --health-url"));
+        }
+    }
+    out
+}
+
+fn plain_http(config: &Config, url: &Url, id: &str, label: &str) -> AttemptSpec {
+    let mut v = Variant::baseline();
+    v.id = id.into();
+    v.label = label.into();
+    v.group = "http".into();
+    v.request = RequestKind::PlainGet;
+    spec_for(config, url, v)
 }
 
 /// Builds the exact request for a variant against `url`.
@@ -279,5 +598,225 @@ mod tests {
         assert_eq!(w.len(), "eyJhbGciOi.J9-_z".len());
         assert_ne!(w, "eyJhbGciOi.J9-_z");
         assert_eq!(w.matches('.').count(), 1);
+    }
+
+    fn ids(specs: &[AttemptSpec]) -> Vec<&str> {
+        specs.iter().map(|s| s.variant.id.as_str()).collect()
+    }
+
+    #[test]
+    fn full_matrix_with_a_header_credential_is_modest_and_changes_one_thing_each() {
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok123".into());
+            a.origin = Some("https://app.test".into());
+        });
+        let plan = build(&c);
+        let got = ids(&plan.attempts);
+        assert_eq!(
+            got,
+            vec![
+                "baseline",
+                "credential.none",
+                "credential.query",
+                "credential.cookie",
+                "credential.subprotocol",
+                "credential.wrong",
+                "origin.none",
+                "origin.same",
+                "origin.foreign",
+                "origin.null",
+                "control.plain_get",
+                "control.missing_key",
+                "control.version_8",
+                "browser.chrome",
+                "browser.firefox",
+            ]
+        );
+        assert!((12..=20).contains(&plan.attempts.len()));
+        let base = &plan.attempts[0].variant;
+        for s in &plan.attempts[1..] {
+            let v = &s.variant;
+            let changed = [
+                v.request != base.request,
+                v.credential != base.credential || v.wrong_credential != base.wrong_credential,
+                v.origin != base.origin,
+                v.browser != base.browser,
+            ]
+            .iter()
+            .filter(|c| **c)
+            .count();
+            assert_eq!(changed, 1, "{} changes {changed} things", v.id);
+        }
+        let foreign = plan
+            .attempts
+            .iter()
+            .find(|s| s.variant.id == "origin.foreign");
+        assert_eq!(
+            foreign.and_then(|s| header(s, "Origin")),
+            Some("https://wsdoctor-foreign.invalid")
+        );
+        let same = plan.attempts.iter().find(|s| s.variant.id == "origin.same");
+        assert_eq!(
+            same.and_then(|s| header(s, "Origin")),
+            Some("https://h.test")
+        );
+        let none = plan
+            .attempts
+            .iter()
+            .find(|s| s.variant.id == "credential.none");
+        assert_eq!(none.and_then(|s| header(s, "Authorization")), None);
+        let q = plan
+            .attempts
+            .iter()
+            .find(|s| s.variant.id == "credential.query");
+        assert_eq!(
+            q.map(|s| s.url.as_str()),
+            Some("wss://h.test/ws?token=tok123")
+        );
+        let wrong = plan
+            .attempts
+            .iter()
+            .find(|s| s.variant.id == "credential.wrong");
+        let w = wrong
+            .and_then(|s| header(s, "Authorization"))
+            .unwrap_or_default();
+        assert!(w.starts_with("Bearer ") && w != "Bearer tok123");
+    }
+
+    #[test]
+    fn no_credential_means_no_credential_variants_and_no_duplicates() {
+        let c = config("ws://h/ws", |_| {});
+        let plan = build(&c);
+        let got = ids(&plan.attempts);
+        assert!(
+            got.iter().all(|id| !id.starts_with("credential.")),
+            "{got:?}"
+        );
+        // the baseline sends no Origin, so origin.none would repeat it
+        assert!(!got.contains(&"origin.none"));
+        assert!(got.contains(&"origin.same") && got.contains(&"origin.null"));
+        for (i, a) in plan.attempts.iter().enumerate() {
+            for b in &plan.attempts[i + 1..] {
+                assert!(
+                    !same_request(&a.variant, &b.variant),
+                    "{} duplicates {}",
+                    a.variant.id,
+                    b.variant.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn query_baseline_skips_credential_query_and_keeps_header() {
+        let c = config("ws://h/ws", |a| {
+            a.token = Some("tok".into());
+            a.auth = "query".into();
+        });
+        let got_plan = build(&c);
+        let got = ids(&got_plan.attempts);
+        assert!(!got.contains(&"credential.query"));
+        assert!(got.contains(&"credential.header"));
+    }
+
+    #[test]
+    fn ticket_flow_plans_fresh_then_reuse_and_no_placements() {
+        let c = config("ws://h/ws", |a| {
+            a.token = Some("jwt".into());
+            a.ticket_url = Some("http://h/api/ws-ticket".into());
+        });
+        let plan = build(&c);
+        let got = ids(&plan.attempts);
+        let fresh = got.iter().position(|i| *i == "ticket.fresh");
+        let reuse = got.iter().position(|i| *i == "ticket.reuse");
+        assert!(
+            matches!((fresh, reuse), (Some(f), Some(r)) if r == f + 1),
+            "{got:?}"
+        );
+        assert!(!got.contains(&"credential.query") && !got.contains(&"credential.wrong"));
+        assert!(got.contains(&"credential.none"));
+        for s in &plan.attempts {
+            // every attempt except the one without a credential rides on a ticket of its own
+            let without = s.variant.id == "credential.none";
+            assert_eq!(s.ticket_param.is_some(), !without, "{}", s.variant.id);
+        }
+    }
+
+    #[test]
+    fn direct_and_repeat_variants() {
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok".into());
+            a.direct = Some("ws://127.0.0.1:8002/ws".into());
+            a.repeat = 3;
+        });
+        let plan = build(&c);
+        let direct: Vec<&AttemptSpec> = plan.attempts.iter().filter(|s| s.variant.direct).collect();
+        assert!(direct.iter().all(|s| s.variant.id.starts_with("direct.")));
+        assert!(direct.iter().any(|s| s.variant.id == "direct.baseline"));
+        assert!(direct
+            .iter()
+            .any(|s| s.variant.id == "direct.credential.none"));
+        assert!(direct.iter().all(|s| s.url.host_str() == Some("127.0.0.1")));
+        assert!(direct
+            .iter()
+            .all(|s| header(s, "Host") == Some("127.0.0.1:8002")));
+        let repeats: Vec<Option<u32>> = plan
+            .attempts
+            .iter()
+            .filter(|s| s.variant.group == "repeat")
+            .map(|s| s.variant.repeat)
+            .collect();
+        assert_eq!(repeats, vec![Some(0), Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn browser_shapes_offer_deflate_in_their_own_order() {
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok".into());
+            a.auth = "cookie:sid".into();
+        });
+        let plan = build(&c);
+        let chrome = plan
+            .attempts
+            .iter()
+            .find(|s| s.variant.id == "browser.chrome");
+        let chrome = chrome.map(|s| s.headers.clone()).unwrap_or_default();
+        let names: Vec<&str> = chrome.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names.first(), Some(&"Host"));
+        assert_eq!(names.get(1), Some(&"Connection"));
+        assert!(chrome.contains(&(
+            "Sec-WebSocket-Extensions".into(),
+            "permessage-deflate; client_max_window_bits".into()
+        )));
+        assert!(chrome.contains(&("Cookie".into(), "sid=tok".into())));
+        assert!(chrome.contains(&("Origin".into(), "https://h.test".into())));
+        assert!(chrome
+            .iter()
+            .any(|(k, v)| k == "User-Agent" && v.contains("Chrome/")));
+        assert_eq!(chrome.iter().filter(|(k, _)| k == "User-Agent").count(), 1);
+        let ff = plan
+            .attempts
+            .iter()
+            .find(|s| s.variant.id == "browser.firefox");
+        let ff = ff.map(|s| s.headers.clone()).unwrap_or_default();
+        assert_eq!(ff.last().map(|(k, _)| k.as_str()), Some("Upgrade"));
+        assert!(ff.contains(&("Connection".into(), "keep-alive, Upgrade".into())));
+    }
+
+    #[test]
+    fn http_controls_are_the_site_root_and_the_health_url() {
+        let c = config("wss://h.test:8443/ws/chat?room=1", |a| {
+            a.health_url = Some("https://h.test:8443/api/v1/health".into());
+        });
+        let hc = http_controls(&c);
+        assert_eq!(ids(&hc), vec!["http.root", "http.health"]);
+        assert_eq!(hc[0].url.as_str(), "https://h.test:8443/");
+        assert!(hc
+            .iter()
+            .all(|s| s.variant.request == RequestKind::PlainGet));
+        assert!(hc.iter().all(|s| header(s, "Upgrade").is_none()));
+        let quick = config("ws://h/ws", |a| a.quick = true);
+        assert!(build(&quick).http_controls.is_empty());
+        assert_eq!(build(&quick).attempts.len(), 1);
     }
 }

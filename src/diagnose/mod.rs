@@ -1,30 +1,398 @@
 //! diagnose: pure functions from a measured `Run` to a `Diagnosis` and `Finding`s. An ordered rule
-//! table; the first rule that matches decides. No I/O, no clock, no printing.
+//! table (`rules::RULES`); the first rule that matches decides, and its verdict is dressed with
+//! the responder (who produced the decisive response, from `fingerprint`), remedies and snippets.
+//! No I/O, no clock, no printing.
 
 pub mod cause;
+pub mod evidence;
+pub mod remedy;
+pub mod rules;
 
 use crate::model::{Diagnosis, Finding, Run};
 use cause::Cause;
+use evidence::Facts;
+use rules::Verdict;
 
-/// Diagnoses a run.
+/// Diagnoses a run: the verdict of the first matching rule, plus findings.
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
-    let cause = match run.baseline() {
-        Some(a) if a.outcome.is_success() => Cause::Healthy,
-        _ => Cause::ServerBadHandshakeResponse,
-    };
-    (
-        Diagnosis {
-            category: cause.category(),
-            cause,
-            confidence: 0.5,
-            summary: cause.title().to_string(),
-            responder: None,
-            evidence: Vec::new(),
-            remedy: Vec::new(),
-            snippets: Vec::new(),
-            alternatives: Vec::new(),
-            next_step: None,
-        },
-        Vec::new(),
-    )
+    let facts = Facts::new(run);
+    let verdict = first_verdict(&facts);
+    let findings = rules::matrix::findings(&facts, verdict.cause);
+    (dress(&facts, verdict), findings)
+}
+
+/// The name of the rule that decides a run (for tests and `--verbose` tracing).
+pub fn deciding_rule(run: &Run) -> Option<&'static str> {
+    let facts = Facts::new(run);
+    rules::RULES
+        .iter()
+        .find(|(_, rule)| rule(&facts).is_some())
+        .map(|(name, _)| *name)
+}
+
+fn first_verdict(facts: &Facts) -> Verdict {
+    for (name, rule) in rules::RULES {
+        if let Some(v) = rule(facts) {
+            tracing::debug!(rule = name, cause = v.cause.id(), "rule matched");
+            return v;
+        }
+    }
+    match facts.base() {
+        // Every outcome kind has a rule above; this is the record of a run without attempts.
+        None => Verdict::new(
+            Cause::ServerBadHandshakeResponse,
+            0.0,
+            "no attempt was recorded, so nothing can be concluded",
+        ),
+        Some(b) => Verdict::new(
+            Cause::ServerBadHandshakeResponse,
+            0.3,
+            "the answer matches no known failure pattern",
+        )
+        .because(evidence::cite(b)),
+    }
+}
+
+fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
+    let decisive = v
+        .decisive
+        .as_deref()
+        .and_then(|id| facts.get(id))
+        .or_else(|| facts.base());
+    let responder = decisive.and_then(evidence::responder_label);
+    let names = decisive.map(evidence::responder_names).unwrap_or_default();
+    Diagnosis {
+        category: v.cause.category(),
+        cause: v.cause,
+        confidence: v.confidence.clamp(0.0, 1.0),
+        summary: v.summary,
+        responder,
+        evidence: v.evidence,
+        remedy: remedy::remedy_lines(v.cause),
+        snippets: remedy::snippets(v.cause, &names),
+        alternatives: v.alternatives,
+        next_step: v.next_step,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rules::testkit::*;
+    use super::*;
+    use crate::model::Stage;
+
+    #[test]
+    fn docs_causes_md_has_one_section_per_cause_in_catalogue_order() {
+        let doc = include_str!("../../docs/causes.md");
+        let ids: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("## "))
+            .map(str::trim)
+            .collect();
+        let want: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
+        for id in &want {
+            assert!(ids.contains(id), "docs/causes.md lacks ## {id}");
+        }
+        for id in &ids {
+            assert!(
+                want.contains(id),
+                "docs/causes.md has ## {id}, which is no cause"
+            );
+        }
+        assert_eq!(
+            ids, want,
+            "docs/causes.md sections are not in catalogue order"
+        );
+    }
+
+    #[test]
+    fn docs_cite_rule_fns_that_exist() {
+        let doc = include_str!("../../docs/causes.md");
+        for (name, _) in rules::RULES {
+            assert!(doc.contains(name), "docs/causes.md never cites {name}");
+        }
+    }
+
+    #[test]
+    fn docs_cite_test_names_that_exist() {
+        let doc = include_str!("../../docs/causes.md");
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("rules/transport.rs"),
+            include_str!("rules/tls.rs"),
+            include_str!("rules/http.rs"),
+            include_str!("rules/session.rs"),
+            include_str!("rules/matrix.rs"),
+        ]
+        .concat();
+        let mut cited = 0;
+        for word in doc.split('`') {
+            if let Some(path) = word.strip_prefix("diagnose::") {
+                if let Some(name) = path
+                    .rsplit("::")
+                    .next()
+                    .filter(|_| path.contains("tests::"))
+                {
+                    cited += 1;
+                    assert!(
+                        sources.contains(&format!("fn {name}()")),
+                        "docs cite missing test {word}"
+                    );
+                }
+            }
+        }
+        assert!(cited > 30);
+    }
+
+    #[test]
+    fn every_foundation_cause_comes_from_a_single_baseline() {
+        let cases = vec![
+            (attempt("baseline").upgraded(), Cause::Healthy),
+            (
+                attempt("baseline").dns("not_found"),
+                Cause::DnsResolutionFailed,
+            ),
+            (attempt("baseline").tcp("refused"), Cause::TcpRefused),
+            (attempt("baseline").tcp("timeout"), Cause::TcpTimeout),
+            (
+                attempt("baseline").tcp("unreachable"),
+                Cause::TcpUnreachable,
+            ),
+            (attempt("baseline").tcp("reset"), Cause::TcpReset),
+            (
+                attempt("baseline").tls("untrusted_certificate"),
+                Cause::TlsUntrustedCertificate,
+            ),
+            (
+                attempt("baseline").tls("expired_certificate"),
+                Cause::TlsExpiredCertificate,
+            ),
+            (
+                attempt("baseline").tls("hostname_mismatch"),
+                Cause::TlsHostnameMismatch,
+            ),
+            (attempt("baseline").tls("not_tls"), Cause::TlsNotTls),
+            (
+                attempt("baseline").tls("handshake_failed"),
+                Cause::TlsHandshakeFailed,
+            ),
+            (
+                attempt("baseline").redirected(301, "https://x/ws"),
+                Cause::ProxyRedirect,
+            ),
+            (
+                attempt("baseline").rejected(502, ""),
+                Cause::ProxyBadGateway,
+            ),
+            (
+                attempt("baseline").rejected(504, ""),
+                Cause::ProxyBadGateway,
+            ),
+            (
+                attempt("baseline").fixture("haproxy_no-server_503.http"),
+                Cause::ProxyBadGateway,
+            ),
+            (
+                attempt("baseline").rejected(404, "Not Found"),
+                Cause::RoutingNotFound,
+            ),
+            (
+                attempt("baseline").rejected(200, "<html></html>"),
+                Cause::RoutingNotWebsocket,
+            ),
+            (
+                attempt("baseline").rejected(405, ""),
+                Cause::RoutingMethodNotAllowed,
+            ),
+            (
+                attempt("baseline").rejected(500, "boom"),
+                Cause::ServerError,
+            ),
+            (
+                attempt("baseline").timeout(Stage::Upgrade),
+                Cause::ServerTimeout,
+            ),
+            (
+                attempt("baseline").dropped(),
+                Cause::ServerClosedAfterUpgrade,
+            ),
+            (
+                attempt("baseline").violation("bad_accept_key"),
+                Cause::ServerBadHandshakeResponse,
+            ),
+        ];
+        for (a, want) in cases {
+            let label = evidence::describe(&a);
+            let r = run(no_cred(vec![a])).build();
+            let (d, _) = diagnose(&r);
+            assert_eq!(d.cause, want, "{label}: {:?}", deciding_rule(&r));
+            assert_eq!(d.category, want.category());
+            assert!(!d.evidence.is_empty() && !d.remedy.is_empty(), "{label}");
+        }
+    }
+
+    #[test]
+    fn report_001_names_nginx_and_gives_the_nginx_fix() {
+        let r = run(no_cred(vec![
+            attempt("baseline").fixture("nginx-fastapi_upgrade-not-forwarded_404.http"),
+            attempt("origin.same").fixture("nginx-fastapi_upgrade-not-forwarded_404.http"),
+            attempt("control.plain_get").fixture("nginx-fastapi_upgrade-not-forwarded_404.http"),
+        ]))
+        .http(vec![attempt("http.root").rejected(200, "{}")])
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::ProxyUpgradeNotForwarded);
+        assert_eq!(d.responder.as_deref(), Some("FastAPI via nginx"));
+        assert!(d
+            .snippets
+            .iter()
+            .any(|s| s.target == "nginx"
+                && s.code.contains("proxy_set_header Upgrade $http_upgrade")));
+    }
+
+    #[test]
+    fn report_004_origin_blocked_after_accept() {
+        let r = run(vec![
+            attempt("baseline").closed(1008, "ORIGIN_BLOCKED"),
+            attempt("credential.none").closed(4401, "no auth ticket"),
+            attempt("origin.none").closed(1008, "ORIGIN_BLOCKED"),
+            attempt("origin.same").upgraded(),
+        ])
+        .cred()
+        .ticket(Some(200), true, "")
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::OriginRejected);
+        assert!(d.evidence.iter().any(|e| e.contains("1008 ORIGIN_BLOCKED")));
+    }
+
+    #[test]
+    fn report_000_full_matrix_through_nginx_is_wrong_upstream() {
+        // The app's empty 403 relayed by nginx (which replaces Server) is still uvicorn's.
+        let refusal = || {
+            [
+                ("Server", "nginx/1.22.1"),
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", "0"),
+            ]
+        };
+        let ids = [
+            "baseline",
+            "credential.none",
+            "credential.query",
+            "credential.cookie",
+            "credential.subprotocol",
+            "credential.wrong",
+            "origin.none",
+            "origin.same",
+            "origin.foreign",
+            "origin.null",
+            "browser.chrome",
+        ];
+        let mut attempts: Vec<_> = ids
+            .iter()
+            .map(|id| attempt(id).rejected_with(403, &refusal(), ""))
+            .collect();
+        attempts.push(attempt("control.plain_get").rejected_with(
+            404,
+            &[
+                ("Server", "nginx/1.22.1"),
+                ("Content-Type", "application/json"),
+            ],
+            "{\"detail\":\"Not Found\"}",
+        ));
+        let r = run(attempts)
+            .cred()
+            .http(vec![
+                attempt("http.health").rejected(200, "{\"status\":\"ok\"}")
+            ])
+            .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(
+            d.cause,
+            Cause::RoutingWrongUpstream,
+            "{:?}",
+            deciding_rule(&r)
+        );
+        assert_eq!(d.responder.as_deref(), Some("uvicorn via nginx"));
+        assert!(d.confidence >= 0.85);
+        assert!(d
+            .next_step
+            .as_deref()
+            .is_some_and(|s| s.contains("--direct")));
+        assert!(d.snippets.iter().any(|s| s.target == "nginx"));
+    }
+
+    #[test]
+    fn report_003_header_stripped_but_query_accepted_is_placement() {
+        let r = run(vec![
+            attempt("baseline").rejected(400, "No authenticated user found"),
+            attempt("credential.none").rejected(400, "No authenticated user found"),
+            attempt("credential.wrong").rejected(400, "No authenticated user found"),
+            attempt("credential.query").upgraded(),
+            attempt("origin.none").rejected(400, "No authenticated user found"),
+        ])
+        .cred()
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::AuthPlacement);
+        // near miss: nothing accepted anywhere — an auth refusal, never wrong_upstream
+        let r = run(vec![
+            attempt("baseline").rejected(400, "No authenticated user found"),
+            attempt("credential.none").rejected(400, "No authenticated user found"),
+            attempt("credential.wrong").rejected(400, "No authenticated user found"),
+        ])
+        .cred()
+        .http(vec![attempt("http.root").rejected(200, "ok")])
+        .build();
+        assert_eq!(diagnose(&r).0.cause, Cause::AuthCredentialsRejected);
+    }
+
+    #[test]
+    fn report_004_ticket_endpoint_401_stops_before_the_socket() {
+        let r = run(vec![
+            attempt("baseline").closed(4401, "no auth ticket"),
+            attempt("credential.none").closed(4401, "no auth ticket"),
+        ])
+        .cred()
+        .ticket(Some(401), false, "{\"code\":\"MISSING_SESSION\"}")
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::AuthTicketFailed);
+        assert!(d.summary.contains("stop retrying"));
+    }
+
+    #[test]
+    fn a_server_that_ignores_credentials_is_not_a_placement_problem() {
+        let r = run(vec![
+            attempt("baseline").rejected(401, "invalid token"),
+            attempt("credential.none").upgraded(),
+            attempt("credential.cookie").upgraded(),
+        ])
+        .cred()
+        .build();
+        let (d, f) = diagnose(&r);
+        assert_eq!(d.cause, Cause::AuthCredentialsRejected);
+        assert!(f.iter().any(|f| f.cause == Cause::AuthNotEnforced));
+    }
+
+    #[test]
+    fn a_healthy_run_reports_findings_beside_ok() {
+        let r = run(vec![
+            attempt("baseline").upgraded(),
+            attempt("origin.foreign").upgraded(),
+        ])
+        .build();
+        let (d, f) = diagnose(&r);
+        assert_eq!(d.cause, Cause::Healthy);
+        assert_eq!(f.first().map(|f| f.cause), Some(Cause::OriginNotEnforced));
+    }
+
+    #[test]
+    fn an_empty_run_does_not_panic() {
+        let r = run(Vec::new()).build();
+        let (d, f) = diagnose(&r);
+        assert_eq!(d.confidence, 0.0);
+        assert!(f.is_empty());
+    }
 }

@@ -2,15 +2,41 @@
 //! session), under one overall deadline, and returns plain records. Network faults are data in
 //! the records, never `Err`. Every read is size-bounded and every wait time-bounded. Secrets are
 //! redacted as records are made. Must not decide causes or print anything.
+//!
+//! This file owns the stage order, the deadline budget, the skipped-stage bookkeeping and the
+//! outcome of each attempt; the stages themselves live in one file each.
 
+pub mod dns;
+pub mod limits;
+pub mod session;
+pub mod tcp;
+pub mod ticket;
+pub mod tls;
+pub mod upgrade;
+
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
 
 use crate::config::{ResolveOverride, TrustConfig};
-use crate::model::{AttemptRecord, Outcome, Run, Stage};
+use crate::model::{
+    AttemptRecord, DnsRecord, Outcome, RequestKind, Run, SessionEnd, SessionRecord, Stage,
+    StageRecord, StageStatus, TcpRecord,
+};
 use crate::plan::{AttemptSpec, Plan};
 use crate::secret::Redactor;
+
+/// A connection the upgrade can run over: plain TCP or TLS.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A boxed connection.
+pub type BoxedIo = Box<dyn Io>;
 
 /// What every attempt of a run shares.
 #[derive(Debug, Clone)]
@@ -28,27 +54,61 @@ pub struct ProbeContext {
 }
 
 /// Runs every attempt of the plan (concurrently, bounded) and the ticket flow, returning the run.
+/// Records come back in plan order.
 pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
-    let mut attempts = Vec::with_capacity(plan.attempts.len());
-    for spec in &plan.attempts {
-        attempts.push(run_attempt(spec, ctx).await);
-    }
+    let slots = Semaphore::new(limits::MAX_CONCURRENT_ATTEMPTS);
+    let slots = &slots;
+    let plain = futures_util::future::join_all(
+        plan.attempts
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.ticket_param.is_none())
+            .map(|(i, spec)| async move {
+                let _slot = slots.acquire().await.ok();
+                (i, run_attempt(spec, ctx).await)
+            }),
+    );
+    let ticketed = ticket::run_ticket_attempts(plan, ctx, slots);
+    let controls =
+        futures_util::future::join_all(plan.http_controls.iter().map(|spec| async move {
+            let _slot = slots.acquire().await.ok();
+            run_attempt(spec, ctx).await
+        }));
+    let (plain, (ticketed, tickets), http_controls) = tokio::join!(plain, ticketed, controls);
+    let mut attempts: Vec<(usize, AttemptRecord)> = plain.into_iter().chain(ticketed).collect();
+    attempts.sort_by_key(|(i, _)| *i);
     Run {
         target: target.to_string(),
         credential_given: plan.ticket_credential.is_some(),
         user_origin: None,
         direct: None,
-        attempts,
-        tickets: Vec::new(),
-        http_controls: Vec::new(),
+        attempts: attempts.into_iter().map(|(_, a)| a).collect(),
+        tickets,
+        http_controls,
     }
 }
 
 /// Runs one attempt through every stage.
 pub async fn run_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecord {
+    let span = tracing::debug_span!("attempt", variant = %spec.variant.id);
+    async {
+        let started = Instant::now();
+        let mut rec = empty_record(spec, &ctx.redactor);
+        let outcome = attempt_stages(spec, ctx, &mut rec).await;
+        tracing::debug!(outcome = outcome.kind(), "attempt done");
+        rec.outcome = outcome;
+        fill_skipped(&mut rec.stages, &spec.url);
+        rec.ms = ms_since(started);
+        rec
+    }
+    .instrument(span)
+    .await
+}
+
+fn empty_record(spec: &AttemptSpec, redactor: &Redactor) -> AttemptRecord {
     AttemptRecord {
         variant: spec.variant.clone(),
-        url: ctx.redactor.url(spec.url.as_str()),
+        url: redactor.url(spec.url.as_str()),
         stages: Vec::new(),
         dns: None,
         tcp: None,
@@ -58,5 +118,745 @@ pub async fn run_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecor
         session: None,
         outcome: Outcome::Timeout { stage: Stage::Dns },
         ms: 0.0,
+    }
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn push_stage(
+    rec: &mut AttemptRecord,
+    stage: Stage,
+    started: Instant,
+    summary: String,
+    error: Option<&str>,
+) {
+    let status = if error.is_some() {
+        StageStatus::Failed
+    } else {
+        StageStatus::Ok
+    };
+    let ms = ms_since(started);
+    tracing::debug!(stage = stage.as_str(), ?status, ms, summary = %summary, "stage");
+    rec.stages.push(StageRecord {
+        stage,
+        status,
+        ms: Some(ms),
+        summary,
+        error: error.map(str::to_string),
+    });
+}
+
+/// Adds a `skipped` record for every stage that did not run, keeping stage order.
+fn fill_skipped(stages: &mut Vec<StageRecord>, url: &Url) {
+    let failed_before = |stages: &[StageRecord], s: Stage| {
+        stages
+            .iter()
+            .any(|r| r.stage < s && r.status == StageStatus::Failed)
+    };
+    let mut out = Vec::with_capacity(Stage::ALL.len());
+    for s in Stage::ALL {
+        if let Some(r) = stages.iter().find(|r| r.stage == s) {
+            out.push(r.clone());
+            continue;
+        }
+        let summary = if failed_before(stages, s) {
+            "skipped: an earlier stage failed".to_string()
+        } else {
+            match s {
+                Stage::Tls => format!("not used: {}:// is plaintext", url.scheme()),
+                Stage::Session => "not reached: no 101".to_string(),
+                _ => "not reached".to_string(),
+            }
+        };
+        out.push(StageRecord {
+            stage: s,
+            status: StageStatus::Skipped,
+            ms: None,
+            summary,
+            error: None,
+        });
+    }
+    *stages = out;
+}
+
+fn is_secure(url: &Url) -> bool {
+    matches!(url.scheme(), "wss" | "https")
+}
+
+/// The request target: path and query.
+pub fn request_target(url: &Url) -> String {
+    let t = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    if t.is_empty() {
+        "/".to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+/// Runs dns, tcp and (for wss/https) tls, recording each; returns the connection or the outcome
+/// that ended the attempt.
+pub(crate) async fn connect(
+    url: &Url,
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+) -> Result<BoxedIo, Outcome> {
+    let host = url.host_str().unwrap_or_default().to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+
+    // dns
+    let t = Instant::now();
+    let addrs = match dns::resolve(&host, port, &ctx.resolve, ctx.deadline)
+        .instrument(tracing::debug_span!("dns", host = %host))
+        .await
+    {
+        Ok((addrs, source)) => {
+            let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            let summary = match source {
+                dns::Source::Literal => "literal address".to_string(),
+                dns::Source::Override => format!("{} (--resolve)", shown.join(", ")),
+                dns::Source::Lookup => shown.join(", "),
+            };
+            rec.dns = Some(DnsRecord {
+                host: host.clone(),
+                addresses: shown,
+                overridden: source == dns::Source::Override,
+            });
+            push_stage(rec, Stage::Dns, t, summary, None);
+            addrs
+        }
+        Err(dns::DnsFailure::Timeout) => {
+            rec.dns = Some(DnsRecord {
+                host: host.clone(),
+                addresses: Vec::new(),
+                overridden: false,
+            });
+            push_stage(
+                rec,
+                Stage::Dns,
+                t,
+                format!("{host}: no answer before the deadline"),
+                Some("timeout"),
+            );
+            return Err(Outcome::Timeout { stage: Stage::Dns });
+        }
+        Err(f) => {
+            rec.dns = Some(DnsRecord {
+                host: host.clone(),
+                addresses: Vec::new(),
+                overridden: false,
+            });
+            push_stage(rec, Stage::Dns, t, f.detail(), Some(f.class()));
+            return Err(Outcome::DnsError {
+                error: f.class().to_string(),
+                detail: f.detail(),
+            });
+        }
+    };
+
+    // tcp
+    let t = Instant::now();
+    let connected = tcp::connect(&addrs, ctx.deadline)
+        .instrument(tracing::debug_span!("tcp"))
+        .await;
+    let peer = connected.peer.map(|p| p.to_string()).unwrap_or_default();
+    rec.tcp = Some(TcpRecord {
+        peer: peer.clone(),
+        failed: connected.failed.clone(),
+    });
+    let stream = match connected.stream {
+        Ok(s) => {
+            let summary = if connected.failed.is_empty() {
+                format!("connected to {peer}")
+            } else {
+                format!(
+                    "connected to {peer} after {} failed address(es)",
+                    connected.failed.len()
+                )
+            };
+            push_stage(rec, Stage::Tcp, t, summary, None);
+            s
+        }
+        Err(tcp::TcpEnd::Deadline) => {
+            push_stage(
+                rec,
+                Stage::Tcp,
+                t,
+                format!("{peer}: no answer before the deadline"),
+                Some("timeout"),
+            );
+            return Err(Outcome::Timeout { stage: Stage::Tcp });
+        }
+        Err(tcp::TcpEnd::Failed(f, detail)) => {
+            push_stage(rec, Stage::Tcp, t, detail.clone(), Some(f.class()));
+            return Err(Outcome::TcpError {
+                error: f.class().to_string(),
+                detail,
+            });
+        }
+    };
+
+    if !is_secure(url) {
+        return Ok(Box::new(stream));
+    }
+
+    // tls
+    let t = Instant::now();
+    let Some(tls_host) = url.host() else {
+        push_stage(
+            rec,
+            Stage::Tls,
+            t,
+            "the URL has no host".into(),
+            Some("handshake_failed"),
+        );
+        return Err(Outcome::TlsError {
+            error: "handshake_failed".into(),
+            detail: "the URL has no host".into(),
+        });
+    };
+    let (record, result) = tls::handshake(stream, &tls_host, &ctx.trust, ctx.deadline)
+        .instrument(tracing::debug_span!("tls"))
+        .await;
+    let verification = record.verification.clone();
+    let version = record.version.clone();
+    let alpn = record.alpn.clone();
+    rec.tls = Some(record);
+    match result {
+        Ok(stream) => {
+            let mut summary = format!(
+                "{} · ALPN {}",
+                version.unwrap_or_else(|| "TLS".into()),
+                alpn.unwrap_or_else(|| "none".into())
+            );
+            if verification == "ok" {
+                summary.push_str(" · certificate ok");
+            } else {
+                summary.push_str(&format!(
+                    " · certificate NOT verified (--insecure): {verification}"
+                ));
+            }
+            push_stage(rec, Stage::Tls, t, summary, None);
+            Ok(Box::new(stream))
+        }
+        Err(tls::TlsEnd::Deadline) => {
+            push_stage(
+                rec,
+                Stage::Tls,
+                t,
+                "no handshake before the deadline".into(),
+                Some("timeout"),
+            );
+            Err(Outcome::Timeout { stage: Stage::Tls })
+        }
+        Err(tls::TlsEnd::Failed(f, detail)) => {
+            push_stage(
+                rec,
+                Stage::Tls,
+                t,
+                format!("{}: {detail}", f.class()),
+                Some(f.class()),
+            );
+            Err(Outcome::TlsError {
+                error: f.class().to_string(),
+                detail,
+            })
+        }
+    }
+}
+
+/// Writes the request and reads the response, recording the upgrade stage.
+pub(crate) async fn exchange_stage(
+    io: &mut BoxedIo,
+    request: &upgrade::Request<'_>,
+    deadline: Instant,
+    redactor: &Redactor,
+    rec: &mut AttemptRecord,
+) -> Result<upgrade::Exchange, Outcome> {
+    let t = Instant::now();
+    rec.request = Some(request.record(redactor));
+    match upgrade::exchange(io, request, redactor, deadline)
+        .instrument(tracing::debug_span!("upgrade"))
+        .await
+    {
+        Ok(ex) => {
+            let r = &ex.response;
+            let mut summary = format!(
+                "{} {} -> {} {}",
+                request.method,
+                redactor.url(request.target),
+                r.status,
+                r.reason
+            );
+            if r.body_bytes > 0 {
+                summary.push_str(&format!(" · body {} bytes", r.body_bytes));
+            }
+            push_stage(rec, Stage::Upgrade, t, summary, None);
+            rec.response = Some(ex.response.clone());
+            Ok(ex)
+        }
+        Err(upgrade::UpgradeFailure::Deadline) => {
+            push_stage(
+                rec,
+                Stage::Upgrade,
+                t,
+                "no response before the deadline".into(),
+                Some("timeout"),
+            );
+            Err(Outcome::Timeout {
+                stage: Stage::Upgrade,
+            })
+        }
+        Err(f) => {
+            let detail = redactor.text(&f.detail());
+            push_stage(rec, Stage::Upgrade, t, detail.clone(), Some(f.class()));
+            Err(Outcome::ProtocolViolation {
+                error: f.class().to_string(),
+                detail,
+            })
+        }
+    }
+}
+
+fn header_map(r: &crate::model::WireResponse) -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = BTreeMap::new();
+    for h in &r.headers {
+        map.entry(h.name.to_ascii_lowercase())
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&h.value);
+            })
+            .or_insert_with(|| h.value.clone());
+    }
+    map
+}
+
+async fn attempt_stages(
+    spec: &AttemptSpec,
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+) -> Outcome {
+    let redactor = &ctx.redactor;
+    let mut io = match connect(&spec.url, ctx, rec).await {
+        Ok(io) => io,
+        Err(o) => return o,
+    };
+    let target = request_target(&spec.url);
+    let request = upgrade::Request {
+        method: "GET",
+        target: &target,
+        headers: &spec.headers,
+    };
+    let ex = match exchange_stage(&mut io, &request, ctx.deadline, redactor, rec).await {
+        Ok(ex) => ex,
+        Err(o) => return o,
+    };
+    let status = ex.head.status;
+    if status != 101 || spec.variant.request == RequestKind::PlainGet {
+        let headers = header_map(&ex.response);
+        return if (300..400).contains(&status) {
+            Outcome::Redirected {
+                status,
+                location: ex.response.header("location").map(str::to_string),
+                headers,
+            }
+        } else {
+            Outcome::Rejected {
+                status,
+                headers,
+                body_excerpt: ex.response.body_excerpt.clone(),
+            }
+        };
+    }
+    session_stage(spec, ctx, rec, io, ex).await
+}
+
+async fn session_stage(
+    spec: &AttemptSpec,
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+    io: BoxedIo,
+    ex: upgrade::Exchange,
+) -> Outcome {
+    let redactor = &ctx.redactor;
+    let upgraded_at = Instant::now();
+    let t = upgraded_at;
+    let check = session::check_handshake(&spec.headers, &ex.head);
+    let subprotocol = check.subprotocol.as_deref().map(|s| redactor.text(s));
+    let extensions = check.extensions.as_deref().map(|s| redactor.text(s));
+    if let Some((class, detail)) = check.violation {
+        rec.session = Some(SessionRecord {
+            accept_valid: check.accept_valid,
+            subprotocol,
+            extensions,
+            ping_rtt_ms: None,
+            watched_ms: 0.0,
+            end: SessionEnd::ProtocolError {
+                detail: detail.clone(),
+                after_ms: 0.0,
+            },
+            messages_received: 0,
+        });
+        push_stage(rec, Stage::Session, t, detail.clone(), Some(class));
+        return Outcome::ProtocolViolation {
+            error: class.to_string(),
+            detail,
+        };
+    }
+    let w = session::watch(
+        io,
+        ex.leftover,
+        upgraded_at,
+        ctx.close_wait,
+        ctx.deadline,
+        redactor,
+    )
+    .instrument(tracing::debug_span!("session"))
+    .await;
+    rec.session = Some(SessionRecord {
+        accept_valid: check.accept_valid,
+        subprotocol: subprotocol.clone(),
+        extensions,
+        ping_rtt_ms: w.ping_rtt_ms,
+        watched_ms: w.watched_ms,
+        end: w.end.clone(),
+        messages_received: w.messages,
+    });
+    match w.end {
+        SessionEnd::StillOpen => {
+            let mut summary = if ctx.close_wait.is_zero() {
+                "accept key ok · not watched (--quick)".to_string()
+            } else {
+                format!("open after {:.0} ms", w.watched_ms)
+            };
+            if let Some(rtt) = w.ping_rtt_ms {
+                summary.push_str(&format!(" · ping {rtt:.1} ms"));
+            }
+            if w.frame_limit_hit {
+                summary.push_str(&format!(
+                    " · watch ended at the {} frame limit",
+                    limits::MAX_FRAMES_WATCHED
+                ));
+            }
+            if w.cut_by_deadline {
+                summary.push_str(" · watch cut short by --timeout");
+            }
+            push_stage(rec, Stage::Session, t, summary, None);
+            Outcome::Upgraded { subprotocol }
+        }
+        SessionEnd::CloseFrame {
+            code,
+            reason,
+            after_ms,
+        } => {
+            let shown_code = code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "(no code)".into());
+            push_stage(
+                rec,
+                Stage::Session,
+                t,
+                format!("closed {shown_code} {reason} after {after_ms:.0} ms").replace("  ", " "),
+                Some("closed"),
+            );
+            Outcome::UpgradedThenClosed {
+                close_code: code,
+                close_reason: if reason.is_empty() {
+                    None
+                } else {
+                    Some(reason)
+                },
+                after_ms,
+                clean: true,
+            }
+        }
+        SessionEnd::Dropped { how, after_ms } => {
+            push_stage(
+                rec,
+                Stage::Session,
+                t,
+                format!("connection dropped ({how}) after {after_ms:.0} ms without a close frame"),
+                Some("dropped"),
+            );
+            Outcome::UpgradedThenClosed {
+                close_code: None,
+                close_reason: None,
+                after_ms,
+                clean: false,
+            }
+        }
+        SessionEnd::ProtocolError { detail, .. } => {
+            let detail = format!("invalid WebSocket frames after the 101: {detail}");
+            push_stage(
+                rec,
+                Stage::Session,
+                t,
+                detail.clone(),
+                Some("protocol_error"),
+            );
+            Outcome::ProtocolViolation {
+                // The contract has no separate id for framing errors: the bytes after the head
+                // are part of the malformed response.
+                error: "malformed_response".into(),
+                detail,
+            }
+        }
+    }
+}
+
+/// A one-line description of an outcome that ended an attempt early (for ticket records).
+pub(crate) fn outcome_text(o: &Outcome) -> String {
+    match o {
+        Outcome::Timeout { stage } => format!("timeout in {}", stage.as_str()),
+        Outcome::DnsError { error, detail }
+        | Outcome::TcpError { error, detail }
+        | Outcome::TlsError { error, detail }
+        | Outcome::ProtocolViolation { error, detail } => {
+            format!("{} {error}: {detail}", o.kind())
+        }
+        other => other.kind().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_target_keeps_path_and_query() {
+        let u = Url::parse("ws://h:1/a/b?x=1&y=2").unwrap();
+        assert_eq!(request_target(&u), "/a/b?x=1&y=2");
+        let u = Url::parse("ws://h:1").unwrap();
+        assert_eq!(request_target(&u), "/");
+    }
+
+    #[test]
+    fn every_record_gets_all_five_stages_in_order() {
+        let mut stages = vec![StageRecord {
+            stage: Stage::Tcp,
+            status: StageStatus::Failed,
+            ms: Some(1.0),
+            summary: "refused".into(),
+            error: Some("refused".into()),
+        }];
+        fill_skipped(&mut stages, &Url::parse("ws://h/").unwrap());
+        let ids: Vec<Stage> = stages.iter().map(|s| s.stage).collect();
+        assert_eq!(ids, Stage::ALL.to_vec());
+        assert_eq!(stages[0].status, StageStatus::Skipped);
+        assert_eq!(stages[2].status, StageStatus::Skipped);
+        assert!(stages[2].summary.contains("earlier stage failed"));
+    }
+
+    #[test]
+    fn repeated_headers_are_joined_and_names_lowercased() {
+        let r = crate::model::WireResponse {
+            version: "HTTP/1.1".into(),
+            status: 403,
+            reason: "Forbidden".into(),
+            headers: vec![
+                crate::model::WireHeader {
+                    name: "Vary".into(),
+                    value: "Origin".into(),
+                },
+                crate::model::WireHeader {
+                    name: "vary".into(),
+                    value: "Cookie".into(),
+                },
+            ],
+            body_excerpt: String::new(),
+            body_bytes: 0,
+            body_truncated: false,
+        };
+        assert_eq!(
+            header_map(&r).get("vary").map(String::as_str),
+            Some("Origin, Cookie")
+        );
+    }
+
+    use std::sync::{Arc, Mutex};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use crate::config::TicketConfig;
+    use crate::model::{CredentialPlacement, Variant};
+
+    /// A loopback HTTP server on the test runtime: records request lines, answers with `reply`.
+    async fn http_server(
+        reply: fn(usize, &str) -> String,
+    ) -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for n in 0..100 {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 8192];
+                let len = s.read(&mut buf).await.unwrap_or(0);
+                let text = String::from_utf8_lossy(&buf[..len]).to_string();
+                let line = text.lines().next().unwrap_or_default().to_string();
+                log.lock().unwrap().push(line.clone());
+                let _ = s.write_all(reply(n, &line).as_bytes()).await;
+                let _ = s.shutdown().await;
+            }
+        });
+        (addr, seen)
+    }
+
+    fn respond(status: &str, body: &str) -> String {
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    fn spec(url: &str, id: &str, request: RequestKind) -> AttemptSpec {
+        let mut v = Variant::baseline();
+        v.id = id.into();
+        v.request = request;
+        let url = Url::parse(url).unwrap();
+        AttemptSpec {
+            headers: vec![("Host".into(), crate::plan::host_header(&url))],
+            variant: v,
+            url,
+            ticket_param: None,
+        }
+    }
+
+    fn ctx() -> ProbeContext {
+        ProbeContext {
+            deadline: Instant::now() + Duration::from_secs(5),
+            close_wait: Duration::ZERO,
+            trust: TrustConfig::default(),
+            resolve: Vec::new(),
+            redactor: Redactor::disabled(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plain_get_control_ends_as_rejected_with_its_200() {
+        let (addr, _) = http_server(|_, _| respond("200 OK", "home")).await;
+        let s = spec(
+            &format!("http://{addr}/"),
+            "http.root",
+            RequestKind::PlainGet,
+        );
+        let rec = run_attempt(&s, &ctx()).await;
+        assert!(
+            matches!(&rec.outcome, Outcome::Rejected { status: 200, body_excerpt, .. } if body_excerpt == "home"),
+            "{:?}",
+            rec.outcome
+        );
+        assert_eq!(rec.stages.len(), 5);
+    }
+
+    #[tokio::test]
+    async fn run_plan_returns_records_in_plan_order_with_controls_apart() {
+        let (addr, seen) = http_server(|_, line| {
+            if line.contains("/slow") {
+                respond("404 Not Found", "")
+            } else {
+                respond("403 Forbidden", "")
+            }
+        })
+        .await;
+        let plan = Plan {
+            attempts: vec![
+                spec(&format!("ws://{addr}/a"), "baseline", RequestKind::Upgrade),
+                spec(
+                    &format!("ws://{addr}/slow"),
+                    "origin.none",
+                    RequestKind::Upgrade,
+                ),
+                spec(
+                    &format!("ws://{addr}/c"),
+                    "control.plain_get",
+                    RequestKind::PlainGet,
+                ),
+            ],
+            http_controls: vec![spec(
+                &format!("http://{addr}/"),
+                "http.root",
+                RequestKind::PlainGet,
+            )],
+            ticket: None,
+            ticket_credential: None,
+        };
+        let run = run_plan(&plan, &ctx(), "ws://x/").await;
+        let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+        assert_eq!(ids, ["baseline", "origin.none", "control.plain_get"]);
+        assert_eq!(run.attempts[1].outcome.status(), Some(404));
+        assert_eq!(run.http_controls.len(), 1);
+        assert_eq!(run.http_controls[0].variant.id, "http.root");
+        assert_eq!(seen.lock().unwrap().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn ticket_attempts_fetch_fresh_tickets_and_reuse_sends_the_previous_one() {
+        let (tickets, _) =
+            http_server(|n, _| respond("200 OK", &format!("{{\"ticket\":\"tkt-{n}\"}}"))).await;
+        let (ws, seen) = http_server(|_, _| respond("403 Forbidden", "")).await;
+        let mut fresh = spec(&format!("ws://{ws}/ws"), "baseline", RequestKind::Upgrade);
+        fresh.variant.credential = CredentialPlacement::Ticket {
+            param: "ticket".into(),
+        };
+        fresh.ticket_param = Some("ticket".into());
+        let mut reuse = fresh.clone();
+        reuse.variant.id = "ticket.reuse".into();
+        let mut again = fresh.clone();
+        again.variant.id = "ticket.fresh".into();
+        let plan = Plan {
+            attempts: vec![fresh, reuse, again],
+            http_controls: Vec::new(),
+            ticket: Some(TicketConfig {
+                url: Url::parse(&format!("http://{tickets}/ticket")).unwrap(),
+                method: "POST".into(),
+                field: "/ticket".into(),
+                param: "ticket".into(),
+            }),
+            ticket_credential: Some(crate::secret::Secret::new("jwt-123456")),
+        };
+        let run = run_plan(&plan, &ctx(), "ws://x/").await;
+        assert_eq!(run.tickets.len(), 2);
+        assert!(run.tickets.iter().all(|t| t.obtained && t.method == "POST"));
+        let lines = seen.lock().unwrap().clone();
+        assert_eq!(
+            lines,
+            [
+                "GET /ws?ticket=tkt-0 HTTP/1.1",
+                "GET /ws?ticket=tkt-0 HTTP/1.1",
+                "GET /ws?ticket=tkt-1 HTTP/1.1"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn tickets_are_redacted_in_every_later_record() {
+        let (tickets, _) =
+            http_server(|_, _| respond("200 OK", "{\"ticket\":\"tkt-secret-1\"}")).await;
+        let (ws, _) = http_server(|_, _| respond("403 Forbidden", "echo tkt-secret-1")).await;
+        let mut s = spec(&format!("ws://{ws}/ws"), "baseline", RequestKind::Upgrade);
+        s.ticket_param = Some("t".into());
+        let plan = Plan {
+            attempts: vec![s],
+            http_controls: Vec::new(),
+            ticket: Some(TicketConfig {
+                url: Url::parse(&format!("http://{tickets}/ticket")).unwrap(),
+                method: "GET".into(),
+                field: "/ticket".into(),
+                param: "t".into(),
+            }),
+            ticket_credential: None,
+        };
+        let mut c = ctx();
+        c.redactor = Redactor::new([], true);
+        let run = run_plan(&plan, &c, "ws://x/").await;
+        let json = serde_json::to_string(&run).unwrap();
+        assert!(!json.contains("tkt-secret-1"), "{json}");
+        assert!(json.contains("echo [redacted]"));
     }
 }

@@ -1,28 +1,624 @@
 //! render: formats a finished `Report` onto a writer. One file per format. Renderers perform no
-//! I/O besides the writer, never read the environment (colour is decided once in main) and never
-//! measure or wait.
+//! I/O besides the writer, never read the environment (colour is decided once in main through
+//! `colored::control::set_override`) and never measure or wait: the same Report always renders to
+//! the same bytes.
+//!
+//! This module also holds the few reading aids the formats share: which attempts the evidence
+//! cites, whether an attempt got the same answer as the baseline, and the one-line result of an
+//! attempt. They read the report; they never rebuild a request.
 
+pub mod github;
+pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use clap::ValueEnum;
 
-use crate::model::Report;
+use crate::diagnose::cause::Category;
+use crate::model::{AttemptRecord, CredentialPlacement, Outcome, Report, WireResponse};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Format {
-    /// Stage waterfall, the wire exchange and the diagnosis, for people.
+    /// Stage waterfall, the attempt matrix, the wire exchange and the diagnosis, for people.
     #[default]
     Human,
     /// The `wsdoctor.report/v1` JSON object (see docs/json.md).
     Json,
+    /// A Markdown incident note: verdict, timings, matrix, evidence, fixes, the wire exchange.
+    Markdown,
+    /// A JUnit XML document with one test case for the probe (CI test reporters).
+    Junit,
+    /// GitHub Actions workflow commands (`::error`, `::warning`, `::notice`) for annotations.
+    Github,
 }
 
 /// Writes the report in the chosen format.
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
-        Format::Human | Format::Json => json::render(report, out),
+        Format::Human => human::render(report, out),
+        Format::Json => json::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Github => github::render(report, out),
+    }
+}
+
+/// True when the verdict is a fault (anything but the `ok` category).
+pub(crate) fn is_fault(report: &Report) -> bool {
+    report.diagnosis.category != Category::Ok
+}
+
+/// Every attempt of the report: the WebSocket attempts, then the plain-HTTP controls.
+pub(crate) fn all_attempts(report: &Report) -> impl Iterator<Item = &AttemptRecord> {
+    report.attempts.iter().chain(report.http_controls.iter())
+}
+
+/// Variant ids cited as evidence. Evidence lines cite attempts by their variant id, usually in
+/// backticks (`` `control.plain_get` ``); an id counts when it stands as a whole token. A fault cites
+/// through the diagnosis' evidence; a healthy report through its warning findings' evidence.
+pub(crate) fn cited_ids(report: &Report) -> BTreeSet<String> {
+    let lines: Vec<&str> = if is_fault(report) {
+        report
+            .diagnosis
+            .evidence
+            .iter()
+            .map(String::as_str)
+            .collect()
+    } else {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::model::Severity::Warning)
+            .flat_map(|f| f.evidence.iter().map(String::as_str))
+            .collect()
+    };
+    all_attempts(report)
+        .map(|a| a.variant.id.as_str())
+        .filter(|id| lines.iter().any(|l| cites(l, id)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// True when `id` occurs in `line` as a whole token (not inside a longer id or word).
+fn cites(line: &str, id: &str) -> bool {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    line.match_indices(id).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + id.len()..].chars().next();
+        // A trailing '.' ends a sentence, not an id.
+        let after_ok = match after {
+            None => true,
+            Some('.') => line[at + id.len() + 1..]
+                .chars()
+                .next()
+                .is_none_or(|c| !is_word(c)),
+            Some(c) => !is_word(c),
+        };
+        before.is_none_or(|c| !is_word(c)) && after_ok
+    })
+}
+
+/// Response headers that change from one request to the next and so never make two answers differ.
+const VOLATILE_HEADERS: &[&str] = &[
+    "date",
+    "age",
+    "x-request-id",
+    "request-id",
+    "cf-ray",
+    "x-amz-cf-id",
+    "sec-websocket-accept",
+];
+
+fn same_response(a: &WireResponse, b: &WireResponse) -> bool {
+    let stable = |r: &WireResponse| -> Vec<(String, String)> {
+        r.headers
+            .iter()
+            .filter(|h| !VOLATILE_HEADERS.contains(&h.name.to_ascii_lowercase().as_str()))
+            .map(|h| (h.name.to_ascii_lowercase(), h.value.clone()))
+            .collect()
+    };
+    a.status == b.status
+        && a.reason == b.reason
+        && a.body_excerpt == b.body_excerpt
+        && a.body_bytes == b.body_bytes
+        && stable(a) == stable(b)
+}
+
+/// True when a failing attempt got the same answer as the reference (byte for byte for HTTP
+/// answers, ignoring per-request headers such as `date`; the same close or the same failure class
+/// otherwise; for upgrades that stayed open, the same subprotocol).
+pub(crate) fn same_result(a: &AttemptRecord, reference: &AttemptRecord) -> bool {
+    match (&a.outcome, &reference.outcome) {
+        (Outcome::Upgraded { subprotocol: p1 }, Outcome::Upgraded { subprotocol: p2 }) => p1 == p2,
+        (Outcome::Rejected { .. }, Outcome::Rejected { .. })
+        | (Outcome::Redirected { .. }, Outcome::Redirected { .. }) => {
+            match (&a.response, &reference.response) {
+                (Some(x), Some(y)) => same_response(x, y),
+                _ => a.outcome == reference.outcome,
+            }
+        }
+        (
+            Outcome::UpgradedThenClosed {
+                close_code: c1,
+                close_reason: r1,
+                clean: k1,
+                ..
+            },
+            Outcome::UpgradedThenClosed {
+                close_code: c2,
+                close_reason: r2,
+                clean: k2,
+                ..
+            },
+        ) => c1 == c2 && r1 == r2 && k1 == k2,
+        (Outcome::Timeout { stage: s1 }, Outcome::Timeout { stage: s2 }) => s1 == s2,
+        (Outcome::DnsError { error: e1, .. }, Outcome::DnsError { error: e2, .. })
+        | (Outcome::TcpError { error: e1, .. }, Outcome::TcpError { error: e2, .. })
+        | (Outcome::TlsError { error: e1, .. }, Outcome::TlsError { error: e2, .. })
+        | (
+            Outcome::ProtocolViolation { error: e1, .. },
+            Outcome::ProtocolViolation { error: e2, .. },
+        ) => e1 == e2,
+        _ => false,
+    }
+}
+
+/// Milliseconds for people: `2.1 ms`, `412.0 ms`, `2.06 s`.
+pub(crate) fn fmt_ms(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// Makes server-controlled text safe for a terminal: a tab becomes a space and every other
+/// control character (ESC, CR, C1 controls, …) becomes U+FFFD, so a response body or close reason
+/// cannot move the cursor, recolour or clear the screen of the person reading the report.
+pub(crate) fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Makes `s` printable and shortens it to at most `max` characters, ending with `…` when cut.
+pub(crate) fn shorten(s: &str, max: usize) -> String {
+    let s = printable(s);
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Evidence and summaries cite ids in backticks for Markdown; plain-text formats drop them.
+pub(crate) fn plain(s: &str) -> String {
+    s.replace('`', "")
+}
+
+/// The server header of an attempt's answer, when there is one.
+fn server_of(a: &AttemptRecord) -> Option<&str> {
+    if let Some(r) = &a.response {
+        return r.header("server");
+    }
+    match &a.outcome {
+        Outcome::Rejected { headers, .. } | Outcome::Redirected { headers, .. } => {
+            headers.get("server").map(String::as_str)
+        }
+        _ => None,
+    }
+}
+
+/// The first line of a body excerpt, shortened, or `empty body`.
+fn body_gist(body: &str, max: usize) -> String {
+    let first = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if first.is_empty() {
+        "empty body".to_string()
+    } else {
+        shorten(first.trim(), max)
+    }
+}
+
+/// The one-line result of an attempt ("403 · uvicorn, empty body",
+/// "101 → close 1008 ORIGIN_BLOCKED after 3.0 ms", "tcp refused").
+pub(crate) fn result_text(a: &AttemptRecord) -> String {
+    match &a.outcome {
+        Outcome::Upgraded { subprotocol } => {
+            let mut parts = vec!["open".to_string()];
+            if let Some(p) = subprotocol {
+                parts.push(format!("subprotocol {p}"));
+            }
+            if let Some(rtt) = a.session.as_ref().and_then(|s| s.ping_rtt_ms) {
+                parts.push(format!("ping {}", fmt_ms(rtt)));
+            }
+            format!("101 · {}", parts.join(", "))
+        }
+        Outcome::UpgradedThenClosed {
+            close_code,
+            close_reason,
+            after_ms,
+            clean,
+        } => {
+            let after = fmt_ms(*after_ms);
+            match (clean, close_code) {
+                (true, Some(code)) => {
+                    let reason = close_reason.as_deref().unwrap_or("");
+                    let reason = if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", shorten(reason, 40))
+                    };
+                    format!("101 → close {code}{reason} after {after}")
+                }
+                (true, None) => format!("101 → close without a code after {after}"),
+                (false, _) => format!("101 → dropped without a close frame (1006) after {after}"),
+            }
+        }
+        Outcome::Rejected {
+            status,
+            body_excerpt,
+            ..
+        } => {
+            let body = a
+                .response
+                .as_ref()
+                .map(|r| r.body_excerpt.as_str())
+                .unwrap_or(body_excerpt);
+            match server_of(a) {
+                Some(server) => format!("{status} · {server}, {}", body_gist(body, 40)),
+                None => format!("{status} · {}", body_gist(body, 48)),
+            }
+        }
+        Outcome::Redirected {
+            status, location, ..
+        } => match location {
+            Some(l) => format!("{status} → {l}"),
+            None => format!("{status} · redirect without Location"),
+        },
+        Outcome::Timeout { stage } => format!("timeout in {}", stage.as_str()),
+        Outcome::DnsError { error, .. } => format!("dns {error}"),
+        Outcome::TcpError { error, .. } => format!("tcp {error}"),
+        Outcome::TlsError { error, .. } => format!("tls {error}"),
+        Outcome::ProtocolViolation { error, .. } => format!("protocol {error}"),
+    }
+}
+
+/// The result of an attempt compared with the baseline: `403 · identical` when it got the same
+/// answer, the full result otherwise.
+pub(crate) fn result_vs_baseline(a: &AttemptRecord, baseline: Option<&AttemptRecord>) -> String {
+    let Some(b) = baseline else {
+        return result_text(a);
+    };
+    if std::ptr::eq(a, b) || !same_result(a, b) {
+        return result_text(a);
+    }
+    match &a.outcome {
+        Outcome::Rejected { status, .. } | Outcome::Redirected { status, .. } => {
+            format!("{status} · identical")
+        }
+        Outcome::Upgraded { .. } => "101 · identical".to_string(),
+        Outcome::UpgradedThenClosed {
+            close_code: Some(code),
+            ..
+        } => format!("101 → close {code} · identical"),
+        _ => format!("{} · identical", result_text(a)),
+    }
+}
+
+/// Where the credential travels, for people ("X-API-Key", "Authorization: Bearer", "?token=").
+pub(crate) fn placement_text(p: &CredentialPlacement) -> Option<String> {
+    match p {
+        CredentialPlacement::None => None,
+        CredentialPlacement::Header { name, scheme } if scheme.is_empty() => Some(name.clone()),
+        CredentialPlacement::Header { name, scheme } => Some(format!("{name}: {scheme}")),
+        CredentialPlacement::Query { name } => Some(format!("?{name}=")),
+        CredentialPlacement::Cookie { name } => Some(format!("cookie {name}")),
+        CredentialPlacement::Subprotocol => Some("token as subprotocol".to_string()),
+        CredentialPlacement::Ticket { param } => Some(format!("ticket ?{param}=")),
+    }
+}
+
+/// The label of an attempt; the baseline's says what it carries ("baseline (X-API-Key, Origin …)").
+pub(crate) fn attempt_label(a: &AttemptRecord) -> String {
+    if a.variant.id != "baseline" {
+        return a.variant.label.clone();
+    }
+    let mut parts = Vec::new();
+    if let Some(p) = placement_text(&a.variant.credential) {
+        parts.push(p);
+    }
+    if let Some(o) = &a.variant.origin {
+        // https:// is the usual case; dropping it keeps the label readable (http:// stays).
+        parts.push(format!(
+            "Origin {}",
+            o.strip_prefix("https://").unwrap_or(o)
+        ));
+    }
+    if parts.is_empty() {
+        a.variant.label.clone()
+    } else {
+        format!("{} ({})", a.variant.label, parts.join(", "))
+    }
+}
+
+/// The attempt whose wire exchange a fault report shows: the baseline when it failed, otherwise
+/// (say, only some repeats fail) the first failed attempt the evidence cites, else the first
+/// failed attempt. Only attempts that got as far as sending a request qualify.
+pub(crate) fn failing_attempt(report: &Report) -> Option<&AttemptRecord> {
+    if !is_fault(report) {
+        return None;
+    }
+    let failed = |a: &&AttemptRecord| !a.outcome.is_success() && a.request.is_some();
+    if let Some(b) = report.baseline() {
+        if !b.outcome.is_success() {
+            return Some(b).filter(|b| b.request.is_some());
+        }
+    }
+    let cited = cited_ids(report);
+    report
+        .attempts
+        .iter()
+        .filter(failed)
+        .find(|a| cited.contains(&a.variant.id))
+        .or_else(|| report.attempts.iter().find(failed))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// Every canned report in `fixtures/reports/`, by file stem, in name order.
+    pub(crate) fn fixture_reports() -> Vec<(String, Report)> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/reports");
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        paths.sort();
+        assert!(paths.len() >= 5, "expected the canned reports in {dir:?}");
+        paths
+            .into_iter()
+            .map(|p| {
+                let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&p).unwrap();
+                let report: Report = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{name} is not a model::Report: {e}"));
+                (name, report)
+            })
+            .collect()
+    }
+
+    /// One fixture by file stem.
+    pub(crate) fn fixture(name: &str) -> Report {
+        fixture_reports()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r)
+            .unwrap_or_else(|| panic!("no fixture {name}"))
+    }
+
+    /// Renders with colour forced off, as a String.
+    pub(crate) fn rendered(report: &Report, format: Format) -> String {
+        colored::control::set_override(false);
+        let mut out = Vec::new();
+        render(report, format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Snapshots of every text format for every canned report (hyperfine's export tests). Review
+    /// changes with `cargo insta review`; CI runs with `INSTA_UPDATE=no`.
+    #[test]
+    fn snapshots_of_every_format_for_every_fixture() {
+        let formats = [
+            (Format::Human, "human"),
+            (Format::Markdown, "markdown"),
+            (Format::Junit, "junit"),
+            (Format::Github, "github"),
+        ];
+        for (name, report) in fixture_reports() {
+            for (format, suffix) in formats {
+                let text = rendered(&report, format);
+                insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+                    insta::assert_snapshot!(format!("{name}.{suffix}"), text);
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn an_id_is_cited_only_as_a_whole_token() {
+        assert!(cites("`control.plain_get` got 404", "control.plain_get"));
+        assert!(cites("same as baseline.", "baseline"));
+        assert!(cites("(baseline, origin.same)", "origin.same"));
+        assert!(!cites("origin.same_site got 101", "origin.same"));
+        assert!(!cites("xbaseline", "baseline"));
+        assert!(!cites("repeat.10 failed", "repeat.1"));
+    }
+
+    #[test]
+    fn cited_attempts_come_from_the_diagnosis_evidence_of_a_fault() {
+        let r = fixture("001_proxy_upgrade_not_forwarded");
+        let cited: Vec<String> = cited_ids(&r).into_iter().collect();
+        assert_eq!(
+            cited,
+            ["baseline", "control.plain_get", "control.version_8"]
+        );
+    }
+
+    #[test]
+    fn a_healthy_report_cites_through_its_warning_findings() {
+        let r = fixture("ok_healthy_origin_not_enforced");
+        let cited: Vec<String> = cited_ids(&r).into_iter().collect();
+        assert_eq!(cited, ["origin.foreign", "origin.null"]);
+    }
+
+    #[test]
+    fn identical_ignores_the_date_header_but_not_the_body() {
+        let r = fixture("000_routing_wrong_upstream");
+        let base = &r.attempts[0];
+        let mut other = r.attempts[1].clone();
+        if let Some(resp) = other.response.as_mut() {
+            for h in resp.headers.iter_mut().filter(|h| h.name == "date") {
+                h.value = "Tue, 24 Nov 2026 00:00:00 GMT".into();
+            }
+        }
+        assert!(same_result(&other, base));
+        assert_eq!(result_vs_baseline(&other, Some(base)), "403 · identical");
+        if let Some(resp) = other.response.as_mut() {
+            resp.body_excerpt = "nope".into();
+            resp.body_bytes = 4;
+        }
+        assert!(!same_result(&other, base));
+        assert_eq!(
+            result_vs_baseline(&other, Some(base)),
+            "403 · uvicorn, nope"
+        );
+    }
+
+    #[test]
+    fn a_policy_close_reads_as_on_the_wire() {
+        let r = fixture("004_origin_rejected_after_upgrade");
+        assert_eq!(
+            result_text(&r.attempts[0]),
+            "101 → close 1008 ORIGIN_BLOCKED after 3.0 ms"
+        );
+        let same = r.attempts.iter().find(|a| a.variant.id == "origin.same");
+        assert_eq!(
+            result_vs_baseline(same.unwrap(), r.baseline()),
+            "101 · open, ping 0.9 ms"
+        );
+    }
+
+    #[test]
+    fn every_outcome_kind_has_a_one_line_result() {
+        let mut a = fixture("tcp_refused").attempts[0].clone();
+        a.response = None;
+        a.session = None;
+        let cases = [
+            (
+                Outcome::Redirected {
+                    status: 301,
+                    location: Some("https://h/ws".into()),
+                    headers: Default::default(),
+                },
+                "301 → https://h/ws",
+            ),
+            (
+                Outcome::Timeout {
+                    stage: crate::model::Stage::Upgrade,
+                },
+                "timeout in upgrade",
+            ),
+            (
+                Outcome::DnsError {
+                    error: "not_found".into(),
+                    detail: String::new(),
+                },
+                "dns not_found",
+            ),
+            (
+                Outcome::ProtocolViolation {
+                    error: "bad_accept_key".into(),
+                    detail: String::new(),
+                },
+                "protocol bad_accept_key",
+            ),
+            (
+                Outcome::UpgradedThenClosed {
+                    close_code: None,
+                    close_reason: None,
+                    after_ms: 12.0,
+                    clean: false,
+                },
+                "101 → dropped without a close frame (1006) after 12.0 ms",
+            ),
+            (
+                Outcome::Rejected {
+                    status: 502,
+                    headers: Default::default(),
+                    body_excerpt: "\n\n<html>Bad Gateway</html>\n".into(),
+                },
+                "502 · <html>Bad Gateway</html>",
+            ),
+        ];
+        for (outcome, expected) in cases {
+            a.outcome = outcome;
+            assert_eq!(result_text(&a), expected);
+        }
+    }
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        assert_eq!(printable("a\x1b[2Jb\tc\r"), "a\u{fffd}[2Jb c\u{fffd}");
+        let mut report = fixture("000_routing_wrong_upstream");
+        if let Some(resp) = report.attempts[0].response.as_mut() {
+            resp.body_excerpt = "\x1b]0;pwned\x07\x1b[2J".into();
+            resp.body_bytes = 12;
+            resp.headers[1].value = "uvicorn\x1b[31m".into();
+        }
+        report.diagnosis.responder = Some("evil\x1b[5m".into());
+        for format in [
+            Format::Human,
+            Format::Markdown,
+            Format::Junit,
+            Format::Github,
+        ] {
+            let text = rendered(&report, format);
+            assert!(
+                !text.contains('\x1b'),
+                "{format:?} passed an escape through"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_report_renders_in_every_format() {
+        let mut report = fixture("tcp_refused");
+        report.attempts.clear();
+        report.stages.clear();
+        report.notes.clear();
+        for format in [
+            Format::Human,
+            Format::Json,
+            Format::Markdown,
+            Format::Junit,
+            Format::Github,
+        ] {
+            assert!(!rendered(&report, format).is_empty(), "{format:?}");
+        }
+    }
+
+    #[test]
+    fn the_wire_shows_the_failing_repeat_when_the_baseline_upgraded() {
+        let healthy = fixture("ok_healthy_origin_not_enforced");
+        assert!(failing_attempt(&healthy).is_none(), "healthy shows no wire");
+        let mut report = healthy.clone();
+        report.diagnosis.category = Category::Routing;
+        report.diagnosis.cause = crate::diagnose::cause::Cause::RoutingIntermittent;
+        report.diagnosis.evidence = vec!["`credential.wrong` failed".into()];
+        let shown = failing_attempt(&report).map(|a| a.variant.id.as_str());
+        assert_eq!(shown, Some("credential.wrong"));
+        report.diagnosis.evidence.clear();
+        let shown = failing_attempt(&report).map(|a| a.variant.id.as_str());
+        assert_eq!(shown, Some("credential.none"));
+    }
+
+    #[test]
+    fn times_switch_to_seconds_past_one_second() {
+        assert_eq!(fmt_ms(2.14), "2.1 ms");
+        assert_eq!(fmt_ms(999.94), "999.9 ms");
+        assert_eq!(fmt_ms(2061.3), "2.06 s");
     }
 }

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::scripted::{certs, nginx_page, response, ScriptedServer, Step};
+use crate::support::scripted::{nginx_page, response, ScriptedServer, Step};
+use crate::support::tls::{self, TestCa, TlsWsServer};
+use crate::support::ws::Behaviour;
 use crate::support::wsdoctor;
 
 /// What one run produced.
@@ -67,15 +69,13 @@ fn probe(args: &[&str]) -> Run {
     }
 }
 
-/// A host name the TLS tests use, pointed at 127.0.0.1 with `--resolve`.
-const TLS_HOST: &str = "wsdoctor.test";
-
-fn resolve(port: u16) -> String {
-    format!("{TLS_HOST}:{port}:127.0.0.1")
-}
-
-fn wss_url(port: u16) -> String {
-    format!("wss://{TLS_HOST}:{port}/ws")
+/// `wss://wsdoctor.test:PORT/ws` and the `--resolve` that maps the name to 127.0.0.1, for a
+/// server that is not TLS at all.
+fn wss_to(port: u16) -> (String, String) {
+    (
+        format!("wss://{}:{port}/ws", tls::HOST),
+        format!("{}:{port}:127.0.0.1", tls::HOST),
+    )
 }
 
 /// A well-behaved WebSocket endpoint on /ws; anything else is a plain 404.
@@ -97,13 +97,6 @@ fn websocket_app(req: &crate::support::scripted::Req) -> Vec<Step> {
             "404 page not found\n",
         ))]
     }
-}
-
-fn write_temp(contents: &str) -> tempfile::NamedTempFile {
-    use std::io::Write;
-    let mut f = tempfile::NamedTempFile::new().expect("temp file");
-    f.write_all(contents.as_bytes()).expect("write temp file");
-    f
 }
 
 #[test]
@@ -175,27 +168,26 @@ fn tcp_timeout_is_diagnosed_for_a_listener_whose_backlog_is_full() {
 }
 
 #[test]
-fn tls_untrusted_certificate_is_diagnosed_for_a_self_signed_certificate() {
-    let leaf = certs::self_signed(&[TLS_HOST]);
-    let server = ScriptedServer::https(certs::server_config(leaf), websocket_app);
-    let run = probe(&[
-        &wss_url(server.port()),
-        "--resolve",
-        &resolve(server.port()),
-    ]);
+fn tls_untrusted_certificate_is_diagnosed_for_a_certificate_from_an_unknown_ca() {
+    // Issued by a CA wsdoctor is not told about (no --cacert).
+    let ca = TestCa::new("unknown test CA");
+    let server = TlsWsServer::start(ca.valid_leaf(&[tls::HOST]), Behaviour::Echo);
+    let (url, resolve) = server.url_and_resolve("/ws");
+    let run = probe(&[&url, "--resolve", &resolve]);
     run.assert_cause("tls", "tls.untrusted_certificate", 1);
 }
 
 #[test]
 fn tls_expired_certificate_is_diagnosed_with_not_after_in_evidence() {
-    let ca = certs::Ca::new("wsdoctor test CA");
-    let leaf = ca.leaf(&[TLS_HOST], (2020, 1, 1), (2021, 1, 1));
-    let server = ScriptedServer::https(certs::server_config(leaf), websocket_app);
-    let cafile = write_temp(&ca.pem);
+    let ca = TestCa::new("wsdoctor test CA");
+    let leaf = ca.leaf(&[tls::HOST], (2020, 1, 1), (2021, 1, 1));
+    let server = TlsWsServer::start(leaf, Behaviour::Echo);
+    let cafile = ca.pem_file();
+    let (url, resolve) = server.url_and_resolve("/ws");
     let run = probe(&[
-        &wss_url(server.port()),
+        &url,
         "--resolve",
-        &resolve(server.port()),
+        &resolve,
         "--cacert",
         cafile.path().to_str().expect("utf-8 path"),
     ]);
@@ -214,14 +206,14 @@ fn tls_expired_certificate_is_diagnosed_with_not_after_in_evidence() {
 
 #[test]
 fn tls_hostname_mismatch_is_diagnosed_for_a_certificate_naming_another_host() {
-    let ca = certs::Ca::new("wsdoctor test CA");
-    let leaf = ca.leaf(&["other.test"], (2020, 1, 1), (2040, 1, 1));
-    let server = ScriptedServer::https(certs::server_config(leaf), websocket_app);
-    let cafile = write_temp(&ca.pem);
+    let ca = TestCa::new("wsdoctor test CA");
+    let server = TlsWsServer::start(ca.valid_leaf(&["other.test"]), Behaviour::Echo);
+    let cafile = ca.pem_file();
+    let (url, resolve) = server.url_and_resolve("/ws");
     let run = probe(&[
-        &wss_url(server.port()),
+        &url,
         "--resolve",
-        &resolve(server.port()),
+        &resolve,
         "--cacert",
         cafile.path().to_str().expect("utf-8 path"),
     ]);
@@ -233,11 +225,8 @@ fn tls_not_tls_is_diagnosed_for_wss_to_a_plain_http_port() {
     // A plain-HTTP nginx port receiving a TLS ClientHello answers 400 and closes.
     let server =
         ScriptedServer::raw(|_hello| vec![Step::Write(nginx_page(400, "Bad Request", &[]))]);
-    let run = probe(&[
-        &wss_url(server.port()),
-        "--resolve",
-        &resolve(server.port()),
-    ]);
+    let (url, resolve) = wss_to(server.port());
+    let run = probe(&[&url, "--resolve", &resolve]);
     run.assert_cause("tls", "tls.not_tls", 1);
 }
 
@@ -248,11 +237,8 @@ fn tls_handshake_failed_is_diagnosed_when_the_server_answers_with_a_fatal_alert(
     let server = ScriptedServer::raw(|_hello| {
         vec![Step::Write(vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])]
     });
-    let run = probe(&[
-        &wss_url(server.port()),
-        "--resolve",
-        &resolve(server.port()),
-    ]);
+    let (url, resolve) = wss_to(server.port());
+    let run = probe(&[&url, "--resolve", &resolve]);
     run.assert_cause("tls", "tls.handshake_failed", 1);
 }
 

@@ -2,23 +2,22 @@
 //! request head (or, for raw servers, from the first bytes received). Used to put one precise
 //! fault on the wire — a redirect, a wrong accept key, a TLS alert, a silent peer.
 //!
-//! A server runs on its own thread with a current-thread runtime, on a listener bound to
-//! 127.0.0.1:0 before `start` returns (so it is ready at once, no polling needed). Drop shuts the
-//! runtime down, which cancels every connection, and joins the thread.
+//! A server runs on a [`ServerThread`] (its own thread and current-thread runtime, a listener
+//! bound to 127.0.0.1:0 before `start` returns, so it is ready at once); Drop stops it. Where one
+//! script for every connection is enough, `raw::RawServer` is simpler.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdListener};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
+
+use super::ServerThread;
 
 /// Largest request head read.
 const MAX_HEAD: usize = 64 * 1024;
@@ -92,120 +91,55 @@ enum Mode {
     Raw(RawHandler),
 }
 
-/// A running scripted server.
+/// A running scripted server (stops on Drop, through `ServerThread`).
 pub struct ScriptedServer {
-    addr: SocketAddr,
+    thread: ServerThread,
     requests: Arc<Mutex<Vec<Req>>>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl ScriptedServer {
-    /// A plain-TCP HTTP server.
+    /// An HTTP server: the handler answers each request head.
     pub fn http(handler: impl Fn(&Req) -> Vec<Step> + Send + Sync + 'static) -> ScriptedServer {
-        Self::start(Mode::Http(Arc::new(handler)), None)
-    }
-
-    /// An HTTPS server with this rustls config.
-    pub fn https(
-        tls: Arc<rustls::ServerConfig>,
-        handler: impl Fn(&Req) -> Vec<Step> + Send + Sync + 'static,
-    ) -> ScriptedServer {
-        Self::start(Mode::Http(Arc::new(handler)), Some(tls))
+        Self::start(Mode::Http(Arc::new(handler)))
     }
 
     /// A server that answers the first bytes it receives, whatever they are.
     pub fn raw(handler: impl Fn(&[u8]) -> Vec<Step> + Send + Sync + 'static) -> ScriptedServer {
-        Self::start(Mode::Raw(Arc::new(handler)), None)
+        Self::start(Mode::Raw(Arc::new(handler)))
     }
 
-    fn start(mode: Mode, tls: Option<Arc<rustls::ServerConfig>>) -> ScriptedServer {
-        let listener =
-            StdListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a loopback test port");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let addr = listener.local_addr().expect("listener address");
+    fn start(mode: Mode) -> ScriptedServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let (stop, stopped) = oneshot::channel::<()>();
         let recorded = Arc::clone(&requests);
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("test server runtime");
-            rt.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("tokio listener");
-                let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
-                let serve = async {
-                    loop {
-                        let Ok((tcp, _)) = listener.accept().await else {
-                            continue;
-                        };
-                        let mode = mode.clone();
-                        let recorded = Arc::clone(&recorded);
-                        let acceptor = acceptor.clone();
-                        tokio::spawn(async move {
-                            match acceptor {
-                                Some(a) => {
-                                    if let Ok(Ok(tls)) =
-                                        tokio::time::timeout(READ_LIMIT, a.accept(tcp)).await
-                                    {
-                                        serve_connection(tls, mode, recorded).await;
-                                    }
-                                }
-                                None => serve_connection(tcp, mode, recorded).await,
-                            }
-                        });
-                    }
+        let thread = ServerThread::spawn(move |listener| async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
                 };
-                tokio::select! {
-                    _ = serve => {}
-                    _ = stopped => {}
-                }
-            });
-            // Dropping the runtime here cancels every connection task.
+                tokio::spawn(serve_connection(tcp, mode.clone(), Arc::clone(&recorded)));
+            }
         });
-        ScriptedServer {
-            addr,
-            requests,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        ScriptedServer { thread, requests }
     }
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.thread.addr
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.thread.port()
     }
 
     /// `ws://127.0.0.1:PORT{path}`.
     pub fn ws_url(&self, path: &str) -> String {
-        format!("ws://{}{path}", self.addr)
+        format!("ws://{}{path}", self.addr())
     }
 
     /// Every request head received so far.
     pub fn requests(&self) -> Vec<Req> {
         self.requests.lock().map(|r| r.clone()).unwrap_or_default()
-    }
-}
-
-impl Drop for ScriptedServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let panicked = thread.join().is_err();
-            if panicked && !std::thread::panicking() {
-                panic!("the scripted server thread panicked");
-            }
-        }
     }
 }
 
@@ -399,91 +333,4 @@ pub fn nginx_page(status: u16, reason: &str, extra: &[(&str, &str)]) -> Vec<u8> 
         body.len()
     ));
     out.into_bytes()
-}
-
-/// Test certificates made with rcgen at test time.
-pub mod certs {
-    use std::sync::Arc;
-
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    };
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
-    /// A test CA.
-    pub struct Ca {
-        /// PEM of the CA certificate (for `--cacert`).
-        pub pem: String,
-        issuer: Issuer<'static, KeyPair>,
-    }
-
-    /// A certificate and key ready for a rustls server.
-    pub struct Leaf {
-        /// The chain (leaf first).
-        pub chain: Vec<CertificateDer<'static>>,
-        /// The key.
-        pub key: PrivateKeyDer<'static>,
-    }
-
-    impl Ca {
-        /// A fresh CA valid from 2020 to 2040.
-        pub fn new(name: &str) -> Ca {
-            let mut params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-            params.distinguished_name.push(DnType::CommonName, name);
-            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-            params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-            params.not_after = rcgen::date_time_ymd(2040, 1, 1);
-            let key = KeyPair::generate().expect("ca key");
-            let cert = params.self_signed(&key).expect("ca cert");
-            Ca {
-                pem: cert.pem(),
-                issuer: Issuer::new(params, key),
-            }
-        }
-
-        /// A leaf for `names`, valid between the given dates (year, month, day).
-        pub fn leaf(&self, names: &[&str], from: (i32, u8, u8), until: (i32, u8, u8)) -> Leaf {
-            let mut params =
-                CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-                    .expect("leaf params");
-            params
-                .distinguished_name
-                .push(DnType::CommonName, names.first().copied().unwrap_or("leaf"));
-            params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
-            params.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
-            let key = KeyPair::generate().expect("leaf key");
-            let cert = params.signed_by(&key, &self.issuer).expect("leaf cert");
-            Leaf {
-                chain: vec![cert.der().clone()],
-                key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            }
-        }
-    }
-
-    /// A self-signed certificate for `names`, valid now.
-    pub fn self_signed(names: &[&str]) -> Leaf {
-        let ck = rcgen::generate_simple_self_signed(
-            names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-        )
-        .expect("self-signed cert");
-        Leaf {
-            chain: vec![ck.cert.der().clone()],
-            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der())),
-        }
-    }
-
-    /// A rustls server config (ring provider) serving `leaf`, offering http/1.1.
-    pub fn server_config(leaf: Leaf) -> Arc<rustls::ServerConfig> {
-        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(leaf.chain, leaf.key)
-        .expect("server certificate");
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Arc::new(config)
-    }
 }

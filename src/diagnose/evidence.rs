@@ -1,0 +1,370 @@
+//! evidence: the vocabulary rules use to compare attempts and cite them — what an attempt's answer
+//! was (`Answer`), whether two answers are the same, who produced it, and the one-line citation
+//! ("origin.foreign (Origin: https://x.invalid): 403, empty body"). Pure; no decisions here.
+
+use crate::fingerprint::{self, Responder};
+use crate::model::{AttemptRecord, Outcome, Run, WireHeader, WireResponse};
+
+/// The answer an attempt got, reduced to what comparisons need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// 101 and the connection stayed open.
+    Open,
+    /// 101, then a close (code absent for a bare TCP close).
+    Closed {
+        /// Close code.
+        code: Option<u16>,
+        /// Close reason.
+        reason: String,
+    },
+    /// An HTTP answer other than 101.
+    Http {
+        /// Status.
+        status: u16,
+        /// Body, normalised (digits masked, whitespace collapsed) so request ids and dates do
+        /// not make two identical refusals differ.
+        body: String,
+    },
+    /// No HTTP answer: the outcome kind and its error class.
+    Failure {
+        /// Outcome kind id.
+        kind: &'static str,
+        /// Error class.
+        error: String,
+    },
+}
+
+impl Answer {
+    /// True for 101-then-open.
+    pub fn is_open(&self) -> bool {
+        matches!(self, Answer::Open)
+    }
+}
+
+/// The answer of an attempt.
+pub fn answer(a: &AttemptRecord) -> Answer {
+    match &a.outcome {
+        Outcome::Upgraded { .. } => Answer::Open,
+        Outcome::UpgradedThenClosed {
+            close_code,
+            close_reason,
+            ..
+        } => Answer::Closed {
+            code: *close_code,
+            reason: close_reason.clone().unwrap_or_default(),
+        },
+        Outcome::Rejected { status, .. } | Outcome::Redirected { status, .. } => Answer::Http {
+            status: *status,
+            body: normalise(body(a)),
+        },
+        Outcome::Timeout { stage } => Answer::Failure {
+            kind: "timeout",
+            error: stage.as_str().to_string(),
+        },
+        Outcome::DnsError { error, .. }
+        | Outcome::TcpError { error, .. }
+        | Outcome::TlsError { error, .. }
+        | Outcome::ProtocolViolation { error, .. } => Answer::Failure {
+            kind: a.outcome.kind(),
+            error: error.clone(),
+        },
+    }
+}
+
+/// True when two attempts got the same answer (same status and same normalised body, or the same
+/// close, or the same failure class).
+pub fn same_answer(a: &AttemptRecord, b: &AttemptRecord) -> bool {
+    answer(a) == answer(b)
+}
+
+/// True when two attempts got the same answer from the same producer (byte-for-byte refusals).
+pub fn identical(a: &AttemptRecord, b: &AttemptRecord) -> bool {
+    same_answer(a, b) && producer(a).map(|r| r.name) == producer(b).map(|r| r.name)
+}
+
+fn normalise(body: &str) -> String {
+    let mut out = String::new();
+    let mut last_space = false;
+    for c in body.trim().chars().take(2048) {
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        last_space = false;
+        out.push(if c.is_ascii_digit() { '#' } else { c });
+    }
+    out
+}
+
+/// The response body excerpt of an attempt ("" when none).
+pub fn body(a: &AttemptRecord) -> &str {
+    match (&a.response, &a.outcome) {
+        (Some(r), _) => &r.body_excerpt,
+        (None, Outcome::Rejected { body_excerpt, .. }) => body_excerpt,
+        _ => "",
+    }
+}
+
+/// The HTTP status of an attempt's answer (101 for upgrades).
+pub fn status(a: &AttemptRecord) -> Option<u16> {
+    a.outcome.status()
+}
+
+/// The response head of an attempt: the recorded one, or one rebuilt from a `Rejected` or
+/// `Redirected` outcome (whose headers are lowercased and joined).
+pub fn response(a: &AttemptRecord) -> Option<WireResponse> {
+    if let Some(r) = &a.response {
+        return Some(r.clone());
+    }
+    let (status, headers, body) = match &a.outcome {
+        Outcome::Rejected {
+            status,
+            headers,
+            body_excerpt,
+        } => (*status, headers, body_excerpt.clone()),
+        Outcome::Redirected {
+            status, headers, ..
+        } => (*status, headers, String::new()),
+        _ => return None,
+    };
+    Some(WireResponse {
+        version: "HTTP/1.1".into(),
+        status,
+        reason: fingerprint::standard_reason(status)
+            .unwrap_or_default()
+            .to_string(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| WireHeader {
+                name: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
+        body_bytes: body.len(),
+        body_excerpt: body,
+        body_truncated: false,
+    })
+}
+
+/// Who produced an attempt's answer, when fingerprinted.
+pub fn producer(a: &AttemptRecord) -> Option<Responder> {
+    response(a).and_then(|r| fingerprint::identify(&r))
+}
+
+/// Proxies and CDNs seen on the path of an attempt's answer (besides the producer).
+pub fn intermediaries(a: &AttemptRecord) -> Vec<Responder> {
+    response(a)
+        .map(|r| fingerprint::intermediaries(&r))
+        .unwrap_or_default()
+}
+
+/// "FastAPI via nginx", "nginx", "uvicorn" — for `Diagnosis.responder`.
+pub fn responder_label(a: &AttemptRecord) -> Option<String> {
+    let p = producer(a)?;
+    let via: Vec<&str> = intermediaries(a).iter().map(|r| r.name).collect();
+    if via.is_empty() {
+        Some(p.name.to_string())
+    } else {
+        Some(format!("{} via {}", p.name, via.join(", ")))
+    }
+}
+
+/// Every responder name in an attempt's answer (producer first), for remedy selection.
+pub fn responder_names(a: &AttemptRecord) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = producer(a).map(|r| r.name).into_iter().collect();
+    for r in intermediaries(a) {
+        if !names.contains(&r.name) {
+            names.push(r.name);
+        }
+    }
+    names
+}
+
+/// A short account of an attempt's answer: "403, empty body", "404 {\"detail\":\"Not Found\"}",
+/// "101, then close 1008 ORIGIN_BLOCKED after 12 ms", "101, stayed open", "tcp refused".
+pub fn describe(a: &AttemptRecord) -> String {
+    match &a.outcome {
+        Outcome::Upgraded { subprotocol } => match subprotocol {
+            Some(p) => format!("101, stayed open (subprotocol {p})"),
+            None => "101, stayed open".into(),
+        },
+        Outcome::UpgradedThenClosed {
+            close_code,
+            close_reason,
+            after_ms,
+            clean,
+        } => {
+            let what = match (close_code, clean) {
+                (Some(c), _) => {
+                    let r = close_reason.as_deref().unwrap_or("").trim();
+                    if r.is_empty() {
+                        format!("close {c}")
+                    } else {
+                        format!("close {c} {r}")
+                    }
+                }
+                (None, true) => "a close frame without code".into(),
+                (None, false) => "a bare TCP close (1006)".into(),
+            };
+            format!("101, then {what} after {after_ms:.0} ms")
+        }
+        Outcome::Rejected { status, .. } => format!("{status}, {}", body_summary(body(a))),
+        Outcome::Redirected {
+            status, location, ..
+        } => match location {
+            Some(l) => format!("{status} → {l}"),
+            None => format!("{status} without Location"),
+        },
+        Outcome::Timeout { stage } => format!("timed out in {}", stage.as_str()),
+        Outcome::DnsError { error, .. } => format!("dns {error}"),
+        Outcome::TcpError { error, .. } => format!("tcp {error}"),
+        Outcome::TlsError { error, .. } => format!("tls {error}"),
+        Outcome::ProtocolViolation { error, .. } => format!("protocol violation: {error}"),
+    }
+}
+
+/// "empty body", or the first line of the body (quoted, at most 80 characters).
+pub fn body_summary(body: &str) -> String {
+    let t = body.trim();
+    if t.is_empty() {
+        return "empty body".into();
+    }
+    let mut line: String = t
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(80)
+        .collect();
+    if t.chars().count() > 80 {
+        line.push('…');
+    }
+    format!("body {line}")
+}
+
+/// A citation: "origin.foreign (Origin: https://x.invalid): 403, empty body".
+pub fn cite(a: &AttemptRecord) -> String {
+    if a.variant.id == a.variant.label || a.variant.label.is_empty() {
+        format!("{}: {}", a.variant.id, describe(a))
+    } else {
+        format!("{} ({}): {}", a.variant.id, a.variant.label, describe(a))
+    }
+}
+
+/// Read access to a run for rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The run.
+    pub run: &'a Run,
+}
+
+impl<'a> Facts<'a> {
+    /// Wraps a run.
+    pub fn new(run: &'a Run) -> Self {
+        Facts { run }
+    }
+
+    /// The baseline attempt.
+    pub fn base(&self) -> Option<&'a AttemptRecord> {
+        self.run.baseline()
+    }
+
+    /// The attempt (or http control) with this variant id.
+    pub fn get(&self, id: &str) -> Option<&'a AttemptRecord> {
+        self.run.attempt(id)
+    }
+
+    /// Attempts against the public URL whose id starts with `prefix` (not direct, not repeats).
+    pub fn public(&self, prefix: &'a str) -> impl Iterator<Item = &'a AttemptRecord> + 'a {
+        self.run
+            .attempts
+            .iter()
+            .filter(move |a| !a.variant.direct && a.variant.id.starts_with(prefix))
+    }
+
+    /// The credential variants that carry the real credential in another placement.
+    pub fn placements(&self) -> impl Iterator<Item = &'a AttemptRecord> + 'a {
+        self.public("credential.").filter(|a| {
+            !a.variant.wrong_credential
+                && a.variant.id != "credential.none"
+                && a.variant.group == "credential"
+        })
+    }
+
+    /// True when the site answers plain HTTP (a 2xx/3xx http control), or the plain GET of the
+    /// same URL gets a different answer than the upgrade: the host is up and routed.
+    pub fn host_serves_http(&self) -> Option<String> {
+        for c in &self.run.http_controls {
+            if let Some(s) = status(c) {
+                if (200..400).contains(&s) {
+                    return Some(cite(c));
+                }
+            }
+        }
+        None
+    }
+
+    /// The path (and query, secrets already redacted) of the target, for suggested commands.
+    pub fn target_path(&self) -> String {
+        match url::Url::parse(&self.run.target) {
+            Ok(u) => match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            },
+            Err(_) => "/<path>".into(),
+        }
+    }
+
+    /// The direct baseline, when `--direct` ran.
+    pub fn direct_base(&self) -> Option<&'a AttemptRecord> {
+        self.get("direct.baseline")
+    }
+}
+
+/// True when a close code or reason says "authentication".
+pub fn auth_close(code: Option<u16>, reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    let words = [
+        "auth",
+        "token",
+        "unauthor",
+        "credential",
+        "ticket",
+        "login",
+        "jwt",
+        "session",
+        "api key",
+        "apikey",
+    ];
+    // 4001/4401/4403: the application range used by many servers for HTTP-like auth refusals;
+    // 3000/3003: IANA-registered "Unauthorized"/"Forbidden" close codes.
+    matches!(code, Some(4001 | 4401 | 4403 | 3000 | 3003)) || words.iter().any(|w| r.contains(w))
+}
+
+/// True when a close reason or body names the Origin.
+pub fn mentions_origin(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("origin")
+}
+
+/// True when a refusal body says it is about authentication.
+pub fn mentions_auth(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "auth",
+        "token",
+        "unauthor",
+        "credential",
+        "login",
+        "jwt",
+        "api key",
+        "apikey",
+        "api-key",
+        "expired",
+        "signature",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}

@@ -1,0 +1,394 @@
+//! remedy: what to change, per cause — one-line remedies for everyone, and config snippets for the
+//! fingerprinted responder (nginx, Caddy, HAProxy, Traefik, Envoy; FastAPI/Starlette, Python
+//! websockets, Node ws, Socket.IO, Spring, ASP.NET Core, gorilla). Pure data and selection.
+
+use super::cause::Cause;
+use crate::model::Snippet;
+
+/// One-line remedies for a cause.
+pub fn remedy_lines(cause: Cause) -> Vec<String> {
+    let lines: &[&str] = match cause {
+        Cause::Healthy => &["nothing to fix; see the findings for hardening"],
+        Cause::DnsResolutionFailed => &[
+            "fix the host name, or publish the DNS record (A/AAAA) for it",
+            "inside containers, use the service name the network resolves",
+        ],
+        Cause::TcpRefused => &[
+            "start the server, or point the URL at the port it listens on",
+            "a server bound to 127.0.0.1 is unreachable from other hosts: bind 0.0.0.0 or the right interface",
+        ],
+        Cause::TcpTimeout => &["open the port in the firewall/security group, or fix the host address"],
+        Cause::TcpUnreachable => &["fix routing (VPN, subnet, IPv6 reachability) to the host"],
+        Cause::TcpReset => &["find the middlebox or listener resetting connections (firewall, WAF, TLS-only port)"],
+        Cause::TlsUntrustedCertificate => &[
+            "serve the full chain (leaf + intermediates), e.g. nginx ssl_certificate fullchain.pem",
+            "for a private CA, give clients its root (wsdoctor --cacert)",
+        ],
+        Cause::TlsExpiredCertificate => &["renew the certificate and automate renewal (certbot/ACME); check the server clock"],
+        Cause::TlsHostnameMismatch => &["issue the certificate for this host name (SAN), or use the name it covers"],
+        Cause::TlsNotTls => &["use ws:// for a plain port, or terminate TLS on the port used with wss://"],
+        Cause::TlsHandshakeFailed => &["enable TLS 1.2/1.3 with modern cipher suites and send the certificate for this SNI"],
+        Cause::ProxyRedirect => &[
+            "connect to the final URL directly (wss:// when the site forces HTTPS)",
+            "exempt the WebSocket path from trailing-slash and HTTPS redirects",
+        ],
+        Cause::ProxyBadGateway => &[
+            "point the proxy at the right upstream host:port and make sure the backend runs",
+            "raise the upstream timeouts if the backend is slow to answer the upgrade",
+        ],
+        Cause::ProxyUpgradeNotForwarded => &[
+            "forward the upgrade: HTTP/1.1 to the upstream plus the Upgrade and Connection headers",
+        ],
+        Cause::ProxyAccessDenied => &[
+            "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
+            "on a CDN, enable WebSockets for the zone",
+        ],
+        Cause::ProxyRequestTooLarge => &[
+            "move long tokens out of the URL (header, cookie or a short one-time ticket)",
+            "or raise the proxy's request-line/header buffers",
+        ],
+        Cause::OriginRejected => &[
+            "add the page's origin (scheme://host[:port]) to the server's allowed origins",
+        ],
+        Cause::OriginHostRewritten => &[
+            "make the proxy pass the client's Host header to the app (or set the app's allowed hosts to the public name)",
+        ],
+        Cause::OriginNotEnforced => &[
+            "check Origin against an allowlist before accepting, at least when auth rides on cookies",
+        ],
+        Cause::AuthMissingCredentials => &["send the credential the endpoint expects (header, query, cookie or subprotocol)"],
+        Cause::AuthCredentialsRejected => &[
+            "get a fresh, valid token (expiry, signing key, audience, tenant)",
+        ],
+        Cause::AuthPlacement => &[
+            "send the credential where the server reads it, or make the proxy forward the header",
+            "browsers cannot set headers on WebSockets: use a cookie, query ticket or subprotocol token for web clients",
+        ],
+        Cause::AuthTicketFailed => &[
+            "401/403 from the ticket endpoint: stop retrying and get a new JWT (log in again)",
+            "5xx or network errors: retry with exponential backoff",
+        ],
+        Cause::AuthClosedAfterUpgrade => &["send a valid credential; read the close reason for what the server expects"],
+        Cause::AuthNotEnforced => &["require and check the credential before accepting the socket"],
+        Cause::AuthHeaderOnly => &[
+            "also accept a cookie or a short-lived query ticket, since browser WebSockets cannot send headers",
+        ],
+        Cause::RoutingNotFound => &["use the path the WebSocket handler is registered on (mind prefixes the proxy strips)"],
+        Cause::RoutingNotWebsocket => &["point the client at the WebSocket route, not a page or REST endpoint"],
+        Cause::RoutingMethodNotAllowed => &["register the WebSocket route for this path; an HTTP-only route answers 405"],
+        Cause::RoutingWrongUpstream => &[
+            "route the WebSocket path to the backend that serves WebSockets (e.g. the worker, not the API container)",
+        ],
+        Cause::RoutingIntermittent => &[
+            "find the bad member of the backend pool (health checks, versions, config drift) and take it out",
+        ],
+        Cause::ServerError => &["read the application log for the exception raised while handling the upgrade"],
+        Cause::ServerTimeout => &["find what blocks the handler before accept (slow auth, database); check proxy timeouts"],
+        Cause::ServerClosedAfterUpgrade => &[
+            "read the server log for the close; a handler that returns right after accept ends the socket",
+            "if idle connections die, raise the proxy's read timeout above the ping interval",
+        ],
+        Cause::ServerBadHandshakeResponse => &[
+            "let the WebSocket library write the 101 (Sec-WebSocket-Accept, Upgrade, Connection); select only offered subprotocols/extensions",
+        ],
+        Cause::ServerNegotiationMismatch => &[
+            "select one of the offered subprotocols (or offer none), and only extensions the client offered",
+        ],
+    };
+    lines.iter().map(|s| s.to_string()).collect()
+}
+
+/// (cause, target, where it goes, lang, code). The first rows of a cause are its defaults when no
+/// responder was fingerprinted.
+type Row = (
+    Cause,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const SNIPPETS: &[Row] = &[
+    (
+        Cause::ProxyUpgradeNotForwarded,
+        "nginx",
+        "in the location that serves the WebSocket path",
+        "nginx",
+        "proxy_http_version 1.1;\nproxy_set_header Upgrade $http_upgrade;\nproxy_set_header Connection \"upgrade\";\nproxy_read_timeout 300s;",
+    ),
+    (
+        Cause::ProxyUpgradeNotForwarded,
+        "HAProxy",
+        "HAProxy forwards upgrades by default in HTTP mode; remove anything that rewrites Connection",
+        "haproxy",
+        "defaults\n  mode http\n  option http-server-close   # not 'httpclose'\n  timeout tunnel 1h",
+    ),
+    (
+        Cause::ProxyUpgradeNotForwarded,
+        "Caddy",
+        "reverse_proxy forwards upgrades by default; drop header_up lines that overwrite Connection/Upgrade",
+        "caddyfile",
+        "handle /ws* {\n    reverse_proxy backend:8000\n}",
+    ),
+    (
+        Cause::ProxyUpgradeNotForwarded,
+        "Traefik",
+        "Traefik forwards upgrades; a middleware that strips headers breaks them",
+        "yaml",
+        "http:\n  routers:\n    ws:\n      rule: PathPrefix(`/ws`)\n      service: app   # no headers middleware removing Connection/Upgrade",
+    ),
+    (
+        Cause::ProxyUpgradeNotForwarded,
+        "Envoy",
+        "in the HttpConnectionManager",
+        "yaml",
+        "upgrade_configs:\n  - upgrade_type: websocket",
+    ),
+    (
+        Cause::RoutingWrongUpstream,
+        "nginx",
+        "a location for the WebSocket path that points at the WebSocket backend",
+        "nginx",
+        "location ~ ^/ws/ {\n    proxy_pass http://websocket-backend:8002;\n    proxy_http_version 1.1;\n    proxy_set_header Upgrade $http_upgrade;\n    proxy_set_header Connection \"upgrade\";\n    proxy_set_header Host $host;\n    proxy_read_timeout 300s;\n}",
+    ),
+    (
+        Cause::RoutingWrongUpstream,
+        "Caddy",
+        "a matcher for the WebSocket path, before the catch-all",
+        "caddyfile",
+        "@ws path_regexp ^/ws/\nhandle @ws {\n    reverse_proxy websocket-backend:8002\n}",
+    ),
+    (
+        Cause::RoutingWrongUpstream,
+        "HAProxy",
+        "in the frontend",
+        "haproxy",
+        "acl is_ws path_beg /ws/\nuse_backend websocket_workers if is_ws\n\nbackend websocket_workers\n  timeout tunnel 1h\n  server w1 websocket-backend:8002",
+    ),
+    (
+        Cause::RoutingWrongUpstream,
+        "Traefik",
+        "a router for the WebSocket path with a higher priority",
+        "yaml",
+        "http:\n  routers:\n    ws:\n      rule: PathPrefix(`/ws/`)\n      priority: 100\n      service: websocket-backend",
+    ),
+    (
+        Cause::ProxyRequestTooLarge,
+        "nginx",
+        "in the server (or http) block",
+        "nginx",
+        "large_client_header_buffers 4 32k;",
+    ),
+    (
+        Cause::ProxyRequestTooLarge,
+        "HAProxy",
+        "in the global section (header and URL must fit in one buffer)",
+        "haproxy",
+        "global\n  tune.bufsize 65536",
+    ),
+    (
+        Cause::ProxyBadGateway,
+        "nginx",
+        "check the upstream address and give slow upgrades time",
+        "nginx",
+        "upstream ws_backend { server 127.0.0.1:8000; }\nlocation /ws/ {\n    proxy_pass http://ws_backend;\n    proxy_connect_timeout 5s;\n    proxy_read_timeout 300s;\n}",
+    ),
+    (
+        Cause::ProxyBadGateway,
+        "Caddy",
+        "check the upstream address",
+        "caddyfile",
+        "reverse_proxy /ws* 127.0.0.1:8000 {\n    health_uri /health\n}",
+    ),
+    (
+        Cause::ProxyBadGateway,
+        "HAProxy",
+        "make sure a server is up and checked",
+        "haproxy",
+        "backend app\n  option httpchk GET /health\n  server a1 127.0.0.1:8000 check",
+    ),
+    (
+        Cause::ProxyAccessDenied,
+        "nginx",
+        "in the location for the WebSocket path: look for deny/allow, auth_request, limit_req",
+        "nginx",
+        "location /ws/ {\n    allow all;   # or the client ranges that need access\n    proxy_pass http://ws_backend;\n}",
+    ),
+    (
+        Cause::ProxyAccessDenied,
+        "HAProxy",
+        "find the http-request deny rule that matches the path",
+        "haproxy",
+        "http-request deny if !{ path_beg /ws/ } { src -f /etc/haproxy/blocked.lst }",
+    ),
+    (
+        Cause::ProxyAccessDenied,
+        "Cloudflare",
+        "dashboard",
+        "text",
+        "Network → WebSockets: On\nSecurity → Events: look up the Ray ID, then add a skip/exception for the WebSocket path",
+    ),
+    (
+        Cause::ProxyAccessDenied,
+        "AWS ALB",
+        "AWS WAF web ACL attached to the ALB",
+        "text",
+        "WAF → Web ACL → Sampled requests: find the rule that blocked the path; add a scope-down or allow rule for /ws/",
+    ),
+    (
+        Cause::OriginHostRewritten,
+        "nginx",
+        "in the WebSocket location (nginx sends $proxy_host by default)",
+        "nginx",
+        "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-Host $host;",
+    ),
+    (
+        Cause::OriginHostRewritten,
+        "Caddy",
+        "only if a header_up overwrote Host (Caddy passes it by default)",
+        "caddyfile",
+        "reverse_proxy backend:8000 {\n    header_up Host {host}\n}",
+    ),
+    (
+        Cause::OriginRejected,
+        "FastAPI",
+        "check Origin before accept (CORSMiddleware does not cover WebSockets)",
+        "python",
+        "ALLOWED = {\"https://app.example.test\"}\n\n@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket):\n    if websocket.headers.get(\"origin\") not in ALLOWED:\n        await websocket.close(code=1008)\n        return\n    await websocket.accept()",
+    ),
+    (
+        Cause::OriginRejected,
+        "Node ws",
+        "verifyClient",
+        "js",
+        "const allowed = new Set(['https://app.example.test']);\nnew WebSocketServer({ server, verifyClient: ({ origin }) => allowed.has(origin) });",
+    ),
+    (
+        Cause::OriginRejected,
+        "Python websockets",
+        "serve()",
+        "python",
+        "async with serve(handler, host, port, origins=[\"https://app.example.test\"]):\n    ...",
+    ),
+    (
+        Cause::OriginRejected,
+        "Socket.IO",
+        "server options",
+        "js",
+        "const io = new Server(httpServer, { cors: { origin: ['https://app.example.test'] } });",
+    ),
+    (
+        Cause::OriginRejected,
+        "Spring",
+        "WebSocketConfigurer",
+        "java",
+        "registry.addHandler(handler, \"/ws\").setAllowedOrigins(\"https://app.example.test\");",
+    ),
+    (
+        Cause::OriginRejected,
+        "ASP.NET Core",
+        "Program.cs",
+        "csharp",
+        "var ws = new WebSocketOptions();\nws.AllowedOrigins.Add(\"https://app.example.test\");\napp.UseWebSockets(ws);",
+    ),
+    (
+        Cause::OriginRejected,
+        "gorilla/websocket",
+        "Upgrader",
+        "go",
+        "upgrader := websocket.Upgrader{CheckOrigin: func(r *http.Request) bool {\n    return r.Header.Get(\"Origin\") == \"https://app.example.test\"\n}}",
+    ),
+    (
+        Cause::AuthPlacement,
+        "nginx",
+        "forward the header explicitly if a map/more_clear_headers drops it",
+        "nginx",
+        "proxy_set_header Authorization $http_authorization;",
+    ),
+    (
+        Cause::AuthPlacement,
+        "FastAPI",
+        "read the token from the query or a cookie as well (browsers cannot set headers)",
+        "python",
+        "@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket, token: str | None = Query(None)):\n    token = token or websocket.cookies.get(\"token\")",
+    ),
+    (
+        Cause::ServerClosedAfterUpgrade,
+        "nginx",
+        "keep idle sockets alive longer than the ping interval",
+        "nginx",
+        "proxy_read_timeout 300s;\nproxy_send_timeout 300s;",
+    ),
+    (
+        Cause::ServerClosedAfterUpgrade,
+        "HAProxy",
+        "idle WebSocket tunnels",
+        "haproxy",
+        "timeout tunnel 1h",
+    ),
+    (
+        Cause::ProxyRedirect,
+        "nginx",
+        "exempt the WebSocket path from the redirect, or connect with wss://",
+        "nginx",
+        "location = /ws { proxy_pass http://ws_backend; }   # exact match, no trailing-slash redirect",
+    ),
+];
+
+/// Config snippets for a cause, preferring the responders named (producer first, then proxies on
+/// the path); the cause's first two rows when none of them has one. At most three.
+pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
+    let wanted: Vec<&str> = responders
+        .iter()
+        .map(|r| match *r {
+            "uvicorn" => "FastAPI",
+            other => other,
+        })
+        .collect();
+    let rows: Vec<&Row> = SNIPPETS.iter().filter(|r| r.0 == cause).collect();
+    let mut chosen: Vec<&Row> = rows
+        .iter()
+        .copied()
+        .filter(|r| wanted.contains(&r.1))
+        .collect();
+    if chosen.is_empty() {
+        chosen = rows.iter().copied().take(2).collect();
+    }
+    chosen
+        .into_iter()
+        .take(3)
+        .map(|r| Snippet {
+            target: r.1.to_string(),
+            title: r.2.to_string(),
+            lang: r.3.to_string(),
+            code: r.4.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cause_has_a_remedy_line() {
+        for c in Cause::ALL {
+            assert!(!remedy_lines(*c).is_empty(), "{c}");
+        }
+    }
+
+    #[test]
+    fn snippets_follow_the_fingerprinted_responder() {
+        let s = snippets(Cause::ProxyUpgradeNotForwarded, &["FastAPI", "nginx"]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].target, "nginx");
+        assert!(s[0].code.contains("proxy_http_version 1.1"));
+        let haproxy = snippets(Cause::ProxyUpgradeNotForwarded, &["HAProxy"]);
+        assert_eq!(haproxy[0].target, "HAProxy");
+        let unknown = snippets(Cause::RoutingWrongUpstream, &[]);
+        assert_eq!(unknown.len(), 2);
+        let origin = snippets(Cause::OriginRejected, &["uvicorn"]);
+        assert_eq!(origin[0].target, "FastAPI");
+        assert!(snippets(Cause::Healthy, &["nginx"]).is_empty());
+    }
+}

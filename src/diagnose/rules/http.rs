@@ -1,0 +1,565 @@
+//! http rules: the baseline got an HTTP answer other than 101 (or a response that breaks the
+//! handshake), and the answer alone — status, body, who produced it — names the cause. Rules that
+//! need the variant matrix live in `matrix`.
+
+use super::Verdict;
+use crate::diagnose::cause::Cause;
+use crate::diagnose::evidence::{
+    body, cite, intermediaries, mentions_auth, producer, response, same_answer, Facts,
+};
+use crate::model::{AttemptRecord, Outcome};
+
+/// The baseline when it was refused with an HTTP status, and that status.
+pub(crate) fn refused<'a>(f: &Facts<'a>) -> Option<(&'a AttemptRecord, u16)> {
+    let b = f.base()?;
+    match &b.outcome {
+        Outcome::Rejected { status, .. } => Some((b, *status)),
+        _ => None,
+    }
+}
+
+/// Cites the plain GET of the same URL next to the upgrade, when it ran.
+fn plain_get_line(f: &Facts, b: &AttemptRecord) -> Option<String> {
+    let p = f.get("control.plain_get")?;
+    Some(if same_answer(p, b) {
+        format!("{} — the same answer as the upgrade", cite(p))
+    } else {
+        cite(p)
+    })
+}
+
+/// The response breaks RFC 6455 or HTTP (bad accept key, missing upgrade headers, unrequested
+/// subprotocol/extension, malformed or oversized head, or a close without any answer).
+pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let Outcome::ProtocolViolation { error, detail } = &b.outcome else {
+        return None;
+    };
+    let summary = match error.as_str() {
+        "bad_accept_key" => "the 101 carries a Sec-WebSocket-Accept that does not match the key sent (RFC 6455 §4.2.2)",
+        "missing_upgrade_headers" => "the 101 lacks Upgrade: websocket / Connection: Upgrade",
+        "unrequested_subprotocol" => "the server selected a subprotocol that was not offered",
+        "missing_subprotocol" => "subprotocols were offered and the server selected none, which strict clients refuse",
+        "unrequested_extension" => "the server selected an extension that was not offered",
+        "response_too_large" => "the response head is larger than any sane handshake",
+        "connection_closed" => "the server closed the connection without an HTTP answer",
+        _ => "the handshake response is not valid HTTP/1.1",
+    };
+    Some(
+        Verdict::new(Cause::ServerBadHandshakeResponse, 0.9, summary)
+            .because(cite(b))
+            .because(detail.clone())
+            .next("compare with --direct to see whether the server or a proxy in front of it writes this response"),
+    )
+}
+
+/// A 3xx answer to the upgrade: WebSocket clients do not follow redirects.
+pub fn redirect(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let Outcome::Redirected { location, .. } = &b.outcome else {
+        return None;
+    };
+    let mut v = Verdict::new(
+        Cause::ProxyRedirect,
+        0.9,
+        "the WebSocket URL is redirected, and WebSocket clients (browsers included) do not follow redirects",
+    )
+    .because(cite(b));
+    if let Some(l) = location {
+        if l.starts_with("https://") && f.run.target.starts_with("ws://") {
+            v = v.because(
+                "the redirect goes to https://: the site forces TLS, so the client must use wss://",
+            );
+        }
+        v = v.next(format!(
+            "point the client at the final URL ({l}) with ws:// or wss://"
+        ));
+    }
+    Some(v)
+}
+
+/// 414/431, or a 400 whose body says the request line or a header is too large (nginx:
+/// "400 Request Header Or Cookie Too Large").
+pub fn request_too_large(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    let text = body(b).to_ascii_lowercase();
+    let by_body = status == 400
+        && (text.contains("too large") || text.contains("too long") || text.contains("exceeds"));
+    if !(status == 414 || status == 431 || by_body) {
+        return None;
+    }
+    let who = producer(b).map(|r| r.name).unwrap_or("the server");
+    Some(
+        Verdict::new(
+            Cause::ProxyRequestTooLarge,
+            0.9,
+            format!("{who} refuses the request because the URL or a header is too long"),
+        )
+        .because(cite(b))
+        .because("a long token in the query string or a large Cookie header exceeds the buffer")
+        .next("move the token out of the URL (a header, cookie or one-time ticket) or raise the proxy's header buffers"),
+    )
+}
+
+/// 502/504 from anywhere, or 503 from a proxy: the proxy cannot reach a healthy upstream.
+pub fn bad_gateway(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    let p = producer(b);
+    let proxy_made = p.is_some_and(|r| r.kind.is_intermediary());
+    let text = body(b).to_ascii_lowercase();
+    let upstream_words = text.contains("upstream")
+        || text.contains("no server is available")
+        || text.contains("bad gateway");
+    // Any 5xx a proxy or CDN writes itself is about its upstream (Cloudflare's 520–526 included).
+    let fits = match status {
+        502 | 504 => true,
+        503 => proxy_made || upstream_words,
+        500..=599 => proxy_made,
+        _ => false,
+    };
+    if !fits {
+        return None;
+    }
+    let conf = if proxy_made { 0.9 } else { 0.75 };
+    let who = p.map(|r| r.name).unwrap_or("a proxy");
+    let mut v = Verdict::new(
+        Cause::ProxyBadGateway,
+        conf,
+        format!("{who} answered {status}: it cannot reach a healthy upstream for this path"),
+    )
+    .because(cite(b));
+    if let Some(r) = p {
+        v = v.because(format!("the answer is {}", r.situation));
+    }
+    if let Some(h) = f.host_serves_http() {
+        v = v.because(format!("{h} — other paths still reach a backend"));
+    }
+    if !proxy_made {
+        v = v.or(
+            Cause::ServerError,
+            "an application that itself answers 502/503 looks the same without a proxy signature",
+        );
+    }
+    Some(v.next("check the upstream address and port for this path and that the backend is running; probe it with --direct"))
+}
+
+/// A refusal that carries the proxy's/CDN's/WAF's own signature (nginx error page, HAProxy
+/// "Request forbidden by administrative rules", Cloudflare page with a Ray ID, `server:
+/// awselb/2.0`…): the request never reached the application.
+pub fn proxy_access_denied(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if !(400..500).contains(&status) || matches!(status, 404 | 405) {
+        return None;
+    }
+    let p = producer(b)?;
+    if !p.kind.is_intermediary() || p.role != crate::fingerprint::Role::Producer {
+        return None;
+    }
+    let mut v = Verdict::new(
+        Cause::ProxyAccessDenied,
+        0.85,
+        format!(
+            "{} refused the request itself ({status}); it never reached the application",
+            p.name
+        ),
+    )
+    .because(cite(b))
+    .because(format!("the refusal is {}", p.situation));
+    let others: Vec<&AttemptRecord> = f
+        .public("credential.")
+        .chain(f.public("origin."))
+        .filter(|a| same_answer(a, b))
+        .collect();
+    if !others.is_empty() {
+        v = v.because(format!(
+            "{} variants changing only the credential or the Origin get the same refusal",
+            others.len()
+        ));
+    }
+    Some(v.next(format!(
+        "look for the rule in {} that matches this path (allow/deny, WAF, rate limit) and allow WebSocket upgrades",
+        p.name
+    )))
+}
+
+/// 404 for the upgrade.
+pub fn not_found(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if status != 404 {
+        return None;
+    }
+    let p = producer(b);
+    let summary = match p {
+        Some(r) if r.kind.is_intermediary() => format!(
+            "{} has no route for this path and answers 404 itself",
+            r.name
+        ),
+        Some(r) => format!("{} has no route for this path (404)", r.name),
+        None => "nothing serves this path (404)".into(),
+    };
+    let mut v = Verdict::new(Cause::RoutingNotFound, 0.8, summary).because(cite(b));
+    if let Some(l) = plain_get_line(f, b) {
+        v = v.because(l);
+    }
+    if let Some(h) = f.host_serves_http() {
+        v = v.because(format!("{h} — the host is up"));
+    }
+    if !intermediaries(b).is_empty() {
+        v = v.or(
+            Cause::ProxyUpgradeNotForwarded,
+            "a proxy that drops Upgrade makes the app answer as to a plain GET, which may be 404",
+        );
+    }
+    Some(
+        v.or(
+            Cause::RoutingWrongUpstream,
+            "the path may exist on another backend than the one this route reaches",
+        )
+        .next("check the path (trailing slash, prefix the proxy strips); --direct to the backend tells a proxy route from an app route"),
+    )
+}
+
+/// 405 for the upgrade.
+pub fn method_not_allowed(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if status != 405 {
+        return None;
+    }
+    let mut v = Verdict::new(
+        Cause::RoutingMethodNotAllowed,
+        0.85,
+        "the endpoint does not accept a GET upgrade here (405): the path is routed to an HTTP-only handler",
+    )
+    .because(cite(b));
+    if let Some(allow) = response(b).and_then(|r| r.header("allow").map(str::to_string)) {
+        v = v.because(format!("Allow: {allow}"));
+    }
+    Some(v.next("register the WebSocket route for this exact path, or use the path the WebSocket handler serves"))
+}
+
+/// A 2xx plain answer to the upgrade: the URL serves ordinary HTTP.
+pub fn not_websocket(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if !(200..300).contains(&status) {
+        return None;
+    }
+    let mut v = Verdict::new(
+        Cause::RoutingNotWebsocket,
+        0.85,
+        format!(
+            "the URL answers the upgrade with a plain {status}: it serves HTTP, not a WebSocket"
+        ),
+    )
+    .because(cite(b));
+    if let Some(ct) = response(b).and_then(|r| r.header("content-type").map(str::to_string)) {
+        v = v.because(format!("content-type: {ct}"));
+    }
+    if let Some(l) = plain_get_line(f, b) {
+        v = v.because(l);
+    }
+    Some(
+        v.or(
+            Cause::ProxyUpgradeNotForwarded,
+            "a proxy that drops Upgrade and an app that answers GET on this path look the same",
+        )
+        .next("check the WebSocket path (SPA fallbacks answer every path with index.html); --direct to the backend decides"),
+    )
+}
+
+/// 401/403/407 that no matrix rule explained: the credential is missing (none given) or refused.
+pub fn auth_refusal(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    let text = body(b);
+    // A 400 that names authentication ("No authenticated user found", field report 003) is an
+    // auth refusal in the wrong status.
+    if !(matches!(status, 401 | 403 | 407) || (status == 400 && mentions_auth(text))) {
+        return None;
+    }
+    let challenge = response(b).is_some_and(|r| r.header("www-authenticate").is_some());
+    let explicit = status != 403 || challenge || mentions_auth(text);
+    if !f.run.credential_given {
+        let conf = if status != 403 || challenge {
+            0.8
+        } else if mentions_auth(text) {
+            0.65
+        } else {
+            0.5
+        };
+        let mut v = Verdict::new(
+            Cause::AuthMissingCredentials,
+            conf,
+            format!("the server requires a credential and none was sent ({status})"),
+        )
+        .because(cite(b))
+        .because("no credential was given to wsdoctor");
+        if challenge {
+            v = v.because("the answer carries WWW-Authenticate");
+        }
+        if !explicit {
+            v = v.or(
+                Cause::RoutingWrongUpstream,
+                "a bare 403 also comes from a backend that refuses every upgrade before auth",
+            );
+        }
+        return Some(v.next(
+            "pass --token (and --auth header|query|cookie|subprotocol) to tell auth from routing",
+        ));
+    }
+    Some(
+        Verdict::new(
+            Cause::AuthCredentialsRejected,
+            if explicit { 0.65 } else { 0.5 },
+            format!("the credential reaches the server and is refused ({status})"),
+        )
+        .because(cite(b))
+        .or(
+            Cause::AuthPlacement,
+            "the server may read the credential from another place than the one used",
+        )
+        .or(
+            Cause::RoutingWrongUpstream,
+            "a backend that refuses every upgrade gives the same answer",
+        )
+        .next("check the token's validity; pass --direct ws://<backend>/… to see whether the backend accepts it"),
+    )
+}
+
+/// A 5xx from the application (502/504 and proxy 503s are `proxy.bad_gateway`).
+pub fn server_error(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if !(500..600).contains(&status) {
+        return None;
+    }
+    let who = producer(b).map(|r| r.name).unwrap_or("the application");
+    Some(
+        Verdict::new(
+            Cause::ServerError,
+            0.8,
+            format!("{who} fails the upgrade with a server error ({status})"),
+        )
+        .because(cite(b))
+        .next("read the application log at the time of the probe; the handler raised before accepting"),
+    )
+}
+
+/// Any other refusal: a 400-class answer no rule above explains. When the server answers our
+/// valid handshake exactly as it answers one without Sec-WebSocket-Key, it cannot see the
+/// handshake headers (stripped on the way); otherwise it is reported as a refused handshake.
+pub fn unexplained_refusal(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if let Some(mk) = f.get("control.missing_key") {
+        if same_answer(mk, b) && status == 400 {
+            return Some(
+                Verdict::new(
+                    Cause::ProxyUpgradeNotForwarded,
+                    0.55,
+                    "the server answers a valid upgrade exactly like a broken one: the handshake headers do not reach it",
+                )
+                .because(cite(b))
+                .because(cite(mk))
+                .or(
+                    Cause::ServerBadHandshakeResponse,
+                    "a server that refuses every upgrade with 400 looks the same",
+                )
+                .next("probe the backend with --direct; if it upgrades there, the proxy strips the headers"),
+            );
+        }
+    }
+    Some(
+        Verdict::new(
+            Cause::ServerBadHandshakeResponse,
+            0.4,
+            format!("the server refuses a well-formed RFC 6455 upgrade with {status}"),
+        )
+        .because(cite(b))
+        .next("read the body and the server log; probe with --direct to see whether a proxy changes the request"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::testkit::*;
+    use crate::fingerprint::Role;
+
+    fn cause(rule: fn(&Facts) -> Option<Verdict>, r: &crate::model::Run) -> Option<Cause> {
+        rule(&Facts::new(r)).map(|v| v.cause)
+    }
+
+    #[test]
+    fn protocol_violations_are_bad_handshake_responses() {
+        let r = run(vec![attempt("baseline").violation("bad_accept_key")]).build();
+        assert_eq!(
+            cause(bad_handshake_response, &r),
+            Some(Cause::ServerBadHandshakeResponse)
+        );
+        let near = run(vec![attempt("baseline").rejected(400, "")]).build();
+        assert_eq!(cause(bad_handshake_response, &near), None);
+    }
+
+    #[test]
+    fn redirect_is_proxy_redirect() {
+        let r = run(vec![
+            attempt("baseline").redirected(301, "https://api.test/ws")
+        ])
+        .build();
+        assert_eq!(cause(redirect, &r), Some(Cause::ProxyRedirect));
+    }
+
+    #[test]
+    fn too_large_by_status_or_nginx_body() {
+        let r = run(vec![
+            attempt("baseline").fixture("nginx_header-too-large_400.http")
+        ])
+        .build();
+        assert_eq!(
+            cause(request_too_large, &r),
+            Some(Cause::ProxyRequestTooLarge)
+        );
+        let r = run(vec![
+            attempt("baseline").fixture("nginx_uri-too-long_414.http")
+        ])
+        .build();
+        assert_eq!(
+            cause(request_too_large, &r),
+            Some(Cause::ProxyRequestTooLarge)
+        );
+        let near = run(vec![attempt("baseline").rejected(400, "Bad Request")]).build();
+        assert_eq!(cause(request_too_large, &near), None);
+    }
+
+    #[test]
+    fn bad_gateway_from_502_504_and_proxy_503() {
+        for f in [
+            "nginx_upstream-down_502.http",
+            "caddy_upstream-down_502.http",
+            "haproxy_no-server_503.http",
+            "envoy_upstream-connect-error_503.http",
+            "traefik_upstream-down_502.http",
+        ] {
+            let r = run(vec![attempt("baseline").fixture(f)]).build();
+            assert_eq!(cause(bad_gateway, &r), Some(Cause::ProxyBadGateway), "{f}");
+        }
+        let cf_521 = run(vec![attempt("baseline").rejected_with(
+            521,
+            &[("Server", "cloudflare"), ("CF-RAY", "8e6f1a2b3c4d5e6f-AMS")],
+            "<title>Web server is down | Cloudflare</title>",
+        )])
+        .build();
+        assert_eq!(cause(bad_gateway, &cf_521), Some(Cause::ProxyBadGateway));
+        let app_503 = run(vec![attempt("baseline").rejected(503, "maintenance")]).build();
+        assert_eq!(cause(bad_gateway, &app_503), None);
+        assert_eq!(cause(server_error, &app_503), Some(Cause::ServerError));
+    }
+
+    #[test]
+    fn proxy_signature_refusal_is_access_denied_but_an_apps_is_not() {
+        for f in [
+            "nginx_deny_403.http",
+            "haproxy_deny_403.http",
+            "cloudflare_waf-block-1020_403.http",
+            "aws-alb_waf-block_403.http",
+        ] {
+            let r = run(vec![attempt("baseline").fixture(f)]).build();
+            assert_eq!(
+                cause(proxy_access_denied, &r),
+                Some(Cause::ProxyAccessDenied),
+                "{f}"
+            );
+        }
+        let caddy = run(vec![attempt("baseline").fixture("caddy_respond_403.http")]).build();
+        assert_eq!(
+            cause(proxy_access_denied, &caddy),
+            Some(Cause::ProxyAccessDenied)
+        );
+        // An app's answer relayed through nginx only shows nginx on the path: not the proxy's.
+        let relayed = run(vec![attempt("baseline").rejected_with(
+            403,
+            &[
+                ("Server", "nginx/1.22.1"),
+                ("Content-Type", "application/json"),
+            ],
+            "{\"error\":\"forbidden\"}",
+        )])
+        .build();
+        let p = producer(&relayed.attempts[0]).map(|r| r.role);
+        assert_eq!(p, Some(Role::Path));
+        assert_eq!(cause(proxy_access_denied, &relayed), None);
+        let app = run(vec![
+            attempt("baseline").fixture("uvicorn_close-before-accept_403.http")
+        ])
+        .build();
+        assert_eq!(cause(proxy_access_denied, &app), None);
+    }
+
+    #[test]
+    fn status_rules_match_their_status_only() {
+        let r404 = run(vec![attempt("baseline").rejected(404, "Not Found")]).build();
+        assert_eq!(cause(not_found, &r404), Some(Cause::RoutingNotFound));
+        assert_eq!(cause(method_not_allowed, &r404), None);
+        let r405 = run(vec![attempt("baseline").rejected(405, "")]).build();
+        assert_eq!(
+            cause(method_not_allowed, &r405),
+            Some(Cause::RoutingMethodNotAllowed)
+        );
+        let r200 = run(vec![attempt("baseline").rejected(200, "<html>app</html>")]).build();
+        assert_eq!(
+            cause(not_websocket, &r200),
+            Some(Cause::RoutingNotWebsocket)
+        );
+        assert_eq!(cause(not_websocket, &r404), None);
+    }
+
+    #[test]
+    fn auth_refusal_tells_missing_from_rejected_by_whether_a_credential_was_given() {
+        let none = run(no_cred(vec![attempt("baseline").rejected_with(
+            401,
+            &[("WWW-Authenticate", "Bearer")],
+            "",
+        )]))
+        .build();
+        let v = auth_refusal(&Facts::new(&none));
+        assert_eq!(
+            v.as_ref().map(|v| v.cause),
+            Some(Cause::AuthMissingCredentials)
+        );
+        assert!(v.is_some_and(|v| v.confidence >= 0.8));
+        let bare = run(no_cred(vec![attempt("baseline").rejected(403, "")])).build();
+        let v = auth_refusal(&Facts::new(&bare));
+        assert!(v
+            .as_ref()
+            .is_some_and(|v| v.confidence <= 0.5 && !v.alternatives.is_empty()));
+        let with = run(vec![attempt("baseline").rejected(401, "invalid token")])
+            .cred()
+            .build();
+        assert_eq!(
+            cause(auth_refusal, &with),
+            Some(Cause::AuthCredentialsRejected)
+        );
+        let near = run(vec![attempt("baseline").rejected(400, "")]).build();
+        assert_eq!(cause(auth_refusal, &near), None);
+    }
+
+    #[test]
+    fn a_400_equal_to_the_missing_key_control_means_headers_do_not_arrive() {
+        let r = run(vec![
+            attempt("baseline").rejected(400, "Bad Request"),
+            attempt("control.missing_key").rejected(400, "Bad Request"),
+        ])
+        .build();
+        assert_eq!(
+            cause(unexplained_refusal, &r),
+            Some(Cause::ProxyUpgradeNotForwarded)
+        );
+        let near = run(vec![
+            attempt("baseline").rejected(400, "room is full"),
+            attempt("control.missing_key")
+                .rejected(400, "Missing or invalid Sec-WebSocket-Key header"),
+        ])
+        .build();
+        assert_eq!(
+            cause(unexplained_refusal, &near),
+            Some(Cause::ServerBadHandshakeResponse)
+        );
+    }
+}

@@ -1,0 +1,1070 @@
+//! matrix rules: causes proved by comparing attempts that differ in one thing — the upgrade vs
+//! the plain GET of the same URL, one Origin vs another, one credential placement vs another, the
+//! right credential vs a wrong one vs none, the public URL vs `--direct`, the baseline vs its
+//! repeats — plus the ticket flow and the findings reported beside the verdict.
+
+use std::collections::BTreeMap;
+
+use super::http::refused;
+use super::Verdict;
+use crate::diagnose::cause::Cause;
+use crate::diagnose::evidence::{
+    answer, body, cite, describe, identical, intermediaries, mentions_origin, producer, response,
+    same_answer, Answer, Facts,
+};
+use crate::model::{AttemptRecord, CredentialPlacement, Finding, Outcome, Severity};
+
+/// Repeats of the baseline disagree: some attempts fail and others succeed (or they fail in
+/// different ways) — a bad backend in the pool, or a flapping upstream.
+pub fn intermittent(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let samples: Vec<&AttemptRecord> = std::iter::once(b).chain(f.public("repeat.")).collect();
+    if samples.len() < 2 {
+        return None;
+    }
+    let failing: Vec<&AttemptRecord> = samples
+        .iter()
+        .copied()
+        .filter(|a| !a.outcome.is_success())
+        .collect();
+    if failing.is_empty() {
+        return None;
+    }
+    let mut tally: BTreeMap<String, usize> = BTreeMap::new();
+    for a in &samples {
+        let key = match answer(a) {
+            Answer::Open => "101 (stayed open)".to_string(),
+            Answer::Http { status, .. } => status.to_string(),
+            Answer::Closed { code, .. } => match code {
+                Some(c) => format!("101 then close {c}"),
+                None => "101 then drop".into(),
+            },
+            Answer::Failure { kind, error } => format!("{kind} {error}"),
+        };
+        *tally.entry(key).or_default() += 1;
+    }
+    let succeeded = samples.len() - failing.len();
+    let confidence = if succeeded > 0 {
+        if samples.len() >= 4 {
+            0.9
+        } else {
+            0.8
+        }
+    } else if tally.len() > 1 {
+        0.6
+    } else {
+        return None;
+    };
+    let breakdown: Vec<String> = tally.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+    let mut v = Verdict::new(
+        Cause::RoutingIntermittent,
+        confidence,
+        format!(
+            "{} of {} identical attempts failed: the answer depends on which backend (or moment) the request hits",
+            failing.len(),
+            samples.len()
+        ),
+    )
+    .because(format!(
+        "baseline and its repeats, same request: {}",
+        breakdown.join(", ")
+    ));
+    for a in failing.iter().take(3) {
+        v = v.because(cite(a));
+    }
+    Some(
+        v.decided_by(&failing[0].variant.id)
+            .next("check each backend in the pool (health checks, versions, sticky sessions); --repeat 20 gives a failure rate"),
+    )
+}
+
+/// The one-time ticket could not be obtained for the baseline: 401/403 is a hard failure (stop
+/// retrying, get a new JWT), 5xx or a transport error a soft one (retry with backoff) — the
+/// classification of field report 004.
+pub fn ticket_failed(f: &Facts) -> Option<Verdict> {
+    let t = f.run.tickets.first()?;
+    if t.obtained {
+        return None;
+    }
+    let b = f.base()?;
+    if b.outcome.is_success() {
+        return None;
+    }
+    let body = crate::diagnose::evidence::body_summary(&t.body_excerpt);
+    let (confidence, summary, next) = match t.status {
+        Some(401 | 403) => (
+            0.9,
+            "the ticket endpoint refuses the JWT: a hard failure — stop retrying and get a new JWT".to_string(),
+            "refresh or re-issue the JWT (log in again); retrying with the same one will fail the same way",
+        ),
+        Some(s) if s >= 500 => (
+            0.85,
+            format!("the ticket endpoint fails ({s}): a soft failure — retry with backoff"),
+            "retry with exponential backoff and look at the ticket service's dependencies (e.g. its store)",
+        ),
+        Some(s) if (200..300).contains(&s) => (
+            0.8,
+            format!("the ticket endpoint answered {s} but no ticket was found at the configured field"),
+            "check --ticket-field (a JSON pointer such as /ticket) against the response body",
+        ),
+        Some(s) => (
+            0.8,
+            format!("the ticket endpoint refused the request ({s})"),
+            "check --ticket-url and --ticket-method against the API",
+        ),
+        None => (
+            0.8,
+            "the ticket endpoint could not be reached".to_string(),
+            "check --ticket-url; a transport failure is soft: retry with backoff",
+        ),
+    };
+    let mut v = Verdict::new(Cause::AuthTicketFailed, confidence, summary).because(format!(
+        "ticket: {} {} → {} ({body})",
+        t.method,
+        t.url,
+        t.status
+            .map(|s| s.to_string())
+            .or_else(|| t.error.clone())
+            .unwrap_or_else(|| "no answer".into())
+    ));
+    v = v.because(format!("{} — connected without a ticket", cite(b)));
+    Some(v.next(next))
+}
+
+/// A 400 that depends on the credential's size, not its value: the baseline and a wrong token of
+/// the same length get the same 400 while the attempt without a credential does not.
+pub fn request_too_large_by_credential(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if status != 400 || !f.run.credential_given {
+        return None;
+    }
+    let none = f.get("credential.none")?;
+    let wrong = f.get("credential.wrong")?;
+    if same_answer(none, b) || !same_answer(wrong, b) {
+        return None;
+    }
+    let proxy =
+        producer(b).is_some_and(|r| r.kind.is_intermediary()) || !intermediaries(b).is_empty();
+    let mut v = Verdict::new(
+        Cause::ProxyRequestTooLarge,
+        if proxy { 0.8 } else { 0.65 },
+        "the 400 follows the credential's size, not its validity: the token makes the request too large",
+    )
+    .because(cite(b))
+    .because(format!("{} — a wrong token of the same length gets the same 400", cite(wrong)))
+    .because(format!("{} — without the token the 400 disappears", cite(none)));
+    for a in f.placements().filter(|a| !same_answer(a, b)) {
+        v = v.because(format!(
+            "{} — in another place it passes the size check",
+            cite(a)
+        ));
+    }
+    Some(
+        v.or(
+            Cause::AuthCredentialsRejected,
+            "a server that answers every malformed token with 400 looks the same",
+        )
+        .next("raise the proxy's header buffers (nginx large_client_header_buffers) or move the token out of the URL"),
+    )
+}
+
+/// Body texts with which WebSocket servers say the request they got had no upgrade headers.
+const NO_UPGRADE_TEXTS: &[&str] = &[
+    // Python websockets (server.py process_request / handshake checks).
+    "missing connection header",
+    "invalid connection header",
+    "missing upgrade header",
+    "invalid upgrade header",
+    // Spring AbstractHandshakeHandler, Tornado, SockJS.
+    "can \"upgrade\" only to \"websocket\"",
+    "\"connection\" must be \"upgrade\"",
+    // gorilla/websocket error texts echoed by applications, and similar Go handlers.
+    "the client is not using the websocket protocol",
+    "expected websocket upgrade",
+    "not a websocket upgrade",
+    "not a websocket request",
+];
+
+/// WebSocket servers whose answer to an upgrade that reached them differs from their answer to a
+/// plain GET: Starlette/FastAPI answer an unroutable upgrade with 403 (empty body) but a plain GET
+/// of a websocket-only route with 404 {"detail":"Not Found"}; Python websockets and Node ws answer
+/// a request without Upgrade with 426 and an upgrade with 101 or their own refusal; gorilla's
+/// returnError answers a request without the upgrade headers with 400 and an upgrade with 101
+/// (or 403 when CheckOrigin fails); engine.io answers `transport=websocket` without an upgrade
+/// with `{"code":3,"message":"Bad request"}`.
+const UPGRADE_AWARE: &[&str] = &[
+    "FastAPI",
+    "uvicorn",
+    "Python websockets",
+    "Node ws",
+    "Socket.IO",
+    "gorilla/websocket",
+    "Spring",
+];
+
+/// The proxy does not forward the upgrade: the application answers the WebSocket request exactly as
+/// it answers the plain GET control, or says it got no upgrade headers (426 Upgrade Required,
+/// "invalid Connection header", `Can "Upgrade" only to "WebSocket"`), or a framework that always
+/// answers upgrades differently answers like it saw a plain GET — while wsdoctor sent a valid
+/// upgrade. nginx without `proxy_http_version 1.1` and the Upgrade/Connection headers forwards an
+/// HTTP/1.0 GET without them (field report 001).
+pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if status >= 500 {
+        return None;
+    }
+    let p = producer(b);
+    let via = intermediaries(b);
+    let proxy_made =
+        p.is_some_and(|r| r.kind.is_intermediary() && r.role == crate::fingerprint::Role::Producer);
+    if proxy_made {
+        // The proxy's own page: it refused or routed the request itself (other rules).
+        return None;
+    }
+    let via_names: Vec<&str> = via.iter().map(|r| r.name).collect();
+    let text = body(b).to_ascii_lowercase();
+    let says_no_upgrade = NO_UPGRADE_TEXTS.iter().any(|t| text.contains(t));
+    let version_mismatch = response(b)
+        .and_then(|r| r.header("sec-websocket-version").map(str::to_string))
+        .is_some_and(|v| !v.split(',').any(|x| x.trim() == "13"));
+    let is_426 = status == 426 && !version_mismatch;
+    let plain = f.get("control.plain_get");
+    let same_as_plain = plain.is_some_and(|g| same_answer(g, b));
+    let upgrade_aware = p.is_some_and(|r| UPGRADE_AWARE.contains(&r.name));
+    let fastapi_json_404 = p.is_some_and(|r| r.name == "FastAPI") && status == 404;
+    let direct_ok = f.direct_base().is_some_and(|d| d.outcome.is_success());
+
+    let confidence = if direct_ok && (same_as_plain || says_no_upgrade || is_426) {
+        0.95
+    } else if says_no_upgrade || is_426 {
+        if via.is_empty() {
+            0.85
+        } else {
+            0.9
+        }
+    } else if same_as_plain && upgrade_aware {
+        0.9
+    } else if fastapi_json_404 {
+        0.8
+    } else if same_as_plain && !via.is_empty() {
+        if (200..300).contains(&status) {
+            0.6
+        } else {
+            0.75
+        }
+    } else {
+        return None;
+    };
+    let front = if via_names.is_empty() {
+        "the proxy in front".to_string()
+    } else {
+        via_names.join(" and ")
+    };
+    let mut v = Verdict::new(
+        Cause::ProxyUpgradeNotForwarded,
+        confidence,
+        format!(
+            "{front} does not forward the WebSocket upgrade: the application answered it like a plain GET"
+        ),
+    )
+    .because(format!("upgrade: {}", cite(b)));
+    if let Some(g) = plain {
+        if same_as_plain {
+            v = v.because(format!(
+                "{} — same status, same body as the upgrade",
+                cite(g)
+            ));
+        } else {
+            v = v.because(cite(g));
+        }
+    }
+    if says_no_upgrade {
+        v = v.because("the application's own text says the request had no (valid) Upgrade/Connection headers, yet wsdoctor sent them");
+    } else if is_426 {
+        v = v.because(
+            "426 Upgrade Required means the server got no Upgrade: websocket, yet wsdoctor sent it",
+        );
+    }
+    if let Some(r) = p {
+        if r.name == "FastAPI" {
+            v = v.because("a FastAPI/Starlette app answers an upgrade it cannot route with 403 and an empty body, never with its JSON 404: it saw a plain GET");
+        } else if upgrade_aware {
+            v = v.because(format!(
+                "the answer is {}, which it gives only to requests without an upgrade",
+                r.situation
+            ));
+        }
+    }
+    for r in &via {
+        v = v.because(format!("the answer passed through {}", r.situation));
+    }
+    if let Some(d) = f.direct_base() {
+        v = v.because(format!("{} — the backend reached directly", cite(d)));
+    }
+    if (200..300).contains(&status) || status == 404 {
+        v = v.or(
+            if status == 404 {
+                Cause::RoutingNotFound
+            } else {
+                Cause::RoutingNotWebsocket
+            },
+            "a path that serves only plain HTTP answers both requests the same way",
+        );
+    }
+    if !direct_ok {
+        v = v.next(format!(
+            "wsdoctor {} --direct ws://<backend-host:port>{}: if the backend upgrades there, the proxy drops the headers",
+            f.run.target,
+            f.target_path()
+        ));
+    }
+    Some(v)
+}
+
+/// A same-origin check fails because the proxy rewrites Host: the site's own Origin is refused
+/// through the proxy while the backend, reached directly, accepts its own origin (and the public
+/// URL accepts a request without Origin).
+pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    if b.outcome.is_success() {
+        return None;
+    }
+    let same = f.get("origin.same")?;
+    if same.outcome.is_success() {
+        return None;
+    }
+    let direct_same = f.get("direct.origin.same")?;
+    if !direct_same.outcome.is_success() {
+        return None;
+    }
+    let none_ok = f.get("origin.none").is_some_and(|a| a.outcome.is_success());
+    let mut v = Verdict::new(
+        Cause::OriginHostRewritten,
+        if none_ok { 0.8 } else { 0.7 },
+        "the server compares Origin with the Host it receives, and the proxy rewrites Host: the site's own Origin looks foreign",
+    )
+    .because(format!("{} — the site's own origin, through the proxy", cite(same)))
+    .because(format!(
+        "{} — the backend accepts an Origin that matches the Host it sees",
+        cite(direct_same)
+    ));
+    if let Some(n) = f.get("origin.none") {
+        v = v.because(cite(n));
+    }
+    Some(
+        v.or(
+            Cause::OriginRejected,
+            "an allowlist that holds the backend's origin but not the public one looks the same",
+        )
+        .next("make the proxy pass the client's Host (nginx: proxy_set_header Host $host) or allow the public origin"),
+    )
+}
+
+/// The outcome changes with the Origin alone: refused (403/401 before the upgrade, or 101 then
+/// close 1008/4003) with one Origin, accepted with another — or the refusal itself names the
+/// Origin ("ORIGIN_BLOCKED", "Origin not allowed").
+pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    if b.outcome.is_success() || !matches!(answer(b), Answer::Http { .. } | Answer::Closed { .. }) {
+        return None;
+    }
+    let variants: Vec<&AttemptRecord> = f.public("origin.").collect();
+    let accepted: Vec<&AttemptRecord> = variants
+        .iter()
+        .copied()
+        .filter(|a| a.outcome.is_success())
+        .collect();
+    let phrase = |a: &AttemptRecord| match &a.variant.origin {
+        Some(o) => format!("with Origin {o}"),
+        None => "without Origin".to_string(),
+    };
+    let sent = match &b.variant.origin {
+        Some(o) => format!("Origin {o}"),
+        None => "requests without an Origin".to_string(),
+    };
+    let text = match &b.outcome {
+        Outcome::UpgradedThenClosed { close_reason, .. } => {
+            close_reason.clone().unwrap_or_default()
+        }
+        _ => body(b).to_string(),
+    };
+    let mut v = if !accepted.is_empty() {
+        let ok: Vec<String> = accepted
+            .iter()
+            .map(|a| match &a.variant.origin {
+                Some(o) => o.clone(),
+                None => "no Origin".into(),
+            })
+            .collect();
+        Verdict::new(
+            Cause::OriginRejected,
+            0.9,
+            format!(
+                "the server refuses {sent} and accepts {}: the outcome changes with the Origin alone",
+                ok.join(", ")
+            ),
+        )
+    } else if mentions_origin(&text) {
+        Verdict::new(
+            Cause::OriginRejected,
+            0.75,
+            format!("the server refuses {sent}, and its answer names the Origin"),
+        )
+    } else {
+        return None;
+    };
+    v = v.because(format!("{} (baseline): {}", phrase(b), describe(b)));
+    for a in &variants {
+        v = v.because(format!("{} ({}): {}", phrase(a), a.variant.id, describe(a)));
+    }
+    let same_refused = f
+        .get("origin.same")
+        .is_some_and(|a| !a.outcome.is_success());
+    if same_refused {
+        v = v.or(
+            Cause::OriginHostRewritten,
+            "the site's own origin is refused too: if the server compares Origin with Host, a proxy that rewrites Host causes this — --direct decides",
+        );
+    }
+    Some(v.next(match &b.variant.origin {
+        Some(o) => format!(
+            "add {o} to the server's allowed origins (or send the Origin the server expects)"
+        ),
+        None => "send the Origin of the page the client runs on (--origin), or let the server accept requests without one".to_string(),
+    }))
+}
+
+/// The credential is accepted in one placement and refused in the one used (e.g. a proxy strips
+/// Authorization, or the server reads the token only from the query).
+pub fn auth_placement(f: &Facts) -> Option<Verdict> {
+    if !f.run.credential_given {
+        return None;
+    }
+    let b = f.base()?;
+    if b.outcome.is_success() {
+        return None;
+    }
+    // A server that also accepts no credential at all ignores the placement that "worked".
+    if f.get("credential.none")
+        .is_some_and(|a| a.outcome.is_success())
+    {
+        return None;
+    }
+    let accepted: Vec<&AttemptRecord> = f.placements().filter(|a| a.outcome.is_success()).collect();
+    let first = accepted.first()?;
+    let labels: Vec<String> = accepted.iter().map(|a| a.variant.label.clone()).collect();
+    let mut v = Verdict::new(
+        Cause::AuthPlacement,
+        0.9,
+        format!(
+            "the credential works as {} but not as sent ({})",
+            labels.join(", "),
+            b.variant.label
+        ),
+    )
+    .because(format!("as sent: {}", cite(b)));
+    for a in &accepted {
+        v = v.because(cite(a));
+    }
+    if let Some(n) = f.get("credential.none") {
+        v = v.because(cite(n));
+    }
+    if matches!(b.variant.credential, CredentialPlacement::Header { .. }) {
+        v = v.because("a header credential refused while the same token works elsewhere: a proxy may strip the header, or the server reads another place");
+    }
+    Some(v.decided_by(&first.variant.id).next(format!(
+        "send the token as {} (or make the server/proxy read it where your client sends it)",
+        first.variant.label
+    )))
+}
+
+/// The WebSocket path reaches a backend that refuses every upgrade before looking at the
+/// credential or the Origin: identical refusals (status, body, producer) whatever the credential
+/// and Origin, while `--direct` accepts, or the host serves HTTP normally and a wrong credential
+/// gets exactly the refusal the right one gets (field report 000: the API container answers 403
+/// before auth).
+pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if status >= 500 {
+        return None;
+    }
+    let compared: Vec<&AttemptRecord> =
+        f.public("credential.").chain(f.public("origin.")).collect();
+    let identical_all = !compared.is_empty() && compared.iter().all(|a| identical(a, b));
+    if let Some(d) = f.direct_base().filter(|d| d.outcome.is_success()) {
+        let mut v = Verdict::new(
+            Cause::RoutingWrongUpstream,
+            if identical_all { 0.9 } else { 0.8 },
+            "the backend accepts the upgrade when reached directly, but the public route refuses it: the route reaches another backend",
+        )
+        .because(format!("public: {}", cite(b)))
+        .because(format!("{} — same request, straight to the backend", cite(d)));
+        if identical_all {
+            v = v.because(format!(
+                "{} public attempts that differ only in credential and Origin get the same {status}",
+                compared.len()
+            ));
+        }
+        return Some(v.next("route the WebSocket path to the backend given with --direct"));
+    }
+    // A refusal that names authentication is the auth rules' to explain.
+    if !identical_all
+        || !f.run.credential_given
+        || !matches!(status, 400 | 403)
+        || crate::diagnose::evidence::mentions_auth(body(b))
+    {
+        return None;
+    }
+    let cred_checked: Vec<&AttemptRecord> = compared
+        .iter()
+        .copied()
+        .filter(|a| a.variant.id == "credential.none" || a.variant.id == "credential.wrong")
+        .collect();
+    if cred_checked.is_empty() {
+        return None;
+    }
+    let plain_differs = f.get("control.plain_get").filter(|g| !same_answer(g, b));
+    let reach = f.host_serves_http();
+    let confidence = match (reach.is_some(), plain_differs.is_some()) {
+        (true, _) => 0.85,
+        (false, true) => 0.75,
+        (false, false) => 0.6,
+    };
+    let mut v = Verdict::new(
+        Cause::RoutingWrongUpstream,
+        confidence,
+        "the WebSocket path reaches an application that refuses every upgrade before looking at the credential or the Origin",
+    )
+    .because(format!(
+        "{} attempts that differ only in credential and Origin get the same {status} as the baseline ({}), byte for byte",
+        compared.len(),
+        describe(b)
+    ))
+    .because(format!(
+        "a wrong credential and no credential are refused exactly like the right one: {}",
+        cred_checked
+            .iter()
+            .map(|a| a.variant.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    match producer(b) {
+        Some(r) if !r.kind.is_intermediary() => {
+            v = v.because(format!(
+                "the refusal is the application's own ({}), not a proxy's",
+                r.situation
+            ))
+        }
+        _ => {}
+    }
+    if let Some(g) = plain_differs {
+        v = v.because(format!("{} — the app is reachable on this URL", cite(g)));
+    }
+    if let Some(h) = reach {
+        v = v.because(format!("{h} — the same host serves HTTP normally"));
+    }
+    Some(
+        v.or(
+            Cause::AuthCredentialsRejected,
+            "a server that rejects this credential without telling missing from invalid looks the same",
+        )
+        .next(format!(
+            "wsdoctor {} --direct ws://<websocket-backend:port>{} to confirm the backend that should serve WebSockets accepts it",
+            f.run.target,
+            f.target_path()
+        )),
+    )
+}
+
+/// The credential reaches the server and is refused, and the server shows it: it answers a
+/// missing credential differently than ours while a wrong token of the same shape gets our exact
+/// answer — or it accepts no credential at all but refuses ours.
+pub fn credentials_rejected(f: &Facts) -> Option<Verdict> {
+    if !f.run.credential_given {
+        return None;
+    }
+    let (b, _) = refused(f)?;
+    let none = f.get("credential.none")?;
+    let wrong = f.get("credential.wrong");
+    let (confidence, line) = if none.outcome.is_success() {
+        (
+            0.75,
+            "without any credential the upgrade succeeds: the server validates a credential when present and rejects this one",
+        )
+    } else if !same_answer(none, b) && wrong.is_some_and(|w| same_answer(w, b)) {
+        (
+            0.85,
+            "the server answers a missing credential differently, and treats this credential exactly like a wrong one",
+        )
+    } else {
+        return None;
+    };
+    let mut v = Verdict::new(
+        Cause::AuthCredentialsRejected,
+        confidence,
+        "the credential reaches the server and is refused as invalid",
+    )
+    .because(format!("with the credential: {}", cite(b)))
+    .because(cite(none));
+    if let Some(w) = wrong {
+        v = v.because(cite(w));
+    }
+    Some(
+        v.because(line).next(
+            "check the token's expiry, signature key and audience; get a fresh one and retry",
+        ),
+    )
+}
+
+/// Findings beside the verdict (also on healthy targets): Origin or auth not enforced, header-only
+/// credentials, negotiation mismatches, a reusable one-time ticket.
+pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let open_foreign: Vec<&AttemptRecord> = ["origin.foreign", "origin.null"]
+        .iter()
+        .filter_map(|id| f.get(id))
+        .filter(|a| a.outcome.is_success())
+        .collect();
+    if !open_foreign.is_empty() && verdict != Cause::OriginNotEnforced {
+        out.push(Finding {
+            cause: Cause::OriginNotEnforced,
+            severity: Severity::Warning,
+            summary: "a foreign or null Origin is accepted: any web page can open this socket with the visitor's cookies (cross-site WebSocket hijacking) if auth rides on cookies".into(),
+            evidence: open_foreign.iter().map(|a| cite(a)).collect(),
+        });
+    }
+    if f.run.credential_given {
+        if let Some(n) = f.get("credential.none").filter(|a| a.outcome.is_success()) {
+            out.push(Finding {
+                cause: Cause::AuthNotEnforced,
+                severity: Severity::Warning,
+                summary: "the endpoint upgrades without any credential although one was given"
+                    .into(),
+                evidence: vec![cite(n)],
+            });
+        }
+        let header_ok = f
+            .public("credential.header")
+            .chain(
+                f.base()
+                    .filter(|b| matches!(b.variant.credential, CredentialPlacement::Header { .. })),
+            )
+            .find(|a| a.outcome.is_success());
+        let browser_able: Vec<&AttemptRecord> = f
+            .placements()
+            .filter(|a| !matches!(a.variant.credential, CredentialPlacement::Header { .. }))
+            .collect();
+        if let Some(h) = header_ok {
+            if !browser_able.is_empty() && browser_able.iter().all(|a| !a.outcome.is_success()) {
+                let mut evidence = vec![cite(h)];
+                evidence.extend(browser_able.iter().map(|a| cite(a)));
+                out.push(Finding {
+                    cause: Cause::AuthHeaderOnly,
+                    severity: Severity::Info,
+                    summary: "the credential only works in a header; browser WebSockets cannot set headers, so a web client needs a cookie, query or subprotocol token".into(),
+                    evidence,
+                });
+            }
+        }
+    }
+    let mut negotiation = Vec::new();
+    for a in &f.run.attempts {
+        match &a.outcome {
+            Outcome::Upgraded { subprotocol: None } if !a.variant.subprotocols.is_empty() => {
+                negotiation.push(format!(
+                    "{} — offered {}, none selected",
+                    cite(a),
+                    a.variant.subprotocols.join(", ")
+                ))
+            }
+            Outcome::ProtocolViolation { error, .. }
+                if matches!(
+                    error.as_str(),
+                    "unrequested_subprotocol" | "missing_subprotocol" | "unrequested_extension"
+                ) && a.variant.id != "baseline" =>
+            {
+                negotiation.push(cite(a))
+            }
+            _ => {}
+        }
+    }
+    if !negotiation.is_empty() && verdict != Cause::ServerBadHandshakeResponse {
+        out.push(Finding {
+            cause: Cause::ServerNegotiationMismatch,
+            severity: Severity::Warning,
+            summary: "subprotocol or extension negotiation does not match the offer; strict clients (browsers) fail the connection".into(),
+            evidence: negotiation,
+        });
+    }
+    if let Some(r) = f.get("ticket.reuse").filter(|a| a.outcome.is_success()) {
+        out.push(Finding {
+            cause: Cause::AuthTicketFailed,
+            severity: Severity::Warning,
+            summary: "a ticket that was already used is accepted again: tickets are not one-time, so a leaked URL grants access".into(),
+            evidence: vec![cite(r)],
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::testkit::*;
+    use crate::model::Run;
+
+    fn cause(rule: fn(&Facts) -> Option<Verdict>, r: &Run) -> Option<Cause> {
+        rule(&Facts::new(r)).map(|v| v.cause)
+    }
+
+    #[test]
+    fn repeats_that_disagree_are_intermittent() {
+        let r = run(vec![
+            attempt("baseline").upgraded(),
+            attempt("repeat.0").rejected(502, ""),
+            attempt("repeat.1").upgraded(),
+            attempt("repeat.2").rejected(502, ""),
+        ])
+        .build();
+        let v = intermittent(&Facts::new(&r));
+        assert_eq!(
+            v.as_ref().map(|v| v.cause),
+            Some(Cause::RoutingIntermittent)
+        );
+        assert!(v.is_some_and(|v| v.evidence[0].contains("502 ×2")));
+        let steady = run(vec![
+            attempt("baseline").rejected(403, ""),
+            attempt("repeat.0").rejected(403, ""),
+        ])
+        .build();
+        assert_eq!(cause(intermittent, &steady), None);
+        let single = run(vec![attempt("baseline").rejected(502, "")]).build();
+        assert_eq!(cause(intermittent, &single), None);
+    }
+
+    #[test]
+    fn ticket_401_is_hard_and_503_is_soft() {
+        let hard = run(vec![attempt("baseline").rejected(401, "no auth ticket")])
+            .cred()
+            .ticket(Some(401), false, "{\"code\":\"MISSING_SESSION\"}")
+            .build();
+        let v = ticket_failed(&Facts::new(&hard));
+        assert!(v
+            .as_ref()
+            .is_some_and(|v| v.cause == Cause::AuthTicketFailed && v.summary.contains("hard")));
+        let soft = run(vec![attempt("baseline").rejected(401, "no auth ticket")])
+            .cred()
+            .ticket(Some(503), false, "{\"code\":\"REDIS_UNAVAILABLE\"}")
+            .build();
+        assert!(ticket_failed(&Facts::new(&soft)).is_some_and(|v| v.summary.contains("soft")));
+        let fine = run(vec![attempt("baseline").closed(1008, "ORIGIN_BLOCKED")])
+            .cred()
+            .ticket(Some(200), true, "")
+            .build();
+        assert_eq!(cause(ticket_failed, &fine), None);
+    }
+
+    #[test]
+    fn a_400_that_follows_the_tokens_size_is_request_too_large() {
+        let r = run(vec![
+            attempt("baseline").rejected(400, "Bad Request"),
+            attempt("credential.none").rejected(401, "missing token"),
+            attempt("credential.wrong").rejected(400, "Bad Request"),
+        ])
+        .cred()
+        .build();
+        assert_eq!(
+            cause(request_too_large_by_credential, &r),
+            Some(Cause::ProxyRequestTooLarge)
+        );
+        // near miss: the wrong token gets another answer, so validity (not size) matters
+        let near = run(vec![
+            attempt("baseline").rejected(400, "Bad Request"),
+            attempt("credential.none").rejected(401, "missing token"),
+            attempt("credential.wrong").rejected(401, "invalid token"),
+        ])
+        .cred()
+        .build();
+        assert_eq!(cause(request_too_large_by_credential, &near), None);
+    }
+
+    #[test]
+    fn fastapi_404_through_nginx_equal_to_plain_get_is_upgrade_not_forwarded() {
+        // field report 001: nginx without proxy_http_version 1.1 / Upgrade / Connection
+        let r = run(no_cred(vec![
+            attempt("baseline").fixture("nginx-fastapi_upgrade-not-forwarded_404.http"),
+            attempt("control.plain_get").fixture("nginx-fastapi_upgrade-not-forwarded_404.http"),
+        ]))
+        .http(vec![
+            attempt("http.root").rejected(200, "{\"status\":\"ok\"}")
+        ])
+        .build();
+        let v = upgrade_not_forwarded(&Facts::new(&r));
+        assert_eq!(
+            v.as_ref().map(|v| v.cause),
+            Some(Cause::ProxyUpgradeNotForwarded)
+        );
+        let v = v.unwrap_or_else(|| unreachable!());
+        assert!(v.confidence >= 0.9);
+        assert!(v.summary.starts_with("nginx"));
+        assert!(v
+            .evidence
+            .iter()
+            .any(|e| e.contains("same status, same body")));
+    }
+
+    #[test]
+    fn websocket_servers_saying_no_upgrade_arrived_is_upgrade_not_forwarded() {
+        for f in [
+            "websockets_bad-connection-header_426.http",
+            "node-ws_plain-get_426.http",
+            "spring_invalid-upgrade-header_400.http",
+        ] {
+            let r = run(vec![attempt("baseline").fixture(f)]).build();
+            assert_eq!(
+                cause(upgrade_not_forwarded, &r),
+                Some(Cause::ProxyUpgradeNotForwarded),
+                "{f}"
+            );
+        }
+    }
+
+    #[test]
+    fn socket_io_bad_request_equal_to_plain_get_is_upgrade_not_forwarded() {
+        let f = "socketio_plain-get-websocket-transport_400.http";
+        let r = run(vec![
+            attempt("baseline").fixture(f),
+            attempt("control.plain_get").fixture(f),
+        ])
+        .build();
+        assert_eq!(
+            cause(upgrade_not_forwarded, &r),
+            Some(Cause::ProxyUpgradeNotForwarded)
+        );
+    }
+
+    #[test]
+    fn near_miss_starlette_403_or_a_direct_app_404_is_not_upgrade_not_forwarded() {
+        // A Starlette 403 differs from its plain-GET 404: the upgrade did arrive.
+        let r = run(vec![
+            attempt("baseline").fixture("uvicorn-starlette_upgrade-unrouted-path_403.http"),
+            attempt("control.plain_get").fixture("fastapi_plain-get-ws-route_404.http"),
+        ])
+        .build();
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+        // A generic 404 for both with no proxy in sight is a routing question.
+        let r = run(vec![
+            attempt("baseline").rejected(404, "Not Found"),
+            attempt("control.plain_get").rejected(404, "Not Found"),
+        ])
+        .build();
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+        // The proxy's own error page is not the app's answer.
+        let r = run(vec![
+            attempt("baseline").fixture("nginx_deny_403.http"),
+            attempt("control.plain_get").fixture("nginx_deny_403.http"),
+        ])
+        .build();
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+        // 426 naming other versions is a version mismatch, not a dropped upgrade.
+        let r = run(vec![attempt("baseline").rejected_with(
+            426,
+            &[("Sec-WebSocket-Version", "8")],
+            "",
+        )])
+        .build();
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+    }
+
+    #[test]
+    fn origin_changes_the_outcome_alone() {
+        // field report 002: 403 for one Origin, 101 for another
+        let r = run(vec![
+            attempt("baseline").fixture("uvicorn_close-before-accept_403.http"),
+            attempt("origin.none").upgraded(),
+            attempt("origin.same").upgraded(),
+            attempt("origin.foreign").fixture("uvicorn_close-before-accept_403.http"),
+        ])
+        .build();
+        let v = origin_rejected(&Facts::new(&r));
+        assert_eq!(v.as_ref().map(|v| v.cause), Some(Cause::OriginRejected));
+        assert!(v.is_some_and(|v| v
+            .evidence
+            .iter()
+            .any(|e| e.contains(FOREIGN) && e.contains("403"))));
+        // field report 004: accept, then 1008 ORIGIN_BLOCKED
+        let r = run(vec![
+            attempt("baseline").closed(1008, "ORIGIN_BLOCKED"),
+            attempt("origin.foreign").closed(1008, "ORIGIN_BLOCKED"),
+            attempt("origin.null").closed(1008, "ORIGIN_BLOCKED"),
+        ])
+        .build();
+        assert_eq!(cause(origin_rejected, &r), Some(Cause::OriginRejected));
+        // near miss: every Origin refused the same way, nothing names the Origin
+        let near = run(vec![
+            attempt("baseline").rejected(403, ""),
+            attempt("origin.none").rejected(403, ""),
+            attempt("origin.foreign").rejected(403, ""),
+        ])
+        .build();
+        assert_eq!(cause(origin_rejected, &near), None);
+    }
+
+    #[test]
+    fn host_rewrite_needs_the_backend_to_accept_its_own_origin() {
+        let r = run(vec![
+            attempt("baseline").rejected(403, ""),
+            attempt("origin.none").upgraded(),
+            attempt("origin.same").rejected(403, ""),
+            attempt("direct.baseline").rejected(403, ""),
+            attempt("direct.origin.same")
+                .origin(Some("http://127.0.0.1:8002"))
+                .upgraded(),
+        ])
+        .build();
+        assert_eq!(
+            cause(origin_host_rewritten, &r),
+            Some(Cause::OriginHostRewritten)
+        );
+        let without_direct = run(vec![
+            attempt("baseline").rejected(403, ""),
+            attempt("origin.none").upgraded(),
+            attempt("origin.same").rejected(403, ""),
+        ])
+        .build();
+        assert_eq!(cause(origin_host_rewritten, &without_direct), None);
+        let v = origin_rejected(&Facts::new(&without_direct));
+        assert!(v.is_some_and(|v| v
+            .alternatives
+            .iter()
+            .any(|a| a.cause == Cause::OriginHostRewritten)));
+    }
+
+    #[test]
+    fn credential_accepted_elsewhere_is_placement() {
+        let r = run(vec![
+            attempt("baseline").rejected(401, "Unauthorized"),
+            attempt("credential.none").rejected(401, "Unauthorized"),
+            attempt("credential.query").upgraded(),
+            attempt("credential.cookie").rejected(401, "Unauthorized"),
+        ])
+        .cred()
+        .build();
+        let v = auth_placement(&Facts::new(&r));
+        assert_eq!(v.as_ref().map(|v| v.cause), Some(Cause::AuthPlacement));
+        assert_eq!(v.and_then(|v| v.decisive), Some("credential.query".into()));
+        let near = run(vec![
+            attempt("baseline").rejected(401, "Unauthorized"),
+            attempt("credential.query").rejected(401, "Unauthorized"),
+            attempt("credential.none").upgraded(),
+        ])
+        .cred()
+        .build();
+        assert_eq!(cause(auth_placement, &near), None);
+    }
+
+    fn report_000(http_ok: bool) -> Run {
+        let refusal = "uvicorn-starlette_upgrade-unrouted-path_403.http";
+        let mut r = run(vec![
+            attempt("baseline").fixture(refusal),
+            attempt("credential.none").fixture(refusal),
+            attempt("credential.query").fixture(refusal),
+            attempt("credential.wrong").fixture(refusal),
+            attempt("origin.none").fixture(refusal),
+            attempt("origin.foreign").fixture(refusal),
+            attempt("origin.null").fixture(refusal),
+            attempt("control.plain_get").fixture("fastapi_plain-get-ws-route_404.http"),
+        ])
+        .cred();
+        if http_ok {
+            r = r.http(vec![
+                attempt("http.health").rejected(200, "{\"status\":\"ok\"}")
+            ]);
+        }
+        r.build()
+    }
+
+    #[test]
+    fn identical_refusals_whatever_the_credential_are_wrong_upstream() {
+        // field report 000: the API container refuses every upgrade before auth
+        let r = report_000(true);
+        let v = wrong_upstream(&Facts::new(&r));
+        assert_eq!(
+            v.as_ref().map(|v| v.cause),
+            Some(Cause::RoutingWrongUpstream)
+        );
+        assert!(v.as_ref().is_some_and(|v| v.confidence >= 0.85));
+        assert!(v.is_some_and(|v| v.evidence.iter().any(|e| e.contains("application's own"))));
+        let less = report_000(false);
+        let v = wrong_upstream(&Facts::new(&less));
+        assert!(v.is_some_and(|v| v.confidence < 0.85));
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+    }
+
+    #[test]
+    fn near_miss_a_refusal_that_changes_with_the_credential_is_not_wrong_upstream() {
+        let r = run(vec![
+            attempt("baseline").rejected(403, "invalid token"),
+            attempt("credential.none").rejected(401, "missing token"),
+            attempt("credential.wrong").rejected(403, "invalid token"),
+        ])
+        .cred()
+        .build();
+        assert_eq!(cause(wrong_upstream, &r), None);
+        assert_eq!(
+            cause(credentials_rejected, &r),
+            Some(Cause::AuthCredentialsRejected)
+        );
+    }
+
+    #[test]
+    fn direct_backend_accepting_makes_it_wrong_upstream() {
+        let r = run(vec![
+            attempt("baseline").rejected(403, ""),
+            attempt("credential.none").rejected(401, ""),
+            attempt("direct.baseline").upgraded(),
+        ])
+        .cred()
+        .build();
+        let v = wrong_upstream(&Facts::new(&r));
+        assert!(v.is_some_and(|v| v.cause == Cause::RoutingWrongUpstream && v.confidence >= 0.8));
+    }
+
+    #[test]
+    fn findings_on_a_healthy_endpoint() {
+        let r = run(vec![
+            attempt("baseline").subprotocols(&["chat.v1"]).upgraded(),
+            attempt("credential.none").upgraded(),
+            attempt("credential.query").rejected(401, ""),
+            attempt("credential.cookie").rejected(401, ""),
+            attempt("credential.subprotocol").rejected(401, ""),
+            attempt("origin.foreign").upgraded(),
+            attempt("ticket.reuse").upgraded(),
+        ])
+        .cred()
+        .build();
+        let got: Vec<Cause> = findings(&Facts::new(&r), Cause::Healthy)
+            .iter()
+            .map(|f| f.cause)
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                Cause::OriginNotEnforced,
+                Cause::AuthNotEnforced,
+                Cause::AuthHeaderOnly,
+                Cause::ServerNegotiationMismatch,
+                Cause::AuthTicketFailed
+            ]
+        );
+        let quiet = run(vec![
+            attempt("baseline").upgraded_with("chat.v1"),
+            attempt("credential.none").rejected(401, ""),
+            attempt("credential.query").upgraded(),
+            attempt("origin.foreign").rejected(403, ""),
+        ])
+        .cred()
+        .build();
+        assert!(findings(&Facts::new(&quiet), Cause::Healthy).is_empty());
+    }
+}

@@ -1,0 +1,128 @@
+//! rules: the ordered rule table. Each rule is one named fn `(&Facts) -> Option<Verdict>` in the
+//! file of its layer (transport, tls, http, session, matrix); the first that returns a verdict
+//! decides. Rules read records only; they never measure or print.
+
+pub mod http;
+pub mod matrix;
+pub mod session;
+pub mod tls;
+pub mod transport;
+
+#[cfg(test)]
+pub mod testkit;
+
+use super::cause::Cause;
+use super::evidence::Facts;
+use crate::model::Alternative;
+
+/// What a rule concluded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The cause.
+    pub cause: Cause,
+    /// Confidence in [0, 1].
+    pub confidence: f64,
+    /// One line.
+    pub summary: String,
+    /// Evidence lines citing attempts.
+    pub evidence: Vec<String>,
+    /// Causes not ruled out, with what would decide.
+    pub alternatives: Vec<Alternative>,
+    /// The one extra input that would decide.
+    pub next_step: Option<String>,
+    /// The variant id whose response is decisive (its producer is the responder); the baseline
+    /// when `None`.
+    pub decisive: Option<String>,
+}
+
+impl Verdict {
+    /// A verdict with a summary and no evidence yet.
+    pub fn new(cause: Cause, confidence: f64, summary: impl Into<String>) -> Verdict {
+        Verdict {
+            cause,
+            confidence,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            alternatives: Vec::new(),
+            next_step: None,
+            decisive: None,
+        }
+    }
+
+    /// Adds an evidence line.
+    pub fn because(mut self, line: impl Into<String>) -> Verdict {
+        self.evidence.push(line.into());
+        self
+    }
+
+    /// Adds an alternative.
+    pub fn or(mut self, cause: Cause, why: impl Into<String>) -> Verdict {
+        self.alternatives.push(Alternative {
+            cause,
+            why: why.into(),
+        });
+        self
+    }
+
+    /// Sets the next step.
+    pub fn next(mut self, step: impl Into<String>) -> Verdict {
+        self.next_step = Some(step.into());
+        self
+    }
+
+    /// Names the decisive attempt.
+    pub fn decided_by(mut self, id: &str) -> Verdict {
+        self.decisive = Some(id.to_string());
+        self
+    }
+}
+
+/// A rule.
+pub type RuleFn = fn(&Facts) -> Option<Verdict>;
+
+/// The rule table, in order; the first match wins. The names are the fn names cited in
+/// `docs/causes.md`.
+pub const RULES: &[(&str, RuleFn)] = &[
+    ("matrix::intermittent", matrix::intermittent),
+    ("transport::dns_failed", transport::dns_failed),
+    ("transport::tcp_failed", transport::tcp_failed),
+    ("tls::tls_failed", tls::tls_failed),
+    ("transport::no_http_answer", transport::no_http_answer),
+    ("http::bad_handshake_response", http::bad_handshake_response),
+    ("matrix::ticket_failed", matrix::ticket_failed),
+    ("session::healthy", session::healthy),
+    ("http::redirect", http::redirect),
+    ("http::request_too_large", http::request_too_large),
+    (
+        "matrix::request_too_large_by_credential",
+        matrix::request_too_large_by_credential,
+    ),
+    ("http::bad_gateway", http::bad_gateway),
+    (
+        "matrix::upgrade_not_forwarded",
+        matrix::upgrade_not_forwarded,
+    ),
+    (
+        "matrix::origin_host_rewritten",
+        matrix::origin_host_rewritten,
+    ),
+    ("matrix::origin_rejected", matrix::origin_rejected),
+    ("matrix::auth_placement", matrix::auth_placement),
+    (
+        "session::auth_closed_after_upgrade",
+        session::auth_closed_after_upgrade,
+    ),
+    (
+        "session::server_closed_after_upgrade",
+        session::server_closed_after_upgrade,
+    ),
+    ("http::proxy_access_denied", http::proxy_access_denied),
+    ("matrix::wrong_upstream", matrix::wrong_upstream),
+    ("matrix::credentials_rejected", matrix::credentials_rejected),
+    ("http::not_found", http::not_found),
+    ("http::method_not_allowed", http::method_not_allowed),
+    ("http::not_websocket", http::not_websocket),
+    ("http::auth_refusal", http::auth_refusal),
+    ("http::server_error", http::server_error),
+    ("http::unexplained_refusal", http::unexplained_refusal),
+];

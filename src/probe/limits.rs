@@ -1,0 +1,32 @@
+//! probe::limits: every size and time bound the prober applies, as named constants. Documented in
+//! `docs/limits.md`; a change here is a change there. Holds no logic.
+
+use std::time::Duration;
+
+/// The largest response head (status line plus headers) read before giving up with
+/// `response_too_large`.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// The most body bytes kept as the excerpt of a non-101 response.
+pub const BODY_EXCERPT_BYTES: usize = 8 * 1024;
+
+/// How long to wait for the body after the head arrived (also bounded by the overall deadline).
+pub const BODY_WAIT: Duration = Duration::from_secs(1);
+
+/// The largest WebSocket frame (and message) accepted during the session watch.
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+
+/// The most frames read during the session watch; a flood ends the watch early.
+pub const MAX_FRAMES_WATCHED: u32 = 1000;
+
+/// The most attempts in flight at once.
+pub const MAX_CONCURRENT_ATTEMPTS: usize = 16;
+
+/// Close reasons are cut to this many characters (RFC 6455 allows 123 bytes).
+pub const CLOSE_REASON_CHARS: usize = 123;
+
+/// How long to wait for the server's answer to our polite close (also bounded by the deadline).
+pub const POLITE_CLOSE_WAIT: Duration = Duration::from_millis(500);
+
+/// The most header lines parsed in a response head.
+pub const MAX_HEADERS: usize = 256;

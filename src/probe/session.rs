@@ -1,0 +1,448 @@
+//! probe::session: what happens after a `101`. Checks the handshake answer (Sec-WebSocket-Accept,
+//! Upgrade/Connection, subprotocol and extension selection), then hands the stream and the bytes
+//! that arrived with the head to `WebSocketStream::from_partially_read` — so a close frame that
+//! rode in with the 101 is seen — sends a ping, and watches for a close during the close-wait.
+//! Frame and message sizes and the number of frames read are bounded. Must not decide causes.
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
+
+use crate::model::SessionEnd;
+use crate::probe::limits::{
+    CLOSE_REASON_CHARS, MAX_FRAMES_WATCHED, MAX_FRAME_BYTES, POLITE_CLOSE_WAIT,
+};
+use crate::probe::upgrade::Head;
+use crate::probe::BoxedIo;
+use crate::secret::Redactor;
+
+/// The handshake answer as checked (values unredacted: the caller redacts before recording).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeCheck {
+    /// Whether Sec-WebSocket-Accept matched the key sent (false when no key was sent).
+    pub accept_valid: bool,
+    /// The subprotocol selected, if any.
+    pub subprotocol: Option<String>,
+    /// The extensions header, if any.
+    pub extensions: Option<String>,
+    /// The first RFC 6455 violation: class id and detail.
+    pub violation: Option<(&'static str, String)>,
+}
+
+fn request_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn tokens(v: &str) -> impl Iterator<Item = &str> {
+    v.split(',').map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// Checks a 101 answer against the request that was sent (RFC 6455 §4.1, client requirements).
+pub fn check_handshake(request: &[(String, String)], head: &Head) -> HandshakeCheck {
+    let key = request_header(request, "sec-websocket-key");
+    let accept = head.header("sec-websocket-accept").map(str::trim);
+    let accept_valid = match (key, accept) {
+        (Some(k), Some(a)) => derive_accept_key(k.trim().as_bytes()) == a,
+        _ => false,
+    };
+    let subprotocol = head
+        .header("sec-websocket-protocol")
+        .map(|s| s.trim().to_string());
+    let extensions = head
+        .header("sec-websocket-extensions")
+        .map(|s| s.trim().to_string());
+
+    let upgrade_ok = head
+        .header("upgrade")
+        .is_some_and(|v| tokens(v).any(|t| t.eq_ignore_ascii_case("websocket")));
+    let connection_ok = head
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("connection"))
+        .any(|(_, v)| tokens(v).any(|t| t.eq_ignore_ascii_case("upgrade")));
+    let offered_protocols: Vec<&str> = request
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("sec-websocket-protocol"))
+        .flat_map(|(_, v)| tokens(v))
+        .collect();
+    let offered_extensions: Vec<String> = request
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("sec-websocket-extensions"))
+        .flat_map(|(_, v)| tokens(v))
+        .map(extension_name)
+        .collect();
+
+    let violation = first_violation(
+        upgrade_ok,
+        connection_ok,
+        key.is_some(),
+        accept.is_some(),
+        accept_valid,
+        subprotocol
+            .as_deref()
+            .is_some_and(|p| !offered_protocols.contains(&p)),
+        extensions.as_deref().and_then(|e| {
+            tokens(e)
+                .map(extension_name)
+                .find(|n| !offered_extensions.contains(n))
+        }),
+    );
+    HandshakeCheck {
+        accept_valid,
+        subprotocol,
+        extensions,
+        violation,
+    }
+}
+
+/// The first violation in RFC 6455 order: upgrade headers, accept key, subprotocol, extensions.
+fn first_violation(
+    upgrade_ok: bool,
+    connection_ok: bool,
+    key_sent: bool,
+    accept_present: bool,
+    accept_valid: bool,
+    unrequested_protocol: bool,
+    unrequested_extension: Option<String>,
+) -> Option<(&'static str, String)> {
+    if !upgrade_ok || !connection_ok {
+        let missing = match (upgrade_ok, connection_ok) {
+            (false, false) => "Upgrade: websocket and Connection: Upgrade",
+            (false, true) => "Upgrade: websocket",
+            _ => "Connection: Upgrade",
+        };
+        return Some((
+            "missing_upgrade_headers",
+            format!("the 101 response lacks {missing}"),
+        ));
+    }
+    if key_sent && !accept_valid {
+        let detail = if accept_present {
+            "Sec-WebSocket-Accept does not match the key sent"
+        } else {
+            "the 101 response has no Sec-WebSocket-Accept"
+        };
+        return Some(("bad_accept_key", detail.to_string()));
+    }
+    if unrequested_protocol {
+        return Some((
+            "unrequested_subprotocol",
+            "the server selected a subprotocol that was not offered".to_string(),
+        ));
+    }
+    unrequested_extension.map(|ext| {
+        (
+            "unrequested_extension",
+            format!("the server selected the extension {ext} that was not offered"),
+        )
+    })
+}
+
+fn extension_name(e: &str) -> String {
+    e.split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// What the watch saw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watch {
+    /// How it ended.
+    pub end: SessionEnd,
+    /// Ping round trip, when the pong came back.
+    pub ping_rtt_ms: Option<f64>,
+    /// Data messages received.
+    pub messages: u32,
+    /// How long the connection was watched, in ms.
+    pub watched_ms: f64,
+    /// True when the watch was cut short by the overall deadline.
+    pub cut_by_deadline: bool,
+    /// True when the watch ended because `MAX_FRAMES_WATCHED` frames were read.
+    pub frame_limit_hit: bool,
+}
+
+const PING_PAYLOAD: &[u8] = b"wsdoctor";
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Watches an upgraded connection for `close_wait` (never past `deadline`), then closes it
+/// politely if it is still open. `upgraded_at` is when the 101 head was complete.
+pub async fn watch(
+    io: BoxedIo,
+    leftover: Vec<u8>,
+    upgraded_at: Instant,
+    close_wait: std::time::Duration,
+    deadline: Instant,
+    redactor: &Redactor,
+) -> Watch {
+    let config = WebSocketConfig::default()
+        .max_frame_size(Some(MAX_FRAME_BYTES))
+        .max_message_size(Some(MAX_FRAME_BYTES));
+    let mut ws =
+        WebSocketStream::from_partially_read(io, leftover, Role::Client, Some(config)).await;
+    let started = Instant::now();
+    let wanted_end = started + close_wait;
+    let watch_end = wanted_end.min(deadline);
+    let mut rtt = None;
+    let mut messages = 0u32;
+
+    if close_wait.is_zero() {
+        polite_close(&mut ws, deadline).await;
+        return Watch {
+            end: SessionEnd::StillOpen,
+            ping_rtt_ms: None,
+            messages,
+            watched_ms: 0.0,
+            cut_by_deadline: false,
+            frame_limit_hit: false,
+        };
+    }
+
+    let ping_sent = Instant::now();
+    // A failed ping write is not the end: a close frame may already be waiting to be read.
+    let _ = tokio::time::timeout_at(
+        watch_end,
+        ws.send(Message::Ping(PING_PAYLOAD.to_vec().into())),
+    )
+    .await;
+    let mut frames = 0u32;
+    let end = loop {
+        if frames >= MAX_FRAMES_WATCHED {
+            tracing::debug!(frames, "session watch: frame limit reached");
+            break None;
+        }
+        match tokio::time::timeout_at(watch_end, ws.next()).await {
+            Err(_) => break None,
+            Ok(None) => {
+                break Some(SessionEnd::Dropped {
+                    how: "eof".into(),
+                    after_ms: ms_since(upgraded_at),
+                })
+            }
+            Ok(Some(Ok(msg))) => {
+                frames += 1;
+                match msg {
+                    Message::Pong(p) if rtt.is_none() && p.as_ref() == PING_PAYLOAD => {
+                        rtt = Some(ms_since(ping_sent));
+                    }
+                    Message::Text(_) | Message::Binary(_) => messages += 1,
+                    Message::Close(frame) => {
+                        let (code, reason) = match frame {
+                            Some(f) => (Some(u16::from(f.code)), f.reason.to_string()),
+                            None => (None, String::new()),
+                        };
+                        break Some(SessionEnd::CloseFrame {
+                            code,
+                            reason: truncate_chars(&redactor.text(&reason), CLOSE_REASON_CHARS),
+                            after_ms: ms_since(upgraded_at),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            Ok(Some(Err(e))) => break Some(classify_error(&e, ms_since(upgraded_at))),
+        }
+    };
+    let watched_ms = ms_since(started);
+    let end = match end {
+        Some(end @ SessionEnd::CloseFrame { .. }) => {
+            // Flush tungstenite's queued close reply (RFC 6455 §5.5.1), bounded.
+            let until = deadline.min(Instant::now() + POLITE_CLOSE_WAIT);
+            let _ = tokio::time::timeout_at(until, ws.close(None)).await;
+            end
+        }
+        Some(end) => end,
+        None => {
+            polite_close(&mut ws, deadline).await;
+            SessionEnd::StillOpen
+        }
+    };
+    Watch {
+        end,
+        ping_rtt_ms: rtt,
+        messages,
+        watched_ms,
+        cut_by_deadline: watch_end < wanted_end && Instant::now() >= deadline,
+        frame_limit_hit: frames >= MAX_FRAMES_WATCHED,
+    }
+}
+
+/// Sends close 1000 and reads (bounded) until the server's close or EOF.
+async fn polite_close(ws: &mut WebSocketStream<BoxedIo>, deadline: Instant) {
+    let until = deadline.min(Instant::now() + POLITE_CLOSE_WAIT);
+    let _ = tokio::time::timeout_at(until, async {
+        let frame = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "wsdoctor done".into(),
+        };
+        if ws.close(Some(frame)).await.is_err() {
+            return;
+        }
+        for _ in 0..MAX_FRAMES_WATCHED {
+            match ws.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+}
+
+/// Classifies a read error after the 101.
+pub fn classify_error(e: &WsError, after_ms: f64) -> SessionEnd {
+    use std::io::ErrorKind;
+    match e {
+        WsError::ConnectionClosed
+        | WsError::AlreadyClosed
+        | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => SessionEnd::Dropped {
+            how: "eof".into(),
+            after_ms,
+        },
+        WsError::Io(io) => SessionEnd::Dropped {
+            how: match io.kind() {
+                ErrorKind::UnexpectedEof => "eof".into(),
+                _ => "reset".into(),
+            },
+            after_ms,
+        },
+        WsError::Capacity(c) => SessionEnd::ProtocolError {
+            detail: format!("frame too large: {c}"),
+            after_ms,
+        },
+        WsError::Protocol(p) => SessionEnd::ProtocolError {
+            detail: p.to_string(),
+            after_ms,
+        },
+        other => SessionEnd::ProtocolError {
+            detail: other.to_string(),
+            after_ms,
+        },
+    }
+}
+
+fn truncate_chars(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::upgrade::parse_head;
+
+    const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+    const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+    fn req(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut v = vec![
+            ("Upgrade".to_string(), "websocket".to_string()),
+            ("Sec-WebSocket-Key".to_string(), KEY.to_string()),
+        ];
+        v.extend(extra.iter().map(|(a, b)| (a.to_string(), b.to_string())));
+        v
+    }
+
+    fn head(lines: &str) -> Head {
+        let raw = format!("HTTP/1.1 101 Switching Protocols\r\n{lines}\r\n");
+        parse_head(raw.as_bytes()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_correct_101_passes() {
+        let h = head(&format!(
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {ACCEPT}\r\n"
+        ));
+        let c = check_handshake(&req(&[]), &h);
+        assert!(c.accept_valid);
+        assert_eq!(c.violation, None);
+    }
+
+    #[test]
+    fn a_wrong_accept_key_is_a_violation() {
+        let h = head("Upgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: AAAA\r\n");
+        let c = check_handshake(&req(&[]), &h);
+        assert!(!c.accept_valid);
+        assert_eq!(c.violation.unwrap().0, "bad_accept_key");
+    }
+
+    #[test]
+    fn missing_upgrade_headers_are_a_violation() {
+        let h = head(&format!("Sec-WebSocket-Accept: {ACCEPT}\r\n"));
+        assert_eq!(
+            check_handshake(&req(&[]), &h).violation.unwrap().0,
+            "missing_upgrade_headers"
+        );
+    }
+
+    #[test]
+    fn subprotocol_selection_rules() {
+        let ok = format!(
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {ACCEPT}\r\n"
+        );
+        let h = head(&format!("{ok}Sec-WebSocket-Protocol: chat\r\n"));
+        assert_eq!(
+            check_handshake(&req(&[]), &h).violation.unwrap().0,
+            "unrequested_subprotocol"
+        );
+        let c = check_handshake(&req(&[("Sec-WebSocket-Protocol", "v1, chat")]), &h);
+        assert_eq!(c.violation, None);
+        assert_eq!(c.subprotocol.as_deref(), Some("chat"));
+        // Offered but none selected is recorded, not a violation.
+        let c = check_handshake(&req(&[("Sec-WebSocket-Protocol", "chat")]), &head(&ok));
+        assert_eq!(c.violation, None);
+        assert_eq!(c.subprotocol, None);
+    }
+
+    #[test]
+    fn unrequested_extensions_are_a_violation() {
+        let h = head(&format!(
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {ACCEPT}\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n"
+        ));
+        assert_eq!(
+            check_handshake(&req(&[]), &h).violation.unwrap().0,
+            "unrequested_extension"
+        );
+        let offered = req(&[(
+            "Sec-WebSocket-Extensions",
+            "permessage-deflate; client_max_window_bits",
+        )]);
+        assert_eq!(check_handshake(&offered, &h).violation, None);
+    }
+
+    #[test]
+    fn read_errors_are_classified() {
+        let e = WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake);
+        assert!(
+            matches!(classify_error(&e, 1.0), SessionEnd::Dropped { ref how, .. } if how == "eof")
+        );
+        let e = WsError::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(
+            matches!(classify_error(&e, 1.0), SessionEnd::Dropped { ref how, .. } if how == "reset")
+        );
+        let e = WsError::Protocol(ProtocolError::UnknownDataFrameType(3));
+        assert!(matches!(
+            classify_error(&e, 1.0),
+            SessionEnd::ProtocolError { .. }
+        ));
+    }
+
+    #[test]
+    fn reasons_are_cut_by_characters() {
+        assert_eq!(truncate_chars("héllo", 2), "hé");
+        assert_eq!(truncate_chars("ab", 5), "ab");
+    }
+}

@@ -1,0 +1,587 @@
+//! render::human: the report for people, at most 100 columns wide. Header, notes, the baseline's
+//! stage waterfall, the ticket fetches, the attempt matrix (the decisive rows marked `←`), the
+//! failing attempt as it was on the wire, the verdict with its evidence and fixes, then findings.
+//!
+//! Colour comes from `colored`, whose global override main sets once; widths are computed on the
+//! plain text before colouring so ANSI codes never break alignment. Nothing here reads the
+//! environment, the clock or the network.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use super::{
+    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, plain,
+    result_vs_baseline, shorten,
+};
+use crate::model::{
+    AttemptRecord, Report, SessionEnd, Severity, Stage, StageRecord, StageStatus, TicketRecord,
+};
+
+/// The widest line the report writes.
+pub const WIDTH: usize = 100;
+/// Response headers shown on the wire before the rest are summarised.
+const MAX_RESPONSE_HEADERS: usize = 10;
+/// Body lines shown on the wire.
+const MAX_BODY_LINES: usize = 3;
+/// The widest attempt label before it is shortened.
+const MAX_LABEL: usize = 56;
+/// The narrowest the label column gets, however long the results.
+const MIN_LABEL: usize = 24;
+
+/// Writes the human report.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    header(report, out)?;
+    waterfall(report, out)?;
+    tickets(&report.tickets, out)?;
+    matrix(report, out)?;
+    wire(report, out)?;
+    verdict(report, out)?;
+    findings(report, out)
+}
+
+fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let title = format!("{} {}", report.tool.name, report.tool.version);
+    writeln!(
+        out,
+        "{} · {}",
+        title.bold(),
+        shorten(&report.target, WIDTH.saturating_sub(title.len() + 3))
+    )?;
+    for note in &report.notes {
+        for line in wrap(&format!("note: {note}"), "  ", "        ") {
+            writeln!(out, "{}", line.dimmed())?;
+        }
+    }
+    writeln!(out)
+}
+
+/// One line per baseline stage: name, time right-aligned, what happened.
+fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // TLS never applies to ws:// (or an http:// control), whatever failed before it.
+    let plaintext = report
+        .baseline()
+        .map_or(&report.target, |a| &a.url)
+        .starts_with("ws://");
+    let mut earlier_failure = false;
+    for s in &report.stages {
+        let not_applicable = plaintext && s.stage == Stage::Tls;
+        writeln!(out, "{}", stage_line(s, earlier_failure && !not_applicable))?;
+        earlier_failure |= s.status == StageStatus::Failed;
+    }
+    if !report.stages.is_empty() {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
+    let name = format!("{:<8}", s.stage.as_str());
+    let ms = match (s.status, s.ms) {
+        (StageStatus::Skipped, _) | (_, None) => format!("{:>9}", "—   "),
+        (_, Some(ms)) => format!("{:>9}", fmt_ms(ms)),
+    };
+    let room = WIDTH - 2 - name.len() - ms.chars().count() - 2;
+    match s.status {
+        StageStatus::Ok => format!("  {name}{ms}  {}", shorten(&s.summary, room)),
+        StageStatus::Failed => {
+            let class = format!("✗ {}", s.error.as_deref().unwrap_or("failed"));
+            let rest = shorten(&s.summary, room.saturating_sub(class.chars().count() + 2));
+            format!(
+                "  {}{}  {}  {rest}",
+                name.red().bold(),
+                ms.red(),
+                class.red().bold()
+            )
+        }
+        StageStatus::Skipped => {
+            let why = if earlier_failure {
+                "not reached"
+            } else {
+                "not applicable"
+            };
+            let text = if s.summary.is_empty() || s.summary == why {
+                why.to_string()
+            } else {
+                shorten(&format!("{why} · {}", s.summary), room)
+            };
+            format!("  {name}{ms}  {text}").dimmed().to_string()
+        }
+    }
+}
+
+/// Ticket fetches, consecutive identical ones folded into one line with a count.
+fn tickets(tickets: &[TicketRecord], out: &mut dyn Write) -> io::Result<()> {
+    if tickets.is_empty() {
+        return Ok(());
+    }
+    let text = |t: &TicketRecord| {
+        let answer = match (t.status, &t.error) {
+            (Some(status), _) => status.to_string(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "no answer".to_string(),
+        };
+        let got = if t.obtained {
+            "ticket obtained"
+        } else {
+            "no ticket"
+        };
+        format!("{} {} → {answer}, {got}", t.method, t.url)
+    };
+    let mut i = 0;
+    while i < tickets.len() {
+        let first = text(&tickets[i]);
+        let mut n = 1;
+        while i + n < tickets.len() && text(&tickets[i + n]) == first {
+            n += 1;
+        }
+        let count = if n > 1 {
+            format!("×{n}  ")
+        } else {
+            String::new()
+        };
+        let line = format!(
+            "  {:<8}{:>9}  {count}{first}",
+            "ticket",
+            fmt_ms(tickets[i].ms)
+        );
+        let line = shorten(&line, WIDTH);
+        if tickets[i].obtained {
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(out, "{}", line.red())?;
+        }
+        i += n;
+    }
+    writeln!(out)
+}
+
+/// One matrix row: a label, a result and whether the evidence cites it.
+struct Row {
+    label: String,
+    result: String,
+    cited: bool,
+}
+
+/// Groups whose consecutive, uncited, identical rows fold into one ("Origin: none / foreign").
+fn group_title(group: &str) -> Option<&'static str> {
+    match group {
+        "credential" => Some("credential"),
+        "origin" => Some("Origin"),
+        "browser" => Some("browser"),
+        "repeat" => Some("repeat"),
+        _ => None,
+    }
+}
+
+fn rows(report: &Report) -> Vec<Row> {
+    let cited = cited_ids(report);
+    let baseline = report.baseline();
+    let attempts: Vec<&AttemptRecord> = all_attempts(report).collect();
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while i < attempts.len() {
+        let a = attempts[i];
+        let result = result_vs_baseline(a, baseline);
+        let foldable = |x: &AttemptRecord| {
+            !cited.contains(&x.variant.id)
+                && result_vs_baseline(x, baseline).ends_with("· identical")
+                && group_title(&x.variant.group).is_some()
+        };
+        if foldable(a) {
+            let mut n = 1;
+            while i + n < attempts.len()
+                && attempts[i + n].variant.group == a.variant.group
+                && foldable(attempts[i + n])
+                && result_vs_baseline(attempts[i + n], baseline) == result
+            {
+                n += 1;
+            }
+            if n > 1 {
+                let names: Vec<&str> = attempts[i..i + n]
+                    .iter()
+                    .map(|x| {
+                        x.variant
+                            .id
+                            .split_once('.')
+                            .map_or(x.variant.id.as_str(), |(_, rest)| rest)
+                    })
+                    .collect();
+                let title = group_title(&a.variant.group).unwrap_or_default();
+                rows.push(Row {
+                    label: format!("{title}: {}", names.join(" / ")),
+                    result,
+                    cited: false,
+                });
+                i += n;
+                continue;
+            }
+        }
+        rows.push(Row {
+            label: attempt_label(a),
+            result,
+            cited: cited.contains(&a.variant.id),
+        });
+        i += 1;
+    }
+    rows
+}
+
+/// The attempt matrix: every variant's result against the baseline's.
+fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // A single attempt is already the waterfall; a table would repeat it.
+    if report.attempts.len() + report.http_controls.len() < 2 {
+        return Ok(());
+    }
+    let rows = rows(report);
+    // Labels get what the longest result leaves, within bounds; results are never the ones cut.
+    let longest_result = rows
+        .iter()
+        .map(|r| r.result.chars().count())
+        .max()
+        .unwrap_or(0);
+    let room = (WIDTH - 2 - 2 - 3).saturating_sub(longest_result);
+    let width = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp("attempt".len(), room.clamp(MIN_LABEL, MAX_LABEL));
+    writeln!(
+        out,
+        "  {}",
+        format!("{:<width$}  result", "attempt").dimmed()
+    )?;
+    for r in &rows {
+        let label = format!("{:<width$}", shorten(&r.label, width));
+        let room = WIDTH - 2 - width - 2 - if r.cited { 3 } else { 0 };
+        let result = shorten(&r.result, room);
+        if r.cited {
+            writeln!(
+                out,
+                "  {}  {}  {}",
+                label.bold(),
+                result.bold(),
+                "←".yellow().bold()
+            )?;
+        } else {
+            writeln!(out, "  {label}  {result}")?;
+        }
+    }
+    writeln!(out)
+}
+
+/// The failing attempt as it was on the wire: `>` request, `<` response, shortened.
+fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(a) = failing_attempt(report) else {
+        return Ok(());
+    };
+    let Some(req) = &a.request else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "  {}",
+        format!("{} on the wire", a.variant.id).dimmed()
+    )?;
+    let mut lines = vec![format!("> {} {} HTTP/1.1", req.method, req.path)];
+    lines.extend(
+        req.headers
+            .iter()
+            .map(|h| format!("> {}: {}", h.name, h.value)),
+    );
+    if let Some(resp) = &a.response {
+        lines.push(format!(
+            "< {} {} {}",
+            resp.version, resp.status, resp.reason
+        ));
+        for h in resp.headers.iter().take(MAX_RESPONSE_HEADERS) {
+            lines.push(format!("< {}: {}", h.name, h.value));
+        }
+        if resp.headers.len() > MAX_RESPONSE_HEADERS {
+            lines.push(format!(
+                "< … {} more headers",
+                resp.headers.len() - MAX_RESPONSE_HEADERS
+            ));
+        }
+        if resp.status != 101 {
+            if resp.body_excerpt.is_empty() {
+                lines.push(format!("< ({}-byte body)", resp.body_bytes));
+            } else {
+                lines.push("<".to_string());
+                let body: Vec<&str> = resp.body_excerpt.lines().collect();
+                for l in body.iter().take(MAX_BODY_LINES) {
+                    lines.push(format!("< {l}"));
+                }
+                let more = body.len().saturating_sub(MAX_BODY_LINES);
+                if more > 0 || resp.body_truncated {
+                    lines.push(format!(
+                        "< … ({} body bytes read{})",
+                        resp.body_bytes,
+                        if resp.body_truncated {
+                            ", more not read"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(session) = &a.session {
+        let end = match &session.end {
+            SessionEnd::StillOpen => None,
+            SessionEnd::CloseFrame {
+                code,
+                reason,
+                after_ms,
+            } => Some(format!(
+                "< [close frame {}{} after {}]",
+                code.map_or_else(|| "without a code".to_string(), |c| c.to_string()),
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {reason}")
+                },
+                fmt_ms(*after_ms)
+            )),
+            SessionEnd::Dropped { how, after_ms } => Some(format!(
+                "< [connection dropped without a close frame ({how}) after {}]",
+                fmt_ms(*after_ms)
+            )),
+            SessionEnd::ProtocolError { detail, after_ms } => Some(format!(
+                "< [framing error after {}: {detail}]",
+                fmt_ms(*after_ms)
+            )),
+        };
+        lines.extend(end);
+    }
+    for l in lines {
+        writeln!(out, "    {}", shorten(&l, WIDTH - 4))?;
+    }
+    writeln!(out)
+}
+
+/// The verdict block: cause, summary, evidence, alternatives, how to confirm, how to fix.
+fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let d = &report.diagnosis;
+    if is_fault(report) {
+        let mut head = format!(
+            "✗ {} · {} · confidence {:.2}",
+            d.category, d.cause, d.confidence
+        );
+        if let Some(r) = &d.responder {
+            head.push_str(&format!(" · answered by {r}"));
+        }
+        writeln!(out, "{}", shorten(&head, WIDTH).red().bold())?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            format!("✓ {} · {}", d.category, d.cause).green().bold()
+        )?;
+    }
+    for line in wrap(&plain(&d.summary), "  ", "  ") {
+        writeln!(out, "{line}")?;
+    }
+    section(out, "evidence", &d.evidence)?;
+    let alternatives: Vec<String> = d
+        .alternatives
+        .iter()
+        .map(|a| format!("{}: {}", a.cause, a.why))
+        .collect();
+    section(out, "could also be", &alternatives)?;
+    if let Some(next) = &d.next_step {
+        writeln!(out, "  {}", "to confirm".dimmed())?;
+        for line in wrap(&plain(next), "    ", "      ") {
+            writeln!(out, "{line}")?;
+        }
+    }
+    section(out, "fix", &d.remedy)?;
+    for s in &d.snippets {
+        let title = if s.title.is_empty() {
+            format!("fix ({})", s.target)
+        } else {
+            format!("fix ({}, {})", s.target, s.title)
+        };
+        writeln!(out, "  {}", shorten(&title, WIDTH - 2).dimmed())?;
+        for l in s.code.lines() {
+            writeln!(out, "    {}", shorten(l, WIDTH - 4).cyan())?;
+        }
+    }
+    Ok(())
+}
+
+/// A dimmed heading and `·` bullets, wrapped with a hanging indent.
+fn section(out: &mut dyn Write, title: &str, items: &[String]) -> io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  {}", title.dimmed())?;
+    for item in items {
+        for line in wrap(&plain(item), "    · ", "      ") {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Findings: `!` warnings, then `i` infos, each with its evidence.
+fn findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    for f in &report.findings {
+        let (mark, word) = match f.severity {
+            Severity::Warning => ("!", "warning"),
+            Severity::Info => ("i", "info"),
+        };
+        let head = format!("{mark} {word} · {}", f.cause);
+        match f.severity {
+            Severity::Warning => writeln!(out, "{}", head.yellow().bold())?,
+            Severity::Info => writeln!(out, "{}", head.bold())?,
+        }
+        for line in wrap(&plain(&f.summary), "  ", "  ") {
+            writeln!(out, "{line}")?;
+        }
+        for e in &f.evidence {
+            for line in wrap(&plain(e), "    · ", "      ") {
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Word-wraps `text` to `WIDTH` columns: the first line starts with `first`, the others with
+/// `rest`. A word longer than a line is shortened rather than overflowing.
+fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let indent = if lines.is_empty() { first } else { rest };
+        let room = WIDTH - indent.chars().count();
+        let word = shorten(word, room);
+        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
+        if !empty && needed > WIDTH {
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(&word);
+        empty = false;
+    }
+    if !empty {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Outcome;
+    use crate::render::tests::{fixture, fixture_reports, rendered};
+    use crate::render::Format;
+
+    #[test]
+    fn every_fixture_fits_in_100_columns_and_is_deterministic() {
+        for (name, report) in fixture_reports() {
+            let text = rendered(&report, Format::Human);
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= WIDTH,
+                    "{name}: {} columns: {line}",
+                    line.chars().count()
+                );
+            }
+            assert_eq!(text, rendered(&report, Format::Human), "{name}");
+            assert!(!text.contains('\x1b'), "{name}: colour was forced off");
+        }
+    }
+
+    #[test]
+    fn wrong_upstream_folds_identical_rows_and_marks_the_cited_ones() {
+        let text = rendered(&fixture("000_routing_wrong_upstream"), Format::Human);
+        let row = |start: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(start))
+                .unwrap_or_else(|| panic!("no row {start} in\n{text}"))
+                .to_string()
+        };
+        assert!(row("baseline (X-API-Key, Origin app.example.test)")
+            .contains("403 · uvicorn, empty body  ←"));
+        assert!(row("no credential").contains("403 · identical  ←"));
+        assert!(
+            row("credential: header / query / cookie / subprotocol").ends_with("403 · identical")
+        );
+        assert!(row("Origin: none / same / foreign / null").ends_with("403 · identical"));
+        assert!(row("plain GET, same URL").contains(r#"404 · uvicorn, {"detail":"Not Found"}  ←"#));
+        assert!(row("GET /api/v1/health").contains("200 · uvicorn"));
+        assert!(text.contains("✗ routing · routing.wrong_upstream · confidence 0.85"));
+        assert!(text.contains("\n  session      —     not reached\n"));
+    }
+
+    #[test]
+    fn the_failing_request_is_shown_redacted_as_sent() {
+        let text = rendered(&fixture("000_routing_wrong_upstream"), Format::Human);
+        assert!(text.contains("    > GET /api/v1/print/servers/42/ws HTTP/1.1"));
+        assert!(text.contains("    > X-API-Key: [redacted]"));
+        assert!(text.contains("    < HTTP/1.1 403 Forbidden"));
+        assert!(text.contains("    < (0-byte body)"));
+    }
+
+    #[test]
+    fn a_failed_stage_names_its_error_class_and_later_stages_are_not_reached() {
+        let text = rendered(&fixture("tls_expired_certificate"), Format::Human);
+        assert!(text.contains("\n  tls        3.1 ms  ✗ expired_certificate  certificate expired"));
+        assert!(text.contains("\n  upgrade      —     not reached\n"));
+        // No request was sent: there is no wire section.
+        assert!(!text.contains("on the wire"));
+    }
+
+    #[test]
+    fn tls_on_plain_ws_is_not_applicable() {
+        let text = rendered(&fixture("tcp_refused"), Format::Human);
+        assert!(text.contains("\n  tls          —     not applicable\n"));
+        assert!(text.contains("\n  upgrade      —     not reached\n"));
+        assert!(text.contains("note: http://127.0.0.1:9/ws mapped to ws://127.0.0.1:9/ws"));
+    }
+
+    #[test]
+    fn a_close_after_upgrade_shows_the_close_frame_on_the_wire() {
+        let report = fixture("004_origin_rejected_after_upgrade");
+        assert!(matches!(
+            report.attempts[0].outcome,
+            Outcome::UpgradedThenClosed { .. }
+        ));
+        let text = rendered(&report, Format::Human);
+        assert!(text.contains("  101 → close 1008 ORIGIN_BLOCKED after 3.0 ms  ←\n"));
+        assert!(text.contains("    < [close frame 1008 ORIGIN_BLOCKED after 3.0 ms]"));
+        assert!(text.contains("\n  ticket    18.4 ms  ×5  GET https://api.example.test/api/v1/ws-ticket → 200, ticket obtained"));
+    }
+
+    #[test]
+    fn healthy_shows_a_check_and_its_findings() {
+        let text = rendered(&fixture("ok_healthy_origin_not_enforced"), Format::Human);
+        assert!(text.contains("✓ ok · ok.healthy\n"));
+        assert!(text.contains("! warning · origin.not_enforced\n"));
+        assert!(text.contains("i info · auth.header_only\n"));
+        assert!(!text.contains("on the wire"));
+    }
+
+    #[test]
+    fn wrap_keeps_words_whole_and_indents_continuations() {
+        let text = "word ".repeat(40);
+        let lines = wrap(&text, "  ", "    ");
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
+        assert!(lines[1].starts_with("    word"));
+        let long = "x".repeat(300);
+        assert_eq!(wrap(&long, "  ", "  ")[0].chars().count(), WIDTH);
+    }
+}

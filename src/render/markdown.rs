@@ -1,0 +1,311 @@
+//! render::markdown: an incident-ready Markdown note (GitHub-flavoured): the verdict line, stage
+//! timings, the attempt matrix, evidence, how to confirm, remedies with fenced snippets, findings
+//! and the failing attempt's wire exchange in fenced `http` blocks. Table cells are escaped and
+//! fences grow past any backtick run in the content, so report text cannot break the layout.
+
+use std::io::{self, Write};
+
+use super::{
+    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, printable,
+    result_vs_baseline,
+};
+use crate::model::{Report, SessionEnd, Severity, StageStatus};
+
+/// Writes the Markdown report.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let d = &report.diagnosis;
+    writeln!(out, "# WebSocket diagnosis: {}", inline(&report.target))?;
+    writeln!(out)?;
+    if is_fault(report) {
+        writeln!(
+            out,
+            "**✗ {}** · `{}` · confidence {:.2}{}",
+            d.category,
+            d.cause,
+            d.confidence,
+            d.responder
+                .as_ref()
+                .map(|r| format!(" · answered by {}", inline(r)))
+                .unwrap_or_default()
+        )?;
+    } else {
+        writeln!(out, "**✓ {}** · `{}`", d.category, d.cause)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", inline(&d.summary))?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "<sub>{} {} · {} attempts · {}</sub>",
+        report.tool.name,
+        report.tool.version,
+        report.attempts.len() + report.http_controls.len(),
+        fmt_ms(report.duration_ms)
+    )?;
+    for note in &report.notes {
+        writeln!(out)?;
+        writeln!(out, "> note: {}", inline(note))?;
+    }
+
+    list(out, "Evidence", &d.evidence)?;
+    if !d.alternatives.is_empty() {
+        let alts: Vec<String> = d
+            .alternatives
+            .iter()
+            .map(|a| format!("`{}`: {}", a.cause, a.why))
+            .collect();
+        list(out, "Could also be", &alts)?;
+    }
+    if let Some(next) = &d.next_step {
+        writeln!(out)?;
+        writeln!(out, "## To confirm")?;
+        writeln!(out)?;
+        fenced(out, "sh", next)?;
+    }
+    if !d.remedy.is_empty() || !d.snippets.is_empty() {
+        list(out, "Fix", &d.remedy)?;
+        if d.remedy.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "## Fix")?;
+        }
+        for s in &d.snippets {
+            writeln!(out)?;
+            if s.title.is_empty() {
+                writeln!(out, "### {}", inline(&s.target))?;
+            } else {
+                writeln!(out, "### {} — {}", inline(&s.target), inline(&s.title))?;
+            }
+            writeln!(out)?;
+            fenced(out, &s.lang, &s.code)?;
+        }
+    }
+
+    stages(report, out)?;
+    matrix(report, out)?;
+    wire(report, out)?;
+    findings(report, out)
+}
+
+fn stages(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.stages.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "## Stages (baseline)")?;
+    writeln!(out)?;
+    writeln!(out, "| stage | time | status | detail |")?;
+    writeln!(out, "|---|--:|---|---|")?;
+    for s in &report.stages {
+        let time = s.ms.map(fmt_ms).unwrap_or_else(|| "—".to_string());
+        let status = match (s.status, &s.error) {
+            (StageStatus::Ok, _) => "ok".to_string(),
+            (StageStatus::Failed, Some(e)) => format!("**failed: {}**", cell(e)),
+            (StageStatus::Failed, None) => "**failed**".to_string(),
+            (StageStatus::Skipped, _) => "skipped".to_string(),
+        };
+        writeln!(
+            out,
+            "| {} | {time} | {status} | {} |",
+            s.stage.as_str(),
+            cell(&s.summary)
+        )?;
+    }
+    Ok(())
+}
+
+fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let cited = cited_ids(report);
+    let baseline = report.baseline();
+    writeln!(out)?;
+    writeln!(out, "## Attempts")?;
+    writeln!(out)?;
+    writeln!(out, "| attempt | variant | result | time |")?;
+    writeln!(out, "|---|---|---|--:|")?;
+    for a in all_attempts(report) {
+        let mut label = cell(&attempt_label(a));
+        let mut result = cell(&result_vs_baseline(a, baseline));
+        if cited.contains(&a.variant.id) {
+            label = format!("**{label}**");
+            result = format!("**{result}** ←");
+        }
+        writeln!(
+            out,
+            "| {label} | `{}` | {result} | {} |",
+            a.variant.id,
+            fmt_ms(a.ms)
+        )?;
+    }
+    Ok(())
+}
+
+fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(a) = failing_attempt(report) else {
+        return Ok(());
+    };
+    let Some(req) = &a.request else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    writeln!(out, "## On the wire (`{}`, secrets redacted)", a.variant.id)?;
+    writeln!(out)?;
+    let mut text = format!("{} {} HTTP/1.1\n", req.method, req.path);
+    for h in &req.headers {
+        text.push_str(&format!("{}: {}\n", h.name, h.value));
+    }
+    fenced(out, "http", &text)?;
+    if let Some(resp) = &a.response {
+        let mut text = format!("{} {} {}\n", resp.version, resp.status, resp.reason);
+        for h in &resp.headers {
+            text.push_str(&format!("{}: {}\n", h.name, h.value));
+        }
+        if !resp.body_excerpt.is_empty() {
+            text.push('\n');
+            text.push_str(&resp.body_excerpt);
+        }
+        writeln!(out)?;
+        fenced(out, "http", &text)?;
+        let more = if resp.body_truncated {
+            ", more not read"
+        } else {
+            ""
+        };
+        if resp.status != 101 {
+            writeln!(out)?;
+            writeln!(out, "Body: {} bytes read{more}.", resp.body_bytes)?;
+        }
+    }
+    if let Some(session) = &a.session {
+        let line = match &session.end {
+            SessionEnd::StillOpen => None,
+            SessionEnd::CloseFrame {
+                code,
+                reason,
+                after_ms,
+            } => Some(format!(
+                "Then a close frame {} `{}` after {}.",
+                code.map_or_else(|| "without a code".to_string(), |c| c.to_string()),
+                printable(&reason.replace('`', "'")),
+                fmt_ms(*after_ms)
+            )),
+            SessionEnd::Dropped { how, after_ms } => Some(format!(
+                "Then the connection dropped without a close frame ({}) after {}.",
+                inline(how),
+                fmt_ms(*after_ms)
+            )),
+            SessionEnd::ProtocolError { detail, after_ms } => Some(format!(
+                "Then a framing error after {}: {}.",
+                fmt_ms(*after_ms),
+                inline(detail)
+            )),
+        };
+        if let Some(line) = line {
+            writeln!(out)?;
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "## Findings")?;
+    writeln!(out)?;
+    for f in &report.findings {
+        let word = match f.severity {
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        writeln!(out, "- **{word}** `{}`: {}", f.cause, inline(&f.summary))?;
+        for e in &f.evidence {
+            writeln!(out, "  - {}", inline(e))?;
+        }
+    }
+    Ok(())
+}
+
+/// A `## title` and a bullet list (nothing when empty).
+fn list(out: &mut dyn Write, title: &str, items: &[String]) -> io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "## {title}")?;
+    writeln!(out)?;
+    for item in items {
+        writeln!(out, "- {}", inline(item))?;
+    }
+    Ok(())
+}
+
+/// A fenced block whose fence is longer than any backtick run inside `code`.
+fn fenced(out: &mut dyn Write, lang: &str, code: &str) -> io::Result<()> {
+    let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let lang: String = lang
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
+        .collect();
+    writeln!(out, "{fence}{lang}")?;
+    for line in code.trim_end_matches('\n').lines() {
+        writeln!(out, "{}", printable(line))?;
+    }
+    writeln!(out, "{fence}")
+}
+
+/// One line of prose: newlines folded, so report text cannot open a heading or a block.
+fn inline(s: &str) -> String {
+    printable(&s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A table cell: one line, `|` escaped.
+fn cell(s: &str) -> String {
+    inline(s).replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::tests::{fixture, rendered};
+    use crate::render::Format;
+
+    #[test]
+    fn the_note_opens_with_the_target_and_the_verdict() {
+        let text = rendered(&fixture("000_routing_wrong_upstream"), Format::Markdown);
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some("# WebSocket diagnosis: wss://api.example.test/api/v1/print/servers/42/ws")
+        );
+        assert!(text.contains(
+            "**✗ routing** · `routing.wrong_upstream` · confidence 0.85 · answered by uvicorn"
+        ));
+        assert!(text.contains("```nginx\nlocation ~ ^/api/v1/print/servers/.+/ws$ {\n"));
+        assert!(text.contains("```caddyfile\n"));
+        assert!(text.contains("```http\nGET /api/v1/print/servers/42/ws HTTP/1.1\n"));
+        assert!(text.contains("| upgrade | 9.6 ms | **failed: rejected** |"));
+        assert!(text.contains("| **plain GET, same URL** | `control.plain_get` |"));
+    }
+
+    #[test]
+    fn cells_and_fences_survive_hostile_text() {
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
+        let mut out = Vec::new();
+        fenced(&mut out, "py`thon", "x = ```\n").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "````python\nx = ```\n````\n");
+    }
+
+    #[test]
+    fn a_body_with_backticks_keeps_its_fence_closed() {
+        let mut report = fixture("001_proxy_upgrade_not_forwarded");
+        if let Some(resp) = report.attempts[0].response.as_mut() {
+            resp.body_excerpt = "```\n# not a heading".into();
+        }
+        let text = rendered(&report, Format::Markdown);
+        assert!(text.contains("````http\nHTTP/1.1 404 Not Found\n"));
+        assert!(text.contains("\n```\n# not a heading\n````\n"));
+    }
+}

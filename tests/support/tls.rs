@@ -1,0 +1,120 @@
+//! TLS test servers: certificates made with rcgen at test time (a CA, and leaves that are valid,
+//! expired, for another name or from an unknown CA) and a wss:// server that terminates TLS with
+//! tokio-rustls in front of the WebSocket server from `ws`.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use rcgen::{
+    date_time_ymd, BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::TlsAcceptor;
+
+use super::ws::{serve, Behaviour};
+use super::ServerThread;
+
+/// The host name the test leaves are issued for; tests map it to 127.0.0.1 with `--resolve`.
+pub const HOST: &str = "wsdoctor.test";
+
+/// A test CA.
+pub struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl TestCa {
+    /// A new CA with this common name.
+    pub fn new(name: &str) -> Self {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let key = KeyPair::generate().expect("ca key");
+        TestCa {
+            issuer: CertifiedIssuer::self_signed(params, key).expect("ca cert"),
+        }
+    }
+
+    /// Writes the CA certificate as PEM to a temporary file (for `--cacert`).
+    pub fn pem_file(&self) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(self.issuer.pem().as_bytes())
+            .expect("write pem");
+        f
+    }
+
+    /// Issues a leaf for `names`, valid between the two (year, month, day) dates.
+    pub fn leaf(&self, names: &[&str], from: (i32, u8, u8), until: (i32, u8, u8)) -> Leaf {
+        let mut params =
+            CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .expect("leaf params");
+        params.distinguished_name.push(DnType::CommonName, names[0]);
+        params.not_before = date_time_ymd(from.0, from.1, from.2);
+        params.not_after = date_time_ymd(until.0, until.1, until.2);
+        let key = KeyPair::generate().expect("leaf key");
+        let cert = params.signed_by(&key, &self.issuer).expect("leaf cert");
+        Leaf {
+            chain: vec![cert.der().clone()],
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        }
+    }
+
+    /// A leaf for `names` valid from 2020 to 2099.
+    pub fn valid_leaf(&self, names: &[&str]) -> Leaf {
+        self.leaf(names, (2020, 1, 1), (2099, 1, 1))
+    }
+}
+
+/// A certificate chain and its key.
+pub struct Leaf {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+/// A wss:// server.
+pub struct TlsWsServer {
+    /// The server thread (dropping it stops the server).
+    pub thread: ServerThread,
+}
+
+impl TlsWsServer {
+    /// Starts a wss:// server presenting `leaf`.
+    pub fn start(leaf: Leaf, behaviour: Behaviour) -> Self {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("tls versions")
+        .with_no_client_auth()
+        .with_single_cert(leaf.chain, leaf.key)
+        .expect("server cert");
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let thread = ServerThread::spawn(move |listener| async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, b, seen) = (acceptor.clone(), behaviour.clone(), seen.clone());
+                tokio::spawn(async move {
+                    if let Ok(tls) = acceptor.accept(stream).await {
+                        serve(tls, b, seen).await;
+                    }
+                });
+            }
+        });
+        TlsWsServer { thread }
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.thread.port()
+    }
+
+    /// `wss://wsdoctor.test:PORT/path` and the `--resolve` value that maps it to 127.0.0.1.
+    pub fn url_and_resolve(&self, path: &str) -> (String, String) {
+        (
+            format!("wss://{HOST}:{}{path}", self.port()),
+            format!("{HOST}:{}:127.0.0.1", self.port()),
+        )
+    }
+}
