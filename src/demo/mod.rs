@@ -68,35 +68,26 @@ pub async fn run(args: &DemoArgs, out: &mut dyn Write) -> u8 {
         );
         return crate::exit::USAGE;
     }
-    let total = selected.len();
-    if args.format != Format::Json {
-        let intro = format!(
-            "wsdoctor demo · {total} {} on 127.0.0.1 imitating the field reports' servers, each probed with the command shown\n(upgraded connections are watched for {} ms instead of the default 2 s)\n",
-            if total == 1 { "scenario" } else { "scenarios" },
-            DEMO_CLOSE_WAIT.as_millis()
+    if args.format == Format::Junit {
+        // One JUnit document per probe: several concatenated would not be one valid document.
+        eprintln!(
+            "wsdoctor: demo --format junit is not supported (a JUnit document holds one probe); use human, json, markdown or github"
         );
-        if writeln!(out, "{intro}").is_err() {
-            return crate::exit::FAULT;
-        }
+        return crate::exit::USAGE;
+    }
+    let total = selected.len();
+    if write_intro(total, args.format, out).is_err() {
+        return crate::exit::FAULT;
     }
     let mut outcomes = Vec::with_capacity(total);
     for (i, scenario) in selected.iter().enumerate() {
-        let outcome = run_scenario(scenario, i + 1, total, args.format, out).await;
-        let written = match outcome {
-            Ok(o) => {
-                outcomes.push(o);
-                Ok(())
-            }
-            Err(e) => Err(e),
-        };
-        if written.is_err() {
+        match run_scenario(scenario, i + 1, total, args.format, out).await {
+            Ok(o) => outcomes.push(o),
             // stdout closed (`wsdoctor demo | head`): stop quietly, the reader is gone.
-            return exit_code(&outcomes, total);
+            Err(_) => return exit_code(&outcomes, total),
         }
     }
-    if args.format != Format::Json {
-        let _ = write_summary(&outcomes, out);
-    }
+    let _ = write_summary(&outcomes, args.format, out);
     let _ = out.flush();
     exit_code(&outcomes, total)
 }
@@ -149,34 +140,23 @@ async fn run_scenario(
         Ok(server) => server,
         Err(e) => {
             outcome.diagnosed = Err(format!("cannot start the loopback server: {e}"));
-            if format != Format::Json {
-                writeln!(out, "{}", header(index, total, &label))?;
-                writeln!(
-                    out,
-                    "  {}\n",
-                    outcome.diagnosed.as_ref().err().map_or("", |e| e)
-                )?;
-            }
+            write_header(index, total, &label, None, format, out)?;
             return Ok(outcome);
         }
     };
     let args = (s.args)(server.port());
-    if format != Format::Json {
-        writeln!(out, "{}", header(index, total, &label).bold())?;
-        writeln!(out, "$ {}", display_command(&args))?;
-        writeln!(out)?;
-    }
+    write_header(
+        index,
+        total,
+        &label,
+        Some(&display_command(&args)),
+        format,
+        out,
+    )?;
     let config = match demo_config(&args) {
         Ok(c) => c,
         Err(e) => {
             outcome.diagnosed = Err(e);
-            if format != Format::Json {
-                writeln!(
-                    out,
-                    "  {}\n",
-                    outcome.diagnosed.as_ref().err().map_or("", |e| e)
-                )?;
-            }
             return Ok(outcome);
         }
     };
@@ -197,9 +177,58 @@ async fn run_scenario(
     Ok(outcome)
 }
 
+/// The opening lines: what the demo is (nothing in JSON Lines).
+fn write_intro(total: usize, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    let scenarios = if total == 1 { "scenario" } else { "scenarios" };
+    let what = format!(
+        "{total} {scenarios} on 127.0.0.1 imitating the field reports' servers, each probed with the command shown"
+    );
+    let close_wait = format!(
+        "upgraded connections are watched for {} ms instead of the default 2 s",
+        DEMO_CLOSE_WAIT.as_millis()
+    );
+    match format {
+        Format::Json => Ok(()),
+        Format::Markdown => writeln!(out, "# wsdoctor demo\n\n{what} ({close_wait}).\n"),
+        _ => writeln!(out, "wsdoctor demo · {what}\n({close_wait})\n"),
+    }
+}
+
+/// A scenario's header and the command line it runs (nothing in JSON Lines).
+fn write_header(
+    index: usize,
+    total: usize,
+    label: &str,
+    command: Option<&str>,
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => Ok(()),
+        Format::Markdown => {
+            writeln!(out, "## {index}/{total} · {label}\n")?;
+            if let Some(c) = command {
+                writeln!(out, "```sh\n$ {c}\n```\n")?;
+            }
+            Ok(())
+        }
+        _ => {
+            writeln!(out, "{}", header(index, total, label).bold())?;
+            if let Some(c) = command {
+                writeln!(out, "$ {c}")?;
+            }
+            writeln!(out)
+        }
+    }
+}
+
 /// `── 1/6 · field report 000 · … ──────`
 fn header(index: usize, total: usize, label: &str) -> String {
-    let head = format!("── {index}/{total} · {label} ");
+    header_rule(&format!("── {index}/{total} · {label} "))
+}
+
+/// `head` followed by a rule up to the demo's width.
+fn header_rule(head: &str) -> String {
     let used = head.chars().count();
     format!(
         "{head}{}",
@@ -257,7 +286,44 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-fn write_summary(outcomes: &[Outcome], out: &mut dyn Write) -> std::io::Result<()> {
+fn write_summary(outcomes: &[Outcome], format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    let diagnosed = |o: &Outcome| match &o.diagnosed {
+        Ok(c) => c.id().to_string(),
+        Err(_) => "not run".to_string(),
+    };
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    let verdict = if passed == outcomes.len() {
+        format!(
+            "{passed}/{} scenarios diagnosed as expected",
+            outcomes.len()
+        )
+    } else {
+        format!(
+            "{} of {} scenarios not diagnosed as expected",
+            outcomes.len() - passed,
+            outcomes.len()
+        )
+    };
+    match format {
+        Format::Json => return Ok(()),
+        Format::Markdown => {
+            writeln!(out, "## Summary\n")?;
+            writeln!(out, "| scenario | diagnosed | expected | |")?;
+            writeln!(out, "|---|---|---|---|")?;
+            for o in outcomes {
+                let mark = if o.passed() { "✓" } else { "✗" };
+                writeln!(
+                    out,
+                    "| {} | `{}` | `{}` | {mark} |",
+                    o.label,
+                    diagnosed(o),
+                    o.expected.id()
+                )?;
+            }
+            return writeln!(out, "\n{verdict}");
+        }
+        _ => {}
+    }
     let name_w = outcomes
         .iter()
         .map(|o| o.label.chars().count())
@@ -266,30 +332,17 @@ fn write_summary(outcomes: &[Outcome], out: &mut dyn Write) -> std::io::Result<(
         .max("scenario".len());
     let cause_w = outcomes
         .iter()
-        .map(|o| {
-            o.diagnosed
-                .as_ref()
-                .map_or("not run".len(), |c| c.id().len())
-                .max(o.expected.id().len())
-        })
+        .map(|o| diagnosed(o).len().max(o.expected.id().len()))
         .max()
         .unwrap_or(0)
         .max("diagnosed".len());
-    writeln!(
-        out,
-        "{}",
-        "── summary ".to_string() + &"─".repeat(RULE_WIDTH - 11)
-    )?;
+    writeln!(out, "{}", header_rule("── summary "))?;
     writeln!(
         out,
         "  {:<name_w$}  {:<cause_w$}  expected",
         "scenario", "diagnosed"
     )?;
     for o in outcomes {
-        let diagnosed = match &o.diagnosed {
-            Ok(c) => c.id().to_string(),
-            Err(_) => "not run".to_string(),
-        };
         let mark = if o.passed() {
             "✓".green().bold()
         } else {
@@ -299,34 +352,19 @@ fn write_summary(outcomes: &[Outcome], out: &mut dyn Write) -> std::io::Result<(
             out,
             "  {:<name_w$}  {:<cause_w$}  {:<cause_w$}  {mark}",
             o.label,
-            diagnosed,
+            diagnosed(o),
             o.expected.id()
         )?;
         if let Err(why) = &o.diagnosed {
             writeln!(out, "    {why}")?;
         }
     }
-    let passed = outcomes.iter().filter(|o| o.passed()).count();
     writeln!(out)?;
     if passed == outcomes.len() {
-        writeln!(
-            out,
-            "{passed}/{} scenarios diagnosed as expected",
-            outcomes.len()
-        )?;
+        writeln!(out, "{verdict}")
     } else {
-        writeln!(
-            out,
-            "{}",
-            format!(
-                "{} of {} scenarios not diagnosed as expected",
-                outcomes.len() - passed,
-                outcomes.len()
-            )
-            .red()
-        )?;
+        writeln!(out, "{}", verdict.red())
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -156,6 +156,47 @@ fn demo_only_matching_nothing_is_a_usage_error() {
 }
 
 #[test]
+fn demo_refuses_junit_which_holds_one_probe_per_document() {
+    let out = wsdoctor()
+        .args(["demo", "--format", "junit"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run wsdoctor demo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("junit"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing probed, nothing printed");
+}
+
+#[test]
+fn demo_markdown_has_a_section_per_scenario_and_a_summary_table() {
+    let out = wsdoctor()
+        .args(["demo", "--only", "report-00", "--format", "markdown"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run wsdoctor demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("## ") && l.contains("field report"))
+            .count(),
+        5,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("```sh\n$ wsdoctor ws://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| field report 000 · a WebSocket path routed to the wrong container | `routing.wrong_upstream` | `routing.wrong_upstream` | ✓ |"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
 fn demo_with_stdout_closed_early_ends_without_a_panic() {
     let mut child = wsdoctor_std()
         .args(["demo", "--only", "healthy"])
