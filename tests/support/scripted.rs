@@ -76,8 +76,6 @@ pub enum Step {
     Sleep(Duration),
     /// Never answer: hold the connection until the client goes away or the server stops.
     Hang,
-    /// Read the next request on the same connection and answer it with the handler again.
-    KeepAlive,
 }
 
 /// Decides the steps for a request.
@@ -159,28 +157,16 @@ where
             run_steps(stream, None, &steps, Vec::new()).await;
         }
         Mode::Http(handler) => {
-            // Bounded keep-alive: a test never needs more than a handful of requests per socket.
-            for _ in 0..32 {
-                let Some(req) = read_head(&mut stream, &mut buf).await else {
-                    return;
-                };
-                if let Ok(mut r) = recorded.lock() {
-                    r.push(req.clone());
-                }
-                let steps = handler(&req);
-                let keep_alive = matches!(steps.last(), Some(Step::KeepAlive));
-                if !keep_alive {
-                    run_steps(stream, Some(&req), &steps, std::mem::take(&mut buf)).await;
-                    return;
-                }
-                for step in &steps {
-                    if let Step::Write(bytes) = step {
-                        if stream.write_all(bytes).await.is_err() {
-                            return;
-                        }
-                    }
-                }
+            // One request per connection: the steps end with the connection closed (or handed
+            // to a WebSocket session).
+            let Some(req) = read_head(&mut stream, &mut buf).await else {
+                return;
+            };
+            if let Ok(mut r) = recorded.lock() {
+                r.push(req.clone());
             }
+            let steps = handler(&req);
+            run_steps(stream, Some(&req), &steps, buf).await;
         }
     }
 }
@@ -296,7 +282,6 @@ where
                     }
                 }
             }
-            Step::KeepAlive => return,
         }
     }
     let _ = stream.flush().await;
