@@ -3,6 +3,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod causes;
+mod cli;
+mod demo;
 mod probe_http;
 mod probe_session;
 mod probe_ticket;
