@@ -237,6 +237,13 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     let upgrade_aware = p.is_some_and(|r| UPGRADE_AWARE.contains(&r.name));
     let fastapi_json_404 = p.is_some_and(|r| r.name == "FastAPI") && status == 404;
     let direct_ok = f.direct_base().is_some_and(|d| d.outcome.is_success());
+    // A refusal (401/403/429…) that the plain GET gets too happens before any routing — an auth
+    // gate, an IP allowlist, a framework guard in front of every route — so its sameness says
+    // nothing about whether the upgrade arrived. Only the app's own words or --direct can.
+    let blanket_refusal = matches!(status, 401 | 403 | 407 | 429);
+    if blanket_refusal && !(says_no_upgrade || is_426 || direct_ok) {
+        return None;
+    }
 
     let confidence = if direct_ok && (same_as_plain || says_no_upgrade || is_426) {
         0.95
@@ -294,7 +301,7 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
         );
     }
     if let Some(r) = p {
-        if r.name == "FastAPI" {
+        if fastapi_json_404 {
             v = v.because("a FastAPI/Starlette app answers an upgrade it cannot route with 403 and an empty body, never with its JSON 404: it saw a plain GET");
         } else if upgrade_aware {
             v = v.because(format!(
@@ -493,11 +500,7 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
 /// before auth).
 pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    // 505 HTTP Version Not Supported is the one 5xx that speaks of the request itself: an app that
-    // only accepts HTTP/1.1 (Python websockets: "unsupported HTTP version: HTTP/1.0") refusing
-    // what the proxy sent upstream — nginx speaks HTTP/1.0 without `proxy_http_version 1.1`.
-    let version_refused = status == 505;
-    if status >= 500 && !version_refused {
+    if status >= 500 {
         return None;
     }
     let compared: Vec<&AttemptRecord> =
@@ -537,11 +540,13 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     }
     let plain_differs = f.get("control.plain_get").filter(|g| !same_answer(g, b));
     let reach = f.host_serves_http();
-    let confidence = match (reach.is_some(), plain_differs.is_some()) {
-        (true, _) => 0.85,
-        (false, true) => 0.75,
-        (false, false) => 0.6,
-    };
+    // When the plain GET gets the same refusal and nothing on the host answers normally, the whole
+    // host refuses this client (an auth gate, an IP allowlist): that is no evidence of a WebSocket
+    // route reaching the wrong backend. The credential rules explain it.
+    if plain_differs.is_none() && reach.is_none() {
+        return None;
+    }
+    let confidence = if reach.is_some() { 0.85 } else { 0.75 };
     let mut v = Verdict::new(
         Cause::RoutingWrongUpstream,
         confidence,
@@ -862,6 +867,25 @@ mod tests {
     }
 
     #[test]
+    fn near_miss_a_403_for_every_request_is_not_upgrade_not_forwarded() {
+        // An auth gate or allowlist refuses the plain GET and the site root the same way: the
+        // sameness comes from the refusal, not from a dropped upgrade.
+        let body = r#"{"detail":"Forbidden"}"#;
+        let hdrs = [("Content-Type", "application/json")];
+        let r = run(vec![
+            attempt("baseline").rejected_with(403, &hdrs, body),
+            attempt("control.plain_get").rejected_with(403, &hdrs, body),
+            attempt("http.root").rejected_with(403, &hdrs, body),
+        ])
+        .build();
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+        assert_ne!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ProxyUpgradeNotForwarded
+        );
+    }
+
+    #[test]
     fn socket_io_bad_request_equal_to_plain_get_is_upgrade_not_forwarded() {
         let f = "socketio_plain-get-websocket-transport_400.http";
         let r = run(vec![
@@ -1031,6 +1055,22 @@ mod tests {
         let v = wrong_upstream(&Facts::new(&less));
         assert!(v.is_some_and(|v| v.confidence < 0.85));
         assert_eq!(cause(upgrade_not_forwarded, &r), None);
+    }
+
+    #[test]
+    fn near_miss_a_host_refusing_every_request_is_not_wrong_upstream() {
+        // The plain GET and the site root get the same 403: the whole host refuses this client.
+        let r = run(vec![
+            attempt("baseline").rejected(403, "Forbidden"),
+            attempt("credential.none").rejected(403, "Forbidden"),
+            attempt("credential.wrong").rejected(403, "Forbidden"),
+            attempt("origin.foreign").rejected(403, "Forbidden"),
+            attempt("control.plain_get").rejected(403, "Forbidden"),
+            attempt("http.root").rejected(403, "Forbidden"),
+        ])
+        .cred()
+        .build();
+        assert_eq!(cause(wrong_upstream, &r), None);
     }
 
     #[test]
