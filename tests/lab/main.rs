@@ -21,5 +21,6 @@ mod healthy;
 mod origin;
 mod proxy;
 mod routing;
+mod server;
 mod ticket;
 mod tls;

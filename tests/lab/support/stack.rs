@@ -137,10 +137,13 @@ pub enum App {
     PyWebsockets,
     /// Node `ws` server with verifyClient (token + Origin).
     NodeWs,
+    /// The FastAPI worker under uvicorn with WebSocket support off (`--ws none`, what uvicorn does
+    /// without a WebSocket library installed): upgrades are answered as plain HTTP.
+    FastApiNoWebsocket,
 }
 
 impl App {
-    const COUNT: usize = 7;
+    const COUNT: usize = 8;
 
     fn index(self) -> usize {
         self as usize
@@ -166,6 +169,9 @@ impl App {
         };
         let spawn = match self {
             App::FastApi => uvicorn("uvicorn-worker").env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::FastApiNoWebsocket => uvicorn("uvicorn-no-ws")
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .args(["--ws", "none"]),
             App::FastApiApiContainer => {
                 uvicorn("uvicorn-api").env("ENABLE_BACKGROUND_WORKERS", "false")
             }
