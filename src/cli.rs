@@ -42,6 +42,62 @@ pub enum Command {
     Probe(Box<ProbeArgs>),
     /// Start a local lab of broken WebSocket servers on loopback and diagnose each one.
     Demo(DemoArgs),
+    /// Probe every target of a TOML check file and assert expectations (CI smoke checks).
+    Check(CheckArgs),
+    /// Diagnose offline from a saved observation: a raw HTTP response, a `curl -v` transcript,
+    /// a browser console line or a HAR file.
+    Explain(ExplainArgs),
+    /// Print a shell completion script to stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// Options of `wsdoctor check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// The check file (TOML): `[[target]]` tables with options and expectations (docs/check.md).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// How many targets to probe at the same time.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where the report goes (probe and check).
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputArgs {
+    /// Write the report to FILE instead of stdout; stdout then gets a one-line verdict.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Overwrite the --output file if it exists (without it wsdoctor refuses to clobber).
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+/// Options of `wsdoctor explain`.
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// The observation to read: a file, or `-` for stdin (at most 4 MiB).
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub input: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Options of `wsdoctor completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Options of `wsdoctor demo`.
@@ -162,6 +218,54 @@ pub struct ProbeArgs {
     /// Show credentials in the output instead of redacting them.
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Assert the verdict: `ok`, `fault` or a cause id such as `auth.missing_credentials`
+    /// (with any --expect* flag the run is a one-target check: exit 1 when one fails).
+    #[arg(long, value_name = "VERDICT", help_heading = "Assertions")]
+    pub expect: Option<String>,
+    /// Assert that an upgrade sent with this Origin is refused (repeatable; adds the Origin to the matrix).
+    #[arg(long, value_name = "ORIGIN", help_heading = "Assertions")]
+    pub expect_origin_rejected: Vec<String>,
+    /// Assert the HTTP status of the attempt without any credential (e.g. 401).
+    #[arg(long, value_name = "STATUS", help_heading = "Assertions")]
+    pub expect_status_without_credentials: Option<u16>,
+    /// Assert that the baseline handshake (dns to the upgrade answer) takes at most N ms.
+    #[arg(long, value_name = "N", help_heading = "Assertions")]
+    pub max_handshake_ms: Option<u64>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `ProbeArgs` alone, to get clap's defaults for a target described elsewhere (a check file).
+#[derive(Debug, Parser)]
+#[command(name = "wsdoctor")]
+struct ProbeOnly {
+    #[command(flatten)]
+    probe: ProbeArgs,
+}
+
+impl ProbeArgs {
+    /// The probe options for `url` with every other option at its command-line default, so a
+    /// check-file target starts from exactly what `wsdoctor URL` would use.
+    pub fn with_defaults(url: &str) -> ProbeArgs {
+        match ProbeOnly::try_parse_from(["wsdoctor", "--", url]) {
+            Ok(p) => p.probe,
+            // Unreachable with a single positional after `--`; keep the URL anyway.
+            Err(_) => ProbeArgs {
+                url: Some(url.to_string()),
+                ..ProbeArgs::default()
+            },
+        }
+    }
+
+    /// True when any assertion flag was given (the run is then a one-target check).
+    pub fn has_expectations(&self) -> bool {
+        self.expect.is_some()
+            || !self.expect_origin_rejected.is_empty()
+            || self.expect_status_without_credentials.is_some()
+            || self.max_handshake_ms.is_some()
+    }
 }
 
 /// Parses `Name: value`.
