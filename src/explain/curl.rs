@@ -4,8 +4,8 @@
 //! error text says which stage failed.
 
 use super::{
-    error_outcome, find_url, header_line, outcome_of, response, status_line, Detail, ExplainError,
-    InputKind, Observation,
+    error_outcome, header_line, outcome_of, response, status_line, Detail, ExplainError, InputKind,
+    Observation,
 };
 use crate::model::{Outcome, Stage};
 
@@ -71,7 +71,8 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
         }
         if command_url.is_none() && (trimmed_end.contains("curl ") || trimmed_end.starts_with('$'))
         {
-            command_url = find_url(trimmed_end);
+            // The URL is curl's last argument; earlier ones are header values such as Origin.
+            command_url = super::find_urls(trimmed_end).pop();
             continue;
         }
         if responses.is_empty() {

@@ -25,6 +25,9 @@ use crate::secret::{is_sensitive_param, Redactor, Secret};
 /// The largest input read (a HAR of a long session is a few MiB at most).
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 
+/// Stands for the target when the input names no URL.
+const NO_URL: &str = "wss://HOST/PATH";
+
 /// Why an input could not be explained (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {
@@ -323,18 +326,39 @@ pub(crate) fn error_outcome(text: &str) -> Option<Outcome> {
     Some(o)
 }
 
-/// The first `ws://`, `wss://`, `http://` or `https://` URL in a text, trailing punctuation dropped.
+/// Every `ws://`, `wss://`, `http://` or `https://` URL in a text, in order, trailing
+/// punctuation dropped.
+pub(crate) fn find_urls(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while out.len() < 100 {
+        let Some(rest) = text.get(from..) else { break };
+        let Some(start) = ["wss://", "ws://", "https://", "http://"]
+            .iter()
+            .filter_map(|p| rest.find(p))
+            .min()
+        else {
+            break;
+        };
+        let tail = rest.get(start..).unwrap_or("");
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`'))
+            .unwrap_or(tail.len());
+        let url = tail
+            .get(..end)
+            .unwrap_or("")
+            .trim_end_matches(['.', ',', ';', ')']);
+        if Url::parse(url).is_ok() {
+            out.push(url.to_string());
+        }
+        from += start + end.max(1);
+    }
+    out
+}
+
+/// The first URL in a text (a console line names the socket's URL first).
 pub(crate) fn find_url(text: &str) -> Option<String> {
-    let start = ["wss://", "ws://", "https://", "http://"]
-        .iter()
-        .filter_map(|p| text.find(p))
-        .min()?;
-    let rest = text.get(start..)?;
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`'))
-        .unwrap_or(rest.len());
-    let url = rest.get(..end)?.trim_end_matches(['.', ',', ';', ')']);
-    Url::parse(url).ok().map(|_| url.to_string())
+    find_urls(text).into_iter().next()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,7 +510,7 @@ pub fn settle_command(obs: &Observation) -> String {
             }
             words.push(sh_quote(url.as_str()));
         }
-        None => words.push("'wss://HOST/PATH'".to_string()),
+        None => words.push(NO_URL.to_string()),
     }
     if let Some(origin) = find_header(&obs.request_headers, "origin") {
         words.push("--origin".into());
@@ -533,7 +557,7 @@ pub fn to_report(obs: &Observation) -> Report {
     let shown_url = url
         .as_ref()
         .map(|u| redactor.url(u.as_str()))
-        .unwrap_or_else(|| "(no URL in the input)".to_string());
+        .unwrap_or_else(|| NO_URL.to_string());
     let mut variant = Variant::baseline();
     variant.credential = placement_of(obs);
     variant.origin = find_header(&obs.request_headers, "origin").map(|o| redactor.text(o));
@@ -613,6 +637,13 @@ pub fn to_report(obs: &Observation) -> Report {
         );
     }
     let command = settle_command(obs);
+    let mut notes = vec![format!(
+        "explained offline from {}: wsdoctor made no connection",
+        obs.kind.describe()
+    )];
+    if url.is_none() {
+        notes.push(format!("the input names no URL: {NO_URL} stands for yours"));
+    }
     let before = diagnosis.next_step.take();
     diagnosis.next_step = Some(match before {
         Some(b) => format!("run `{command}` where the target is reachable ({b})"),
@@ -622,10 +653,7 @@ pub fn to_report(obs: &Observation) -> Report {
         schema: REPORT_SCHEMA.to_string(),
         tool: ToolInfo::default(),
         target: shown_url,
-        notes: vec![format!(
-            "explained offline from {}: wsdoctor made no connection",
-            obs.kind.describe()
-        )],
+        notes,
         stages: Vec::new(),
         attempts: run.attempts,
         tickets: Vec::new(),

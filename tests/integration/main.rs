@@ -3,6 +3,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod check;
+mod explain;
 mod probe_http;
 mod probe_session;
 mod probe_ticket;
