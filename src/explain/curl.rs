@@ -106,8 +106,8 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
     });
     let final_response = responses
         .into_iter()
-        .filter(|b| b.status.as_ref().is_some_and(|s| s.1 == 101 || s.1 >= 200))
-        .last();
+        .rev()
+        .find(|b| b.status.as_ref().is_some_and(|s| s.1 == 101 || s.1 >= 200));
     if let Some(Block {
         status: Some(status),
         headers,

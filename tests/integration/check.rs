@@ -6,7 +6,6 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "integration tests: a failed setup or parse is the test's failure"
 )]
 
