@@ -120,6 +120,10 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage(e),
     };
+    if args.dry_run {
+        let mut out = std::io::stdout().lock();
+        return done(render::check::plan(&targets, &mut out).and_then(|_| out.flush()));
+    }
     let sink = match Sink::open(&args.output) {
         Ok(s) => s,
         Err(e) => return usage(e),

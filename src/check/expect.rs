@@ -88,7 +88,32 @@ pub struct ExpectationResult {
     pub detail: String,
 }
 
-/// Evaluates every assertion against a finished report, in a fixed order.
+/// The names of the assertions `evaluate` will check, in its order (for `--dry-run`).
+pub fn evaluate_names(expectations: &Expectations) -> Vec<String> {
+    let e = expectations.effective();
+    let mut out = Vec::new();
+    if let Some(v) = e.verdict {
+        out.push(format!("expect = {}", v.text()));
+    }
+    if let Some(c) = e.cause {
+        out.push(format!("expect_cause = {}", c.id()));
+    }
+    out.extend(
+        e.origin_rejected
+            .iter()
+            .map(|o| format!("expect_origin_rejected = {o}")),
+    );
+    if let Some(s) = e.status_without_credentials {
+        out.push(format!("expect_status_without_credentials = {s}"));
+    }
+    if let Some(m) = e.max_handshake_ms {
+        out.push(format!("max_handshake_ms = {m}"));
+    }
+    out
+}
+
+/// Evaluates every assertion against a finished report, in a fixed order (that of
+/// `evaluate_names`).
 pub fn evaluate(expectations: &Expectations, report: &Report) -> Vec<ExpectationResult> {
     let e = expectations.effective();
     let mut out = Vec::new();
@@ -291,6 +316,22 @@ mod tests {
             "{}",
             r[0].detail
         );
+    }
+
+    #[test]
+    fn dry_run_names_match_the_evaluated_names() {
+        let e = Expectations {
+            verdict: Some(VerdictExpectation::Fault),
+            cause: Some(Cause::TcpRefused),
+            origin_rejected: vec!["https://a.example".into()],
+            status_without_credentials: Some(401),
+            max_handshake_ms: Some(5),
+        };
+        let evaluated: Vec<String> = evaluate(&e, &fixture("tcp_refused"))
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(evaluate_names(&e), evaluated);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::{fmt_ms, github, junit, markdown, plain, printable, Format};
+use crate::check::file::Target;
 use crate::check::{CheckReport, TargetResult};
 use crate::model::{Report, Severity};
 
@@ -60,6 +61,43 @@ pub fn report_verdict_line(report: &Report) -> String {
         d.confidence,
         printable(&report.target)
     )
+}
+
+/// The `--dry-run` listing: each validated target, what it will send and what it asserts.
+pub fn plan(targets: &[Target], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} target{} valid; nothing was probed",
+        targets.len(),
+        if targets.len() == 1 { "" } else { "s" }
+    )?;
+    for t in targets {
+        let c = &t.config;
+        let mut what = vec![c.redactor.url(c.target.as_str())];
+        if let Some(cred) = &c.credential {
+            what.push(format!(
+                "credential {}",
+                super::placement_text(&cred.placement).unwrap_or_default()
+            ));
+        }
+        if let Some(o) = &c.origin {
+            what.push(format!("Origin {o}"));
+        }
+        if c.quick {
+            what.push("quick".into());
+        }
+        writeln!(
+            out,
+            "  {} · {}",
+            printable(&t.name),
+            printable(&what.join(" · "))
+        )?;
+        let names: Vec<String> = crate::check::expect::evaluate_names(&t.expectations);
+        for n in names {
+            writeln!(out, "      {}", printable(&n))?;
+        }
+    }
+    Ok(())
 }
 
 /// The target's cause column: the diagnosed cause id.

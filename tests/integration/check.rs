@@ -787,3 +787,38 @@ fn no_format_log_or_file_leaks_the_token() {
         }
     }
 }
+
+#[test]
+fn the_example_check_file_is_valid_and_dry_run_probes_nothing() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check/example.toml");
+    let out = wsdoctor()
+        .args(["check", &example.to_string_lossy(), "--dry-run"])
+        .env("WS_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("4 targets valid; nothing was probed\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  chat · wss://chat.example.test/ws · credential ?token= · Origin https://app.example.test\n"), "{stdout}");
+    assert!(stdout.contains("      expect_origin_rejected = https://evil.example\n"));
+    assert!(stdout.contains(
+        "  status-quick · wss://status.example.test/ws · quick\n      max_handshake_ms = 300\n"
+    ));
+    assert!(!stdout.contains(TOKEN));
+    // Without the variable the file is a configuration error naming it.
+    let out = wsdoctor()
+        .args(["check", &example.to_string_lossy(), "--dry-run"])
+        .env_remove("WS_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WS_TOKEN"));
+}
