@@ -16,7 +16,7 @@ use crate::render::Format;
 /// variants that change one thing at a time, and prints the root cause with evidence and a fix.
 #[derive(Debug, Parser)]
 #[command(name = "wsdoctor", version, about, long_about = None)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(subcommand_negates_reqs = true)]
 pub struct Cli {
     /// What to do; without one, `wsdoctor URL` probes the URL.
     #[command(subcommand)]
@@ -74,7 +74,7 @@ pub struct CheckArgs {
 }
 
 /// Where the report goes (probe and check).
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone, Default, PartialEq)]
 pub struct OutputArgs {
     /// Write the report to FILE instead of stdout; stdout then gets a one-line verdict.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -126,7 +126,7 @@ pub enum ColorChoice {
 }
 
 /// Options of a probe.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone, Default, PartialEq)]
 pub struct ProbeArgs {
     /// The WebSocket URL (ws:// or wss://; http:// and https:// are mapped with a note).
     #[arg(value_name = "URL", required = true)]
@@ -262,6 +262,15 @@ impl ProbeArgs {
         }
     }
 
+    /// True when probe options were given alongside a subcommand (`wsdoctor --origin X check F`):
+    /// they would apply to nothing, so main refuses them. Global flags (`-v`, `--color`) may come
+    /// before a subcommand.
+    pub fn set_beside_subcommand(&self) -> bool {
+        let mut unset = ProbeArgs::with_defaults("");
+        unset.url = None;
+        *self != unset
+    }
+
     /// True when any assertion flag was given (the run is then a one-target check).
     pub fn has_expectations(&self) -> bool {
         self.expect.is_some()
@@ -320,6 +329,46 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["wsdoctor", "demo"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Demo(_))));
+    }
+
+    #[test]
+    fn global_flags_may_precede_a_subcommand_but_probe_options_may_not() {
+        let cli = Cli::try_parse_from(["wsdoctor", "-vv", "--color", "never", "check", "c.toml"])
+            .unwrap();
+        assert!(matches!(cli.command, Some(Command::Check(_))));
+        assert_eq!(cli.verbose, 2);
+        assert!(!cli.probe.set_beside_subcommand());
+        let cli =
+            Cli::try_parse_from(["wsdoctor", "--origin", "https://a", "check", "c.toml"]).unwrap();
+        assert!(cli.probe.set_beside_subcommand());
+    }
+
+    #[test]
+    fn check_explain_completions_and_man_parse() {
+        let cli =
+            Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-j", "8", "-o", "x.xml"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Check(ref c)) if c.jobs == 8 && c.output.output.is_some())
+        );
+        assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-j", "0"]).is_err());
+        assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "--force"]).is_err());
+        let cli = Cli::try_parse_from(["wsdoctor", "explain"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Explain(ref e)) if e.input == "-"));
+        assert!(Cli::try_parse_from(["wsdoctor", "completions", "fish"]).is_ok());
+        assert!(Cli::try_parse_from(["wsdoctor", "man"]).is_ok());
+        let cli = Cli::try_parse_from([
+            "wsdoctor",
+            "ws://h/",
+            "--expect",
+            "ok",
+            "--expect-origin-rejected",
+            "https://a",
+            "--expect-origin-rejected",
+            "null",
+        ])
+        .unwrap();
+        assert!(cli.probe.has_expectations());
+        assert_eq!(cli.probe.expect_origin_rejected.len(), 2);
     }
 
     #[test]

@@ -28,6 +28,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if cli.command.is_some() && cli.probe.set_beside_subcommand() {
+        eprintln!(
+            "wsdoctor: probe options go after the URL (or after `probe`), not before a subcommand"
+        );
+        return ExitCode::from(exit::USAGE);
+    }
     let color = decide_color(cli.color);
     colored::control::set_override(color);
     logging::init(cli.verbose, color && std::io::stderr().is_terminal());

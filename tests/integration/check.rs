@@ -735,9 +735,9 @@ fn no_format_log_or_file_leaks_the_token() {
         let out_file = dir.path().join(format!("check.{format}"));
         let out = wsdoctor()
             .args([
+                "-vvv",
                 "check",
                 &file,
-                "-vvv",
                 "--format",
                 format,
                 "--output",
