@@ -192,6 +192,42 @@ fn explain_reads_stdin_and_every_format_renders() {
     );
 }
 
+/// Credentials in the input (an Authorization header, a cookie, a token echoed in the body, a
+/// HAR's cookie header) appear in no format; the settling command names an env var instead.
+#[test]
+fn credentials_in_the_input_never_reach_the_output() {
+    let secret = "sekrit-4c1d-abc-123";
+    let curl = format!(
+        "> GET /ws HTTP/1.1\n> Host: api.example.test\n> Authorization: Bearer {secret}\n> Cookie: sid={secret}x\n>\n< HTTP/1.1 403 Forbidden\n< Content-Length: 40\n<\ntoken {secret} is not valid for this\n"
+    );
+    let har = format!(
+        r#"{{"log":{{"entries":[{{"_resourceType":"websocket","request":{{"method":"GET","url":"wss://h.example.test/ws?access_token={secret}","headers":[{{"name":"Cookie","value":"session={secret}"}}]}},"response":{{"status":401,"statusText":"Unauthorized","headers":[{{"name":"Set-Cookie","value":"session={secret}; Path=/"}}],"content":{{"text":"bad {secret}"}}}}}}]}}}}"#
+    );
+    for input in [curl.as_str(), har.as_str()] {
+        for format in ["human", "json", "markdown", "junit", "github"] {
+            let out = wsdoctor()
+                .args(["explain", "--format", format, "--color", "never"])
+                .write_stdin(input)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{format}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                !text.contains(secret),
+                "{format} leaks the credential:\n{text}"
+            );
+            assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
+        }
+    }
+    let out = wsdoctor()
+        .arg("explain")
+        .write_stdin(curl.as_str())
+        .output()
+        .unwrap();
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(human.contains("--token-env WS_TOKEN"), "{human}");
+}
+
 #[test]
 fn empty_oversized_and_unrecognised_inputs_are_usage_errors() {
     let big = "x".repeat(4 * 1024 * 1024 + 1);
