@@ -3,7 +3,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod causes;
 mod check;
+mod cli;
+mod demo;
 mod explain;
 mod probe_http;
 mod probe_session;
