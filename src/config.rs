@@ -79,6 +79,8 @@ pub struct Config {
     pub origin: Option<String>,
     /// The foreign Origin used by the origin variants.
     pub foreign_origin: String,
+    /// More Origins to try, one variant each (`origin.extra.<n>`): the ones an expectation names.
+    pub extra_origins: Vec<String>,
     /// Subprotocols to offer.
     pub subprotocols: Vec<String>,
     /// Ticket flow.
@@ -162,6 +164,9 @@ impl Config {
             validate_origin(o, "--origin")?;
         }
         validate_origin(&args.foreign_origin, "--foreign-origin")?;
+        for o in &args.expect_origin_rejected {
+            validate_origin(o, "--expect-origin-rejected")?;
+        }
         for p in &args.subprotocols {
             if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
                 return Err(ConfigError::InvalidValue {
@@ -201,6 +206,7 @@ impl Config {
             headers: args.headers.clone(),
             origin: args.origin.clone(),
             foreign_origin: args.foreign_origin.clone(),
+            extra_origins: args.expect_origin_rejected.clone(),
             subprotocols: args.subprotocols.clone(),
             ticket,
             health_url,

@@ -227,6 +227,17 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
         v.origin = origin;
         vs.push(v);
     }
+    // Origins an expectation names (`expect_origin_rejected`); de-duplication drops the ones the
+    // matrix already sends.
+    for (n, origin) in config.extra_origins.iter().enumerate() {
+        let mut v = one(
+            &format!("origin.extra.{n}"),
+            format!("Origin: {origin}"),
+            "origin",
+        );
+        v.origin = Some(origin.clone());
+        vs.push(v);
+    }
     let controls = [
         (
             "control.plain_get",

@@ -4,8 +4,10 @@
 mod support;
 
 mod causes;
+mod check;
 mod cli;
 mod demo;
+mod explain;
 mod probe_http;
 mod probe_session;
 mod probe_ticket;
