@@ -465,21 +465,9 @@ pub fn read_pem_certs(
 mod tests {
     use super::*;
 
+    /// clap's own defaults, exactly as the command line gives them.
     fn args(url: &str) -> ProbeArgs {
-        ProbeArgs {
-            url: Some(url.into()),
-            auth: "header".into(),
-            auth_scheme: "Bearer".into(),
-            token_param: "token".into(),
-            cookie_name: "token".into(),
-            ticket_method: "GET".into(),
-            ticket_field: "/ticket".into(),
-            ticket_param: "ticket".into(),
-            foreign_origin: "https://wsdoctor-foreign.invalid".into(),
-            timeout: Duration::from_secs(15),
-            close_wait: Duration::from_secs(2),
-            ..ProbeArgs::default()
-        }
+        ProbeArgs::with_defaults(url)
     }
 
     #[test]

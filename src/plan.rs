@@ -535,20 +535,8 @@ mod tests {
     use crate::cli::ProbeArgs;
 
     fn config(url: &str, extra: impl FnOnce(&mut ProbeArgs)) -> Config {
-        let mut a = ProbeArgs {
-            url: Some(url.into()),
-            auth: "header".into(),
-            auth_scheme: "Bearer".into(),
-            token_param: "token".into(),
-            cookie_name: "token".into(),
-            ticket_method: "GET".into(),
-            ticket_field: "/ticket".into(),
-            ticket_param: "ticket".into(),
-            foreign_origin: "https://wsdoctor-foreign.invalid".into(),
-            timeout: std::time::Duration::from_secs(15),
-            close_wait: std::time::Duration::from_secs(2),
-            ..ProbeArgs::default()
-        };
+        // clap's own defaults, exactly as the command line gives them.
+        let mut a = ProbeArgs::with_defaults(url);
         extra(&mut a);
         Config::from_args(&a).unwrap()
     }
