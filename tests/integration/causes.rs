@@ -131,6 +131,31 @@ fn tcp_refused_is_diagnosed_for_a_port_nobody_listens_on() {
 }
 
 #[test]
+fn tcp_reset_is_diagnosed_for_a_listener_that_resets_before_any_http_answer() {
+    // Fault: a listener (a WAF, a TLS-only port, a crashing accept loop) that takes the
+    // connection, reads the upgrade request and aborts with RST (SO_LINGER 0) without answering.
+    let server = crate::support::ServerThread::spawn(|listener| async move {
+        for _ in 0..64 {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                tokio::io::AsyncReadExt::read(&mut stream, &mut buf),
+            )
+            .await;
+            stream.set_zero_linger().expect("SO_LINGER 0");
+            drop(stream);
+        }
+    });
+    let run = probe(&[&format!("ws://127.0.0.1:{}/ws", server.port())]);
+    run.assert_cause("tcp", "tcp.reset", 1);
+    assert_eq!(run.baseline()["outcome"]["kind"], "protocol_violation");
+    assert_eq!(run.baseline()["outcome"]["error"], "connection_reset");
+}
+
+#[test]
 fn tcp_timeout_is_diagnosed_for_a_listener_whose_backlog_is_full() {
     // A listener that never accepts, with a backlog of 0 filled by our own connections: the
     // kernel then drops further SYNs, so a connect neither succeeds nor is refused.
