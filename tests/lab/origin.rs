@@ -2,7 +2,7 @@
 //! closed with 1008 ORIGIN_BLOCKED (report 004). Both are `origin.rejected`.
 
 use crate::support::cli::wsdoctor;
-use crate::support::stack::{self, App, Tool, JWT_WITH_SESSION};
+use crate::support::stack::{self, App, Scene, Tool, JWT_WITH_SESSION};
 
 // /work/shared/seeds/002: FastAPI checks Origin against a localhost allowlist and calls
 // `await websocket.close(code=1008)` before accept -> uvicorn 403. The page runs on a dev port
@@ -40,4 +40,30 @@ fn report_004_origin_blocked_after_accept() {
         "https://app.other.test",
     ]);
     run.expect("origin", "origin.rejected", 1);
+}
+
+// origin.host_rewritten: nginx sends `Host: backend.internal:8000` upstream, and the app's
+// same-origin check compares Origin with Host, so the site's own Origin (the page served from the
+// public host) is refused through the proxy, while the backend reached directly (--direct)
+// accepts its own origin.
+#[test]
+fn nginx_rewriting_host_in_front_of_a_same_origin_check_is_host_rewritten() {
+    let test = "nginx_host_rewritten";
+    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
+        return;
+    }
+    let backend = stack::app(App::FastApiSameHost).addr();
+    let mut scene = Scene::new(test);
+    let port = scene.nginx("host-rewrite.conf", &[("UPSTREAM", backend.clone())]);
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    let site = format!("http://127.0.0.1:{port}");
+    let direct = format!("ws://{backend}/ws");
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--origin",
+        site.as_str(),
+        "--direct",
+        direct.as_str(),
+    ]);
+    run.expect("origin", "origin.host_rewritten", 1);
 }
