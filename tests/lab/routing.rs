@@ -85,4 +85,11 @@ fn nginx_round_robin_over_a_healthy_and_a_refusing_backend_is_intermittent() {
         "6",
     ]);
     run.expect("routing", "routing.intermittent", 1);
+    // The tally names both answers: the worker's 101 and the API container's 403.
+    let text = run.diagnosis_text();
+    assert!(
+        text.contains("403") && text.contains("101"),
+        "the evidence should tally the 101s and the 403s\n{}",
+        run.describe()
+    );
 }

@@ -371,7 +371,7 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
             Cause::OriginRejected,
             "an allowlist that holds the backend's origin but not the public one looks the same",
         )
-        .next("make the proxy pass the client's Host (nginx: proxy_set_header Host $host) or allow the public origin"),
+        .next("make the proxy pass the client's Host with its port (nginx: proxy_set_header Host $http_host; $host drops a non-default port) or allow the public origin"),
     )
 }
 
