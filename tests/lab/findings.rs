@@ -37,6 +37,8 @@ fn fastapi_with_an_origin_allowlist_has_no_origin_finding() {
     run.expect("ok", "ok.healthy", 0);
     run.expect_no_finding("origin.not_enforced");
     run.expect_no_finding("auth.not_enforced");
+    // It also takes ?token=, so the credential is not header-only.
+    run.expect_no_finding("auth.header_only");
 }
 
 // Fault: the user has a token, but the endpoint upgrades without any credential (AUTH=off): the
@@ -101,4 +103,26 @@ fn websockets_without_subprotocols_is_negotiation_mismatch() {
     ]);
     run.expect("ok", "ok.healthy", 0);
     run.expect_finding("server.negotiation_mismatch");
+}
+
+// Control for server.negotiation_mismatch: Node `ws` selects the first offered subprotocol when
+// no handleProtocols is given, so offering `chat.v1` is answered with it.
+#[test]
+fn node_ws_selecting_the_offered_subprotocol_has_no_negotiation_finding() {
+    let test = "node_ws_selecting_the_offered_subprotocol_has_no_negotiation_finding";
+    if !stack::require(test, &[Tool::Node]) {
+        return;
+    }
+    let url = format!("ws://{}/ws", stack::app(App::NodeWs).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--subprotocol",
+        "chat.v1",
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    run.expect_no_finding("server.negotiation_mismatch");
 }
