@@ -384,7 +384,13 @@ fn own_origin_attempt<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
     [f.base(), f.get("origin.user")]
         .into_iter()
         .flatten()
-        .find(|a| !a.variant.direct && a.variant.origin.as_deref() == Some(own.as_str()))
+        .find(|a| {
+            !a.variant.direct
+                && a.variant
+                    .origin
+                    .as_deref()
+                    .is_some_and(|o| o.trim_end_matches('/').eq_ignore_ascii_case(&own))
+        })
 }
 
 /// The outcome changes with the Origin alone: refused (403/401 before the upgrade, or 101 then
@@ -1014,7 +1020,7 @@ mod tests {
         // the baseline, which then is the site's-own-origin attempt.
         let r = run(vec![
             attempt("baseline")
-                .origin(Some("http://api.test"))
+                .origin(Some("http://API.test/"))
                 .rejected(403, ""),
             attempt("origin.none").upgraded(),
             attempt("origin.foreign").rejected(403, ""),
