@@ -256,16 +256,16 @@ const SNIPPETS: &[Row] = &[
     (
         Cause::OriginHostRewritten,
         "nginx",
-        "in the WebSocket location (nginx sends $proxy_host by default)",
+        "in the WebSocket location (nginx sends $proxy_host by default; $host drops a non-default port, $http_host keeps the client's Host as sent)",
         "nginx",
-        "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-Host $host;",
+        "proxy_set_header Host $http_host;\nproxy_set_header X-Forwarded-Host $http_host;",
     ),
     (
         Cause::OriginHostRewritten,
         "Caddy",
-        "only if a header_up overwrote Host (Caddy passes it by default)",
+        "only if a header_up overwrote Host (Caddy passes it by default; {host} drops the port, {hostport} keeps it)",
         "caddyfile",
-        "reverse_proxy backend:8000 {\n    header_up Host {host}\n}",
+        "reverse_proxy backend:8000 {\n    header_up Host {hostport}\n}",
     ),
     (
         Cause::OriginRejected,

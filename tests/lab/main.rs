@@ -17,6 +17,7 @@ mod support;
 
 mod auth;
 mod capture;
+mod findings;
 mod healthy;
 mod origin;
 mod proxy;

@@ -13,6 +13,7 @@
     reason = "test support: a failed setup must fail the test loudly"
 )]
 
+pub mod netns;
 pub mod raw;
 pub mod scripted;
 pub mod tls;

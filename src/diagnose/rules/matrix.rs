@@ -344,7 +344,7 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
     if b.outcome.is_success() {
         return None;
     }
-    let same = f.get("origin.same")?;
+    let same = f.get("origin.same").or_else(|| own_origin_attempt(f))?;
     if same.outcome.is_success() {
         return None;
     }
@@ -371,8 +371,26 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
             Cause::OriginRejected,
             "an allowlist that holds the backend's origin but not the public one looks the same",
         )
-        .next("make the proxy pass the client's Host (nginx: proxy_set_header Host $host) or allow the public origin"),
+        .next("make the proxy pass the client's Host with its port (nginx: proxy_set_header Host $http_host; $host drops a non-default port) or allow the public origin"),
     )
+}
+
+/// The public attempt that sent the target's own origin when the plan skipped `origin.same` as a
+/// duplicate: the baseline (or `origin.user`) already carries it — what a browser sends when the
+/// page is served from the host of the socket.
+fn own_origin_attempt<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
+    let target = url::Url::parse(&f.run.target).ok()?;
+    let own = crate::config::same_origin_of(&target);
+    [f.base(), f.get("origin.user")]
+        .into_iter()
+        .flatten()
+        .find(|a| {
+            !a.variant.direct
+                && a.variant
+                    .origin
+                    .as_deref()
+                    .is_some_and(|o| o.trim_end_matches('/').eq_ignore_ascii_case(&own))
+        })
 }
 
 /// The outcome changes with the Origin alone: refused (403/401 before the upgrade, or 101 then
@@ -994,6 +1012,43 @@ mod tests {
             .alternatives
             .iter()
             .any(|a| a.cause == Cause::OriginHostRewritten)));
+    }
+
+    #[test]
+    fn host_rewrite_when_the_baseline_already_sends_the_sites_own_origin() {
+        // --origin equal to the target's own origin: the plan skips origin.same as a duplicate of
+        // the baseline, which then is the site's-own-origin attempt.
+        let r = run(vec![
+            attempt("baseline")
+                .origin(Some("http://API.test/"))
+                .rejected(403, ""),
+            attempt("origin.none").upgraded(),
+            attempt("origin.foreign").rejected(403, ""),
+            attempt("direct.baseline")
+                .origin(Some("http://api.test"))
+                .rejected(403, ""),
+            attempt("direct.origin.same")
+                .origin(Some("http://127.0.0.1:8002"))
+                .upgraded(),
+        ])
+        .build();
+        assert_eq!(
+            cause(origin_host_rewritten, &r),
+            Some(Cause::OriginHostRewritten)
+        );
+        // Near miss: the baseline's Origin is another site's, so nothing shows the site's own
+        // origin being refused through the proxy.
+        let other = run(vec![
+            attempt("baseline")
+                .origin(Some("http://other.test"))
+                .rejected(403, ""),
+            attempt("origin.none").upgraded(),
+            attempt("direct.origin.same")
+                .origin(Some("http://127.0.0.1:8002"))
+                .upgraded(),
+        ])
+        .build();
+        assert_eq!(cause(origin_host_rewritten, &other), None);
     }
 
     #[test]

@@ -140,10 +140,18 @@ pub enum App {
     /// The FastAPI worker under uvicorn with WebSocket support off (`--ws none`, what uvicorn does
     /// without a WebSocket library installed): upgrades are answered as plain HTTP.
     FastApiNoWebsocket,
+    /// FastAPI with neither auth nor an Origin check: upgrades whatever the credential or Origin.
+    FastApiOpen,
+    /// The FastAPI worker reading the credential only from the Authorization header (no
+    /// ?token=, cookie or subprotocol), Origin allowlist [ALLOWED_ORIGIN].
+    FastApiHeaderOnly,
+    /// FastAPI with a same-origin check (`ORIGIN_CHECK=same_host`: Origin's host:port must equal
+    /// the Host header) before accept, no auth.
+    FastApiSameHost,
 }
 
 impl App {
-    const COUNT: usize = 8;
+    const COUNT: usize = 11;
 
     fn index(self) -> usize {
         self as usize
@@ -172,6 +180,13 @@ impl App {
             App::FastApiNoWebsocket => uvicorn("uvicorn-no-ws")
                 .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
                 .args(["--ws", "none"]),
+            App::FastApiOpen => uvicorn("uvicorn-open").env("AUTH", "off"),
+            App::FastApiHeaderOnly => uvicorn("uvicorn-header-only")
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("CREDENTIAL_SOURCES", "authorization"),
+            App::FastApiSameHost => uvicorn("uvicorn-same-host")
+                .env("AUTH", "off")
+                .env("ORIGIN_CHECK", "same_host"),
             App::FastApiApiContainer => {
                 uvicorn("uvicorn-api").env("ENABLE_BACKGROUND_WORKERS", "false")
             }
