@@ -214,6 +214,13 @@ pub struct ProbeArgs {
     /// How long to watch an upgraded connection for a close.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub close_wait: Duration,
+    /// Hold the upgraded baseline connection open this long, silent (or pinging with
+    /// --ping-interval), and report when and how it ends; raises --timeout to fit when needed.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle: Option<Duration>,
+    /// With --idle: send a ping at this interval while holding the connection.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "idle")]
+    pub ping_interval: Option<Duration>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -101,6 +101,10 @@ pub struct Config {
     pub timeout: Duration,
     /// Close-wait watch.
     pub close_wait: Duration,
+    /// Idle watch on the baseline (`--idle`).
+    pub idle: Option<Duration>,
+    /// Ping interval during the idle watch (`--ping-interval`).
+    pub ping_interval: Option<Duration>,
     /// Output format.
     pub format: Format,
     /// Redaction of every secret the config holds.
@@ -190,6 +194,7 @@ impl Config {
                 reason: "must be greater than zero".into(),
             });
         }
+        let timeout = idle_timeout(args, &mut notes)?;
         if args.repeat > 100 {
             return Err(ConfigError::InvalidValue {
                 flag: "--repeat",
@@ -218,7 +223,9 @@ impl Config {
                 insecure: args.insecure,
             },
             resolve,
-            timeout: args.timeout,
+            timeout,
+            idle: args.idle,
+            ping_interval: args.ping_interval,
             close_wait: if args.quick {
                 Duration::ZERO
             } else {
@@ -234,6 +241,47 @@ impl Config {
     pub fn same_origin(&self) -> String {
         same_origin_of(&self.target)
     }
+}
+
+/// Time left for dns, tcp, tls and the upgrade when `--idle` raises `--timeout`.
+pub const IDLE_HANDSHAKE_BUDGET: Duration = Duration::from_secs(5);
+
+/// Validates `--idle`/`--ping-interval` and returns the overall timeout: `--timeout` when it fits
+/// the idle watch plus [`IDLE_HANDSHAKE_BUDGET`], else raised to that (with a note).
+fn idle_timeout(args: &ProbeArgs, notes: &mut Vec<String>) -> Result<Duration, ConfigError> {
+    let Some(idle) = args.idle else {
+        return Ok(args.timeout);
+    };
+    if idle.is_zero() {
+        return Err(ConfigError::InvalidValue {
+            flag: "--idle",
+            reason: "must be greater than zero".into(),
+        });
+    }
+    if args.quick {
+        return Err(ConfigError::InvalidValue {
+            flag: "--idle",
+            reason: "cannot be combined with --quick (which does not watch the connection)".into(),
+        });
+    }
+    if args.ping_interval.is_some_and(|p| p.is_zero()) {
+        return Err(ConfigError::InvalidValue {
+            flag: "--ping-interval",
+            reason: "must be greater than zero".into(),
+        });
+    }
+    let needed = idle + IDLE_HANDSHAKE_BUDGET;
+    if args.timeout >= needed {
+        return Ok(args.timeout);
+    }
+    notes.push(format!(
+        "--timeout raised from {} to {} to fit --idle {} plus {} for the handshake",
+        humantime::format_duration(args.timeout),
+        humantime::format_duration(needed),
+        humantime::format_duration(idle),
+        humantime::format_duration(IDLE_HANDSHAKE_BUDGET),
+    ));
+    Ok(needed)
 }
 
 /// `wss://h:8443/x` -> `https://h:8443`; default ports omitted.
@@ -480,6 +528,32 @@ mod tests {
             close_wait: Duration::from_secs(2),
             ..ProbeArgs::default()
         }
+    }
+
+    #[test]
+    fn idle_raises_a_short_timeout_with_a_note_and_keeps_a_long_one() {
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.idle = Some(Duration::from_secs(60));
+        let c = Config::from_args(&a).unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(65));
+        assert!(c.notes.iter().any(|n| n.contains("--timeout raised")));
+        a.timeout = Duration::from_secs(120);
+        let c = Config::from_args(&a).unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(120));
+        assert!(!c.notes.iter().any(|n| n.contains("--timeout raised")));
+    }
+
+    #[test]
+    fn idle_rejects_zero_values_and_quick() {
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.idle = Some(Duration::ZERO);
+        assert!(Config::from_args(&a).is_err());
+        a.idle = Some(Duration::from_secs(5));
+        a.ping_interval = Some(Duration::ZERO);
+        assert!(Config::from_args(&a).is_err());
+        a.ping_interval = None;
+        a.quick = true;
+        assert!(Config::from_args(&a).is_err());
     }
 
     #[test]

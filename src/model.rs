@@ -320,6 +320,31 @@ pub struct SessionRecord {
     /// Data frames received during the watch (count only).
     #[serde(default)]
     pub messages_received: u32,
+    /// The idle watch (`--idle`), on the baseline only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub idle: Option<IdleRecord>,
+}
+
+/// What the idle watch (`--idle`, `--ping-interval`) saw on the upgraded baseline connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdleRecord {
+    /// How long wsdoctor meant to hold the connection, in ms (`--idle`).
+    pub requested_ms: f64,
+    /// Ping interval in ms (`--ping-interval`); absent when the connection was held silent.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ping_interval_ms: Option<f64>,
+    /// Pings sent during the watch (the first, RTT-measuring ping included).
+    pub pings_sent: u32,
+    /// Pongs received during the watch.
+    pub pongs_received: u32,
+    /// How it ended: `close_frame`, `fin`, `rst`, `protocol_error` or `still_open`.
+    pub ended: String,
+    /// Milliseconds after the 101 when it ended; absent when still open.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lifetime_ms: Option<f64>,
+    /// Milliseconds of silence (no frame sent or received) before it ended; absent when still open.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub silent_ms: Option<f64>,
 }
 
 /// How the session watch ended.

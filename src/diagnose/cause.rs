@@ -118,6 +118,8 @@ causes! {
     ProxyBadGateway => ("proxy.bad_gateway", Proxy, "the proxy cannot reach its upstream (502/503/504)"),
     /// The proxy dropped `Upgrade`/`Connection`, or spoke HTTP/1.0 upstream.
     ProxyUpgradeNotForwarded => ("proxy.upgrade_not_forwarded", Proxy, "the proxy does not forward the upgrade to the app"),
+    /// The upgraded connection was cut after a stretch of silence without a close frame.
+    ProxyIdleTimeout => ("proxy.idle_timeout", Proxy, "an idle timeout on the path closes quiet WebSocket connections"),
     /// The refusal carries a proxy/CDN/WAF signature.
     ProxyAccessDenied => ("proxy.access_denied", Proxy, "the proxy, CDN or WAF refused the request itself"),
     /// 414/431, or a 400 that disappears with short headers/URL.

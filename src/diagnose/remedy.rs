@@ -39,6 +39,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
         Cause::ProxyUpgradeNotForwarded => &[
             "forward the upgrade: HTTP/1.1 to the upstream plus the Upgrade and Connection headers",
         ],
+        Cause::ProxyIdleTimeout => &[
+            "raise the idle timeout of the component that cut the connection to at least twice the client's ping interval",
+            "or ping more often than the timeout (application pings or WebSocket ping frames)",
+        ],
         Cause::ProxyAccessDenied => &[
             "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
             "on a CDN, enable WebSockets for the zone",
@@ -224,6 +228,20 @@ const SNIPPETS: &[Row] = &[
         "make sure a server is up and checked",
         "haproxy",
         "backend app\n  option httpchk GET /health\n  server a1 127.0.0.1:8000 check",
+    ),
+    (
+        Cause::ProxyIdleTimeout,
+        "nginx",
+        "in the location that proxies the WebSocket path",
+        "nginx",
+        "location /ws/ {\n    proxy_pass http://ws_backend;\n    proxy_read_timeout 3600s;\n    proxy_send_timeout 3600s;\n}",
+    ),
+    (
+        Cause::ProxyIdleTimeout,
+        "HAProxy",
+        "in the defaults or the backend (governs upgraded connections)",
+        "haproxy",
+        "defaults\n  timeout tunnel 1h",
     ),
     (
         Cause::ProxyAccessDenied,

@@ -25,8 +25,8 @@ use url::Url;
 
 use crate::config::{ResolveOverride, TrustConfig};
 use crate::model::{
-    AttemptRecord, DnsRecord, Outcome, RequestKind, Run, SessionEnd, SessionRecord, Stage,
-    StageRecord, StageStatus, TcpRecord,
+    AttemptRecord, DnsRecord, IdleRecord, Outcome, RequestKind, Run, SessionEnd, SessionRecord,
+    Stage, StageRecord, StageStatus, TcpRecord,
 };
 use crate::plan::{AttemptSpec, Plan};
 use crate::secret::Redactor;
@@ -45,12 +45,23 @@ pub struct ProbeContext {
     pub deadline: Instant,
     /// How long to watch an upgraded connection.
     pub close_wait: Duration,
+    /// The idle watch (`--idle`, `--ping-interval`) held on the baseline instead of the close-wait.
+    pub idle: Option<IdleWatch>,
     /// TLS trust settings.
     pub trust: TrustConfig,
     /// `--resolve` overrides.
     pub resolve: Vec<ResolveOverride>,
     /// Redaction applied to everything recorded.
     pub redactor: Redactor,
+}
+
+/// The idle watch asked for with `--idle` (and `--ping-interval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleWatch {
+    /// How long to hold the upgraded baseline open.
+    pub duration: Duration,
+    /// Ping at this interval while holding it; silent when `None`.
+    pub ping_interval: Option<Duration>,
 }
 
 /// Runs every attempt of the plan (concurrently, bounded) and the ticket flow, returning the run.
@@ -497,6 +508,7 @@ async fn session_stage(
                 after_ms: 0.0,
             },
             messages_received: 0,
+            idle: None,
         });
         push_stage(rec, Stage::Session, t, detail.clone(), Some(class));
         return Outcome::ProtocolViolation {
@@ -504,16 +516,18 @@ async fn session_stage(
             detail,
         };
     }
-    let w = session::watch(
-        io,
-        ex.leftover,
-        upgraded_at,
-        ctx.close_wait,
-        ctx.deadline,
-        redactor,
-    )
-    .instrument(tracing::debug_span!("session"))
-    .await;
+    let idle = ctx.idle.filter(|_| spec.variant.id == "baseline");
+    let plan = match idle {
+        Some(i) => session::WatchPlan {
+            duration: i.duration,
+            ping_interval: i.ping_interval,
+            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        },
+        None => session::WatchPlan::close_wait(ctx.close_wait),
+    };
+    let w = session::watch(io, ex.leftover, upgraded_at, plan, ctx.deadline, redactor)
+        .instrument(tracing::debug_span!("session"))
+        .await;
     rec.session = Some(SessionRecord {
         accept_valid: check.accept_valid,
         subprotocol: subprotocol.clone(),
@@ -522,6 +536,7 @@ async fn session_stage(
         watched_ms: w.watched_ms,
         end: w.end.clone(),
         messages_received: w.messages,
+        idle: idle.map(|i| idle_record(i, &w)),
     });
     match w.end {
         SessionEnd::StillOpen => {
@@ -602,6 +617,27 @@ async fn session_stage(
                 detail,
             }
         }
+    }
+}
+
+/// The idle record of a watch held with `--idle`.
+fn idle_record(i: IdleWatch, w: &session::Watch) -> IdleRecord {
+    let (ended, lifetime_ms) = match &w.end {
+        SessionEnd::StillOpen => ("still_open", None),
+        SessionEnd::CloseFrame { after_ms, .. } => ("close_frame", Some(*after_ms)),
+        SessionEnd::Dropped { how, after_ms } => {
+            (if how == "reset" { "rst" } else { "fin" }, Some(*after_ms))
+        }
+        SessionEnd::ProtocolError { after_ms, .. } => ("protocol_error", Some(*after_ms)),
+    };
+    IdleRecord {
+        requested_ms: i.duration.as_secs_f64() * 1000.0,
+        ping_interval_ms: i.ping_interval.map(|p| p.as_secs_f64() * 1000.0),
+        pings_sent: w.pings_sent,
+        pongs_received: w.pongs_received,
+        ended: ended.to_string(),
+        lifetime_ms,
+        silent_ms: lifetime_ms.map(|l| (l - w.last_activity_ms).max(0.0)),
     }
 }
 
@@ -731,6 +767,7 @@ mod tests {
         ProbeContext {
             deadline: Instant::now() + Duration::from_secs(5),
             close_wait: Duration::ZERO,
+            idle: None,
             trust: TrustConfig::default(),
             resolve: Vec::new(),
             redactor: Redactor::disabled(),

@@ -18,6 +18,7 @@ mod support;
 mod auth;
 mod capture;
 mod healthy;
+mod idle;
 mod origin;
 mod proxy;
 mod routing;

@@ -90,6 +90,7 @@ pub const RULES: &[(&str, RuleFn)] = &[
     ("transport::no_http_answer", transport::no_http_answer),
     ("http::bad_handshake_response", http::bad_handshake_response),
     ("matrix::ticket_failed", matrix::ticket_failed),
+    ("session::idle_timeout", session::idle_timeout),
     ("session::healthy", session::healthy),
     ("http::redirect", http::redirect),
     ("http::request_too_large", http::request_too_large),
