@@ -204,6 +204,13 @@ pub struct ProbeArgs {
     /// Continue past certificate errors (still reporting what verification said).
     #[arg(short = 'k', long)]
     pub insecure: bool,
+    /// Tunnel through this forward proxy with HTTP CONNECT: http://[user:pass@]host:port (default:
+    /// https_proxy/HTTPS_PROXY for wss://, http_proxy/HTTP_PROXY for ws://, then ALL_PROXY).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Hosts that bypass the proxy, comma-separated ("*" for all); replaces NO_PROXY.
+    #[arg(long, value_name = "HOSTS")]
+    pub noproxy: Option<String>,
     /// Use ADDR for HOST:PORT instead of resolving it, like curl (repeatable).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,

@@ -97,6 +97,8 @@ pub struct Config {
     pub trust: TrustConfig,
     /// Resolve overrides.
     pub resolve: Vec<ResolveOverride>,
+    /// The forward proxy (`--proxy` or the environment), when one is set.
+    pub proxy: Option<crate::probe::proxy::ForwardProxy>,
     /// Overall deadline.
     pub timeout: Duration,
     /// Close-wait watch.
@@ -114,9 +116,17 @@ pub struct Config {
 impl Config {
     /// Validates probe arguments.
     pub fn from_args(args: &ProbeArgs) -> Result<Config, ConfigError> {
+        Config::from_args_env(args, &|k| std::env::var(k).ok())
+    }
+
+    /// [`Config::from_args`] with the environment (proxy variables) given explicitly.
+    pub fn from_args_env(
+        args: &ProbeArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let raw_url = args.url.as_deref().unwrap_or_default();
         let credential_secret = load_credential(args)?;
-        let redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
+        let mut redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
         let mut notes = Vec::new();
         let target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
 
@@ -195,6 +205,18 @@ impl Config {
             });
         }
         let timeout = idle_timeout(args, &mut notes)?;
+        let secure = matches!(target.scheme(), "wss" | "https");
+        let proxy = crate::probe::proxy::select(
+            args.proxy.as_deref(),
+            args.noproxy.as_deref(),
+            secure,
+            env,
+            &mut redactor,
+        )
+        .map_err(|e| ConfigError::InvalidValue {
+            flag: "--proxy",
+            reason: e.to_string(),
+        })?;
         if args.repeat > 100 {
             return Err(ConfigError::InvalidValue {
                 flag: "--repeat",
@@ -223,6 +245,7 @@ impl Config {
                 insecure: args.insecure,
             },
             resolve,
+            proxy,
             timeout,
             idle: args.idle,
             ping_interval: args.ping_interval,

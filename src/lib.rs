@@ -40,6 +40,7 @@ pub async fn measure(config: &Config) -> Run {
             duration,
             ping_interval: config.ping_interval,
         }),
+        proxy: config.proxy.clone(),
         trust: config.trust.clone(),
         resolve: config.resolve.clone(),
         redactor: config.redactor.clone(),

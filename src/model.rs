@@ -21,6 +21,8 @@ pub enum Stage {
     Dns,
     /// TCP connect to one of the resolved addresses.
     Tcp,
+    /// HTTP CONNECT through a forward proxy (`--proxy`, `HTTPS_PROXY`…); only when one is used.
+    Proxy,
     /// TLS handshake (wss:// only).
     Tls,
     /// The HTTP/1.1 upgrade request and its response head (and body excerpt).
@@ -30,10 +32,20 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// All stages in run order.
+    /// The stages every attempt records, in run order (`proxy` only appears when a proxy is used).
     pub const ALL: [Stage; 5] = [
         Stage::Dns,
         Stage::Tcp,
+        Stage::Tls,
+        Stage::Upgrade,
+        Stage::Session,
+    ];
+
+    /// Every stage in run order, the optional `proxy` stage included (as in the JSON schema).
+    pub const EVERY: [Stage; 6] = [
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Proxy,
         Stage::Tls,
         Stage::Upgrade,
         Stage::Session,
@@ -44,6 +56,7 @@ impl Stage {
         match self {
             Stage::Dns => "dns",
             Stage::Tcp => "tcp",
+            Stage::Proxy => "proxy",
             Stage::Tls => "tls",
             Stage::Upgrade => "upgrade",
             Stage::Session => "session",
@@ -226,6 +239,25 @@ impl WireResponse {
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| h.value.as_str())
     }
+}
+
+/// Forward-proxy stage detail: the CONNECT and the proxy's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxyRecord {
+    /// The proxy (`http://host:port`; credentials never shown).
+    pub url: String,
+    /// Where it came from: `--proxy`, `HTTPS_PROXY`, `https_proxy`, `HTTP_PROXY`, … .
+    pub source: String,
+    /// The CONNECT target (`host:port`).
+    pub connect: String,
+    /// True when `Proxy-Authorization: Basic` was sent (from the proxy URL's user:pass).
+    pub authenticated: bool,
+    /// The proxy's status, when it answered.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<u16>,
+    /// The proxy's response (headers, body excerpt; redacted), when it answered.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub response: Option<WireResponse>,
 }
 
 /// DNS stage detail.
@@ -505,6 +537,9 @@ pub struct AttemptRecord {
     /// TCP detail.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tcp: Option<TcpRecord>,
+    /// Forward-proxy detail, when the attempt went through one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub proxy: Option<ProxyRecord>,
     /// TLS detail.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tls: Option<TlsRecord>,

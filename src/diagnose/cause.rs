@@ -120,6 +120,8 @@ causes! {
     ProxyUpgradeNotForwarded => ("proxy.upgrade_not_forwarded", Proxy, "the proxy does not forward the upgrade to the app"),
     /// The upgraded connection was cut after a stretch of silence without a close frame.
     ProxyIdleTimeout => ("proxy.idle_timeout", Proxy, "an idle timeout on the path closes quiet WebSocket connections"),
+    /// The forward proxy (`--proxy`, `HTTPS_PROXY`) refused the CONNECT (403, 407, …).
+    ProxyForwardProxyRefused => ("proxy.forward_proxy_refused", Proxy, "the forward proxy refuses to open a tunnel to the target"),
     /// The refusal carries a proxy/CDN/WAF signature.
     ProxyAccessDenied => ("proxy.access_denied", Proxy, "the proxy, CDN or WAF refused the request itself"),
     /// 414/431, or a 400 that disappears with short headers/URL.

@@ -43,6 +43,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "raise the idle timeout of the component that cut the connection to at least twice the client's ping interval",
             "or ping more often than the timeout (application pings or WebSocket ping frames)",
         ],
+        Cause::ProxyForwardProxyRefused => &[
+            "407: give the proxy's credentials in the proxy URL (http://user:pass@host:port)",
+            "403: have the proxy allow CONNECT to the target's host and port, or bypass it for this host (NO_PROXY / --noproxy)",
+        ],
         Cause::ProxyAccessDenied => &[
             "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
             "on a CDN, enable WebSockets for the zone",

@@ -8,6 +8,7 @@
 
 pub mod dns;
 pub mod limits;
+pub mod proxy;
 pub mod session;
 pub mod tcp;
 pub mod ticket;
@@ -25,8 +26,8 @@ use url::Url;
 
 use crate::config::{ResolveOverride, TrustConfig};
 use crate::model::{
-    AttemptRecord, DnsRecord, IdleRecord, Outcome, RequestKind, Run, SessionEnd, SessionRecord,
-    Stage, StageRecord, StageStatus, TcpRecord,
+    AttemptRecord, DnsRecord, IdleRecord, Outcome, ProxyRecord, RequestKind, Run, SessionEnd,
+    SessionRecord, Stage, StageRecord, StageStatus, TcpRecord,
 };
 use crate::plan::{AttemptSpec, Plan};
 use crate::secret::Redactor;
@@ -47,6 +48,8 @@ pub struct ProbeContext {
     pub close_wait: Duration,
     /// The idle watch (`--idle`, `--ping-interval`) held on the baseline instead of the close-wait.
     pub idle: Option<IdleWatch>,
+    /// The forward proxy to tunnel through (`--proxy`, `HTTPS_PROXY`…), when one is set.
+    pub proxy: Option<proxy::ForwardProxy>,
     /// TLS trust settings.
     pub trust: TrustConfig,
     /// `--resolve` overrides.
@@ -123,6 +126,7 @@ fn empty_record(spec: &AttemptSpec, redactor: &Redactor) -> AttemptRecord {
         stages: Vec::new(),
         dns: None,
         tcp: None,
+        proxy: None,
         tls: None,
         request: None,
         response: None,
@@ -166,8 +170,12 @@ fn fill_skipped(stages: &mut Vec<StageRecord>, url: &Url) {
             .iter()
             .any(|r| r.stage < s && r.status == StageStatus::Failed)
     };
-    let mut out = Vec::with_capacity(Stage::ALL.len());
-    for s in Stage::ALL {
+    let mut order = Stage::ALL.to_vec();
+    if stages.iter().any(|r| r.stage == Stage::Proxy) {
+        order.insert(2, Stage::Proxy);
+    }
+    let mut out = Vec::with_capacity(order.len());
+    for s in order {
         if let Some(r) = stages.iter().find(|r| r.stage == s) {
             out.push(r.clone());
             continue;
@@ -213,8 +221,14 @@ pub(crate) async fn connect(
     ctx: &ProbeContext,
     rec: &mut AttemptRecord,
 ) -> Result<BoxedIo, Outcome> {
-    let host = url.host_str().unwrap_or_default().to_string();
-    let port = url.port_or_known_default().unwrap_or(80);
+    let target_host = url.host_str().unwrap_or_default().to_string();
+    let target_port = url.port_or_known_default().unwrap_or(80);
+    let via = ctx.proxy.as_ref().filter(|p| p.applies_to(&target_host));
+    // Through a forward proxy, dns and tcp are about the proxy; the proxy resolves the target.
+    let (host, port) = match via {
+        Some(p) => (p.host.clone(), p.port),
+        None => (target_host.clone(), target_port),
+    };
 
     // dns
     let t = Instant::now();
@@ -308,6 +322,18 @@ pub(crate) async fn connect(
         }
     };
 
+    let mut stream = stream;
+    if let Some(p) = via {
+        tunnel(
+            &mut stream,
+            p,
+            &format!("{target_host}:{target_port}"),
+            ctx,
+            rec,
+        )
+        .await?;
+    }
+
     if !is_secure(url) {
         return Ok(Box::new(stream));
     }
@@ -375,6 +401,76 @@ pub(crate) async fn connect(
             })
         }
     }
+}
+
+/// The proxy stage: CONNECT through the forward proxy, recorded in `rec.proxy`. A non-2xx answer
+/// ends the attempt as `rejected` with the proxy's own status, headers and body.
+async fn tunnel(
+    stream: &mut tokio::net::TcpStream,
+    p: &proxy::ForwardProxy,
+    authority: &str,
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+) -> Result<(), Outcome> {
+    let t = Instant::now();
+    let mut record = ProxyRecord {
+        url: p.shown(),
+        source: p.source.clone(),
+        connect: authority.to_string(),
+        authenticated: p.authorization.is_some(),
+        status: None,
+        response: None,
+    };
+    let result = proxy::connect(stream, p, authority, &ctx.redactor, ctx.deadline)
+        .instrument(tracing::debug_span!("proxy"))
+        .await;
+    let outcome = match result {
+        Ok(ex) => {
+            let r = &ex.response;
+            record.status = Some(r.status);
+            record.response = Some(r.clone());
+            let summary = format!(
+                "CONNECT {authority} via {} ({}) -> {} {}",
+                p.shown(),
+                p.source,
+                r.status,
+                r.reason
+            );
+            if (200..300).contains(&r.status) {
+                push_stage(rec, Stage::Proxy, t, summary, None);
+                Ok(())
+            } else {
+                push_stage(rec, Stage::Proxy, t, summary, Some("refused"));
+                Err(Outcome::Rejected {
+                    status: r.status,
+                    headers: header_map(r),
+                    body_excerpt: r.body_excerpt.clone(),
+                })
+            }
+        }
+        Err(upgrade::UpgradeFailure::Deadline) => {
+            push_stage(
+                rec,
+                Stage::Proxy,
+                t,
+                format!("{}: no answer to CONNECT before the deadline", p.shown()),
+                Some("timeout"),
+            );
+            Err(Outcome::Timeout {
+                stage: Stage::Proxy,
+            })
+        }
+        Err(f) => {
+            let detail = format!("proxy {}: {}", p.shown(), ctx.redactor.text(&f.detail()));
+            push_stage(rec, Stage::Proxy, t, detail.clone(), Some(f.class()));
+            Err(Outcome::ProtocolViolation {
+                error: f.class().to_string(),
+                detail,
+            })
+        }
+    };
+    rec.proxy = Some(record);
+    outcome
 }
 
 /// Writes the request and reads the response, recording the upgrade stage.
@@ -768,6 +864,7 @@ mod tests {
             deadline: Instant::now() + Duration::from_secs(5),
             close_wait: Duration::ZERO,
             idle: None,
+            proxy: None,
             trust: TrustConfig::default(),
             resolve: Vec::new(),
             redactor: Redactor::disabled(),

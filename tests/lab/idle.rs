@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
+use crate::support::assert_report_schema;
 use crate::support::cli::{wsdoctor, Probe};
-use crate::support::repo_root;
 use crate::support::stack::{self, App, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 /// The configured idle timeout of both fixtures, in ms.
@@ -55,21 +55,7 @@ fn probe_idle(port: u16, extra: &[&str]) -> Probe {
 /// The baseline's idle record, after checking the whole report against the v1 schema (the idle
 /// fields are additive and must be described there).
 fn idle_record(run: &Probe) -> &Value {
-    let path = repo_root().join("docs/report.v1.schema.json");
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(&path).expect("read docs/report.v1.schema.json"),
-    )
-    .expect("the schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&run.json)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "the report breaks the schema:\n{}",
-        errors.join("\n")
-    );
+    assert_report_schema(&run.json);
     &run.json["attempts"][0]["session"]["idle"]
 }
 

@@ -17,6 +17,7 @@ mod support;
 
 mod auth;
 mod capture;
+mod forward_proxy;
 mod healthy;
 mod idle;
 mod origin;

@@ -84,6 +84,10 @@ pub type RuleFn = fn(&Facts) -> Option<Verdict>;
 /// `docs/causes.md`.
 pub const RULES: &[(&str, RuleFn)] = &[
     ("matrix::intermittent", matrix::intermittent),
+    (
+        "transport::forward_proxy_refused",
+        transport::forward_proxy_refused,
+    ),
     ("transport::dns_failed", transport::dns_failed),
     ("transport::tcp_failed", transport::tcp_failed),
     ("tls::tls_failed", tls::tls_failed),
