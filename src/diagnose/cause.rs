@@ -110,6 +110,8 @@ causes! {
     TlsHostnameMismatch => ("tls.hostname_mismatch", Tls, "the certificate does not name this host"),
     /// `wss://` to a port that speaks plaintext.
     TlsNotTls => ("tls.not_tls", Tls, "the port speaks plain HTTP, not TLS (wss:// to an http port)"),
+    /// Finding: the leaf certificate expires within `EXPIRING_SOON_DAYS`.
+    TlsExpiringSoon => ("tls.expiring_soon", Tls, "the certificate expires within 14 days"),
     /// Other TLS handshake failure.
     TlsHandshakeFailed => ("tls.handshake_failed", Tls, "the TLS handshake failed"),
     /// The upgrade was answered with a redirect.

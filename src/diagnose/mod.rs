@@ -17,7 +17,8 @@ use rules::Verdict;
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
     let facts = Facts::new(run);
     let verdict = first_verdict(&facts);
-    let findings = rules::matrix::findings(&facts, verdict.cause);
+    let mut findings = rules::matrix::findings(&facts, verdict.cause);
+    findings.extend(rules::tls::findings(&facts, verdict.cause));
     (dress(&facts, verdict), findings)
 }
 
