@@ -204,6 +204,13 @@ pub struct ProbeArgs {
     /// Continue past certificate errors (still reporting what verification said).
     #[arg(short = 'k', long)]
     pub insecure: bool,
+    /// Tunnel through this forward proxy with HTTP CONNECT: http://[user:pass@]host:port (default:
+    /// https_proxy/HTTPS_PROXY for wss://, http_proxy/HTTP_PROXY for ws://, then ALL_PROXY).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Hosts that bypass the proxy, comma-separated ("*" for all); replaces NO_PROXY.
+    #[arg(long, value_name = "HOSTS")]
+    pub noproxy: Option<String>,
     /// Use ADDR for HOST:PORT instead of resolving it, like curl (repeatable).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
@@ -214,6 +221,13 @@ pub struct ProbeArgs {
     /// How long to watch an upgraded connection for a close.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub close_wait: Duration,
+    /// Hold the upgraded baseline connection open this long, silent (or pinging with
+    /// --ping-interval), and report when and how it ends; raises --timeout to fit when needed.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle: Option<Duration>,
+    /// With --idle: send a ping at this interval while holding the connection.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "idle")]
+    pub ping_interval: Option<Duration>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]

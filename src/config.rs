@@ -97,10 +97,16 @@ pub struct Config {
     pub trust: TrustConfig,
     /// Resolve overrides.
     pub resolve: Vec<ResolveOverride>,
+    /// The forward proxy (`--proxy` or the environment), when one is set.
+    pub proxy: Option<crate::probe::proxy::ForwardProxy>,
     /// Overall deadline.
     pub timeout: Duration,
     /// Close-wait watch.
     pub close_wait: Duration,
+    /// Idle watch on the baseline (`--idle`).
+    pub idle: Option<Duration>,
+    /// Ping interval during the idle watch (`--ping-interval`).
+    pub ping_interval: Option<Duration>,
     /// Output format.
     pub format: Format,
     /// Redaction of every secret the config holds.
@@ -110,9 +116,17 @@ pub struct Config {
 impl Config {
     /// Validates probe arguments.
     pub fn from_args(args: &ProbeArgs) -> Result<Config, ConfigError> {
+        Config::from_args_env(args, &|k| std::env::var(k).ok())
+    }
+
+    /// [`Config::from_args`] with the environment (proxy variables) given explicitly.
+    pub fn from_args_env(
+        args: &ProbeArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let raw_url = args.url.as_deref().unwrap_or_default();
         let credential_secret = load_credential(args)?;
-        let redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
+        let mut redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
         let mut notes = Vec::new();
         let target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
 
@@ -190,6 +204,19 @@ impl Config {
                 reason: "must be greater than zero".into(),
             });
         }
+        let timeout = idle_timeout(args, &mut notes)?;
+        let secure = matches!(target.scheme(), "wss" | "https");
+        let proxy = crate::probe::proxy::select(
+            args.proxy.as_deref(),
+            args.noproxy.as_deref(),
+            secure,
+            env,
+            &mut redactor,
+        )
+        .map_err(|e| ConfigError::InvalidValue {
+            flag: "--proxy",
+            reason: e.to_string(),
+        })?;
         if args.repeat > 100 {
             return Err(ConfigError::InvalidValue {
                 flag: "--repeat",
@@ -218,7 +245,10 @@ impl Config {
                 insecure: args.insecure,
             },
             resolve,
-            timeout: args.timeout,
+            proxy,
+            timeout,
+            idle: args.idle,
+            ping_interval: args.ping_interval,
             close_wait: if args.quick {
                 Duration::ZERO
             } else {
@@ -234,6 +264,47 @@ impl Config {
     pub fn same_origin(&self) -> String {
         same_origin_of(&self.target)
     }
+}
+
+/// Time left for dns, tcp, tls and the upgrade when `--idle` raises `--timeout`.
+pub const IDLE_HANDSHAKE_BUDGET: Duration = Duration::from_secs(5);
+
+/// Validates `--idle`/`--ping-interval` and returns the overall timeout: `--timeout` when it fits
+/// the idle watch plus [`IDLE_HANDSHAKE_BUDGET`], else raised to that (with a note).
+fn idle_timeout(args: &ProbeArgs, notes: &mut Vec<String>) -> Result<Duration, ConfigError> {
+    let Some(idle) = args.idle else {
+        return Ok(args.timeout);
+    };
+    if idle.is_zero() {
+        return Err(ConfigError::InvalidValue {
+            flag: "--idle",
+            reason: "must be greater than zero".into(),
+        });
+    }
+    if args.quick {
+        return Err(ConfigError::InvalidValue {
+            flag: "--idle",
+            reason: "cannot be combined with --quick (which does not watch the connection)".into(),
+        });
+    }
+    if args.ping_interval.is_some_and(|p| p.is_zero()) {
+        return Err(ConfigError::InvalidValue {
+            flag: "--ping-interval",
+            reason: "must be greater than zero".into(),
+        });
+    }
+    let needed = idle + IDLE_HANDSHAKE_BUDGET;
+    if args.timeout >= needed {
+        return Ok(args.timeout);
+    }
+    notes.push(format!(
+        "--timeout raised from {} to {} to fit --idle {} plus {} for the handshake",
+        humantime::format_duration(args.timeout),
+        humantime::format_duration(needed),
+        humantime::format_duration(idle),
+        humantime::format_duration(IDLE_HANDSHAKE_BUDGET),
+    ));
+    Ok(needed)
 }
 
 /// `wss://h:8443/x` -> `https://h:8443`; default ports omitted.
@@ -468,6 +539,32 @@ mod tests {
     /// clap's own defaults, exactly as the command line gives them.
     fn args(url: &str) -> ProbeArgs {
         ProbeArgs::with_defaults(url)
+    }
+
+    #[test]
+    fn idle_raises_a_short_timeout_with_a_note_and_keeps_a_long_one() {
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.idle = Some(Duration::from_secs(60));
+        let c = Config::from_args(&a).unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(65));
+        assert!(c.notes.iter().any(|n| n.contains("--timeout raised")));
+        a.timeout = Duration::from_secs(120);
+        let c = Config::from_args(&a).unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(120));
+        assert!(!c.notes.iter().any(|n| n.contains("--timeout raised")));
+    }
+
+    #[test]
+    fn idle_rejects_zero_values_and_quick() {
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.idle = Some(Duration::ZERO);
+        assert!(Config::from_args(&a).is_err());
+        a.idle = Some(Duration::from_secs(5));
+        a.ping_interval = Some(Duration::ZERO);
+        assert!(Config::from_args(&a).is_err());
+        a.ping_interval = None;
+        a.quick = true;
+        assert!(Config::from_args(&a).is_err());
     }
 
     #[test]

@@ -36,6 +36,11 @@ pub async fn measure(config: &Config) -> Run {
     let ctx = probe::ProbeContext {
         deadline: tokio::time::Instant::now() + config.timeout,
         close_wait: config.close_wait,
+        idle: config.idle.map(|duration| probe::IdleWatch {
+            duration,
+            ping_interval: config.ping_interval,
+        }),
+        proxy: config.proxy.clone(),
         trust: config.trust.clone(),
         resolve: config.resolve.clone(),
         redactor: config.redactor.clone(),

@@ -21,6 +21,8 @@ pub enum Stage {
     Dns,
     /// TCP connect to one of the resolved addresses.
     Tcp,
+    /// HTTP CONNECT through a forward proxy (`--proxy`, `HTTPS_PROXY`…); only when one is used.
+    Proxy,
     /// TLS handshake (wss:// only).
     Tls,
     /// The HTTP/1.1 upgrade request and its response head (and body excerpt).
@@ -30,10 +32,20 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// All stages in run order.
+    /// The stages every attempt records, in run order (`proxy` only appears when a proxy is used).
     pub const ALL: [Stage; 5] = [
         Stage::Dns,
         Stage::Tcp,
+        Stage::Tls,
+        Stage::Upgrade,
+        Stage::Session,
+    ];
+
+    /// Every stage in run order, the optional `proxy` stage included (as in the JSON schema).
+    pub const EVERY: [Stage; 6] = [
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Proxy,
         Stage::Tls,
         Stage::Upgrade,
         Stage::Session,
@@ -44,6 +56,7 @@ impl Stage {
         match self {
             Stage::Dns => "dns",
             Stage::Tcp => "tcp",
+            Stage::Proxy => "proxy",
             Stage::Tls => "tls",
             Stage::Upgrade => "upgrade",
             Stage::Session => "session",
@@ -228,6 +241,25 @@ impl WireResponse {
     }
 }
 
+/// Forward-proxy stage detail: the CONNECT and the proxy's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxyRecord {
+    /// The proxy (`http://host:port`; credentials never shown).
+    pub url: String,
+    /// Where it came from: `--proxy`, `HTTPS_PROXY`, `https_proxy`, `HTTP_PROXY`, … .
+    pub source: String,
+    /// The CONNECT target (`host:port`).
+    pub connect: String,
+    /// True when `Proxy-Authorization: Basic` was sent (from the proxy URL's user:pass).
+    pub authenticated: bool,
+    /// The proxy's status, when it answered.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<u16>,
+    /// The proxy's response (headers, body excerpt; redacted), when it answered.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub response: Option<WireResponse>,
+}
+
 /// DNS stage detail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DnsRecord {
@@ -320,6 +352,31 @@ pub struct SessionRecord {
     /// Data frames received during the watch (count only).
     #[serde(default)]
     pub messages_received: u32,
+    /// The idle watch (`--idle`), on the baseline only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub idle: Option<IdleRecord>,
+}
+
+/// What the idle watch (`--idle`, `--ping-interval`) saw on the upgraded baseline connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdleRecord {
+    /// How long wsdoctor meant to hold the connection, in ms (`--idle`).
+    pub requested_ms: f64,
+    /// Ping interval in ms (`--ping-interval`); absent when the connection was held silent.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ping_interval_ms: Option<f64>,
+    /// Pings sent during the watch (the first, RTT-measuring ping included).
+    pub pings_sent: u32,
+    /// Pongs received during the watch.
+    pub pongs_received: u32,
+    /// How it ended: `close_frame`, `fin`, `rst`, `protocol_error` or `still_open`.
+    pub ended: String,
+    /// Milliseconds after the 101 when it ended; absent when still open.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lifetime_ms: Option<f64>,
+    /// Milliseconds of silence (no frame sent or received) before it ended; absent when still open.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub silent_ms: Option<f64>,
 }
 
 /// How the session watch ended.
@@ -480,6 +537,9 @@ pub struct AttemptRecord {
     /// TCP detail.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tcp: Option<TcpRecord>,
+    /// Forward-proxy detail, when the attempt went through one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub proxy: Option<ProxyRecord>,
     /// TLS detail.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tls: Option<TlsRecord>,

@@ -257,12 +257,12 @@ fn status_without_credentials(want: u16, report: &Report) -> ExpectationResult {
     }
 }
 
-/// The baseline's handshake time: dns, tcp, tls and the upgrade exchange, when an answer came.
+/// The baseline's handshake time: dns, tcp, proxy, tls and the upgrade exchange, when an answer came.
 pub fn handshake_ms(report: &Report) -> Option<f64> {
     let base = report.baseline()?;
     base.response.as_ref()?;
     let upgrade = base.stage(Stage::Upgrade)?.ms?;
-    let before: f64 = [Stage::Dns, Stage::Tcp, Stage::Tls]
+    let before: f64 = [Stage::Dns, Stage::Tcp, Stage::Proxy, Stage::Tls]
         .iter()
         .filter_map(|s| base.stage(*s).and_then(|r| r.ms))
         .sum();

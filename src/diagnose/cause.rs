@@ -110,6 +110,8 @@ causes! {
     TlsHostnameMismatch => ("tls.hostname_mismatch", Tls, "the certificate does not name this host"),
     /// `wss://` to a port that speaks plaintext.
     TlsNotTls => ("tls.not_tls", Tls, "the port speaks plain HTTP, not TLS (wss:// to an http port)"),
+    /// Finding: the leaf certificate expires within `EXPIRING_SOON_DAYS`.
+    TlsExpiringSoon => ("tls.expiring_soon", Tls, "the certificate expires within 14 days"),
     /// Other TLS handshake failure.
     TlsHandshakeFailed => ("tls.handshake_failed", Tls, "the TLS handshake failed"),
     /// The upgrade was answered with a redirect.
@@ -118,6 +120,10 @@ causes! {
     ProxyBadGateway => ("proxy.bad_gateway", Proxy, "the proxy cannot reach its upstream (502/503/504)"),
     /// The proxy dropped `Upgrade`/`Connection`, or spoke HTTP/1.0 upstream.
     ProxyUpgradeNotForwarded => ("proxy.upgrade_not_forwarded", Proxy, "the proxy does not forward the upgrade to the app"),
+    /// The upgraded connection was cut after a stretch of silence without a close frame.
+    ProxyIdleTimeout => ("proxy.idle_timeout", Proxy, "an idle timeout on the path closes quiet WebSocket connections"),
+    /// The forward proxy (`--proxy`, `HTTPS_PROXY`) refused the CONNECT (403, 407, …).
+    ProxyForwardProxyRefused => ("proxy.forward_proxy_refused", Proxy, "the forward proxy refuses to open a tunnel to the target"),
     /// The refusal carries a proxy/CDN/WAF signature.
     ProxyAccessDenied => ("proxy.access_denied", Proxy, "the proxy, CDN or WAF refused the request itself"),
     /// 414/431, or a 400 that disappears with short headers/URL.

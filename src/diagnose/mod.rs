@@ -17,7 +17,8 @@ use rules::Verdict;
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
     let facts = Facts::new(run);
     let verdict = first_verdict(&facts);
-    let findings = rules::matrix::findings(&facts, verdict.cause);
+    let mut findings = rules::matrix::findings(&facts, verdict.cause);
+    findings.extend(rules::tls::findings(&facts, verdict.cause));
     (dress(&facts, verdict), findings)
 }
 
@@ -150,7 +151,9 @@ mod tests {
         let lab = [
             include_str!("../../tests/lab/auth.rs"),
             include_str!("../../tests/lab/findings.rs"),
+            include_str!("../../tests/lab/forward_proxy.rs"),
             include_str!("../../tests/lab/healthy.rs"),
+            include_str!("../../tests/lab/idle.rs"),
             include_str!("../../tests/lab/origin.rs"),
             include_str!("../../tests/lab/proxy.rs"),
             include_str!("../../tests/lab/routing.rs"),

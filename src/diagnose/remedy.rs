@@ -27,6 +27,7 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
         Cause::TlsExpiredCertificate => &["renew the certificate and automate renewal (certbot/ACME); check the server clock"],
         Cause::TlsHostnameMismatch => &["issue the certificate for this host name (SAN), or use the name it covers"],
         Cause::TlsNotTls => &["use ws:// for a plain port, or terminate TLS on the port used with wss://"],
+        Cause::TlsExpiringSoon => &["renew the certificate now and check that automatic renewal runs (certbot renew --dry-run, or the ACME client's logs)"],
         Cause::TlsHandshakeFailed => &["enable TLS 1.2/1.3 with modern cipher suites and send the certificate for this SNI"],
         Cause::ProxyRedirect => &[
             "connect to the final URL directly (wss:// when the site forces HTTPS)",
@@ -38,6 +39,14 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
         ],
         Cause::ProxyUpgradeNotForwarded => &[
             "forward the upgrade: HTTP/1.1 to the upstream plus the Upgrade and Connection headers",
+        ],
+        Cause::ProxyIdleTimeout => &[
+            "raise the idle timeout of the component that cut the connection to at least twice the client's ping interval",
+            "or ping more often than the timeout (application pings or WebSocket ping frames)",
+        ],
+        Cause::ProxyForwardProxyRefused => &[
+            "407: give the proxy's credentials in the proxy URL (http://user:pass@host:port)",
+            "403: have the proxy allow CONNECT to the target's host and port, or bypass it for this host (NO_PROXY / --noproxy)",
         ],
         Cause::ProxyAccessDenied => &[
             "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
@@ -224,6 +233,20 @@ const SNIPPETS: &[Row] = &[
         "make sure a server is up and checked",
         "haproxy",
         "backend app\n  option httpchk GET /health\n  server a1 127.0.0.1:8000 check",
+    ),
+    (
+        Cause::ProxyIdleTimeout,
+        "nginx",
+        "in the location that proxies the WebSocket path",
+        "nginx",
+        "location /ws/ {\n    proxy_pass http://ws_backend;\n    proxy_read_timeout 3600s;\n    proxy_send_timeout 3600s;\n}",
+    ),
+    (
+        Cause::ProxyIdleTimeout,
+        "HAProxy",
+        "in the defaults or the backend (governs upgraded connections)",
+        "haproxy",
+        "defaults\n  timeout tunnel 1h",
     ),
     (
         Cause::ProxyAccessDenied,

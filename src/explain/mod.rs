@@ -596,6 +596,7 @@ pub fn to_report(obs: &Observation) -> Report {
         stages: Vec::new(),
         dns: None,
         tcp: None,
+        proxy: None,
         tls: None,
         request,
         response,

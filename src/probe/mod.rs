@@ -8,6 +8,7 @@
 
 pub mod dns;
 pub mod limits;
+pub mod proxy;
 pub mod session;
 pub mod tcp;
 pub mod ticket;
@@ -25,8 +26,8 @@ use url::Url;
 
 use crate::config::{ResolveOverride, TrustConfig};
 use crate::model::{
-    AttemptRecord, DnsRecord, Outcome, RequestKind, Run, SessionEnd, SessionRecord, Stage,
-    StageRecord, StageStatus, TcpRecord,
+    AttemptRecord, DnsRecord, IdleRecord, Outcome, ProxyRecord, RequestKind, Run, SessionEnd,
+    SessionRecord, Stage, StageRecord, StageStatus, TcpRecord,
 };
 use crate::plan::{AttemptSpec, Plan};
 use crate::secret::Redactor;
@@ -45,12 +46,25 @@ pub struct ProbeContext {
     pub deadline: Instant,
     /// How long to watch an upgraded connection.
     pub close_wait: Duration,
+    /// The idle watch (`--idle`, `--ping-interval`) held on the baseline instead of the close-wait.
+    pub idle: Option<IdleWatch>,
+    /// The forward proxy to tunnel through (`--proxy`, `HTTPS_PROXY`…), when one is set.
+    pub proxy: Option<proxy::ForwardProxy>,
     /// TLS trust settings.
     pub trust: TrustConfig,
     /// `--resolve` overrides.
     pub resolve: Vec<ResolveOverride>,
     /// Redaction applied to everything recorded.
     pub redactor: Redactor,
+}
+
+/// The idle watch asked for with `--idle` (and `--ping-interval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleWatch {
+    /// How long to hold the upgraded baseline open.
+    pub duration: Duration,
+    /// Ping at this interval while holding it; silent when `None`.
+    pub ping_interval: Option<Duration>,
 }
 
 /// Runs every attempt of the plan (concurrently, bounded) and the ticket flow, returning the run.
@@ -112,6 +126,7 @@ fn empty_record(spec: &AttemptSpec, redactor: &Redactor) -> AttemptRecord {
         stages: Vec::new(),
         dns: None,
         tcp: None,
+        proxy: None,
         tls: None,
         request: None,
         response: None,
@@ -155,8 +170,12 @@ fn fill_skipped(stages: &mut Vec<StageRecord>, url: &Url) {
             .iter()
             .any(|r| r.stage < s && r.status == StageStatus::Failed)
     };
-    let mut out = Vec::with_capacity(Stage::ALL.len());
-    for s in Stage::ALL {
+    let mut order = Stage::ALL.to_vec();
+    if stages.iter().any(|r| r.stage == Stage::Proxy) {
+        order.insert(2, Stage::Proxy);
+    }
+    let mut out = Vec::with_capacity(order.len());
+    for s in order {
         if let Some(r) = stages.iter().find(|r| r.stage == s) {
             out.push(r.clone());
             continue;
@@ -202,8 +221,14 @@ pub(crate) async fn connect(
     ctx: &ProbeContext,
     rec: &mut AttemptRecord,
 ) -> Result<BoxedIo, Outcome> {
-    let host = url.host_str().unwrap_or_default().to_string();
-    let port = url.port_or_known_default().unwrap_or(80);
+    let target_host = url.host_str().unwrap_or_default().to_string();
+    let target_port = url.port_or_known_default().unwrap_or(80);
+    let via = ctx.proxy.as_ref().filter(|p| p.applies_to(&target_host));
+    // Through a forward proxy, dns and tcp are about the proxy; the proxy resolves the target.
+    let (host, port) = match via {
+        Some(p) => (p.host.clone(), p.port),
+        None => (target_host.clone(), target_port),
+    };
 
     // dns
     let t = Instant::now();
@@ -297,6 +322,18 @@ pub(crate) async fn connect(
         }
     };
 
+    let mut stream = stream;
+    if let Some(p) = via {
+        tunnel(
+            &mut stream,
+            p,
+            &format!("{target_host}:{target_port}"),
+            ctx,
+            rec,
+        )
+        .await?;
+    }
+
     if !is_secure(url) {
         return Ok(Box::new(stream));
     }
@@ -364,6 +401,76 @@ pub(crate) async fn connect(
             })
         }
     }
+}
+
+/// The proxy stage: CONNECT through the forward proxy, recorded in `rec.proxy`. A non-2xx answer
+/// ends the attempt as `rejected` with the proxy's own status, headers and body.
+async fn tunnel(
+    stream: &mut tokio::net::TcpStream,
+    p: &proxy::ForwardProxy,
+    authority: &str,
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+) -> Result<(), Outcome> {
+    let t = Instant::now();
+    let mut record = ProxyRecord {
+        url: p.shown(),
+        source: p.source.clone(),
+        connect: authority.to_string(),
+        authenticated: p.authorization.is_some(),
+        status: None,
+        response: None,
+    };
+    let result = proxy::connect(stream, p, authority, &ctx.redactor, ctx.deadline)
+        .instrument(tracing::debug_span!("proxy"))
+        .await;
+    let outcome = match result {
+        Ok(ex) => {
+            let r = &ex.response;
+            record.status = Some(r.status);
+            record.response = Some(r.clone());
+            let summary = format!(
+                "CONNECT {authority} via {} ({}) -> {} {}",
+                p.shown(),
+                p.source,
+                r.status,
+                r.reason
+            );
+            if (200..300).contains(&r.status) {
+                push_stage(rec, Stage::Proxy, t, summary, None);
+                Ok(())
+            } else {
+                push_stage(rec, Stage::Proxy, t, summary, Some("refused"));
+                Err(Outcome::Rejected {
+                    status: r.status,
+                    headers: header_map(r),
+                    body_excerpt: r.body_excerpt.clone(),
+                })
+            }
+        }
+        Err(upgrade::UpgradeFailure::Deadline) => {
+            push_stage(
+                rec,
+                Stage::Proxy,
+                t,
+                format!("{}: no answer to CONNECT before the deadline", p.shown()),
+                Some("timeout"),
+            );
+            Err(Outcome::Timeout {
+                stage: Stage::Proxy,
+            })
+        }
+        Err(f) => {
+            let detail = format!("proxy {}: {}", p.shown(), ctx.redactor.text(&f.detail()));
+            push_stage(rec, Stage::Proxy, t, detail.clone(), Some(f.class()));
+            Err(Outcome::ProtocolViolation {
+                error: f.class().to_string(),
+                detail,
+            })
+        }
+    };
+    rec.proxy = Some(record);
+    outcome
 }
 
 /// Writes the request and reads the response, recording the upgrade stage.
@@ -497,6 +604,7 @@ async fn session_stage(
                 after_ms: 0.0,
             },
             messages_received: 0,
+            idle: None,
         });
         push_stage(rec, Stage::Session, t, detail.clone(), Some(class));
         return Outcome::ProtocolViolation {
@@ -504,16 +612,18 @@ async fn session_stage(
             detail,
         };
     }
-    let w = session::watch(
-        io,
-        ex.leftover,
-        upgraded_at,
-        ctx.close_wait,
-        ctx.deadline,
-        redactor,
-    )
-    .instrument(tracing::debug_span!("session"))
-    .await;
+    let idle = ctx.idle.filter(|_| spec.variant.id == "baseline");
+    let plan = match idle {
+        Some(i) => session::WatchPlan {
+            duration: i.duration,
+            ping_interval: i.ping_interval,
+            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        },
+        None => session::WatchPlan::close_wait(ctx.close_wait),
+    };
+    let w = session::watch(io, ex.leftover, upgraded_at, plan, ctx.deadline, redactor)
+        .instrument(tracing::debug_span!("session"))
+        .await;
     rec.session = Some(SessionRecord {
         accept_valid: check.accept_valid,
         subprotocol: subprotocol.clone(),
@@ -522,6 +632,7 @@ async fn session_stage(
         watched_ms: w.watched_ms,
         end: w.end.clone(),
         messages_received: w.messages,
+        idle: idle.map(|i| idle_record(i, &w)),
     });
     match w.end {
         SessionEnd::StillOpen => {
@@ -602,6 +713,27 @@ async fn session_stage(
                 detail,
             }
         }
+    }
+}
+
+/// The idle record of a watch held with `--idle`.
+fn idle_record(i: IdleWatch, w: &session::Watch) -> IdleRecord {
+    let (ended, lifetime_ms) = match &w.end {
+        SessionEnd::StillOpen => ("still_open", None),
+        SessionEnd::CloseFrame { after_ms, .. } => ("close_frame", Some(*after_ms)),
+        SessionEnd::Dropped { how, after_ms } => {
+            (if how == "reset" { "rst" } else { "fin" }, Some(*after_ms))
+        }
+        SessionEnd::ProtocolError { after_ms, .. } => ("protocol_error", Some(*after_ms)),
+    };
+    IdleRecord {
+        requested_ms: i.duration.as_secs_f64() * 1000.0,
+        ping_interval_ms: i.ping_interval.map(|p| p.as_secs_f64() * 1000.0),
+        pings_sent: w.pings_sent,
+        pongs_received: w.pongs_received,
+        ended: ended.to_string(),
+        lifetime_ms,
+        silent_ms: lifetime_ms.map(|l| (l - w.last_activity_ms).max(0.0)),
     }
 }
 
@@ -731,6 +863,8 @@ mod tests {
         ProbeContext {
             deadline: Instant::now() + Duration::from_secs(5),
             close_wait: Duration::ZERO,
+            idle: None,
+            proxy: None,
             trust: TrustConfig::default(),
             resolve: Vec::new(),
             redactor: Redactor::disabled(),

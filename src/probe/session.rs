@@ -169,21 +169,62 @@ pub struct Watch {
     pub cut_by_deadline: bool,
     /// True when the watch ended because `MAX_FRAMES_WATCHED` frames were read.
     pub frame_limit_hit: bool,
+    /// Pings sent (the first, RTT-measuring ping included).
+    pub pings_sent: u32,
+    /// Pongs received.
+    pub pongs_received: u32,
+    /// Milliseconds after the 101 of the last frame sent or received.
+    pub last_activity_ms: f64,
+}
+
+/// How long to watch and what to send meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchPlan {
+    /// How long to hold the connection (the close-wait, or `--idle` on the baseline).
+    pub duration: std::time::Duration,
+    /// Send a ping at this interval (`--ping-interval`); one ping at the start otherwise.
+    pub ping_interval: Option<std::time::Duration>,
+    /// Print progress on stderr about once a second (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl WatchPlan {
+    /// The plain close-wait: one ping, no progress.
+    pub fn close_wait(duration: std::time::Duration) -> WatchPlan {
+        WatchPlan {
+            duration,
+            ping_interval: None,
+            progress: false,
+        }
+    }
 }
 
 const PING_PAYLOAD: &[u8] = b"wsdoctor";
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
-/// Watches an upgraded connection for `close_wait` (never past `deadline`), then closes it
-/// politely if it is still open. `upgraded_at` is when the 101 head was complete.
+fn progress_line(elapsed: std::time::Duration, total: std::time::Duration, pings: u32) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = write!(
+        err,
+        "\rwsdoctor: idle watch {:.0} s of {:.0} s, {pings} ping(s) sent ",
+        elapsed.as_secs_f64(),
+        total.as_secs_f64()
+    );
+    let _ = err.flush();
+}
+
+/// Watches an upgraded connection for `plan.duration` (never past `deadline`), pinging as planned,
+/// then closes it politely if it is still open. `upgraded_at` is when the 101 head was complete.
 pub async fn watch(
     io: BoxedIo,
     leftover: Vec<u8>,
     upgraded_at: Instant,
-    close_wait: std::time::Duration,
+    plan: WatchPlan,
     deadline: Instant,
     redactor: &Redactor,
 ) -> Watch {
@@ -193,12 +234,12 @@ pub async fn watch(
     let mut ws =
         WebSocketStream::from_partially_read(io, leftover, Role::Client, Some(config)).await;
     let started = Instant::now();
-    let wanted_end = started + close_wait;
+    let wanted_end = started + plan.duration;
     let watch_end = wanted_end.min(deadline);
     let mut rtt = None;
     let mut messages = 0u32;
 
-    if close_wait.is_zero() {
+    if plan.duration.is_zero() {
         polite_close(&mut ws, deadline).await;
         return Watch {
             end: SessionEnd::StillOpen,
@@ -207,6 +248,9 @@ pub async fn watch(
             watched_ms: 0.0,
             cut_by_deadline: false,
             frame_limit_hit: false,
+            pings_sent: 0,
+            pongs_received: 0,
+            last_activity_ms: ms_since(upgraded_at),
         };
     }
 
@@ -217,14 +261,46 @@ pub async fn watch(
         ws.send(Message::Ping(PING_PAYLOAD.to_vec().into())),
     )
     .await;
+    let mut pings_sent = 1u32;
+    let mut pongs = 0u32;
+    let mut last_activity_ms = ms_since(upgraded_at);
+    let mut next_ping = plan.ping_interval.map(|i| ping_sent + i);
+    let mut next_progress = plan.progress.then(|| started + PROGRESS_EVERY);
     let mut frames = 0u32;
     let end = loop {
         if frames >= MAX_FRAMES_WATCHED {
             tracing::debug!(frames, "session watch: frame limit reached");
             break None;
         }
-        match tokio::time::timeout_at(watch_end, ws.next()).await {
-            Err(_) => break None,
+        let wake = [Some(watch_end), next_ping, next_progress]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(watch_end);
+        // `next()` is cancel-safe: a frame half-read when the timer fires is kept for the next call.
+        match tokio::time::timeout_at(wake, ws.next()).await {
+            Err(_) => {
+                let now = Instant::now();
+                if now >= watch_end {
+                    break None;
+                }
+                if next_progress.is_some_and(|t| now >= t) {
+                    progress_line(now - started, plan.duration, pings_sent);
+                    next_progress = Some(now + PROGRESS_EVERY);
+                }
+                if let (Some(t), Some(interval)) = (next_ping, plan.ping_interval) {
+                    if now >= t {
+                        let _ = tokio::time::timeout_at(
+                            watch_end,
+                            ws.send(Message::Ping(PING_PAYLOAD.to_vec().into())),
+                        )
+                        .await;
+                        pings_sent += 1;
+                        last_activity_ms = ms_since(upgraded_at);
+                        next_ping = Some(now + interval);
+                    }
+                }
+            }
             Ok(None) => {
                 break Some(SessionEnd::Dropped {
                     how: "eof".into(),
@@ -233,9 +309,13 @@ pub async fn watch(
             }
             Ok(Some(Ok(msg))) => {
                 frames += 1;
+                last_activity_ms = ms_since(upgraded_at);
                 match msg {
-                    Message::Pong(p) if rtt.is_none() && p.as_ref() == PING_PAYLOAD => {
-                        rtt = Some(ms_since(ping_sent));
+                    Message::Pong(p) if p.as_ref() == PING_PAYLOAD => {
+                        pongs += 1;
+                        if rtt.is_none() {
+                            rtt = Some(ms_since(ping_sent));
+                        }
                     }
                     Message::Text(_) | Message::Binary(_) => messages += 1,
                     Message::Close(frame) => {
@@ -255,6 +335,9 @@ pub async fn watch(
             Ok(Some(Err(e))) => break Some(classify_error(&e, ms_since(upgraded_at))),
         }
     };
+    if plan.progress {
+        eprintln!();
+    }
     let watched_ms = ms_since(started);
     let end = match end {
         Some(end @ SessionEnd::CloseFrame { .. }) => {
@@ -276,6 +359,9 @@ pub async fn watch(
         watched_ms,
         cut_by_deadline: watch_end < wanted_end && Instant::now() >= deadline,
         frame_limit_hit: frames >= MAX_FRAMES_WATCHED,
+        pings_sent,
+        pongs_received: pongs,
+        last_activity_ms,
     }
 }
 

@@ -294,6 +294,7 @@ fn io_failure(e: &io::Error, received: usize) -> UpgradeFailure {
 
 fn has_no_body(method: &str, status: u16) -> bool {
     method.eq_ignore_ascii_case("HEAD")
+        || (method.eq_ignore_ascii_case("CONNECT") && (200..300).contains(&status))
         || (100..200).contains(&status)
         || status == 204
         || status == 304

@@ -30,6 +30,7 @@ fn probe_tls(test: &str, leaf: Leaf) -> Option<Probe> {
         self_signed,
         expired,
         wrong_name,
+        ..
     } = certs::make(scene.path(), HOST);
     let path = |p: &PathBuf| p.display().to_string();
     let vars = [
@@ -100,4 +101,48 @@ fn report_001_tls_wrong_name_is_a_hostname_mismatch() {
     if let Some(run) = probe_tls("report_001_tls_wrong_name", Leaf::WrongName) {
         run.expect("tls", "tls.hostname_mismatch", 1);
     }
+}
+
+// Issue 6 (TLS detail): a certificate that still works but expires in 7 days must be reported as a
+// warning finding beside a healthy verdict, measured against a real nginx serving it.
+#[test]
+fn tls_leaf_expiring_in_7_days_is_healthy_with_a_warning() {
+    let test = "tls_expiring_soon";
+    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let path = |p: &PathBuf| p.display().to_string();
+    let port = scene.nginx(
+        "tls-expiring.conf",
+        &[
+            ("UPSTREAM", stack::app(App::FastApi).addr()),
+            ("CERT", path(&certs.expiring.cert)),
+            ("KEY", path(&certs.expiring.key)),
+        ],
+    );
+    let url = format!("wss://{HOST}:{port}/ws");
+    let resolve = format!("{HOST}:{port}:127.0.0.1");
+    let ca = path(&certs.ca);
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--resolve",
+        resolve.as_str(),
+        "--cacert",
+        ca.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    let findings = run.json["findings"].as_array().cloned().unwrap_or_default();
+    let f = findings
+        .iter()
+        .find(|f| f["cause"] == "tls.expiring_soon")
+        .unwrap_or_else(|| panic!("no tls.expiring_soon finding\n{}", run.describe()));
+    assert_eq!(f["severity"], "warning");
+    let summary = f["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("expires in 7 day(s)"), "{summary}");
 }

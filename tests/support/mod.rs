@@ -37,6 +37,15 @@ pub fn wsdoctor() -> assert_cmd::Command {
         "CLICOLOR_FORCE",
         "SSL_CERT_FILE",
         "SSL_CERT_DIR",
+        // A developer's proxy settings must not route the loopback tests through a proxy.
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
     ] {
         cmd.env_remove(var);
     }

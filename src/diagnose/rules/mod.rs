@@ -84,12 +84,17 @@ pub type RuleFn = fn(&Facts) -> Option<Verdict>;
 /// `docs/causes.md`.
 pub const RULES: &[(&str, RuleFn)] = &[
     ("matrix::intermittent", matrix::intermittent),
+    (
+        "transport::forward_proxy_refused",
+        transport::forward_proxy_refused,
+    ),
     ("transport::dns_failed", transport::dns_failed),
     ("transport::tcp_failed", transport::tcp_failed),
     ("tls::tls_failed", tls::tls_failed),
     ("transport::no_http_answer", transport::no_http_answer),
     ("http::bad_handshake_response", http::bad_handshake_response),
     ("matrix::ticket_failed", matrix::ticket_failed),
+    ("session::idle_timeout", session::idle_timeout),
     ("session::healthy", session::healthy),
     ("http::redirect", http::redirect),
     ("http::request_too_large", http::request_too_large),

@@ -1,11 +1,166 @@
 //! session rules: the baseline upgraded — it stayed open (healthy), or the server closed it
 //! right after the 101, for the credential or for reasons of its own. Origin-dependent closes are
-//! decided earlier by `matrix::origin_rejected`.
+//! decided earlier by `matrix::origin_rejected`. With `--idle`, a baseline cut after a stretch of
+//! silence without a close frame is an idle timeout, matched against `IDLE_DEFAULTS`.
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
-use crate::diagnose::evidence::{answer, auth_close, cite, same_answer, Answer, Facts};
-use crate::model::AttemptRecord;
+use crate::diagnose::evidence::{
+    answer, auth_close, cite, responder_names, same_answer, Answer, Facts,
+};
+use crate::model::{AttemptRecord, IdleRecord};
+
+/// A known idle-timeout default: who has it, the setting, and its value in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IdleDefault {
+    /// The component ("nginx", "AWS ALB").
+    pub component: &'static str,
+    /// The setting that governs it.
+    pub setting: &'static str,
+    /// The default, in seconds.
+    pub secs: f64,
+    /// What to change.
+    pub fix: &'static str,
+}
+
+/// Known idle-timeout defaults of proxies and platforms in front of WebSocket servers (data).
+pub const IDLE_DEFAULTS: &[IdleDefault] = &[
+    IdleDefault {
+        component: "nginx",
+        setting: "proxy_read_timeout",
+        secs: 60.0,
+        fix: "set proxy_read_timeout (and proxy_send_timeout) ≥ 2× your ping interval",
+    },
+    IdleDefault {
+        component: "AWS ALB",
+        setting: "idle timeout",
+        secs: 60.0,
+        fix: "raise the load balancer attribute idle_timeout.timeout_seconds ≥ 2× your ping interval",
+    },
+    IdleDefault {
+        component: "Heroku router",
+        setting: "55 s idle timeout (not configurable)",
+        secs: 55.0,
+        fix: "send a ping or message more often than every 55 s",
+    },
+    IdleDefault {
+        component: "HAProxy",
+        setting: "timeout client/server (50 s in Debian's default haproxy.cfg; timeout tunnel overrides them once upgraded)",
+        secs: 50.0,
+        fix: "set timeout tunnel ≥ 2× your ping interval",
+    },
+    IdleDefault {
+        component: "Cloudflare",
+        setting: "100 s WebSocket idle timeout (not configurable on most plans)",
+        secs: 100.0,
+        fix: "send a ping or message more often than every 100 s",
+    },
+];
+
+/// How far an observed lifetime may be from a default and still match it: 1 s or 2 %.
+pub fn idle_tolerance_secs(default_secs: f64) -> f64 {
+    (default_secs * 0.02).max(1.0)
+}
+
+/// The defaults an observed lifetime (seconds) matches.
+pub fn matching_idle_defaults(lifetime_secs: f64) -> Vec<&'static IdleDefault> {
+    IDLE_DEFAULTS
+        .iter()
+        .filter(|d| (lifetime_secs - d.secs).abs() <= idle_tolerance_secs(d.secs))
+        .collect()
+}
+
+/// The idle-timeout setting of a fingerprinted proxy, for lifetimes that match no default.
+fn configured_setting(responder: &str) -> Option<&'static str> {
+    match responder {
+        "nginx" => Some("proxy_read_timeout"),
+        "HAProxy" => Some("timeout tunnel"),
+        "Caddy" => Some("stream_timeout / the upstream's idle timeout"),
+        "Envoy" => Some("idle_timeout / stream_idle_timeout"),
+        "Traefik" => Some("respondingTimeouts.idleTimeout"),
+        _ => None,
+    }
+}
+
+/// Shortest connection life, after the 101, read as an idle timeout rather than a close at accept.
+pub const MIN_IDLE_LIFETIME_MS: f64 = 1000.0;
+
+/// `--idle`: the baseline upgraded, then was cut without a close frame (FIN or RST) after at least
+/// `MIN_IDLE_LIFETIME_MS`, most of it in silence.
+pub fn idle_timeout(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let idle: &IdleRecord = b.session.as_ref()?.idle.as_ref()?;
+    if idle.ended != "fin" && idle.ended != "rst" {
+        return None;
+    }
+    let lifetime_ms = idle.lifetime_ms?;
+    let silent_ms = idle.silent_ms.unwrap_or(lifetime_ms);
+    if lifetime_ms < MIN_IDLE_LIFETIME_MS {
+        return None;
+    }
+    let how = if idle.ended == "rst" { "RST" } else { "FIN" };
+    let lifetime = lifetime_ms / 1000.0;
+    let silent = silent_ms / 1000.0;
+    let matches = matching_idle_defaults(lifetime);
+    let responders = responder_names(b);
+    let mut v = Verdict::new(
+        Cause::ProxyIdleTimeout,
+        if matches.is_empty() { 0.75 } else { 0.85 },
+        format!(
+            "the connection was cut after {lifetime:.1} s, {silent:.1} s of it silent, without a close frame: an idle timeout on the path"
+        ),
+    )
+    .because(cite(b));
+    if matches.is_empty() {
+        let known = IDLE_DEFAULTS
+            .iter()
+            .map(|d| format!("{} {:.0} s", d.component, d.secs))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut line = format!(
+            "closed after {silent:.1} s of silence with no close frame ({how}): no known default matches ({known}), so a configured idle timeout is the likely cause"
+        );
+        if let Some((name, setting)) = responders
+            .iter()
+            .find_map(|r| configured_setting(r).map(|s| (*r, s)))
+        {
+            line.push_str(&format!(
+                "; the 101 came through {name}: check its {setting}"
+            ));
+        }
+        v = v.because(line);
+    } else {
+        for d in &matches {
+            v = v.because(format!(
+                "closed after {silent:.1} s of silence with no close frame ({how}): matches {} {} default ({:.0} s); {}",
+                d.component, d.setting, d.secs, d.fix
+            ));
+        }
+    }
+    v = match idle.ping_interval_ms {
+        Some(p) => v.because(format!(
+            "pings every {:.1} s ({} sent, {} pongs) did not keep it alive: the timeout does not count pings, or they do not reach it",
+            p / 1000.0,
+            idle.pings_sent,
+            idle.pongs_received
+        )),
+        None => v.because(format!(
+            "held silent (one ping at the start, {} pong): rerun with --ping-interval to see whether pings keep it open",
+            idle.pongs_received
+        )),
+    };
+    let suggested = (lifetime_ms / 2000.0).max(0.1);
+    if idle.ping_interval_ms.is_none() {
+        v = v.next(format!(
+            "rerun with --idle {:.0}s --ping-interval {suggested:.1}s: if it stays open, client pings more often than the timeout are a workaround",
+            (lifetime * 2.0).ceil()
+        ));
+    }
+    Some(v.or(
+        Cause::ServerClosedAfterUpgrade,
+        "an application that drops quiet connections without a close frame looks the same; --direct against the app tells them apart",
+    ))
+}
 
 /// The baseline upgraded and stayed open through the close-wait.
 pub fn healthy(f: &Facts) -> Option<Verdict> {
@@ -135,6 +290,86 @@ pub fn server_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
 mod tests {
     use super::*;
     use crate::diagnose::rules::testkit::*;
+    use crate::model::{Run, SessionEnd, SessionRecord};
+
+    fn idle_run(ended: &str, lifetime_ms: Option<f64>, ping_ms: Option<f64>) -> Run {
+        let mut b = if ended == "still_open" {
+            attempt("baseline").upgraded()
+        } else {
+            attempt("baseline").dropped()
+        };
+        b.session = Some(SessionRecord {
+            accept_valid: true,
+            subprotocol: None,
+            extensions: None,
+            ping_rtt_ms: Some(1.0),
+            watched_ms: lifetime_ms.unwrap_or(5000.0),
+            end: SessionEnd::StillOpen,
+            messages_received: 0,
+            idle: Some(IdleRecord {
+                requested_ms: 120_000.0,
+                ping_interval_ms: ping_ms,
+                pings_sent: 1,
+                pongs_received: 1,
+                ended: ended.into(),
+                lifetime_ms,
+                silent_ms: lifetime_ms.map(|l| l - 1.0),
+            }),
+        });
+        run(vec![b, attempt("credential.none").upgraded()])
+            .cred()
+            .build()
+    }
+
+    #[test]
+    fn idle_cut_at_60_s_names_nginx_and_alb_defaults() {
+        let r = idle_run("fin", Some(60_050.0), None);
+        let v = idle_timeout(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::ProxyIdleTimeout);
+        assert!(v.confidence >= 0.85);
+        let text = v.evidence.join("\n");
+        assert!(text.contains("closed after 60.0 s of silence with no close frame (FIN): matches nginx proxy_read_timeout default (60 s)"), "{text}");
+        assert!(text.contains("AWS ALB"), "{text}");
+        assert!(!text.contains("Cloudflare idle"), "{text}");
+        assert!(v.next_step.is_some_and(|n| n.contains("--ping-interval")));
+    }
+
+    #[test]
+    fn idle_defaults_match_within_tolerance_only() {
+        let names = |s: f64| -> Vec<&str> {
+            matching_idle_defaults(s)
+                .iter()
+                .map(|d| d.component)
+                .collect()
+        };
+        assert_eq!(names(100.4), vec!["Cloudflare"]);
+        assert_eq!(names(55.2), vec!["Heroku router"]);
+        assert_eq!(names(50.0), vec!["HAProxy"]);
+        assert!(names(57.5).is_empty());
+        assert!(names(2.0).is_empty());
+    }
+
+    #[test]
+    fn idle_cut_matching_no_default_is_still_an_idle_timeout_with_lower_confidence() {
+        let r = idle_run("rst", Some(2_010.0), Some(500.0));
+        let v = idle_timeout(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::ProxyIdleTimeout);
+        assert!(v.confidence < 0.85);
+        let text = v.evidence.join("\n");
+        assert!(text.contains("(RST): no known default matches"), "{text}");
+        assert!(text.contains("pings every 0.5 s"), "{text}");
+    }
+
+    #[test]
+    fn near_miss_no_idle_timeout_when_open_closed_cleanly_early_or_not_idle_watched() {
+        assert!(idle_timeout(&Facts::new(&idle_run("still_open", None, None))).is_none());
+        assert!(
+            idle_timeout(&Facts::new(&idle_run("close_frame", Some(60_000.0), None))).is_none()
+        );
+        assert!(idle_timeout(&Facts::new(&idle_run("fin", Some(300.0), None))).is_none());
+        let plain = run(vec![attempt("baseline").dropped()]).build();
+        assert!(idle_timeout(&Facts::new(&plain)).is_none());
+    }
 
     #[test]
     fn healthy_only_when_the_baseline_stays_open() {

@@ -99,6 +99,7 @@ impl A {
             stages: Vec::new(),
             dns: None,
             tcp: None,
+            proxy: None,
             tls: None,
             request: None,
             response,

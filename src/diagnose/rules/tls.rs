@@ -1,9 +1,10 @@
-//! tls rules: the TLS handshake failed, classified by the verifier's verdict.
+//! tls rules: the TLS handshake failed, classified by the verifier's verdict; and TLS findings
+//! on a handshake that worked (a leaf that expires soon).
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{cite, Facts};
-use crate::model::{Outcome, Stage};
+use crate::model::{Finding, Outcome, Severity, Stage};
 
 /// A TLS failure of the baseline, by class (expired and not-yet-valid share a cause).
 pub fn tls_failed(f: &Facts) -> Option<Verdict> {
@@ -62,10 +63,84 @@ pub fn tls_failed(f: &Facts) -> Option<Verdict> {
     Some(v)
 }
 
+/// A leaf with this many days left or fewer is reported as expiring soon.
+pub const EXPIRING_SOON_DAYS: i64 = 14;
+
+/// Findings from the TLS record of the baseline: a verified leaf that expires within
+/// `EXPIRING_SOON_DAYS` (warning). Not repeated when the verdict is already about the certificate.
+pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
+    let Some(b) = f.base() else {
+        return Vec::new();
+    };
+    let Some(leaf) = b.tls.as_ref().and_then(|t| t.chain.first()) else {
+        return Vec::new();
+    };
+    if verdict == Cause::TlsExpiredCertificate
+        || !(0..=EXPIRING_SOON_DAYS).contains(&leaf.days_left)
+    {
+        return Vec::new();
+    }
+    vec![Finding {
+        cause: Cause::TlsExpiringSoon,
+        severity: Severity::Warning,
+        summary: format!(
+            "the certificate expires in {} day(s) ({}): renew it before clients start refusing the handshake",
+            leaf.days_left, leaf.not_after
+        ),
+        evidence: vec![format!(
+            "leaf {} issued by {}, valid {} to {} ({} days left, threshold {EXPIRING_SOON_DAYS})",
+            leaf.subject, leaf.issuer, leaf.not_before, leaf.not_after, leaf.days_left
+        )],
+    }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnose::rules::testkit::*;
+    use crate::model::{CertificateInfo, TlsRecord};
+
+    fn with_leaf(days_left: i64) -> crate::model::Run {
+        let mut b = attempt("baseline").upgraded();
+        b.tls = Some(TlsRecord {
+            sni: Some("app.test".into()),
+            alpn_offered: vec!["http/1.1".into()],
+            version: Some("TLSv1.3".into()),
+            alpn: Some("http/1.1".into()),
+            chain: vec![CertificateInfo {
+                subject: "CN=app.test".into(),
+                issuer: "CN=lab CA".into(),
+                sans: vec!["app.test".into()],
+                not_before: "2026-01-01T00:00:00Z".into(),
+                not_after: "2026-12-01T00:00:00Z".into(),
+                days_left,
+            }],
+            verification: "ok".into(),
+            insecure: false,
+        });
+        run(vec![b]).build()
+    }
+
+    #[test]
+    fn a_leaf_expiring_within_14_days_is_a_warning_finding() {
+        let r = with_leaf(7);
+        let found = findings(&Facts::new(&r), Cause::Healthy);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].cause, Cause::TlsExpiringSoon);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(found[0].summary.contains("expires in 7 day(s)"));
+        assert_eq!(
+            findings(&Facts::new(&with_leaf(14)), Cause::Healthy).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn near_miss_no_expiry_finding_for_15_days_or_an_expired_verdict() {
+        assert!(findings(&Facts::new(&with_leaf(15)), Cause::Healthy).is_empty());
+        assert!(findings(&Facts::new(&with_leaf(-3)), Cause::TlsExpiredCertificate).is_empty());
+        assert!(findings(&Facts::new(&with_leaf(-3)), Cause::Healthy).is_empty());
+    }
 
     #[test]
     fn tls_classes_map_to_causes() {

@@ -1,10 +1,64 @@
 //! transport rules: the baseline never got an HTTP answer — name resolution, TCP connect, or a
-//! connection that ended (or stalled) before the response head.
+//! connection that ended (or stalled) before the response head — or a forward proxy that refused
+//! to open the tunnel at all.
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{cite, Facts};
 use crate::model::{Outcome, Stage};
+
+/// The forward proxy (`--proxy`, `HTTPS_PROXY`…) answered the CONNECT with a non-2xx status: the
+/// target was never reached, so nothing about it can be said.
+pub fn forward_proxy_refused(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let p = b.proxy.as_ref()?;
+    let status = p.status?;
+    if (200..300).contains(&status) {
+        return None;
+    }
+    let reason = p.response.as_ref().map(|r| r.reason.as_str()).unwrap_or("");
+    let mut v = Verdict::new(
+        Cause::ProxyForwardProxyRefused,
+        0.95,
+        format!(
+            "the forward proxy {} refused to open a tunnel to {} ({status} {reason}); the target was never reached",
+            p.url, p.connect
+        ),
+    )
+    .because(format!(
+        "CONNECT {} via {} (from {}) -> {status} {reason}",
+        p.connect, p.url, p.source
+    ));
+    if let Some(r) = &p.response {
+        for h in r.headers.iter().filter(|h| {
+            ["proxy-authenticate", "server", "via"]
+                .iter()
+                .any(|n| h.name.eq_ignore_ascii_case(n))
+        }) {
+            v = v.because(format!("the proxy answered {}: {}", h.name, h.value));
+        }
+        let body = r.body_excerpt.trim();
+        if !body.is_empty() {
+            let line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            let short: String = line.chars().take(160).collect();
+            v = v.because(format!("the proxy's body: {short}"));
+        }
+    }
+    v = match status {
+        407 if p.authenticated => v
+            .because("credentials were sent (Proxy-Authorization: Basic) and refused")
+            .next("check the proxy user and password in --proxy http://user:pass@host:port (or HTTPS_PROXY)"),
+        407 => v
+            .because("no proxy credentials were sent")
+            .next("give the proxy credentials: --proxy http://user:pass@host:port (or in HTTPS_PROXY)"),
+        _ => v.next(format!(
+            "ask the proxy's administrator to allow CONNECT to {} (port allow-lists such as tinyproxy ConnectPort or squid SSL_ports), or bypass it with --noproxy {}",
+            p.connect,
+            p.connect.rsplit_once(':').map_or(p.connect.as_str(), |(h, _)| h)
+        )),
+    };
+    Some(v)
+}
 
 /// The host name does not resolve (or resolution timed out).
 pub fn dns_failed(f: &Facts) -> Option<Verdict> {
@@ -112,6 +166,58 @@ pub fn no_http_answer(f: &Facts) -> Option<Verdict> {
 mod tests {
     use super::*;
     use crate::diagnose::rules::testkit::*;
+    use crate::model::{ProxyRecord, WireHeader, WireResponse};
+
+    fn via_proxy(status: u16, authenticated: bool) -> crate::model::Run {
+        let mut b = attempt("baseline").rejected(status, "");
+        b.proxy = Some(ProxyRecord {
+            url: "http://127.0.0.1:3128".into(),
+            source: "--proxy".into(),
+            connect: "app.test:443".into(),
+            authenticated,
+            status: Some(status),
+            response: Some(WireResponse {
+                version: "HTTP/1.0".into(),
+                status,
+                reason: "Proxy Authentication Required".into(),
+                headers: vec![WireHeader {
+                    name: "Proxy-Authenticate".into(),
+                    value: "Basic realm=\"tinyproxy\"".into(),
+                }],
+                body_excerpt: "<h1>Unauthorized</h1>".into(),
+                body_bytes: 21,
+                body_truncated: false,
+            }),
+        });
+        run(vec![b]).build()
+    }
+
+    #[test]
+    fn a_refused_connect_is_forward_proxy_refused_with_the_proxys_answer() {
+        let r = via_proxy(407, false);
+        let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
+        let text = v.evidence.join("\n");
+        assert!(
+            text.contains("CONNECT app.test:443 via http://127.0.0.1:3128 (from --proxy) -> 407"),
+            "{text}"
+        );
+        assert!(text.contains("Proxy-Authenticate: Basic realm"), "{text}");
+        assert!(text.contains("no proxy credentials were sent"), "{text}");
+        let r = via_proxy(403, false);
+        let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
+        assert!(v
+            .next_step
+            .is_some_and(|n| n.contains("allow CONNECT to app.test:443")));
+    }
+
+    #[test]
+    fn near_miss_an_open_tunnel_or_no_proxy_is_not_forward_proxy_refused() {
+        let mut r = via_proxy(200, false);
+        assert!(forward_proxy_refused(&Facts::new(&r)).is_none());
+        r.attempts[0].proxy = None;
+        assert!(forward_proxy_refused(&Facts::new(&r)).is_none());
+    }
 
     #[test]
     fn dns_failure_is_resolution_failed() {

@@ -1,6 +1,7 @@
 //! certs: certificates made at test time with rcgen for the TLS scenarios: a lab CA, a leaf it
 //! signs for the host (trusted with --cacert), a self-signed leaf, an expired leaf and a leaf for
-//! another name. Written as PEM files into the test directory for nginx and `--cacert`.
+//! another name, and a leaf that expires in 7 days. Written as PEM files into the test directory
+//! for nginx and `--cacert`.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,8 @@ pub struct LabCerts {
     pub expired: CertFiles,
     /// Leaf signed by the CA for another name.
     pub wrong_name: CertFiles,
+    /// Leaf for the host, signed by the CA, valid since yesterday and for 7 more days.
+    pub expiring: CertFiles,
 }
 
 fn leaf(names: &[&str]) -> CertificateParams {
@@ -87,11 +90,20 @@ pub fn make(dir: &Path, host: &str) -> LabCerts {
         .expect("wrong-name leaf");
     let wrong_name = write(dir, "wrong-name", &cert, &key);
 
+    let key = KeyPair::generate().expect("expiring key");
+    let mut params = leaf(&[host]);
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(7) + time::Duration::hours(1);
+    let cert = params.signed_by(&key, &issuer).expect("expiring leaf");
+    let expiring = write(dir, "expiring", &cert, &key);
+
     LabCerts {
         ca,
         trusted,
         self_signed,
         expired,
         wrong_name,
+        expiring,
     }
 }

@@ -37,3 +37,23 @@ pub fn test_dir(name: &str) -> tempfile::TempDir {
         .tempdir_in(base)
         .expect("create a test directory")
 }
+
+/// Asserts that a report validates against `docs/report.v1.schema.json` (new fields are additive
+/// and must be described there).
+pub fn assert_report_schema(report: &serde_json::Value) {
+    let path = repo_root().join("docs/report.v1.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).expect("read docs/report.v1.schema.json"),
+    )
+    .expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report breaks the schema:\n{}",
+        errors.join("\n")
+    );
+}

@@ -37,6 +37,8 @@ pub enum Tool {
     Python,
     /// node with fixtures/apps/node/node_modules/ws.
     Node,
+    /// tinyproxy (a forward proxy speaking HTTP CONNECT).
+    Tinyproxy,
 }
 
 impl Tool {
@@ -47,6 +49,7 @@ impl Tool {
             Tool::Haproxy => "haproxy",
             Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT)",
             Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
+            Tool::Tinyproxy => "tinyproxy",
         }
     }
 
@@ -57,6 +60,7 @@ impl Tool {
             Tool::Haproxy => "apt-get install haproxy",
             Tool::Python => "apt-get install python3-venv, then scripts/setup",
             Tool::Node => "apt-get install nodejs npm, then npm ci in fixtures/apps/node",
+            Tool::Tinyproxy => "apt-get install tinyproxy",
         }
     }
 
@@ -66,6 +70,7 @@ impl Tool {
             Tool::Nginx => find_program("nginx"),
             Tool::Caddy => find_program("caddy"),
             Tool::Haproxy => find_program("haproxy"),
+            Tool::Tinyproxy => find_program("tinyproxy"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
@@ -330,6 +335,21 @@ impl Scene {
             .ready_on(ports[0]);
         self.procs.push(Proc::start(spawn, self.dir.path()));
         ports[0]
+    }
+
+    /// Starts tinyproxy (foreground) from `fixtures/tinyproxy/<fixture>`; returns its port.
+    pub fn tinyproxy(&mut self, fixture: &str) -> u16 {
+        let port = free_port();
+        let (_, conf) = self.render(
+            &format!("tinyproxy/{fixture}"),
+            &[("PORT", port.to_string())],
+            &[],
+        );
+        let spawn = Spawn::new("tinyproxy", Tool::Tinyproxy.get())
+            .args([OsString::from("-d"), "-c".into(), conf.into()])
+            .ready_on(port);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        port
     }
 
     fn render(

@@ -1,0 +1,127 @@
+//! Forward proxies (issue 6: "a client that must go through a corporate proxy"): real tinyproxy on
+//! loopback between wsdoctor and a healthy nginx + FastAPI stack. An open proxy must be
+//! transparent (`ok.healthy`, with a `proxy` stage that says CONNECT … 200); a proxy that wants
+//! credentials (407) or restricts CONNECT ports (403) must be `proxy.forward_proxy_refused` with
+//! the proxy's own answer — never a fault of the target.
+
+use crate::support::assert_report_schema;
+use crate::support::cli::{wsdoctor, Probe};
+use crate::support::stack::{self, App, Proxy, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
+
+fn through(test: &str, fixture: &str, proxy_user: Option<&str>) -> Option<(Probe, u16)> {
+    if !stack::require(test, &[Tool::Tinyproxy, Tool::Nginx, Tool::Python]) {
+        return None;
+    }
+    let mut scene = Scene::new(test);
+    let target = Proxy::Nginx.start_healthy(&mut scene, &stack::app(App::FastApi).addr());
+    let proxy_port = scene.tinyproxy(fixture);
+    let proxy = match proxy_user {
+        Some(user) => format!("http://{user}@127.0.0.1:{proxy_port}"),
+        None => format!("http://127.0.0.1:{proxy_port}"),
+    };
+    let url = format!("ws://127.0.0.1:{target}/ws");
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--proxy",
+        proxy.as_str(),
+    ]);
+    // Keep the scene (and its processes) alive until the run is over.
+    drop(scene);
+    Some((run, target))
+}
+
+fn proxy_stage(run: &Probe) -> (String, String) {
+    assert_report_schema(&run.json);
+    let stages = run.json["attempts"][0]["stages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let s = stages
+        .iter()
+        .find(|s| s["stage"] == "proxy")
+        .unwrap_or_else(|| panic!("no proxy stage\n{}", run.describe()));
+    (
+        s["status"].as_str().unwrap_or_default().to_string(),
+        s["summary"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn healthy_through_tinyproxy() {
+    let Some((run, target)) = through("fwd_proxy_open", "open.conf", None) else {
+        return;
+    };
+    run.expect("ok", "ok.healthy", 0);
+    let (status, summary) = proxy_stage(&run);
+    assert_eq!(status, "ok", "{summary}");
+    assert!(
+        summary.contains(&format!("CONNECT 127.0.0.1:{target}")) && summary.contains("-> 200"),
+        "{summary}"
+    );
+    assert_eq!(run.json["attempts"][0]["proxy"]["source"], "--proxy");
+}
+
+#[test]
+fn tinyproxy_without_credentials_is_407() {
+    let Some((run, _)) = through("fwd_proxy_auth", "basic-auth.conf", None) else {
+        return;
+    };
+    run.expect("proxy", "proxy.forward_proxy_refused", 1);
+    assert_eq!(run.json["attempts"][0]["proxy"]["status"], 407);
+    let (status, _) = proxy_stage(&run);
+    assert_eq!(status, "failed");
+    let text = run.diagnosis_text();
+    assert!(
+        text.contains("407") && text.contains("no proxy credentials were sent"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tinyproxy_with_wrong_credentials_is_407_and_they_never_show() {
+    let Some((run, _)) = through(
+        "fwd_proxy_wrong_auth",
+        "basic-auth.conf",
+        Some("labuser:not-the-pass-31"),
+    ) else {
+        return;
+    };
+    run.expect("proxy", "proxy.forward_proxy_refused", 1);
+    assert_eq!(run.json["attempts"][0]["proxy"]["authenticated"], true);
+    // base64("labuser:not-the-pass-31")
+    for secret in ["not-the-pass-31", "bGFidXNlcjpub3QtdGhlLXBhc3MtMzE="] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "proxy credential leaked"
+        );
+    }
+}
+
+#[test]
+fn tinyproxy_with_the_right_credentials_is_healthy() {
+    let Some((run, _)) = through(
+        "fwd_proxy_good_auth",
+        "basic-auth.conf",
+        Some("labuser:labpass-9f3c"),
+    ) else {
+        return;
+    };
+    run.expect("ok", "ok.healthy", 0);
+    assert!(
+        !run.stdout.contains("labpass-9f3c"),
+        "proxy password leaked"
+    );
+}
+
+#[test]
+fn tinyproxy_connect_port_restriction_is_403() {
+    let Some((run, _)) = through("fwd_proxy_port", "connect-port.conf", None) else {
+        return;
+    };
+    run.expect("proxy", "proxy.forward_proxy_refused", 1);
+    assert_eq!(run.json["attempts"][0]["proxy"]["status"], 403);
+}
