@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod hostile;
 mod probe_http;
 mod probe_session;
 mod probe_ticket;

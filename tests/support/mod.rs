@@ -13,6 +13,7 @@
     reason = "test support: a failed setup must fail the test loudly"
 )]
 
+pub mod hostile;
 pub mod raw;
 pub mod tls;
 pub mod ws;
