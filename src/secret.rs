@@ -182,6 +182,30 @@ impl Redactor {
     }
 }
 
+/// The credential values a user-given header carries (`-H 'Cookie: a=1'`, `-H 'Authorization:
+/// Basic …'`, `-H 'X-Api-Key: …'`), so they can be hidden wherever they appear — also when a
+/// server reflects them back in a body. Empty for headers that are not sensitive.
+pub fn header_secrets(name: &str, value: &str) -> Vec<Secret> {
+    let lower = name.to_ascii_lowercase();
+    let parts: Vec<&str> = match lower.as_str() {
+        "authorization" | "proxy-authorization" => {
+            vec![value.split_once(' ').map_or(value, |(_, cred)| cred)]
+        }
+        "cookie" => value
+            .split(';')
+            .filter_map(|part| part.split_once('=').map(|(_, v)| v))
+            .collect(),
+        _ if is_sensitive_header(&lower) => vec![value],
+        _ => Vec::new(),
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+        .collect()
+}
+
 /// True for query parameter names that carry credentials.
 pub fn is_sensitive_param(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -218,6 +242,23 @@ fn redact_cookie(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_secrets_are_the_credential_parts_of_sensitive_headers() {
+        let expose = |n: &str, v: &str| -> Vec<String> {
+            header_secrets(n, v)
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect()
+        };
+        assert_eq!(expose("Cookie", "a=one1; b=two2"), ["one1", "two2"]);
+        assert_eq!(
+            expose("authorization", "Basic dXNlcjpwdw=="),
+            ["dXNlcjpwdw=="]
+        );
+        assert_eq!(expose("X-Api-Key", " k-123 "), ["k-123"]);
+        assert!(expose("X-Trace", "abc123").is_empty());
+    }
 
     #[test]
     fn secret_never_shows_in_debug_display_or_json() {
