@@ -407,3 +407,80 @@ fn the_random_bytes_helper_is_deterministic_and_not_constant() {
     assert_ne!(a, random_bytes(43, 64));
     assert!(a.iter().any(|b| *b != a[0]));
 }
+
+// ---- secrets and safety -------------------------------------------------------------------------
+
+const TOKEN: &str = "tok-Zq8mW3vK9pXr";
+const COOKIE: &str = "ck-Hb7nQ2sL5tYe";
+const TICKET: &str = "tkt-Pd4fR6gJ1wUc";
+
+/// Every format and trace-level logging, against a server that reflects the request (and so every
+/// credential placement) back in its headers and body: no secret may appear anywhere.
+#[test]
+fn no_output_format_or_log_level_leaks_the_token_cookie_or_ticket() {
+    let tickets = crate::support::raw::RawServer::http(
+        200,
+        "OK",
+        &[("Content-Type", "application/json")],
+        &format!(r#"{{"ticket":"{TICKET}"}}"#),
+    );
+    let echo = HostileServer::start(Hostile::EchoRequest { status: 403 });
+    let ticket_url = format!("http://127.0.0.1:{}/ticket", tickets.port());
+    let cookie = format!("Cookie: session={COOKIE}");
+    let url = echo.ws_url("/ws?room=1");
+    for format in ["human", "json", "markdown", "junit", "github"] {
+        for (flow, extra) in [
+            ("token", vec![]),
+            ("ticket", vec!["--ticket-url", ticket_url.as_str()]),
+        ] {
+            let out = crate::support::wsdoctor()
+                .env("WSD_SECRET_TOKEN", TOKEN)
+                .args(["--token-env", "WSD_SECRET_TOKEN", "-H", &cookie])
+                .args(["-vvv", "--color", "always", "--close-wait", "100ms"])
+                .args(["--timeout", "5s", "--format", format])
+                .args(&extra)
+                .arg(&url)
+                .output()
+                .expect("wsdoctor runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stdout.is_empty(), "{format}/{flow}: no output");
+            assert!(
+                stderr.contains("TRACE") || stderr.contains("DEBUG"),
+                "{format}/{flow}: -vvv logged nothing: {stderr}"
+            );
+            for secret in [TOKEN, COOKIE, TICKET] {
+                assert!(
+                    !stdout.contains(secret),
+                    "{format}/{flow}: {secret} leaked on stdout:\n{stdout}"
+                );
+                assert!(
+                    !stderr.contains(secret),
+                    "{format}/{flow}: {secret} leaked on stderr:\n{stderr}"
+                );
+            }
+        }
+    }
+    // The servers really saw the secrets: the test above could otherwise pass vacuously.
+    assert!(echo.connections() >= 10);
+}
+
+#[test]
+fn a_redirect_is_reported_and_never_followed() {
+    let elsewhere = HostileServer::start(Hostile::EchoRequest { status: 200 });
+    let location = format!("ws://127.0.0.1:{}/ws", elsewhere.port());
+    let redirect =
+        crate::support::raw::RawServer::http(302, "Found", &[("Location", location.as_str())], "");
+    let b = run_bounded(&[
+        "--token",
+        TOKEN,
+        "--close-wait",
+        "100ms",
+        &redirect.ws_url("/ws"),
+    ]);
+    assert_diagnosed(&b, "proxy.redirect");
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "redirected", "{a}");
+    assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
+    assert!(!b.report.to_string().contains(TOKEN));
+}

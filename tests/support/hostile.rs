@@ -59,6 +59,12 @@ pub enum Hostile {
         /// How many pings at most.
         max: usize,
     },
+    /// Answers `status` reflecting the request: its request line in `X-Echo`, its Cookie header
+    /// in `Set-Cookie` and the whole request head as the body (a server that leaks secrets back).
+    EchoRequest {
+        /// The status code.
+        status: u16,
+    },
     /// Answers the (TLS) ClientHello with random bytes starting with `first`, then closes.
     RandomInsteadOfServerHello {
         /// The first byte (0x16 looks like a TLS handshake record; anything else does not).
@@ -231,6 +237,22 @@ async fn play(mut stream: TcpStream, behaviour: Hostile) {
                 }
             }
             let _ = reader.await;
+        }
+        Hostile::EchoRequest { status } => {
+            let req = read_request(&mut stream).await;
+            let text = String::from_utf8_lossy(&req).into_owned();
+            let line = text.lines().next().unwrap_or_default().to_string();
+            let cookie = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Cookie: "))
+                .unwrap_or("none")
+                .to_string();
+            let reply = format!(
+                "HTTP/1.1 {status} Echo\r\nX-Echo: {line}\r\nSet-Cookie: {cookie}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+            let _ = stream.write_all(reply.as_bytes()).await;
+            let _ = stream.shutdown().await;
         }
         Hostile::RandomInsteadOfServerHello { first } => {
             let mut hello = [0u8; 512];
