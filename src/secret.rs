@@ -90,6 +90,12 @@ impl Redactor {
                 if enc != raw {
                     values.push(enc);
                 }
+                // The form a URL query builder writes (url's query_pairs_mut, HTML forms):
+                // `~` and `+` are encoded, `-._` are not, space becomes `+`.
+                let form: String = url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
+                if form != raw {
+                    values.push(form);
+                }
             }
         }
         // Longest first, so a secret containing another is replaced whole.
@@ -152,6 +158,8 @@ impl Redactor {
                 Some((k, v)) if is_sensitive_param(k) && !v.is_empty() && v != REDACTED => {
                     format!("{k}={REDACTED}")
                 }
+                // A secret under any other name, in an encoding not known as a pattern.
+                Some((k, v)) if self.carries_secret_encoded(v) => format!("{k}={REDACTED}"),
                 _ => pair.to_string(),
             })
             .collect();
@@ -161,6 +169,20 @@ impl Redactor {
             out.push_str(f);
         }
         out
+    }
+
+    /// True when a query value, once percent-decoded, contains a known secret.
+    fn carries_secret_encoded(&self, value: &str) -> bool {
+        if !value.contains('%') && !value.contains('+') {
+            return false;
+        }
+        let decoded: String = url::form_urlencoded::parse(format!("v={value}").as_bytes())
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        let plus_kept = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+        self.values
+            .iter()
+            .any(|s| decoded.contains(s.as_str()) || plus_kept.contains(s.as_str()))
     }
 
     /// Hides a header value when the header is sensitive by name or carries a known secret.
@@ -242,6 +264,19 @@ fn redact_cookie(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_in_a_query_is_hidden_in_every_url_encoding() {
+        let r = Redactor::new([&Secret::new("a~AA+a0_")], true);
+        for target in [
+            "/ws?q=a%7EAA%2Ba0_",
+            "/ws?q=%61~AA%2Ba0_",
+            "/ws?q=a~AA%2Ba0%5F",
+        ] {
+            assert_eq!(r.url(target), "/ws?q=[redacted]", "{target}");
+        }
+        assert_eq!(r.url("/ws?q=other%20value"), "/ws?q=other%20value");
+    }
 
     #[test]
     fn header_secrets_are_the_credential_parts_of_sensitive_headers() {
