@@ -9,5 +9,6 @@ mod probe_session;
 mod probe_ticket;
 mod probe_tls;
 mod probe_transport;
+mod props;
 mod render_formats;
 mod render_json;
