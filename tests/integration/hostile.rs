@@ -30,6 +30,10 @@ struct Bounded {
 
 /// Runs wsdoctor with `--format json --timeout 3s` plus `args`, measuring wall time and peak RSS
 /// (VmHWM, sampled from /proc while it runs), and checks the invariants every case shares.
+#[expect(
+    clippy::expect_used,
+    reason = "test helper: a failed spawn or wait must fail the test loudly"
+)]
 fn run_bounded(args: &[&str]) -> Bounded {
     let bin = assert_cmd::cargo::cargo_bin("wsdoctor");
     let mut cmd = Command::new(bin);
