@@ -47,10 +47,10 @@ pub enum Command {
 /// Options of `wsdoctor demo`.
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
-    /// Output format.
+    /// Output format (json prints one report per line, JSON Lines; junit is not supported).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Run only the scenarios whose name contains this text.
+    /// Run only the scenarios whose id, report number, title or expected cause contains this text.
     #[arg(long, value_name = "TEXT")]
     pub only: Option<String>,
 }

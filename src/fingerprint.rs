@@ -194,6 +194,7 @@ pub const SIGNATURES: &[Signature] = &[
         fixtures: &[
             "websockets_plain-get_426.http",
             "websockets_bad-connection-header_426.http",
+            "nginx-websockets_http10-upstream_505.http",
         ],
     },
     Signature {
@@ -583,6 +584,7 @@ pub(crate) mod tests {
         let dir = format!("{}/fixtures/fingerprints", env!("CARGO_MANIFEST_DIR"));
         let prefixes = [
             ("nginx-fastapi", "FastAPI"),
+            ("nginx-websockets", "Python websockets"),
             ("nginx", "nginx"),
             ("caddy", "Caddy"),
             ("haproxy", "HAProxy"),

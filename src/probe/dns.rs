@@ -70,6 +70,14 @@ pub async fn resolve(
     if let Some(o) = overrides.iter().find(|o| o.host == lower && o.port == port) {
         return Ok((o.socket_addrs(), Source::Override));
     }
+    // RFC 6761 §6.4: names under .invalid never resolve, and resolvers should not be asked.
+    // Answering locally keeps such probes (and their tests) off the network.
+    let label = lower.trim_end_matches('.');
+    if label == "invalid" || label.ends_with(".invalid") {
+        return Err(DnsFailure::NotFound(format!(
+            "{bare}: names under .invalid never resolve (RFC 6761)"
+        )));
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let name = bare.to_string();
     // A detached thread rather than spawn_blocking: a runtime waits for its blocking tasks when it
@@ -170,5 +178,30 @@ mod tests {
         assert_eq!(classify(K::NoData, "x".into()).class(), "no_addresses");
         assert_eq!(classify(K::Again, "x".into()).class(), "failed");
         assert_eq!(classify(K::Fail, "x".into()).class(), "failed");
+    }
+}
+
+#[cfg(test)]
+mod invalid_tld_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn names_under_invalid_fail_locally_without_a_lookup() {
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        for host in ["ws.example.invalid", "INVALID.", "a.b.Invalid"] {
+            let err = resolve(host, 443, &[], deadline).await.unwrap_err();
+            assert_eq!(err.class(), "not_found", "{host}");
+        }
+        // An override still wins: the user asked for that address.
+        let o = ResolveOverride {
+            host: "ws.example.invalid".into(),
+            port: 443,
+            addrs: vec!["127.0.0.1".parse().unwrap()],
+        };
+        let (addrs, src) = resolve("ws.example.invalid", 443, &[o], deadline)
+            .await
+            .unwrap();
+        assert_eq!(src, Source::Override);
+        assert_eq!(addrs.len(), 1);
     }
 }

@@ -557,7 +557,7 @@ async fn session_stage(
                 rec,
                 Stage::Session,
                 t,
-                format!("closed {shown_code} {reason} after {after_ms:.0} ms").replace("  ", " "),
+                format!("{shown_code} {reason} after {after_ms:.0} ms").replace("  ", " "),
                 Some("closed"),
             );
             Outcome::UpgradedThenClosed {

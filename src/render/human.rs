@@ -100,10 +100,11 @@ fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
             } else {
                 "not applicable"
             };
-            let text = if s.summary.is_empty() || s.summary == why {
+            // The probe's own summary already says why ("not used: ws:// is plaintext").
+            let text = if s.summary.is_empty() {
                 why.to_string()
             } else {
-                shorten(&format!("{why} · {}", s.summary), room)
+                shorten(&s.summary, room)
             };
             format!("  {name}{ms}  {text}").dimmed().to_string()
         }

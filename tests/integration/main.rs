@@ -3,6 +3,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod causes;
+mod cli;
+mod demo;
 mod hostile;
 mod probe_http;
 mod probe_session;

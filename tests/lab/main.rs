@@ -1,1 +1,25 @@
-//! Lab tests: real nginx, Caddy, HAProxy and apps on loopback, one test per field report.
+//! Lab tests: the real stacks (nginx, Caddy, HAProxy in front of FastAPI/uvicorn, Python
+//! websockets and Node ws), built from `fixtures/`, each probed by the real `wsdoctor` binary.
+//! One test per scenario of the field reports in /work/shared/seeds/ (see each test's comment).
+//!
+//! Everything listens on 127.0.0.1 ports found by binding :0. Apps are shared per test binary;
+//! proxies are started per test. Under CI=true a missing server is a failure; locally the test
+//! is skipped with one line naming what to install (`scripts/setup` installs everything).
+
+// The harness sets up servers, files and certificates: a failed step must fail the test loudly,
+// with what failed, rather than be handled.
+#![expect(
+    clippy::expect_used,
+    reason = "lab harness: a failed setup step fails the test with its message"
+)]
+
+mod support;
+
+mod auth;
+mod capture;
+mod healthy;
+mod origin;
+mod proxy;
+mod routing;
+mod ticket;
+mod tls;

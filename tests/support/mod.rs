@@ -15,6 +15,7 @@
 
 pub mod hostile;
 pub mod raw;
+pub mod scripted;
 pub mod tls;
 pub mod ws;
 
@@ -145,4 +146,15 @@ pub fn refused_port() -> u16 {
     let port = l.local_addr().expect("addr").port();
     drop(l);
     port
+}
+
+/// Path of the built `wsdoctor` binary.
+pub const WSDOCTOR: &str = env!("CARGO_BIN_EXE_wsdoctor");
+
+/// The binary as a `std::process::Command` with an empty environment, for tests that manage the
+/// child themselves (a closed stdout, a bound on the run time).
+pub fn wsdoctor_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(WSDOCTOR);
+    cmd.env_clear();
+    cmd
 }

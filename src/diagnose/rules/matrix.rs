@@ -210,7 +210,11 @@ const UPGRADE_AWARE: &[&str] = &[
 /// HTTP/1.0 GET without them (field report 001).
 pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    if status >= 500 {
+    // 505 HTTP Version Not Supported is the one 5xx that speaks of the request itself: an app that
+    // only accepts HTTP/1.1 (Python websockets: "unsupported HTTP version: HTTP/1.0") refusing
+    // what the proxy sent upstream — nginx speaks HTTP/1.0 without `proxy_http_version 1.1`.
+    let version_refused = status == 505;
+    if status >= 500 && !version_refused {
         return None;
     }
     let p = producer(b);
@@ -227,7 +231,7 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     let version_mismatch = response(b)
         .and_then(|r| r.header("sec-websocket-version").map(str::to_string))
         .is_some_and(|v| !v.split(',').any(|x| x.trim() == "13"));
-    let is_426 = status == 426 && !version_mismatch;
+    let is_426 = (status == 426 && !version_mismatch) || version_refused;
     let plain = f.get("control.plain_get");
     let same_as_plain = plain.is_some_and(|g| same_answer(g, b));
     let upgrade_aware = p.is_some_and(|r| UPGRADE_AWARE.contains(&r.name));
@@ -280,6 +284,10 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     }
     if says_no_upgrade {
         v = v.because("the application's own text says the request had no (valid) Upgrade/Connection headers, yet wsdoctor sent them");
+    } else if version_refused {
+        v = v.because(
+            "505 HTTP Version Not Supported: the application refuses the HTTP version it received, yet wsdoctor spoke HTTP/1.1 — a proxy in between speaks HTTP/1.0 upstream",
+        );
     } else if is_426 {
         v = v.because(
             "426 Upgrade Required means the server got no Upgrade: websocket, yet wsdoctor sent it",
@@ -485,7 +493,11 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
 /// before auth).
 pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    if status >= 500 {
+    // 505 HTTP Version Not Supported is the one 5xx that speaks of the request itself: an app that
+    // only accepts HTTP/1.1 (Python websockets: "unsupported HTTP version: HTTP/1.0") refusing
+    // what the proxy sent upstream — nginx speaks HTTP/1.0 without `proxy_http_version 1.1`.
+    let version_refused = status == 505;
+    if status >= 500 && !version_refused {
         return None;
     }
     let compared: Vec<&AttemptRecord> =
@@ -827,6 +839,26 @@ mod tests {
                 "{f}"
             );
         }
+    }
+
+    #[test]
+    fn app_refusing_http_1_0_behind_a_proxy_is_upgrade_not_forwarded() {
+        // Lab capture: nginx without proxy_http_version 1.1 in front of Python websockets (505).
+        let f = "nginx-websockets_http10-upstream_505.http";
+        let r = run(vec![
+            attempt("baseline").fixture(f),
+            attempt("control.plain_get").fixture(f),
+        ])
+        .build();
+        let v = upgrade_not_forwarded(&Facts::new(&r))
+            .expect("a 505 for HTTP/1.0 is a dropped upgrade");
+        assert_eq!(v.cause, Cause::ProxyUpgradeNotForwarded);
+        assert!(v.evidence.iter().any(|e| e.contains("HTTP/1.0")));
+        // Through the whole rule table too: not a server error.
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ProxyUpgradeNotForwarded
+        );
     }
 
     #[test]

@@ -1,0 +1,169 @@
+//! The proxy's own faults: it does not forward the upgrade (report 001), refuses the request
+//! itself (report 003 "nginx rejecting request"), cannot reach its upstream (report 003 "wrong
+//! port"), redirects the WebSocket URL (report 001 "Port 80 -> redirects to HTTPS"), or cannot fit
+//! a long JWT in its header buffers (report 001 "large_client_header_buffers").
+
+use crate::support::cli::wsdoctor;
+use crate::support::free_port;
+use crate::support::stack::{self, App, Proxy, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
+
+/// Probes `ws://127.0.0.1:<port>/ws` with the valid token and the allowed Origin.
+fn probe_ws(port: u16) -> crate::support::cli::Probe {
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+    ])
+}
+
+fn upgrade_not_forwarded(test: &str, app: App) {
+    if !stack::require(test, &[Tool::Nginx, app.tool()]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.nginx(
+        "no-upgrade-headers.conf",
+        &[("UPSTREAM", stack::app(app).addr())],
+    );
+    let run = probe_ws(port);
+    run.expect("proxy", "proxy.upgrade_not_forwarded", 1);
+    let snippets = run.snippets();
+    assert!(
+        snippets
+            .iter()
+            .any(|(lang, code)| lang == "nginx" && code.contains("proxy_http_version 1.1")),
+        "expected an nginx snippet with proxy_http_version 1.1, got {snippets:?}\n{}",
+        run.describe()
+    );
+}
+
+// /work/shared/seeds/001: nginx location without proxy_http_version 1.1 / Upgrade / Connection,
+// in front of FastAPI (which then answers the de-upgraded request with its JSON 404).
+#[test]
+fn report_001_upgrade_not_forwarded_nginx_fastapi() {
+    upgrade_not_forwarded("report_001_nginx_fastapi", App::FastApi);
+}
+
+// /work/shared/seeds/001, same nginx fault in front of a Python websockets server (426).
+#[test]
+fn report_001_upgrade_not_forwarded_nginx_python_websockets() {
+    upgrade_not_forwarded("report_001_nginx_websockets", App::PyWebsockets);
+}
+
+// /work/shared/seeds/001, same nginx fault in front of a Node ws server (426 from http.Server).
+#[test]
+fn report_001_upgrade_not_forwarded_nginx_node_ws() {
+    upgrade_not_forwarded("report_001_nginx_node_ws", App::NodeWs);
+}
+
+// /work/shared/seeds/003 cause 3 ("nginx rejecting request: no server logs appear"): `deny all;`
+// on the WebSocket location.
+#[test]
+fn report_003_nginx_denies_the_websocket_path() {
+    let test = "report_003_nginx_deny";
+    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.nginx(
+        "deny.conf",
+        &[("UPSTREAM", stack::app(App::FastApi).addr())],
+    );
+    probe_ws(port).expect("proxy", "proxy.access_denied", 1);
+}
+
+// /work/shared/seeds/003 cause 3, as HAProxy does it: `http-request deny if { path_beg /ws }`.
+#[test]
+fn report_003_haproxy_denies_the_websocket_path() {
+    let test = "report_003_haproxy_deny";
+    if !stack::require(test, &[Tool::Haproxy, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.haproxy("deny.cfg", &[("UPSTREAM", stack::app(App::FastApi).addr())]);
+    probe_ws(port).expect("proxy", "proxy.access_denied", 1);
+}
+
+// /work/shared/seeds/003 cause 4 ("wrong path or port"): nginx proxies to a port nobody listens on.
+#[test]
+fn report_003_nginx_upstream_down_is_bad_gateway() {
+    let test = "report_003_nginx_upstream_down";
+    if !stack::require(test, &[Tool::Nginx]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let down = format!("127.0.0.1:{}", free_port());
+    let port = scene.nginx("upstream-down.conf", &[("UPSTREAM_DOWN", down)]);
+    probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
+}
+
+// /work/shared/seeds/003 cause 4, through Caddy: `reverse_proxy` to a dead port answers 502 with an
+// empty body and `Server: Caddy`.
+#[test]
+fn report_003_caddy_upstream_down_is_bad_gateway() {
+    let test = "report_003_caddy_upstream_down";
+    if !stack::require(test, &[Tool::Caddy]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let down = format!("127.0.0.1:{}", free_port());
+    let port = Proxy::Caddy.start_healthy(&mut scene, &down);
+    probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
+}
+
+// /work/shared/seeds/003 cause 4, through HAProxy: no server can take the request, HAProxy answers
+// its own 503 page after its connect retries.
+#[test]
+fn report_003_haproxy_upstream_down_is_bad_gateway() {
+    let test = "report_003_haproxy_upstream_down";
+    if !stack::require(test, &[Tool::Haproxy]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let down = format!("127.0.0.1:{}", free_port());
+    let port = Proxy::Haproxy.start_healthy(&mut scene, &down);
+    probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
+}
+
+// /work/shared/seeds/001 "Port 80 -> HTTP -> Redirects to HTTPS": ws:// gets a 301 to https://.
+#[test]
+fn report_001_http_to_https_redirect_on_the_websocket_url() {
+    let test = "report_001_nginx_redirect";
+    if !stack::require(test, &[Tool::Nginx]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.nginx("redirect.conf", &[]);
+    probe_ws(port).expect("proxy", "proxy.redirect", 1);
+}
+
+// /work/shared/seeds/001 "large_client_header_buffers: allow long JWT tokens in query string":
+// with `large_client_header_buffers 2 1k;` a 2 KB token in ?token= gets 414 from nginx.
+#[test]
+fn report_001_long_query_token_exceeds_small_header_buffers() {
+    let test = "report_001_nginx_small_buffers";
+    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.nginx(
+        "small-buffers.conf",
+        &[("UPSTREAM", stack::app(App::FastApi).addr())],
+    );
+    // A JWT-shaped token, long like the ones report 001 carries in the query.
+    let long_token = format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", "x".repeat(2048));
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        long_token.as_str(),
+        "--auth",
+        "query",
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    run.expect("proxy", "proxy.request_too_large", 1);
+}

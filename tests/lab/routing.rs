@@ -1,0 +1,64 @@
+//! Field report 000 (/work/shared/seeds/000_6037e96518a484c0.txt): the proxy routes the print
+//! server WebSocket path to the API container (ENABLE_BACKGROUND_WORKERS=false), which refuses
+//! every WebSocket with 403 before auth; the API key is valid. Expected: routing.wrong_upstream.
+
+use crate::support::cli::wsdoctor;
+use crate::support::stack::{self, App, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
+
+const PRINT_WS: &str = "/api/v1/print/servers/42/ws";
+
+fn upstreams() -> [(&'static str, String); 2] {
+    [
+        ("UPSTREAM_API", stack::app(App::FastApiApiContainer).addr()),
+        ("UPSTREAM_WORKER", stack::app(App::FastApi).addr()),
+    ]
+}
+
+// /work/shared/seeds/000: nginx `location ~ ^/api/v1/print/servers/.+/ws$` proxies to :8001 (API)
+// instead of :8002 (worker). The user has only the public URL and a valid X-API-Key.
+#[test]
+fn report_000_wrong_upstream_through_nginx() {
+    let test = "report_000_wrong_upstream_through_nginx";
+    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.nginx("wrong-upstream.conf", &upstreams());
+    let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--auth",
+        "header:X-API-Key",
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    run.expect("routing", "routing.wrong_upstream", 1);
+}
+
+// /work/shared/seeds/000, the Caddy variant: `@print_ws path_regexp` handled by the API container.
+// Here the user also gives the worker's own URL (--direct), which upgrades.
+#[test]
+fn report_000_wrong_upstream_through_caddy_with_direct_worker() {
+    let test = "report_000_wrong_upstream_through_caddy";
+    if !stack::require(test, &[Tool::Caddy, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.caddy("wrong-upstream.Caddyfile", &upstreams());
+    let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
+    let direct = format!("ws://{}{PRINT_WS}", stack::app(App::FastApi).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--auth",
+        "header:X-API-Key",
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--direct",
+        direct.as_str(),
+    ]);
+    run.expect("routing", "routing.wrong_upstream", 1);
+}

@@ -1,0 +1,360 @@
+//! stack: the lab's servers. Apps (FastAPI/uvicorn in several modes, Python websockets, Node ws)
+//! are started once per test binary and shared (`OnceLock`); proxies (nginx, Caddy, HAProxy) are
+//! started per test in a `Scene` and stopped when it drops. Tools are found here; a missing tool
+//! fails the test under CI and skips it with one loud line otherwise.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::process::{Proc, Spawn};
+use super::{free_port, in_ci, repo_root, template, test_dir};
+
+/// The credential every lab app accepts.
+pub const VALID_TOKEN: &str = "lab-valid-token-6f1c2a9d";
+/// The Origin every lab app's allowlist accepts (the apps' "frontend").
+pub const ALLOWED_ORIGIN: &str = "http://app.lab.test";
+/// Report 002's allowlist: local development origins.
+pub const REPORT_002_ORIGINS: &str =
+    "http://localhost:3000,http://localhost:3001,http://localhost:5173,http://127.0.0.1:3000";
+/// The frontend Origin the ticket app (report 004) allows.
+pub const TICKET_ORIGIN: &str = "https://app.lab.test";
+/// HS256 JWT (secret in fixtures/apps/python/app.py) with a sessionId: gets a ticket.
+pub const JWT_WITH_SESSION: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsYWItdXNlciIsInNlc3Npb25JZCI6ImxhYi1zZXNzaW9uLTEifQ.2QmoujUDh_ug0G8lh8eWKBOya0ZEUjPCGeWGuYRYu7g";
+/// HS256 JWT without a sessionId: the ticket endpoint answers 401 MISSING_SESSION.
+pub const JWT_WITHOUT_SESSION: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsYWItdXNlciJ9.m07sPTXlaA7toG9p3q8f7VmcPVvnIOPmDpHbKsYukZg";
+
+/// A program the lab needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// nginx (Debian: nginx-light).
+    Nginx,
+    /// Caddy.
+    Caddy,
+    /// HAProxy.
+    Haproxy,
+    /// The repo-local venv with uvicorn, FastAPI, websockets, PyJWT.
+    Python,
+    /// node with fixtures/apps/node/node_modules/ws.
+    Node,
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Nginx => "nginx",
+            Tool::Caddy => "caddy",
+            Tool::Haproxy => "haproxy",
+            Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT)",
+            Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Tool::Nginx => "apt-get install nginx-light",
+            Tool::Caddy => "apt-get install caddy",
+            Tool::Haproxy => "apt-get install haproxy",
+            Tool::Python => "apt-get install python3-venv, then scripts/setup",
+            Tool::Node => "apt-get install nodejs npm, then npm ci in fixtures/apps/node",
+        }
+    }
+
+    /// The program to run, when installed.
+    pub fn program(self) -> Option<PathBuf> {
+        match self {
+            Tool::Nginx => find_program("nginx"),
+            Tool::Caddy => find_program("caddy"),
+            Tool::Haproxy => find_program("haproxy"),
+            Tool::Python => {
+                let venv = repo_root().join(".venv/bin");
+                let python = venv.join("python");
+                (python.exists() && venv.join("uvicorn").exists()).then_some(python)
+            }
+            Tool::Node => {
+                let ws = repo_root().join("fixtures/apps/node/node_modules/ws/package.json");
+                find_program("node").filter(|_| ws.exists())
+            }
+        }
+    }
+
+    fn get(self) -> PathBuf {
+        self.program()
+            .unwrap_or_else(|| panic!("{} is missing: {}", self.name(), self.hint()))
+    }
+}
+
+/// Finds a program on PATH or in the sbin directories (nginx and haproxy live in /usr/sbin).
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// True when every tool is installed. Otherwise: under CI a panic with the install hint; locally
+/// one loud line on stderr, and the caller returns (the test is skipped).
+pub fn require(test: &str, tools: &[Tool]) -> bool {
+    let missing: Vec<Tool> = tools
+        .iter()
+        .copied()
+        .filter(|t| t.program().is_none())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let names: Vec<&str> = missing.iter().map(|t| t.name()).collect();
+    let hints: Vec<&str> = missing.iter().map(|t| t.hint()).collect();
+    let msg = format!(
+        "lab test {test} needs {}: run scripts/setup ({})",
+        names.join(", "),
+        hints.join("; ")
+    );
+    if in_ci() {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPED {msg}");
+    false
+}
+
+/// The lab's applications, each started at most once per test binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum App {
+    /// FastAPI "background worker": token auth (Bearer, ?token=, X-API-Key, 401 JSON), Origin
+    /// allowlist [ALLOWED_ORIGIN] before accept.
+    FastApi,
+    /// FastAPI "API container": ENABLE_BACKGROUND_WORKERS=false, every WebSocket refused with 403
+    /// before auth (report 000).
+    FastApiApiContainer,
+    /// FastAPI with report 002's localhost allowlist checked before accept, no auth.
+    FastApiOriginAllowlist,
+    /// FastAPI ticket flow (report 004): JWT -> ticket -> ?ticket=, Origin checked after accept.
+    FastApiTickets,
+    /// The ticket app with its ticket store down: the ticket endpoint answers 503.
+    FastApiTicketsStoreDown,
+    /// Python `websockets` server with a process_request hook (token + Origin).
+    PyWebsockets,
+    /// Node `ws` server with verifyClient (token + Origin).
+    NodeWs,
+}
+
+impl App {
+    const COUNT: usize = 7;
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The tools this app needs.
+    pub fn tool(self) -> Tool {
+        match self {
+            App::NodeWs => Tool::Node,
+            _ => Tool::Python,
+        }
+    }
+
+    fn spawn(self, port: u16) -> Spawn {
+        let apps = repo_root().join("fixtures/apps");
+        let uvicorn = |name: &str| {
+            Spawn::new(name, Tool::Python.get())
+                .args(["-m", "uvicorn", "app:app", "--host", "127.0.0.1"])
+                .args(["--port".to_string(), port.to_string()])
+                .args(["--log-level", "info", "--timeout-graceful-shutdown", "1"])
+                .cwd(apps.join("python"))
+                .env("LAB_TOKEN", VALID_TOKEN)
+        };
+        let spawn = match self {
+            App::FastApi => uvicorn("uvicorn-worker").env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::FastApiApiContainer => {
+                uvicorn("uvicorn-api").env("ENABLE_BACKGROUND_WORKERS", "false")
+            }
+            App::FastApiOriginAllowlist => uvicorn("uvicorn-origin")
+                .env("AUTH", "off")
+                .env("ALLOWED_ORIGINS", REPORT_002_ORIGINS)
+                .env("ORIGIN_CHECK", "before_accept"),
+            App::FastApiTickets => uvicorn("uvicorn-tickets")
+                .env("TICKETS", "on")
+                .env("ALLOWED_ORIGINS", TICKET_ORIGIN)
+                .env("ORIGIN_CHECK", "after_accept"),
+            App::FastApiTicketsStoreDown => uvicorn("uvicorn-tickets-down")
+                .env("TICKETS", "on")
+                .env("TICKET_STORE", "down")
+                .env("ALLOWED_ORIGINS", TICKET_ORIGIN)
+                .env("ORIGIN_CHECK", "after_accept"),
+            App::PyWebsockets => Spawn::new("websockets", Tool::Python.get())
+                .args([apps.join("python/ws_server.py")])
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::NodeWs => Spawn::new("node-ws", Tool::Node.get())
+                .args([apps.join("node/server.js")])
+                .cwd(apps.join("node"))
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+        };
+        spawn.ready_on(port)
+    }
+}
+
+/// A shared running app.
+#[derive(Debug)]
+pub struct RunningApp {
+    _proc: Proc,
+    /// Its loopback port.
+    pub port: u16,
+}
+
+impl RunningApp {
+    /// `127.0.0.1:PORT`, for proxy configs.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+static APPS: [OnceLock<RunningApp>; App::COUNT] = [const { OnceLock::new() }; App::COUNT];
+
+/// The app, started on first use and shared by every test of this binary. The watchdog in
+/// `process` stops it when the test binary exits.
+pub fn app(app: App) -> &'static RunningApp {
+    APPS[app.index()].get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("lab")
+            .join(format!("shared-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the shared log directory");
+        let port = free_port();
+        RunningApp {
+            _proc: Proc::start(app.spawn(port), &dir),
+            port,
+        }
+    })
+}
+
+/// One test's proxies, configs and logs. Proxies stop before the directory is removed.
+pub struct Scene {
+    procs: Vec<Proc>,
+    dir: tempfile::TempDir,
+}
+
+impl Scene {
+    /// A new scene for the named test.
+    pub fn new(name: &str) -> Scene {
+        Scene {
+            procs: Vec::new(),
+            dir: test_dir(name),
+        }
+    }
+
+    /// The scene's directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Starts nginx from `fixtures/nginx/<fixture>` with `{{LISTEN}}` on a fresh port; returns it.
+    pub fn nginx(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        self.nginx_multi(fixture, vars, &["LISTEN"])[0]
+    }
+
+    /// Starts nginx with one fresh port per listen placeholder; returns them in order.
+    pub fn nginx_multi(
+        &mut self,
+        fixture: &str,
+        vars: &[(&str, String)],
+        listens: &[&str],
+    ) -> Vec<u16> {
+        let (ports, conf) = self.render(&format!("nginx/{fixture}"), vars, listens);
+        let prefix = format!("{}/", self.path().display());
+        let mut spawn = Spawn::new("nginx", Tool::Nginx.get()).args([
+            OsString::from("-p"),
+            prefix.into(),
+            "-c".into(),
+            conf.into(),
+            "-g".into(),
+            "daemon off;".into(),
+        ]);
+        for &p in &ports {
+            spawn = spawn.ready_on(p);
+        }
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        ports
+    }
+
+    /// Starts Caddy from `fixtures/caddy/<fixture>`; returns its port.
+    pub fn caddy(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        let (ports, conf) = self.render(&format!("caddy/{fixture}"), vars, &["LISTEN"]);
+        let home = self.path().join("home");
+        std::fs::create_dir_all(&home).expect("create caddy home");
+        let spawn = Spawn::new("caddy", Tool::Caddy.get())
+            .args([
+                OsString::from("run"),
+                "--config".into(),
+                conf.into(),
+                "--adapter".into(),
+                "caddyfile".into(),
+            ])
+            .env("HOME", home.display().to_string())
+            .env("XDG_DATA_HOME", home.join("data").display().to_string())
+            .env("XDG_CONFIG_HOME", home.join("config").display().to_string())
+            .ready_on(ports[0]);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        ports[0]
+    }
+
+    /// Starts HAProxy from `fixtures/haproxy/<fixture>`; returns its port.
+    pub fn haproxy(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        let (ports, conf) = self.render(&format!("haproxy/{fixture}"), vars, &["LISTEN"]);
+        let spawn = Spawn::new("haproxy", Tool::Haproxy.get())
+            .args([OsString::from("-f"), conf.into(), "-db".into()])
+            .ready_on(ports[0]);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        ports[0]
+    }
+
+    fn render(
+        &self,
+        fixture: &str,
+        vars: &[(&str, String)],
+        listens: &[&str],
+    ) -> (Vec<u16>, PathBuf) {
+        let ports: Vec<u16> = listens.iter().map(|_| free_port()).collect();
+        let mut all: Vec<(&str, String)> = vars.to_vec();
+        for (name, port) in listens.iter().zip(&ports) {
+            all.push((name, format!("127.0.0.1:{port}")));
+        }
+        let conf = template::render(fixture, &all, self.dir.path());
+        (ports, conf)
+    }
+}
+
+/// The three proxies, for tests that run the same scenario through each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proxy {
+    /// nginx with `fixtures/nginx/ws-proxy.conf`.
+    Nginx,
+    /// Caddy with `fixtures/caddy/ws-proxy.Caddyfile`.
+    Caddy,
+    /// HAProxy with `fixtures/haproxy/ws-proxy.cfg`.
+    Haproxy,
+}
+
+impl Proxy {
+    /// The tool it needs.
+    pub fn tool(self) -> Tool {
+        match self {
+            Proxy::Nginx => Tool::Nginx,
+            Proxy::Caddy => Tool::Caddy,
+            Proxy::Haproxy => Tool::Haproxy,
+        }
+    }
+
+    /// Starts the correct WebSocket proxy in front of `upstream`; returns its port.
+    pub fn start_healthy(self, scene: &mut Scene, upstream: &str) -> u16 {
+        let vars = [("UPSTREAM", upstream.to_string())];
+        match self {
+            Proxy::Nginx => scene.nginx("ws-proxy.conf", &vars),
+            Proxy::Caddy => scene.caddy("ws-proxy.Caddyfile", &vars),
+            Proxy::Haproxy => scene.haproxy("ws-proxy.cfg", &vars),
+        }
+    }
+}
