@@ -488,3 +488,33 @@ fn a_redirect_is_reported_and_never_followed() {
     assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
     assert!(!b.report.to_string().contains(TOKEN));
 }
+
+#[test]
+fn no_credential_goes_to_a_health_url_on_another_host() {
+    let target = HostileServer::start(Hostile::EchoRequest { status: 403 });
+    let health = HostileServer::start_on("127.0.0.2", Hostile::EchoRequest { status: 200 });
+    let health_url = format!("http://{}/health", health.thread.addr);
+    let cookie = format!("Cookie: session={COOKIE}");
+    let b = run_bounded(&[
+        "--token",
+        TOKEN,
+        "-H",
+        &cookie,
+        "--health-url",
+        &health_url,
+        "--close-wait",
+        "100ms",
+        &target.ws_url("/ws"),
+    ]);
+    assert_eq!(b.code, 1);
+    let seen = health.requests();
+    assert!(!seen.is_empty(), "the health control did not run");
+    for req in seen {
+        assert!(
+            !req.contains(TOKEN) && !req.contains(COOKIE),
+            "a credential went to the health host:\n{req}"
+        );
+    }
+    // The target itself did get the credential (so the check above is not vacuous).
+    assert!(target.requests().iter().any(|r| r.contains(TOKEN)));
+}

@@ -5,7 +5,7 @@
 //! assert that nobody connected (a redirect target that must not be followed).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -77,27 +77,40 @@ pub struct HostileServer {
     /// The server thread (dropping it stops the server).
     pub thread: ServerThread,
     connections: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl HostileServer {
     /// Starts a server playing `behaviour` on every connection.
     pub fn start(behaviour: Hostile) -> Self {
+        Self::start_on("127.0.0.1", behaviour)
+    }
+
+    /// Starts a server on another loopback address (127.0.0.2 is another host to wsdoctor).
+    pub fn start_on(ip: &str, behaviour: Hostile) -> Self {
         let connections = Arc::new(AtomicUsize::new(0));
-        let counter = connections.clone();
-        let thread = ServerThread::spawn(move |listener| async move {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (counter, seen) = (connections.clone(), requests.clone());
+        let thread = ServerThread::spawn_on(ip, move |listener| async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
                 counter.fetch_add(1, Ordering::SeqCst);
-                let b = behaviour.clone();
-                tokio::spawn(async move { play(stream, b).await });
+                let (b, seen) = (behaviour.clone(), seen.clone());
+                tokio::spawn(async move { play(stream, b, seen).await });
             }
         });
         HostileServer {
             thread,
             connections,
+            requests,
         }
+    }
+
+    /// The request heads read so far (for `EchoRequest`; lossily decoded).
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// The port.
@@ -105,9 +118,9 @@ impl HostileServer {
         self.thread.port()
     }
 
-    /// `ws://127.0.0.1:PORT/path`.
+    /// `ws://IP:PORT/path`.
     pub fn ws_url(&self, path: &str) -> String {
-        format!("ws://127.0.0.1:{}{path}", self.port())
+        format!("ws://{}{path}", self.thread.addr)
     }
 
     /// How many connections were accepted so far.
@@ -138,7 +151,7 @@ fn seed_of(stream: &TcpStream) -> u64 {
         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-async fn play(mut stream: TcpStream, behaviour: Hostile) {
+async fn play(mut stream: TcpStream, behaviour: Hostile, seen: Arc<Mutex<Vec<String>>>) {
     match behaviour {
         Hostile::NeverAnswers => {
             read_request(&mut stream).await;
@@ -241,6 +254,9 @@ async fn play(mut stream: TcpStream, behaviour: Hostile) {
         Hostile::EchoRequest { status } => {
             let req = read_request(&mut stream).await;
             let text = String::from_utf8_lossy(&req).into_owned();
+            if let Ok(mut v) = seen.lock() {
+                v.push(text.clone());
+            }
             let line = text.lines().next().unwrap_or_default().to_string();
             let cookie = text
                 .lines()
