@@ -11,9 +11,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(Some(head)) = parse_head(data) {
         assert!(head.len <= data.len());
         let request = vec![
-            ("Sec-WebSocket-Key".to_string(), "dGhlIHNhbXBsZSBub25jZQ==".to_string()),
+            (
+                "Sec-WebSocket-Key".to_string(),
+                "dGhlIHNhbXBsZSBub25jZQ==".to_string(),
+            ),
             ("Sec-WebSocket-Protocol".to_string(), "chat, v2".to_string()),
-            ("Sec-WebSocket-Extensions".to_string(), "permessage-deflate".to_string()),
+            (
+                "Sec-WebSocket-Extensions".to_string(),
+                "permessage-deflate".to_string(),
+            ),
         ];
         let _ = check_handshake(&request, &head);
     }
