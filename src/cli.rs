@@ -16,7 +16,7 @@ use crate::render::Format;
 /// variants that change one thing at a time, and prints the root cause with evidence and a fix.
 #[derive(Debug, Parser)]
 #[command(name = "wsdoctor", version, about, long_about = None)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(subcommand_negates_reqs = true)]
 pub struct Cli {
     /// What to do; without one, `wsdoctor URL` probes the URL.
     #[command(subcommand)]
@@ -42,6 +42,65 @@ pub enum Command {
     Probe(Box<ProbeArgs>),
     /// Start a local lab of broken WebSocket servers on loopback and diagnose each one.
     Demo(DemoArgs),
+    /// Probe every target of a TOML check file and assert expectations (CI smoke checks).
+    Check(CheckArgs),
+    /// Diagnose offline from a saved observation: a raw HTTP response, a `curl -v` transcript,
+    /// a browser console line or a HAR file.
+    Explain(ExplainArgs),
+    /// Print a shell completion script to stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// Options of `wsdoctor check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// The check file (TOML): `[[target]]` tables with options and expectations (docs/check.md).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+    /// How many targets to probe at the same time.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Validate the file and list the targets and their expectations, without probing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where the report goes (probe and check).
+#[derive(Debug, Args, Clone, Default, PartialEq)]
+pub struct OutputArgs {
+    /// Write the report to FILE instead of stdout; stdout then gets a one-line verdict.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Overwrite the --output file if it exists (without it wsdoctor refuses to clobber).
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}
+
+/// Options of `wsdoctor explain`.
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// The observation to read: a file, or `-` for stdin (at most 4 MiB).
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub input: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Options of `wsdoctor completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Options of `wsdoctor demo`.
@@ -67,7 +126,7 @@ pub enum ColorChoice {
 }
 
 /// Options of a probe.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone, Default, PartialEq)]
 pub struct ProbeArgs {
     /// The WebSocket URL (ws:// or wss://; http:// and https:// are mapped with a note).
     #[arg(value_name = "URL", required = true)]
@@ -162,6 +221,63 @@ pub struct ProbeArgs {
     /// Show credentials in the output instead of redacting them.
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Assert the verdict: `ok`, `fault` or a cause id such as `auth.missing_credentials`
+    /// (with any --expect* flag the run is a one-target check: exit 1 when one fails).
+    #[arg(long, value_name = "VERDICT", help_heading = "Assertions")]
+    pub expect: Option<String>,
+    /// Assert that an upgrade sent with this Origin is refused (repeatable; adds the Origin to the matrix).
+    #[arg(long, value_name = "ORIGIN", help_heading = "Assertions")]
+    pub expect_origin_rejected: Vec<String>,
+    /// Assert the HTTP status of the attempt without any credential (e.g. 401).
+    #[arg(long, value_name = "STATUS", help_heading = "Assertions")]
+    pub expect_status_without_credentials: Option<u16>,
+    /// Assert that the baseline handshake (dns to the upgrade answer) takes at most N ms.
+    #[arg(long, value_name = "N", help_heading = "Assertions")]
+    pub max_handshake_ms: Option<u64>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `ProbeArgs` alone, to get clap's defaults for a target described elsewhere (a check file).
+#[derive(Debug, Parser)]
+#[command(name = "wsdoctor")]
+struct ProbeOnly {
+    #[command(flatten)]
+    probe: ProbeArgs,
+}
+
+impl ProbeArgs {
+    /// The probe options for `url` with every other option at its command-line default, so a
+    /// check-file target starts from exactly what `wsdoctor URL` would use.
+    pub fn with_defaults(url: &str) -> ProbeArgs {
+        match ProbeOnly::try_parse_from(["wsdoctor", "--", url]) {
+            Ok(p) => p.probe,
+            // Unreachable with a single positional after `--`; keep the URL anyway.
+            Err(_) => ProbeArgs {
+                url: Some(url.to_string()),
+                ..ProbeArgs::default()
+            },
+        }
+    }
+
+    /// True when probe options were given alongside a subcommand (`wsdoctor --origin X check F`):
+    /// they would apply to nothing, so main refuses them. Global flags (`-v`, `--color`) may come
+    /// before a subcommand.
+    pub fn set_beside_subcommand(&self) -> bool {
+        let mut unset = ProbeArgs::with_defaults("");
+        unset.url = None;
+        *self != unset
+    }
+
+    /// True when any assertion flag was given (the run is then a one-target check).
+    pub fn has_expectations(&self) -> bool {
+        self.expect.is_some()
+            || !self.expect_origin_rejected.is_empty()
+            || self.expect_status_without_credentials.is_some()
+            || self.max_handshake_ms.is_some()
+    }
 }
 
 /// Parses `Name: value`.
@@ -213,6 +329,46 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["wsdoctor", "demo"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Demo(_))));
+    }
+
+    #[test]
+    fn global_flags_may_precede_a_subcommand_but_probe_options_may_not() {
+        let cli = Cli::try_parse_from(["wsdoctor", "-vv", "--color", "never", "check", "c.toml"])
+            .unwrap();
+        assert!(matches!(cli.command, Some(Command::Check(_))));
+        assert_eq!(cli.verbose, 2);
+        assert!(!cli.probe.set_beside_subcommand());
+        let cli =
+            Cli::try_parse_from(["wsdoctor", "--origin", "https://a", "check", "c.toml"]).unwrap();
+        assert!(cli.probe.set_beside_subcommand());
+    }
+
+    #[test]
+    fn check_explain_completions_and_man_parse() {
+        let cli =
+            Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-j", "8", "-o", "x.xml"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Check(ref c)) if c.jobs == 8 && c.output.output.is_some())
+        );
+        assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-j", "0"]).is_err());
+        assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "--force"]).is_err());
+        let cli = Cli::try_parse_from(["wsdoctor", "explain"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Explain(ref e)) if e.input == "-"));
+        assert!(Cli::try_parse_from(["wsdoctor", "completions", "fish"]).is_ok());
+        assert!(Cli::try_parse_from(["wsdoctor", "man"]).is_ok());
+        let cli = Cli::try_parse_from([
+            "wsdoctor",
+            "ws://h/",
+            "--expect",
+            "ok",
+            "--expect-origin-rejected",
+            "https://a",
+            "--expect-origin-rejected",
+            "null",
+        ])
+        .unwrap();
+        assert!(cli.probe.has_expectations());
+        assert_eq!(cli.probe.expect_origin_rejected.len(), 2);
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub struct Config {
     pub origin: Option<String>,
     /// The foreign Origin used by the origin variants.
     pub foreign_origin: String,
+    /// More Origins to try, one variant each (`origin.extra.<n>`): the ones an expectation names.
+    pub extra_origins: Vec<String>,
     /// Subprotocols to offer.
     pub subprotocols: Vec<String>,
     /// Ticket flow.
@@ -169,6 +171,9 @@ impl Config {
             validate_origin(o, "--origin")?;
         }
         validate_origin(&args.foreign_origin, "--foreign-origin")?;
+        for o in &args.expect_origin_rejected {
+            validate_origin(o, "--expect-origin-rejected")?;
+        }
         for p in &args.subprotocols {
             if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
                 return Err(ConfigError::InvalidValue {
@@ -208,6 +213,7 @@ impl Config {
             headers: args.headers.clone(),
             origin: args.origin.clone(),
             foreign_origin: args.foreign_origin.clone(),
+            extra_origins: args.expect_origin_rejected.clone(),
             subprotocols: args.subprotocols.clone(),
             ticket,
             health_url,
@@ -466,21 +472,9 @@ pub fn read_pem_certs(
 mod tests {
     use super::*;
 
+    /// clap's own defaults, exactly as the command line gives them.
     fn args(url: &str) -> ProbeArgs {
-        ProbeArgs {
-            url: Some(url.into()),
-            auth: "header".into(),
-            auth_scheme: "Bearer".into(),
-            token_param: "token".into(),
-            cookie_name: "token".into(),
-            ticket_method: "GET".into(),
-            ticket_field: "/ticket".into(),
-            ticket_param: "ticket".into(),
-            foreign_origin: "https://wsdoctor-foreign.invalid".into(),
-            timeout: Duration::from_secs(15),
-            close_wait: Duration::from_secs(2),
-            ..ProbeArgs::default()
-        }
+        ProbeArgs::with_defaults(url)
     }
 
     #[test]

@@ -9,12 +9,14 @@
 //!
 //! Measuring (`probe`), deciding (`diagnose`) and printing (`render`) never mix.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod diagnose;
 pub mod error;
 pub mod exit;
+pub mod explain;
 pub mod fingerprint;
 pub mod logging;
 pub mod model;

@@ -1,14 +1,18 @@
-//! The `wsdoctor` binary: parses argv, sets up logging and colour, runs the pipeline, writes the
-//! report to stdout and maps it to an exit code. Nothing else lives here.
+//! The `wsdoctor` binary: parses argv, sets up logging and colour, runs the pipeline of the chosen
+//! command, writes the result to stdout (or `--output`) and maps it to an exit code. The work
+//! itself lives in the library; this file only wires I/O to it.
 
-use std::io::{IsTerminal, Write};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use wsdoctor::cli::{Cli, ColorChoice, Command};
+use wsdoctor::check::{self, CheckReport, TargetResult};
+use wsdoctor::cli::{CheckArgs, Cli, ColorChoice, Command, ExplainArgs, OutputArgs, ProbeArgs};
 use wsdoctor::config::Config;
-use wsdoctor::{exit, logging, render};
+use wsdoctor::{exit, explain, logging, render};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -23,9 +27,30 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    if cli.command.is_some() && cli.probe.set_beside_subcommand() {
+        eprintln!(
+            "wsdoctor: probe options go after the URL (or after `probe`), not before a subcommand"
+        );
+        return ExitCode::from(exit::USAGE);
+    }
     let color = decide_color(cli.color);
     colored::control::set_override(color);
     logging::init(cli.verbose, color && std::io::stderr().is_terminal());
+
+    match cli.command {
+        Some(Command::Completions(args)) => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(args.shell, &mut Cli::command(), "wsdoctor", &mut out);
+            return done(out.flush());
+        }
+        Some(Command::Man) => {
+            let mut out = std::io::stdout().lock();
+            let result = clap_mangen::Man::new(Cli::command()).render(&mut out);
+            return done(result.and_then(|_| out.flush()));
+        }
+        Some(Command::Explain(args)) => return explain(&args),
+        _ => {}
+    }
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -44,31 +69,196 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
         Some(Command::Probe(args)) => probe(&runtime, &args),
-        None => probe(&runtime, &cli.probe),
+        Some(Command::Check(args)) => check(&runtime, &args),
+        _ => probe(&runtime, &cli.probe),
     }
 }
 
-fn probe(runtime: &tokio::runtime::Runtime, args: &wsdoctor::cli::ProbeArgs) -> ExitCode {
+fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
     let config = match Config::from_args(args) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("wsdoctor: {e}");
-            return ExitCode::from(exit::USAGE);
+        Err(e) => return usage(e),
+    };
+    let expectations = if args.has_expectations() {
+        match check::file::expectations_of(args) {
+            Ok(e) => Some(e),
+            Err(e) => return usage(e),
         }
+    } else {
+        None
+    };
+    let sink = match Sink::open(&args.output) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
     };
     for note in &config.notes {
         eprintln!("note: {note}");
     }
     let report = runtime.block_on(wsdoctor::probe_target(&config));
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = render::render(&report, config.format, &mut out).and_then(|_| out.flush()) {
-        // `wsdoctor … | head` closes the pipe early: that is not a failure (ripgrep does the same).
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("wsdoctor: cannot write the report: {e}");
-            return ExitCode::from(exit::USAGE);
+    match expectations {
+        None => {
+            let code = exit::code_for(&report);
+            let line = render::check::report_verdict_line(&report);
+            sink.write(
+                |out| render::render(&report, config.format, out),
+                &line,
+                code,
+            )
+        }
+        Some(e) => {
+            // With assertions a probe is a one-target check: its output and exit code.
+            let name = report.target.clone();
+            let duration = report.duration_ms;
+            let result = CheckReport::new(vec![TargetResult::new(&name, &e, report)], duration);
+            let line = render::check::verdict_line(&result);
+            sink.write(
+                |out| render::check::render(&result, config.format, out),
+                &line,
+                exit::code_for_check(&result),
+            )
         }
     }
+}
+
+fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
+    let targets = match check::file::load(&args.file) {
+        Ok(t) => t,
+        Err(e) => return usage(e),
+    };
+    if args.dry_run {
+        let mut out = std::io::stdout().lock();
+        return done(render::check::plan(&targets, &mut out).and_then(|_| out.flush()));
+    }
+    let sink = match Sink::open(&args.output) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    // Progress is for a person watching: only on a terminal, never in a CI log or a pipe.
+    let progress = std::io::stderr().is_terminal();
+    let result = runtime.block_on(check::run(
+        &targets,
+        usize::from(args.jobs),
+        |done, total, t: &TargetResult| {
+            if progress {
+                eprintln!(
+                    "[{done:>width$}/{total}] {} {} ({})",
+                    if t.passed() { "pass" } else { "FAIL" },
+                    render::printable_name(&t.name),
+                    t.report.diagnosis.cause,
+                    width = total.to_string().len()
+                );
+            }
+        },
+    ));
+    let line = render::check::verdict_line(&result);
+    sink.write(
+        |out| render::check::render(&result, args.format, out),
+        &line,
+        exit::code_for_check(&result),
+    )
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let text = if args.input == "-" {
+        explain::read_bounded(std::io::stdin().lock(), "stdin")
+    } else {
+        match File::open(&args.input) {
+            Ok(f) => explain::read_bounded(f, &args.input),
+            Err(source) => Err(explain::ExplainError::Read {
+                what: args.input.clone(),
+                source,
+            }),
+        }
+    };
+    let report = match text.and_then(|t| explain::explain(&t)) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = render::render(&report, args.format, &mut out).and_then(|_| out.flush()) {
+        return done(Err(e));
+    }
     ExitCode::from(exit::code_for(&report))
+}
+
+/// Where the report goes: stdout, or the `--output` file (then stdout gets one line).
+enum Sink {
+    Stdout,
+    File(BufWriter<File>, PathBuf),
+}
+
+impl Sink {
+    /// Opens the `--output` file before anything runs, so a clobber refusal costs nothing.
+    fn open(args: &OutputArgs) -> Result<Sink, String> {
+        let Some(path) = &args.output else {
+            return Ok(Sink::Stdout);
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if args.force {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        match options.open(path) {
+            Ok(f) => Ok(Sink::File(BufWriter::new(f), path.clone())),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
+                "'{}' already exists: pass --force to overwrite it",
+                path.display()
+            )),
+            Err(e) => Err(format!("cannot create '{}': {e}", path.display())),
+        }
+    }
+
+    /// Renders into the sink; with a file, prints the verdict line on stdout.
+    fn write(
+        self,
+        render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+        verdict: &str,
+        code: u8,
+    ) -> ExitCode {
+        match self {
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = render(&mut out).and_then(|_| out.flush()) {
+                    return done(Err(e));
+                }
+            }
+            Sink::File(mut file, path) => {
+                // A file gets no terminal colour codes.
+                colored::control::set_override(false);
+                if let Err(e) = render(&mut file).and_then(|_| file.flush()) {
+                    eprintln!("wsdoctor: cannot write '{}': {e}", path.display());
+                    return ExitCode::from(exit::USAGE);
+                }
+                let mut out = std::io::stdout().lock();
+                let line = format!("{verdict} · report written to {}", path.display());
+                if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
+                    return done(Err(e));
+                }
+            }
+        }
+        ExitCode::from(code)
+    }
+}
+
+/// A usage or configuration error: one line on stderr, exit 2.
+fn usage(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("wsdoctor: {e}");
+    ExitCode::from(exit::USAGE)
+}
+
+/// The end of a write to stdout. `wsdoctor … | head` closes the pipe early: that is not a
+/// failure (ripgrep does the same).
+fn done(result: std::io::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(exit::OK),
+        Err(e) => {
+            eprintln!("wsdoctor: cannot write the output: {e}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
 }
 
 /// Colour only on a terminal, never with a non-empty NO_COLOR.

@@ -227,6 +227,17 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
         v.origin = origin;
         vs.push(v);
     }
+    // Origins an expectation names (`expect_origin_rejected`); de-duplication drops the ones the
+    // matrix already sends.
+    for (n, origin) in config.extra_origins.iter().enumerate() {
+        let mut v = one(
+            &format!("origin.extra.{n}"),
+            format!("Origin: {origin}"),
+            "origin",
+        );
+        v.origin = Some(origin.clone());
+        vs.push(v);
+    }
     let controls = [
         (
             "control.plain_get",
@@ -530,20 +541,8 @@ mod tests {
     use crate::cli::ProbeArgs;
 
     fn config(url: &str, extra: impl FnOnce(&mut ProbeArgs)) -> Config {
-        let mut a = ProbeArgs {
-            url: Some(url.into()),
-            auth: "header".into(),
-            auth_scheme: "Bearer".into(),
-            token_param: "token".into(),
-            cookie_name: "token".into(),
-            ticket_method: "GET".into(),
-            ticket_field: "/ticket".into(),
-            ticket_param: "ticket".into(),
-            foreign_origin: "https://wsdoctor-foreign.invalid".into(),
-            timeout: std::time::Duration::from_secs(15),
-            close_wait: std::time::Duration::from_secs(2),
-            ..ProbeArgs::default()
-        };
+        // clap's own defaults, exactly as the command line gives them.
+        let mut a = ProbeArgs::with_defaults(url);
         extra(&mut a);
         Config::from_args(&a).unwrap()
     }

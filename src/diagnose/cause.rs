@@ -158,6 +158,8 @@ causes! {
     ServerTimeout => ("server.timeout", Server, "the server accepted the connection but never answered in time"),
     /// 101 then a close that does not depend on credential or Origin.
     ServerClosedAfterUpgrade => ("server.closed_after_upgrade", Server, "the server accepts the upgrade, then closes the connection"),
+    /// The server answers the upgrade as plain HTTP: it has no WebSocket support enabled.
+    ServerWebsocketUnsupported => ("server.websocket_unsupported", Server, "the server answers the upgrade as plain HTTP: WebSocket support is not enabled"),
     /// Malformed or non-conforming handshake response.
     ServerBadHandshakeResponse => ("server.bad_handshake_response", Server, "the handshake response breaks RFC 6455 or HTTP"),
     /// Finding: subprotocol or extension negotiation does not match the offer.

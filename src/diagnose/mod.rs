@@ -145,6 +145,43 @@ mod tests {
     }
 
     #[test]
+    fn docs_cite_lab_and_integration_tests_that_exist() {
+        let doc = include_str!("../../docs/causes.md");
+        let lab = [
+            include_str!("../../tests/lab/auth.rs"),
+            include_str!("../../tests/lab/findings.rs"),
+            include_str!("../../tests/lab/healthy.rs"),
+            include_str!("../../tests/lab/origin.rs"),
+            include_str!("../../tests/lab/proxy.rs"),
+            include_str!("../../tests/lab/routing.rs"),
+            include_str!("../../tests/lab/server.rs"),
+            include_str!("../../tests/lab/ticket.rs"),
+            include_str!("../../tests/lab/tls.rs"),
+        ]
+        .concat();
+        let integration = include_str!("../../tests/integration/causes.rs");
+        let mut cited = 0;
+        let parts: Vec<&str> = doc.split('`').collect();
+        for pair in parts.windows(2) {
+            let sources = if pair[0].ends_with("lab ") {
+                lab.as_str()
+            } else if pair[0].ends_with("integration ") {
+                integration
+            } else {
+                continue;
+            };
+            let name = pair[1].rsplit("::").next().unwrap_or(pair[1]);
+            cited += 1;
+            assert!(
+                sources.contains(&format!("fn {name}()")),
+                "docs cite missing test {}",
+                pair[1]
+            );
+        }
+        assert!(cited >= 9, "only {cited} lab/integration tests cited");
+    }
+
+    #[test]
     fn every_foundation_cause_comes_from_a_single_baseline() {
         let cases = vec![
             (attempt("baseline").upgraded(), Cause::Healthy),

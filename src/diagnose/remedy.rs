@@ -88,6 +88,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "read the server log for the close; a handler that returns right after accept ends the socket",
             "if idle connections die, raise the proxy's read timeout above the ping interval",
         ],
+        Cause::ServerWebsocketUnsupported => &[
+            "enable WebSocket support in the server: uvicorn needs a WebSocket library (pip install 'uvicorn[standard]', or websockets/wsproto) and no --ws none",
+            "WSGI servers (gunicorn sync workers, Werkzeug, waitress) cannot upgrade: serve the socket from an ASGI server or an async worker",
+        ],
         Cause::ServerBadHandshakeResponse => &[
             "let the WebSocket library write the 101 (Sec-WebSocket-Accept, Upgrade, Connection); select only offered subprotocols/extensions",
         ],
@@ -109,6 +113,20 @@ type Row = (
 );
 
 const SNIPPETS: &[Row] = &[
+    (
+        Cause::ServerWebsocketUnsupported,
+        "uvicorn",
+        "install a WebSocket implementation next to uvicorn (it logs \"Unsupported upgrade request\" without one)",
+        "sh",
+        "pip install 'uvicorn[standard]'        # or: pip install websockets\nuvicorn app:app --ws auto               # never --ws none for a WebSocket app",
+    ),
+    (
+        Cause::ServerWebsocketUnsupported,
+        "gunicorn",
+        "run the ASGI app on uvicorn workers (sync WSGI workers cannot upgrade)",
+        "sh",
+        "gunicorn app:app -k uvicorn.workers.UvicornWorker",
+    ),
     (
         Cause::ProxyUpgradeNotForwarded,
         "nginx",
@@ -238,16 +256,16 @@ const SNIPPETS: &[Row] = &[
     (
         Cause::OriginHostRewritten,
         "nginx",
-        "in the WebSocket location (nginx sends $proxy_host by default)",
+        "in the WebSocket location (nginx sends $proxy_host by default; $host drops a non-default port, $http_host keeps the client's Host as sent)",
         "nginx",
-        "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-Host $host;",
+        "proxy_set_header Host $http_host;\nproxy_set_header X-Forwarded-Host $http_host;",
     ),
     (
         Cause::OriginHostRewritten,
         "Caddy",
-        "only if a header_up overwrote Host (Caddy passes it by default)",
+        "only if a header_up overwrote Host (Caddy passes it by default; {host} drops the port, {hostport} keeps it)",
         "caddyfile",
-        "reverse_proxy backend:8000 {\n    header_up Host {host}\n}",
+        "reverse_proxy backend:8000 {\n    header_up Host {hostport}\n}",
     ),
     (
         Cause::OriginRejected,
@@ -338,11 +356,12 @@ const SNIPPETS: &[Row] = &[
 /// Config snippets for a cause, preferring the responders named (producer first, then proxies on
 /// the path); the cause's first two rows when none of them has one. At most three.
 pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
+    // uvicorn serves FastAPI/Starlette apps: its answers want the framework's snippets too.
     let wanted: Vec<&str> = responders
         .iter()
-        .map(|r| match *r {
-            "uvicorn" => "FastAPI",
-            other => other,
+        .flat_map(|r| match *r {
+            "uvicorn" => vec!["uvicorn", "FastAPI"],
+            other => vec![other],
         })
         .collect();
     let rows: Vec<&Row> = SNIPPETS.iter().filter(|r| r.0 == cause).collect();

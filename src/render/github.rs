@@ -51,7 +51,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn command(out: &mut dyn Write, kind: &str, title: &str, message: &str) -> io::Result<()> {
+pub(crate) fn command(
+    out: &mut dyn Write,
+    kind: &str,
+    title: &str,
+    message: &str,
+) -> io::Result<()> {
     writeln!(
         out,
         "::{kind} title={}::{}",

@@ -61,7 +61,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The failure text: summary, evidence, how to confirm, fixes.
-fn failure_body(report: &Report) -> String {
+pub(crate) fn failure_body(report: &Report) -> String {
     let d = &report.diagnosis;
     let mut lines = vec![format!(
         "{} ({}, confidence {:.2})",
@@ -90,7 +90,7 @@ fn failure_body(report: &Report) -> String {
 }
 
 /// Stage timings and findings, for the reporter's log pane.
-fn system_out(report: &Report) -> String {
+pub(crate) fn system_out(report: &Report) -> String {
     let mut lines: Vec<String> = report
         .stages
         .iter()
@@ -131,7 +131,7 @@ fn xml_char(c: char) -> char {
 }
 
 /// Escapes element text.
-fn text(s: &str) -> String {
+pub(crate) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().map(xml_char) {
         match c {
@@ -148,7 +148,7 @@ fn text(s: &str) -> String {
 
 /// Escapes a double-quoted attribute value; whitespace is kept as references because parsers
 /// normalise literal tabs and newlines in attributes to spaces (§3.3.3).
-fn attr(s: &str) -> String {
+pub(crate) fn attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().map(xml_char) {
         match c {

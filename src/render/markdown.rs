@@ -256,12 +256,12 @@ fn fenced(out: &mut dyn Write, lang: &str, code: &str) -> io::Result<()> {
 }
 
 /// One line of prose: newlines folded, so report text cannot open a heading or a block.
-fn inline(s: &str) -> String {
+pub(crate) fn inline(s: &str) -> String {
     printable(&s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// A table cell: one line, `|` escaped.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     inline(s).replace('|', "\\|")
 }
 

@@ -7,6 +7,7 @@
 //! cites, whether an attempt got the same answer as the baseline, and the one-line result of an
 //! attempt. They read the report; they never rebuild a request.
 
+pub mod check;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -188,6 +189,11 @@ pub(crate) fn printable(s: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// A name from a check file made safe for a terminal (for progress lines printed by main).
+pub fn printable_name(s: &str) -> String {
+    shorten(s, 80)
 }
 
 /// Makes `s` printable and shortens it to at most `max` characters, ending with `…` when cut.

@@ -131,6 +131,69 @@ fn tcp_refused_is_diagnosed_for_a_port_nobody_listens_on() {
 }
 
 #[test]
+fn tcp_reset_is_diagnosed_for_a_listener_that_resets_before_any_http_answer() {
+    // Fault: a listener (a WAF, a TLS-only port, a crashing accept loop) that takes the
+    // connection, reads the upgrade request and aborts with RST (SO_LINGER 0) without answering.
+    let server = crate::support::ServerThread::spawn(|listener| async move {
+        for _ in 0..64 {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                tokio::io::AsyncReadExt::read(&mut stream, &mut buf),
+            )
+            .await;
+            stream.set_zero_linger().expect("SO_LINGER 0");
+            drop(stream);
+        }
+    });
+    let run = probe(&[&format!("ws://127.0.0.1:{}/ws", server.port())]);
+    run.assert_cause("tcp", "tcp.reset", 1);
+    assert_eq!(run.baseline()["outcome"]["kind"], "protocol_violation");
+    assert_eq!(run.baseline()["outcome"]["error"], "connection_reset");
+}
+
+#[test]
+fn tcp_unreachable_is_diagnosed_for_an_address_without_a_route() {
+    // Fault: no route to the host (a VPN down, a missing route). Reproduced in a network
+    // namespace this test creates: only `lo` and `unreachable 10.99.0.0/24`, so the kernel refuses
+    // the connect with EHOSTUNREACH and no packet leaves the namespace.
+    let Some(ns) = crate::support::netns::NetNs::create("unreach") else {
+        return;
+    };
+    ns.exec_ip(&["route", "add", "unreachable", "10.99.0.0/24"]);
+    let out = ns
+        .command(crate::support::WSDOCTOR)
+        .args([
+            "ws://10.99.0.1:8080/ws",
+            "--format",
+            "json",
+            "--timeout",
+            "3s",
+        ])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run wsdoctor in the namespace");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON report ({e}):\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let run = Run {
+        code: out.status.code(),
+        json,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    run.assert_cause("tcp", "tcp.unreachable", 1);
+    assert_eq!(run.baseline()["outcome"]["kind"], "tcp_error");
+    assert_eq!(run.baseline()["outcome"]["error"], "unreachable");
+}
+
+#[test]
 fn tcp_timeout_is_diagnosed_for_a_listener_whose_backlog_is_full() {
     // A listener that never accepts, with a backlog of 0 filled by our own connections: the
     // kernel then drops further SYNs, so a connect neither succeeds nor is refused.

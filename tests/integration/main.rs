@@ -4,8 +4,10 @@
 mod support;
 
 mod causes;
+mod check;
 mod cli;
 mod demo;
+mod explain;
 mod hostile;
 mod probe_http;
 mod probe_session;

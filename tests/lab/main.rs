@@ -17,9 +17,11 @@ mod support;
 
 mod auth;
 mod capture;
+mod findings;
 mod healthy;
 mod origin;
 mod proxy;
 mod routing;
+mod server;
 mod ticket;
 mod tls;

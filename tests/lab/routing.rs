@@ -62,3 +62,34 @@ fn report_000_wrong_upstream_through_caddy_with_direct_worker() {
     ]);
     run.expect("routing", "routing.wrong_upstream", 1);
 }
+
+// routing.intermittent: nginx balances one upstream pool round-robin over the healthy worker and
+// a stale API container (ENABLE_BACKGROUND_WORKERS=false, 403 for every WebSocket). The same
+// request, repeated (--repeat 6), upgrades on one backend and is refused on the other.
+#[test]
+fn nginx_round_robin_over_a_healthy_and_a_refusing_backend_is_intermittent() {
+    let test = "nginx_round_robin_intermittent";
+    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.nginx("intermittent.conf", &upstreams());
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--repeat",
+        "6",
+    ]);
+    run.expect("routing", "routing.intermittent", 1);
+    // The tally names both answers: the worker's 101 and the API container's 403.
+    let text = run.diagnosis_text();
+    assert!(
+        text.contains("403") && text.contains("101"),
+        "the evidence should tally the 101s and the 403s\n{}",
+        run.describe()
+    );
+}

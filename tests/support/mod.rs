@@ -14,6 +14,7 @@
 )]
 
 pub mod hostile;
+pub mod netns;
 pub mod raw;
 pub mod scripted;
 pub mod tls;

@@ -28,6 +28,57 @@ fn plain_get_line(f: &Facts, b: &AttemptRecord) -> Option<String> {
     })
 }
 
+/// Servers that answer HTTP but, in a common configuration, cannot upgrade: the `Server` header
+/// prefix and what that configuration is. uvicorn without a WebSocket library (or with `--ws none`)
+/// logs "Unsupported upgrade request" and hands the upgrade to the app as plain HTTP; WSGI servers
+/// never upgrade.
+const NON_UPGRADING_SERVERS: &[(&str, &str)] = &[
+    (
+        "uvicorn",
+        "uvicorn without a WebSocket library (or run with --ws none) treats an upgrade as a plain request",
+    ),
+    ("gunicorn", "a gunicorn WSGI worker cannot upgrade"),
+    ("werkzeug", "the Werkzeug (Flask) WSGI server cannot upgrade"),
+    ("waitress", "waitress is a WSGI server and cannot upgrade"),
+];
+
+/// The server answers the upgrade exactly as it answers a plain GET, and its own `Server` header
+/// (not a proxy's) names a server that does not upgrade in that configuration: the WebSocket
+/// support is off in the server itself. Refusals (401/403/429) and 426 are left to other rules.
+pub fn websocket_unsupported(f: &Facts) -> Option<Verdict> {
+    let (b, status) = refused(f)?;
+    if matches!(status, 401 | 403 | 407 | 426 | 429) || status >= 500 {
+        return None;
+    }
+    if !intermediaries(b).is_empty() || f.direct_base().is_some_and(|d| d.outcome.is_success()) {
+        return None;
+    }
+    let server = response(b)?.header("server")?.to_ascii_lowercase();
+    let (name, why) = NON_UPGRADING_SERVERS
+        .iter()
+        .find(|(prefix, _)| server.starts_with(prefix))?;
+    let plain = f.get("control.plain_get").filter(|g| same_answer(g, b))?;
+    Some(
+        Verdict::new(
+            Cause::ServerWebsocketUnsupported,
+            0.8,
+            format!("the server ({name}) answers the WebSocket upgrade as a plain HTTP request: WebSocket support is not enabled"),
+        )
+        .because(format!("upgrade: {}", cite(b)))
+        .because(format!("{} — the same answer as the upgrade", cite(plain)))
+        .because(format!("the answer carries the server's own header (Server: {server}), not a proxy's: {why}"))
+        .or(
+            Cause::ProxyUpgradeNotForwarded,
+            "a proxy that passes the upstream's Server header through (HAProxy, Caddy, Traefik) and drops Upgrade would look the same",
+        )
+        .next(format!(
+            "check the server's log for \"Unsupported upgrade request\"; wsdoctor {} --direct ws://<app-host:port>{} tells a proxy from the server",
+            f.run.target,
+            f.target_path()
+        )),
+    )
+}
+
 /// The response breaks RFC 6455 or HTTP (bad accept key, missing upgrade headers, unrequested
 /// subprotocol/extension, malformed or oversized head, or a close without any answer).
 pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
@@ -378,6 +429,57 @@ pub fn unexplained_refusal(f: &Facts) -> Option<Verdict> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn uvicorn_answering_an_upgrade_like_a_plain_get_is_websocket_unsupported() {
+        // Captured from uvicorn 0.54 without a WebSocket library (--ws none): the FastAPI 404
+        // with uvicorn's own server header, for the upgrade and the plain GET alike.
+        let hdrs = [("server", "uvicorn"), ("content-type", "application/json")];
+        let nf = r#"{"detail":"Not Found"}"#;
+        let r = run(vec![
+            attempt("baseline").rejected_with(404, &hdrs, nf),
+            attempt("control.plain_get").rejected_with(404, &hdrs, nf),
+        ])
+        .build();
+        let v = websocket_unsupported(&Facts::new(&r)).expect("uvicorn without WebSockets");
+        assert_eq!(v.cause, Cause::ServerWebsocketUnsupported);
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ServerWebsocketUnsupported
+        );
+    }
+
+    #[test]
+    fn near_miss_behind_nginx_or_a_different_plain_get_is_not_websocket_unsupported() {
+        let nf = r#"{"detail":"Not Found"}"#;
+        // nginx replaces the Server header: the proxy is the suspect, not uvicorn.
+        let ng = [
+            ("Server", "nginx/1.22.1"),
+            ("content-type", "application/json"),
+        ];
+        let r = run(vec![
+            attempt("baseline").rejected_with(404, &ng, nf),
+            attempt("control.plain_get").rejected_with(404, &ng, nf),
+        ])
+        .build();
+        assert_eq!(cause(websocket_unsupported, &r), None);
+        // The upgrade is answered differently from the plain GET: the server did see an upgrade.
+        let uv = [("server", "uvicorn"), ("content-type", "application/json")];
+        let r = run(vec![
+            attempt("baseline").rejected_with(400, &uv, "bad"),
+            attempt("control.plain_get").rejected_with(404, &uv, nf),
+        ])
+        .build();
+        assert_eq!(cause(websocket_unsupported, &r), None);
+        // A refusal shared with the plain GET is an auth gate, not missing support.
+        let r = run(vec![
+            attempt("baseline").rejected_with(403, &uv, ""),
+            attempt("control.plain_get").rejected_with(403, &uv, ""),
+        ])
+        .build();
+        assert_eq!(cause(websocket_unsupported, &r), None);
+    }
+
     use super::*;
     use crate::diagnose::rules::testkit::*;
     use crate::fingerprint::Role;

@@ -237,6 +237,13 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     let upgrade_aware = p.is_some_and(|r| UPGRADE_AWARE.contains(&r.name));
     let fastapi_json_404 = p.is_some_and(|r| r.name == "FastAPI") && status == 404;
     let direct_ok = f.direct_base().is_some_and(|d| d.outcome.is_success());
+    // A refusal (401/403/429…) that the plain GET gets too happens before any routing — an auth
+    // gate, an IP allowlist, a framework guard in front of every route — so its sameness says
+    // nothing about whether the upgrade arrived. Only the app's own words or --direct can.
+    let blanket_refusal = matches!(status, 401 | 403 | 407 | 429);
+    if blanket_refusal && !(says_no_upgrade || is_426 || direct_ok) {
+        return None;
+    }
 
     let confidence = if direct_ok && (same_as_plain || says_no_upgrade || is_426) {
         0.95
@@ -294,7 +301,7 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
         );
     }
     if let Some(r) = p {
-        if r.name == "FastAPI" {
+        if fastapi_json_404 {
             v = v.because("a FastAPI/Starlette app answers an upgrade it cannot route with 403 and an empty body, never with its JSON 404: it saw a plain GET");
         } else if upgrade_aware {
             v = v.because(format!(
@@ -337,7 +344,7 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
     if b.outcome.is_success() {
         return None;
     }
-    let same = f.get("origin.same")?;
+    let same = f.get("origin.same").or_else(|| own_origin_attempt(f))?;
     if same.outcome.is_success() {
         return None;
     }
@@ -364,8 +371,26 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
             Cause::OriginRejected,
             "an allowlist that holds the backend's origin but not the public one looks the same",
         )
-        .next("make the proxy pass the client's Host (nginx: proxy_set_header Host $host) or allow the public origin"),
+        .next("make the proxy pass the client's Host with its port (nginx: proxy_set_header Host $http_host; $host drops a non-default port) or allow the public origin"),
     )
+}
+
+/// The public attempt that sent the target's own origin when the plan skipped `origin.same` as a
+/// duplicate: the baseline (or `origin.user`) already carries it — what a browser sends when the
+/// page is served from the host of the socket.
+fn own_origin_attempt<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
+    let target = url::Url::parse(&f.run.target).ok()?;
+    let own = crate::config::same_origin_of(&target);
+    [f.base(), f.get("origin.user")]
+        .into_iter()
+        .flatten()
+        .find(|a| {
+            !a.variant.direct
+                && a.variant
+                    .origin
+                    .as_deref()
+                    .is_some_and(|o| o.trim_end_matches('/').eq_ignore_ascii_case(&own))
+        })
 }
 
 /// The outcome changes with the Origin alone: refused (403/401 before the upgrade, or 101 then
@@ -493,11 +518,7 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
 /// before auth).
 pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    // 505 HTTP Version Not Supported is the one 5xx that speaks of the request itself: an app that
-    // only accepts HTTP/1.1 (Python websockets: "unsupported HTTP version: HTTP/1.0") refusing
-    // what the proxy sent upstream — nginx speaks HTTP/1.0 without `proxy_http_version 1.1`.
-    let version_refused = status == 505;
-    if status >= 500 && !version_refused {
+    if status >= 500 {
         return None;
     }
     let compared: Vec<&AttemptRecord> =
@@ -537,11 +558,13 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     }
     let plain_differs = f.get("control.plain_get").filter(|g| !same_answer(g, b));
     let reach = f.host_serves_http();
-    let confidence = match (reach.is_some(), plain_differs.is_some()) {
-        (true, _) => 0.85,
-        (false, true) => 0.75,
-        (false, false) => 0.6,
-    };
+    // When the plain GET gets the same refusal and nothing on the host answers normally, the whole
+    // host refuses this client (an auth gate, an IP allowlist): that is no evidence of a WebSocket
+    // route reaching the wrong backend. The credential rules explain it.
+    if plain_differs.is_none() && reach.is_none() {
+        return None;
+    }
+    let confidence = if reach.is_some() { 0.85 } else { 0.75 };
     let mut v = Verdict::new(
         Cause::RoutingWrongUpstream,
         confidence,
@@ -862,6 +885,25 @@ mod tests {
     }
 
     #[test]
+    fn near_miss_a_403_for_every_request_is_not_upgrade_not_forwarded() {
+        // An auth gate or allowlist refuses the plain GET and the site root the same way: the
+        // sameness comes from the refusal, not from a dropped upgrade.
+        let body = r#"{"detail":"Forbidden"}"#;
+        let hdrs = [("Content-Type", "application/json")];
+        let r = run(vec![
+            attempt("baseline").rejected_with(403, &hdrs, body),
+            attempt("control.plain_get").rejected_with(403, &hdrs, body),
+            attempt("http.root").rejected_with(403, &hdrs, body),
+        ])
+        .build();
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+        assert_ne!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ProxyUpgradeNotForwarded
+        );
+    }
+
+    #[test]
     fn socket_io_bad_request_equal_to_plain_get_is_upgrade_not_forwarded() {
         let f = "socketio_plain-get-websocket-transport_400.http";
         let r = run(vec![
@@ -973,6 +1015,43 @@ mod tests {
     }
 
     #[test]
+    fn host_rewrite_when_the_baseline_already_sends_the_sites_own_origin() {
+        // --origin equal to the target's own origin: the plan skips origin.same as a duplicate of
+        // the baseline, which then is the site's-own-origin attempt.
+        let r = run(vec![
+            attempt("baseline")
+                .origin(Some("http://API.test/"))
+                .rejected(403, ""),
+            attempt("origin.none").upgraded(),
+            attempt("origin.foreign").rejected(403, ""),
+            attempt("direct.baseline")
+                .origin(Some("http://api.test"))
+                .rejected(403, ""),
+            attempt("direct.origin.same")
+                .origin(Some("http://127.0.0.1:8002"))
+                .upgraded(),
+        ])
+        .build();
+        assert_eq!(
+            cause(origin_host_rewritten, &r),
+            Some(Cause::OriginHostRewritten)
+        );
+        // Near miss: the baseline's Origin is another site's, so nothing shows the site's own
+        // origin being refused through the proxy.
+        let other = run(vec![
+            attempt("baseline")
+                .origin(Some("http://other.test"))
+                .rejected(403, ""),
+            attempt("origin.none").upgraded(),
+            attempt("direct.origin.same")
+                .origin(Some("http://127.0.0.1:8002"))
+                .upgraded(),
+        ])
+        .build();
+        assert_eq!(cause(origin_host_rewritten, &other), None);
+    }
+
+    #[test]
     fn credential_accepted_elsewhere_is_placement() {
         let r = run(vec![
             attempt("baseline").rejected(401, "Unauthorized"),
@@ -1031,6 +1110,22 @@ mod tests {
         let v = wrong_upstream(&Facts::new(&less));
         assert!(v.is_some_and(|v| v.confidence < 0.85));
         assert_eq!(cause(upgrade_not_forwarded, &r), None);
+    }
+
+    #[test]
+    fn near_miss_a_host_refusing_every_request_is_not_wrong_upstream() {
+        // The plain GET and the site root get the same 403: the whole host refuses this client.
+        let r = run(vec![
+            attempt("baseline").rejected(403, "Forbidden"),
+            attempt("credential.none").rejected(403, "Forbidden"),
+            attempt("credential.wrong").rejected(403, "Forbidden"),
+            attempt("origin.foreign").rejected(403, "Forbidden"),
+            attempt("control.plain_get").rejected(403, "Forbidden"),
+            attempt("http.root").rejected(403, "Forbidden"),
+        ])
+        .cred()
+        .build();
+        assert_eq!(cause(wrong_upstream, &r), None);
     }
 
     #[test]

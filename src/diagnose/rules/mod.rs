@@ -98,6 +98,7 @@ pub const RULES: &[(&str, RuleFn)] = &[
         matrix::request_too_large_by_credential,
     ),
     ("http::bad_gateway", http::bad_gateway),
+    ("http::websocket_unsupported", http::websocket_unsupported),
     (
         "matrix::upgrade_not_forwarded",
         matrix::upgrade_not_forwarded,

@@ -95,6 +95,36 @@ impl Probe {
         str_at(&self.json, "/diagnosis/cause")
     }
 
+    /// The cause ids of `findings[]`, in report order.
+    pub fn finding_causes(&self) -> Vec<String> {
+        self.json["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| str_at(f, "/cause").to_string())
+            .collect()
+    }
+
+    /// Asserts that `findings[]` holds a finding with this cause id.
+    pub fn expect_finding(&self, cause: &str) {
+        assert!(
+            self.finding_causes().iter().any(|c| c == cause),
+            "expected a finding {cause}, got findings {:?}\n{}",
+            self.finding_causes(),
+            self.describe()
+        );
+    }
+
+    /// Asserts that `findings[]` holds no finding with this cause id.
+    pub fn expect_no_finding(&self, cause: &str) {
+        assert!(
+            !self.finding_causes().iter().any(|c| c == cause),
+            "expected no finding {cause}, got findings {:?}\n{}",
+            self.finding_causes(),
+            self.describe()
+        );
+    }
+
     /// The diagnosis summary and evidence lines, joined (for wording checks).
     pub fn diagnosis_text(&self) -> String {
         let d = &self.json["diagnosis"];

@@ -137,10 +137,21 @@ pub enum App {
     PyWebsockets,
     /// Node `ws` server with verifyClient (token + Origin).
     NodeWs,
+    /// The FastAPI worker under uvicorn with WebSocket support off (`--ws none`, what uvicorn does
+    /// without a WebSocket library installed): upgrades are answered as plain HTTP.
+    FastApiNoWebsocket,
+    /// FastAPI with neither auth nor an Origin check: upgrades whatever the credential or Origin.
+    FastApiOpen,
+    /// The FastAPI worker reading the credential only from the Authorization header (no
+    /// ?token=, cookie or subprotocol), Origin allowlist [ALLOWED_ORIGIN].
+    FastApiHeaderOnly,
+    /// FastAPI with a same-origin check (`ORIGIN_CHECK=same_host`: Origin's host:port must equal
+    /// the Host header) before accept, no auth.
+    FastApiSameHost,
 }
 
 impl App {
-    const COUNT: usize = 7;
+    const COUNT: usize = 11;
 
     fn index(self) -> usize {
         self as usize
@@ -166,6 +177,16 @@ impl App {
         };
         let spawn = match self {
             App::FastApi => uvicorn("uvicorn-worker").env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::FastApiNoWebsocket => uvicorn("uvicorn-no-ws")
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .args(["--ws", "none"]),
+            App::FastApiOpen => uvicorn("uvicorn-open").env("AUTH", "off"),
+            App::FastApiHeaderOnly => uvicorn("uvicorn-header-only")
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("CREDENTIAL_SOURCES", "authorization"),
+            App::FastApiSameHost => uvicorn("uvicorn-same-host")
+                .env("AUTH", "off")
+                .env("ORIGIN_CHECK", "same_host"),
             App::FastApiApiContainer => {
                 uvicorn("uvicorn-api").env("ENABLE_BACKGROUND_WORKERS", "false")
             }

@@ -1,0 +1,476 @@
+//! check::file: the check file (TOML). Each `[[target]]` becomes the same `ProbeArgs` the command
+//! line would build (clap's defaults, then the target's keys, then `[defaults]`), so a target is
+//! validated by `Config::from_args` exactly like `wsdoctor URL`. Secrets are never inline: a
+//! credential comes from `token_env` or `token_file`. Reads the file; no network.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::expect::{Expectations, VerdictExpectation};
+use crate::cli::{parse_duration, parse_header, ProbeArgs};
+use crate::config::Config;
+use crate::diagnose::cause::Cause;
+use crate::error::ConfigError;
+
+/// The largest check file read (a check file is a short list of targets).
+pub const MAX_CHECK_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The most targets one check file may hold.
+pub const MAX_TARGETS: usize = 500;
+
+/// A problem with a check file (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckFileError {
+    /// The file could not be read.
+    #[error("cannot read check file '{}': {source}", path.display())]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is too large.
+    #[error("check file '{}' is larger than {MAX_CHECK_FILE_BYTES} bytes", path.display())]
+    TooLarge {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Not valid TOML, or a key or value of the wrong shape (the message names the line).
+    #[error("check file '{}': {message}", path.display())]
+    Toml {
+        /// The path.
+        path: PathBuf,
+        /// toml's message, with line and column.
+        message: String,
+    },
+    /// A target whose options or expectations are invalid.
+    #[error("check file '{}', target {index} '{name}': {reason}", path.display())]
+    Target {
+        /// The path.
+        path: PathBuf,
+        /// 1-based position in the file.
+        index: usize,
+        /// The target's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file has no targets, too many, or duplicate names.
+    #[error("check file '{}': {reason}", path.display())]
+    Invalid {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// One target's keys. Every key is optional so `[defaults]` can use the same table; `url` is
+/// required of a merged target.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    /// Name in the summary (default: the URL).
+    pub name: Option<String>,
+    /// The WebSocket URL.
+    pub url: Option<String>,
+    /// Rejected: secrets never go in a check file (kept only to say so clearly).
+    pub token: Option<toml::Value>,
+    /// Environment variable holding the credential.
+    pub token_env: Option<String>,
+    /// File holding the credential.
+    pub token_file: Option<PathBuf>,
+    /// Credential placement (`header`, `query:NAME`, …), as `--auth`.
+    pub auth: Option<String>,
+    /// As `--auth-scheme`.
+    pub auth_scheme: Option<String>,
+    /// As `--token-param`.
+    pub token_param: Option<String>,
+    /// As `--cookie-name`.
+    pub cookie_name: Option<String>,
+    /// Extra request headers, name to value.
+    pub headers: Option<BTreeMap<String, String>>,
+    /// As `--origin`.
+    pub origin: Option<String>,
+    /// As `--subprotocol`.
+    pub subprotocols: Option<Vec<String>>,
+    /// As `--ticket-url`.
+    pub ticket_url: Option<String>,
+    /// As `--ticket-method`.
+    pub ticket_method: Option<String>,
+    /// As `--ticket-field`.
+    pub ticket_field: Option<String>,
+    /// As `--ticket-param`.
+    pub ticket_param: Option<String>,
+    /// As `--health-url`.
+    pub health_url: Option<String>,
+    /// As `--direct`.
+    pub direct: Option<String>,
+    /// As `--repeat`.
+    pub repeat: Option<u32>,
+    /// As `--foreign-origin`.
+    pub foreign_origin: Option<String>,
+    /// As `--quick`.
+    pub quick: Option<bool>,
+    /// As `--cacert` (relative paths are relative to the check file).
+    pub cacert: Option<Vec<PathBuf>>,
+    /// As `--insecure`.
+    pub insecure: Option<bool>,
+    /// As `--resolve`.
+    pub resolve: Option<Vec<String>>,
+    /// As `--timeout` ("5s", "500ms").
+    pub timeout: Option<String>,
+    /// As `--close-wait`.
+    pub close_wait: Option<String>,
+    /// `ok`, `fault` or a cause id.
+    pub expect: Option<String>,
+    /// A cause id.
+    pub expect_cause: Option<String>,
+    /// Origins whose upgrade must be refused.
+    pub expect_origin_rejected: Option<Vec<String>>,
+    /// Status of the attempt without any credential.
+    pub expect_status_without_credentials: Option<u16>,
+    /// Handshake budget in ms.
+    pub max_handshake_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFileToml {
+    #[serde(default)]
+    defaults: TargetSpec,
+    #[serde(default)]
+    target: Vec<TargetSpec>,
+}
+
+/// A validated target, ready to probe.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Its name.
+    pub name: String,
+    /// The validated probe configuration.
+    pub config: Config,
+    /// What must hold.
+    pub expectations: Expectations,
+}
+
+/// Reads and validates a check file.
+pub fn load(path: &Path) -> Result<Vec<Target>, CheckFileError> {
+    let read_err = |source| CheckFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if meta.len() > MAX_CHECK_FILE_BYTES {
+        return Err(CheckFileError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(read_err)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    parse(&text, path, base)
+}
+
+/// Parses check-file text; `path` names the file in errors, `base` resolves relative paths.
+pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Target>, CheckFileError> {
+    let file: CheckFileToml = toml::from_str(text).map_err(|e| CheckFileError::Toml {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let invalid = |reason: String| CheckFileError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if file.target.is_empty() {
+        return Err(invalid(
+            "no targets: add a [[target]] table with a url".into(),
+        ));
+    }
+    if file.target.len() > MAX_TARGETS {
+        return Err(invalid(format!(
+            "{} targets is more than the limit of {MAX_TARGETS}",
+            file.target.len()
+        )));
+    }
+    let mut targets: Vec<Target> = Vec::with_capacity(file.target.len());
+    for (i, spec) in file.target.into_iter().enumerate() {
+        let spec = spec.or(&file.defaults);
+        let shown_name = spec
+            .name
+            .clone()
+            .or_else(|| spec.url.clone())
+            .unwrap_or_else(|| format!("#{}", i + 1));
+        let target = build(spec, base).map_err(|reason| CheckFileError::Target {
+            path: path.to_path_buf(),
+            index: i + 1,
+            name: shown_name.clone(),
+            reason,
+        })?;
+        if targets.iter().any(|t| t.name == target.name) {
+            return Err(invalid(format!(
+                "two targets are named '{}': names must be unique",
+                target.name
+            )));
+        }
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+impl TargetSpec {
+    /// This target's keys, with `defaults` filling the ones it leaves out.
+    fn or(self, d: &TargetSpec) -> TargetSpec {
+        macro_rules! merged {
+            ($($f:ident),* $(,)?) => {
+                TargetSpec { $( $f: self.$f.or_else(|| d.$f.clone()), )* }
+            };
+        }
+        merged!(
+            name,
+            url,
+            token,
+            token_env,
+            token_file,
+            auth,
+            auth_scheme,
+            token_param,
+            cookie_name,
+            headers,
+            origin,
+            subprotocols,
+            ticket_url,
+            ticket_method,
+            ticket_field,
+            ticket_param,
+            health_url,
+            direct,
+            repeat,
+            foreign_origin,
+            quick,
+            cacert,
+            insecure,
+            resolve,
+            timeout,
+            close_wait,
+            expect,
+            expect_cause,
+            expect_origin_rejected,
+            expect_status_without_credentials,
+            max_handshake_ms,
+        )
+    }
+}
+
+/// Turns a merged spec into the command line's `ProbeArgs`, then validates it through
+/// `Config::from_args`, the one path every probe takes.
+fn build(spec: TargetSpec, base: &Path) -> Result<Target, String> {
+    if spec.token.is_some() {
+        return Err(
+            "inline secrets are not allowed in a check file: name an environment variable with token_env or a file with token_file"
+                .into(),
+        );
+    }
+    let url = spec.url.ok_or("no url")?;
+    let mut args = ProbeArgs::with_defaults(&url);
+    args.token_env = spec.token_env;
+    if args.token_env.is_some() && spec.token_file.is_some() {
+        return Err("token_env and token_file are exclusive: give one".into());
+    }
+    args.token_file = spec.token_file.map(|p| base.join(p));
+    macro_rules! set {
+        ($($f:ident),*) => { $( if let Some(v) = spec.$f { args.$f = v; } )* };
+    }
+    set!(
+        auth,
+        auth_scheme,
+        token_param,
+        cookie_name,
+        ticket_method,
+        ticket_field,
+        ticket_param,
+        repeat,
+        foreign_origin
+    );
+    args.origin = spec.origin;
+    args.ticket_url = spec.ticket_url;
+    args.health_url = spec.health_url;
+    args.direct = spec.direct;
+    args.quick = spec.quick.unwrap_or(false);
+    args.insecure = spec.insecure.unwrap_or(false);
+    args.subprotocols = spec.subprotocols.unwrap_or_default();
+    args.resolve = spec.resolve.unwrap_or_default();
+    args.cacert = spec
+        .cacert
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| base.join(p))
+        .collect();
+    args.headers = spec
+        .headers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| parse_header(&format!("{k}: {v}")).map_err(|e| format!("headers: {e}")))
+        .collect::<Result<_, _>>()?;
+    if let Some(t) = spec.timeout {
+        args.timeout = parse_duration(&t).map_err(|e| format!("timeout: {e}"))?;
+    }
+    if let Some(t) = spec.close_wait {
+        args.close_wait = parse_duration(&t).map_err(|e| format!("close_wait: {e}"))?;
+    }
+    args.expect = spec.expect;
+    args.expect_origin_rejected = spec.expect_origin_rejected.unwrap_or_default();
+    args.expect_status_without_credentials = spec.expect_status_without_credentials;
+    args.max_handshake_ms = spec.max_handshake_ms;
+    let mut expectations = expectations_of(&args).map_err(|e| e.to_string())?;
+    if let Some(id) = spec.expect_cause {
+        expectations.cause = Some(Cause::from_id(&id).ok_or_else(|| {
+            format!("expect_cause: '{id}' is not a cause id from docs/causes.md")
+        })?);
+    }
+    if args.quick && expectations.needs_variants() {
+        return Err("expect_origin_rejected and expect_status_without_credentials read the variants, which quick = true skips".into());
+    }
+    let config = Config::from_args(&args).map_err(|e| e.to_string())?;
+    Ok(Target {
+        name: spec.name.unwrap_or_else(|| config.redactor.url(&url)),
+        config,
+        expectations,
+    })
+}
+
+/// The assertions given as probe flags (`--expect`, …), also used for check-file targets.
+pub fn expectations_of(args: &ProbeArgs) -> Result<Expectations, ConfigError> {
+    let verdict = match &args.expect {
+        Some(s) => {
+            Some(
+                VerdictExpectation::parse(s).map_err(|reason| ConfigError::InvalidValue {
+                    flag: "--expect",
+                    reason,
+                })?,
+            )
+        }
+        None => None,
+    };
+    if args.quick
+        && (!args.expect_origin_rejected.is_empty()
+            || args.expect_status_without_credentials.is_some())
+    {
+        return Err(ConfigError::InvalidValue {
+            flag: "--quick",
+            reason: "--expect-origin-rejected and --expect-status-without-credentials read the variants, which --quick skips".into(),
+        });
+    }
+    Ok(Expectations {
+        verdict,
+        cause: None,
+        origin_rejected: args.expect_origin_rejected.clone(),
+        status_without_credentials: args.expect_status_without_credentials,
+        max_handshake_ms: args.max_handshake_ms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Vec<Target>, CheckFileError> {
+        parse(text, Path::new("check.toml"), Path::new("."))
+    }
+
+    #[test]
+    fn a_target_gets_cli_defaults_then_defaults_then_its_own_keys() {
+        let targets = parse_str(
+            r#"
+[defaults]
+timeout = "3s"
+close_wait = "100ms"
+
+[[target]]
+name = "chat"
+url = "ws://127.0.0.1:9/ws"
+origin = "https://app.example"
+headers = { "X-Trace" = "1" }
+expect_origin_rejected = ["https://evil.example"]
+expect_status_without_credentials = 401
+max_handshake_ms = 500
+
+[[target]]
+url = "http://127.0.0.1:9/other"
+timeout = "1s"
+expect = "auth.missing_credentials"
+"#,
+        )
+        .unwrap();
+        assert_eq!(targets.len(), 2);
+        let chat = &targets[0];
+        assert_eq!(chat.name, "chat");
+        assert_eq!(chat.config.timeout, std::time::Duration::from_secs(3));
+        assert_eq!(
+            chat.config.close_wait,
+            std::time::Duration::from_millis(100)
+        );
+        assert_eq!(chat.config.auth_scheme, "Bearer");
+        assert_eq!(
+            chat.config.headers,
+            [("X-Trace".to_string(), "1".to_string())]
+        );
+        assert_eq!(chat.config.extra_origins, ["https://evil.example"]);
+        assert_eq!(chat.expectations.status_without_credentials, Some(401));
+        let other = &targets[1];
+        assert_eq!(other.name, "http://127.0.0.1:9/other");
+        assert_eq!(other.config.target.scheme(), "ws");
+        assert_eq!(other.config.timeout, std::time::Duration::from_secs(1));
+        assert_eq!(
+            other.expectations.verdict,
+            Some(VerdictExpectation::Cause(Cause::AuthMissingCredentials))
+        );
+    }
+
+    #[test]
+    fn bad_toml_names_the_line() {
+        let err = parse_str("[[target]]\nurl = \"ws://h/\"\nexpect = \n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("line 3"), "{text}");
+        let err = parse_str("[[target]]\nurl = \"ws://h/\"\nexpct = \"ok\"\n").unwrap_err();
+        assert!(err.to_string().contains("expct"), "{err}");
+    }
+
+    #[test]
+    fn inline_tokens_unknown_causes_and_bad_urls_are_refused() {
+        let e = parse_str("[[target]]\nurl = \"ws://h/\"\ntoken = \"x\"\n").unwrap_err();
+        assert!(
+            e.to_string().contains("inline secrets are not allowed"),
+            "{e}"
+        );
+        let e = parse_str("[[target]]\nurl = \"ws://h/\"\nexpect = \"auth.nope\"\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("'auth.nope' is not ok, fault or a cause id"),
+            "{e}"
+        );
+        let e = parse_str("[[target]]\nname = \"x\"\nurl = \"ftp://h/\"\n").unwrap_err();
+        assert!(
+            e.to_string().contains("target 1 'x': unsupported scheme"),
+            "{e}"
+        );
+        let e = parse_str("[[target]]\nurl = \"ws://h/\"\nquick = true\nexpect_status_without_credentials = 401\n").unwrap_err();
+        assert!(e.to_string().contains("quick"), "{e}");
+        let e = parse_str("[[target]]\nname = \"a\"\nurl = \"ws://h/\"\n[[target]]\nname = \"a\"\nurl = \"ws://h/\"\n").unwrap_err();
+        assert!(e.to_string().contains("two targets are named 'a'"), "{e}");
+        assert!(parse_str("")
+            .unwrap_err()
+            .to_string()
+            .contains("no targets"));
+    }
+
+    #[test]
+    fn a_missing_token_env_is_a_target_error() {
+        let e = parse_str(
+            "[[target]]\nurl = \"ws://h/\"\ntoken_env = \"WSDOCTOR_TEST_SURELY_UNSET\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("WSDOCTOR_TEST_SURELY_UNSET"), "{e}");
+    }
+}

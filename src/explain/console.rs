@@ -1,0 +1,203 @@
+//! explain::console: what a browser console prints for a failed WebSocket — Chrome's
+//! `WebSocket connection to '…' failed: Error during WebSocket handshake: Unexpected response
+//! code: 403`, `… failed: WebSocket is closed before the connection is established`, its
+//! `net::ERR_*` codes, Firefox's `Firefox can't establish a connection to the server at …`, and a
+//! logged CloseEvent (`code: 1006`). These carry at most a status or a close code, so the
+//! confidence they allow is low.
+
+use super::{cut, error_outcome, find_url, Detail, ExplainError, InputKind, Observation};
+use crate::model::Outcome;
+
+/// The console lines that matter, lowercased for matching.
+fn relevant(text: &str) -> Option<&str> {
+    let failing = |l: &&str| {
+        let lower = l.to_ascii_lowercase();
+        lower.contains("establish")
+            || (lower.contains("websocket")
+                && (lower.contains("failed") || lower.contains("error")))
+            || close_code(l).is_some()
+    };
+    let lines = || text.lines().take(10_000).map(str::trim);
+    lines()
+        .find(failing)
+        .or_else(|| lines().find(|l| l.to_ascii_lowercase().contains("websocket")))
+}
+
+/// A close code from `code: 1006`, `code 1006`, `code=1006` or `"code":1006`.
+fn close_code(line: &str) -> Option<u16> {
+    let lower = line.to_ascii_lowercase();
+    let at = lower.find("code")?;
+    let rest = lower.get(at + 4..)?;
+    let rest = rest.trim_start_matches(['"', '\'', ':', '=', ' ']);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let code: u16 = digits.parse().ok()?;
+    (1000..=4999).contains(&code).then_some(code)
+}
+
+/// The close reason from `reason: "…"` / `reason: …`, when present and non-empty.
+fn close_reason(line: &str) -> Option<String> {
+    let lower = line.to_ascii_lowercase();
+    let at = lower.find("reason")?;
+    let rest = line
+        .get(at + 6..)?
+        .trim_start_matches(['"', '\'', ':', '=', ' ']);
+    let end = rest.find(['"', '\'', ',', '}']).unwrap_or(rest.len());
+    let reason = rest.get(..end)?.trim();
+    (!reason.is_empty()).then(|| cut(reason, 123).to_string())
+}
+
+/// The number after `Unexpected response code:`.
+fn unexpected_status(line: &str) -> Option<u16> {
+    let lower = line.to_ascii_lowercase();
+    let at = lower.find("unexpected response code")?;
+    let rest = lower.get(at + "unexpected response code".len()..)?;
+    let digits: String = rest
+        .trim_start_matches([':', ' '])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok().filter(|s| (100..=999).contains(s))
+}
+
+/// Chrome's handshake complaints that name a protocol violation.
+fn handshake_violation(lower: &str) -> Option<&'static str> {
+    if lower.contains("sec-websocket-accept") {
+        Some("bad_accept_key")
+    } else if lower.contains("'upgrade' header") || lower.contains("'connection' header") {
+        Some("missing_upgrade_headers")
+    } else if lower.contains("sent non-empty 'sec-websocket-protocol'") {
+        Some("missing_subprotocol")
+    } else if lower.contains("must not include 'sec-websocket-protocol'") {
+        Some("unrequested_subprotocol")
+    } else if lower.contains("sec-websocket-extensions") {
+        Some("unrequested_extension")
+    } else if lower.contains("invalid status line") {
+        Some("malformed_response")
+    } else {
+        None
+    }
+}
+
+/// Parses the first relevant console line.
+pub fn parse(text: &str) -> Result<Observation, ExplainError> {
+    let line = relevant(text).ok_or_else(|| {
+        ExplainError::Unrecognised(format!(
+            "no WebSocket error in '{}'",
+            crate::render::shorten(text.lines().next().unwrap_or(""), 80)
+        ))
+    })?;
+    let lower = line.to_ascii_lowercase();
+    let url = find_url(line);
+    let said = cut(line, 400).to_string();
+    let (outcome, detail) = if let Some(status) = unexpected_status(line) {
+        let outcome = if (300..400).contains(&status) {
+            Outcome::Redirected {
+                status,
+                location: None,
+                headers: Default::default(),
+            }
+        } else {
+            Outcome::Rejected {
+                status,
+                headers: Default::default(),
+                body_excerpt: String::new(),
+            }
+        };
+        (outcome, Detail::StatusOnly)
+    } else if let Some(error) = handshake_violation(&lower) {
+        (
+            Outcome::ProtocolViolation {
+                error: error.into(),
+                detail: said.clone(),
+            },
+            Detail::StatusOnly,
+        )
+    } else if let Some(o) = error_outcome(line).filter(|_| lower.contains("net::err_")) {
+        (o, Detail::Transport)
+    } else if let Some(code) = close_code(line) {
+        let clean = code != 1006;
+        (
+            Outcome::UpgradedThenClosed {
+                close_code: clean.then_some(code),
+                close_reason: close_reason(line),
+                after_ms: 0.0,
+                clean,
+            },
+            Detail::CloseCode,
+        )
+    } else if lower.contains("closed before the connection is established")
+        || lower.contains("establish a connection")
+        || lower.contains("failed")
+    {
+        (
+            Outcome::ProtocolViolation {
+                error: "connection_closed".into(),
+                detail: "the browser reports the handshake failed without saying why".into(),
+            },
+            Detail::Opaque,
+        )
+    } else {
+        return Err(ExplainError::Unrecognised(format!(
+            "a WebSocket line without an error: '{}'",
+            crate::render::shorten(line, 80)
+        )));
+    };
+    Ok(Observation {
+        kind: InputKind::Console,
+        detail,
+        url,
+        request_line: None,
+        request_headers: Vec::new(),
+        response: None,
+        outcome,
+        said,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chrome_unexpected_response_code() {
+        let obs = parse("main.js:12 WebSocket connection to 'wss://api.test/ws?token=abc' failed: Error during WebSocket handshake: Unexpected response code: 403").unwrap();
+        assert_eq!(obs.url.as_deref(), Some("wss://api.test/ws?token=abc"));
+        assert!(matches!(obs.outcome, Outcome::Rejected { status: 403, .. }));
+        assert_eq!(obs.detail, Detail::StatusOnly);
+    }
+
+    #[test]
+    fn firefox_and_closed_before_established_are_opaque() {
+        let obs = parse(
+            "Firefox can\u{2019}t establish a connection to the server at wss://api.test/ws.",
+        )
+        .unwrap();
+        assert_eq!(obs.url.as_deref(), Some("wss://api.test/ws"));
+        assert_eq!(obs.detail, Detail::Opaque);
+        let obs = parse("WebSocket connection to 'ws://h/ws' failed: WebSocket is closed before the connection is established.").unwrap();
+        assert_eq!(obs.detail, Detail::Opaque);
+    }
+
+    #[test]
+    fn close_events_and_net_errors() {
+        let obs =
+            parse("CloseEvent {isTrusted: true, wasClean: false, code: 1006, reason: ''}").unwrap();
+        assert!(matches!(
+            obs.outcome,
+            Outcome::UpgradedThenClosed {
+                close_code: None,
+                clean: false,
+                ..
+            }
+        ));
+        let obs = parse("closed with code 1008 reason: ORIGIN_BLOCKED").unwrap();
+        assert!(
+            matches!(obs.outcome, Outcome::UpgradedThenClosed { close_code: Some(1008), ref close_reason, .. } if close_reason.as_deref() == Some("ORIGIN_BLOCKED"))
+        );
+        let obs =
+            parse("WebSocket connection to 'wss://h/' failed: net::ERR_CERT_DATE_INVALID").unwrap();
+        assert!(
+            matches!(obs.outcome, Outcome::TlsError { ref error, .. } if error == "expired_certificate")
+        );
+    }
+}

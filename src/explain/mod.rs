@@ -1,0 +1,767 @@
+//! explain: offline diagnosis from one saved observation — a raw HTTP response, a `curl -v -i`
+//! transcript, a browser console line or a HAR file's WebSocket entry. Each input kind has its
+//! own parser (`parse(&str) -> Result<Observation, ExplainError>`, never panicking on any input);
+//! the observation becomes the same records a probe makes (one baseline `AttemptRecord`) and goes
+//! through the same `diagnose`, so cause ids match. One observation has no controls, so the
+//! confidence is capped (and the evidence says so), and the report names the `wsdoctor` command
+//! that would settle it. No network, no clock.
+
+pub mod console;
+pub mod curl;
+pub mod har;
+pub mod http;
+
+use std::collections::BTreeMap;
+
+use url::Url;
+
+use crate::model::{
+    AttemptRecord, CredentialPlacement, Outcome, Report, Run, ToolInfo, Variant, WireHeader,
+    WireRequest, WireResponse, REPORT_SCHEMA,
+};
+use crate::probe::limits::BODY_EXCERPT_BYTES;
+use crate::secret::{is_sensitive_param, Redactor, Secret};
+
+/// The largest input read (a HAR of a long session is a few MiB at most).
+pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Stands for the target when the input names no URL.
+const NO_URL: &str = "wss://HOST/PATH";
+
+/// Why an input could not be explained (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    /// Nothing to read.
+    #[error("the input is empty: give a file, or pipe a response, a curl -v transcript, a console line or a HAR file")]
+    Empty,
+    /// More than `MAX_INPUT_BYTES`.
+    #[error("the input is larger than {MAX_INPUT_BYTES} bytes")]
+    TooLarge,
+    /// The input could not be read.
+    #[error("cannot read {what}: {source}")]
+    Read {
+        /// The file (or stdin).
+        what: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// No input kind recognised it.
+    #[error("not recognised as an HTTP response, a curl -v transcript, a browser console line or a HAR file: {0}")]
+    Unrecognised(String),
+    /// A HAR file without a usable WebSocket entry.
+    #[error("HAR: {0}")]
+    Har(String),
+}
+
+/// Which kind of input an observation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A raw HTTP response (optionally preceded by the request).
+    HttpResponse,
+    /// A `curl -v` (or `-v -i`) transcript.
+    Curl,
+    /// A browser console line (Chrome, Firefox, a CloseEvent).
+    Console,
+    /// A HAR file's WebSocket entry.
+    Har,
+}
+
+impl InputKind {
+    /// A short name for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            InputKind::HttpResponse => "a raw HTTP response",
+            InputKind::Curl => "a curl -v transcript",
+            InputKind::Console => "a browser console line",
+            InputKind::Har => "a HAR entry",
+        }
+    }
+}
+
+/// How much one observation can tell, which caps the confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// A transport failure (dns, tcp, tls) stated by the client.
+    Transport,
+    /// A full response: status, headers, body.
+    Response,
+    /// A status code alone (a console line).
+    StatusOnly,
+    /// A close code after an upgrade.
+    CloseCode,
+    /// Only that it failed (Firefox, "closed before the connection is established").
+    Opaque,
+}
+
+impl Detail {
+    /// The most confidence a single observation of this detail allows.
+    pub fn confidence_cap(self) -> f64 {
+        match self {
+            Detail::Transport => 0.7,
+            Detail::Response => 0.6,
+            Detail::StatusOnly => 0.45,
+            Detail::CloseCode => 0.4,
+            Detail::Opaque => 0.2,
+        }
+    }
+}
+
+/// What one input showed, before redaction. Holds the input's own values, secrets included:
+/// `to_report` redacts everything it copies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// The input kind.
+    pub kind: InputKind,
+    /// How much it tells.
+    pub detail: Detail,
+    /// The URL, when the input names one.
+    pub url: Option<String>,
+    /// The request method and target, when the input shows the request.
+    pub request_line: Option<(String, String)>,
+    /// Request headers shown by the input.
+    pub request_headers: Vec<(String, String)>,
+    /// The response head and body start, when the input shows one.
+    pub response: Option<WireResponse>,
+    /// The one result.
+    pub outcome: Outcome,
+    /// What the input said, in a line (quoted in the evidence).
+    pub said: String,
+}
+
+/// Recognises the input kind and parses it.
+pub fn parse(input: &str) -> Result<Observation, ExplainError> {
+    let text = input.trim_start_matches('\u{feff}').trim();
+    if text.is_empty() {
+        return Err(ExplainError::Empty);
+    }
+    if text.starts_with('{') {
+        return har::parse(text);
+    }
+    if curl::looks_like(text) {
+        return curl::parse(text);
+    }
+    if http::looks_like(text) {
+        return http::parse(text);
+    }
+    console::parse(text)
+}
+
+/// Reads at most `MAX_INPUT_BYTES` from a reader (a file or stdin); more is an error.
+pub fn read_bounded(reader: impl std::io::Read, what: &str) -> Result<String, ExplainError> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|source| ExplainError::Read {
+            what: what.to_string(),
+            source,
+        })?;
+    if buf.len() > MAX_INPUT_BYTES {
+        return Err(ExplainError::TooLarge);
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Parses an input and diagnoses it: the whole job of `wsdoctor explain`.
+pub fn explain(input: &str) -> Result<Report, ExplainError> {
+    Ok(to_report(&parse(input)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared parsing helpers.
+
+/// The first `max` bytes of `s`, cut at a character boundary.
+pub(crate) fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A status line `HTTP/1.1 403 Forbidden` -> (version, status, reason).
+pub(crate) fn status_line(line: &str) -> Option<(String, u16, String)> {
+    let line = line.trim();
+    let rest = line.strip_prefix("HTTP/")?;
+    let mut parts = rest.splitn(3, ' ');
+    let version = parts.next()?;
+    let status: u16 = parts.next()?.trim().parse().ok()?;
+    if !(100..=999).contains(&status) {
+        return None;
+    }
+    let reason = parts.next().unwrap_or("").trim().to_string();
+    Some((format!("HTTP/{version}"), status, reason))
+}
+
+/// `Name: value` -> (name, value), for a header line.
+pub(crate) fn header_line(line: &str) -> Option<(String, String)> {
+    let (name, value) = line.split_once(':')?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    Some((name.to_string(), value.trim().to_string()))
+}
+
+/// A response from its status line, header lines and body text.
+pub(crate) fn response(
+    (version, status, reason): (String, u16, String),
+    headers: Vec<(String, String)>,
+    body: &str,
+) -> WireResponse {
+    let excerpt = cut(body, BODY_EXCERPT_BYTES);
+    WireResponse {
+        version,
+        status,
+        reason,
+        headers: headers
+            .into_iter()
+            .map(|(name, value)| WireHeader { name, value })
+            .collect(),
+        body_excerpt: excerpt.to_string(),
+        body_bytes: body.len(),
+        body_truncated: excerpt.len() < body.len(),
+    }
+}
+
+/// The outcome a response alone implies (a 101 is taken as an upgrade that stayed open).
+pub(crate) fn outcome_of(r: &WireResponse) -> Outcome {
+    let headers: BTreeMap<String, String> = r.headers.iter().fold(BTreeMap::new(), |mut m, h| {
+        m.entry(h.name.to_ascii_lowercase())
+            .and_modify(|v: &mut String| {
+                v.push_str(", ");
+                v.push_str(&h.value);
+            })
+            .or_insert_with(|| h.value.clone());
+        m
+    });
+    match r.status {
+        101 => Outcome::Upgraded {
+            subprotocol: r.header("sec-websocket-protocol").map(str::to_string),
+        },
+        300..=399 => Outcome::Redirected {
+            status: r.status,
+            location: r.header("location").map(str::to_string),
+            headers,
+        },
+        status => Outcome::Rejected {
+            status,
+            headers,
+            body_excerpt: r.body_excerpt.clone(),
+        },
+    }
+}
+
+/// Client error text (curl, Chrome `net::ERR_*`, HAR `_error`) -> a transport or protocol outcome.
+pub(crate) fn error_outcome(text: &str) -> Option<Outcome> {
+    let lower = text.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
+    let make = |kind: &str, error: &str| {
+        let (error, detail) = (error.to_string(), cut(text.trim(), 300).to_string());
+        match kind {
+            "dns" => Outcome::DnsError { error, detail },
+            "tcp" => Outcome::TcpError { error, detail },
+            "tls" => Outcome::TlsError { error, detail },
+            _ => Outcome::ProtocolViolation { error, detail },
+        }
+    };
+    let o = if has(&[
+        "could not resolve host",
+        "err_name_not_resolved",
+        "name or service not known",
+    ]) {
+        make("dns", "not_found")
+    } else if has(&[
+        "connection refused",
+        "err_connection_refused",
+        "couldn't connect to server",
+    ]) {
+        make("tcp", "refused")
+    } else if has(&[
+        "certificate has expired",
+        "err_cert_date_invalid",
+        "certificate expired",
+    ]) {
+        make("tls", "expired_certificate")
+    } else if has(&[
+        "no alternative certificate subject name",
+        "does not match target host",
+        "err_cert_common_name_invalid",
+        "subject name does not match",
+    ]) {
+        make("tls", "hostname_mismatch")
+    } else if has(&[
+        "self-signed certificate",
+        "self signed certificate",
+        "unable to get local issuer",
+        "err_cert_authority_invalid",
+        "unknown ca",
+    ]) {
+        make("tls", "untrusted_certificate")
+    } else if has(&[
+        "wrong version number",
+        "err_ssl_protocol_error",
+        "packet length too long",
+    ]) {
+        make("tls", "not_tls")
+    } else if has(&["empty reply from server"]) {
+        make("protocol", "connection_closed")
+    } else if has(&["connection reset", "err_connection_reset"]) {
+        make("protocol", "connection_reset")
+    } else if has(&[
+        "network is unreachable",
+        "no route to host",
+        "err_address_unreachable",
+    ]) {
+        make("tcp", "unreachable")
+    } else if has(&["timed out", "err_connection_timed_out", "err_timed_out"]) {
+        make("tcp", "timeout")
+    } else {
+        return None;
+    };
+    Some(o)
+}
+
+/// Every `ws://`, `wss://`, `http://` or `https://` URL in a text, in order, trailing
+/// punctuation dropped.
+pub(crate) fn find_urls(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while out.len() < 100 {
+        let Some(rest) = text.get(from..) else { break };
+        let Some(start) = ["wss://", "ws://", "https://", "http://"]
+            .iter()
+            .filter_map(|p| rest.find(p))
+            .min()
+        else {
+            break;
+        };
+        let tail = rest.get(start..).unwrap_or("");
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>' | '`'))
+            .unwrap_or(tail.len());
+        let url = tail
+            .get(..end)
+            .unwrap_or("")
+            .trim_end_matches(['.', ',', ';', ')']);
+        if Url::parse(url).is_ok() {
+            out.push(url.to_string());
+        }
+        from += start + end.max(1);
+    }
+    out
+}
+
+/// The first URL in a text (a console line names the socket's URL first).
+pub(crate) fn find_url(text: &str) -> Option<String> {
+    find_urls(text).into_iter().next()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation -> records -> diagnose.
+
+/// The secrets an observation carries: credential header values, cookie values, sensitive query
+/// parameter values.
+fn secrets_of(obs: &Observation) -> Vec<Secret> {
+    let mut out = Vec::new();
+    for (name, value) in &obs.request_headers {
+        match name.to_ascii_lowercase().as_str() {
+            "authorization" | "proxy-authorization" => {
+                let token = value.split_once(' ').map(|(_, t)| t).unwrap_or(value);
+                out.push(Secret::new(token.trim()));
+            }
+            "cookie" => out.extend(
+                value
+                    .split(';')
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(_, v)| Secret::new(v.trim())),
+            ),
+            n if n.contains("token") || n.contains("api-key") || n.contains("apikey") => {
+                out.push(Secret::new(value.trim()));
+            }
+            _ => {}
+        }
+    }
+    let targets = obs
+        .url
+        .iter()
+        .cloned()
+        .chain(obs.request_line.iter().map(|(_, t)| t.clone()));
+    for t in targets {
+        if let Some((_, query)) = t.split_once('?') {
+            for (k, v) in query.split('&').filter_map(|kv| kv.split_once('=')) {
+                if is_sensitive_param(k) && !v.is_empty() {
+                    out.push(Secret::new(v));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Where the observed request carried a credential, if it did.
+fn placement_of(obs: &Observation) -> CredentialPlacement {
+    let h = &obs.request_headers;
+    if let Some(v) = find_header(h, "authorization") {
+        let scheme = v.split_once(' ').map(|(s, _)| s).unwrap_or("").to_string();
+        return CredentialPlacement::Header {
+            name: "Authorization".into(),
+            scheme,
+        };
+    }
+    if let Some((name, _)) = h.iter().find(|(n, _)| {
+        let n = n.to_ascii_lowercase();
+        n.contains("token") || n.contains("api-key") || n.contains("apikey")
+    }) {
+        return CredentialPlacement::Header {
+            name: name.clone(),
+            scheme: String::new(),
+        };
+    }
+    let target = obs
+        .url
+        .clone()
+        .or_else(|| obs.request_line.as_ref().map(|(_, t)| t.clone()))
+        .unwrap_or_default();
+    if let Some((_, query)) = target.split_once('?') {
+        if let Some((k, _)) = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| is_sensitive_param(k))
+        {
+            return CredentialPlacement::Query {
+                name: k.to_string(),
+            };
+        }
+    }
+    if let Some(v) = find_header(h, "cookie") {
+        if let Some((name, _)) = v.split(';').filter_map(|kv| kv.split_once('=')).next() {
+            return CredentialPlacement::Cookie {
+                name: name.trim().to_string(),
+            };
+        }
+    }
+    CredentialPlacement::None
+}
+
+/// The WebSocket URL of the observation (http mapped to ws), from the input or the request line
+/// and Host header.
+fn ws_url(obs: &Observation) -> Option<Url> {
+    let raw = obs.url.clone().or_else(|| {
+        let (_, target) = obs.request_line.as_ref()?;
+        let host = find_header(&obs.request_headers, "host")?;
+        Some(format!("ws://{host}{target}"))
+    })?;
+    let mut url = Url::parse(&raw).ok()?;
+    let scheme = match url.scheme() {
+        "http" => "ws",
+        "https" => "wss",
+        s @ ("ws" | "wss") => s,
+        _ => return None,
+    }
+    .to_string();
+    if url.set_scheme(&scheme).is_err() {
+        // `Url::set_scheme` refuses special-to-special changes it cannot make; rebuild instead.
+        let rest = raw.split_once("://").map(|(_, r)| r)?;
+        url = Url::parse(&format!("{scheme}://{rest}")).ok()?;
+    }
+    url.host_str()?;
+    Some(url)
+}
+
+/// Single-quotes a word for POSIX shells.
+fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The `wsdoctor` command that runs the variants this observation lacks. It never carries a
+/// secret: a credential becomes `--token-env WS_TOKEN` and its placement.
+pub fn settle_command(obs: &Observation) -> String {
+    let placement = placement_of(obs);
+    let mut words = vec!["wsdoctor".to_string()];
+    match ws_url(obs) {
+        Some(mut url) => {
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| !is_sensitive_param(k))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if kept.is_empty() {
+                url.set_query(None);
+            } else {
+                url.query_pairs_mut().clear().extend_pairs(kept);
+            }
+            words.push(sh_quote(url.as_str()));
+        }
+        None => words.push(NO_URL.to_string()),
+    }
+    if let Some(origin) = find_header(&obs.request_headers, "origin") {
+        words.push("--origin".into());
+        words.push(sh_quote(origin));
+    }
+    let auth = match &placement {
+        CredentialPlacement::Header { name, scheme }
+            if name.eq_ignore_ascii_case("authorization") =>
+        {
+            (scheme != "Bearer" && !scheme.is_empty())
+                .then(|| format!("--auth-scheme {}", sh_quote(scheme)))
+                .or(Some(String::new()))
+        }
+        CredentialPlacement::Header { name, .. } => {
+            Some(format!("--auth header:{}", sh_quote(name)))
+        }
+        CredentialPlacement::Query { name } => Some(format!("--auth query:{}", sh_quote(name))),
+        CredentialPlacement::Cookie { name } => Some(format!("--auth cookie:{}", sh_quote(name))),
+        _ => None,
+    };
+    if let Some(extra) = auth {
+        words.push("--token-env WS_TOKEN".into());
+        if !extra.is_empty() {
+            words.push(extra);
+        }
+    }
+    if let Some(protocols) = find_header(&obs.request_headers, "sec-websocket-protocol") {
+        for p in protocols
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            words.push(format!("--subprotocol {}", sh_quote(p)));
+        }
+    }
+    words.join(" ")
+}
+
+/// Turns an observation into a report through the same records and `diagnose` as a probe.
+pub fn to_report(obs: &Observation) -> Report {
+    let secrets = secrets_of(obs);
+    let redactor = Redactor::new(secrets.iter(), true);
+    let url = ws_url(obs);
+    let shown_url = url
+        .as_ref()
+        .map(|u| redactor.url(u.as_str()))
+        .unwrap_or_else(|| NO_URL.to_string());
+    let mut variant = Variant::baseline();
+    variant.credential = placement_of(obs);
+    variant.origin = find_header(&obs.request_headers, "origin").map(|o| redactor.text(o));
+    let request = obs
+        .request_line
+        .as_ref()
+        .map(|(method, target)| WireRequest {
+            method: redactor.text(method),
+            path: redactor.url(target),
+            headers: obs
+                .request_headers
+                .iter()
+                .map(|(n, v)| WireHeader {
+                    name: n.clone(),
+                    value: redactor.header(n, v),
+                })
+                .collect(),
+        });
+    let response = obs.response.as_ref().map(|r| WireResponse {
+        headers: r
+            .headers
+            .iter()
+            .map(|h| WireHeader {
+                name: h.name.clone(),
+                value: redactor.header(&h.name, &h.value),
+            })
+            .collect(),
+        body_excerpt: redactor.text(&r.body_excerpt),
+        reason: redactor.text(&r.reason),
+        ..r.clone()
+    });
+    let outcome = redact_outcome(&obs.outcome, &redactor);
+    let attempt = AttemptRecord {
+        variant: variant.clone(),
+        url: shown_url.clone(),
+        stages: Vec::new(),
+        dns: None,
+        tcp: None,
+        tls: None,
+        request,
+        response,
+        session: None,
+        outcome,
+        ms: 0.0,
+    };
+    let run = Run {
+        target: shown_url.clone(),
+        credential_given: variant.credential != CredentialPlacement::None,
+        user_origin: variant.origin.clone(),
+        direct: None,
+        attempts: vec![attempt],
+        tickets: Vec::new(),
+        http_controls: Vec::new(),
+    };
+    let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
+    let cap = obs.detail.confidence_cap();
+    let original = diagnosis.confidence;
+    diagnosis.confidence = original.min(cap);
+    diagnosis.evidence.push(format!(
+        "explain saw {} and no controls (no plain GET, no credential or Origin variants), so the confidence is capped at {cap:.2}{}: {}",
+        obs.kind.describe(),
+        if original > cap {
+            format!(" (the rules alone say {original:.2})")
+        } else {
+            String::new()
+        },
+        crate::render::shorten(&redactor.text(&obs.said), 160)
+    ));
+    if obs.detail == Detail::Opaque {
+        diagnosis.evidence.push(
+            "the browser hides the HTTP status of a failed handshake, so any refusal (auth, Origin, routing, proxy) looks the same here".into(),
+        );
+    }
+    if obs.detail == Detail::CloseCode {
+        diagnosis.evidence.push(
+            "browsers also report 1006 when the handshake itself failed, so the upgrade may never have succeeded".into(),
+        );
+    }
+    let command = settle_command(obs);
+    let mut notes = vec![format!(
+        "explained offline from {}: wsdoctor made no connection",
+        obs.kind.describe()
+    )];
+    if url.is_none() {
+        notes.push(format!("the input names no URL: {NO_URL} stands for yours"));
+    }
+    let before = diagnosis.next_step.take();
+    diagnosis.next_step = Some(match before {
+        Some(b) => format!("run `{command}` where the target is reachable ({b})"),
+        None => format!("run `{command}` where the target is reachable: its variants settle it"),
+    });
+    Report {
+        schema: REPORT_SCHEMA.to_string(),
+        tool: ToolInfo::default(),
+        target: shown_url,
+        notes,
+        stages: Vec::new(),
+        attempts: run.attempts,
+        tickets: Vec::new(),
+        http_controls: Vec::new(),
+        diagnosis,
+        findings,
+        duration_ms: 0.0,
+    }
+}
+
+fn redact_outcome(o: &Outcome, r: &Redactor) -> Outcome {
+    let mut o = o.clone();
+    match &mut o {
+        Outcome::Rejected {
+            headers,
+            body_excerpt,
+            ..
+        } => {
+            for (k, v) in headers.iter_mut() {
+                *v = r.header(k, v);
+            }
+            *body_excerpt = r.text(body_excerpt);
+        }
+        Outcome::Redirected {
+            location, headers, ..
+        } => {
+            for (k, v) in headers.iter_mut() {
+                *v = r.header(k, v);
+            }
+            if let Some(l) = location {
+                *l = r.url(l);
+            }
+        }
+        Outcome::UpgradedThenClosed {
+            close_reason: Some(reason),
+            ..
+        } => *reason = r.text(reason),
+        Outcome::DnsError { detail, .. }
+        | Outcome::TcpError { detail, .. }
+        | Outcome::TlsError { detail, .. }
+        | Outcome::ProtocolViolation { detail, .. } => *detail = r.text(detail),
+        _ => {}
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_recognised() {
+        assert_eq!(
+            parse("HTTP/1.1 403 Forbidden\r\n\r\n").unwrap().kind,
+            InputKind::HttpResponse
+        );
+        assert_eq!(
+            parse("> GET /ws HTTP/1.1\n< HTTP/1.1 404 Not Found\n")
+                .unwrap()
+                .kind,
+            InputKind::Curl
+        );
+        assert_eq!(
+            parse("WebSocket connection to 'wss://h/ws' failed: Error during WebSocket handshake: Unexpected response code: 403").unwrap().kind,
+            InputKind::Console
+        );
+        assert!(matches!(parse("   \n"), Err(ExplainError::Empty)));
+        assert!(matches!(
+            parse("hello world"),
+            Err(ExplainError::Unrecognised(_))
+        ));
+    }
+
+    #[test]
+    fn the_settle_command_never_carries_the_secret() {
+        let obs = parse(
+            "GET /ws?token=s3cr3t-value&room=1 HTTP/1.1\r\nHost: api.test\r\nOrigin: https://app.test\r\nCookie: sid=cookie-secret\r\n\r\nHTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+        )
+        .unwrap();
+        let cmd = settle_command(&obs);
+        assert_eq!(
+            cmd,
+            "wsdoctor 'ws://api.test/ws?room=1' --origin https://app.test --token-env WS_TOKEN --auth query:token"
+        );
+        let report = to_report(&obs);
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(
+            !json.contains("s3cr3t-value") && !json.contains("cookie-secret"),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn cut_respects_char_boundaries() {
+        assert_eq!(cut("aé", 2), "a");
+        assert_eq!(cut("abc", 10), "abc");
+    }
+
+    #[test]
+    fn urls_are_found_in_prose() {
+        assert_eq!(
+            find_url("at wss://h.test/ws."),
+            Some("wss://h.test/ws".into())
+        );
+        assert_eq!(
+            find_url("curl -v 'https://h/x?a=1'"),
+            Some("https://h/x?a=1".into())
+        );
+        assert_eq!(find_url("nothing"), None);
+    }
+}

@@ -1,0 +1,320 @@
+//! `wsdoctor explain` through the binary on every input kind in `fixtures/explain/` (cause ids,
+//! capped confidence, the settling command), stdin input, the input bound, unrecognised input,
+//! and a bounded deterministic mutation run over the parsers (never a panic).
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "integration tests: a failed setup or parse is the test's failure"
+)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::wsdoctor;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/explain")
+        .join(name)
+}
+
+fn explain_json(name: &str) -> (Value, Option<i32>) {
+    let out = wsdoctor()
+        .args([
+            "explain",
+            &fixture(name).to_string_lossy(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{name}: not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (value, out.status.code())
+}
+
+/// (fixture, cause id, confidence cap, URL in the settling command).
+const CASES: &[(&str, &str, f64, &str)] = &[
+    (
+        "http_nginx_404.http",
+        "proxy.upgrade_not_forwarded",
+        0.6,
+        "wss://HOST/PATH",
+    ),
+    (
+        "http_nginx_502.http",
+        "proxy.bad_gateway",
+        0.6,
+        "wss://HOST/PATH",
+    ),
+    (
+        "http_websockets_426.http",
+        "proxy.upgrade_not_forwarded",
+        0.6,
+        "wss://HOST/PATH",
+    ),
+    (
+        "curl_uvicorn_403.txt",
+        "auth.missing_credentials",
+        0.6,
+        "wss://api.example.test/api/v1/print/servers/42/ws",
+    ),
+    (
+        "curl_refused.txt",
+        "tcp.refused",
+        0.7,
+        "ws://127.0.0.1:9/ws",
+    ),
+    (
+        "console_chrome_404.txt",
+        "routing.not_found",
+        0.45,
+        "wss://chat.example.test/ws",
+    ),
+    (
+        "console_chrome_502.txt",
+        "proxy.bad_gateway",
+        0.45,
+        "wss://chat.example.test/ws",
+    ),
+    (
+        "console_chrome_cert_date_invalid.txt",
+        "tls.expired_certificate",
+        0.7,
+        "wss://chat.example.test/ws",
+    ),
+    (
+        "console_chrome_closed_before_established.txt",
+        "server.bad_handshake_response",
+        0.2,
+        "wss://chat.example.test/ws",
+    ),
+    (
+        "console_firefox_cannot_establish.txt",
+        "server.bad_handshake_response",
+        0.2,
+        "wss://chat.example.test/ws",
+    ),
+    (
+        "console_close_1006.txt",
+        "server.closed_after_upgrade",
+        0.4,
+        "wss://HOST/PATH",
+    ),
+    (
+        "har_gorilla_403.har",
+        "auth.missing_credentials",
+        0.6,
+        "wss://chat.example.test/ws",
+    ),
+    ("har_refused.har", "tcp.refused", 0.7, "ws://127.0.0.1:9/ws"),
+];
+
+#[test]
+fn every_input_kind_gives_the_cause_id_a_capped_confidence_and_the_settling_command() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/explain");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "README.md")
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|c| c.0.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "every fixture has a case and every case a fixture"
+    );
+
+    for (name, cause, cap, url) in CASES {
+        let (report, code) = explain_json(name);
+        let d = &report["diagnosis"];
+        assert_eq!(d["cause"], *cause, "{name}: {d:#}");
+        assert_eq!(code, Some(1), "{name}: a fault exits 1");
+        let confidence = d["confidence"].as_f64().unwrap();
+        assert!(confidence <= *cap + 1e-9, "{name}: {confidence} > {cap}");
+        let evidence: Vec<&str> = d["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            evidence
+                .iter()
+                .any(|e| e.contains("confidence is capped at")),
+            "{name}: {evidence:?}"
+        );
+        let next = d["next_step"].as_str().unwrap();
+        assert!(
+            next.starts_with(&format!("run `wsdoctor {url}")),
+            "{name}: {next}"
+        );
+        assert_eq!(report["attempts"][0]["variant"]["id"], "baseline");
+        assert!(report["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("explained offline from"));
+    }
+}
+
+#[test]
+fn explain_reads_stdin_and_every_format_renders() {
+    let line = "WebSocket connection to 'wss://chat.example.test/ws?access_token=abc.def.ghi' failed: Error during WebSocket handshake: Unexpected response code: 401";
+    for format in ["human", "json", "markdown", "junit", "github"] {
+        let out = wsdoctor()
+            .args(["explain", "-", "--format", format, "--color", "never"])
+            .write_stdin(line)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text.contains("abc.def.ghi"),
+            "{format} leaks the query token:\n{text}"
+        );
+        assert!(text.contains("auth."), "{format}:\n{text}");
+    }
+    let out = wsdoctor()
+        .arg("explain")
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        human.contains("--token-env WS_TOKEN --auth query:access_token"),
+        "{human}"
+    );
+}
+
+/// Credentials in the input (an Authorization header, a cookie, a token echoed in the body, a
+/// HAR's cookie header) appear in no format; the settling command names an env var instead.
+#[test]
+fn credentials_in_the_input_never_reach_the_output() {
+    let secret = "sekrit-4c1d-abc-123";
+    let curl = format!(
+        "> GET /ws HTTP/1.1\n> Host: api.example.test\n> Authorization: Bearer {secret}\n> Cookie: sid={secret}x\n>\n< HTTP/1.1 403 Forbidden\n< Content-Length: 40\n<\ntoken {secret} is not valid for this\n"
+    );
+    let har = format!(
+        r#"{{"log":{{"entries":[{{"_resourceType":"websocket","request":{{"method":"GET","url":"wss://h.example.test/ws?access_token={secret}","headers":[{{"name":"Cookie","value":"session={secret}"}}]}},"response":{{"status":401,"statusText":"Unauthorized","headers":[{{"name":"Set-Cookie","value":"session={secret}; Path=/"}}],"content":{{"text":"bad {secret}"}}}}}}]}}}}"#
+    );
+    for input in [curl.as_str(), har.as_str()] {
+        for format in ["human", "json", "markdown", "junit", "github"] {
+            let out = wsdoctor()
+                .args(["explain", "--format", format, "--color", "never"])
+                .write_stdin(input)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{format}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                !text.contains(secret),
+                "{format} leaks the credential:\n{text}"
+            );
+            assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
+        }
+    }
+    let out = wsdoctor()
+        .arg("explain")
+        .write_stdin(curl.as_str())
+        .output()
+        .unwrap();
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(human.contains("--token-env WS_TOKEN"), "{human}");
+}
+
+#[test]
+fn empty_oversized_and_unrecognised_inputs_are_usage_errors() {
+    let big = "x".repeat(4 * 1024 * 1024 + 1);
+    for (input, needle) in [
+        ("", "empty"),
+        ("just some words\n", "not recognised"),
+        (big.as_str(), "larger than"),
+        ("{\"log\":{\"entries\":[]}}", "HAR"),
+    ] {
+        let out = wsdoctor()
+            .arg("explain")
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    let out = wsdoctor()
+        .args(["explain", "/nonexistent/input.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A deterministic xorshift, so the mutation run is the same on every machine.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn the_parsers_never_panic_on_truncated_or_mutated_fixtures() {
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let noise: &[&str] = &[
+        "\r",
+        "\n",
+        ":",
+        "'",
+        "\"",
+        "{",
+        "}",
+        "< ",
+        "> ",
+        "* ",
+        "HTTP/1.1 ",
+        "é",
+        "\u{0}",
+        "code: 1006",
+        "[",
+        "]",
+    ];
+    for (name, _, _, _) in CASES {
+        let text = std::fs::read_to_string(fixture(name)).unwrap();
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        for &cut in boundaries.iter().step_by((boundaries.len() / 200).max(1)) {
+            let _ = wsdoctor::explain::explain(&text[..cut]);
+            let _ = wsdoctor::explain::explain(&text[cut..]);
+        }
+        for _ in 0..300 {
+            let mut mutated = text.clone();
+            for _ in 0..(rng.next() % 4 + 1) {
+                let at = boundaries[(rng.next() as usize) % boundaries.len()].min(mutated.len());
+                let at = (0..=at)
+                    .rev()
+                    .find(|i| mutated.is_char_boundary(*i))
+                    .unwrap_or(0);
+                let piece = noise[(rng.next() as usize) % noise.len()];
+                if rng.next() % 2 == 0 {
+                    mutated.insert_str(at, piece);
+                } else {
+                    let end = (at + piece.len()).min(mutated.len());
+                    let end = (end..=mutated.len())
+                        .find(|i| mutated.is_char_boundary(*i))
+                        .unwrap_or(mutated.len());
+                    mutated.replace_range(at..end, "");
+                }
+            }
+            let _ = wsdoctor::explain::explain(&mutated);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Findings reported beside the verdict (`findings[].cause`), each against a real app that has
+//! exactly that weakness: no Origin check, no auth, a header-only credential, and a server that
+//! ignores the offered subprotocol. The connection itself works, so the verdict is `ok.healthy`.
+
+use crate::support::cli::wsdoctor;
+use crate::support::stack::{self, App, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
+
+// Fault: a FastAPI WebSocket route without any Origin check (no allowlist, no same-origin test):
+// a foreign and a null Origin upgrade like the site's own (cross-site WebSocket hijacking).
+#[test]
+fn fastapi_without_an_origin_check_is_origin_not_enforced() {
+    let test = "fastapi_without_an_origin_check_is_origin_not_enforced";
+    if !stack::require(test, &[Tool::Python]) {
+        return;
+    }
+    let url = format!("ws://{}/ws", stack::app(App::FastApiOpen).addr());
+    let run = wsdoctor(&[url.as_str(), "--origin", ALLOWED_ORIGIN]);
+    run.expect("ok", "ok.healthy", 0);
+    run.expect_finding("origin.not_enforced");
+}
+
+// Control: the worker's Origin allowlist refuses foreign Origins, so no such finding.
+#[test]
+fn fastapi_with_an_origin_allowlist_has_no_origin_finding() {
+    let test = "fastapi_with_an_origin_allowlist_has_no_origin_finding";
+    if !stack::require(test, &[Tool::Python]) {
+        return;
+    }
+    let url = format!("ws://{}/ws", stack::app(App::FastApi).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    run.expect_no_finding("origin.not_enforced");
+    run.expect_no_finding("auth.not_enforced");
+    // It also takes ?token=, so the credential is not header-only.
+    run.expect_no_finding("auth.header_only");
+}
+
+// Fault: the user has a token, but the endpoint upgrades without any credential (AUTH=off): the
+// token is decoration and anyone can connect.
+#[test]
+fn fastapi_without_auth_given_a_token_is_auth_not_enforced() {
+    let test = "fastapi_without_auth_given_a_token_is_auth_not_enforced";
+    if !stack::require(test, &[Tool::Python]) {
+        return;
+    }
+    let url = format!("ws://{}/ws", stack::app(App::FastApiOpen).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    run.expect_finding("auth.not_enforced");
+}
+
+// Fault: the app reads the credential only from the Authorization header; ?token=, a cookie and a
+// Sec-WebSocket-Protocol token are all refused with 401, so a browser client cannot authenticate.
+#[test]
+fn fastapi_reading_only_the_authorization_header_is_auth_header_only() {
+    let test = "fastapi_reading_only_the_authorization_header_is_auth_header_only";
+    if !stack::require(test, &[Tool::Python]) {
+        return;
+    }
+    let url = format!("ws://{}/ws", stack::app(App::FastApiHeaderOnly).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    run.expect_finding("auth.header_only");
+    run.expect_no_finding("auth.not_enforced");
+}
+
+// Fault: a Python `websockets` server started without `subprotocols=`: the client offers
+// `chat.v1`, the server upgrades without selecting any (browsers then fail the connection when
+// the page insists on the subprotocol).
+#[test]
+fn websockets_without_subprotocols_is_negotiation_mismatch() {
+    let test = "websockets_without_subprotocols_is_negotiation_mismatch";
+    if !stack::require(test, &[Tool::Python]) {
+        return;
+    }
+    let url = format!("ws://{}/ws", stack::app(App::PyWebsockets).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--subprotocol",
+        "chat.v1",
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    run.expect_finding("server.negotiation_mismatch");
+}
+
+// Control for server.negotiation_mismatch: Node `ws` selects the first offered subprotocol when
+// no handleProtocols is given, so offering `chat.v1` is answered with it.
+#[test]
+fn node_ws_selecting_the_offered_subprotocol_has_no_negotiation_finding() {
+    let test = "node_ws_selecting_the_offered_subprotocol_has_no_negotiation_finding";
+    if !stack::require(test, &[Tool::Node]) {
+        return;
+    }
+    let url = format!("ws://{}/ws", stack::app(App::NodeWs).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--subprotocol",
+        "chat.v1",
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    run.expect_no_finding("server.negotiation_mismatch");
+}
