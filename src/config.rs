@@ -127,6 +127,13 @@ impl Config {
         let raw_url = args.url.as_deref().unwrap_or_default();
         let credential_secret = load_credential(args)?;
         let mut redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
+        // Credentials given as raw headers (-H 'Cookie: …') are secrets too: a server may
+        // reflect them in a body or an error text.
+        for (name, value) in &args.headers {
+            for secret in crate::secret::header_secrets(name, value) {
+                redactor.add(&secret);
+            }
+        }
         let mut notes = Vec::new();
         let target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
 

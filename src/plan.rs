@@ -483,7 +483,13 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
     if !protocols.is_empty() && variant.request != RequestKind::PlainGet {
         headers.push(("Sec-WebSocket-Protocol".into(), protocols.join(", ")));
     }
+    // A credential given as a raw header (-H 'Cookie: …') never goes to another host that a
+    // plain-HTTP control (--health-url) names: only the target (and --direct) receive it.
+    let foreign_control = variant.group == "http" && url.host_str() != config.target.host_str();
     for (k, v) in &config.headers {
+        if foreign_control && !crate::secret::header_secrets(k, v).is_empty() {
+            continue;
+        }
         headers.push((k.clone(), v.clone()));
     }
     headers.push((
@@ -800,6 +806,22 @@ mod tests {
         let ff = ff.map(|s| s.headers.clone()).unwrap_or_default();
         assert_eq!(ff.last().map(|(k, _)| k.as_str()), Some("Upgrade"));
         assert!(ff.contains(&("Connection".into(), "keep-alive, Upgrade".into())));
+    }
+
+    #[test]
+    fn a_raw_credential_header_is_not_sent_to_a_health_url_on_another_host() {
+        let c = config("wss://h.test/ws", |a| {
+            a.headers = vec![
+                ("Cookie".into(), "sid=abc123".into()),
+                ("X-Trace".into(), "7".into()),
+            ];
+            a.health_url = Some("https://other.test/health".into());
+        });
+        let hc = http_controls(&c);
+        assert_eq!(ids(&hc), vec!["http.root", "http.health"]);
+        assert_eq!(header(&hc[0], "Cookie"), Some("sid=abc123"));
+        assert!(header(&hc[1], "Cookie").is_none());
+        assert_eq!(header(&hc[1], "X-Trace"), Some("7"));
     }
 
     #[test]

@@ -90,6 +90,12 @@ impl Redactor {
                 if enc != raw {
                     values.push(enc);
                 }
+                // The form a URL query builder writes (url's query_pairs_mut, HTML forms):
+                // `~` and `+` are encoded, `-._` are not, space becomes `+`.
+                let form: String = url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
+                if form != raw {
+                    values.push(form);
+                }
             }
         }
         // Longest first, so a secret containing another is replaced whole.
@@ -152,6 +158,8 @@ impl Redactor {
                 Some((k, v)) if is_sensitive_param(k) && !v.is_empty() && v != REDACTED => {
                     format!("{k}={REDACTED}")
                 }
+                // A secret under any other name, in an encoding not known as a pattern.
+                Some((k, v)) if self.carries_secret_encoded(v) => format!("{k}={REDACTED}"),
                 _ => pair.to_string(),
             })
             .collect();
@@ -161,6 +169,20 @@ impl Redactor {
             out.push_str(f);
         }
         out
+    }
+
+    /// True when a query value, once percent-decoded, contains a known secret.
+    fn carries_secret_encoded(&self, value: &str) -> bool {
+        if !value.contains('%') && !value.contains('+') {
+            return false;
+        }
+        let decoded: String = url::form_urlencoded::parse(format!("v={value}").as_bytes())
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        let plus_kept = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+        self.values
+            .iter()
+            .any(|s| decoded.contains(s.as_str()) || plus_kept.contains(s.as_str()))
     }
 
     /// Hides a header value when the header is sensitive by name or carries a known secret.
@@ -180,6 +202,30 @@ impl Redactor {
             _ => self.text(value),
         }
     }
+}
+
+/// The credential values a user-given header carries (`-H 'Cookie: a=1'`, `-H 'Authorization:
+/// Basic …'`, `-H 'X-Api-Key: …'`), so they can be hidden wherever they appear — also when a
+/// server reflects them back in a body. Empty for headers that are not sensitive.
+pub fn header_secrets(name: &str, value: &str) -> Vec<Secret> {
+    let lower = name.to_ascii_lowercase();
+    let parts: Vec<&str> = match lower.as_str() {
+        "authorization" | "proxy-authorization" => {
+            vec![value.split_once(' ').map_or(value, |(_, cred)| cred)]
+        }
+        "cookie" => value
+            .split(';')
+            .filter_map(|part| part.split_once('=').map(|(_, v)| v))
+            .collect(),
+        _ if is_sensitive_header(&lower) => vec![value],
+        _ => Vec::new(),
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
+        .collect()
 }
 
 /// True for query parameter names that carry credentials.
@@ -218,6 +264,36 @@ fn redact_cookie(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_in_a_query_is_hidden_in_every_url_encoding() {
+        let r = Redactor::new([&Secret::new("a~AA+a0_")], true);
+        for target in [
+            "/ws?q=a%7EAA%2Ba0_",
+            "/ws?q=%61~AA%2Ba0_",
+            "/ws?q=a~AA%2Ba0%5F",
+        ] {
+            assert_eq!(r.url(target), "/ws?q=[redacted]", "{target}");
+        }
+        assert_eq!(r.url("/ws?q=other%20value"), "/ws?q=other%20value");
+    }
+
+    #[test]
+    fn header_secrets_are_the_credential_parts_of_sensitive_headers() {
+        let expose = |n: &str, v: &str| -> Vec<String> {
+            header_secrets(n, v)
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect()
+        };
+        assert_eq!(expose("Cookie", "a=one1; b=two2"), ["one1", "two2"]);
+        assert_eq!(
+            expose("authorization", "Basic dXNlcjpwdw=="),
+            ["dXNlcjpwdw=="]
+        );
+        assert_eq!(expose("X-Api-Key", " k-123 "), ["k-123"]);
+        assert!(expose("X-Trace", "abc123").is_empty());
+    }
 
     #[test]
     fn secret_never_shows_in_debug_display_or_json() {

@@ -13,6 +13,7 @@
     reason = "test support: a failed setup must fail the test loudly"
 )]
 
+pub mod hostile;
 pub mod netns;
 pub mod raw;
 pub mod scripted;
@@ -98,7 +99,16 @@ impl ServerThread {
         F: FnOnce(TcpListener) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Self::spawn_on("127.0.0.1", serve)
+    }
+
+    /// Binds `ip`:0 (a loopback address such as 127.0.0.2, to be another host) and runs `serve`.
+    pub fn spawn_on<F, Fut>(ip: &str, serve: F) -> Self
+    where
+        F: FnOnce(TcpListener) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let std_listener = std::net::TcpListener::bind((ip, 0)).expect("bind a loopback port");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();

@@ -1,0 +1,527 @@
+//! The hostile corpus: servers that answer the upgrade badly on purpose. Every case runs the
+//! binary with `--format json --timeout 3s` and asserts that it ends in time, exits 1 with valid
+//! JSON and a fitting cause, never panics, and keeps its peak memory (VmHWM) bounded.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::hostile::{random_bytes, Hostile, HostileServer};
+use crate::support::raw::close_frame;
+use crate::support::{baseline, stage};
+
+/// The `--timeout` every case uses.
+const TIMEOUT: Duration = Duration::from_secs(3);
+/// Slack on top of the timeout: process start, a loaded 2-core machine, a debug build.
+const MARGIN: Duration = Duration::from_secs(4);
+/// The peak resident set any case may reach.
+const MAX_PEAK_KIB: u64 = 64 * 1024;
+/// A process still running after this is killed and the case fails (never hangs the suite).
+const HARD_KILL: Duration = Duration::from_secs(30);
+
+/// What one bounded run produced.
+struct Bounded {
+    report: serde_json::Value,
+    code: i32,
+    elapsed: Duration,
+    peak_kib: u64,
+    stderr: String,
+}
+
+/// Runs wsdoctor with `--format json --timeout 3s` plus `args`, measuring wall time and peak RSS
+/// (VmHWM, sampled from /proc while it runs), and checks the invariants every case shares.
+#[expect(
+    clippy::expect_used,
+    reason = "test helper: a failed spawn or wait must fail the test loudly"
+)]
+fn run_bounded(args: &[&str]) -> Bounded {
+    let bin = assert_cmd::cargo::cargo_bin("wsdoctor");
+    let mut cmd = Command::new(bin);
+    for var in ["RUST_LOG", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        cmd.env_remove(var);
+    }
+    cmd.args(["--format", "json", "--timeout", "3s"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("wsdoctor starts");
+    let pid = child.id();
+    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let mut peak_kib = 0;
+    let status = loop {
+        // VmHWM only grows, so the last sample before exit is at most a few ms stale.
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > HARD_KILL {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("wsdoctor {args:?} still ran after {HARD_KILL:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&out_t.join().expect("stdout thread")).into_owned();
+    let stderr = String::from_utf8_lossy(&err_t.join().expect("stderr thread")).into_owned();
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}"));
+    let b = Bounded {
+        report,
+        code: status.code().unwrap_or(-1),
+        elapsed,
+        peak_kib,
+        stderr,
+    };
+    assert!(
+        !b.stderr.contains("panicked"),
+        "wsdoctor panicked: {}",
+        b.stderr
+    );
+    assert!(
+        b.elapsed < TIMEOUT + MARGIN,
+        "wsdoctor took {:?} with --timeout {TIMEOUT:?}",
+        b.elapsed
+    );
+    // spawn() returns after exec, so every sample is of wsdoctor's own (fresh) address space.
+    // Sampled every 2 ms: a run longer than 50 ms without a sample means sampling is broken.
+    assert!(
+        b.peak_kib > 0 || b.elapsed < Duration::from_millis(50),
+        "no VmHWM sample in {:?}",
+        b.elapsed
+    );
+    assert!(
+        b.peak_kib <= MAX_PEAK_KIB,
+        "peak RSS {} KiB (bound {MAX_PEAK_KIB} KiB)",
+        b.peak_kib
+    );
+    b
+}
+
+/// VmHWM of a running process in KiB (None once it has exited).
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn cause(b: &Bounded) -> &str {
+    b.report["diagnosis"]["cause"].as_str().unwrap_or_default()
+}
+
+/// Asserts the failed run's diagnosis and exit code.
+fn assert_diagnosed(b: &Bounded, expected_cause: &str) {
+    assert_eq!(
+        cause(b),
+        expected_cause,
+        "diagnosis: {}",
+        b.report["diagnosis"]
+    );
+    assert_eq!(b.code, 1, "exit code; stderr: {}", b.stderr);
+}
+
+fn error_class(b: &Bounded) -> &str {
+    baseline(&b.report)["outcome"]["error"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[test]
+fn never_answers_times_out_at_the_upgrade_stage() {
+    let s = HostileServer::start(Hostile::NeverAnswers);
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.timeout");
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "timeout", "{a}");
+    assert_eq!(a["outcome"]["stage"], "upgrade", "{a}");
+    assert!(b.elapsed >= TIMEOUT - Duration::from_millis(100));
+}
+
+#[test]
+fn never_answers_with_the_full_matrix_still_ends_at_the_deadline() {
+    let s = HostileServer::start(Hostile::NeverAnswers);
+    let b = run_bounded(&[&s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.timeout");
+    let attempts = b.report["attempts"].as_array().expect("attempts");
+    assert!(
+        attempts.len() >= 5,
+        "the full matrix ran: {}",
+        attempts.len()
+    );
+    assert!(attempts
+        .iter()
+        .all(|a| a["outcome"]["kind"] == "timeout" || a["outcome"]["kind"] == "tcp_error"));
+    assert!(s.connections() >= 5, "connections: {}", s.connections());
+}
+
+#[test]
+fn one_byte_at_a_time_forever_times_out_at_the_upgrade_stage() {
+    let s = HostileServer::start(Hostile::Trickle {
+        bytes: b"HTTP/1.1 101 Switching Protocols\r\nX-Slow: ".to_vec(),
+        every: Duration::from_millis(5),
+    });
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.timeout");
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "timeout", "{a}");
+    assert_eq!(a["outcome"]["stage"], "upgrade", "{a}");
+}
+
+#[test]
+fn sixty_four_mib_of_header_lines_is_a_response_too_large() {
+    let s = HostileServer::start(Hostile::HeaderFlood { total: 64 << 20 });
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    assert_eq!(error_class(&b), "response_too_large");
+    assert!(b.elapsed < TIMEOUT, "the limit, not the deadline, ended it");
+}
+
+#[test]
+fn sixty_four_mib_of_header_lines_with_the_full_matrix() {
+    let s = HostileServer::start(Hostile::HeaderFlood { total: 64 << 20 });
+    let b = run_bounded(&["--close-wait", "200ms", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    let attempts = b.report["attempts"].as_array().expect("attempts");
+    assert!(attempts.len() >= 5);
+    for a in attempts {
+        if a["outcome"]["kind"] == "protocol_violation" {
+            assert_eq!(a["outcome"]["error"], "response_too_large", "{a}");
+        }
+    }
+}
+
+#[test]
+fn a_one_gib_body_that_streams_keeps_only_the_excerpt() {
+    let s = HostileServer::start(Hostile::HugeBody { status: 403 });
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_eq!(b.code, 1);
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "rejected", "{a}");
+    assert_eq!(a["outcome"]["status"], 403);
+    assert_eq!(a["response"]["body_truncated"], true, "{a}");
+    let excerpt = a["outcome"]["body_excerpt"].as_str().unwrap_or_default();
+    assert!(excerpt.len() <= 8 * 1024 && excerpt.starts_with("xxx"));
+    // A 403 to a request without any credential.
+    assert_eq!(
+        cause(&b),
+        "auth.missing_credentials",
+        "{}",
+        b.report["diagnosis"]
+    );
+}
+
+#[test]
+fn random_bytes_instead_of_http_is_a_bad_handshake_response() {
+    let s = HostileServer::start(Hostile::Random { len: 4096 });
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    assert_eq!(error_class(&b), "malformed_response");
+}
+
+#[test]
+fn an_invalid_status_line_is_a_bad_handshake_response() {
+    let s = HostileServer::start(Hostile::Reply(
+        b"HTTP/1.1 1O1 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec(),
+    ));
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    assert_eq!(error_class(&b), "malformed_response");
+}
+
+#[test]
+fn a_bare_html_body_without_a_status_line_is_a_bad_handshake_response() {
+    let s = HostileServer::start(Hostile::Reply(
+        b"<!doctype html><html><body><h1>It works!</h1></body></html>\n".to_vec(),
+    ));
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    assert_eq!(error_class(&b), "malformed_response");
+}
+
+#[test]
+fn bare_lf_lines_with_a_nul_byte_are_a_bad_handshake_response() {
+    let s = HostileServer::start(Hostile::Reply(
+        b"HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nX-Bad: a\0b\nConnection: Upgrade\n\n"
+            .to_vec(),
+    ));
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    assert_eq!(error_class(&b), "malformed_response");
+}
+
+#[test]
+fn a_close_right_after_accept_is_diagnosed() {
+    let s = HostileServer::start(Hostile::CloseAtOnce);
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_eq!(b.code, 1);
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "protocol_violation", "{a}");
+    assert!(
+        ["connection_closed", "connection_reset"].contains(&error_class(&b)),
+        "{a}"
+    );
+    assert!(
+        ["server.bad_handshake_response", "tcp.reset"].contains(&cause(&b)),
+        "{}",
+        b.report["diagnosis"]
+    );
+}
+
+#[test]
+fn a_reset_after_the_request_is_diagnosed() {
+    let s = HostileServer::start(Hostile::ResetAfterRequest);
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_eq!(b.code, 1);
+    assert_eq!(error_class(&b), "connection_reset", "{}", b.report);
+    assert!(
+        ["server.bad_handshake_response", "tcp.reset"].contains(&cause(&b)),
+        "{}",
+        b.report["diagnosis"]
+    );
+}
+
+#[test]
+fn a_101_with_a_wrong_accept_key_is_a_bad_handshake_response() {
+    let s = HostileServer::start(Hostile::Reply(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n"
+            .to_vec(),
+    ));
+    let b = run_bounded(&["--quick", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    assert_eq!(error_class(&b), "bad_accept_key");
+}
+
+#[test]
+fn a_101_with_a_wrong_accept_key_with_the_full_matrix() {
+    let s = HostileServer::start(Hostile::Reply(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n"
+            .to_vec(),
+    ));
+    let b = run_bounded(&["--close-wait", "300ms", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    assert!(b.report["attempts"].as_array().expect("attempts").len() >= 5);
+}
+
+#[test]
+fn a_101_then_a_frame_announcing_two_to_the_63_bytes_is_a_protocol_violation() {
+    // FIN + binary, 127 = 64-bit length follows: 2^63 (the top bit set, which RFC 6455 forbids).
+    let mut frame = vec![0x82, 127];
+    frame.extend_from_slice(&(1u64 << 63).to_be_bytes());
+    let s = HostileServer::start(Hostile::AcceptThen(frame));
+    let b = run_bounded(&["--close-wait", "1s", &s.ws_url("/ws")]);
+    assert_eq!(b.code, 1, "{}", b.report);
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "protocol_violation", "{a}");
+    assert_eq!(stage(a, "upgrade")["status"], "ok");
+    assert_eq!(
+        cause(&b),
+        "server.bad_handshake_response",
+        "{}",
+        b.report["diagnosis"]
+    );
+}
+
+#[test]
+fn a_101_then_random_bytes_is_a_protocol_violation() {
+    let s = HostileServer::start(Hostile::AcceptThenRandom { len: 64 * 1024 });
+    let b = run_bounded(&["--close-wait", "1s", &s.ws_url("/ws")]);
+    assert_eq!(b.code, 1, "{}", b.report);
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "protocol_violation", "{a}");
+    assert_eq!(
+        cause(&b),
+        "server.bad_handshake_response",
+        "{}",
+        b.report["diagnosis"]
+    );
+}
+
+#[test]
+fn a_101_then_a_flood_of_pings_ends_the_watch_at_the_frame_limit() {
+    let s = HostileServer::start(Hostile::AcceptThenPingFlood { max: 1 << 20 });
+    let b = run_bounded(&["--close-wait", "2s", &s.ws_url("/ws")]);
+    // A ping flood is rude but legal: the upgrade works and the watch ends at the frame limit
+    // long before the close-wait, so the run is healthy.
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{a}");
+    assert_eq!(cause(&b), "ok.healthy", "{}", b.report["diagnosis"]);
+    assert_eq!(b.code, 0);
+}
+
+#[test]
+fn a_101_then_a_close_frame_with_an_oversized_reason_is_cut() {
+    let mut frame = close_frame(1008, "");
+    // A close frame must be ≤ 125 bytes; announce 126 (16-bit length) with a long reason.
+    frame[1] = 126;
+    let reason = "r".repeat(300);
+    frame.splice(2..2, ((reason.len() + 2) as u16).to_be_bytes());
+    frame.extend_from_slice(reason.as_bytes());
+    let s = HostileServer::start(Hostile::AcceptThen(frame));
+    let b = run_bounded(&["--close-wait", "1s", &s.ws_url("/ws")]);
+    assert_diagnosed(&b, "server.bad_handshake_response");
+    let text = b.report.to_string();
+    assert!(!text.contains(&"r".repeat(124)), "{text}");
+}
+
+#[test]
+fn random_bytes_where_a_tls_server_hello_belongs_fail_the_tls_stage() {
+    let s = HostileServer::start(Hostile::RandomInsteadOfServerHello { first: 0x9c });
+    let url = format!("wss://127.0.0.1:{}/ws", s.port());
+    let b = run_bounded(&["--quick", &url]);
+    assert_eq!(b.code, 1);
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "tls_error", "{a}");
+    assert_eq!(stage(a, "tls")["status"], "failed");
+    assert_eq!(cause(&b), "tls.not_tls", "{}", b.report["diagnosis"]);
+}
+
+#[test]
+fn random_bytes_where_a_tls_server_hello_belongs_with_the_full_matrix() {
+    let s = HostileServer::start(Hostile::RandomInsteadOfServerHello { first: 0x9c });
+    let url = format!("wss://127.0.0.1:{}/ws", s.port());
+    let b = run_bounded(&[&url]);
+    assert_eq!(b.code, 1);
+    assert_eq!(cause(&b), "tls.not_tls", "{}", b.report["diagnosis"]);
+}
+
+#[test]
+fn a_tls_record_header_followed_by_noise_is_a_failed_handshake() {
+    let s = HostileServer::start(Hostile::RandomInsteadOfServerHello { first: 0x16 });
+    let url = format!("wss://127.0.0.1:{}/ws", s.port());
+    let b = run_bounded(&["--quick", &url]);
+    assert_diagnosed(&b, "tls.handshake_failed");
+    assert_eq!(error_class(&b), "handshake_failed");
+}
+
+#[test]
+fn the_random_bytes_helper_is_deterministic_and_not_constant() {
+    let a = random_bytes(42, 64);
+    assert_eq!(a, random_bytes(42, 64));
+    assert_ne!(a, random_bytes(43, 64));
+    assert!(a.iter().any(|b| *b != a[0]));
+}
+
+// ---- secrets and safety -------------------------------------------------------------------------
+
+const TOKEN: &str = "tok-Zq8mW3vK9pXr";
+const COOKIE: &str = "ck-Hb7nQ2sL5tYe";
+const TICKET: &str = "tkt-Pd4fR6gJ1wUc";
+
+/// Every format and trace-level logging, against a server that reflects the request (and so every
+/// credential placement) back in its headers and body: no secret may appear anywhere.
+#[test]
+fn no_output_format_or_log_level_leaks_the_token_cookie_or_ticket() {
+    let tickets = crate::support::raw::RawServer::http(
+        200,
+        "OK",
+        &[("Content-Type", "application/json")],
+        &format!(r#"{{"ticket":"{TICKET}"}}"#),
+    );
+    let echo = HostileServer::start(Hostile::EchoRequest { status: 403 });
+    let ticket_url = format!("http://127.0.0.1:{}/ticket", tickets.port());
+    let cookie = format!("Cookie: session={COOKIE}");
+    let url = echo.ws_url("/ws?room=1");
+    for format in ["human", "json", "markdown", "junit", "github"] {
+        for (flow, extra) in [
+            ("token", vec![]),
+            ("ticket", vec!["--ticket-url", ticket_url.as_str()]),
+        ] {
+            let out = crate::support::wsdoctor()
+                .env("WSD_SECRET_TOKEN", TOKEN)
+                .args(["--token-env", "WSD_SECRET_TOKEN", "-H", &cookie])
+                .args(["-vvv", "--color", "always", "--close-wait", "100ms"])
+                .args(["--timeout", "5s", "--format", format])
+                .args(&extra)
+                .arg(&url)
+                .output()
+                .expect("wsdoctor runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stdout.is_empty(), "{format}/{flow}: no output");
+            assert!(
+                stderr.contains("TRACE") || stderr.contains("DEBUG"),
+                "{format}/{flow}: -vvv logged nothing: {stderr}"
+            );
+            for secret in [TOKEN, COOKIE, TICKET] {
+                assert!(
+                    !stdout.contains(secret),
+                    "{format}/{flow}: {secret} leaked on stdout:\n{stdout}"
+                );
+                assert!(
+                    !stderr.contains(secret),
+                    "{format}/{flow}: {secret} leaked on stderr:\n{stderr}"
+                );
+            }
+        }
+    }
+    // The servers really saw the secrets: the test above could otherwise pass vacuously.
+    assert!(echo.connections() >= 10);
+}
+
+#[test]
+fn a_redirect_is_reported_and_never_followed() {
+    let elsewhere = HostileServer::start(Hostile::EchoRequest { status: 200 });
+    let location = format!("ws://127.0.0.1:{}/ws", elsewhere.port());
+    let redirect =
+        crate::support::raw::RawServer::http(302, "Found", &[("Location", location.as_str())], "");
+    let b = run_bounded(&[
+        "--token",
+        TOKEN,
+        "--close-wait",
+        "100ms",
+        &redirect.ws_url("/ws"),
+    ]);
+    assert_diagnosed(&b, "proxy.redirect");
+    let a = baseline(&b.report);
+    assert_eq!(a["outcome"]["kind"], "redirected", "{a}");
+    assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
+    assert!(!b.report.to_string().contains(TOKEN));
+}
+
+#[test]
+fn no_credential_goes_to_a_health_url_on_another_host() {
+    let target = HostileServer::start(Hostile::EchoRequest { status: 403 });
+    let health = HostileServer::start_on("127.0.0.2", Hostile::EchoRequest { status: 200 });
+    let health_url = format!("http://{}/health", health.thread.addr);
+    let cookie = format!("Cookie: session={COOKIE}");
+    let b = run_bounded(&[
+        "--token",
+        TOKEN,
+        "-H",
+        &cookie,
+        "--health-url",
+        &health_url,
+        "--close-wait",
+        "100ms",
+        &target.ws_url("/ws"),
+    ]);
+    assert_eq!(b.code, 1);
+    let seen = health.requests();
+    assert!(!seen.is_empty(), "the health control did not run");
+    for req in seen {
+        assert!(
+            !req.contains(TOKEN) && !req.contains(COOKIE),
+            "a credential went to the health host:\n{req}"
+        );
+    }
+    // The target itself did get the credential (so the check above is not vacuous).
+    assert!(target.requests().iter().any(|r| r.contains(TOKEN)));
+}
