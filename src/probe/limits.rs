@@ -19,6 +19,11 @@ pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// The most frames read during the session watch; a flood ends the watch early.
 pub const MAX_FRAMES_WATCHED: u32 = 1000;
 
+/// The read buffer of an upgraded connection under watch. tungstenite allocates 128 KiB per
+/// connection by default; the watch reads only control frames, and a `check` can hold a
+/// thousand connections at once.
+pub const WATCH_READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// The most attempts in flight at once.
 pub const MAX_CONCURRENT_ATTEMPTS: usize = 16;
 

@@ -16,6 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::model::SessionEnd;
 use crate::probe::limits::{
     CLOSE_REASON_CHARS, MAX_FRAMES_WATCHED, MAX_FRAME_BYTES, POLITE_CLOSE_WAIT,
+    WATCH_READ_BUFFER_BYTES,
 };
 use crate::probe::upgrade::Head;
 use crate::probe::BoxedIo;
@@ -229,6 +230,9 @@ pub async fn watch(
     redactor: &Redactor,
 ) -> Watch {
     let config = WebSocketConfig::default()
+        .read_buffer_size(WATCH_READ_BUFFER_BYTES)
+        // Only pings and a close are sent: write them at once rather than buffering.
+        .write_buffer_size(0)
         .max_frame_size(Some(MAX_FRAME_BYTES))
         .max_message_size(Some(MAX_FRAME_BYTES));
     let mut ws =
