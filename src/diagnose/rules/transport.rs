@@ -5,14 +5,41 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{answer, cite, describe, producer, Answer, Facts};
-use crate::model::{AddressRecord, Outcome, Stage};
+use crate::model::{AddressRecord, Finding, Outcome, Severity, Stage};
 
-/// The target's name has several addresses and they disagree (the address fan-out's rows): one
-/// fails before any HTTP answer while another answers — a stale AAAA or A record, a dead member of
-/// a round robin — or they answer with a different status, body or server (one backend of a DNS
-/// round robin serves something else). Never when every address behaves the same, nor when none
-/// answers at all (the tcp and tls rules say why).
+/// The target's name has several addresses and they disagree (the address fan-out's rows) while
+/// at least one of them upgrades: another fails before any HTTP answer — a stale AAAA or A record,
+/// a dead member of a round robin — or answers with a different status, body or server (one
+/// backend of a DNS round robin serves something else). Never when every address behaves the
+/// same. When no address upgrades, the answer itself is the problem and another rule decides; the
+/// disagreement is then a finding ([`address_findings`]).
 pub fn address_inconsistent(f: &Facts) -> Option<Verdict> {
+    if !f.run.addresses.iter().any(|r| r.kind == "upgraded") {
+        return None;
+    }
+    disagreement(f)
+}
+
+/// The addresses disagree but the verdict is another cause (no address upgrades): a warning
+/// finding, so the stale record is not lost behind the refusal every client also sees.
+pub fn address_findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
+    if verdict == Cause::DnsAddressInconsistent {
+        return Vec::new();
+    }
+    disagreement(f)
+        .map(|v| Finding {
+            cause: Cause::DnsAddressInconsistent,
+            severity: Severity::Warning,
+            summary: v.summary,
+            evidence: v.evidence,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The verdict for addresses that disagree, whether or not one of them upgrades; `None` when they
+/// agree or none got an HTTP answer.
+fn disagreement(f: &Facts) -> Option<Verdict> {
     let rows = &f.run.addresses;
     if rows.len() < 2 {
         return None;
@@ -131,7 +158,8 @@ pub fn address_inconsistent(f: &Facts) -> Option<Verdict> {
         .rsplit_once(':')
         .unwrap_or((sample.address.as_str(), ""));
     Some(v.next(format!(
-        "compare the addresses one at a time with --resolve {host}:{port}:{addr} (one run per address), and check what DNS publishes: dig +short A {host}; dig +short AAAA {host}"
+        "wsdoctor {} --resolve {host}:{port}:{addr} (one run per address); dig +short A {host} and dig +short AAAA {host} show what DNS publishes",
+        f.run.target
     )))
 }
 
@@ -362,11 +390,22 @@ mod tests {
             attempt("x").rejected_with(403, &uvicorn, "<html>403</html>"),
         )
         .build();
-        let v = verdict(&r).unwrap();
+        // No address upgrades: the refusal decides, and the disagreement is a warning finding.
+        assert!(verdict(&r).is_none());
+        let (d, findings) = crate::diagnose::diagnose(&r);
+        assert_ne!(d.cause, Cause::DnsAddressInconsistent);
+        let finding = findings
+            .iter()
+            .find(|f| f.cause == Cause::DnsAddressInconsistent)
+            .expect("an address finding");
+        assert_eq!(finding.severity, Severity::Warning);
         assert!(
-            v.evidence.iter().any(|e| e.contains("answered by uvicorn")),
+            finding
+                .evidence
+                .iter()
+                .any(|e| e.contains("answered by uvicorn")),
             "{:?}",
-            v.evidence
+            finding.evidence
         );
     }
 
@@ -382,6 +421,23 @@ mod tests {
     }
 
     #[test]
+    fn a_dead_address_beside_one_that_refuses_too_is_a_finding_beside_the_refusal() {
+        let r = run(no_cred(
+            vec![attempt("baseline").rejected(404, "Not Found")],
+        ))
+        .address("127.0.0.1:80", attempt("x").rejected(404, "Not Found"))
+        .address("[::1]:80", attempt("x").tcp("refused"))
+        .build();
+        let (d, findings) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::RoutingNotFound);
+        let f = findings
+            .iter()
+            .find(|f| f.cause == Cause::DnsAddressInconsistent)
+            .expect("an address finding");
+        assert!(f.summary.contains("AAAA"), "{}", f.summary);
+    }
+
+    #[test]
     fn near_miss_addresses_that_agree_or_all_fail_are_not_inconsistent() {
         let same = run(vec![attempt("baseline").upgraded()])
             .address("127.0.0.1:80", attempt("x").upgraded())
@@ -394,6 +450,9 @@ mod tests {
             .address("[::1]:80", attempt("x").rejected(403, "no"))
             .build();
         assert!(verdict(&same_refusal).is_none());
+        assert!(
+            address_findings(&Facts::new(&same_refusal), Cause::AuthMissingCredentials).is_empty()
+        );
         // Nowhere answers: a tcp problem, told by the tcp rule, even if the classes differ.
         let dead = run(vec![attempt("baseline").tcp("refused")])
             .address("127.0.0.1:80", attempt("x").tcp("refused"))
