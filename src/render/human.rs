@@ -145,8 +145,8 @@ fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Some(a) => super::result_text(a),
             None => r.kind.clone(),
         };
-        let fault = r.status.is_none_or(|s| s != 101) || r.kind != "upgraded";
-        let mark = cited.contains(&r.attempt);
+        let fault = r.kind != "upgraded";
+        let mark = fault && cited.contains(&r.attempt);
         let room = WIDTH.saturating_sub(4 + width + 2 + 4 + 2 + 9 + 2 + if mark { 3 } else { 0 });
         let line = format!(
             "    {:<width$}  {}  {:>9}  {}",

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::cli::{wsdoctor, Probe};
 use crate::support::stack::{self, App, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
-use crate::support::{free_port, in_ci};
+use crate::support::{assert_report_schema, free_port, in_ci};
 
 /// True when ::1 can be bound; otherwise a panic under CI, or one loud line and false.
 fn require_ipv6_loopback(test: &str) -> bool {
@@ -102,6 +102,7 @@ fn lab_one_address_routed_to_another_upstream_is_address_inconsistent() {
     );
     let run = probe("rr.lab.test", port, "127.0.0.1,127.0.0.2");
     run.expect("dns", "dns.address_inconsistent", 1);
+    assert_report_schema(&run.json);
     let rows = rows(&run);
     assert_eq!(rows.len(), 2, "{}", run.json);
     assert_eq!(rows[0]["status"], 101, "{}", run.json);
@@ -150,6 +151,7 @@ fn lab_dual_stack_both_healthy_is_healthy_with_two_addresses() {
     let port = two_addresses(&mut scene, "127.0.0.1", "::1", App::FastApi, App::FastApi);
     let run = probe("dual.lab.test", port, "[::1],127.0.0.1");
     run.expect("ok", "ok.healthy", 0);
+    assert_report_schema(&run.json);
     let rows = rows(&run);
     assert_eq!(rows.len(), 2, "{}", run.json);
     assert!(rows.iter().all(|r| r["kind"] == "upgraded"), "{rows:?}");
