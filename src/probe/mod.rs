@@ -440,11 +440,18 @@ pub(crate) async fn connect(
             s
         }
         Err(tcp::TcpEnd::Deadline) => {
+            let within = match pin {
+                Some(_) if connect_until < ctx.deadline => format!(
+                    "within {} (the wait for one pinned address)",
+                    humantime::format_duration(limits::PINNED_CONNECT_WAIT)
+                ),
+                _ => "before the deadline".to_string(),
+            };
             push_stage(
                 rec,
                 Stage::Tcp,
                 t,
-                format!("{peer}: no answer before the deadline"),
+                format!("{peer}: no answer {within}"),
                 Some("timeout"),
             );
             return Err(Outcome::Timeout { stage: Stage::Tcp });
@@ -1007,6 +1014,87 @@ mod tests {
             pin: None,
             redactor: Redactor::disabled(),
         }
+    }
+
+    #[tokio::test]
+    async fn the_fan_out_pins_one_attempt_to_each_resolved_address_after_the_plan() {
+        let (addr, _) = http_server(|_, _| respond("403 Forbidden", "no")).await;
+        let port = addr.port();
+        let url = format!("ws://multi.test:{port}/ws");
+        let plan = Plan {
+            attempts: vec![spec(&url, "baseline", RequestKind::Upgrade)],
+            http_controls: Vec::new(),
+            ticket: None,
+            ticket_credential: None,
+        };
+        let mut c = ctx();
+        c.resolve =
+            vec![
+                crate::config::parse_resolve(&format!("multi.test:{port}:127.0.0.1,127.0.0.2"))
+                    .unwrap(),
+            ];
+        // Off (--quick): no rows, no extra attempts.
+        let run = run_plan(&plan, &c, &url).await;
+        assert!(run.addresses.is_empty());
+        assert_eq!(run.attempts.len(), 1);
+        c.fan_out = true;
+        let run = run_plan(&plan, &c, &url).await;
+        let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+        assert_eq!(ids, ["baseline", "address.0", "address.1"]);
+        assert_eq!(run.attempts[1].variant.group, "address");
+        let rows: Vec<(&str, &str, Option<u16>, Option<&str>)> = run
+            .addresses
+            .iter()
+            .map(|r| {
+                (
+                    r.address.as_str(),
+                    r.kind.as_str(),
+                    r.status,
+                    r.error.as_deref(),
+                )
+            })
+            .collect();
+        let first = format!("127.0.0.1:{port}");
+        let second = format!("127.0.0.2:{port}");
+        assert_eq!(
+            rows,
+            [
+                (first.as_str(), "rejected", Some(403), None),
+                (second.as_str(), "tcp_error", None, Some("refused")),
+            ]
+        );
+        assert_eq!(run.addresses[1].stage, Some(Stage::Tcp));
+        let dns = &run.attempts[2].stages[0].summary;
+        assert_eq!(dns, "pinned to 127.0.0.2 (address 2 of 2 for multi.test)");
+        // A single address (an IP literal) has nothing to fan out.
+        let literal = Plan {
+            attempts: vec![spec(
+                &format!("ws://{addr}/ws"),
+                "baseline",
+                RequestKind::Upgrade,
+            )],
+            ..plan
+        };
+        assert!(run_plan(&literal, &c, &url).await.addresses.is_empty());
+    }
+
+    #[tokio::test]
+    async fn connect_to_changes_where_the_connection_goes() {
+        let (addr, seen) = http_server(|_, _| respond("404 Not Found", "")).await;
+        let s = spec("ws://public.test:9/ws", "baseline", RequestKind::Upgrade);
+        let mut c = ctx();
+        c.connect_to = vec![crate::config::parse_connect_to(&format!(
+            "public.test::127.0.0.1:{}",
+            addr.port()
+        ))
+        .unwrap()];
+        let rec = run_attempt(&s, &c).await;
+        assert!(matches!(rec.outcome, Outcome::Rejected { status: 404, .. }));
+        assert_eq!(rec.tcp.unwrap().peer, addr.to_string());
+        assert_eq!(rec.dns.unwrap().host, "127.0.0.1");
+        assert!(rec.stages[0].summary.contains("--connect-to 127.0.0.1"));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        // The Host header the server receives is checked end to end in tests/integration/addresses.rs.
     }
 
     #[tokio::test]
