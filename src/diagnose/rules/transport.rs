@@ -158,7 +158,7 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
         .rsplit_once(':')
         .unwrap_or((sample.address.as_str(), ""));
     Some(v.next(format!(
-        "wsdoctor {} --resolve {host}:{port}:{addr} (one run per address); dig +short A {host} and dig +short AAAA {host} show what DNS publishes",
+        "wsdoctor {} --resolve '{host}:{port}:{addr}' (one run per address); dig +short A {host} and dig +short AAAA {host} show what DNS publishes",
         f.run.target
     )))
 }
