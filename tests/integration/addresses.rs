@@ -10,6 +10,7 @@
 )]
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -124,6 +125,65 @@ fn dns_address_inconsistent_when_one_round_robin_member_answers_403() {
         human.contains(&format!("127.0.0.2:{port}")) && human.contains("403"),
         "{human}"
     );
+}
+
+#[test]
+fn a_black_holed_address_times_out_at_the_pinned_wait_while_the_other_upgrades() {
+    let good = healthy_at(at("127.0.0.1", 0));
+    let port = good.port();
+    // A listener on 127.0.0.2 that never accepts, its backlog of 0 filled by our own connections:
+    // the kernel then drops further SYNs, as a firewall does for a stale address.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let hole = at("127.0.0.2", port);
+    let listener = rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind(hole).expect("bind 127.0.0.2");
+        socket.listen(0).expect("listen")
+    });
+    let mut fillers = Vec::new();
+    let mut full = false;
+    for _ in 0..16 {
+        match std::net::TcpStream::connect_timeout(&hole, Duration::from_millis(300)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => {
+                full = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        full,
+        "the backlog never filled: cannot black-hole {hole} here"
+    );
+    let resolve = format!("hole.test:{port}:127.0.0.1,127.0.0.2");
+    let (report, code) = probe_json(&[
+        &format!("ws://hole.test:{port}/ws"),
+        "--resolve",
+        &resolve,
+        "--timeout",
+        "9s",
+    ]);
+    assert_eq!(cause(&report), "dns.address_inconsistent", "{report:#}");
+    assert_eq!(code, 1);
+    let rows = rows(&report);
+    assert_eq!(rows[1]["kind"], "timeout", "{rows:?}");
+    assert_eq!(rows[1]["stage"], "tcp");
+    // PINNED_CONNECT_WAIT (5 s) ended it, not the 9 s deadline.
+    let ms = rows[1]["ms"].as_f64().unwrap_or(f64::MAX);
+    assert!(ms < 8000.0, "the pinned connect waited {ms} ms");
+    let pinned = report["attempts"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .find(|a| a["variant"]["id"] == "address.1")
+        .expect("the attempt pinned to 127.0.0.2");
+    let tcp = pinned["stages"][1]["summary"].as_str().unwrap_or_default();
+    assert!(tcp.contains("the wait for one pinned address"), "{tcp}");
+    drop(fillers);
+    drop(listener);
 }
 
 #[test]
