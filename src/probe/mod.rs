@@ -373,7 +373,12 @@ pub(crate) async fn connect(
                 );
             }
             if rerouted && via.is_none() {
-                summary.push_str(&format!(" · --connect-to {route_host}:{route_port}"));
+                let shown = if route_host.contains(':') {
+                    format!("[{route_host}]:{route_port}")
+                } else {
+                    format!("{route_host}:{route_port}")
+                };
+                summary.push_str(&format!(" · --connect-to {shown}"));
             }
             rec.dns = Some(DnsRecord {
                 host: host.clone(),

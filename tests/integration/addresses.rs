@@ -15,6 +15,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::scripted::{nginx_page, response, ScriptedServer, Step};
+use crate::support::tls::{self, TestCa, TlsWsServer};
+use crate::support::ws::Behaviour;
 use crate::support::{probe_json, require_ipv6_loopback, wsdoctor};
 
 /// A healthy WebSocket endpoint on exactly `addr` (101, then a live session).
@@ -237,6 +239,30 @@ fn connect_to_reroutes_the_connection_and_keeps_the_host_header() {
         .filter_map(|r| r.header("host").map(str::to_string))
         .collect();
     assert_eq!(hosts, ["app.test:9"]);
+}
+
+#[test]
+fn connect_to_keeps_the_tls_name_of_the_url() {
+    // The certificate names only wsdoctor.test: it verifies because SNI and the name checked stay
+    // the URL's host, while the connection goes to 127.0.0.1:PORT.
+    let ca = TestCa::new("wsdoctor test CA");
+    let server = TlsWsServer::start(ca.valid_leaf(&[tls::HOST]), Behaviour::Echo);
+    let cafile = ca.pem_file();
+    let rule = format!("{}:443:127.0.0.1:{}", tls::HOST, server.port());
+    let (report, code) = probe_json(&[
+        "--quick",
+        &format!("wss://{}/ws", tls::HOST),
+        "--connect-to",
+        &rule,
+        "--cacert",
+        cafile.path().to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(cause(&report), "ok.healthy", "{report:#}");
+    assert_eq!(code, 0);
+    let base = &report["attempts"][0];
+    assert_eq!(base["tls"]["sni"], tls::HOST);
+    assert_eq!(base["tls"]["verification"], "ok");
+    assert_eq!(base["tcp"]["peer"], format!("127.0.0.1:{}", server.port()));
 }
 
 #[test]
