@@ -212,9 +212,15 @@ pub struct ProbeArgs {
     /// Hosts that bypass the proxy, comma-separated ("*" for all); replaces NO_PROXY.
     #[arg(long, value_name = "HOSTS")]
     pub noproxy: Option<String>,
-    /// Use ADDR for HOST:PORT instead of resolving it, like curl (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    /// Use these addresses for HOST:PORT instead of resolving it, like curl: several
+    /// comma-separated, IPv6 in brackets, HOST "*" for any host (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR...]")]
     pub resolve: Vec<String>,
+    /// Connect to HOST2:PORT2 instead of HOST:PORT, like curl: Host header and TLS SNI stay the
+    /// URL's; an empty HOST or PORT matches any, an empty HOST2 or PORT2 keeps the URL's
+    /// (repeatable; the first match wins).
+    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2")]
+    pub connect_to: Vec<String>,
 
     /// Overall time limit; every stage is bounded by it.
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]

@@ -43,6 +43,9 @@ pub async fn measure(config: &Config) -> Run {
         proxy: config.proxy.clone(),
         trust: config.trust.clone(),
         resolve: config.resolve.clone(),
+        connect_to: config.connect_to.clone(),
+        fan_out: !config.quick,
+        pin: None,
         redactor: config.redactor.clone(),
     };
     let target = config.redactor.url(config.target.as_str());
@@ -69,6 +72,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         attempts: run.attempts,
         tickets: run.tickets,
         http_controls: run.http_controls,
+        addresses: run.addresses,
         diagnosis,
         findings,
         duration_ms,

@@ -290,6 +290,32 @@ pub struct AddressFailure {
     pub error: String,
 }
 
+/// One resolved address of the target and what a baseline-shaped attempt pinned to it got (the
+/// address fan-out: every address is probed, not only the first that answers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddressRecord {
+    /// The socket address ("127.0.0.1:8080", "[::1]:8080").
+    pub address: String,
+    /// "ipv4" or "ipv6".
+    pub family: String,
+    /// The variant id of the attempt pinned to this address ("address.0", "address.1", …), in
+    /// `attempts`.
+    pub attempt: String,
+    /// That attempt's outcome kind ("upgraded", "rejected", "tcp_error", …).
+    pub kind: String,
+    /// The HTTP status it got (101 for upgrades), when it got an HTTP answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<u16>,
+    /// The failure class when it got no HTTP answer ("refused", "timeout", "expired_certificate"…).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// The stage it ended in when it got no HTTP answer (dns, tcp, proxy, tls, upgrade, session).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub stage: Option<Stage>,
+    /// Wall time of the attempt in ms.
+    pub ms: f64,
+}
+
 /// One certificate of the peer chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateInfo {
@@ -608,6 +634,9 @@ pub struct Run {
     /// Controls fetched over plain HTTP (site root, `--health-url`).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub http_controls: Vec<AttemptRecord>,
+    /// Every resolved address of the target with its own pinned attempt, when it has several.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub addresses: Vec<AddressRecord>,
 }
 
 impl Run {
@@ -740,6 +769,9 @@ pub struct Report {
     /// Plain-HTTP controls (site root, health URL).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub http_controls: Vec<AttemptRecord>,
+    /// Every resolved address of the target and what its pinned attempt got (when it has several).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub addresses: Vec<AddressRecord>,
     /// The verdict.
     pub diagnosis: Diagnosis,
     /// Further findings.

@@ -94,6 +94,9 @@ causes! {
     Healthy => ("ok.healthy", Ok, "WebSocket upgrade succeeded and the connection stayed open"),
     /// The host name did not resolve.
     DnsResolutionFailed => ("dns.resolution_failed", Dns, "the host name does not resolve"),
+    /// The name's addresses disagree: one fails or answers differently while another upgrades
+    /// (also a finding when none upgrades).
+    DnsAddressInconsistent => ("dns.address_inconsistent", Dns, "the host's addresses disagree: one fails or answers differently (stale AAAA, mixed DNS round robin)"),
     /// TCP connect was actively refused.
     TcpRefused => ("tcp.refused", Tcp, "nothing listens on that port (connection refused)"),
     /// TCP connect timed out.

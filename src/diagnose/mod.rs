@@ -19,6 +19,7 @@ pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
     let verdict = first_verdict(&facts);
     let mut findings = rules::matrix::findings(&facts, verdict.cause);
     findings.extend(rules::tls::findings(&facts, verdict.cause));
+    findings.extend(rules::transport::address_findings(&facts, verdict.cause));
     (dress(&facts, verdict), findings)
 }
 
@@ -149,6 +150,7 @@ mod tests {
     fn docs_cite_lab_and_integration_tests_that_exist() {
         let doc = include_str!("../../docs/causes.md");
         let lab = [
+            include_str!("../../tests/lab/addresses.rs"),
             include_str!("../../tests/lab/auth.rs"),
             include_str!("../../tests/lab/findings.rs"),
             include_str!("../../tests/lab/forward_proxy.rs"),
@@ -162,14 +164,18 @@ mod tests {
             include_str!("../../tests/lab/tls.rs"),
         ]
         .concat();
-        let integration = include_str!("../../tests/integration/causes.rs");
+        let integration = [
+            include_str!("../../tests/integration/causes.rs"),
+            include_str!("../../tests/integration/addresses.rs"),
+        ]
+        .concat();
         let mut cited = 0;
         let parts: Vec<&str> = doc.split('`').collect();
         for pair in parts.windows(2) {
             let sources = if pair[0].ends_with("lab ") {
                 lab.as_str()
             } else if pair[0].ends_with("integration ") {
-                integration
+                integration.as_str()
             } else {
                 continue;
             };

@@ -35,3 +35,11 @@ pub const POLITE_CLOSE_WAIT: Duration = Duration::from_millis(500);
 
 /// The most header lines parsed in a response head.
 pub const MAX_HEADERS: usize = 256;
+
+/// The most resolved addresses of the target probed one by one (the address fan-out); further
+/// addresses are left out of `addresses`.
+pub const MAX_ADDRESSES: usize = 8;
+
+/// How long an attempt pinned to one address waits for its TCP connect (also bounded by the
+/// deadline), so one black-holed address does not hold the run until `--timeout`.
+pub const PINNED_CONNECT_WAIT: Duration = Duration::from_secs(5);

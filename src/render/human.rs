@@ -33,6 +33,7 @@ const MIN_LABEL: usize = 24;
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
     waterfall(report, out)?;
+    addresses(report, out)?;
     tickets(&report.tickets, out)?;
     matrix(report, out)?;
     wire(report, out)?;
@@ -111,6 +112,58 @@ fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
     }
 }
 
+/// The address fan-out: one line per resolved address with what its own attempt got (these
+/// attempts are shown here rather than in the matrix).
+fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.addresses.is_empty() {
+        return Ok(());
+    }
+    let cited = cited_ids(report);
+    let attempt = |id: &str| report.attempts.iter().find(|a| a.variant.id == id);
+    let host = report
+        .addresses
+        .iter()
+        .find_map(|r| attempt(&r.attempt)?.dns.as_ref().map(|d| d.host.clone()))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  {}",
+        format!(
+            "addresses of {host}: {}, each probed on its own",
+            report.addresses.len()
+        )
+        .dimmed()
+    )?;
+    let width = report
+        .addresses
+        .iter()
+        .map(|r| r.address.chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in &report.addresses {
+        let result = match attempt(&r.attempt) {
+            Some(a) => super::result_text(a),
+            None => r.kind.clone(),
+        };
+        let fault = r.kind != "upgraded";
+        let mark = fault && cited.contains(&r.attempt);
+        let room = WIDTH.saturating_sub(4 + width + 2 + 4 + 2 + 9 + 2 + if mark { 3 } else { 0 });
+        let line = format!(
+            "    {:<width$}  {}  {:>9}  {}",
+            r.address,
+            if r.family == "ipv6" { "IPv6" } else { "IPv4" },
+            fmt_ms(r.ms),
+            shorten(&result, room)
+        );
+        match (mark, fault) {
+            (true, _) => writeln!(out, "{}  {}", line.bold(), "←".yellow().bold())?,
+            (false, true) => writeln!(out, "{}", line.red())?,
+            (false, false) => writeln!(out, "{line}")?,
+        }
+    }
+    writeln!(out)
+}
+
 /// Ticket fetches, consecutive identical ones folded into one line with a count.
 fn tickets(tickets: &[TicketRecord], out: &mut dyn Write) -> io::Result<()> {
     if tickets.is_empty() {
@@ -178,7 +231,10 @@ fn group_title(group: &str) -> Option<&'static str> {
 fn rows(report: &Report) -> Vec<Row> {
     let cited = cited_ids(report);
     let baseline = report.baseline();
-    let attempts: Vec<&AttemptRecord> = all_attempts(report).collect();
+    // The address fan-out's attempts have their own block.
+    let attempts: Vec<&AttemptRecord> = all_attempts(report)
+        .filter(|a| a.variant.group != "address" || report.addresses.is_empty())
+        .collect();
     let mut rows = Vec::new();
     let mut i = 0;
     while i < attempts.len() {

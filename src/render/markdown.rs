@@ -81,6 +81,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
 
     stages(report, out)?;
+    addresses(report, out)?;
     matrix(report, out)?;
     wire(report, out)?;
     findings(report, out)
@@ -113,6 +114,37 @@ fn stages(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Every resolved address with what its own pinned attempt got.
+fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.addresses.is_empty() {
+        return Ok(());
+    }
+    let cited = cited_ids(report);
+    writeln!(out)?;
+    writeln!(out, "## Addresses")?;
+    writeln!(out)?;
+    writeln!(out, "| address | family | attempt | result | time |")?;
+    writeln!(out, "|---|---|---|---|--:|")?;
+    for r in &report.addresses {
+        let mut result = match report.attempts.iter().find(|a| a.variant.id == r.attempt) {
+            Some(a) => cell(&super::result_text(a)),
+            None => cell(&r.kind),
+        };
+        if cited.contains(&r.attempt) {
+            result = format!("**{result}** ←");
+        }
+        writeln!(
+            out,
+            "| {} | {} | `{}` | {result} | {} |",
+            cell(&r.address),
+            r.family,
+            r.attempt,
+            fmt_ms(r.ms)
+        )?;
+    }
+    Ok(())
+}
+
 fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let cited = cited_ids(report);
     let baseline = report.baseline();
@@ -121,7 +153,8 @@ fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "| attempt | variant | result | time |")?;
     writeln!(out, "|---|---|---|--:|")?;
-    for a in all_attempts(report) {
+    // The address fan-out's attempts are in their own table.
+    for a in all_attempts(report).filter(|a| a.variant.group != "address") {
         let mut label = cell(&attempt_label(a));
         let mut result = cell(&result_vs_baseline(a, baseline));
         if cited.contains(&a.variant.id) {

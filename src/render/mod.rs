@@ -371,12 +371,22 @@ pub(crate) fn failing_attempt(report: &Report) -> Option<&AttemptRecord> {
         }
     }
     let cited = cited_ids(report);
-    report
+    let cited_failure = report
         .attempts
         .iter()
         .filter(failed)
-        .find(|a| cited.contains(&a.variant.id))
-        .or_else(|| report.attempts.iter().find(failed))
+        .find(|a| cited.contains(&a.variant.id));
+    // When the evidence cites attempts but none of them sent a request (an address refused at
+    // connect), an unrelated failed variant would only mislead.
+    if cited_failure.is_some()
+        || report
+            .attempts
+            .iter()
+            .any(|a| cited.contains(&a.variant.id))
+    {
+        return cited_failure;
+    }
+    report.attempts.iter().find(failed)
 }
 
 #[cfg(test)]

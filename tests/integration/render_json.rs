@@ -218,6 +218,8 @@ struct MReport {
     tickets: Vec<MTicket>,
     #[serde(default)]
     http_controls: Vec<MAttempt>,
+    #[serde(default)]
+    addresses: Vec<MAddress>,
     diagnosis: MDiagnosis,
     findings: Vec<MFinding>,
     duration_ms: f64,
@@ -325,6 +327,19 @@ struct MTcp {
     peer: String,
     #[serde(default)]
     failed: Vec<MAddressFailure>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MAddress {
+    address: String,
+    family: String,
+    attempt: String,
+    kind: String,
+    status: Option<u16>,
+    error: Option<String>,
+    stage: Option<Stage>,
+    ms: f64,
 }
 
 #[derive(Deserialize)]

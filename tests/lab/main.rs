@@ -15,6 +15,7 @@
 
 mod support;
 
+mod addresses;
 mod auth;
 mod capture;
 mod findings;

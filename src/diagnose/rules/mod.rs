@@ -83,6 +83,10 @@ pub type RuleFn = fn(&Facts) -> Option<Verdict>;
 /// The rule table, in order; the first match wins. The names are the fn names cited in
 /// `docs/causes.md`.
 pub const RULES: &[(&str, RuleFn)] = &[
+    (
+        "transport::address_inconsistent",
+        transport::address_inconsistent,
+    ),
     ("matrix::intermittent", matrix::intermittent),
     (
         "transport::forward_proxy_refused",
