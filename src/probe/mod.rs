@@ -765,8 +765,16 @@ async fn session_stage(
             duration: i.duration,
             ping_interval: i.ping_interval,
             progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            deflate: false,
         },
         None => session::WatchPlan::close_wait(ctx.close_wait),
+    };
+    let plan = session::WatchPlan {
+        deflate: check
+            .extensions
+            .as_deref()
+            .is_some_and(|e| e.to_ascii_lowercase().contains("permessage-deflate")),
+        ..plan
     };
     let w = session::watch(io, ex.leftover, upgraded_at, plan, ctx.deadline, redactor)
         .instrument(tracing::debug_span!("session"))
@@ -790,6 +798,11 @@ async fn session_stage(
             };
             if let Some(rtt) = w.ping_rtt_ms {
                 summary.push_str(&format!(" · ping {rtt:.1} ms"));
+            }
+            if w.stopped_at_compressed {
+                summary.push_str(
+                    " · watch stopped at a compressed (permessage-deflate) message, which wsdoctor does not decode",
+                );
             }
             if w.frame_limit_hit {
                 summary.push_str(&format!(
