@@ -59,6 +59,7 @@ pub async fn measure(config: &Config) -> Run {
 /// Turns a measured run into the report: diagnosis plus the records.
 pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
     let (diagnosis, findings) = diagnose::diagnose(&run);
+    let comparison = diagnose::compare::compare(&run);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
     Report {
         schema: REPORT_SCHEMA.to_string(),
@@ -71,6 +72,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         http_controls: run.http_controls,
         diagnosis,
         findings,
+        comparison,
         duration_ms,
     }
 }

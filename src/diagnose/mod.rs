@@ -4,6 +4,7 @@
 //! No I/O, no clock, no printing.
 
 pub mod cause;
+pub mod compare;
 pub mod evidence;
 pub mod remedy;
 pub mod rules;
@@ -16,7 +17,7 @@ use rules::Verdict;
 /// Diagnoses a run: the verdict of the first matching rule, plus findings.
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
     let facts = Facts::new(run);
-    let verdict = first_verdict(&facts);
+    let verdict = rules::direct::amend(&facts, first_verdict(&facts));
     let mut findings = rules::matrix::findings(&facts, verdict.cause);
     findings.extend(rules::tls::findings(&facts, verdict.cause));
     (dress(&facts, verdict), findings)
@@ -124,6 +125,8 @@ mod tests {
             include_str!("rules/http.rs"),
             include_str!("rules/session.rs"),
             include_str!("rules/matrix.rs"),
+            include_str!("rules/direct.rs"),
+            include_str!("compare.rs"),
         ]
         .concat();
         let mut cited = 0;
@@ -150,6 +153,7 @@ mod tests {
         let doc = include_str!("../../docs/causes.md");
         let lab = [
             include_str!("../../tests/lab/auth.rs"),
+            include_str!("../../tests/lab/direct.rs"),
             include_str!("../../tests/lab/findings.rs"),
             include_str!("../../tests/lab/forward_proxy.rs"),
             include_str!("../../tests/lab/healthy.rs"),

@@ -661,6 +661,7 @@ pub fn to_report(obs: &Observation) -> Report {
         http_controls: Vec::new(),
         diagnosis,
         findings,
+        comparison: None,
         duration_ms: 0.0,
     }
 }

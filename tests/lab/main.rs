@@ -17,6 +17,7 @@ mod support;
 
 mod auth;
 mod capture;
+mod direct;
 mod findings;
 mod forward_proxy;
 mod healthy;
