@@ -168,6 +168,11 @@ fn verdict(
 /// One pair for an evidence line: "baseline: 403 via public, 101 direct" or
 /// "credential.none: 401 both"; the responders are named when they differ.
 pub fn pair_line(p: &AttemptPair) -> String {
+    format!("{}: {}", p.variant, pair_tail(p))
+}
+
+/// What a pair line says after the variant id.
+fn pair_tail(p: &AttemptPair) -> String {
     let short = |status: Option<u16>, text: &str| match status {
         Some(s) => s.to_string(),
         None => text.to_string(),
@@ -177,39 +182,71 @@ pub fn pair_line(p: &AttemptPair) -> String {
         short(p.direct_status, &p.direct),
     );
     match p.class {
-        PairClass::Same => format!("{}: {ps} both", p.variant),
+        PairClass::Same => format!("{ps} both"),
         PairClass::DifferentResponder | PairClass::DifferentBody => {
+            // An unnamed responder is shown by its body ("body blocked", "empty body").
             let who = |r: &Option<String>, text: &str| match r {
                 Some(name) => name.clone(),
-                None => text.to_string(),
+                None => text
+                    .split_once(", ")
+                    .map_or(text, |(_, rest)| rest)
+                    .to_string(),
             };
             format!(
-                "{}: {ps} via public ({}), {ds} direct ({})",
-                p.variant,
+                "{ps} via public ({}), {ds} direct ({})",
                 who(&p.public_responder, &p.public),
                 who(&p.direct_responder, &p.direct)
             )
         }
-        _ => format!("{}: {ps} via public, {ds} direct", p.variant),
+        _ => format!("{ps} via public, {ds} direct"),
     }
 }
 
-/// The pairs for one evidence line: the differing ones first, then up to two that agree (as
-/// contrast), at most `limit` in all, with a count of the rest.
-pub fn pairs_line(c: &Comparison, limit: usize) -> String {
-    let mut shown: Vec<&AttemptPair> = c.differing().collect();
-    shown.extend(
-        c.pairs
-            .iter()
-            .filter(|p| p.class == PairClass::Same)
-            .take(2),
-    );
-    let rest = c.pairs.len().saturating_sub(shown.len().min(limit));
-    let mut line: Vec<String> = shown.iter().take(limit).map(|p| pair_line(p)).collect();
-    if rest > 0 {
-        line.push(format!("{rest} more"));
+/// The order in which pair classes are cited: what attributes the fault first.
+fn rank(class: PairClass) -> u8 {
+    match class {
+        PairClass::AcceptedDirectOnly => 0,
+        PairClass::DifferentResponder => 1,
+        PairClass::AcceptedPublicOnly => 2,
+        PairClass::DifferentStatus => 3,
+        PairClass::DifferentBody => 4,
+        PairClass::DirectUnreachable => 5,
+        PairClass::Same => 6,
     }
-    format!("public vs --direct: {}", line.join("; "))
+}
+
+/// The pairs for one evidence line: pairs that read alike are grouped ("credential.none,
+/// credential.wrong: 403 via public, 401 direct"), the differing groups come first (the backend
+/// accepting what the front refuses, then two servers answering one request, …), then at most
+/// two groups that agree, as contrast; at most `limit` groups, with a count of the pairs left out.
+pub fn pairs_line(c: &Comparison, limit: usize) -> String {
+    let mut sorted: Vec<&AttemptPair> = c.pairs.iter().collect();
+    sorted.sort_by_key(|p| rank(p.class));
+    let mut groups: Vec<(Vec<&str>, String, PairClass)> = Vec::new();
+    for p in sorted {
+        let tail = pair_tail(p);
+        match groups.iter_mut().find(|g| g.1 == tail) {
+            Some(g) => g.0.push(&p.variant),
+            None => groups.push((vec![&p.variant], tail, p.class)),
+        }
+    }
+    let mut shown: Vec<String> = Vec::new();
+    let (mut agreeing, mut hidden) = (0, 0);
+    for (ids, tail, class) in groups {
+        let contrast_full = class == PairClass::Same && agreeing >= 2;
+        if contrast_full || shown.len() >= limit {
+            hidden += ids.len();
+            continue;
+        }
+        if class == PairClass::Same {
+            agreeing += 1;
+        }
+        shown.push(format!("{}: {tail}", ids.join(", ")));
+    }
+    if hidden > 0 {
+        shown.push(format!("{hidden} more pairs"));
+    }
+    format!("public vs --direct: {}", shown.join("; "))
 }
 
 #[cfg(test)]
@@ -342,6 +379,34 @@ mod tests {
             "public vs --direct: baseline: 403 via public, 101 direct; credential.none: 401 both"
         );
         assert_eq!(c.direct, "ws://api.test/ws");
+    }
+
+    #[test]
+    fn the_pairs_line_groups_alike_pairs_and_cites_the_decisive_ones_first() {
+        let r = run(vec![
+            attempt("baseline").fixture("nginx_deny_403.http"),
+            attempt("credential.none").fixture("nginx_deny_403.http"),
+            attempt("credential.wrong").fixture("nginx_deny_403.http"),
+            attempt("origin.none").rejected(403, "x"),
+            attempt("origin.foreign").fixture("nginx_deny_403.http"),
+            attempt("control.plain_get").rejected(404, "nf"),
+            attempt("direct.baseline").upgraded(),
+            attempt("direct.credential.none").rejected(401, "missing"),
+            attempt("direct.credential.wrong").rejected(401, "invalid"),
+            attempt("direct.origin.none").rejected(403, "x"),
+            attempt("direct.origin.foreign").fixture("uvicorn_close-before-accept_403.http"),
+            attempt("direct.control.plain_get").rejected(404, "nf"),
+        ])
+        .build();
+        let c = compare(&r).expect("direct attempts ran");
+        assert_eq!(
+            pairs_line(&c, 6),
+            "public vs --direct: baseline: 403 via public, 101 direct; origin.foreign: 403 via public (nginx), 403 direct (uvicorn); credential.none, credential.wrong: 403 via public, 401 direct; origin.none: 403 both; control.plain_get: 404 both"
+        );
+        assert_eq!(
+            pairs_line(&c, 2),
+            "public vs --direct: baseline: 403 via public, 101 direct; origin.foreign: 403 via public (nginx), 403 direct (uvicorn); 4 more pairs"
+        );
     }
 
     #[test]
