@@ -436,6 +436,56 @@ mod tests {
     }
 
     #[test]
+    fn both_refusing_the_credential_alike_raises_the_auth_verdict() {
+        let invalid = "{\"detail\":\"invalid credentials\"}";
+        let public = vec![
+            attempt("baseline").rejected(401, invalid),
+            attempt("credential.none").rejected(401, "{\"detail\":\"missing credentials\"}"),
+            attempt("credential.wrong").rejected(401, invalid),
+        ];
+        let mut attempts = public.clone();
+        attempts.extend([
+            attempt("direct.baseline").rejected(401, invalid),
+            attempt("direct.credential.none").rejected(401, "{\"detail\":\"missing credentials\"}"),
+            attempt("direct.credential.wrong").rejected(401, invalid),
+        ]);
+        let (alone, _) = crate::diagnose::diagnose(&run(public).cred().build());
+        let (d, _) = crate::diagnose::diagnose(&run(attempts).cred().build());
+        assert_eq!(d.cause, Cause::AuthCredentialsRejected);
+        assert_eq!(alone.cause, d.cause);
+        assert!(d.confidence > alone.confidence);
+        assert!(d
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("baseline: 401 both") && e.contains("not the proxy")));
+    }
+
+    #[test]
+    fn an_origin_check_the_backend_does_not_make_happens_in_front() {
+        // The public route refuses the foreign Origin, the backend accepts it: the check is the
+        // proxy's (an nginx map on $http_origin), and the pairs show where.
+        let r = run(no_cred(vec![
+            attempt("baseline").rejected(403, "origin not allowed"),
+            attempt("origin.none").upgraded(),
+            attempt("direct.baseline").upgraded(),
+            attempt("direct.origin.none").upgraded(),
+        ]))
+        .build();
+        assert!(verdict(&r).is_none(), "a public attempt upgrades");
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::OriginRejected);
+        assert!(d
+            .evidence
+            .iter()
+            .any(|e| e.contains("the refusal happens in front of it")));
+        assert!(d
+            .evidence
+            .iter()
+            .any(|e| e.starts_with(PAIRS_PREFIX)
+                && e.contains("baseline: 403 via public, 101 direct")));
+    }
+
+    #[test]
     fn an_unreachable_direct_address_decides_nothing_and_says_so() {
         let attempts = vec![
             attempt("baseline").fixture("uvicorn_close-before-accept_403.http"),
