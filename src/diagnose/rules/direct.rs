@@ -199,9 +199,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         return v;
     }
     if c.verdict == ComparisonVerdict::DirectUnreachable {
-        let what = f
-            .direct_base()
-            .map_or_else(|| c.direct.clone(), cite);
+        let what = f.direct_base().map_or_else(|| c.direct.clone(), cite);
         v.evidence.push(format!(
             "{what} — the comparison with --direct could not be made, so it decides nothing here; the --direct address must be reachable from where wsdoctor runs"
         ));
