@@ -15,6 +15,17 @@ use crate::model::{AttemptPair, AttemptRecord, ComparisonVerdict, CredentialPlac
 /// Pairs cited in one evidence line before the rest are counted.
 const PAIRS_CITED: usize = 6;
 
+/// Verdicts that blame the front door for the baseline's answer: a backend that gives the very
+/// same answer directly weakens them. (A forward proxy's refusal or an intermittent pool is
+/// proved by other records, and the direct attempts go through the same forward proxy.)
+const FRONT_CAUSES: &[Cause] = &[
+    Cause::ProxyUpgradeNotForwarded,
+    Cause::ProxyAccessDenied,
+    Cause::ProxyFrontRefuses,
+    Cause::ProxyRequestTooLarge,
+    Cause::RoutingWrongUpstream,
+];
+
 /// Prefix of the evidence line that lists the pairs (so `amend` never adds it twice).
 const PAIRS_PREFIX: &str = "public vs --direct:";
 
@@ -221,9 +232,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
             ));
             v.confidence = v.confidence.max((v.confidence + 0.1).min(0.95));
         }
-        Some(PairClass::Same)
-            if public_failed && matches!(category, Category::Proxy | Category::Routing) =>
-        {
+        Some(PairClass::Same) if public_failed && FRONT_CAUSES.contains(&v.cause) => {
             v.evidence.push(format!(
                 "{} — the backend reached directly gives the same answer: either the --direct URL passes through the same front, or the backend itself answers so",
                 c.pair("baseline").map(pair_line).unwrap_or_default()
@@ -481,6 +490,23 @@ mod tests {
             .iter()
             .any(|e| e.starts_with(PAIRS_PREFIX)
                 && e.contains("baseline: 403 via public, 101 direct")));
+    }
+
+    #[test]
+    fn near_miss_verdicts_proved_by_other_records_keep_their_confidence() {
+        // An intermittent pool is proved by the repeats; the direct baseline agreeing with the
+        // public one (both hit a bad backend) does not weaken it.
+        let public = vec![
+            attempt("baseline").rejected(403, ""),
+            attempt("repeat.0").upgraded(),
+            attempt("repeat.1").rejected(403, ""),
+        ];
+        let mut with = public.clone();
+        with.push(attempt("direct.baseline").rejected(403, ""));
+        let (alone, _) = crate::diagnose::diagnose(&run(public).build());
+        let (d, _) = crate::diagnose::diagnose(&run(with).build());
+        assert_eq!(d.cause, Cause::RoutingIntermittent);
+        assert_eq!(d.confidence, alone.confidence);
     }
 
     #[test]
