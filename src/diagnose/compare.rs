@@ -171,8 +171,8 @@ pub fn pair_line(p: &AttemptPair) -> String {
     format!("{}: {}", p.variant, pair_tail(p))
 }
 
-/// What a pair line says after the variant id.
-fn pair_tail(p: &AttemptPair) -> String {
+/// What a pair line says after the variant id ("403 via public, 101 direct").
+pub fn pair_tail(p: &AttemptPair) -> String {
     let short = |status: Option<u16>, text: &str| match status {
         Some(s) => s.to_string(),
         None => text.to_string(),

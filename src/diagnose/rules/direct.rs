@@ -7,7 +7,7 @@
 
 use super::Verdict;
 use crate::diagnose::cause::{Category, Cause};
-use crate::diagnose::compare::{self, pair_line, pairs_line};
+use crate::diagnose::compare::{self, pair_line, pair_tail, pairs_line};
 use crate::diagnose::evidence::{answer, cite, producer, same_answer, Answer, Facts};
 use crate::fingerprint::{ResponderKind, Role, SIGNATURES};
 use crate::model::{AttemptPair, AttemptRecord, ComparisonVerdict, CredentialPlacement, PairClass};
@@ -126,10 +126,19 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
                 r.situation
             ));
         }
-        for pair in other_apps.iter().take(3) {
+        // Pairs that read alike share one line ("origin.foreign, origin.null: …").
+        let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
+        for pair in &other_apps {
+            let tail = pair_tail(pair);
+            match groups.iter_mut().find(|g| g.1 == tail) {
+                Some(g) => g.0.push(&pair.variant),
+                None => groups.push((vec![&pair.variant], tail)),
+            }
+        }
+        for (ids, tail) in groups.iter().take(3) {
             v = v.because(format!(
-                "{} — the same request is answered by two different servers",
-                pair_line(pair)
+                "{}: {tail} — the same request is answered by two different servers",
+                ids.join(", ")
             ));
         }
         let compared: Vec<&AttemptRecord> =
