@@ -1,7 +1,8 @@
 //! diagnose: pure functions from a measured `Run` to a `Diagnosis` and `Finding`s. An ordered rule
 //! table (`rules::RULES`); the first rule that matches decides, and its verdict is dressed with
 //! the responder (who produced the decisive response, from `fingerprint`), remedies and snippets.
-//! No I/O, no clock, no printing.
+//! With `--direct`, `compare` pairs each public attempt with its direct twin and `rules::direct::
+//! amend` adds what the pairs say to the winning verdict. No I/O, no clock, no printing.
 
 pub mod cause;
 pub mod compare;

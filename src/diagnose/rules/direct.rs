@@ -111,7 +111,10 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
         .iter()
         .filter(|p| p.class == PairClass::DifferentResponder && both_apps(p))
         .collect();
-    let app_answers = p.is_some_and(|r| r.kind == ResponderKind::App);
+    // A close after 101 is no refusal an application "answers" in place of another: the front
+    // may cut the tunnel. Only an HTTP refusal written by an application names another upstream.
+    let app_answers =
+        matches!(answer(b), Answer::Http { .. }) && p.is_some_and(|r| r.kind == ResponderKind::App);
     if !other_apps.is_empty() || app_answers {
         let mut v = Verdict::new(
             Cause::RoutingWrongUpstream,
