@@ -62,6 +62,7 @@ pub async fn measure(config: &Config) -> Run {
 /// Turns a measured run into the report: diagnosis plus the records.
 pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
     let (diagnosis, findings) = diagnose::diagnose(&run);
+    let comparison = diagnose::compare::compare(&run);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
     Report {
         schema: REPORT_SCHEMA.to_string(),
@@ -75,6 +76,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         addresses: run.addresses,
         diagnosis,
         findings,
+        comparison,
         duration_ms,
     }
 }

@@ -57,6 +57,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
             "on a CDN, enable WebSockets for the zone",
         ],
+        Cause::ProxyFrontRefuses => &[
+            "compare the proxy's configuration for this path with a path that works: access rules, header rewrites (Authorization, Origin, Host), the upstream it routes to",
+            "read the proxy's access and error logs at the time of the probe: the request reached it and never the backend given with --direct",
+        ],
         Cause::ProxyRequestTooLarge => &[
             "move long tokens out of the URL (header, cookie or a short one-time ticket)",
             "or raise the proxy's request-line/header buffers",

@@ -663,6 +663,7 @@ pub fn to_report(obs: &Observation) -> Report {
         addresses: Vec::new(),
         diagnosis,
         findings,
+        comparison: None,
         duration_ms: 0.0,
     }
 }

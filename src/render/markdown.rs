@@ -1,13 +1,13 @@
 //! render::markdown: an incident-ready Markdown note (GitHub-flavoured): the verdict line, stage
-//! timings, the attempt matrix, evidence, how to confirm, remedies with fenced snippets, findings
+//! timings, the attempt matrix, the public-vs-direct pairs that differ (with `--direct`), evidence, how to confirm, remedies with fenced snippets, findings
 //! and the failing attempt's wire exchange in fenced `http` blocks. Table cells are escaped and
 //! fences grow past any backtick run in the content, so report text cannot break the layout.
 
 use std::io::{self, Write};
 
 use super::{
-    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, printable,
-    result_vs_baseline,
+    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, pair_cells,
+    pair_class_text, printable, result_vs_baseline,
 };
 use crate::model::{Report, SessionEnd, Severity, StageStatus};
 
@@ -83,6 +83,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     stages(report, out)?;
     addresses(report, out)?;
     matrix(report, out)?;
+    comparison(report, out)?;
     wire(report, out)?;
     findings(report, out)
 }
@@ -167,6 +168,50 @@ fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             a.variant.id,
             fmt_ms(a.ms)
         )?;
+    }
+    Ok(())
+}
+
+/// With `--direct`: the comparison's verdict and a table of the pairs that differ.
+fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(c) = &report.comparison else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "## Public vs direct (`{}`)",
+        inline(&c.direct).replace('`', "'")
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{}", inline(&c.summary))?;
+    let differing: Vec<_> = c.differing().collect();
+    if !differing.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "| attempt | public | direct | difference |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        // Bodies such as nginx's `<html><head><title>…` would be read as HTML in a table cell.
+        let text = |s: &str| cell(s).replace('<', "&lt;");
+        for p in &differing {
+            let (public, direct) = pair_cells(p);
+            writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                p.variant.replace('`', "'"),
+                text(&public),
+                text(&direct),
+                pair_class_text(p.class)
+            )?;
+        }
+    }
+    let same = c.pairs.len() - differing.len();
+    if same > 0 {
+        writeln!(out)?;
+        if differing.is_empty() {
+            writeln!(out, "All {same} pairs got the same answer on both sides.")?;
+        } else {
+            writeln!(out, "{same} more pairs got the same answer on both sides.")?;
+        }
     }
     Ok(())
 }

@@ -222,7 +222,30 @@ struct MReport {
     addresses: Vec<MAddress>,
     diagnosis: MDiagnosis,
     findings: Vec<MFinding>,
+    comparison: Option<MComparison>,
     duration_ms: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MComparison {
+    direct: String,
+    verdict: String,
+    summary: String,
+    pairs: Vec<MPair>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MPair {
+    variant: String,
+    class: String,
+    public: String,
+    direct: String,
+    public_status: Option<u16>,
+    direct_status: Option<u16>,
+    public_responder: Option<String>,
+    direct_responder: Option<String>,
 }
 
 #[derive(Deserialize)]

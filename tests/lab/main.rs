@@ -18,6 +18,7 @@ mod support;
 mod addresses;
 mod auth;
 mod capture;
+mod direct;
 mod findings;
 mod forward_proxy;
 mod healthy;

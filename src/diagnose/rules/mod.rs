@@ -1,7 +1,8 @@
 //! rules: the ordered rule table. Each rule is one named fn `(&Facts) -> Option<Verdict>` in the
-//! file of its layer (transport, tls, http, session, matrix); the first that returns a verdict
+//! file of its layer (transport, tls, http, session, matrix, direct); the first that returns a verdict
 //! decides. Rules read records only; they never measure or print.
 
+pub mod direct;
 pub mod http;
 pub mod matrix;
 pub mod session;
@@ -116,6 +117,7 @@ pub const RULES: &[(&str, RuleFn)] = &[
         "matrix::origin_host_rewritten",
         matrix::origin_host_rewritten,
     ),
+    ("direct::front_refuses", direct::front_refuses),
     ("matrix::origin_rejected", matrix::origin_rejected),
     ("matrix::auth_placement", matrix::auth_placement),
     (
