@@ -345,7 +345,9 @@ pub async fn watch(
                     _ => {}
                 }
             }
-            Ok(Some(Err(WsError::Protocol(ProtocolError::NonZeroReservedBits)))) if plan.deflate => {
+            Ok(Some(Err(WsError::Protocol(ProtocolError::NonZeroReservedBits))))
+                if plan.deflate =>
+            {
                 stopped_at_compressed = true;
                 messages += 1;
                 break None;

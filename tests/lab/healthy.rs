@@ -26,7 +26,13 @@ fn healthy_through(test: &str, proxy: Proxy, app: App) {
     // not a protocol violation.
     for a in run.json["attempts"].as_array().into_iter().flatten() {
         let kind = a["outcome"]["kind"].as_str().unwrap_or("");
-        assert_ne!(kind, "protocol_violation", "{}: {}", a["variant"]["id"], run.describe());
+        assert_ne!(
+            kind,
+            "protocol_violation",
+            "{}: {}",
+            a["variant"]["id"],
+            run.describe()
+        );
     }
     let browser_upgraded = run.json["attempts"]
         .as_array()
