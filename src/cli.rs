@@ -70,6 +70,9 @@ pub struct CheckArgs {
     /// Validate the file and list the targets and their expectations, without probing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print tokens, cookies and tickets in full in every target's report (never in CI logs).
+    #[arg(long)]
+    pub show_secrets: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

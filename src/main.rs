@@ -121,7 +121,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
 }
 
 fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
-    let targets = match check::file::load(&args.file) {
+    let targets = match check::file::load(&args.file, args.show_secrets) {
         Ok(t) => t,
         Err(e) => return usage(e),
     };

@@ -120,6 +120,8 @@ pub struct TargetSpec {
     pub insecure: Option<bool>,
     /// As `--resolve`.
     pub resolve: Option<Vec<String>>,
+    /// As `--connect-to`.
+    pub connect_to: Option<Vec<String>>,
     /// As `--timeout` ("5s", "500ms").
     pub timeout: Option<String>,
     /// As `--close-wait`.
@@ -156,8 +158,9 @@ pub struct Target {
     pub expectations: Expectations,
 }
 
-/// Reads and validates a check file.
-pub fn load(path: &Path) -> Result<Vec<Target>, CheckFileError> {
+/// Reads and validates a check file. `show_secrets` (`check --show-secrets`) turns redaction off
+/// for every target.
+pub fn load(path: &Path, show_secrets: bool) -> Result<Vec<Target>, CheckFileError> {
     let read_err = |source| CheckFileError::Read {
         path: path.to_path_buf(),
         source,
@@ -170,11 +173,16 @@ pub fn load(path: &Path) -> Result<Vec<Target>, CheckFileError> {
     }
     let text = std::fs::read_to_string(path).map_err(read_err)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    parse(&text, path, base)
+    parse(&text, path, base, show_secrets)
 }
 
 /// Parses check-file text; `path` names the file in errors, `base` resolves relative paths.
-pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Target>, CheckFileError> {
+pub fn parse(
+    text: &str,
+    path: &Path,
+    base: &Path,
+    show_secrets: bool,
+) -> Result<Vec<Target>, CheckFileError> {
     let file: CheckFileToml = toml::from_str(text).map_err(|e| CheckFileError::Toml {
         path: path.to_path_buf(),
         message: e.to_string().trim_end().to_string(),
@@ -196,7 +204,8 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Target>, CheckF
     }
     let mut targets: Vec<Target> = Vec::with_capacity(file.target.len());
     // The command line's defaults, parsed once: clap costs more than the rest of a target's setup.
-    let defaults = ProbeArgs::with_defaults("");
+    let mut defaults = ProbeArgs::with_defaults("");
+    defaults.show_secrets = show_secrets;
     for (i, spec) in file.target.into_iter().enumerate() {
         let spec = spec.or(&file.defaults);
         let shown_name = spec
@@ -254,6 +263,7 @@ impl TargetSpec {
             cacert,
             insecure,
             resolve,
+            connect_to,
             timeout,
             close_wait,
             expect,
@@ -304,6 +314,7 @@ fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, 
     args.insecure = spec.insecure.unwrap_or(false);
     args.subprotocols = spec.subprotocols.unwrap_or_default();
     args.resolve = spec.resolve.unwrap_or_default();
+    args.connect_to = spec.connect_to.unwrap_or_default();
     args.cacert = spec
         .cacert
         .unwrap_or_default()
@@ -379,7 +390,7 @@ mod tests {
     use super::*;
 
     fn parse_str(text: &str) -> Result<Vec<Target>, CheckFileError> {
-        parse(text, Path::new("check.toml"), Path::new("."))
+        parse(text, Path::new("check.toml"), Path::new("."), false)
     }
 
     #[test]

@@ -851,3 +851,57 @@ fn a_low_open_file_limit_lowers_the_jobs_and_says_so() {
     assert_eq!(check["targets"].as_array().map(Vec::len), Some(12));
     assert_eq!(check["passed"], true);
 }
+
+/// `check --show-secrets` is the one way a check prints the credential: off by default, on when
+/// asked, for every target of the file.
+#[test]
+fn check_show_secrets_prints_the_token_only_when_asked() {
+    let auth = auth_server(TOKEN);
+    let url = format!("ws://127.0.0.1:{}/ws", auth.port());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "shown.toml",
+        &format!(
+            "[defaults]\nclose_wait = \"100ms\"\ntoken_env = \"WSDOCTOR_CHECK_TOKEN\"\nauth = \"query\"\n\n[[target]]\nname = \"a\"\nurl = \"{url}\"\n\n[[target]]\nname = \"b\"\nurl = \"{url}\"\n"
+        ),
+    );
+    let hidden = run_check(&file, &["--format", "json"]);
+    assert!(!String::from_utf8_lossy(&hidden.stdout).contains(TOKEN));
+    let shown = run_check(&file, &["--format", "json", "--show-secrets"]);
+    let check = json_of(&shown.stdout);
+    for t in check["targets"].as_array().unwrap() {
+        assert!(
+            t["report"].to_string().contains(TOKEN),
+            "target {} hides the token under --show-secrets",
+            t["name"]
+        );
+    }
+}
+
+/// `connect_to` in a check file works as `--connect-to`: the URL names a host that does not
+/// resolve, the connection goes to the loopback server, and the target passes.
+#[test]
+fn check_file_connect_to_sends_the_target_elsewhere() {
+    let echo = WsServer::start(Behaviour::Echo);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "connect.toml",
+        &format!(
+            "[[target]]\nname = \"via-connect-to\"\nurl = \"ws://ws.example.invalid:8080/ws\"\nconnect_to = [\"ws.example.invalid:8080:127.0.0.1:{}\"]\nclose_wait = \"100ms\"\nexpect = \"ok\"\n",
+            echo.port()
+        ),
+    );
+    let out = run_check(&file, &["--format", "json"]);
+    let check = json_of(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{check}");
+    assert_eq!(check["targets"][0]["report"]["diagnosis"]["cause"], "ok.healthy");
+    // Without it the name does not resolve (.invalid fails locally), so the key is what worked.
+    let plain = write(
+        dir.path(),
+        "plain.toml",
+        "[[target]]\nurl = \"ws://ws.example.invalid:8080/ws\"\nexpect = \"ok\"\n",
+    );
+    assert_eq!(run_check(&plain, &["--format", "json"]).status.code(), Some(1));
+}
