@@ -97,6 +97,8 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Options of `wsdoctor completions`.

@@ -163,6 +163,10 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {
+    let sink = match Sink::open(&args.output) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
     let text = if args.input == "-" {
         explain::read_bounded(std::io::stdin().lock(), "stdin")
     } else {
@@ -178,11 +182,12 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage(e),
     };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = render::render(&report, args.format, &mut out).and_then(|_| out.flush()) {
-        return done(Err(e));
-    }
-    ExitCode::from(exit::code_for(&report))
+    let line = render::check::report_verdict_line(&report);
+    sink.write(
+        |out| render::render(&report, args.format, out),
+        &line,
+        exit::code_for(&report),
+    )
 }
 
 /// Where the report goes: stdout, or the `--output` file (then stdout gets one line).

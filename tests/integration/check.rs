@@ -896,12 +896,18 @@ fn check_file_connect_to_sends_the_target_elsewhere() {
     let out = run_check(&file, &["--format", "json"]);
     let check = json_of(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{check}");
-    assert_eq!(check["targets"][0]["report"]["diagnosis"]["cause"], "ok.healthy");
+    assert_eq!(
+        check["targets"][0]["report"]["diagnosis"]["cause"],
+        "ok.healthy"
+    );
     // Without it the name does not resolve (.invalid fails locally), so the key is what worked.
     let plain = write(
         dir.path(),
         "plain.toml",
         "[[target]]\nurl = \"ws://ws.example.invalid:8080/ws\"\nexpect = \"ok\"\n",
     );
-    assert_eq!(run_check(&plain, &["--format", "json"]).status.code(), Some(1));
+    assert_eq!(
+        run_check(&plain, &["--format", "json"]).status.code(),
+        Some(1)
+    );
 }

@@ -318,3 +318,43 @@ fn the_parsers_never_panic_on_truncated_or_mutated_fixtures() {
         }
     }
 }
+
+/// `explain --output FILE` writes the report to a new file, prints one verdict line, and refuses
+/// to overwrite without `--force`, as probe and check do.
+#[test]
+fn explain_output_writes_a_new_file_and_never_clobbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("explained.md");
+    let path_s = path.to_string_lossy().into_owned();
+    let input = fixture("curl_refused.txt");
+    let input = input.to_string_lossy();
+    let out = wsdoctor()
+        .args(["explain", &input, "--format", "markdown", "-o", &path_s])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stdout.contains("tcp.refused") && stdout.contains(&path_s),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(md.starts_with("# WebSocket diagnosis"), "{md}");
+    std::fs::write(&path, "keep me").unwrap();
+    let again = wsdoctor()
+        .args(["explain", &input, "-o", &path_s])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
+    let forced = wsdoctor()
+        .args([
+            "explain", &input, "--format", "json", "-o", &path_s, "--force",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(forced.status.code(), out.status.code());
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(report["diagnosis"]["cause"], "tcp.refused");
+}
