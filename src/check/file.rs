@@ -118,6 +118,10 @@ pub struct TargetSpec {
     pub cacert: Option<Vec<PathBuf>>,
     /// As `--insecure`.
     pub insecure: Option<bool>,
+    /// As `--cert` (relative to the check file).
+    pub cert: Option<PathBuf>,
+    /// As `--key` (relative to the check file).
+    pub key: Option<PathBuf>,
     /// As `--resolve`.
     pub resolve: Option<Vec<String>>,
     /// As `--timeout` ("5s", "500ms").
@@ -251,6 +255,8 @@ impl TargetSpec {
             quick,
             cacert,
             insecure,
+            cert,
+            key,
             resolve,
             timeout,
             close_wait,
@@ -301,6 +307,8 @@ fn build(spec: TargetSpec, base: &Path) -> Result<Target, String> {
     args.insecure = spec.insecure.unwrap_or(false);
     args.subprotocols = spec.subprotocols.unwrap_or_default();
     args.resolve = spec.resolve.unwrap_or_default();
+    args.cert = spec.cert.map(|p| base.join(p));
+    args.key = spec.key.map(|p| base.join(p));
     args.cacert = spec
         .cacert
         .unwrap_or_default()
