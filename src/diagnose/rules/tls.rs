@@ -38,17 +38,22 @@ enum AuthSignal<'a> {
     NginxNoCert,
     /// nginx's 400 page naming a certificate error.
     NginxCertError,
-    /// The connection ended right after the server asked (no alert, no answer).
+    /// The connection ended right after the server asked (no alert read, no answer).
     Dropped,
 }
 
 fn auth_signal<'a>(b: &'a AttemptRecord, tls: &'a TlsRecord) -> Option<AuthSignal<'a>> {
     match &b.outcome {
-        Outcome::TlsError { .. } => tls
-            .alert
-            .as_deref()
-            .filter(|a| CLIENT_AUTH_ALERTS.contains(a))
-            .map(|a| AuthSignal::Alert(a, tls.alert_after_handshake)),
+        Outcome::TlsError { error, .. } => match tls.alert.as_deref() {
+            Some(a) if CLIENT_AUTH_ALERTS.contains(&a) => {
+                Some(AuthSignal::Alert(a, tls.alert_after_handshake))
+            }
+            // No alert read: the server closed while the client was still writing its flight
+            // (the write fails first: broken pipe or reset). Only for an unclassified failure,
+            // never for a certificate verdict of our own.
+            None if error == "handshake_failed" => Some(AuthSignal::Dropped),
+            _ => None,
+        },
         Outcome::Rejected {
             status: 400,
             body_excerpt,
@@ -121,7 +126,10 @@ pub fn client_cert(f: &Facts) -> Option<Verdict> {
         (AuthSignal::Dropped, false) if requested => (
             Cause::TlsClientCertRequired,
             0.7,
-            "the server closed the connection right after asking for a certificate and receiving none".to_string(),
+            format!(
+                "the connection ended ({}) right after the server asked for a certificate and received none",
+                cite(b)
+            ),
         ),
         _ => return None,
     };
@@ -458,6 +466,15 @@ mod tests {
         // The server asked (ssl_verify_client optional) and the upgrade worked.
         let r = with_tls(
             attempt("baseline").upgraded(),
+            TlsRecord {
+                client_auth: Some(auth(true, false, None)),
+                ..tls_record()
+            },
+        );
+        assert!(client_cert(&Facts::new(&r)).is_none());
+        // Our own verdict on the server's certificate, while the server also asked for one.
+        let r = with_tls(
+            attempt("baseline").tls("expired_certificate"),
             TlsRecord {
                 client_auth: Some(auth(true, false, None)),
                 ..tls_record()
