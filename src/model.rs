@@ -395,6 +395,10 @@ pub struct AlpnRetryRecord {
     /// Why the retry failed (absent when it succeeded).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    /// What certificate verification said in the retry ("ok" or a failure class); recorded, but
+    /// not allowed to stop the retry.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verification: Option<String>,
 }
 
 /// Session stage detail (after `101`).

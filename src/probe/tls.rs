@@ -684,12 +684,18 @@ async fn alpn_retry(
     anchors: &Anchors,
     deadline: Instant,
 ) -> AlpnRetryRecord {
+    // Only the ALPN offer changes; the certificate verdict is recorded but does not stop the
+    // retry (ALPN is settled before the certificate is checked, and no application byte is sent).
+    let lenient = TrustConfig {
+        insecure: true,
+        ..trust.clone()
+    };
+    let seen = Arc::new(Mutex::new(Seen::default()));
     let attempt = async {
         let tcp = TcpStream::connect(addr)
             .await
             .map_err(|e| format!("cannot connect to {addr} again: {e}"))?;
-        let seen = Arc::new(Mutex::new(Seen::default()));
-        let config = client_config(trust, anchors, seen, ALPN_RETRY)?;
+        let config = client_config(&lenient, anchors, seen.clone(), ALPN_RETRY)?;
         let stream = TlsConnector::from(Arc::new(config))
             .connect(server_name, tcp)
             .await
@@ -708,18 +714,25 @@ async fn alpn_retry(
         Err(_) => Err("no handshake before the deadline".to_string()),
     };
     let offered = vec![ALPN_RETRY.to_string()];
+    let verification = match &lock(&seen).verdict {
+        Some(Ok(())) => Some("ok".to_string()),
+        Some(Err(e)) => Some(TlsFailure::from_verify_error(e).class().to_string()),
+        None => None,
+    };
     match result {
         Ok(alpn) => AlpnRetryRecord {
             offered,
             ok: true,
             alpn,
             error: None,
+            verification,
         },
         Err(error) => AlpnRetryRecord {
             offered,
             ok: false,
             alpn: None,
             error: Some(error),
+            verification,
         },
     }
 }

@@ -190,16 +190,19 @@ fn tls_detail(tls: &TlsRecord) -> Vec<String> {
         push("alert", format!("{alert} from the server {when}"));
     }
     if let Some(r) = &tls.alpn_retry {
-        let result = match (r.ok, &r.alpn, &r.error) {
-            (true, Some(p), _) => format!("ok, the server selected {p}"),
+        let mut result = match (r.ok, &r.alpn, &r.error) {
+            (true, Some(p), _) => format!("ok, selected {p}"),
             (true, None, _) => "ok, no protocol selected".to_string(),
             (false, _, Some(e)) => format!("failed: {e}"),
             (false, _, None) => "failed".to_string(),
         };
+        if let Some(v) = r.verification.as_deref().filter(|v| *v != "ok") {
+            result.push_str(&format!(" (certificate: {v})"));
+        }
         push(
             "alpn",
             format!(
-                "[{}] refused; retry offering [{}]: {result}",
+                "[{}] refused; [{}] alone: {result}",
                 tls.alpn_offered.join(", "),
                 r.offered.join(", ")
             ),
@@ -611,6 +614,7 @@ mod tests {
             ok: true,
             alpn: Some("h2".into()),
             error: None,
+            verification: Some("ok".into()),
         });
         let text = rendered(&report, Format::Human);
         for want in [
@@ -621,7 +625,7 @@ mod tests {
             "anchor CN=ISRG Root X1 (webpki-roots; issuer name and signature match)",
             "client certificate requested (1 acceptable issuer(s): CN=client CA); none sent",
             "alert  certificate_required from the server after the handshake (first read)",
-            "alpn   [http/1.1] refused; retry offering [h2]: ok, the server selected h2",
+            "alpn   [http/1.1] refused; [h2] alone: ok, selected h2",
         ] {
             assert!(text.contains(want), "{want}\n{text}");
         }

@@ -223,6 +223,16 @@ pub fn alpn_h2_only(f: &Facts) -> Option<Verdict> {
     .because(refusal)
     .because(retry_line)
     .next("enable http/1.1 next to h2 in the server's ALPN list, then probe again");
+    if let Some(check) = tls
+        .alpn_retry
+        .as_ref()
+        .and_then(|r| r.verification.as_deref())
+        .filter(|c| *c != "ok")
+    {
+        v = v.because(format!(
+            "the certificate presented in the retry did not verify ({check}): fix that too once http/1.1 is offered"
+        ));
+    }
     if confidence < 0.9 {
         v = v.or(
             Cause::TlsHandshakeFailed,
@@ -519,6 +529,7 @@ mod tests {
             ok: true,
             alpn: Some("h2".into()),
             error: None,
+            verification: Some("ok".into()),
         }));
         let v = alpn_h2_only(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::TlsAlpnH2Only);
@@ -534,6 +545,7 @@ mod tests {
             ok: false,
             alpn: None,
             error: Some("the server sent the fatal TLS alert no_application_protocol".into()),
+            verification: Some("ok".into()),
         }));
         let v = alpn_h2_only(&Facts::new(&r)).unwrap();
         assert!(v.confidence < 0.9);
