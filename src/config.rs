@@ -215,9 +215,10 @@ impl Config {
         let mut extra_root_sources = Vec::new();
         for path in &args.cacert {
             let certs = read_pem_certs(path, "--cacert")?;
-            extra_root_sources.extend(
-                std::iter::repeat(format!("--cacert {}", path.display())).take(certs.len()),
-            );
+            extra_root_sources.extend(std::iter::repeat_n(
+                format!("--cacert {}", path.display()),
+                certs.len(),
+            ));
             extra_roots.extend(certs);
         }
         let client_identity = match &args.cert {
@@ -589,19 +590,15 @@ pub fn read_client_identity(
             key_path.display()
         ),
     })?;
-    let leaf = chain
-        .first()
-        .map(crate::probe::tls::describe_certificate);
+    let leaf = chain.first().map(crate::probe::tls::describe_certificate);
     let (subject, issuer) = leaf.map(|l| (l.subject, l.issuer)).unwrap_or_default();
-    let certified = rustls::sign::CertifiedKey::from_der(
-        chain,
-        der,
-        &crate::probe::tls::provider(),
-    )
-    .map_err(|e| ConfigError::InvalidValue {
-        flag: "--key",
-        reason: format!("the key does not fit the --cert certificate: {e}"),
-    })?;
+    let certified =
+        rustls::sign::CertifiedKey::from_der(chain, der, &crate::probe::tls::provider()).map_err(
+            |e| ConfigError::InvalidValue {
+                flag: "--key",
+                reason: format!("the key does not fit the --cert certificate: {e}"),
+            },
+        )?;
     Ok(ClientIdentity {
         key: std::sync::Arc::new(certified),
         subject,

@@ -162,14 +162,18 @@ mod tests {
             include_str!("../../tests/lab/tls.rs"),
         ]
         .concat();
-        let integration = include_str!("../../tests/integration/causes.rs");
+        let integration = [
+            include_str!("../../tests/integration/causes.rs"),
+            include_str!("../../tests/integration/probe_tls_mtls.rs"),
+        ]
+        .concat();
         let mut cited = 0;
         let parts: Vec<&str> = doc.split('`').collect();
         for pair in parts.windows(2) {
             let sources = if pair[0].ends_with("lab ") {
                 lab.as_str()
             } else if pair[0].ends_with("integration ") {
-                integration
+                integration.as_str()
             } else {
                 continue;
             };

@@ -520,8 +520,9 @@ pub(crate) async fn exchange_stage(
         Err(upgrade::UpgradeFailure::TlsAlert(alert)) => {
             // A TLS failure that only shows on the first read (TLS 1.3 client authentication):
             // recorded on the TLS record, and the attempt ends as a TLS error.
-            let detail =
-                format!("the server sent the fatal TLS alert {alert} on the first read after the handshake");
+            let detail = format!(
+                "the server sent the fatal TLS alert {alert} on the first read after the handshake"
+            );
             push_stage(rec, Stage::Upgrade, t, detail.clone(), Some("tls_alert"));
             if let Some(tls) = rec.tls.as_mut() {
                 tls.alert = Some(alert);

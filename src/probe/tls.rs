@@ -31,7 +31,9 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use crate::config::TrustConfig;
-use crate::model::{AlpnRetryRecord, CertificateInfo, ClientAuthRecord, TlsRecord, TrustAnchorInfo};
+use crate::model::{
+    AlpnRetryRecord, CertificateInfo, ClientAuthRecord, TlsRecord, TrustAnchorInfo,
+};
 
 /// The only ALPN protocol offered: WebSocket upgrades need HTTP/1.1 (RFC 6455; RFC 8441 is h2).
 pub const ALPN: &str = "http/1.1";
@@ -394,11 +396,7 @@ fn base_anchors() -> Anchors {
                     ignored += 1;
                 }
             }
-            tracing::debug!(
-                anchors = store.roots.len(),
-                ignored,
-                "trust anchors loaded"
-            );
+            tracing::debug!(anchors = store.roots.len(), ignored, "trust anchors loaded");
             Anchors {
                 store: Arc::new(store),
                 sources: Arc::new(sources),
@@ -420,7 +418,10 @@ fn native_source() -> impl Fn(&CertificateDer<'_>) -> String {
         .map(|it| it.filter_map(Result::ok).map(|c| c.to_vec()).collect())
         .unwrap_or_default();
     move |cert| {
-        if let Some(f) = file.as_ref().filter(|_| in_file.iter().any(|c| c == cert.as_ref())) {
+        if let Some(f) = file
+            .as_ref()
+            .filter(|_| in_file.iter().any(|c| c == cert.as_ref()))
+        {
             format!("SSL_CERT_FILE {}", f.to_string_lossy())
         } else if let Some(d) = &dir {
             format!("SSL_CERT_DIR {}", d.to_string_lossy())
@@ -744,9 +745,10 @@ fn client_config(
     alpn: &str,
 ) -> Result<ClientConfig, String> {
     let provider = provider();
-    let inner = WebPkiServerVerifier::builder_with_provider(anchors.store.clone(), provider.clone())
-        .build()
-        .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
+    let inner =
+        WebPkiServerVerifier::builder_with_provider(anchors.store.clone(), provider.clone())
+            .build()
+            .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
     let verifier = DangerRecordingVerifier {
         inner,
         insecure: trust.insecure,

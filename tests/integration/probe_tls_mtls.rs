@@ -227,7 +227,10 @@ fn ssl_cert_file_is_honoured_and_named_as_the_anchor_source() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let a = baseline(&report);
     assert_eq!(a["outcome"]["kind"], "upgraded", "{report}");
-    assert_eq!(a["tls"]["anchor"]["source"], format!("SSL_CERT_FILE {path}"));
+    assert_eq!(
+        a["tls"]["anchor"]["source"],
+        format!("SSL_CERT_FILE {path}")
+    );
     assert_eq!(a["tls"]["anchor"]["subject"], "CN=wsdoctor env CA");
 }
 

@@ -247,7 +247,9 @@ fn tls_client_cert_required_through_nginx_without_a_certificate() {
         assert_eq!(auth["requested"], true, "{}", run.describe());
         assert_eq!(auth["sent"], false);
         assert!(
-            auth["acceptable_issuers"].to_string().contains("lab client CA"),
+            auth["acceptable_issuers"]
+                .to_string()
+                .contains("lab client CA"),
             "{}",
             run.describe()
         );
@@ -266,7 +268,9 @@ fn tls_client_cert_rejected_through_nginx_with_a_certificate_from_another_ca() {
         let auth = &run.json["attempts"][0]["tls"]["client_auth"];
         assert_eq!(auth["sent"], true, "{}", run.describe());
         assert_eq!(auth["certificate"], "CN=stranger client");
-        assert!(run.diagnosis_text().contains("not among the acceptable issuers"));
+        assert!(run
+            .diagnosis_text()
+            .contains("not among the acceptable issuers"));
     }
 }
 
@@ -321,7 +325,12 @@ fn tls_alpn_h2_only_against_node_http2_server() {
     ]);
     run.expect("tls", "tls.alpn_h2_only", 1);
     let tls = &run.json["attempts"][0]["tls"];
-    assert_eq!(tls["alert"], "no_application_protocol", "{}", run.describe());
+    assert_eq!(
+        tls["alert"],
+        "no_application_protocol",
+        "{}",
+        run.describe()
+    );
     assert_eq!(tls["alpn_retry"]["ok"], true);
     assert_eq!(tls["alpn_retry"]["alpn"], "h2");
 }
@@ -355,8 +364,12 @@ fn caddy_refuses_an_h2_only_server() {
         .env("XDG_CONFIG_HOME", scene.path().join("config"))
         .output()
         .expect("run caddy validate");
-    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "caddy accepted an h2-only server:\n{text}");
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "caddy accepted an h2-only server:\n{text}"
+    );
     assert!(
         text.contains("without enabling HTTP/1.1"),
         "unexpected caddy refusal:\n{text}"

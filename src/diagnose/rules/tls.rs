@@ -150,7 +150,11 @@ pub fn client_cert(f: &Facts) -> Option<Verdict> {
             let issuer = a.certificate_issuer.as_deref().unwrap_or("?");
             let mut line = format!(
                 "--cert {subject} issued by {issuer} was {}",
-                if a.sent { "sent" } else { "not sent (its key cannot sign with any scheme the server accepts)" }
+                if a.sent {
+                    "sent"
+                } else {
+                    "not sent (its key cannot sign with any scheme the server accepts)"
+                }
             );
             if a.acceptable_issuer_count > 0
                 && a.acceptable_issuers.len() == a.acceptable_issuer_count
@@ -183,7 +187,9 @@ pub fn alpn_h2_only(f: &Facts) -> Option<Verdict> {
     let offered = tls.alpn_offered.join(", ");
     let refusal = match &tls.alert {
         Some(a) => format!("offering ALPN [{offered}] failed: the server sent the fatal alert {a}"),
-        None => format!("offering ALPN [{offered}] failed: the server selected a protocol that was not offered"),
+        None => format!(
+            "offering ALPN [{offered}] failed: the server selected a protocol that was not offered"
+        ),
     };
     let (confidence, retry_line) = match &tls.alpn_retry {
         Some(r) if r.ok && r.alpn.as_deref() == Some("h2") => (
@@ -407,10 +413,7 @@ mod tests {
 
     #[test]
     fn tls_client_cert_required_from_an_alert_after_the_handshake_or_in_it() {
-        for (alert, after) in [
-            ("certificate_required", true),
-            ("handshake_failure", false),
-        ] {
+        for (alert, after) in [("certificate_required", true), ("handshake_failure", false)] {
             let r = with_tls(
                 attempt("baseline").tls("handshake_failed"),
                 alerted(alert, after, Some(auth(true, false, None))),
@@ -534,7 +537,10 @@ mod tests {
         let v = alpn_h2_only(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::TlsAlpnH2Only);
         assert!(v.confidence >= 0.9);
-        assert!(v.evidence.iter().any(|e| e.contains("no_application_protocol")));
+        assert!(v
+            .evidence
+            .iter()
+            .any(|e| e.contains("no_application_protocol")));
         assert!(v.evidence.iter().any(|e| e.contains("server selected h2")));
     }
 
