@@ -221,9 +221,15 @@ impl Config {
             ));
             extra_roots.extend(certs);
         }
-        let client_identity = match &args.cert {
-            Some(cert) => Some(read_client_identity(cert, args.key.as_deref())?),
-            None => None,
+        let client_identity = match (&args.cert, &args.key) {
+            (Some(cert), key) => Some(read_client_identity(cert, key.as_deref())?),
+            (None, Some(_)) => {
+                return Err(ConfigError::InvalidValue {
+                    flag: "--key",
+                    reason: "a key without --cert: give the client certificate with --cert".into(),
+                })
+            }
+            (None, None) => None,
         };
         let resolve = args
             .resolve

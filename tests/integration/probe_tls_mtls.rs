@@ -242,3 +242,65 @@ fn near_miss_without_ssl_cert_file_the_same_ca_is_untrusted() {
     assert_eq!(cause(&report), "tls.untrusted_certificate", "{report}");
     assert!(baseline(&report)["tls"].get("anchor").is_none());
 }
+
+#[test]
+fn a_check_file_passes_cert_and_key_relative_to_itself() {
+    let server_ca = TestCa::new("wsdoctor server CA");
+    let client_ca = TestCa::new("wsdoctor client CA");
+    let server = mtls_server(&server_ca, &client_ca, false);
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = client_ca.client_leaf("alice").pem_files();
+    std::fs::copy(cert.path(), dir.path().join("client.pem")).unwrap();
+    std::fs::copy(key.path(), dir.path().join("client.key")).unwrap();
+    std::fs::copy(server_ca.pem_file().path(), dir.path().join("ca.pem")).unwrap();
+    let (url, resolve) = server.url_and_resolve("/ws");
+    let file = dir.path().join("check.toml");
+    let target = |name: &str, extra: &str, cause: &str| {
+        format!(
+            "[[target]]\nname = \"{name}\"\nurl = \"{url}\"\nresolve = [\"{resolve}\"]\nquick = true\ncacert = [\"ca.pem\"]\n{extra}expect_cause = \"{cause}\"\n\n"
+        )
+    };
+    let text = target(
+        "with",
+        "cert = \"client.pem\"\nkey = \"client.key\"\n",
+        "ok.healthy",
+    ) + &target("without", "", "tls.client_cert_required");
+    std::fs::write(&file, text).unwrap();
+    let out = wsdoctor()
+        .args(["check", file.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let check: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(check["passed"], true, "{check}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_cert_file_holding_the_key_too_needs_no_key_flag() {
+    let server_ca = TestCa::new("wsdoctor server CA");
+    let client_ca = TestCa::new("wsdoctor client CA");
+    let server = mtls_server(&server_ca, &client_ca, false);
+    let pem = server_ca.pem_file();
+    let (cert, key) = client_ca.client_leaf("alice").pem_files();
+    let both = tempfile::NamedTempFile::new().unwrap();
+    let text = std::fs::read_to_string(cert.path()).unwrap()
+        + &std::fs::read_to_string(key.path()).unwrap();
+    std::fs::write(both.path(), text).unwrap();
+    let report = probe(
+        &server,
+        &[
+            "--cacert",
+            pem.path().to_str().unwrap(),
+            "--cert",
+            both.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(cause(&report), "ok.healthy", "{report}");
+    assert_eq!(baseline(&report)["tls"]["client_auth"]["sent"], true);
+}

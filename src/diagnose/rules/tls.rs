@@ -42,12 +42,13 @@ enum AuthSignal<'a> {
     Dropped,
 }
 
-fn auth_signal<'a>(b: &'a AttemptRecord, tls: &'a TlsRecord) -> Option<AuthSignal<'a>> {
+fn auth_signal<'a>(b: &'a AttemptRecord, tls: Option<&'a TlsRecord>) -> Option<AuthSignal<'a>> {
     match &b.outcome {
-        Outcome::TlsError { error, .. } => match tls.alert.as_deref() {
-            Some(a) if CLIENT_AUTH_ALERTS.contains(&a) => {
-                Some(AuthSignal::Alert(a, tls.alert_after_handshake))
-            }
+        Outcome::TlsError { error, .. } => match tls?.alert.as_deref() {
+            Some(a) if CLIENT_AUTH_ALERTS.contains(&a) => Some(AuthSignal::Alert(
+                a,
+                tls.is_some_and(|t| t.alert_after_handshake),
+            )),
             // No alert read: the server closed while the client was still writing its flight
             // (the write fails first: broken pipe or reset). Only for an unclassified failure,
             // never for a certificate verdict of our own.
@@ -93,9 +94,10 @@ fn request_line(auth: &ClientAuthRecord) -> String {
 /// handshake), nginx's 400 pages, or a drop right after a request that got no certificate.
 pub fn client_cert(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
-    let tls = b.tls.as_ref()?;
+    // nginx's pages alone decide (an explained response has no TLS record); the rest needs one.
+    let tls = b.tls.as_ref();
     let signal = auth_signal(b, tls)?;
-    let auth = tls.client_auth.as_ref();
+    let auth = tls.and_then(|t| t.client_auth.as_ref());
     let requested = auth.is_some_and(|a| a.requested);
     let sent = auth.is_some_and(|a| a.sent);
     let (cause, confidence, how) = match (&signal, sent) {
@@ -164,7 +166,8 @@ pub fn client_cert(f: &Facts) -> Option<Verdict> {
             }
             v = v.because(line);
         }
-        None => v = v.because("no client certificate was sent (no --cert given)"),
+        None if tls.is_some() => v = v.because("no client certificate was sent (no --cert given)"),
+        None => {}
     }
     let next = match cause {
         Cause::TlsClientCertRequired => {
@@ -441,6 +444,19 @@ mod tests {
         let v = client_cert(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::TlsClientCertRequired);
         assert!(v.confidence >= 0.9);
+    }
+
+    #[test]
+    fn tls_client_cert_required_from_nginx_400_page_without_a_tls_record() {
+        // An explained response (pasted from a browser or curl) carries no TLS record.
+        let r = run(vec![attempt("baseline").rejected(
+            400,
+            "<center><h1>400 Bad Request</h1></center>\n<center>No required SSL certificate was sent</center>",
+        )])
+        .build();
+        let v = client_cert(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::TlsClientCertRequired);
+        assert!(!v.evidence.iter().any(|e| e.contains("--cert")));
     }
 
     #[test]
