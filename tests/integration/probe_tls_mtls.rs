@@ -304,3 +304,25 @@ fn a_cert_file_holding_the_key_too_needs_no_key_flag() {
     assert_eq!(cause(&report), "ok.healthy", "{report}");
     assert_eq!(baseline(&report)["tls"]["client_auth"]["sent"], true);
 }
+
+#[test]
+fn ssl_cert_dir_is_honoured_and_named_as_the_anchor_source() {
+    let ca = TestCa::new("wsdoctor dir CA");
+    let server = TlsWsServer::start(ca.valid_leaf(&[HOST]), Behaviour::Echo);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(ca.pem_file().path(), dir.path().join("lab-ca.pem")).unwrap();
+    let shown = dir.path().to_str().unwrap();
+    let (url, resolve) = server.url_and_resolve("/ws");
+    let out = wsdoctor()
+        .env("SSL_CERT_DIR", shown)
+        .args(["--format", "json", "--quick", "--resolve", &resolve, &url])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{report}");
+    assert_eq!(
+        a["tls"]["anchor"]["source"],
+        format!("SSL_CERT_DIR {shown}")
+    );
+}
