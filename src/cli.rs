@@ -59,10 +59,11 @@ pub struct CheckArgs {
     /// The check file (TOML): `[[target]]` tables with options and expectations (docs/check.md).
     #[arg(value_name = "FILE")]
     pub file: std::path::PathBuf,
-    /// How many targets to probe at the same time.
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 4,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
+    /// How many targets to probe at the same time [default: 128, fewer if the open-file limit
+    /// is lower]. Each target opens up to 16 connections at once.
+    #[arg(long, short = 'j', value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -217,9 +218,15 @@ pub struct ProbeArgs {
     /// Hosts that bypass the proxy, comma-separated ("*" for all); replaces NO_PROXY.
     #[arg(long, value_name = "HOSTS")]
     pub noproxy: Option<String>,
-    /// Use ADDR for HOST:PORT instead of resolving it, like curl (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    /// Use these addresses for HOST:PORT instead of resolving it, like curl: several
+    /// comma-separated, IPv6 in brackets, HOST "*" for any host (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR...]")]
     pub resolve: Vec<String>,
+    /// Connect to HOST2:PORT2 instead of HOST:PORT, like curl: Host header and TLS SNI stay the
+    /// URL's; an empty HOST or PORT matches any, an empty HOST2 or PORT2 keeps the URL's
+    /// (repeatable; the first match wins).
+    #[arg(long, value_name = "HOST:PORT:HOST2:PORT2")]
+    pub connect_to: Vec<String>,
 
     /// Overall time limit; every stage is bounded by it.
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]
@@ -368,7 +375,7 @@ mod tests {
         let cli =
             Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-j", "8", "-o", "x.xml"]).unwrap();
         assert!(
-            matches!(cli.command, Some(Command::Check(ref c)) if c.jobs == 8 && c.output.output.is_some())
+            matches!(cli.command, Some(Command::Check(ref c)) if c.jobs == Some(8) && c.output.output.is_some())
         );
         assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-j", "0"]).is_err());
         assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "--force"]).is_err());

@@ -112,6 +112,8 @@ pub struct Config {
     pub trust: TrustConfig,
     /// Resolve overrides.
     pub resolve: Vec<ResolveOverride>,
+    /// `--connect-to` rules, in the order given.
+    pub connect_to: Vec<ConnectTo>,
     /// The forward proxy (`--proxy` or the environment), when one is set.
     pub proxy: Option<crate::probe::proxy::ForwardProxy>,
     /// Overall deadline.
@@ -236,6 +238,11 @@ impl Config {
             .iter()
             .map(|r| parse_resolve(r))
             .collect::<Result<Vec<_>, _>>()?;
+        let connect_to = args
+            .connect_to
+            .iter()
+            .map(|r| parse_connect_to(r))
+            .collect::<Result<Vec<_>, _>>()?;
         if args.timeout.is_zero() {
             return Err(ConfigError::InvalidValue {
                 flag: "--timeout",
@@ -285,6 +292,7 @@ impl Config {
                 client_identity,
             },
             resolve,
+            connect_to,
             proxy,
             timeout,
             idle: args.idle,
@@ -514,30 +522,163 @@ fn validate_origin(origin: &str, flag: &'static str) -> Result<(), ConfigError> 
     }
 }
 
-/// Parses `HOST:PORT:ADDR[,ADDR…]` (IPv6 addresses in brackets).
+/// Parses `--resolve [+]HOST:PORT:ADDR[,ADDR…]` as curl does: several comma-separated addresses,
+/// IPv6 addresses (and an IPv6 HOST) in brackets, `*` as HOST for any host. curl's `+` prefix (an
+/// entry that times out) is accepted and means nothing here: a run is shorter than curl's minute.
 pub fn parse_resolve(spec: &str) -> Result<ResolveOverride, ConfigError> {
-    let bad = || ConfigError::InvalidValue {
+    let bad = |why: String| ConfigError::InvalidValue {
         flag: "--resolve",
-        reason: format!("'{spec}' is not HOST:PORT:ADDR[,ADDR...]"),
+        reason: format!("'{spec}' {why} (expected HOST:PORT:ADDR[,ADDR...], IPv6 in brackets)"),
     };
-    let (host, rest) = spec.split_once(':').ok_or_else(bad)?;
-    let (port, addrs) = rest.split_once(':').ok_or_else(bad)?;
-    let port: u16 = port.parse().map_err(|_| bad())?;
+    let body = spec.trim();
+    if body.starts_with('-') {
+        return Err(bad(
+            "removes an entry (curl's -HOST:PORT), which wsdoctor does not need".into(),
+        ));
+    }
+    let body = body.strip_prefix('+').unwrap_or(body);
+    let (host, rest) = take_host(body).map_err(&bad)?;
+    let rest = rest
+        .strip_prefix(':')
+        .ok_or_else(|| bad("has no port".into()))?;
+    let (port, addrs) = rest
+        .split_once(':')
+        .ok_or_else(|| bad("has no address".into()))?;
+    let port = parse_port(port).map_err(&bad)?;
+    if host.is_empty() {
+        return Err(bad("has no host".into()));
+    }
     let addrs = addrs
         .split(',')
-        .map(|a| {
-            let a = a.trim().trim_start_matches('[').trim_end_matches(']');
-            a.parse::<IpAddr>().map_err(|_| bad())
-        })
+        .map(|a| parse_addr(a.trim()).map_err(&bad))
         .collect::<Result<Vec<_>, _>>()?;
-    if host.is_empty() || addrs.is_empty() {
-        return Err(bad());
-    }
     Ok(ResolveOverride {
         host: host.to_ascii_lowercase(),
         port,
         addrs,
     })
+}
+
+/// A `--connect-to HOST:PORT:HOST2:PORT2` rule (curl semantics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// The request host it applies to (lowercase, IPv6 without brackets); `None` matches any.
+    pub host: Option<String>,
+    /// The request port it applies to; `None` matches any.
+    pub port: Option<u16>,
+    /// The host to connect to instead; `None` keeps the request's host.
+    pub to_host: Option<String>,
+    /// The port to connect to instead; `None` keeps the request's port.
+    pub to_port: Option<u16>,
+}
+
+impl ConnectTo {
+    /// Where to connect for a request to `host:port` when this rule matches it.
+    pub fn route(&self, host: &str, port: u16) -> Option<(String, u16)> {
+        let bare = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let host_ok = self.host.as_ref().is_none_or(|h| *h == bare);
+        let port_ok = self.port.is_none_or(|p| p == port);
+        (host_ok && port_ok).then(|| {
+            (
+                self.to_host.clone().unwrap_or(bare),
+                self.to_port.unwrap_or(port),
+            )
+        })
+    }
+}
+
+/// The address to connect to for a request to `host:port`: the first `--connect-to` rule that
+/// matches, else the request's own host and port (without IPv6 brackets).
+pub fn connect_route(rules: &[ConnectTo], host: &str, port: u16) -> (String, u16) {
+    rules
+        .iter()
+        .find_map(|r| r.route(host, port))
+        .unwrap_or_else(|| {
+            (
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string(),
+                port,
+            )
+        })
+}
+
+/// Parses `--connect-to HOST:PORT:HOST2:PORT2` as curl does: any of the four may be empty (HOST or
+/// PORT empty: matches any; HOST2 or PORT2 empty: the request's own), IPv6 hosts in brackets.
+pub fn parse_connect_to(spec: &str) -> Result<ConnectTo, ConfigError> {
+    let bad = |why: String| ConfigError::InvalidValue {
+        flag: "--connect-to",
+        reason: format!("'{spec}' {why} (expected HOST:PORT:HOST2:PORT2, IPv6 in brackets)"),
+    };
+    let (host, rest) = take_host(spec.trim()).map_err(&bad)?;
+    let rest = rest
+        .strip_prefix(':')
+        .ok_or_else(|| bad("has no port".into()))?;
+    let (port, rest) = rest
+        .split_once(':')
+        .ok_or_else(|| bad("has no HOST2".into()))?;
+    let (to_host, rest) = take_host(rest).map_err(&bad)?;
+    let to_port = rest
+        .strip_prefix(':')
+        .ok_or_else(|| bad("has no PORT2".into()))?;
+    let opt_port = |p: &str| -> Result<Option<u16>, ConfigError> {
+        if p.is_empty() {
+            Ok(None)
+        } else {
+            parse_port(p).map(Some).map_err(&bad)
+        }
+    };
+    let opt_host = |h: &str| (!h.is_empty()).then(|| h.to_ascii_lowercase());
+    Ok(ConnectTo {
+        host: opt_host(host),
+        port: opt_port(port)?,
+        to_host: opt_host(to_host),
+        to_port: opt_port(to_port)?,
+    })
+}
+
+/// Splits a leading host off `s`: `[v6]` (returned without brackets, which must hold an IPv6
+/// address) or everything up to the next `:`.
+fn take_host(s: &str) -> Result<(&str, &str), String> {
+    if let Some(inner) = s.strip_prefix('[') {
+        let (host, rest) = inner
+            .split_once(']')
+            .ok_or_else(|| "has a '[' without its ']'".to_string())?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("has '[{host}]', which is not an IPv6 address"));
+        }
+        return Ok((host, rest));
+    }
+    Ok(match s.find(':') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    })
+}
+
+fn parse_port(p: &str) -> Result<u16, String> {
+    match p.parse::<u16>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "has '{p}' as port, which is not a port number (1-65535)"
+        )),
+    }
+}
+
+fn parse_addr(a: &str) -> Result<IpAddr, String> {
+    let bare = match a.strip_prefix('[') {
+        Some(inner) => inner
+            .strip_suffix(']')
+            .ok_or_else(|| format!("has '{a}', a '[' without its ']'"))?,
+        None => a,
+    };
+    if bare.is_empty() {
+        return Err("has an empty address".into());
+    }
+    bare.parse::<IpAddr>()
+        .map_err(|_| format!("has '{a}', which is not an IP address"))
 }
 
 impl ResolveOverride {
@@ -696,9 +837,107 @@ mod tests {
         let r = parse_resolve("api.test:443:127.0.0.1,[::1]").unwrap();
         assert_eq!(r.host, "api.test");
         assert_eq!(r.port, 443);
-        assert_eq!(r.addrs.len(), 2);
-        assert!(parse_resolve("api.test:notaport:1.2.3.4").is_err());
-        assert!(parse_resolve("api.test:443").is_err());
+        assert_eq!(
+            r.addrs,
+            [
+                "127.0.0.1".parse::<IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        // curl's forms: a '+' prefix, the '*' wildcard, an IPv6 host in brackets, bare IPv6.
+        let r = parse_resolve("+API.test:8080:[2001:db8::1], 10.0.0.1").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.port, r.addrs.len()),
+            ("api.test", 8080, 2)
+        );
+        assert_eq!(parse_resolve("*:443:127.0.0.1").unwrap().host, "*");
+        let r = parse_resolve("[::1]:443:127.0.0.1").unwrap();
+        assert_eq!(r.host, "::1");
+        assert_eq!(parse_resolve("h:1:::1").unwrap().addrs.len(), 1);
+    }
+
+    #[test]
+    fn bad_resolve_values_say_what_is_wrong() {
+        for (spec, says) in [
+            ("api.test:notaport:1.2.3.4", "'notaport' as port"),
+            ("api.test:0:1.2.3.4", "'0' as port"),
+            ("api.test:443", "has no address"),
+            ("api.test", "has no port"),
+            (":443:127.0.0.1", "has no host"),
+            ("api.test:443:127.0.0.1,", "an empty address"),
+            (
+                "api.test:443:not-an-ip",
+                "'not-an-ip', which is not an IP address",
+            ),
+            ("api.test:443:[::1", "a '[' without its ']'"),
+            ("[api.test]:443:127.0.0.1", "not an IPv6 address"),
+            ("-api.test:443", "removes an entry"),
+        ] {
+            let err = parse_resolve(spec).unwrap_err().to_string();
+            assert!(err.starts_with("invalid value for --resolve: "), "{err}");
+            assert!(err.contains(says), "{spec}: {err}");
+        }
+    }
+
+    #[test]
+    fn connect_to_parses_like_curl() {
+        let c = parse_connect_to("api.test:443:backend.test:8443").unwrap();
+        assert_eq!(
+            c,
+            ConnectTo {
+                host: Some("api.test".into()),
+                port: Some(443),
+                to_host: Some("backend.test".into()),
+                to_port: Some(8443),
+            }
+        );
+        let c = parse_connect_to("::[::1]:").unwrap();
+        assert_eq!((c.host, c.port), (None, None));
+        assert_eq!(c.to_host.as_deref(), Some("::1"));
+        assert_eq!(c.to_port, None);
+        let c = parse_connect_to("[2001:db8::1]:80:127.0.0.1:8080").unwrap();
+        assert_eq!(c.host.as_deref(), Some("2001:db8::1"));
+    }
+
+    #[test]
+    fn connect_to_matches_empty_fields_as_any_and_keeps_the_request_host() {
+        let rules = vec![
+            parse_connect_to("api.test:443:127.0.0.2:8443").unwrap(),
+            parse_connect_to(":80::8080").unwrap(),
+        ];
+        assert_eq!(
+            connect_route(&rules, "API.test", 443),
+            ("127.0.0.2".to_string(), 8443)
+        );
+        // The first rule needs port 443; the second matches any host on 80 and keeps the host.
+        assert_eq!(
+            connect_route(&rules, "api.test", 80),
+            ("api.test".to_string(), 8080)
+        );
+        assert_eq!(
+            connect_route(&rules, "other.test", 81),
+            ("other.test".to_string(), 81)
+        );
+        assert_eq!(connect_route(&[], "[::1]", 81), ("::1".to_string(), 81));
+        let v6 = vec![parse_connect_to("[::1]:81:[::2]:").unwrap()];
+        assert_eq!(connect_route(&v6, "[::1]", 81), ("::2".to_string(), 81));
+    }
+
+    #[test]
+    fn bad_connect_to_values_say_what_is_wrong() {
+        for (spec, says) in [
+            ("api.test:443:backend.test", "has no PORT2"),
+            ("api.test:443", "has no HOST2"),
+            ("api.test", "has no port"),
+            ("api.test:https:b:1", "'https' as port"),
+            ("a:1:b:99999", "'99999' as port"),
+            ("a:1:[b]:2", "not an IPv6 address"),
+            ("a:1:b:2:3", "'2:3' as port"),
+        ] {
+            let err = parse_connect_to(spec).unwrap_err().to_string();
+            assert!(err.starts_with("invalid value for --connect-to: "), "{err}");
+            assert!(err.contains(says), "{spec}: {err}");
+        }
     }
 
     #[test]

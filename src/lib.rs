@@ -43,6 +43,9 @@ pub async fn measure(config: &Config) -> Run {
         proxy: config.proxy.clone(),
         trust: config.trust.clone(),
         resolve: config.resolve.clone(),
+        connect_to: config.connect_to.clone(),
+        fan_out: !config.quick,
+        pin: None,
         redactor: config.redactor.clone(),
     };
     let target = config.redactor.url(config.target.as_str());
@@ -59,6 +62,7 @@ pub async fn measure(config: &Config) -> Run {
 /// Turns a measured run into the report: diagnosis plus the records.
 pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
     let (diagnosis, findings) = diagnose::diagnose(&run);
+    let comparison = diagnose::compare::compare(&run);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
     Report {
         schema: REPORT_SCHEMA.to_string(),
@@ -69,8 +73,10 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         attempts: run.attempts,
         tickets: run.tickets,
         http_controls: run.http_controls,
+        addresses: run.addresses,
         diagnosis,
         findings,
+        comparison,
         duration_ms,
     }
 }

@@ -135,9 +135,13 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
     };
     // Progress is for a person watching: only on a terminal, never in a CI log or a pipe.
     let progress = std::io::stderr().is_terminal();
+    let (jobs, jobs_note) = check::effective_jobs(args.jobs.map(usize::from), targets.len());
+    if let Some(note) = jobs_note {
+        eprintln!("wsdoctor: {note}");
+    }
     let result = runtime.block_on(check::run(
         &targets,
-        usize::from(args.jobs),
+        jobs,
         |done, total, t: &TargetResult| {
             if progress {
                 eprintln!(
@@ -219,7 +223,9 @@ impl Sink {
     ) -> ExitCode {
         match self {
             Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
+                // Buffered: stdout alone is line-buffered, and serde_json writes in small
+                // pieces, each of which the line buffer scans for a newline (docs/performance.md).
+                let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
                 if let Err(e) = render(&mut out).and_then(|_| out.flush()) {
                     return done(Err(e));
                 }

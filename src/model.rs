@@ -290,6 +290,32 @@ pub struct AddressFailure {
     pub error: String,
 }
 
+/// One resolved address of the target and what a baseline-shaped attempt pinned to it got (the
+/// address fan-out: every address is probed, not only the first that answers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddressRecord {
+    /// The socket address ("127.0.0.1:8080", "[::1]:8080").
+    pub address: String,
+    /// "ipv4" or "ipv6".
+    pub family: String,
+    /// The variant id of the attempt pinned to this address ("address.0", "address.1", …), in
+    /// `attempts`.
+    pub attempt: String,
+    /// That attempt's outcome kind ("upgraded", "rejected", "tcp_error", …).
+    pub kind: String,
+    /// The HTTP status it got (101 for upgrades), when it got an HTTP answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<u16>,
+    /// The failure class when it got no HTTP answer ("refused", "timeout", "expired_certificate"…).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// The stage it ended in when it got no HTTP answer (dns, tcp, proxy, tls, upgrade, session).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub stage: Option<Stage>,
+    /// Wall time of the attempt in ms.
+    pub ms: f64,
+}
+
 /// One certificate of the peer chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateInfo {
@@ -678,6 +704,9 @@ pub struct Run {
     /// Controls fetched over plain HTTP (site root, `--health-url`).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub http_controls: Vec<AttemptRecord>,
+    /// Every resolved address of the target with its own pinned attempt, when it has several.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub addresses: Vec<AddressRecord>,
 }
 
 impl Run {
@@ -770,6 +799,123 @@ pub struct Finding {
     pub evidence: Vec<String>,
 }
 
+/// How one public attempt compares with its `--direct` twin (the same request sent to the backend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairClass {
+    /// The same answer (status and body, close, or failure class) from the same responder.
+    Same,
+    /// The backend upgrades the request directly; through the public URL it does not.
+    AcceptedDirectOnly,
+    /// The public URL upgrades the request; the backend reached directly does not.
+    AcceptedPublicOnly,
+    /// Both refuse, with a different status (or close code, or outcome kind).
+    DifferentStatus,
+    /// Both refuse with the same status, but different servers produced the answers.
+    DifferentResponder,
+    /// Both refuse with the same status from the same (or an unknown) responder, different bodies.
+    DifferentBody,
+    /// The `--direct` attempt could not reach the backend (DNS or TCP failure, or a timeout there).
+    DirectUnreachable,
+}
+
+impl PairClass {
+    /// The id as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairClass::Same => "same",
+            PairClass::AcceptedDirectOnly => "accepted_direct_only",
+            PairClass::AcceptedPublicOnly => "accepted_public_only",
+            PairClass::DifferentStatus => "different_status",
+            PairClass::DifferentResponder => "different_responder",
+            PairClass::DifferentBody => "different_body",
+            PairClass::DirectUnreachable => "direct_unreachable",
+        }
+    }
+}
+
+/// A public attempt and its `--direct` twin, side by side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptPair {
+    /// The public attempt's variant id ("baseline", "credential.none"); the twin is `direct.<id>`.
+    pub variant: String,
+    /// How the two answers compare.
+    pub class: PairClass,
+    /// The public answer in one line ("403, empty body", "101, stayed open").
+    pub public: String,
+    /// The direct answer in one line.
+    pub direct: String,
+    /// The public answer's HTTP status (101 for upgrades), when it had one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub public_status: Option<u16>,
+    /// The direct answer's HTTP status, when it had one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub direct_status: Option<u16>,
+    /// Who produced the public answer (fingerprint), when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub public_responder: Option<String>,
+    /// Who produced the direct answer (fingerprint), when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub direct_responder: Option<String>,
+}
+
+/// What the public-vs-direct comparison says as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonVerdict {
+    /// Every pair got the same answer: the front passes the requests through unchanged, and the
+    /// backend decides.
+    Same,
+    /// The backend accepts at least one request that the public URL refuses: the front (proxy or
+    /// routing) is at fault.
+    FrontRefuses,
+    /// The public URL accepts at least one request that the backend refuses (and never the other
+    /// way round): the front adds or changes something the backend needs.
+    DirectRefuses,
+    /// The answers differ, but the same requests are accepted on both sides.
+    Differs,
+    /// The `--direct` baseline could not reach the backend: nothing can be compared.
+    DirectUnreachable,
+}
+
+impl ComparisonVerdict {
+    /// The id as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComparisonVerdict::Same => "same",
+            ComparisonVerdict::FrontRefuses => "front_refuses",
+            ComparisonVerdict::DirectRefuses => "direct_refuses",
+            ComparisonVerdict::Differs => "differs",
+            ComparisonVerdict::DirectUnreachable => "direct_unreachable",
+        }
+    }
+}
+
+/// The public URL against the `--direct` backend: every attempt paired with its direct twin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The `--direct` URL (secrets redacted).
+    pub direct: String,
+    /// The verdict over all pairs.
+    pub verdict: ComparisonVerdict,
+    /// One line for people.
+    pub summary: String,
+    /// Every pair, in plan order.
+    pub pairs: Vec<AttemptPair>,
+}
+
+impl Comparison {
+    /// The pairs whose answers differ (everything but `same`).
+    pub fn differing(&self) -> impl Iterator<Item = &AttemptPair> {
+        self.pairs.iter().filter(|p| p.class != PairClass::Same)
+    }
+
+    /// The pair of a public variant id.
+    pub fn pair(&self, variant: &str) -> Option<&AttemptPair> {
+        self.pairs.iter().find(|p| p.variant == variant)
+    }
+}
+
 /// Tool identity in the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolInfo {
@@ -810,10 +956,16 @@ pub struct Report {
     /// Plain-HTTP controls (site root, health URL).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub http_controls: Vec<AttemptRecord>,
+    /// Every resolved address of the target and what its pinned attempt got (when it has several).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub addresses: Vec<AddressRecord>,
     /// The verdict.
     pub diagnosis: Diagnosis,
     /// Further findings.
     pub findings: Vec<Finding>,
+    /// The public URL against the `--direct` backend; absent without `--direct`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub comparison: Option<Comparison>,
     /// Total wall time in ms.
     pub duration_ms: f64,
 }

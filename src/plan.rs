@@ -38,8 +38,13 @@ pub struct Plan {
 
 /// Builds the plan for a config.
 pub fn build(config: &Config) -> Plan {
-    let mut attempts = vec![baseline(config)];
-    if !config.quick {
+    let base = baseline(config);
+    let base_variant = base.variant.clone();
+    let mut attempts = vec![base];
+    if config.quick {
+        // --quick still compares the baseline with the backend when --direct names one.
+        attempts.extend(direct_twins(config, &base_variant, Vec::new()));
+    } else {
         attempts.extend(variants(config));
     }
     Plan {
@@ -92,36 +97,7 @@ pub fn variants(config: &Config) -> Vec<AttemptSpec> {
         .into_iter()
         .map(|v| spec_for_variant(config, &config.target, v))
         .collect();
-    if let Some(direct) = &config.direct {
-        // The same matrix against the backend's own URL; browsers and protocol controls are left
-        // out because they test the public edge, not the backend.
-        let mut direct_planned: Vec<Variant> = Vec::new();
-        for v in std::iter::once(base.clone()).chain(matrix(config, &base)) {
-            if v.browser.is_some()
-                || matches!(
-                    v.request,
-                    RequestKind::MissingKey | RequestKind::WrongVersion
-                )
-            {
-                continue;
-            }
-            let mut d = v;
-            d.id = format!("direct.{}", d.id);
-            d.label = format!("direct: {}", d.label);
-            d.group = "direct".into();
-            d.direct = true;
-            if d.id == "direct.origin.same" {
-                // The backend's own origin: a same-origin check compares Origin with the Host it
-                // sees, so this tells a Host-rewriting proxy from an Origin allowlist.
-                d.origin = Some(crate::config::same_origin_of(direct));
-            }
-            if direct_planned.iter().any(|p| same_request(p, &d)) {
-                continue;
-            }
-            direct_planned.push(d.clone());
-            specs.push(spec_for_variant(config, direct, d));
-        }
-    }
+    specs.extend(direct_twins(config, &base, matrix(config, &base)));
     for n in 0..config.repeat {
         let mut r = base.clone();
         r.id = format!("repeat.{n}");
@@ -129,6 +105,45 @@ pub fn variants(config: &Config) -> Vec<AttemptSpec> {
         r.group = "repeat".into();
         r.repeat = Some(n);
         specs.push(spec_for(config, &config.target, r));
+    }
+    specs
+}
+
+/// The twins `direct.<id>` of the baseline and of `matrix` against the `--direct` URL (none
+/// without it): the same requests sent to the backend itself, so `diagnose::compare` can pair each
+/// public attempt with its twin. Browser shapes and protocol controls are left out (they test the
+/// public edge, not the backend); the plain GET stays, as the backend's own answer to a request
+/// without upgrade. `direct.origin.same` carries the backend's own origin instead of the site's.
+fn direct_twins(config: &Config, base: &Variant, matrix: Vec<Variant>) -> Vec<AttemptSpec> {
+    let Some(direct) = &config.direct else {
+        return Vec::new();
+    };
+    let mut planned: Vec<Variant> = Vec::new();
+    let mut specs = Vec::new();
+    for v in std::iter::once(base.clone()).chain(matrix) {
+        if v.browser.is_some()
+            || matches!(
+                v.request,
+                RequestKind::MissingKey | RequestKind::WrongVersion
+            )
+        {
+            continue;
+        }
+        let mut d = v;
+        d.id = format!("direct.{}", d.id);
+        d.label = format!("direct: {}", d.label);
+        d.group = "direct".into();
+        d.direct = true;
+        if d.id == "direct.origin.same" {
+            // The backend's own origin: a same-origin check compares Origin with the Host it
+            // sees, so this tells a Host-rewriting proxy from an Origin allowlist.
+            d.origin = Some(crate::config::same_origin_of(direct));
+        }
+        if planned.iter().any(|p| same_request(p, &d)) {
+            continue;
+        }
+        planned.push(d.clone());
+        specs.push(spec_for_variant(config, direct, d));
     }
     specs
 }
@@ -762,6 +777,24 @@ mod tests {
             .iter()
             .any(|s| s.variant.id == "direct.credential.none"));
         assert!(direct.iter().all(|s| s.url.host_str() == Some("127.0.0.1")));
+        // Every direct attempt is the twin of a public one (diagnose::compare pairs them by id),
+        // the plain GET included; browser shapes and protocol controls stay public-only.
+        for d in &direct {
+            let id = d.variant.id.trim_start_matches("direct.");
+            assert!(
+                plan.attempts
+                    .iter()
+                    .any(|p| !p.variant.direct && p.variant.id == id),
+                "{id}"
+            );
+            assert!(d.variant.browser.is_none() && !id.starts_with("control.missing"));
+        }
+        assert!(direct
+            .iter()
+            .any(|s| s.variant.id == "direct.control.plain_get"));
+        assert!(!direct
+            .iter()
+            .any(|s| s.variant.id == "direct.control.version_8"));
         assert!(direct
             .iter()
             .all(|s| header(s, "Host") == Some("127.0.0.1:8002")));
@@ -772,6 +805,24 @@ mod tests {
             .map(|s| s.variant.repeat)
             .collect();
         assert_eq!(repeats, vec![Some(0), Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn quick_with_direct_plans_the_baseline_and_its_direct_twin_only() {
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok".into());
+            a.quick = true;
+            a.direct = Some("ws://127.0.0.1:8002/ws".into());
+        });
+        let plan = build(&c);
+        let ids: Vec<&str> = plan
+            .attempts
+            .iter()
+            .map(|s| s.variant.id.as_str())
+            .collect();
+        assert_eq!(ids, ["baseline", "direct.baseline"]);
+        let quick = config("wss://h.test/ws", |a| a.quick = true);
+        assert_eq!(build(&quick).attempts.len(), 1);
     }
 
     #[test]

@@ -199,6 +199,8 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Target>, CheckF
         )));
     }
     let mut targets: Vec<Target> = Vec::with_capacity(file.target.len());
+    // The command line's defaults, parsed once: clap costs more than the rest of a target's setup.
+    let defaults = ProbeArgs::with_defaults("");
     for (i, spec) in file.target.into_iter().enumerate() {
         let spec = spec.or(&file.defaults);
         let shown_name = spec
@@ -206,7 +208,7 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Target>, CheckF
             .clone()
             .or_else(|| spec.url.clone())
             .unwrap_or_else(|| format!("#{}", i + 1));
-        let target = build(spec, base).map_err(|reason| CheckFileError::Target {
+        let target = build(spec, &defaults, base).map_err(|reason| CheckFileError::Target {
             path: path.to_path_buf(),
             index: i + 1,
             name: shown_name.clone(),
@@ -271,7 +273,7 @@ impl TargetSpec {
 
 /// Turns a merged spec into the command line's `ProbeArgs`, then validates it through
 /// `Config::from_args`, the one path every probe takes.
-fn build(spec: TargetSpec, base: &Path) -> Result<Target, String> {
+fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, String> {
     if spec.token.is_some() {
         return Err(
             "inline secrets are not allowed in a check file: name an environment variable with token_env or a file with token_file"
@@ -279,7 +281,8 @@ fn build(spec: TargetSpec, base: &Path) -> Result<Target, String> {
         );
     }
     let url = spec.url.ok_or("no url")?;
-    let mut args = ProbeArgs::with_defaults(&url);
+    let mut args = defaults.clone();
+    args.url = Some(url.clone());
     args.token_env = spec.token_env;
     if args.token_env.is_some() && spec.token_file.is_some() {
         return Err("token_env and token_file are exclusive: give one".into());

@@ -94,6 +94,9 @@ causes! {
     Healthy => ("ok.healthy", Ok, "WebSocket upgrade succeeded and the connection stayed open"),
     /// The host name did not resolve.
     DnsResolutionFailed => ("dns.resolution_failed", Dns, "the host name does not resolve"),
+    /// The name's addresses disagree: one fails or answers differently while another upgrades
+    /// (also a finding when none upgrades).
+    DnsAddressInconsistent => ("dns.address_inconsistent", Dns, "the host's addresses disagree: one fails or answers differently (stale AAAA, mixed DNS round robin)"),
     /// TCP connect was actively refused.
     TcpRefused => ("tcp.refused", Tcp, "nothing listens on that port (connection refused)"),
     /// TCP connect timed out.
@@ -132,6 +135,9 @@ causes! {
     ProxyForwardProxyRefused => ("proxy.forward_proxy_refused", Proxy, "the forward proxy refuses to open a tunnel to the target"),
     /// The refusal carries a proxy/CDN/WAF signature.
     ProxyAccessDenied => ("proxy.access_denied", Proxy, "the proxy, CDN or WAF refused the request itself"),
+    /// The backend accepts the request directly (`--direct`), the public URL refuses it, and the
+    /// refusal names no responder: a front-door-only refusal of unknown kind.
+    ProxyFrontRefuses => ("proxy.front_refuses", Proxy, "the front refuses what the backend accepts when reached directly"),
     /// 414/431, or a 400 that disappears with short headers/URL.
     ProxyRequestTooLarge => ("proxy.request_too_large", Proxy, "the request line or headers are too large for the proxy"),
     /// The Origin check refuses the Origin sent.

@@ -1,9 +1,11 @@
 //! diagnose: pure functions from a measured `Run` to a `Diagnosis` and `Finding`s. An ordered rule
 //! table (`rules::RULES`); the first rule that matches decides, and its verdict is dressed with
 //! the responder (who produced the decisive response, from `fingerprint`), remedies and snippets.
-//! No I/O, no clock, no printing.
+//! With `--direct`, `compare` pairs each public attempt with its direct twin and `rules::direct::
+//! amend` adds what the pairs say to the winning verdict. No I/O, no clock, no printing.
 
 pub mod cause;
+pub mod compare;
 pub mod evidence;
 pub mod remedy;
 pub mod rules;
@@ -16,9 +18,10 @@ use rules::Verdict;
 /// Diagnoses a run: the verdict of the first matching rule, plus findings.
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
     let facts = Facts::new(run);
-    let verdict = first_verdict(&facts);
+    let verdict = rules::direct::amend(&facts, first_verdict(&facts));
     let mut findings = rules::matrix::findings(&facts, verdict.cause);
     findings.extend(rules::tls::findings(&facts, verdict.cause));
+    findings.extend(rules::transport::address_findings(&facts, verdict.cause));
     (dress(&facts, verdict), findings)
 }
 
@@ -124,6 +127,8 @@ mod tests {
             include_str!("rules/http.rs"),
             include_str!("rules/session.rs"),
             include_str!("rules/matrix.rs"),
+            include_str!("rules/direct.rs"),
+            include_str!("compare.rs"),
         ]
         .concat();
         let mut cited = 0;
@@ -149,7 +154,9 @@ mod tests {
     fn docs_cite_lab_and_integration_tests_that_exist() {
         let doc = include_str!("../../docs/causes.md");
         let lab = [
+            include_str!("../../tests/lab/addresses.rs"),
             include_str!("../../tests/lab/auth.rs"),
+            include_str!("../../tests/lab/direct.rs"),
             include_str!("../../tests/lab/findings.rs"),
             include_str!("../../tests/lab/forward_proxy.rs"),
             include_str!("../../tests/lab/healthy.rs"),
@@ -165,6 +172,7 @@ mod tests {
         let integration = [
             include_str!("../../tests/integration/causes.rs"),
             include_str!("../../tests/integration/probe_tls_mtls.rs"),
+            include_str!("../../tests/integration/addresses.rs"),
         ]
         .concat();
         let mut cited = 0;

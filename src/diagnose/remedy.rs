@@ -13,6 +13,11 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "fix the host name, or publish the DNS record (A/AAAA) for it",
             "inside containers, use the service name the network resolves",
         ],
+        Cause::DnsAddressInconsistent => &[
+            "fix or remove the stale record: an AAAA (or A) that points where the service no longer runs",
+            "check that every address runs the same service and configuration (same proxy, same certificate, same upstream)",
+            "browsers race IPv6 and IPv4 (Happy Eyeballs, RFC 8305) and resolvers rotate round-robin answers, so users see intermittent failures or slow connects rather than a clear error",
+        ],
         Cause::TcpRefused => &[
             "start the server, or point the URL at the port it listens on",
             "a server bound to 127.0.0.1 is unreachable from other hosts: bind 0.0.0.0 or the right interface",
@@ -64,6 +69,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
         Cause::ProxyAccessDenied => &[
             "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
             "on a CDN, enable WebSockets for the zone",
+        ],
+        Cause::ProxyFrontRefuses => &[
+            "compare the proxy's configuration for this path with a path that works: access rules, header rewrites (Authorization, Origin, Host), the upstream it routes to",
+            "read the proxy's access and error logs at the time of the probe: the request reached it and never the backend given with --direct",
         ],
         Cause::ProxyRequestTooLarge => &[
             "move long tokens out of the URL (header, cookie or a short one-time ticket)",

@@ -612,6 +612,7 @@ pub fn to_report(obs: &Observation) -> Report {
         attempts: vec![attempt],
         tickets: Vec::new(),
         http_controls: Vec::new(),
+        addresses: Vec::new(),
     };
     let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
     let cap = obs.detail.confidence_cap();
@@ -659,8 +660,10 @@ pub fn to_report(obs: &Observation) -> Report {
         attempts: run.attempts,
         tickets: Vec::new(),
         http_controls: Vec::new(),
+        addresses: Vec::new(),
         diagnosis,
         findings,
+        comparison: None,
         duration_ms: 0.0,
     }
 }

@@ -1,5 +1,5 @@
 //! probe::dns: turns the target host into socket addresses — an IP literal as is, a `--resolve`
-//! override instead of a lookup, otherwise the system resolver (getaddrinfo) on a detached thread
+//! override (exact host first, then curl's `*` wildcard) instead of a lookup, otherwise the system resolver (getaddrinfo) on a detached thread
 //! under the deadline. Failures are classified from the resolver's typed error code, never from
 //! message text. Must not connect anywhere.
 
@@ -67,7 +67,10 @@ pub async fn resolve(
         return Ok((vec![SocketAddr::new(ip, port)], Source::Literal));
     }
     let lower = bare.to_ascii_lowercase();
-    if let Some(o) = overrides.iter().find(|o| o.host == lower && o.port == port) {
+    // An exact entry wins; curl's `*` wildcard is tried last.
+    let exact = overrides.iter().find(|o| o.host == lower && o.port == port);
+    let wildcard = || overrides.iter().find(|o| o.host == "*" && o.port == port);
+    if let Some(o) = exact.or_else(wildcard) {
         return Ok((o.socket_addrs(), Source::Override));
     }
     // RFC 6761 §6.4: names under .invalid never resolve, and resolvers should not be asked.
@@ -162,6 +165,26 @@ mod tests {
                 "127.0.0.2:8443".parse().unwrap(),
                 "127.0.0.3:8443".parse().unwrap()
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_exact_override_wins_over_the_wildcard_which_still_answers_other_hosts() {
+        let star = crate::config::parse_resolve("*:443:127.0.0.9").unwrap();
+        let exact = crate::config::parse_resolve("a.test:443:127.0.0.2,[::1]").unwrap();
+        let both = [star, exact];
+        let (a, _) = resolve("a.test", 443, &both, far()).await.unwrap();
+        assert_eq!(
+            a,
+            vec![
+                "127.0.0.2:443".parse().unwrap(),
+                "[::1]:443".parse().unwrap()
+            ]
+        );
+        let (b, s) = resolve("b.test", 443, &both, far()).await.unwrap();
+        assert_eq!(
+            (b, s),
+            (vec!["127.0.0.9:443".parse().unwrap()], Source::Override)
         );
     }
 

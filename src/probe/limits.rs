@@ -19,6 +19,11 @@ pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// The most frames read during the session watch; a flood ends the watch early.
 pub const MAX_FRAMES_WATCHED: u32 = 1000;
 
+/// The read buffer of an upgraded connection under watch. tungstenite allocates 128 KiB per
+/// connection by default; the watch reads only control frames, and a `check` can hold a
+/// thousand connections at once.
+pub const WATCH_READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// The most attempts in flight at once.
 pub const MAX_CONCURRENT_ATTEMPTS: usize = 16;
 
@@ -30,3 +35,11 @@ pub const POLITE_CLOSE_WAIT: Duration = Duration::from_millis(500);
 
 /// The most header lines parsed in a response head.
 pub const MAX_HEADERS: usize = 256;
+
+/// The most resolved addresses of the target probed one by one (the address fan-out); further
+/// addresses are left out of `addresses`.
+pub const MAX_ADDRESSES: usize = 8;
+
+/// How long an attempt pinned to one address waits for its TCP connect (also bounded by the
+/// deadline), so one black-holed address does not hold the run until `--timeout`.
+pub const PINNED_CONNECT_WAIT: Duration = Duration::from_secs(5);

@@ -16,6 +16,7 @@ pub mod tls;
 pub mod upgrade;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -24,10 +25,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::config::{ResolveOverride, TrustConfig};
+use crate::config::{ConnectTo, ResolveOverride, TrustConfig};
 use crate::model::{
-    AttemptRecord, DnsRecord, IdleRecord, Outcome, ProxyRecord, RequestKind, Run, SessionEnd,
-    SessionRecord, Stage, StageRecord, StageStatus, TcpRecord,
+    AddressRecord, AttemptRecord, DnsRecord, IdleRecord, Outcome, ProxyRecord, RequestKind, Run,
+    SessionEnd, SessionRecord, Stage, StageRecord, StageStatus, TcpRecord,
 };
 use crate::plan::{AttemptSpec, Plan};
 use crate::secret::Redactor;
@@ -54,8 +55,25 @@ pub struct ProbeContext {
     pub trust: TrustConfig,
     /// `--resolve` overrides.
     pub resolve: Vec<ResolveOverride>,
+    /// `--connect-to` rules: where to connect instead of the URL's host and port.
+    pub connect_to: Vec<ConnectTo>,
+    /// Probe every resolved address of the target with its own pinned attempt (off with `--quick`).
+    pub fan_out: bool,
+    /// Connect to this address only, without a lookup (set on the fan-out's pinned attempts).
+    pub pin: Option<Pin>,
     /// Redaction applied to everything recorded.
     pub redactor: Redactor,
+}
+
+/// An attempt pinned to one resolved address by the address fan-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pin {
+    /// The address to connect to.
+    pub addr: SocketAddr,
+    /// Its position among the resolved addresses (0-based).
+    pub index: usize,
+    /// How many addresses the name had.
+    pub of: usize,
 }
 
 /// The idle watch asked for with `--idle` (and `--ping-interval`).
@@ -88,7 +106,9 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
             let _slot = slots.acquire().await.ok();
             run_attempt(spec, ctx).await
         }));
-    let (plain, (ticketed, tickets), http_controls) = tokio::join!(plain, ticketed, controls);
+    let fanned = address_fan_out(plan, ctx, slots);
+    let (plain, (ticketed, tickets), http_controls, (pinned, addresses)) =
+        tokio::join!(plain, ticketed, controls, fanned);
     let mut attempts: Vec<(usize, AttemptRecord)> = plain.into_iter().chain(ticketed).collect();
     attempts.sort_by_key(|(i, _)| *i);
     Run {
@@ -96,9 +116,95 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         credential_given: plan.ticket_credential.is_some(),
         user_origin: None,
         direct: None,
-        attempts: attempts.into_iter().map(|(_, a)| a).collect(),
+        attempts: attempts.into_iter().map(|(_, a)| a).chain(pinned).collect(),
         tickets,
         http_controls,
+        addresses,
+    }
+}
+
+/// The address fan-out: when the target's name has several addresses, one baseline-shaped attempt
+/// pinned to each (at most [`limits::MAX_ADDRESSES`]), run beside the matrix. Every address gets
+/// its own attempt, the baseline's included: round-robin DNS may answer the baseline's lookup in
+/// another order, so which address the baseline used is only known after it ran. Off for
+/// `--quick`, for ticket flows (a one-time ticket cannot be shared) and through a forward proxy
+/// (the proxy resolves the name). Returns the attempts (`address.<n>`) and one row per address.
+async fn address_fan_out(
+    plan: &Plan,
+    ctx: &ProbeContext,
+    slots: &Semaphore,
+) -> (Vec<AttemptRecord>, Vec<AddressRecord>) {
+    let none = (Vec::new(), Vec::new());
+    let Some(base) = plan.attempts.first() else {
+        return none;
+    };
+    if !ctx.fan_out || ctx.pin.is_some() || base.ticket_param.is_some() {
+        return none;
+    }
+    let target_host = base.url.host_str().unwrap_or_default();
+    let target_port = base.url.port_or_known_default().unwrap_or(80);
+    if ctx
+        .proxy
+        .as_ref()
+        .is_some_and(|p| p.applies_to(target_host))
+    {
+        return none;
+    }
+    let (host, port) = crate::config::connect_route(&ctx.connect_to, target_host, target_port);
+    let addrs = match dns::resolve(&host, port, &ctx.resolve, ctx.deadline).await {
+        Ok((addrs, _)) if addrs.len() > 1 => addrs,
+        _ => return none,
+    };
+    let of = addrs.len();
+    let records = futures_util::future::join_all(
+        addrs
+            .into_iter()
+            .take(limits::MAX_ADDRESSES)
+            .enumerate()
+            .map(|(index, addr)| async move {
+                let mut spec = base.clone();
+                spec.variant.id = format!("address.{index}");
+                spec.variant.label = format!("address {addr}");
+                spec.variant.group = "address".into();
+                let pinned = ProbeContext {
+                    pin: Some(Pin { addr, index, of }),
+                    ..ctx.clone()
+                };
+                let _slot = slots.acquire().await.ok();
+                let rec = run_attempt(&spec, &pinned).await;
+                (address_record(addr, &rec), rec)
+            }),
+    )
+    .await;
+    let (rows, attempts) = records.into_iter().unzip();
+    (attempts, rows)
+}
+
+/// The row of one address: what its pinned attempt got.
+pub fn address_record(addr: SocketAddr, rec: &AttemptRecord) -> AddressRecord {
+    let (error, stage) = match &rec.outcome {
+        Outcome::Timeout { stage } => (Some("timeout".to_string()), Some(*stage)),
+        Outcome::DnsError { error, .. } => (Some(error.clone()), Some(Stage::Dns)),
+        Outcome::TcpError { error, .. } => (Some(error.clone()), Some(Stage::Tcp)),
+        Outcome::TlsError { error, .. } => (Some(error.clone()), Some(Stage::Tls)),
+        Outcome::ProtocolViolation { error, .. } => (
+            Some(error.clone()),
+            rec.stages
+                .iter()
+                .find(|s| s.status == StageStatus::Failed)
+                .map(|s| s.stage),
+        ),
+        _ => (None, None),
+    };
+    AddressRecord {
+        address: addr.to_string(),
+        family: if addr.is_ipv4() { "ipv4" } else { "ipv6" }.to_string(),
+        attempt: rec.variant.id.clone(),
+        kind: rec.outcome.kind().to_string(),
+        status: rec.outcome.status(),
+        error,
+        stage,
+        ms: rec.ms,
     }
 }
 
@@ -224,25 +330,56 @@ pub(crate) async fn connect(
     let target_host = url.host_str().unwrap_or_default().to_string();
     let target_port = url.port_or_known_default().unwrap_or(80);
     let via = ctx.proxy.as_ref().filter(|p| p.applies_to(&target_host));
+    // --connect-to changes where the connection goes, never the Host header or the TLS SNI.
+    let (route_host, route_port) =
+        crate::config::connect_route(&ctx.connect_to, &target_host, target_port);
+    let rerouted = (route_host.as_str(), route_port)
+        != (
+            target_host.trim_start_matches('[').trim_end_matches(']'),
+            target_port,
+        );
     // Through a forward proxy, dns and tcp are about the proxy; the proxy resolves the target.
     let (host, port) = match via {
         Some(p) => (p.host.clone(), p.port),
-        None => (target_host.clone(), target_port),
+        None => (route_host.clone(), route_port),
     };
 
     // dns
     let t = Instant::now();
-    let addrs = match dns::resolve(&host, port, &ctx.resolve, ctx.deadline)
-        .instrument(tracing::debug_span!("dns", host = %host))
-        .await
-    {
+    let pin = ctx.pin.filter(|_| via.is_none());
+    let resolved = match pin {
+        // The fan-out resolved the name once; its attempts each take one address of the answer.
+        Some(p) => Ok((vec![p.addr], dns::Source::Lookup)),
+        None => {
+            dns::resolve(&host, port, &ctx.resolve, ctx.deadline)
+                .instrument(tracing::debug_span!("dns", host = %host))
+                .await
+        }
+    };
+    let addrs = match resolved {
         Ok((addrs, source)) => {
             let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-            let summary = match source {
+            let mut summary = match source {
                 dns::Source::Literal => "literal address".to_string(),
                 dns::Source::Override => format!("{} (--resolve)", shown.join(", ")),
                 dns::Source::Lookup => shown.join(", "),
             };
+            if let Some(p) = pin {
+                summary = format!(
+                    "pinned to {} (address {} of {} for {host})",
+                    p.addr.ip(),
+                    p.index + 1,
+                    p.of
+                );
+            }
+            if rerouted && via.is_none() {
+                let shown = if route_host.contains(':') {
+                    format!("[{route_host}]:{route_port}")
+                } else {
+                    format!("{route_host}:{route_port}")
+                };
+                summary.push_str(&format!(" · --connect-to {shown}"));
+            }
             rec.dns = Some(DnsRecord {
                 host: host.clone(),
                 addresses: shown,
@@ -282,7 +419,11 @@ pub(crate) async fn connect(
 
     // tcp
     let t = Instant::now();
-    let connected = tcp::connect(&addrs, ctx.deadline)
+    let connect_until = match pin {
+        Some(_) => ctx.deadline.min(t + limits::PINNED_CONNECT_WAIT),
+        None => ctx.deadline,
+    };
+    let connected = tcp::connect(&addrs, connect_until)
         .instrument(tracing::debug_span!("tcp"))
         .await;
     let peer = connected.peer.map(|p| p.to_string()).unwrap_or_default();
@@ -304,11 +445,18 @@ pub(crate) async fn connect(
             s
         }
         Err(tcp::TcpEnd::Deadline) => {
+            let within = match pin {
+                Some(_) if connect_until < ctx.deadline => format!(
+                    "within {} (the wait for one pinned address)",
+                    humantime::format_duration(limits::PINNED_CONNECT_WAIT)
+                ),
+                _ => "before the deadline".to_string(),
+            };
             push_stage(
                 rec,
                 Stage::Tcp,
                 t,
-                format!("{peer}: no answer before the deadline"),
+                format!("{peer}: no answer {within}"),
                 Some("timeout"),
             );
             return Err(Outcome::Timeout { stage: Stage::Tcp });
@@ -324,14 +472,13 @@ pub(crate) async fn connect(
 
     let mut stream = stream;
     if let Some(p) = via {
-        tunnel(
-            &mut stream,
-            p,
-            &format!("{target_host}:{target_port}"),
-            ctx,
-            rec,
-        )
-        .await?;
+        // curl sends the --connect-to host and port in the CONNECT line as well.
+        let authority = if route_host.contains(':') {
+            format!("[{route_host}]:{route_port}")
+        } else {
+            format!("{route_host}:{route_port}")
+        };
+        tunnel(&mut stream, p, &authority, ctx, rec).await?;
     }
 
     if !is_secure(url) {
@@ -636,8 +783,16 @@ async fn session_stage(
             duration: i.duration,
             ping_interval: i.ping_interval,
             progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            deflate: false,
         },
         None => session::WatchPlan::close_wait(ctx.close_wait),
+    };
+    let plan = session::WatchPlan {
+        deflate: check
+            .extensions
+            .as_deref()
+            .is_some_and(|e| e.to_ascii_lowercase().contains("permessage-deflate")),
+        ..plan
     };
     let w = session::watch(io, ex.leftover, upgraded_at, plan, ctx.deadline, redactor)
         .instrument(tracing::debug_span!("session"))
@@ -661,6 +816,11 @@ async fn session_stage(
             };
             if let Some(rtt) = w.ping_rtt_ms {
                 summary.push_str(&format!(" · ping {rtt:.1} ms"));
+            }
+            if w.stopped_at_compressed {
+                summary.push_str(
+                    " · watch stopped at a compressed (permessage-deflate) message, which wsdoctor does not decode",
+                );
             }
             if w.frame_limit_hit {
                 summary.push_str(&format!(
@@ -885,8 +1045,92 @@ mod tests {
             proxy: None,
             trust: TrustConfig::default(),
             resolve: Vec::new(),
+            connect_to: Vec::new(),
+            fan_out: false,
+            pin: None,
             redactor: Redactor::disabled(),
         }
+    }
+
+    #[tokio::test]
+    async fn the_fan_out_pins_one_attempt_to_each_resolved_address_after_the_plan() {
+        let (addr, _) = http_server(|_, _| respond("403 Forbidden", "no")).await;
+        let port = addr.port();
+        let url = format!("ws://multi.test:{port}/ws");
+        let plan = Plan {
+            attempts: vec![spec(&url, "baseline", RequestKind::Upgrade)],
+            http_controls: Vec::new(),
+            ticket: None,
+            ticket_credential: None,
+        };
+        let mut c = ctx();
+        c.resolve =
+            vec![
+                crate::config::parse_resolve(&format!("multi.test:{port}:127.0.0.1,127.0.0.2"))
+                    .unwrap(),
+            ];
+        // Off (--quick): no rows, no extra attempts.
+        let run = run_plan(&plan, &c, &url).await;
+        assert!(run.addresses.is_empty());
+        assert_eq!(run.attempts.len(), 1);
+        c.fan_out = true;
+        let run = run_plan(&plan, &c, &url).await;
+        let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+        assert_eq!(ids, ["baseline", "address.0", "address.1"]);
+        assert_eq!(run.attempts[1].variant.group, "address");
+        let rows: Vec<(&str, &str, Option<u16>, Option<&str>)> = run
+            .addresses
+            .iter()
+            .map(|r| {
+                (
+                    r.address.as_str(),
+                    r.kind.as_str(),
+                    r.status,
+                    r.error.as_deref(),
+                )
+            })
+            .collect();
+        let first = format!("127.0.0.1:{port}");
+        let second = format!("127.0.0.2:{port}");
+        assert_eq!(
+            rows,
+            [
+                (first.as_str(), "rejected", Some(403), None),
+                (second.as_str(), "tcp_error", None, Some("refused")),
+            ]
+        );
+        assert_eq!(run.addresses[1].stage, Some(Stage::Tcp));
+        let dns = &run.attempts[2].stages[0].summary;
+        assert_eq!(dns, "pinned to 127.0.0.2 (address 2 of 2 for multi.test)");
+        // A single address (an IP literal) has nothing to fan out.
+        let literal = Plan {
+            attempts: vec![spec(
+                &format!("ws://{addr}/ws"),
+                "baseline",
+                RequestKind::Upgrade,
+            )],
+            ..plan
+        };
+        assert!(run_plan(&literal, &c, &url).await.addresses.is_empty());
+    }
+
+    #[tokio::test]
+    async fn connect_to_changes_where_the_connection_goes() {
+        let (addr, seen) = http_server(|_, _| respond("404 Not Found", "")).await;
+        let s = spec("ws://public.test:9/ws", "baseline", RequestKind::Upgrade);
+        let mut c = ctx();
+        c.connect_to = vec![crate::config::parse_connect_to(&format!(
+            "public.test::127.0.0.1:{}",
+            addr.port()
+        ))
+        .unwrap()];
+        let rec = run_attempt(&s, &c).await;
+        assert!(matches!(rec.outcome, Outcome::Rejected { status: 404, .. }));
+        assert_eq!(rec.tcp.unwrap().peer, addr.to_string());
+        assert_eq!(rec.dns.unwrap().host, "127.0.0.1");
+        assert!(rec.stages[0].summary.contains("--connect-to 127.0.0.1"));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        // The Host header the server receives is checked end to end in tests/integration/addresses.rs.
     }
 
     #[tokio::test]

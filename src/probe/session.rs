@@ -16,6 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 use crate::model::SessionEnd;
 use crate::probe::limits::{
     CLOSE_REASON_CHARS, MAX_FRAMES_WATCHED, MAX_FRAME_BYTES, POLITE_CLOSE_WAIT,
+    WATCH_READ_BUFFER_BYTES,
 };
 use crate::probe::upgrade::Head;
 use crate::probe::BoxedIo;
@@ -169,6 +170,8 @@ pub struct Watch {
     pub cut_by_deadline: bool,
     /// True when the watch ended because `MAX_FRAMES_WATCHED` frames were read.
     pub frame_limit_hit: bool,
+    /// True when the watch stopped at a compressed (permessage-deflate) frame it cannot decode.
+    pub stopped_at_compressed: bool,
     /// Pings sent (the first, RTT-measuring ping included).
     pub pings_sent: u32,
     /// Pongs received.
@@ -186,6 +189,10 @@ pub struct WatchPlan {
     pub ping_interval: Option<std::time::Duration>,
     /// Print progress on stderr about once a second (only when stderr is a terminal).
     pub progress: bool,
+    /// The server agreed to `permessage-deflate`: a frame with RSV1 set is a compressed message
+    /// (RFC 7692), not a protocol error. tungstenite does not decode it, so the watch stops there
+    /// with the connection counted as open.
+    pub deflate: bool,
 }
 
 impl WatchPlan {
@@ -195,6 +202,7 @@ impl WatchPlan {
             duration,
             ping_interval: None,
             progress: false,
+            deflate: false,
         }
     }
 }
@@ -229,6 +237,9 @@ pub async fn watch(
     redactor: &Redactor,
 ) -> Watch {
     let config = WebSocketConfig::default()
+        .read_buffer_size(WATCH_READ_BUFFER_BYTES)
+        // Only pings and a close are sent: write them at once rather than buffering.
+        .write_buffer_size(0)
         .max_frame_size(Some(MAX_FRAME_BYTES))
         .max_message_size(Some(MAX_FRAME_BYTES));
     let mut ws =
@@ -238,6 +249,7 @@ pub async fn watch(
     let watch_end = wanted_end.min(deadline);
     let mut rtt = None;
     let mut messages = 0u32;
+    let mut stopped_at_compressed = false;
 
     if plan.duration.is_zero() {
         polite_close(&mut ws, deadline).await;
@@ -248,6 +260,7 @@ pub async fn watch(
             watched_ms: 0.0,
             cut_by_deadline: false,
             frame_limit_hit: false,
+            stopped_at_compressed: false,
             pings_sent: 0,
             pongs_received: 0,
             last_activity_ms: ms_since(upgraded_at),
@@ -332,6 +345,13 @@ pub async fn watch(
                     _ => {}
                 }
             }
+            Ok(Some(Err(WsError::Protocol(ProtocolError::NonZeroReservedBits))))
+                if plan.deflate =>
+            {
+                stopped_at_compressed = true;
+                messages += 1;
+                break None;
+            }
             Ok(Some(Err(e))) => break Some(classify_error(&e, ms_since(upgraded_at))),
         }
     };
@@ -359,6 +379,7 @@ pub async fn watch(
         watched_ms,
         cut_by_deadline: watch_end < wanted_end && Instant::now() >= deadline,
         frame_limit_hit: frames >= MAX_FRAMES_WATCHED,
+        stopped_at_compressed,
         pings_sent,
         pongs_received: pongs,
         last_activity_ms,

@@ -1,6 +1,6 @@
 //! render::human: the report for people, at most 100 columns wide. Header, notes, the baseline's
 //! stage waterfall, the ticket fetches, the attempt matrix (the decisive rows marked `←`), the
-//! failing attempt as it was on the wire, the verdict with its evidence and fixes, then findings.
+//! public-vs-direct pairs that differ (with `--direct`), the failing attempt as it was on the wire, the verdict with its evidence and fixes, then findings.
 //!
 //! Colour comes from `colored`, whose global override main sets once; widths are computed on the
 //! plain text before colouring so ANSI codes never break alignment. Nothing here reads the
@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::{
-    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, plain,
+    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, pair_cells, plain,
     result_vs_baseline, shorten,
 };
 use crate::model::{
@@ -34,8 +34,10 @@ const MIN_LABEL: usize = 24;
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
     waterfall(report, out)?;
+    addresses(report, out)?;
     tickets(&report.tickets, out)?;
     matrix(report, out)?;
+    comparison(report, out)?;
     wire(report, out)?;
     verdict(report, out)?;
     findings(report, out)
@@ -211,6 +213,58 @@ fn tls_detail(tls: &TlsRecord) -> Vec<String> {
     lines
 }
 
+/// The address fan-out: one line per resolved address with what its own attempt got (these
+/// attempts are shown here rather than in the matrix).
+fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.addresses.is_empty() {
+        return Ok(());
+    }
+    let cited = cited_ids(report);
+    let attempt = |id: &str| report.attempts.iter().find(|a| a.variant.id == id);
+    let host = report
+        .addresses
+        .iter()
+        .find_map(|r| attempt(&r.attempt)?.dns.as_ref().map(|d| d.host.clone()))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  {}",
+        format!(
+            "addresses of {host}: {}, each probed on its own",
+            report.addresses.len()
+        )
+        .dimmed()
+    )?;
+    let width = report
+        .addresses
+        .iter()
+        .map(|r| r.address.chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in &report.addresses {
+        let result = match attempt(&r.attempt) {
+            Some(a) => super::result_text(a),
+            None => r.kind.clone(),
+        };
+        let fault = r.kind != "upgraded";
+        let mark = fault && cited.contains(&r.attempt);
+        let room = WIDTH.saturating_sub(4 + width + 2 + 4 + 2 + 9 + 2 + if mark { 3 } else { 0 });
+        let line = format!(
+            "    {:<width$}  {}  {:>9}  {}",
+            r.address,
+            if r.family == "ipv6" { "IPv6" } else { "IPv4" },
+            fmt_ms(r.ms),
+            shorten(&result, room)
+        );
+        match (mark, fault) {
+            (true, _) => writeln!(out, "{}  {}", line.bold(), "←".yellow().bold())?,
+            (false, true) => writeln!(out, "{}", line.red())?,
+            (false, false) => writeln!(out, "{line}")?,
+        }
+    }
+    writeln!(out)
+}
+
 /// Ticket fetches, consecutive identical ones folded into one line with a count.
 fn tickets(tickets: &[TicketRecord], out: &mut dyn Write) -> io::Result<()> {
     if tickets.is_empty() {
@@ -278,7 +332,10 @@ fn group_title(group: &str) -> Option<&'static str> {
 fn rows(report: &Report) -> Vec<Row> {
     let cited = cited_ids(report);
     let baseline = report.baseline();
-    let attempts: Vec<&AttemptRecord> = all_attempts(report).collect();
+    // The address fan-out's attempts have their own block.
+    let attempts: Vec<&AttemptRecord> = all_attempts(report)
+        .filter(|a| a.variant.group != "address" || report.addresses.is_empty())
+        .collect();
     let mut rows = Vec::new();
     let mut i = 0;
     while i < attempts.len() {
@@ -368,6 +425,69 @@ fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             writeln!(out, "  {label}  {result}")?;
         }
+    }
+    writeln!(out)
+}
+
+/// Differing public/direct pairs shown before the rest are counted.
+const MAX_PAIRS: usize = 12;
+
+/// With `--direct`: the comparison's verdict line, then one row per differing pair (public answer,
+/// direct answer) and a count of the pairs that agree.
+fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(c) = &report.comparison else {
+        return Ok(());
+    };
+    let title = format!("public vs direct ({})", c.direct);
+    writeln!(out, "  {}", shorten(&title, WIDTH - 2).dimmed())?;
+    for line in wrap(&c.summary, "  ", "  ") {
+        writeln!(out, "{line}")?;
+    }
+    let differing: Vec<_> = c.differing().collect();
+    if !differing.is_empty() {
+        let width = differing
+            .iter()
+            .map(|p| p.variant.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp("attempt".len(), 24);
+        // Two answer columns share what the id column leaves.
+        let cell = (WIDTH - 2 - width - 2 - 2) / 2;
+        writeln!(
+            out,
+            "  {}",
+            format!("{:<width$}  {:<cell$}  direct", "attempt", "public").dimmed()
+        )?;
+        for p in differing.iter().take(MAX_PAIRS) {
+            let (public, direct) = pair_cells(p);
+            let row = format!(
+                "  {:<width$}  {:<cell$}  {}",
+                shorten(&p.variant, width),
+                shorten(&public, cell),
+                shorten(&direct, cell)
+            );
+            if p.class == crate::model::PairClass::AcceptedDirectOnly {
+                writeln!(out, "{}", row.bold())?;
+            } else {
+                writeln!(out, "{row}")?;
+            }
+        }
+        if differing.len() > MAX_PAIRS {
+            writeln!(
+                out,
+                "  {}",
+                format!("… {} more differing pairs", differing.len() - MAX_PAIRS).dimmed()
+            )?;
+        }
+    }
+    let same = c.pairs.len() - differing.len();
+    if same > 0 {
+        let text = if differing.is_empty() {
+            format!("all {same} pairs got the same answer on both sides")
+        } else {
+            format!("{same} more pairs got the same answer on both sides")
+        };
+        writeln!(out, "  {}", text.dimmed())?;
     }
     writeln!(out)
 }

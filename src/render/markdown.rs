@@ -1,13 +1,13 @@
 //! render::markdown: an incident-ready Markdown note (GitHub-flavoured): the verdict line, stage
-//! timings, the attempt matrix, evidence, how to confirm, remedies with fenced snippets, findings
+//! timings, the attempt matrix, the public-vs-direct pairs that differ (with `--direct`), evidence, how to confirm, remedies with fenced snippets, findings
 //! and the failing attempt's wire exchange in fenced `http` blocks. Table cells are escaped and
 //! fences grow past any backtick run in the content, so report text cannot break the layout.
 
 use std::io::{self, Write};
 
 use super::{
-    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, printable,
-    result_vs_baseline,
+    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, pair_cells,
+    pair_class_text, printable, result_vs_baseline,
 };
 use crate::model::{Report, SessionEnd, Severity, StageStatus};
 
@@ -81,7 +81,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
 
     stages(report, out)?;
+    addresses(report, out)?;
     matrix(report, out)?;
+    comparison(report, out)?;
     wire(report, out)?;
     findings(report, out)
 }
@@ -113,6 +115,37 @@ fn stages(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Every resolved address with what its own pinned attempt got.
+fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.addresses.is_empty() {
+        return Ok(());
+    }
+    let cited = cited_ids(report);
+    writeln!(out)?;
+    writeln!(out, "## Addresses")?;
+    writeln!(out)?;
+    writeln!(out, "| address | family | attempt | result | time |")?;
+    writeln!(out, "|---|---|---|---|--:|")?;
+    for r in &report.addresses {
+        let mut result = match report.attempts.iter().find(|a| a.variant.id == r.attempt) {
+            Some(a) => cell(&super::result_text(a)),
+            None => cell(&r.kind),
+        };
+        if cited.contains(&r.attempt) {
+            result = format!("**{result}** ←");
+        }
+        writeln!(
+            out,
+            "| {} | {} | `{}` | {result} | {} |",
+            cell(&r.address),
+            r.family,
+            r.attempt,
+            fmt_ms(r.ms)
+        )?;
+    }
+    Ok(())
+}
+
 fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let cited = cited_ids(report);
     let baseline = report.baseline();
@@ -121,7 +154,8 @@ fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "| attempt | variant | result | time |")?;
     writeln!(out, "|---|---|---|--:|")?;
-    for a in all_attempts(report) {
+    // The address fan-out's attempts are in their own table.
+    for a in all_attempts(report).filter(|a| a.variant.group != "address") {
         let mut label = cell(&attempt_label(a));
         let mut result = cell(&result_vs_baseline(a, baseline));
         if cited.contains(&a.variant.id) {
@@ -134,6 +168,50 @@ fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             a.variant.id,
             fmt_ms(a.ms)
         )?;
+    }
+    Ok(())
+}
+
+/// With `--direct`: the comparison's verdict and a table of the pairs that differ.
+fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(c) = &report.comparison else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "## Public vs direct (`{}`)",
+        inline(&c.direct).replace('`', "'")
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{}", inline(&c.summary))?;
+    let differing: Vec<_> = c.differing().collect();
+    if !differing.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "| attempt | public | direct | difference |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        // Bodies such as nginx's `<html><head><title>…` would be read as HTML in a table cell.
+        let text = |s: &str| cell(s).replace('<', "&lt;");
+        for p in &differing {
+            let (public, direct) = pair_cells(p);
+            writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                p.variant.replace('`', "'"),
+                text(&public),
+                text(&direct),
+                pair_class_text(p.class)
+            )?;
+        }
+    }
+    let same = c.pairs.len() - differing.len();
+    if same > 0 {
+        writeln!(out)?;
+        if differing.is_empty() {
+            writeln!(out, "All {same} pairs got the same answer on both sides.")?;
+        } else {
+            writeln!(out, "{same} more pairs got the same answer on both sides.")?;
+        }
     }
     Ok(())
 }

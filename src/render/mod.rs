@@ -20,7 +20,9 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use crate::diagnose::cause::Category;
-use crate::model::{AttemptRecord, CredentialPlacement, Outcome, Report, WireResponse};
+use crate::model::{
+    AttemptPair, AttemptRecord, CredentialPlacement, Outcome, PairClass, Report, WireResponse,
+};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -321,6 +323,35 @@ pub(crate) fn result_vs_baseline(a: &AttemptRecord, baseline: Option<&AttemptRec
     }
 }
 
+/// The public and direct cells of a comparison pair: each answer in one line, led by its
+/// responder when the two were produced by different (or differently identified) servers, so a
+/// shortened cell still names who answered.
+pub(crate) fn pair_cells(p: &AttemptPair) -> (String, String) {
+    let cell = |text: &str, who: &Option<String>| match (p.class, who) {
+        (PairClass::DifferentResponder | PairClass::DifferentBody, Some(name)) => {
+            format!("{name} · {text}")
+        }
+        _ => text.to_string(),
+    };
+    (
+        cell(&p.public, &p.public_responder),
+        cell(&p.direct, &p.direct_responder),
+    )
+}
+
+/// A pair class for people ("accepted directly only").
+pub(crate) fn pair_class_text(class: PairClass) -> &'static str {
+    match class {
+        PairClass::Same => "same",
+        PairClass::AcceptedDirectOnly => "accepted directly only",
+        PairClass::AcceptedPublicOnly => "accepted publicly only",
+        PairClass::DifferentStatus => "different status",
+        PairClass::DifferentResponder => "different responder",
+        PairClass::DifferentBody => "different body",
+        PairClass::DirectUnreachable => "direct unreachable",
+    }
+}
+
 /// Where the credential travels, for people ("X-API-Key", "Authorization: Bearer", "?token=").
 pub(crate) fn placement_text(p: &CredentialPlacement) -> Option<String> {
     match p {
@@ -371,12 +402,22 @@ pub(crate) fn failing_attempt(report: &Report) -> Option<&AttemptRecord> {
         }
     }
     let cited = cited_ids(report);
-    report
+    let cited_failure = report
         .attempts
         .iter()
         .filter(failed)
-        .find(|a| cited.contains(&a.variant.id))
-        .or_else(|| report.attempts.iter().find(failed))
+        .find(|a| cited.contains(&a.variant.id));
+    // When the evidence cites attempts but none of them sent a request (an address refused at
+    // connect), an unrelated failed variant would only mislead.
+    if cited_failure.is_some()
+        || report
+            .attempts
+            .iter()
+            .any(|a| cited.contains(&a.variant.id))
+    {
+        return cited_failure;
+    }
+    report.attempts.iter().find(failed)
 }
 
 #[cfg(test)]
@@ -619,6 +660,41 @@ pub(crate) mod tests {
         report.diagnosis.evidence.clear();
         let shown = failing_attempt(&report).map(|a| a.variant.id.as_str());
         assert_eq!(shown, Some("credential.none"));
+    }
+
+    #[test]
+    fn the_public_vs_direct_section_lists_differing_pairs_only_with_a_comparison() {
+        let report = fixture("direct_proxy_access_denied");
+        let human = rendered(&report, Format::Human);
+        assert!(human.contains("public vs direct (ws://127.0.0.1:8002/ws)"));
+        let row = human
+            .lines()
+            .find(|l| l.trim_start().starts_with("origin.foreign "))
+            .expect("the differing pair has a row");
+        assert!(
+            row.contains("nginx · 403") && row.contains("uvicorn · 403"),
+            "{row}"
+        );
+        let markdown = rendered(&report, Format::Markdown);
+        assert!(markdown.contains("## Public vs direct"));
+        assert!(markdown.contains("| `baseline` | 403, body &lt;html>"));
+        assert!(markdown.contains("| accepted directly only |"));
+        // Every pair agreeing: no rows, one line saying so.
+        let mut same = report.clone();
+        if let Some(c) = same.comparison.as_mut() {
+            for p in &mut c.pairs {
+                p.class = PairClass::Same;
+            }
+        }
+        let human = rendered(&same, Format::Human);
+        assert!(human.contains("all 6 pairs got the same answer on both sides"));
+        assert!(!human.contains("  attempt            public"));
+        assert!(rendered(&same, Format::Markdown).contains("All 6 pairs got the same answer"));
+        // Without --direct: no section at all.
+        let mut none = report;
+        none.comparison = None;
+        assert!(!rendered(&none, Format::Human).contains("public vs direct"));
+        assert!(!rendered(&none, Format::Markdown).contains("Public vs direct"));
     }
 
     #[test]

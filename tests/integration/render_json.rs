@@ -218,9 +218,34 @@ struct MReport {
     tickets: Vec<MTicket>,
     #[serde(default)]
     http_controls: Vec<MAttempt>,
+    #[serde(default)]
+    addresses: Vec<MAddress>,
     diagnosis: MDiagnosis,
     findings: Vec<MFinding>,
+    comparison: Option<MComparison>,
     duration_ms: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MComparison {
+    direct: String,
+    verdict: String,
+    summary: String,
+    pairs: Vec<MPair>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MPair {
+    variant: String,
+    class: String,
+    public: String,
+    direct: String,
+    public_status: Option<u16>,
+    direct_status: Option<u16>,
+    public_responder: Option<String>,
+    direct_responder: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -325,6 +350,19 @@ struct MTcp {
     peer: String,
     #[serde(default)]
     failed: Vec<MAddressFailure>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MAddress {
+    address: String,
+    family: String,
+    attempt: String,
+    kind: String,
+    status: Option<u16>,
+    error: Option<String>,
+    stage: Option<Stage>,
+    ms: f64,
 }
 
 #[derive(Deserialize)]

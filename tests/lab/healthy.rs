@@ -21,6 +21,26 @@ fn healthy_through(test: &str, proxy: Proxy, app: App) {
         ALLOWED_ORIGIN,
     ]);
     run.expect("ok", "ok.healthy", 0);
+    // Every variant a healthy stack accepts reads as upgraded, the browser shapes included:
+    // servers that take the permessage-deflate offer send compressed frames (RSV1), which are
+    // not a protocol violation.
+    for a in run.json["attempts"].as_array().into_iter().flatten() {
+        let kind = a["outcome"]["kind"].as_str().unwrap_or("");
+        assert_ne!(
+            kind,
+            "protocol_violation",
+            "{}: {}",
+            a["variant"]["id"],
+            run.describe()
+        );
+    }
+    let browser_upgraded = run.json["attempts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["variant"]["group"] == "browser")
+        .all(|a| a["outcome"]["kind"] == "upgraded");
+    assert!(browser_upgraded, "{}", run.describe());
 }
 
 // Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols").

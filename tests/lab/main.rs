@@ -15,8 +15,10 @@
 
 mod support;
 
+mod addresses;
 mod auth;
 mod capture;
+mod direct;
 mod findings;
 mod forward_proxy;
 mod healthy;

@@ -61,6 +61,22 @@ fn report_000_wrong_upstream_through_caddy_with_direct_worker() {
         direct.as_str(),
     ]);
     run.expect("routing", "routing.wrong_upstream", 1);
+    // The comparison (issue 6): the worker accepts what the route refuses, and the evidence cites
+    // the differing pairs.
+    assert_eq!(
+        run.json
+            .pointer("/comparison/verdict")
+            .and_then(|v| v.as_str()),
+        Some("front_refuses"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.diagnosis_text()
+            .contains("public vs --direct: baseline"),
+        "{}",
+        run.describe()
+    );
 }
 
 // routing.intermittent: nginx balances one upstream pool round-robin over the healthy worker and

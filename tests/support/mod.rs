@@ -108,7 +108,18 @@ impl ServerThread {
         F: FnOnce(TcpListener) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        let std_listener = std::net::TcpListener::bind((ip, 0)).expect("bind a loopback port");
+        let ip: std::net::IpAddr = ip.parse().expect("a loopback IP address");
+        Self::spawn_at(SocketAddr::new(ip, 0), serve)
+    }
+
+    /// Binds exactly `addr` (say 127.0.0.2 or [::1] on a port already serving on 127.0.0.1, to be
+    /// a second address of one name) and runs `serve`.
+    pub fn spawn_at<F, Fut>(addr: SocketAddr, serve: F) -> Self
+    where
+        F: FnOnce(TcpListener) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let std_listener = std::net::TcpListener::bind(addr).expect("bind a loopback address");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -176,4 +187,25 @@ pub fn wsdoctor_std() -> std::process::Command {
     let mut cmd = std::process::Command::new(WSDOCTOR);
     cmd.env_clear();
     cmd
+}
+
+/// True when the IPv6 loopback `::1` can be bound (containers on Docker before 26 often lack it).
+pub fn has_ipv6_loopback() -> bool {
+    std::net::TcpListener::bind("[::1]:0").is_ok()
+}
+
+/// For tests that need `::1`: true when it is there. Otherwise a panic under CI=true (with the
+/// fix), or one loud line on stderr and false (the caller returns) elsewhere.
+pub fn require_ipv6_loopback(test: &str) -> bool {
+    if has_ipv6_loopback() {
+        return true;
+    }
+    let msg = format!(
+        "test {test} needs the IPv6 loopback ::1, which this machine lacks (in Docker: run with --sysctl net.ipv6.conf.lo.disable_ipv6=0, or Docker 26+)"
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPED {msg}");
+    false
 }

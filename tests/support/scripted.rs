@@ -106,10 +106,23 @@ impl ScriptedServer {
         Self::start(Mode::Raw(Arc::new(handler)))
     }
 
+    /// An HTTP server bound to exactly `addr` (a second loopback address of one name).
+    pub fn http_at(
+        addr: SocketAddr,
+        handler: impl Fn(&Req) -> Vec<Step> + Send + Sync + 'static,
+    ) -> ScriptedServer {
+        Self::start_at(Some(addr), Mode::Http(Arc::new(handler)))
+    }
+
     fn start(mode: Mode) -> ScriptedServer {
+        Self::start_at(None, mode)
+    }
+
+    fn start_at(addr: Option<SocketAddr>, mode: Mode) -> ScriptedServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let recorded = Arc::clone(&requests);
-        let thread = ServerThread::spawn(move |listener| async move {
+        let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let thread = ServerThread::spawn_at(addr, move |listener| async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
                     return;

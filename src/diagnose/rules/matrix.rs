@@ -237,15 +237,25 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     let upgrade_aware = p.is_some_and(|r| UPGRADE_AWARE.contains(&r.name));
     let fastapi_json_404 = p.is_some_and(|r| r.name == "FastAPI") && status == 404;
     let direct_ok = f.direct_base().is_some_and(|d| d.outcome.is_success());
+    // With --direct, the backend's own answer to a plain GET is the reference: the public upgrade
+    // answered exactly like it means the backend saw a plain GET. A front that refuses every
+    // request (a custom `return 403`) answers the public upgrade and plain GET alike too, while
+    // the backend upgrades: that sameness is the front's, not a dropped upgrade's.
+    let direct_confirms = direct_ok
+        && f.get("direct.control.plain_get")
+            .map_or(same_as_plain, |g| same_answer(g, b));
+    if direct_ok && !direct_confirms && !(says_no_upgrade || is_426) {
+        return None;
+    }
     // A refusal (401/403/429…) that the plain GET gets too happens before any routing — an auth
     // gate, an IP allowlist, a framework guard in front of every route — so its sameness says
     // nothing about whether the upgrade arrived. Only the app's own words or --direct can.
     let blanket_refusal = matches!(status, 401 | 403 | 407 | 429);
-    if blanket_refusal && !(says_no_upgrade || is_426 || direct_ok) {
+    if blanket_refusal && !(says_no_upgrade || is_426 || direct_confirms) {
         return None;
     }
 
-    let confidence = if direct_ok && (same_as_plain || says_no_upgrade || is_426) {
+    let confidence = if direct_ok {
         0.95
     } else if says_no_upgrade || is_426 {
         if via.is_empty() {
@@ -901,6 +911,32 @@ mod tests {
             crate::diagnose::diagnose(&r).0.cause,
             Cause::ProxyUpgradeNotForwarded
         );
+    }
+
+    #[test]
+    fn near_miss_a_front_refusing_everything_while_direct_upgrades_is_not_upgrade_not_forwarded() {
+        // nginx `return 403 "blocked"` on the location: the public upgrade and plain GET get the
+        // same refusal, the backend upgrades, and its own plain GET gets FastAPI's 404.
+        let blocked = [("Server", "nginx/1.22.1"), ("Content-Type", "text/plain")];
+        let r = run(no_cred(vec![
+            attempt("baseline").rejected_with(403, &blocked, "blocked by policy"),
+            attempt("control.plain_get").rejected_with(403, &blocked, "blocked by policy"),
+            attempt("direct.baseline").upgraded(),
+            attempt("direct.control.plain_get").fixture("fastapi_plain-get-ws-route_404.http"),
+        ]))
+        .build();
+        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+        // The backend's plain GET answered exactly like the public upgrade: the upgrade was lost.
+        let nf = "nginx-fastapi_upgrade-not-forwarded_404.http";
+        let r = run(no_cred(vec![
+            attempt("baseline").fixture(nf),
+            attempt("control.plain_get").fixture(nf),
+            attempt("direct.baseline").upgraded(),
+            attempt("direct.control.plain_get").fixture("fastapi_plain-get-ws-route_404.http"),
+        ]))
+        .build();
+        let v = upgrade_not_forwarded(&Facts::new(&r)).expect("a dropped upgrade");
+        assert!(v.confidence >= 0.95);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! rules: the ordered rule table. Each rule is one named fn `(&Facts) -> Option<Verdict>` in the
-//! file of its layer (transport, tls, http, session, matrix); the first that returns a verdict
+//! file of its layer (transport, tls, http, session, matrix, direct); the first that returns a verdict
 //! decides. Rules read records only; they never measure or print.
 
+pub mod direct;
 pub mod http;
 pub mod matrix;
 pub mod session;
@@ -83,6 +84,10 @@ pub type RuleFn = fn(&Facts) -> Option<Verdict>;
 /// The rule table, in order; the first match wins. The names are the fn names cited in
 /// `docs/causes.md`.
 pub const RULES: &[(&str, RuleFn)] = &[
+    (
+        "transport::address_inconsistent",
+        transport::address_inconsistent,
+    ),
     ("matrix::intermittent", matrix::intermittent),
     (
         "transport::forward_proxy_refused",
@@ -114,6 +119,7 @@ pub const RULES: &[(&str, RuleFn)] = &[
         "matrix::origin_host_rewritten",
         matrix::origin_host_rewritten,
     ),
+    ("direct::front_refuses", direct::front_refuses),
     ("matrix::origin_rejected", matrix::origin_rejected),
     ("matrix::auth_placement", matrix::auth_placement),
     (

@@ -288,6 +288,7 @@ pub fn run(attempts: Vec<AttemptRecord>) -> R {
             attempts,
             tickets: Vec::new(),
             http_controls: Vec::new(),
+            addresses: Vec::new(),
         },
     }
 }
@@ -320,6 +321,20 @@ impl R {
             },
             ms: 1.0,
         });
+        self
+    }
+
+    /// Adds the fan-out's attempt pinned to `address` ("127.0.0.1:80", "[::1]:80"): `a` is renamed
+    /// `address.<n>` and its row is added to `addresses`, as the probe makes them.
+    pub fn address(mut self, address: &str, mut a: AttemptRecord) -> R {
+        let addr: std::net::SocketAddr = address.parse().expect("a socket address");
+        a.variant.id = format!("address.{}", self.run.addresses.len());
+        a.variant.label = format!("address {addr}");
+        a.variant.group = "address".into();
+        self.run
+            .addresses
+            .push(crate::probe::address_record(addr, &a));
+        self.run.attempts.push(a);
         self
     }
 

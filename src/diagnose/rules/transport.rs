@@ -1,11 +1,167 @@
 //! transport rules: the baseline never got an HTTP answer — name resolution, TCP connect, or a
 //! connection that ended (or stalled) before the response head — or a forward proxy that refused
-//! to open the tunnel at all.
+//! to open the tunnel at all; and the addresses of one name that disagree with each other.
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
-use crate::diagnose::evidence::{cite, Facts};
-use crate::model::{Outcome, Stage};
+use crate::diagnose::evidence::{answer, cite, describe, producer, Answer, Facts};
+use crate::model::{AddressRecord, Finding, Outcome, Severity, Stage};
+
+/// The target's name has several addresses and they disagree (the address fan-out's rows) while
+/// at least one of them upgrades: another fails before any HTTP answer — a stale AAAA or A record,
+/// a dead member of a round robin — or answers with a different status, body or server (one
+/// backend of a DNS round robin serves something else). Never when every address behaves the
+/// same. When no address upgrades, the answer itself is the problem and another rule decides; the
+/// disagreement is then a finding ([`address_findings`]).
+pub fn address_inconsistent(f: &Facts) -> Option<Verdict> {
+    if !f.run.addresses.iter().any(|r| r.kind == "upgraded") {
+        return None;
+    }
+    disagreement(f)
+}
+
+/// The addresses disagree but the verdict is another cause (no address upgrades): a warning
+/// finding, so the stale record is not lost behind the refusal every client also sees.
+pub fn address_findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
+    if verdict == Cause::DnsAddressInconsistent {
+        return Vec::new();
+    }
+    disagreement(f)
+        .map(|v| Finding {
+            cause: Cause::DnsAddressInconsistent,
+            severity: Severity::Warning,
+            summary: v.summary,
+            evidence: v.evidence,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The verdict for addresses that disagree, whether or not one of them upgrades; `None` when they
+/// agree or none got an HTTP answer.
+fn disagreement(f: &Facts) -> Option<Verdict> {
+    let rows = &f.run.addresses;
+    if rows.len() < 2 {
+        return None;
+    }
+    let (answered, failed): (Vec<&AddressRecord>, Vec<&AddressRecord>) =
+        rows.iter().partition(|r| r.status.is_some());
+    if answered.is_empty() {
+        return None;
+    }
+    // What an address answered and who produced it: two addresses of one service agree on both.
+    let key = |r: &AddressRecord| -> (Option<Answer>, Option<&'static str>) {
+        let a = f.get(&r.attempt);
+        (a.map(answer), a.and_then(producer).map(|p| p.name))
+    };
+    let keys: Vec<_> = answered.iter().map(|r| key(r)).collect();
+    let answers_differ = keys.iter().any(|k| *k != keys[0]);
+    if failed.is_empty() && !answers_differ {
+        return None;
+    }
+    let host = rows
+        .iter()
+        .find_map(|r| f.get(&r.attempt)?.dns.as_ref().map(|d| d.host.clone()))
+        .unwrap_or_else(|| "the host".into());
+    let list = |rs: &[&AddressRecord]| -> String {
+        rs.iter()
+            .map(|r| r.address.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let all = |rs: &[&AddressRecord], fam: &str| rs.iter().all(|r| r.family == fam);
+    let (summary, confidence) = if failed.is_empty() {
+        (
+            format!(
+                "the {} addresses of {host} answer differently: one backend of the DNS round robin serves something else",
+                rows.len()
+            ),
+            0.85,
+        )
+    } else if all(&failed, "ipv6") && all(&answered, "ipv4") {
+        (
+            format!(
+                "{host}'s IPv6 address {} fails while IPv4 {} answers: a stale or wrong AAAA record",
+                list(&failed),
+                list(&answered)
+            ),
+            0.9,
+        )
+    } else if all(&failed, "ipv4") && all(&answered, "ipv6") {
+        (
+            format!(
+                "{host}'s IPv4 address {} fails while IPv6 {} answers: a stale or wrong A record",
+                list(&failed),
+                list(&answered)
+            ),
+            0.9,
+        )
+    } else {
+        (
+            format!(
+                "{} of the {} addresses of {host} fail before any HTTP answer while the others answer: a stale DNS record or a dead server in the round robin",
+                failed.len(),
+                rows.len()
+            ),
+            0.9,
+        )
+    };
+    let mut v = Verdict::new(Cause::DnsAddressInconsistent, confidence, summary);
+    for r in rows {
+        let what = match f.get(&r.attempt) {
+            Some(a) => {
+                let by = producer(a)
+                    .map(|p| format!(" (answered by {})", p.name))
+                    .unwrap_or_default();
+                format!("{}{by}", describe(a))
+            }
+            None => r.kind.clone(),
+        };
+        v = v.because(format!(
+            "{} ({}, attempt {}): {what}",
+            r.address, r.family, r.attempt
+        ));
+    }
+    if let Some(b) = f.base() {
+        if let Some(peer) = b
+            .tcp
+            .as_ref()
+            .map(|t| t.peer.as_str())
+            .filter(|p| !p.is_empty())
+        {
+            v = v.because(format!(
+                "the baseline connected to {peer}: {}; a client that picks another address gets another answer",
+                describe(b)
+            ));
+        }
+    }
+    // The decisive attempt: an address that failed, else one that answers unlike the baseline.
+    let base_answer = f.base().map(answer);
+    let odd = failed.first().copied().or_else(|| {
+        answered
+            .iter()
+            .copied()
+            .find(|r| f.get(&r.attempt).map(answer) != base_answer)
+    });
+    if let Some(r) = odd.or(rows.get(1)) {
+        v = v.decided_by(&r.attempt);
+    }
+    if failed.is_empty() {
+        v = v.or(
+            Cause::RoutingIntermittent,
+            "a load balancer behind one address can also answer differently from call to call: --repeat on each address tells them apart",
+        );
+    }
+    let sample = odd.unwrap_or(&rows[0]);
+    let (addr, port) = sample
+        .address
+        .rsplit_once(':')
+        .unwrap_or((sample.address.as_str(), ""));
+    Some(v.next(format!(
+        "wsdoctor {} --resolve '{host}:{port}:{addr}' (one run per address); dig +short A {host} and dig +short AAAA {host} show what DNS publishes",
+        f.run.target
+    )))
+}
 
 /// The forward proxy (`--proxy`, `HTTPS_PROXY`…) answered the CONNECT with a non-2xx status: the
 /// target was never reached, so nothing about it can be said.
@@ -167,6 +323,149 @@ mod tests {
     use super::*;
     use crate::diagnose::rules::testkit::*;
     use crate::model::{ProxyRecord, WireHeader, WireResponse};
+
+    fn verdict(r: &crate::model::Run) -> Option<Verdict> {
+        address_inconsistent(&Facts::new(r))
+    }
+
+    #[test]
+    fn an_ipv6_address_refused_while_ipv4_upgrades_is_a_stale_aaaa() {
+        let r = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:8080", attempt("x").upgraded())
+            .address("[::1]:8080", attempt("x").tcp("refused"))
+            .build();
+        let v = verdict(&r).unwrap();
+        assert_eq!(v.cause, Cause::DnsAddressInconsistent);
+        assert!(
+            v.summary.contains("IPv6 address [::1]:8080 fails"),
+            "{}",
+            v.summary
+        );
+        assert!(v.summary.contains("AAAA"), "{}", v.summary);
+        let text = v.evidence.join("\n");
+        assert!(
+            text.contains("127.0.0.1:8080 (ipv4, attempt address.0): 101, stayed open"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[::1]:8080 (ipv6, attempt address.1): tcp refused"),
+            "{text}"
+        );
+        assert_eq!(v.decisive.as_deref(), Some("address.1"));
+        assert!(v.next_step.unwrap().contains("--resolve"));
+        // The whole rule table puts it before ok.healthy.
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::DnsAddressInconsistent
+        );
+    }
+
+    #[test]
+    fn a_round_robin_member_with_another_status_or_server_is_inconsistent() {
+        let r = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:80", attempt("x").upgraded())
+            .address("127.0.0.2:80", attempt("x").rejected(403, ""))
+            .build();
+        let v = verdict(&r).unwrap();
+        assert!(v.summary.contains("answer differently"), "{}", v.summary);
+        assert_eq!(v.decisive.as_deref(), Some("address.1"));
+        assert!(v
+            .alternatives
+            .iter()
+            .any(|a| a.cause == Cause::RoutingIntermittent));
+        // Same status, another producer: nginx refuses on one address, uvicorn on the other.
+        let nginx = [("Server", "nginx/1.22.1"), ("Content-Type", "text/html")];
+        let uvicorn = [("server", "uvicorn"), ("content-length", "0")];
+        let r = run(vec![attempt("baseline").rejected_with(
+            403,
+            &nginx,
+            "<html>403</html>",
+        )])
+        .address(
+            "10.0.0.1:80",
+            attempt("x").rejected_with(403, &nginx, "<html>403</html>"),
+        )
+        .address(
+            "10.0.0.2:80",
+            attempt("x").rejected_with(403, &uvicorn, "<html>403</html>"),
+        )
+        .build();
+        // No address upgrades: the refusal decides, and the disagreement is a warning finding.
+        assert!(verdict(&r).is_none());
+        let (d, findings) = crate::diagnose::diagnose(&r);
+        assert_ne!(d.cause, Cause::DnsAddressInconsistent);
+        let finding = findings
+            .iter()
+            .find(|f| f.cause == Cause::DnsAddressInconsistent)
+            .expect("an address finding");
+        assert_eq!(finding.severity, Severity::Warning);
+        assert!(
+            finding
+                .evidence
+                .iter()
+                .any(|e| e.contains("answered by uvicorn")),
+            "{:?}",
+            finding.evidence
+        );
+    }
+
+    #[test]
+    fn an_expired_certificate_on_one_address_is_inconsistent_and_wins_over_the_tls_rule() {
+        let r = run(vec![attempt("baseline").tls("expired_certificate")])
+            .address("192.0.2.1:443", attempt("x").tls("expired_certificate"))
+            .address("192.0.2.2:443", attempt("x").upgraded())
+            .build();
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::DnsAddressInconsistent);
+        assert!(d.summary.contains("1 of the 2 addresses"), "{}", d.summary);
+    }
+
+    #[test]
+    fn a_dead_address_beside_one_that_refuses_too_is_a_finding_beside_the_refusal() {
+        let r = run(no_cred(
+            vec![attempt("baseline").rejected(404, "Not Found")],
+        ))
+        .address("127.0.0.1:80", attempt("x").rejected(404, "Not Found"))
+        .address("[::1]:80", attempt("x").tcp("refused"))
+        .build();
+        let (d, findings) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::RoutingNotFound);
+        let f = findings
+            .iter()
+            .find(|f| f.cause == Cause::DnsAddressInconsistent)
+            .expect("an address finding");
+        assert!(f.summary.contains("AAAA"), "{}", f.summary);
+    }
+
+    #[test]
+    fn near_miss_addresses_that_agree_or_all_fail_are_not_inconsistent() {
+        let same = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:80", attempt("x").upgraded())
+            .address("[::1]:80", attempt("x").upgraded())
+            .build();
+        assert!(verdict(&same).is_none());
+        assert_eq!(crate::diagnose::diagnose(&same).0.cause, Cause::Healthy);
+        let same_refusal = run(vec![attempt("baseline").rejected(403, "no")])
+            .address("127.0.0.1:80", attempt("x").rejected(403, "no"))
+            .address("[::1]:80", attempt("x").rejected(403, "no"))
+            .build();
+        assert!(verdict(&same_refusal).is_none());
+        assert!(
+            address_findings(&Facts::new(&same_refusal), Cause::AuthMissingCredentials).is_empty()
+        );
+        // Nowhere answers: a tcp problem, told by the tcp rule, even if the classes differ.
+        let dead = run(vec![attempt("baseline").tcp("refused")])
+            .address("127.0.0.1:80", attempt("x").tcp("refused"))
+            .address("[::1]:80", attempt("x").timeout(Stage::Tcp))
+            .build();
+        assert!(verdict(&dead).is_none());
+        assert_eq!(crate::diagnose::diagnose(&dead).0.cause, Cause::TcpRefused);
+        // One address: nothing to compare.
+        let one = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:80", attempt("x").upgraded())
+            .build();
+        assert!(verdict(&one).is_none());
+    }
 
     fn via_proxy(status: u16, authenticated: bool) -> crate::model::Run {
         let mut b = attempt("baseline").rejected(status, "");
