@@ -877,6 +877,84 @@ mod tests {
     }
 
     #[test]
+    fn alerts_are_named_as_in_rfc_8446() {
+        assert_eq!(
+            alert_name(AlertDescription::CertificateRequired),
+            "certificate_required"
+        );
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(
+            alert_name(AlertDescription::NoApplicationProtocol),
+            "no_application_protocol"
+        );
+        assert_eq!(alert_name(AlertDescription::Unknown(200)), "alert_200");
+        let wrapped = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::BadCertificate),
+        );
+        assert_eq!(received_alert(&wrapped).as_deref(), Some("bad_certificate"));
+        let plain = io::Error::new(io::ErrorKind::ConnectionReset, "reset");
+        assert_eq!(received_alert(&plain), None);
+    }
+
+    #[test]
+    fn der_sequence_uses_short_and_long_lengths() {
+        assert_eq!(der_sequence(&[1, 2]), vec![0x30, 2, 1, 2]);
+        let long = der_sequence(&[0u8; 300]);
+        assert_eq!(&long[..4], &[0x30, 0x82, 0x01, 0x2c]);
+        assert_eq!(long.len(), 304);
+    }
+
+    /// A CA named `name` and a leaf it signs.
+    fn ca_and_leaf(name: &str) -> (CertificateDer<'static>, CertificateDer<'static>) {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let key = KeyPair::generate().unwrap();
+        let ca = params.self_signed(&key).unwrap();
+        let issuer = Issuer::from_params(&params, &key);
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["a.test".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        (ca.der().clone(), leaf.der().clone())
+    }
+
+    fn anchors_of(certs: &[(&CertificateDer<'static>, &str)]) -> Anchors {
+        let mut store = RootCertStore::empty();
+        let mut sources = Vec::new();
+        for (c, source) in certs {
+            store.add((*c).clone()).unwrap();
+            sources.push(source.to_string());
+        }
+        Anchors {
+            store: Arc::new(store),
+            sources: Arc::new(sources),
+        }
+    }
+
+    #[test]
+    fn the_verifying_anchor_is_the_one_whose_key_signed_the_chain() {
+        let (ca, leaf) = ca_and_leaf("lab CA");
+        // Another CA with the same name but its own key: a name match only.
+        let (decoy, _) = ca_and_leaf("lab CA");
+        let anchors = anchors_of(&[(&ca, "webpki-roots"), (&decoy, "--cacert decoy.pem")]);
+        let found = verifying_anchor(&[leaf.clone()], &anchors).unwrap();
+        assert_eq!(found.subject, "CN=lab CA");
+        assert_eq!(found.source, "webpki-roots");
+        assert_eq!(found.matched_by, "signature");
+        // Only the decoy: the name matches, the signature does not, and the record says so.
+        let only_decoy = anchors_of(&[(&decoy, "--cacert decoy.pem")]);
+        let weak = verifying_anchor(&[leaf.clone()], &only_decoy).unwrap();
+        assert_eq!(weak.matched_by, "subject");
+        // No anchor with that name at all.
+        let (other, _) = ca_and_leaf("other CA");
+        assert!(verifying_anchor(&[leaf], &anchors_of(&[(&other, "x")])).is_none());
+    }
+
+    #[test]
     fn plaintext_replies_are_recognised_from_bytes() {
         assert!(looks_plaintext(b"HTTP/1.1"));
         assert!(looks_plaintext(b"SSH-2.0-"));
