@@ -941,13 +941,13 @@ mod tests {
         // Another CA with the same name but its own key: a name match only.
         let (decoy, _) = ca_and_leaf("lab CA");
         let anchors = anchors_of(&[(&ca, "webpki-roots"), (&decoy, "--cacert decoy.pem")]);
-        let found = verifying_anchor(&[leaf.clone()], &anchors).unwrap();
+        let found = verifying_anchor(std::slice::from_ref(&leaf), &anchors).unwrap();
         assert_eq!(found.subject, "CN=lab CA");
         assert_eq!(found.source, "webpki-roots");
         assert_eq!(found.matched_by, "signature");
         // Only the decoy: the name matches, the signature does not, and the record says so.
         let only_decoy = anchors_of(&[(&decoy, "--cacert decoy.pem")]);
-        let weak = verifying_anchor(&[leaf.clone()], &only_decoy).unwrap();
+        let weak = verifying_anchor(std::slice::from_ref(&leaf), &only_decoy).unwrap();
         assert_eq!(weak.matched_by, "subject");
         // No anchor with that name at all.
         let (other, _) = ca_and_leaf("other CA");
