@@ -210,6 +210,12 @@ pub struct ProbeArgs {
     /// Continue past certificate errors (still reporting what verification said).
     #[arg(short = 'k', long)]
     pub insecure: bool,
+    /// Client certificate for mTLS (PEM; the chain, leaf first; may also hold the key).
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<std::path::PathBuf>,
+    /// Private key for --cert (PEM: PKCS#8, PKCS#1 or SEC1; default: the key in the --cert file).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
     /// Tunnel through this forward proxy with HTTP CONNECT: http://[user:pass@]host:port (default:
     /// https_proxy/HTTPS_PROXY for wss://, http_proxy/HTTP_PROXY for ws://, then ALL_PROXY).
     #[arg(long, value_name = "URL")]

@@ -32,8 +32,23 @@ pub struct ResolveOverride {
 pub struct TrustConfig {
     /// Extra anchors from `--cacert` (DER).
     pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Where each of `extra_roots` came from ("--cacert <path>"), index-aligned.
+    pub extra_root_sources: Vec<String>,
     /// `--insecure`: continue past verification failures.
     pub insecure: bool,
+    /// The client certificate and key from `--cert`/`--key` (mTLS).
+    pub client_identity: Option<ClientIdentity>,
+}
+
+/// A client certificate chain with its private key, checked to match when loaded.
+#[derive(Debug, Clone)]
+pub struct ClientIdentity {
+    /// The chain and signing key, as rustls uses them.
+    pub key: std::sync::Arc<rustls::sign::CertifiedKey>,
+    /// The leaf's subject, for the record.
+    pub subject: String,
+    /// The leaf's issuer, for the record.
+    pub issuer: String,
 }
 
 /// The user's credential and where their client puts it.
@@ -199,9 +214,25 @@ impl Config {
             }
         }
         let mut extra_roots = Vec::new();
+        let mut extra_root_sources = Vec::new();
         for path in &args.cacert {
-            extra_roots.extend(read_pem_certs(path, "--cacert")?);
+            let certs = read_pem_certs(path, "--cacert")?;
+            extra_root_sources.extend(std::iter::repeat_n(
+                format!("--cacert {}", path.display()),
+                certs.len(),
+            ));
+            extra_roots.extend(certs);
         }
+        let client_identity = match (&args.cert, &args.key) {
+            (Some(cert), key) => Some(read_client_identity(cert, key.as_deref())?),
+            (None, Some(_)) => {
+                return Err(ConfigError::InvalidValue {
+                    flag: "--key",
+                    reason: "a key without --cert: give the client certificate with --cert".into(),
+                })
+            }
+            (None, None) => None,
+        };
         let resolve = args
             .resolve
             .iter()
@@ -256,7 +287,9 @@ impl Config {
             quick: args.quick,
             trust: TrustConfig {
                 extra_roots,
+                extra_root_sources,
                 insecure: args.insecure,
+                client_identity,
             },
             resolve,
             connect_to,
@@ -678,6 +711,46 @@ pub fn read_pem_certs(
         });
     }
     Ok(certs)
+}
+
+/// Reads `--cert` (a PEM chain, leaf first) and its key (`--key`, or a key in the `--cert` file),
+/// and checks that the key belongs to the leaf.
+pub fn read_client_identity(
+    cert: &Path,
+    key: Option<&Path>,
+) -> Result<ClientIdentity, ConfigError> {
+    use rustls_pki_types::PrivateKeyDer;
+    let chain = read_pem_certs(cert, "--cert")?;
+    let (key_path, flag) = match key {
+        Some(k) => (k, "--key"),
+        None => (cert, "--cert"),
+    };
+    let bytes = std::fs::read(key_path).map_err(|source| ConfigError::ReadFile {
+        what: flag,
+        path: key_path.to_path_buf(),
+        source,
+    })?;
+    let der = PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| ConfigError::InvalidValue {
+        flag,
+        reason: format!(
+            "no usable private key in '{}' ({e}): give the PEM key with --key",
+            key_path.display()
+        ),
+    })?;
+    let leaf = chain.first().map(crate::probe::tls::describe_certificate);
+    let (subject, issuer) = leaf.map(|l| (l.subject, l.issuer)).unwrap_or_default();
+    let certified =
+        rustls::sign::CertifiedKey::from_der(chain, der, &crate::probe::tls::provider()).map_err(
+            |e| ConfigError::InvalidValue {
+                flag: "--key",
+                reason: format!("the key does not fit the --cert certificate: {e}"),
+            },
+        )?;
+    Ok(ClientIdentity {
+        key: std::sync::Arc::new(certified),
+        subject,
+        issuer,
+    })
 }
 
 #[cfg(test)]

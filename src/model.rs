@@ -355,6 +355,76 @@ pub struct TlsRecord {
     /// True when `--insecure` let the handshake continue past a failed verification.
     #[serde(default)]
     pub insecure: bool,
+    /// The trust anchor that verified the chain (absent unless verification said "ok").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub anchor: Option<TrustAnchorInfo>,
+    /// Client authentication: present when the server asked for a certificate or `--cert` was given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub client_auth: Option<ClientAuthRecord>,
+    /// The fatal TLS alert the server sent, by its RFC 8446 name ("certificate_required",
+    /// "no_application_protocol", "unknown_ca", …).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alert: Option<String>,
+    /// True when that alert came on the first read after the handshake had completed (TLS 1.3
+    /// servers refuse a client certificate after the client's last handshake flight).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub alert_after_handshake: bool,
+    /// The controlled second handshake offering `h2` after the `http/1.1` offer was refused.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alpn_retry: Option<AlpnRetryRecord>,
+}
+
+/// The trust anchor that verified a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustAnchorInfo {
+    /// The anchor's subject distinguished name.
+    pub subject: String,
+    /// Where the anchor came from: "webpki-roots", "system store", "SSL_CERT_FILE <path>",
+    /// "SSL_CERT_DIR <dirs>" or "--cacert <path>".
+    pub source: String,
+    /// How it was identified: "signature" (its subject is the issuer of the topmost presented
+    /// certificate and its key verifies that certificate's signature) or "subject" (names only).
+    pub matched_by: String,
+}
+
+/// What happened about a client certificate (mTLS).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientAuthRecord {
+    /// The server sent a CertificateRequest.
+    pub requested: bool,
+    /// A client certificate was sent in answer.
+    pub sent: bool,
+    /// Subject of the certificate given with `--cert` (absent without `--cert`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub certificate: Option<String>,
+    /// Issuer of the certificate given with `--cert`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub certificate_issuer: Option<String>,
+    /// How many acceptable issuer names the server listed (0: any issuer).
+    #[serde(default)]
+    pub acceptable_issuer_count: usize,
+    /// The first acceptable issuer names, as distinguished names.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub acceptable_issuers: Vec<String>,
+}
+
+/// The result of one extra handshake offering other ALPN protocols (a controlled difference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlpnRetryRecord {
+    /// ALPN protocols offered in the retry.
+    pub offered: Vec<String>,
+    /// The retry's handshake completed.
+    pub ok: bool,
+    /// The protocol the server selected in the retry.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alpn: Option<String>,
+    /// Why the retry failed (absent when it succeeded).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// What certificate verification said in the retry ("ok" or a failure class); recorded, but
+    /// not allowed to stop the retry.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verification: Option<String>,
 }
 
 /// Session stage detail (after `101`).

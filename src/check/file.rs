@@ -118,6 +118,10 @@ pub struct TargetSpec {
     pub cacert: Option<Vec<PathBuf>>,
     /// As `--insecure`.
     pub insecure: Option<bool>,
+    /// As `--cert` (relative to the check file).
+    pub cert: Option<PathBuf>,
+    /// As `--key` (relative to the check file).
+    pub key: Option<PathBuf>,
     /// As `--resolve`.
     pub resolve: Option<Vec<String>>,
     /// As `--connect-to`.
@@ -262,6 +266,8 @@ impl TargetSpec {
             quick,
             cacert,
             insecure,
+            cert,
+            key,
             resolve,
             connect_to,
             timeout,
@@ -315,6 +321,8 @@ fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, 
     args.subprotocols = spec.subprotocols.unwrap_or_default();
     args.resolve = spec.resolve.unwrap_or_default();
     args.connect_to = spec.connect_to.unwrap_or_default();
+    args.cert = spec.cert.map(|p| base.join(p));
+    args.key = spec.key.map(|p| base.join(p));
     args.cacert = spec
         .cacert
         .unwrap_or_default()

@@ -113,6 +113,12 @@ causes! {
     TlsHostnameMismatch => ("tls.hostname_mismatch", Tls, "the certificate does not name this host"),
     /// `wss://` to a port that speaks plaintext.
     TlsNotTls => ("tls.not_tls", Tls, "the port speaks plain HTTP, not TLS (wss:// to an http port)"),
+    /// The server requires a client certificate (mTLS) and none was sent.
+    TlsClientCertRequired => ("tls.client_cert_required", Tls, "the server requires a client certificate (mTLS) and none was sent"),
+    /// The server refused the client certificate that was sent.
+    TlsClientCertRejected => ("tls.client_cert_rejected", Tls, "the server refused the client certificate that was sent"),
+    /// The server offers only `h2` in ALPN: WebSocket over HTTP/1.1 cannot start.
+    TlsAlpnH2Only => ("tls.alpn_h2_only", Tls, "the server only speaks HTTP/2 (ALPN h2): WebSocket over HTTP/1.1 cannot start"),
     /// Finding: the leaf certificate expires within `EXPIRING_SOON_DAYS`.
     TlsExpiringSoon => ("tls.expiring_soon", Tls, "the certificate expires within 14 days"),
     /// Other TLS handshake failure.

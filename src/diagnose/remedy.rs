@@ -34,6 +34,19 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
         Cause::TlsNotTls => &["use ws:// for a plain port, or terminate TLS on the port used with wss://"],
         Cause::TlsExpiringSoon => &["renew the certificate now and check that automatic renewal runs (certbot renew --dry-run, or the ACME client's logs)"],
         Cause::TlsHandshakeFailed => &["enable TLS 1.2/1.3 with modern cipher suites and send the certificate for this SNI"],
+        Cause::TlsClientCertRequired => &[
+            "send the client certificate: wsdoctor --cert client.pem --key client.key (curl and websocat take the same pair)",
+            "browsers send one only when it is installed in the browser or OS store (import the .p12); page JavaScript cannot attach it",
+            "if only some clients have certificates: nginx ssl_verify_client optional, then refuse where $ssl_client_verify is not SUCCESS",
+        ],
+        Cause::TlsClientCertRejected => &[
+            "use a client certificate issued by a CA the server trusts (nginx ssl_client_certificate), still valid, with the clientAuth usage",
+            "send the intermediates after the leaf in the --cert file, and raise nginx ssl_verify_depth for intermediate CAs",
+        ],
+        Cause::TlsAlpnH2Only => &[
+            "offer http/1.1 in the server's ALPN next to h2 (Node http2.createSecureServer({ allowHTTP1: true }), Caddy protocols h1 h2, Go NextProtos [\"h2\", \"http/1.1\"])",
+            "or use WebSocket over HTTP/2 (RFC 8441 extended CONNECT) with a client and server that both support it",
+        ],
         Cause::ProxyRedirect => &[
             "connect to the final URL directly (wss:// when the site forces HTTPS)",
             "exempt the WebSocket path from trailing-slash and HTTPS redirects",
@@ -131,6 +144,27 @@ type Row = (
 );
 
 const SNIPPETS: &[Row] = &[
+    (
+        Cause::TlsClientCertRequired,
+        "nginx",
+        "ask for a client certificate but decide per location",
+        "nginx",
+        "ssl_client_certificate /etc/nginx/client-ca.pem;  # the CA that issues client certificates\nssl_verify_client optional;                       # ask; let requests without one through\n\nlocation /ws {\n    if ($ssl_client_verify != SUCCESS) { return 403; }\n    # … the usual WebSocket proxying …\n}",
+    ),
+    (
+        Cause::TlsClientCertRejected,
+        "nginx",
+        "trust the CA (and depth) that issued the client certificates",
+        "nginx",
+        "ssl_client_certificate /etc/nginx/client-ca.pem;  # root + intermediates that issue client certs\nssl_verify_client on;\nssl_verify_depth 2;                               # leaf → intermediate → root",
+    ),
+    (
+        Cause::TlsAlpnH2Only,
+        "Node.js",
+        "let HTTP/1.1 clients (and WebSocket upgrades) in",
+        "js",
+        "const server = http2.createSecureServer({ key, cert, allowHTTP1: true });\nserver.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)));",
+    ),
     (
         Cause::ServerWebsocketUnsupported,
         "uvicorn",

@@ -500,7 +500,9 @@ pub(crate) async fn connect(
             detail: "the URL has no host".into(),
         });
     };
-    let (record, result) = tls::handshake(stream, &tls_host, &ctx.trust, ctx.deadline)
+    // The controlled ALPN retry redials the same peer; through a forward proxy it would not.
+    let redial = connected.peer.filter(|_| via.is_none());
+    let (record, result) = tls::handshake(stream, &tls_host, &ctx.trust, ctx.deadline, redial)
         .instrument(tracing::debug_span!("tls"))
         .await;
     let verification = record.verification.clone();
@@ -660,6 +662,22 @@ pub(crate) async fn exchange_stage(
             );
             Err(Outcome::Timeout {
                 stage: Stage::Upgrade,
+            })
+        }
+        Err(upgrade::UpgradeFailure::TlsAlert(alert)) => {
+            // A TLS failure that only shows on the first read (TLS 1.3 client authentication):
+            // recorded on the TLS record, and the attempt ends as a TLS error.
+            let detail = format!(
+                "the server sent the fatal TLS alert {alert} on the first read after the handshake"
+            );
+            push_stage(rec, Stage::Upgrade, t, detail.clone(), Some("tls_alert"));
+            if let Some(tls) = rec.tls.as_mut() {
+                tls.alert = Some(alert);
+                tls.alert_after_handshake = true;
+            }
+            Err(Outcome::TlsError {
+                error: tls::TlsFailure::HandshakeFailed.class().to_string(),
+                detail,
             })
         }
         Err(f) => {

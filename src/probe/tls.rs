@@ -1,21 +1,27 @@
 //! probe::tls: the TLS stage for wss:// and https:// — rustls (ring), SNI for names only, ALPN
 //! `http/1.1`, trust anchors loaded lazily once per process (webpki-roots, the platform store,
-//! `--cacert`). A `danger`-named recording verifier stores the real verdict and the peer chain,
-//! also under `--insecure`. Failures are classified from the typed verdict (`CertificateError`),
-//! and "wss:// to a plaintext port" from the first reply bytes; never from message text.
-//! Must not read or write application bytes.
+//! `--cacert`, each anchor tagged with its source). A `danger`-named recording verifier stores the
+//! real verdict and the peer chain, also under `--insecure`; the anchor that verified the chain is
+//! derived from it. A recording client-certificate resolver notes whether the server asked for a
+//! certificate (mTLS) and whether one was sent. Failures are classified from typed values
+//! (`CertificateError`, received `AlertDescription`s), and "wss:// to a plaintext port" from the
+//! first reply bytes; never from message text. When the server refuses the `http/1.1` ALPN offer,
+//! one more handshake offering `h2` is made as a controlled difference. Must not read or write
+//! application bytes.
 
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
+use rustls::sign::CertifiedKey;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerMisbehaved,
+    RootCertStore, SignatureScheme,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -25,10 +31,18 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use crate::config::TrustConfig;
-use crate::model::{CertificateInfo, TlsRecord};
+use crate::model::{
+    AlpnRetryRecord, CertificateInfo, ClientAuthRecord, TlsRecord, TrustAnchorInfo,
+};
 
 /// The only ALPN protocol offered: WebSocket upgrades need HTTP/1.1 (RFC 6455; RFC 8441 is h2).
 pub const ALPN: &str = "http/1.1";
+
+/// The protocol offered alone in the controlled retry when `http/1.1` is refused.
+pub const ALPN_RETRY: &str = "h2";
+
+/// How many acceptable issuer names from a CertificateRequest are kept in the record.
+const MAX_ISSUER_HINTS: usize = 8;
 
 /// Why the TLS stage failed (class ids as in the JSON `error` fields).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +57,9 @@ pub enum TlsFailure {
     HostnameMismatch,
     /// The peer answered in plaintext (e.g. `HTTP/1.1 400`): wss:// to a plain port.
     NotTls,
+    /// The server refused every offered ALPN protocol (`no_application_protocol` alert), or
+    /// selected one that was not offered (e.g. `h2` to an `http/1.1`-only offer).
+    NoApplicationProtocol,
     /// Any other handshake failure (alert, no shared cipher, connection closed).
     HandshakeFailed,
 }
@@ -56,6 +73,7 @@ impl TlsFailure {
             TlsFailure::NotYetValid => "not_yet_valid",
             TlsFailure::HostnameMismatch => "hostname_mismatch",
             TlsFailure::NotTls => "not_tls",
+            TlsFailure::NoApplicationProtocol => "no_application_protocol",
             TlsFailure::HandshakeFailed => "handshake_failed",
         }
     }
@@ -82,6 +100,58 @@ impl TlsFailure {
             _ => TlsFailure::HandshakeFailed,
         }
     }
+}
+
+/// The rustls error inside an I/O error from a TLS stream: tokio-rustls wraps it as the typed
+/// source of an `InvalidData` error, so this is a typed look, not a reading of message text.
+fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+/// The fatal alert the server sent, by name, when this I/O error from a TLS stream carries one.
+/// TLS 1.3 servers refuse a client certificate after the client's last flight, so the alert
+/// arrives on the first read after a "successful" handshake (rustls/rustls#1707).
+pub fn received_alert(e: &io::Error) -> Option<String> {
+    match rustls_error(e)? {
+        rustls::Error::AlertReceived(d) => Some(alert_name(*d)),
+        _ => None,
+    }
+}
+
+/// The RFC 8446 §6 name of an alert ("certificate_required"); unknown codes as `alert_<n>`.
+pub fn alert_name(d: AlertDescription) -> String {
+    let name = match d {
+        AlertDescription::CloseNotify => "close_notify",
+        AlertDescription::UnexpectedMessage => "unexpected_message",
+        AlertDescription::BadRecordMac => "bad_record_mac",
+        AlertDescription::RecordOverflow => "record_overflow",
+        AlertDescription::HandshakeFailure => "handshake_failure",
+        AlertDescription::BadCertificate => "bad_certificate",
+        AlertDescription::UnsupportedCertificate => "unsupported_certificate",
+        AlertDescription::CertificateRevoked => "certificate_revoked",
+        AlertDescription::CertificateExpired => "certificate_expired",
+        AlertDescription::CertificateUnknown => "certificate_unknown",
+        AlertDescription::IllegalParameter => "illegal_parameter",
+        AlertDescription::UnknownCA => "unknown_ca",
+        AlertDescription::AccessDenied => "access_denied",
+        AlertDescription::DecodeError => "decode_error",
+        AlertDescription::DecryptError => "decrypt_error",
+        AlertDescription::ProtocolVersion => "protocol_version",
+        AlertDescription::InsufficientSecurity => "insufficient_security",
+        AlertDescription::InternalError => "internal_error",
+        AlertDescription::InappropriateFallback => "inappropriate_fallback",
+        AlertDescription::UserCanceled => "user_canceled",
+        AlertDescription::MissingExtension => "missing_extension",
+        AlertDescription::UnsupportedExtension => "unsupported_extension",
+        AlertDescription::UnrecognisedName => "unrecognized_name",
+        AlertDescription::BadCertificateStatusResponse => "bad_certificate_status_response",
+        AlertDescription::UnknownPSKIdentity => "unknown_psk_identity",
+        AlertDescription::CertificateRequired => "certificate_required",
+        AlertDescription::NoApplicationProtocol => "no_application_protocol",
+        other => return format!("alert_{}", u8::from(other)),
+    };
+    name.to_string()
 }
 
 /// A TCP stream that keeps the first bytes the peer sent, so a plaintext answer to a ClientHello
@@ -155,11 +225,65 @@ pub fn looks_plaintext(first: &[u8]) -> bool {
     matches!(first.first(), Some(b) if !(0x14..=0x17).contains(b))
 }
 
-/// What the recording verifier saw.
+/// What the recording verifier and the recording client-certificate resolver saw.
 #[derive(Debug, Default)]
 struct Seen {
     chain: Vec<CertificateDer<'static>>,
     verdict: Option<Result<(), rustls::Error>>,
+    /// The server sent a CertificateRequest.
+    cert_requested: bool,
+    /// A client certificate was chosen to answer it.
+    cert_sent: bool,
+    /// How many acceptable issuers the request listed.
+    issuer_hint_count: usize,
+    /// The first of them, as distinguished names.
+    issuer_hints: Vec<String>,
+}
+
+/// Answers a CertificateRequest with the `--cert` identity (or nothing), recording that the
+/// request came, its acceptable-issuer hints and whether a certificate was sent.
+#[derive(Debug)]
+struct RecordingClientCert {
+    identity: Option<Arc<CertifiedKey>>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl ResolvesClientCert for RecordingClientCert {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        // rustls sends an empty Certificate when the key cannot sign with any offered scheme, so
+        // "sent" is decided the same way here.
+        let chosen = self
+            .identity
+            .clone()
+            .filter(|k| k.key.choose_scheme(sigschemes).is_some());
+        let mut seen = lock(&self.seen);
+        seen.cert_requested = true;
+        seen.cert_sent = chosen.is_some();
+        seen.issuer_hint_count = root_hint_subjects.len();
+        seen.issuer_hints = root_hint_subjects
+            .iter()
+            .take(MAX_ISSUER_HINTS)
+            .map(|dn| name_string(dn))
+            .collect();
+        chosen
+    }
+
+    fn has_certs(&self) -> bool {
+        self.identity.is_some()
+    }
+}
+
+/// A DER `Name` (with its SEQUENCE header) as a distinguished-name string.
+fn name_string(der: &[u8]) -> String {
+    use x509_parser::prelude::{FromDer, X509Name};
+    match X509Name::from_der(der) {
+        Ok((_, name)) => name.to_string(),
+        Err(_) => format!("(unparsable name, {} bytes)", der.len()),
+    }
 }
 
 /// Wraps the webpki verifier: always stores the real verdict and the chain; with `--insecure`
@@ -231,41 +355,165 @@ impl ServerCertVerifier for DangerRecordingVerifier {
     }
 }
 
-fn provider() -> Arc<CryptoProvider> {
+/// The one crypto provider (ring), shared by the handshake and `--cert` loading.
+pub fn provider() -> Arc<CryptoProvider> {
     static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
     PROVIDER
         .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
         .clone()
 }
 
-/// The built-in anchors (webpki-roots plus the platform store, which honours SSL_CERT_FILE and
-/// SSL_CERT_DIR), loaded on first use only: a ws:// probe never pays for reading CA bundles.
-fn base_roots() -> Arc<RootCertStore> {
-    static ROOTS: OnceLock<Arc<RootCertStore>> = OnceLock::new();
+/// A root store with the source of each anchor, index-aligned with `store.roots`.
+#[derive(Debug, Clone)]
+struct Anchors {
+    store: Arc<RootCertStore>,
+    sources: Arc<Vec<String>>,
+}
+
+/// The built-in anchors (webpki-roots plus the platform store), loaded on first use only: a ws://
+/// probe never pays for reading CA bundles. rustls-native-certs 0.8 reads SSL_CERT_FILE and
+/// SSL_CERT_DIR itself, and when either is set it loads those *instead of* the platform store.
+fn base_anchors() -> Anchors {
+    static ROOTS: OnceLock<Anchors> = OnceLock::new();
     ROOTS
         .get_or_init(|| {
             let mut store = RootCertStore::empty();
             store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            let mut sources = vec!["webpki-roots".to_string(); store.roots.len()];
             let native = rustls_native_certs::load_native_certs();
             for e in &native.errors {
                 tracing::debug!(error = %e, "platform trust store: skipped an entry");
             }
-            let (added, ignored) = store.add_parsable_certificates(native.certs);
-            tracing::debug!(added, ignored, "platform trust store loaded");
-            Arc::new(store)
+            let label = native_source();
+            let mut ignored = 0usize;
+            for cert in native.certs {
+                let source = label(&cert);
+                let before = store.roots.len();
+                store.add_parsable_certificates([cert]);
+                if store.roots.len() > before {
+                    sources.push(source);
+                } else {
+                    ignored += 1;
+                }
+            }
+            tracing::debug!(anchors = store.roots.len(), ignored, "trust anchors loaded");
+            Anchors {
+                store: Arc::new(store),
+                sources: Arc::new(sources),
+            }
         })
         .clone()
 }
 
-fn roots(trust: &TrustConfig) -> Arc<RootCertStore> {
-    let base = base_roots();
+/// Names the source of a certificate that rustls-native-certs returned: SSL_CERT_FILE when the
+/// file holds it, else SSL_CERT_DIR when set, else the platform store (the same environment
+/// rustls-native-certs reads).
+fn native_source() -> impl Fn(&CertificateDer<'_>) -> String {
+    use rustls_pki_types::pem::PemObject;
+    let file = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty());
+    let dir = std::env::var_os("SSL_CERT_DIR").filter(|v| !v.is_empty());
+    let in_file: Vec<Vec<u8>> = file
+        .as_ref()
+        .and_then(|f| CertificateDer::pem_file_iter(f).ok())
+        .map(|it| it.filter_map(Result::ok).map(|c| c.to_vec()).collect())
+        .unwrap_or_default();
+    move |cert| {
+        if let Some(f) = file
+            .as_ref()
+            .filter(|_| in_file.iter().any(|c| c == cert.as_ref()))
+        {
+            format!("SSL_CERT_FILE {}", f.to_string_lossy())
+        } else if let Some(d) = &dir {
+            format!("SSL_CERT_DIR {}", d.to_string_lossy())
+        } else {
+            "system store".to_string()
+        }
+    }
+}
+
+fn anchors(trust: &TrustConfig) -> Anchors {
+    let base = base_anchors();
     if trust.extra_roots.is_empty() {
         return base;
     }
-    let mut store = (*base).clone();
-    let (added, ignored) = store.add_parsable_certificates(trust.extra_roots.iter().cloned());
-    tracing::debug!(added, ignored, "--cacert anchors added");
-    Arc::new(store)
+    let mut store = (*base.store).clone();
+    let mut sources = (*base.sources).clone();
+    for (i, cert) in trust.extra_roots.iter().enumerate() {
+        let before = store.roots.len();
+        store.add_parsable_certificates([cert.clone()]);
+        if store.roots.len() > before {
+            sources.push(
+                trust
+                    .extra_root_sources
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| "--cacert".to_string()),
+            );
+        }
+    }
+    tracing::debug!(
+        added = store.roots.len() - base.store.roots.len(),
+        "--cacert anchors added"
+    );
+    Anchors {
+        store: Arc::new(store),
+        sources: Arc::new(sources),
+    }
+}
+
+/// Wraps DER contents in a SEQUENCE header: webpki keeps an anchor's subject and key without it.
+fn der_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = vec![0x30];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+/// Which anchor verified a chain that webpki accepted. webpki does not say, so it is derived: from
+/// the topmost presented certificate down, the anchor whose subject is that certificate's issuer
+/// and whose key verifies its signature ("signature"); failing that, the first anchor with that
+/// subject ("subject"). Later sources (`--cacert`, then the platform store or SSL_CERT_*) are
+/// preferred over webpki-roots when the same anchor is in several.
+fn verifying_anchor(chain: &[CertificateDer<'_>], anchors: &Anchors) -> Option<TrustAnchorInfo> {
+    use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
+    let mut by_subject: Option<TrustAnchorInfo> = None;
+    for der in chain.iter().rev() {
+        let Ok((_, cert)) = X509Certificate::from_der(der.as_ref()) else {
+            continue;
+        };
+        let issuer = cert.issuer().as_raw();
+        let candidates = anchors
+            .store
+            .roots
+            .iter()
+            .zip(anchors.sources.iter())
+            .rev()
+            .filter(|(a, _)| der_sequence(a.subject.as_ref()) == issuer);
+        for (anchor, source) in candidates {
+            let spki = der_sequence(anchor.subject_public_key_info.as_ref());
+            let verified = SubjectPublicKeyInfo::from_der(&spki)
+                .map(|(_, key)| cert.verify_signature(Some(&key)).is_ok())
+                .unwrap_or(false);
+            let info = TrustAnchorInfo {
+                subject: name_string(&der_sequence(anchor.subject.as_ref())),
+                source: source.clone(),
+                matched_by: if verified { "signature" } else { "subject" }.to_string(),
+            };
+            if verified {
+                return Some(info);
+            }
+            by_subject.get_or_insert(info);
+        }
+    }
+    by_subject
 }
 
 /// How the tls stage ended without a stream.
@@ -281,12 +529,14 @@ pub enum TlsEnd {
 pub type Stream = TlsStream<Sniff<TcpStream>>;
 
 /// Runs the handshake. The record is filled whatever happens (chain and verdict included when the
-/// server sent its certificate).
+/// server sent its certificate; client authentication when the server asked). `redial` is the
+/// address for the controlled `h2` retry (`None` through a forward proxy: no retry).
 pub async fn handshake(
     tcp: TcpStream,
     host: &url::Host<&str>,
     trust: &TrustConfig,
     deadline: Instant,
+    redial: Option<SocketAddr>,
 ) -> (TlsRecord, Result<Stream, TlsEnd>) {
     let (server_name, sni) = match host {
         url::Host::Domain(d) => (ServerName::try_from(d.to_string()), Some(d.to_string())),
@@ -301,6 +551,11 @@ pub async fn handshake(
         chain: Vec::new(),
         verification: "not_checked".into(),
         insecure: trust.insecure,
+        anchor: None,
+        client_auth: None,
+        alert: None,
+        alert_after_handshake: false,
+        alpn_retry: None,
     };
     let server_name = match server_name {
         Ok(n) => n,
@@ -315,7 +570,8 @@ pub async fn handshake(
         }
     };
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let config = match client_config(trust, seen.clone()) {
+    let anchors = anchors(trust);
+    let config = match client_config(trust, &anchors, seen.clone(), ALPN) {
         Ok(c) => c,
         Err(detail) => {
             return (
@@ -328,11 +584,11 @@ pub async fn handshake(
     let result = tokio::time::timeout_at(
         deadline,
         connector
-            .connect(server_name, Sniff::new(tcp))
+            .connect(server_name.clone(), Sniff::new(tcp))
             .into_fallible(),
     )
     .await;
-    {
+    let verdict_failure = {
         let seen = lock(&seen);
         record.chain = seen.chain.iter().map(describe_certificate).collect();
         record.verification = match &seen.verdict {
@@ -340,9 +596,19 @@ pub async fn handshake(
             Some(Err(e)) => TlsFailure::from_verify_error(e).class().into(),
             None => "not_checked".into(),
         };
-    }
-    let verdict_failure = {
-        let seen = lock(&seen);
+        if matches!(seen.verdict, Some(Ok(()))) {
+            record.anchor = verifying_anchor(&seen.chain, &anchors);
+        }
+        if seen.cert_requested || trust.client_identity.is_some() {
+            record.client_auth = Some(ClientAuthRecord {
+                requested: seen.cert_requested,
+                sent: seen.cert_sent,
+                certificate: trust.client_identity.as_ref().map(|i| i.subject.clone()),
+                certificate_issuer: trust.client_identity.as_ref().map(|i| i.issuer.clone()),
+                acceptable_issuer_count: seen.issuer_hint_count,
+                acceptable_issuers: seen.issuer_hints.clone(),
+            });
+        }
         match &seen.verdict {
             Some(Err(e)) => Some((TlsFailure::from_verify_error(e), e.to_string())),
             _ => None,
@@ -359,6 +625,7 @@ pub async fn handshake(
             (record, Ok(stream))
         }
         Ok(Err((e, sniff))) => {
+            record.alert = received_alert(&e);
             let failure = if looks_plaintext(sniff.first_bytes()) {
                 (
                     TlsFailure::NotTls,
@@ -369,22 +636,126 @@ pub async fn handshake(
                 )
             } else if let Some((f, detail)) = verdict_failure.filter(|_| !trust.insecure) {
                 (f, detail)
+            } else if alpn_refused(&e) {
+                (
+                    TlsFailure::NoApplicationProtocol,
+                    match &record.alert {
+                        Some(a) => format!("the server refused the ALPN offer [{ALPN}] with the fatal alert {a}"),
+                        None => format!("the server selected an ALPN protocol that was not offered (only {ALPN} was)"),
+                    },
+                )
+            } else if let Some(a) = &record.alert {
+                (
+                    TlsFailure::HandshakeFailed,
+                    format!("the server sent the fatal TLS alert {a} during the handshake"),
+                )
             } else {
                 (TlsFailure::HandshakeFailed, e.to_string())
             };
+            if failure.0 == TlsFailure::NoApplicationProtocol {
+                if let Some(addr) = redial {
+                    record.alpn_retry =
+                        Some(alpn_retry(addr, server_name, trust, &anchors, deadline).await);
+                }
+            }
             (record, Err(TlsEnd::Failed(failure.0, failure.1)))
         }
     }
 }
 
-fn client_config(trust: &TrustConfig, seen: Arc<Mutex<Seen>>) -> Result<ClientConfig, String> {
+/// True when the handshake ended over ALPN: the server's `no_application_protocol` alert, or
+/// rustls refusing a protocol the server selected without it being offered.
+fn alpn_refused(e: &io::Error) -> bool {
+    matches!(
+        rustls_error(e),
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::NoApplicationProtocol
+        )) | Some(rustls::Error::PeerMisbehaved(
+            PeerMisbehaved::SelectedUnofferedApplicationProtocol
+        ))
+    )
+}
+
+/// The controlled difference for a refused ALPN offer: one new connection to the same address
+/// and one handshake that changes only the ALPN offer (`h2` alone), stopped right after it.
+async fn alpn_retry(
+    addr: SocketAddr,
+    server_name: ServerName<'static>,
+    trust: &TrustConfig,
+    anchors: &Anchors,
+    deadline: Instant,
+) -> AlpnRetryRecord {
+    // Only the ALPN offer changes; the certificate verdict is recorded but does not stop the
+    // retry (ALPN is settled before the certificate is checked, and no application byte is sent).
+    let lenient = TrustConfig {
+        insecure: true,
+        ..trust.clone()
+    };
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let attempt = async {
+        let tcp = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("cannot connect to {addr} again: {e}"))?;
+        let config = client_config(&lenient, anchors, seen.clone(), ALPN_RETRY)?;
+        let stream = TlsConnector::from(Arc::new(config))
+            .connect(server_name, tcp)
+            .await
+            .map_err(|e| match received_alert(&e) {
+                Some(a) => format!("the server sent the fatal TLS alert {a}"),
+                None => e.to_string(),
+            })?;
+        let (_, conn) = stream.get_ref();
+        Ok::<_, String>(
+            conn.alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned()),
+        )
+    };
+    let result = match tokio::time::timeout_at(deadline, attempt).await {
+        Ok(r) => r,
+        Err(_) => Err("no handshake before the deadline".to_string()),
+    };
+    let offered = vec![ALPN_RETRY.to_string()];
+    let verification = match &lock(&seen).verdict {
+        Some(Ok(())) => Some("ok".to_string()),
+        Some(Err(e)) => Some(TlsFailure::from_verify_error(e).class().to_string()),
+        None => None,
+    };
+    match result {
+        Ok(alpn) => AlpnRetryRecord {
+            offered,
+            ok: true,
+            alpn,
+            error: None,
+            verification,
+        },
+        Err(error) => AlpnRetryRecord {
+            offered,
+            ok: false,
+            alpn: None,
+            error: Some(error),
+            verification,
+        },
+    }
+}
+
+fn client_config(
+    trust: &TrustConfig,
+    anchors: &Anchors,
+    seen: Arc<Mutex<Seen>>,
+    alpn: &str,
+) -> Result<ClientConfig, String> {
     let provider = provider();
-    let inner = WebPkiServerVerifier::builder_with_provider(roots(trust), provider.clone())
-        .build()
-        .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
+    let inner =
+        WebPkiServerVerifier::builder_with_provider(anchors.store.clone(), provider.clone())
+            .build()
+            .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
     let verifier = DangerRecordingVerifier {
         inner,
         insecure: trust.insecure,
+        seen: seen.clone(),
+    };
+    let resolver = RecordingClientCert {
+        identity: trust.client_identity.as_ref().map(|i| i.key.clone()),
         seen,
     };
     let mut config = ClientConfig::builder_with_provider(provider)
@@ -392,8 +763,8 @@ fn client_config(trust: &TrustConfig, seen: Arc<Mutex<Seen>>) -> Result<ClientCo
         .map_err(|e| format!("no usable TLS versions: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![ALPN.as_bytes().to_vec()];
+        .with_client_cert_resolver(Arc::new(resolver));
+    config.alpn_protocols = vec![alpn.as_bytes().to_vec()];
     Ok(config)
 }
 
@@ -503,6 +874,84 @@ mod tests {
             TlsFailure::from_verify_error(&rustls::Error::HandshakeNotComplete).class(),
             "handshake_failed"
         );
+    }
+
+    #[test]
+    fn alerts_are_named_as_in_rfc_8446() {
+        assert_eq!(
+            alert_name(AlertDescription::CertificateRequired),
+            "certificate_required"
+        );
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(
+            alert_name(AlertDescription::NoApplicationProtocol),
+            "no_application_protocol"
+        );
+        assert_eq!(alert_name(AlertDescription::Unknown(200)), "alert_200");
+        let wrapped = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::BadCertificate),
+        );
+        assert_eq!(received_alert(&wrapped).as_deref(), Some("bad_certificate"));
+        let plain = io::Error::new(io::ErrorKind::ConnectionReset, "reset");
+        assert_eq!(received_alert(&plain), None);
+    }
+
+    #[test]
+    fn der_sequence_uses_short_and_long_lengths() {
+        assert_eq!(der_sequence(&[1, 2]), vec![0x30, 2, 1, 2]);
+        let long = der_sequence(&[0u8; 300]);
+        assert_eq!(&long[..4], &[0x30, 0x82, 0x01, 0x2c]);
+        assert_eq!(long.len(), 304);
+    }
+
+    /// A CA named `name` and a leaf it signs.
+    fn ca_and_leaf(name: &str) -> (CertificateDer<'static>, CertificateDer<'static>) {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let key = KeyPair::generate().unwrap();
+        let ca = params.self_signed(&key).unwrap();
+        let issuer = Issuer::from_params(&params, &key);
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["a.test".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        (ca.der().clone(), leaf.der().clone())
+    }
+
+    fn anchors_of(certs: &[(&CertificateDer<'static>, &str)]) -> Anchors {
+        let mut store = RootCertStore::empty();
+        let mut sources = Vec::new();
+        for (c, source) in certs {
+            store.add((*c).clone()).unwrap();
+            sources.push(source.to_string());
+        }
+        Anchors {
+            store: Arc::new(store),
+            sources: Arc::new(sources),
+        }
+    }
+
+    #[test]
+    fn the_verifying_anchor_is_the_one_whose_key_signed_the_chain() {
+        let (ca, leaf) = ca_and_leaf("lab CA");
+        // Another CA with the same name but its own key: a name match only.
+        let (decoy, _) = ca_and_leaf("lab CA");
+        let anchors = anchors_of(&[(&ca, "webpki-roots"), (&decoy, "--cacert decoy.pem")]);
+        let found = verifying_anchor(std::slice::from_ref(&leaf), &anchors).unwrap();
+        assert_eq!(found.subject, "CN=lab CA");
+        assert_eq!(found.source, "webpki-roots");
+        assert_eq!(found.matched_by, "signature");
+        // Only the decoy: the name matches, the signature does not, and the record says so.
+        let only_decoy = anchors_of(&[(&decoy, "--cacert decoy.pem")]);
+        let weak = verifying_anchor(std::slice::from_ref(&leaf), &only_decoy).unwrap();
+        assert_eq!(weak.matched_by, "subject");
+        // No anchor with that name at all.
+        let (other, _) = ca_and_leaf("other CA");
+        assert!(verifying_anchor(&[leaf], &anchors_of(&[(&other, "x")])).is_none());
     }
 
     #[test]

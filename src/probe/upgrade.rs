@@ -69,6 +69,9 @@ pub enum UpgradeFailure {
     },
     /// The connection was reset.
     Reset(String),
+    /// The TLS layer received this fatal alert (by name) instead of a response: a TLS 1.3 server
+    /// refusing the client certificate after the handshake.
+    TlsAlert(String),
     /// The overall deadline passed.
     Deadline,
 }
@@ -82,6 +85,7 @@ impl UpgradeFailure {
             UpgradeFailure::Closed { bytes: 0 } => "connection_closed",
             UpgradeFailure::Closed { .. } => "malformed_response",
             UpgradeFailure::Reset(_) => "connection_reset",
+            UpgradeFailure::TlsAlert(_) => "tls_alert",
             UpgradeFailure::Deadline => "timeout",
         }
     }
@@ -100,6 +104,9 @@ impl UpgradeFailure {
                 "the server closed the connection after {bytes} bytes, before the response head ended"
             ),
             UpgradeFailure::Reset(d) => format!("the connection was reset: {d}"),
+            UpgradeFailure::TlsAlert(a) => {
+                format!("the server sent the fatal TLS alert {a} after the handshake")
+            }
             UpgradeFailure::Deadline => "no response before the deadline".into(),
         }
     }
@@ -281,6 +288,9 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 fn io_failure(e: &io::Error, received: usize) -> UpgradeFailure {
+    if let Some(alert) = crate::probe::tls::received_alert(e) {
+        return UpgradeFailure::TlsAlert(alert);
+    }
     match e.kind() {
         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
             UpgradeFailure::Reset(e.to_string())

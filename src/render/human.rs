@@ -16,6 +16,7 @@ use super::{
 };
 use crate::model::{
     AttemptRecord, Report, SessionEnd, Severity, Stage, StageRecord, StageStatus, TicketRecord,
+    TlsRecord,
 };
 
 /// The widest line the report writes.
@@ -69,6 +70,13 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for s in &report.stages {
         let not_applicable = plaintext && s.stage == Stage::Tls;
         writeln!(out, "{}", stage_line(s, earlier_failure && !not_applicable))?;
+        if s.stage == Stage::Tls {
+            if let Some(tls) = report.baseline().and_then(|a| a.tls.as_ref()) {
+                for line in tls_detail(tls) {
+                    writeln!(out, "{}", line.dimmed())?;
+                }
+            }
+        }
         earlier_failure |= s.status == StageStatus::Failed;
     }
     if !report.stages.is_empty() {
@@ -111,6 +119,98 @@ fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
             format!("  {name}{ms}  {text}").dimmed().to_string()
         }
     }
+}
+
+/// The TLS record under the tls stage line: the chain (subject, issuer, names, validity, days
+/// left), the anchor that verified it and its source, client authentication, a received alert and
+/// the ALPN retry.
+fn tls_detail(tls: &TlsRecord) -> Vec<String> {
+    const INDENT: &str = "                     ";
+    let room = WIDTH - INDENT.len() - 7;
+    let mut lines = Vec::new();
+    let mut push = |label: &str, text: String| {
+        lines.push(format!("{INDENT}{label:<7}{}", shorten(&text, room)));
+    };
+    for (i, c) in tls.chain.iter().enumerate() {
+        let label = if i == 0 { "chain" } else { "" };
+        push(label, format!("#{i} {}", c.subject));
+        push("", format!("   issuer {}", c.issuer));
+        let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+        let left = if c.days_left < 0 {
+            format!("expired {} days ago", -c.days_left)
+        } else {
+            format!("{} days left", c.days_left)
+        };
+        let validity = format!(
+            "   valid {} → {} ({left})",
+            day(&c.not_before),
+            day(&c.not_after)
+        );
+        let names = format!("names {}", c.sans.join(", "));
+        if c.sans.is_empty() {
+            push("", validity);
+        } else if validity.chars().count() + names.chars().count() + 3 <= room {
+            push("", format!("{validity} · {names}"));
+        } else {
+            push("", validity);
+            push("", format!("   {names}"));
+        }
+    }
+    if let Some(a) = &tls.anchor {
+        let how = if a.matched_by == "signature" {
+            "issuer name and signature match"
+        } else {
+            "issuer name match only"
+        };
+        push("anchor", format!("{} ({}; {how})", a.subject, a.source));
+    }
+    if let Some(c) = &tls.client_auth {
+        let asked = if c.requested {
+            match c.acceptable_issuer_count {
+                0 => "certificate requested (any issuer)".to_string(),
+                n => format!(
+                    "certificate requested ({n} acceptable issuer(s): {})",
+                    c.acceptable_issuers.join("; ")
+                ),
+            }
+        } else {
+            "no certificate requested".to_string()
+        };
+        let sent = match (&c.certificate, c.sent) {
+            (Some(subject), true) => format!("sent {subject}"),
+            (Some(subject), false) => format!("{subject} not sent"),
+            (None, _) => "none sent".to_string(),
+        };
+        push("client", format!("{asked}; {sent}"));
+    }
+    if let Some(alert) = &tls.alert {
+        let when = if tls.alert_after_handshake {
+            "after the handshake (first read)"
+        } else {
+            "during the handshake"
+        };
+        push("alert", format!("{alert} from the server {when}"));
+    }
+    if let Some(r) = &tls.alpn_retry {
+        let mut result = match (r.ok, &r.alpn, &r.error) {
+            (true, Some(p), _) => format!("ok, selected {p}"),
+            (true, None, _) => "ok, no protocol selected".to_string(),
+            (false, _, Some(e)) => format!("failed: {e}"),
+            (false, _, None) => "failed".to_string(),
+        };
+        if let Some(v) = r.verification.as_deref().filter(|v| *v != "ok") {
+            result.push_str(&format!(" (certificate: {v})"));
+        }
+        push(
+            "alpn",
+            format!(
+                "[{}] refused; [{}] alone: {result}",
+                tls.alpn_offered.join(", "),
+                r.offered.join(", ")
+            ),
+        );
+    }
+    lines
 }
 
 /// The address fan-out: one line per resolved address with what its own attempt got (these
@@ -608,6 +708,49 @@ mod tests {
     use crate::model::Outcome;
     use crate::render::tests::{fixture, fixture_reports, rendered};
     use crate::render::Format;
+
+    #[test]
+    fn tls_detail_shows_chain_anchor_client_auth_alert_and_alpn_retry() {
+        use crate::model::{AlpnRetryRecord, ClientAuthRecord, TrustAnchorInfo};
+        let mut report = fixture("000_routing_wrong_upstream");
+        let tls = report.attempts[0].tls.as_mut().unwrap();
+        tls.anchor = Some(TrustAnchorInfo {
+            subject: "CN=ISRG Root X1".into(),
+            source: "webpki-roots".into(),
+            matched_by: "signature".into(),
+        });
+        tls.client_auth = Some(ClientAuthRecord {
+            requested: true,
+            sent: false,
+            certificate: None,
+            certificate_issuer: None,
+            acceptable_issuer_count: 1,
+            acceptable_issuers: vec!["CN=client CA".into()],
+        });
+        tls.alert = Some("certificate_required".into());
+        tls.alert_after_handshake = true;
+        tls.alpn_retry = Some(AlpnRetryRecord {
+            offered: vec!["h2".into()],
+            ok: true,
+            alpn: Some("h2".into()),
+            error: None,
+            verification: Some("ok".into()),
+        });
+        let text = rendered(&report, Format::Human);
+        for want in [
+            "chain  #0 CN=api.example.test",
+            "issuer C=US, O=Let's Encrypt, CN=R11",
+            "(60 days left)",
+            "names api.example.test",
+            "anchor CN=ISRG Root X1 (webpki-roots; issuer name and signature match)",
+            "client certificate requested (1 acceptable issuer(s): CN=client CA); none sent",
+            "alert  certificate_required from the server after the handshake (first read)",
+            "alpn   [http/1.1] refused; [h2] alone: ok, selected h2",
+        ] {
+            assert!(text.contains(want), "{want}\n{text}");
+        }
+        assert!(text.lines().all(|l| l.chars().count() <= WIDTH));
+    }
 
     #[test]
     fn every_fixture_fits_in_100_columns_and_is_deterministic() {

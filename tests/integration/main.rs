@@ -14,6 +14,7 @@ mod probe_http;
 mod probe_session;
 mod probe_ticket;
 mod probe_tls;
+mod probe_tls_mtls;
 mod probe_transport;
 mod props;
 mod render_formats;

@@ -1,12 +1,14 @@
 //! TLS test servers: certificates made with rcgen at test time (a CA, and leaves that are valid,
-//! expired, for another name or from an unknown CA) and a wss:// server that terminates TLS with
-//! tokio-rustls in front of the WebSocket server from `ws`.
+//! expired, for another name or from an unknown CA; client certificates for mTLS) and a wss://
+//! server that terminates TLS with tokio-rustls in front of the WebSocket server from `ws`,
+//! optionally requiring a client certificate, limited to TLS 1.2, or speaking only ALPN `h2`.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+    date_time_ymd, BasicConstraints, CertificateParams, CertifiedIssuer, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
@@ -36,10 +38,29 @@ impl TestCa {
 
     /// Writes the CA certificate as PEM to a temporary file (for `--cacert`).
     pub fn pem_file(&self) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(self.issuer.pem().as_bytes())
-            .expect("write pem");
-        f
+        pem_temp(&self.issuer.pem())
+    }
+
+    /// The CA certificate (DER), e.g. as a server's client-certificate trust anchor.
+    pub fn der(&self) -> CertificateDer<'static> {
+        self.issuer.der().clone()
+    }
+
+    /// Issues a client certificate (clientAuth usage) for `name`, valid from 2020 to 2099.
+    pub fn client_leaf(&self, name: &str) -> Leaf {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("client params");
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.not_before = date_time_ymd(2020, 1, 1);
+        params.not_after = date_time_ymd(2099, 1, 1);
+        let key = KeyPair::generate().expect("client key");
+        let cert = params.signed_by(&key, &self.issuer).expect("client cert");
+        Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            chain: vec![cert.der().clone()],
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        }
     }
 
     /// Issues a leaf for `names`, valid between the two (year, month, day) dates.
@@ -53,6 +74,8 @@ impl TestCa {
         let key = KeyPair::generate().expect("leaf key");
         let cert = params.signed_by(&key, &self.issuer).expect("leaf cert");
         Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
             chain: vec![cert.der().clone()],
             key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
         }
@@ -64,10 +87,36 @@ impl TestCa {
     }
 }
 
+fn pem_temp(pem: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().expect("temp file");
+    f.write_all(pem.as_bytes()).expect("write pem");
+    f
+}
+
 /// A certificate chain and its key.
 pub struct Leaf {
+    cert_pem: String,
+    key_pem: String,
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
+}
+
+impl Leaf {
+    /// The certificate and the key as PEM temporary files (for `--cert` and `--key`).
+    pub fn pem_files(&self) -> (tempfile::NamedTempFile, tempfile::NamedTempFile) {
+        (pem_temp(&self.cert_pem), pem_temp(&self.key_pem))
+    }
+}
+
+/// How a `TlsWsServer` deviates from a plain TLS 1.2/1.3 server without client auth.
+#[derive(Default)]
+pub struct TlsOptions {
+    /// Require a client certificate issued by this CA (mandatory client auth).
+    pub client_ca: Option<CertificateDer<'static>>,
+    /// Speak TLS 1.2 only (client auth then fails inside the handshake).
+    pub tls12_only: bool,
+    /// The server's ALPN list (empty: no ALPN).
+    pub alpn: Vec<&'static str>,
 }
 
 /// A wss:// server.
@@ -79,14 +128,38 @@ pub struct TlsWsServer {
 impl TlsWsServer {
     /// Starts a wss:// server presenting `leaf`.
     pub fn start(leaf: Leaf, behaviour: Behaviour) -> Self {
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("tls versions")
-        .with_no_client_auth()
-        .with_single_cert(leaf.chain, leaf.key)
-        .expect("server cert");
+        Self::start_with(leaf, behaviour, TlsOptions::default())
+    }
+
+    /// Starts a wss:// server presenting `leaf`, with `options`.
+    pub fn start_with(leaf: Leaf, behaviour: Behaviour, options: TlsOptions) -> Self {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions: &[&rustls::SupportedProtocolVersion] = if options.tls12_only {
+            &[&rustls::version::TLS12]
+        } else {
+            rustls::DEFAULT_VERSIONS
+        };
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .expect("tls versions");
+        let builder = match options.client_ca {
+            Some(ca) => {
+                let mut roots = rustls::RootCertStore::empty();
+                roots.add(ca).expect("client CA");
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()
+                .expect("client verifier");
+                builder.with_client_cert_verifier(verifier)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let mut config = builder
+            .with_single_cert(leaf.chain, leaf.key)
+            .expect("server cert");
+        config.alpn_protocols = options.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let thread = ServerThread::spawn(move |listener| async move {

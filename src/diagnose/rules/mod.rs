@@ -95,6 +95,8 @@ pub const RULES: &[(&str, RuleFn)] = &[
     ),
     ("transport::dns_failed", transport::dns_failed),
     ("transport::tcp_failed", transport::tcp_failed),
+    ("tls::client_cert", tls::client_cert),
+    ("tls::alpn_h2_only", tls::alpn_h2_only),
     ("tls::tls_failed", tls::tls_failed),
     ("transport::no_http_answer", transport::no_http_answer),
     ("http::bad_handshake_response", http::bad_handshake_response),

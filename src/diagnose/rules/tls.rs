@@ -1,10 +1,255 @@
-//! tls rules: the TLS handshake failed, classified by the verifier's verdict; and TLS findings
-//! on a handshake that worked (a leaf that expires soon).
+//! tls rules: client certificates (mTLS) required or refused, an `h2`-only server, the TLS
+//! handshake failed (classified by the verifier's verdict); and TLS findings on a handshake that
+//! worked (a leaf that expires soon).
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{cite, Facts};
-use crate::model::{Finding, Outcome, Severity, Stage};
+use crate::model::{AttemptRecord, ClientAuthRecord, Finding, Outcome, Severity, Stage, TlsRecord};
+
+/// nginx's default 400 page when `ssl_verify_client on` finds no certificate: nginx completes the
+/// handshake whatever the client sent and checks the verdict per request (its 496 code, shown as
+/// this 400 page).
+const NGINX_NO_CERT: &str = "No required SSL certificate was sent";
+/// nginx's default 400 page when the client certificate failed verification (its 495 code).
+const NGINX_CERT_ERROR: &str = "The SSL certificate error";
+
+/// Fatal alerts a server sends when client authentication fails (RFC 8446 §6.2): no certificate
+/// (`certificate_required`; TLS 1.2 servers and some stacks send `handshake_failure`), or one it
+/// refuses (`bad_certificate`, `unknown_ca`, `certificate_unknown`, …).
+const CLIENT_AUTH_ALERTS: &[&str] = &[
+    "certificate_required",
+    "handshake_failure",
+    "bad_certificate",
+    "unsupported_certificate",
+    "certificate_revoked",
+    "certificate_expired",
+    "certificate_unknown",
+    "unknown_ca",
+    "access_denied",
+    "decrypt_error",
+];
+
+/// What the baseline shows about client authentication failing.
+enum AuthSignal<'a> {
+    /// A fatal client-auth alert (during the handshake, or on the first read after it).
+    Alert(&'a str, bool),
+    /// nginx's 400 page naming a missing certificate.
+    NginxNoCert,
+    /// nginx's 400 page naming a certificate error.
+    NginxCertError,
+    /// The connection ended right after the server asked (no alert read, no answer).
+    Dropped,
+}
+
+fn auth_signal<'a>(b: &'a AttemptRecord, tls: Option<&'a TlsRecord>) -> Option<AuthSignal<'a>> {
+    match &b.outcome {
+        Outcome::TlsError { error, .. } => match tls?.alert.as_deref() {
+            Some(a) if CLIENT_AUTH_ALERTS.contains(&a) => Some(AuthSignal::Alert(
+                a,
+                tls.is_some_and(|t| t.alert_after_handshake),
+            )),
+            // No alert read: the server closed while the client was still writing its flight
+            // (the write fails first: broken pipe or reset). Only for an unclassified failure,
+            // never for a certificate verdict of our own.
+            None if error == "handshake_failed" => Some(AuthSignal::Dropped),
+            _ => None,
+        },
+        Outcome::Rejected {
+            status: 400,
+            body_excerpt,
+            ..
+        } => {
+            if body_excerpt.contains(NGINX_NO_CERT) {
+                Some(AuthSignal::NginxNoCert)
+            } else if body_excerpt.contains(NGINX_CERT_ERROR) {
+                Some(AuthSignal::NginxCertError)
+            } else {
+                None
+            }
+        }
+        Outcome::ProtocolViolation { error, .. }
+            if error == "connection_reset" || error == "connection_closed" =>
+        {
+            Some(AuthSignal::Dropped)
+        }
+        _ => None,
+    }
+}
+
+fn request_line(auth: &ClientAuthRecord) -> String {
+    let issuers = match auth.acceptable_issuer_count {
+        0 => "no acceptable issuers listed (any issuer)".to_string(),
+        n => format!(
+            "{n} acceptable issuer(s): {}",
+            auth.acceptable_issuers.join("; ")
+        ),
+    };
+    format!("the server sent a CertificateRequest during the handshake; {issuers}")
+}
+
+/// The server asked for a client certificate and refused the connection without one, or refused
+/// the one that was sent. Derived from what the TLS record says (requested, sent) and how the
+/// attempt ended: a client-auth alert (in TLS 1.3 often only on the first read after the
+/// handshake), nginx's 400 pages, or a drop right after a request that got no certificate.
+pub fn client_cert(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    // nginx's pages alone decide (an explained response has no TLS record); the rest needs one.
+    let tls = b.tls.as_ref();
+    let signal = auth_signal(b, tls)?;
+    let auth = tls.and_then(|t| t.client_auth.as_ref());
+    let requested = auth.is_some_and(|a| a.requested);
+    let sent = auth.is_some_and(|a| a.sent);
+    let (cause, confidence, how) = match (&signal, sent) {
+        (AuthSignal::NginxNoCert, false) => (
+            Cause::TlsClientCertRequired,
+            0.95,
+            format!("nginx answered 400 \"{NGINX_NO_CERT}\" (ssl_verify_client on)"),
+        ),
+        (AuthSignal::NginxCertError, true) => (
+            Cause::TlsClientCertRejected,
+            0.95,
+            format!("nginx answered 400 \"{NGINX_CERT_ERROR}\" (the certificate failed its ssl_verify_client check)"),
+        ),
+        (AuthSignal::Alert(a, after), _) if requested => {
+            let when = if *after {
+                "on the first read after the handshake (TLS 1.3 servers judge the client certificate after the client's last flight)"
+            } else {
+                "during the handshake"
+            };
+            let line = format!("the server sent the fatal alert {a} {when}");
+            if sent {
+                (Cause::TlsClientCertRejected, 0.9, line)
+            } else {
+                let c = if *a == "certificate_required" { 0.95 } else { 0.85 };
+                (Cause::TlsClientCertRequired, c, line)
+            }
+        }
+        (AuthSignal::Dropped, false) if requested => (
+            Cause::TlsClientCertRequired,
+            0.7,
+            format!(
+                "the connection ended ({}) right after the server asked for a certificate and received none",
+                cite(b)
+            ),
+        ),
+        _ => return None,
+    };
+    let summary = match cause {
+        Cause::TlsClientCertRequired => {
+            "the server requires a client certificate (mTLS) and none was sent"
+        }
+        _ => "the server refused the client certificate that was sent",
+    };
+    let mut v = Verdict::new(cause, confidence, summary)
+        .because(cite(b))
+        .because(how);
+    if let Some(auth) = auth.filter(|a| a.requested) {
+        v = v.because(request_line(auth));
+    }
+    match auth.and_then(|a| a.certificate.as_ref().map(|c| (a, c))) {
+        Some((a, subject)) => {
+            let issuer = a.certificate_issuer.as_deref().unwrap_or("?");
+            let mut line = format!(
+                "--cert {subject} issued by {issuer} was {}",
+                if a.sent {
+                    "sent"
+                } else {
+                    "not sent (its key cannot sign with any scheme the server accepts)"
+                }
+            );
+            if a.acceptable_issuer_count > 0
+                && a.acceptable_issuers.len() == a.acceptable_issuer_count
+                && !a.acceptable_issuers.iter().any(|i| i == issuer)
+            {
+                line.push_str("; its issuer is not among the acceptable issuers the server listed");
+            }
+            v = v.because(line);
+        }
+        None if tls.is_some() => v = v.because("no client certificate was sent (no --cert given)"),
+        None => {}
+    }
+    let next = match cause {
+        Cause::TlsClientCertRequired => {
+            "run again with --cert client.pem --key client.key (a certificate from an acceptable issuer)"
+        }
+        _ => "check the certificate's issuer against the server's client CA (nginx ssl_client_certificate), its dates and its clientAuth usage",
+    };
+    Some(v.next(next))
+}
+
+/// The server refused the `http/1.1` ALPN offer (or picked a protocol that was not offered);
+/// the controlled retry offering `h2` alone tells whether it speaks only HTTP/2.
+pub fn alpn_h2_only(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    match &b.outcome {
+        Outcome::TlsError { error, .. } if error == "no_application_protocol" => {}
+        _ => return None,
+    }
+    let tls = b.tls.as_ref()?;
+    let offered = tls.alpn_offered.join(", ");
+    let refusal = match &tls.alert {
+        Some(a) => format!("offering ALPN [{offered}] failed: the server sent the fatal alert {a}"),
+        None => format!(
+            "offering ALPN [{offered}] failed: the server selected a protocol that was not offered"
+        ),
+    };
+    let (confidence, retry_line) = match &tls.alpn_retry {
+        Some(r) if r.ok && r.alpn.as_deref() == Some("h2") => (
+            0.95,
+            format!(
+                "offering ALPN [{}] alone succeeded: the server selected h2",
+                r.offered.join(", ")
+            ),
+        ),
+        Some(r) if r.ok => (
+            0.6,
+            format!(
+                "offering ALPN [{}] alone completed the handshake, selecting {}",
+                r.offered.join(", "),
+                r.alpn.as_deref().unwrap_or("nothing")
+            ),
+        ),
+        Some(r) => (
+            0.5,
+            format!(
+                "offering ALPN [{}] alone failed too: {}",
+                r.offered.join(", "),
+                r.error.as_deref().unwrap_or("no detail")
+            ),
+        ),
+        None => (
+            0.75,
+            "no retry offering h2 was made (through a forward proxy, or no time left)".to_string(),
+        ),
+    };
+    let mut v = Verdict::new(
+        Cause::TlsAlpnH2Only,
+        confidence,
+        "WebSocket over HTTP/1.1 cannot start: the server only speaks HTTP/2 (RFC 8441 extended CONNECT needed, or enable http/1.1 in its ALPN)",
+    )
+    .because(cite(b))
+    .because(refusal)
+    .because(retry_line)
+    .next("enable http/1.1 next to h2 in the server's ALPN list, then probe again");
+    if let Some(check) = tls
+        .alpn_retry
+        .as_ref()
+        .and_then(|r| r.verification.as_deref())
+        .filter(|c| *c != "ok")
+    {
+        v = v.because(format!(
+            "the certificate presented in the retry did not verify ({check}): fix that too once http/1.1 is offered"
+        ));
+    }
+    if confidence < 0.9 {
+        v = v.or(
+            Cause::TlsHandshakeFailed,
+            "the retry offering h2 did not confirm an HTTP/2-only server",
+        );
+    }
+    Some(v)
+}
 
 /// A TLS failure of the baseline, by class (expired and not-yet-valid share a cause).
 pub fn tls_failed(f: &Facts) -> Option<Verdict> {
@@ -98,7 +343,7 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::diagnose::rules::testkit::*;
-    use crate::model::{CertificateInfo, TlsRecord};
+    use crate::model::{AlpnRetryRecord, CertificateInfo};
 
     fn with_leaf(days_left: i64) -> crate::model::Run {
         let mut b = attempt("baseline").upgraded();
@@ -117,8 +362,218 @@ mod tests {
             }],
             verification: "ok".into(),
             insecure: false,
+            anchor: None,
+            client_auth: None,
+            alert: None,
+            alert_after_handshake: false,
+            alpn_retry: None,
         });
         run(vec![b]).build()
+    }
+
+    fn tls_record() -> TlsRecord {
+        TlsRecord {
+            sni: Some("app.test".into()),
+            alpn_offered: vec!["http/1.1".into()],
+            version: None,
+            alpn: None,
+            chain: Vec::new(),
+            verification: "ok".into(),
+            insecure: false,
+            anchor: None,
+            client_auth: None,
+            alert: None,
+            alert_after_handshake: false,
+            alpn_retry: None,
+        }
+    }
+
+    fn auth(requested: bool, sent: bool, cert: Option<&str>) -> ClientAuthRecord {
+        ClientAuthRecord {
+            requested,
+            sent,
+            certificate: cert.map(str::to_string),
+            certificate_issuer: cert.map(|_| "CN=other CA".to_string()),
+            acceptable_issuer_count: 1,
+            acceptable_issuers: vec!["CN=client CA".into()],
+        }
+    }
+
+    /// A baseline with this outcome and TLS record.
+    fn with_tls(mut b: AttemptRecord, tls: TlsRecord) -> crate::model::Run {
+        b.tls = Some(tls);
+        run(vec![b]).build()
+    }
+
+    fn alerted(alert: &str, after: bool, auth_rec: Option<ClientAuthRecord>) -> TlsRecord {
+        TlsRecord {
+            alert: Some(alert.into()),
+            alert_after_handshake: after,
+            client_auth: auth_rec,
+            ..tls_record()
+        }
+    }
+
+    #[test]
+    fn tls_client_cert_required_from_an_alert_after_the_handshake_or_in_it() {
+        for (alert, after) in [("certificate_required", true), ("handshake_failure", false)] {
+            let r = with_tls(
+                attempt("baseline").tls("handshake_failed"),
+                alerted(alert, after, Some(auth(true, false, None))),
+            );
+            let v = client_cert(&Facts::new(&r)).expect(alert);
+            assert_eq!(v.cause, Cause::TlsClientCertRequired, "{alert}");
+            assert!(v.evidence.iter().any(|e| e.contains(alert)));
+            assert!(v.evidence.iter().any(|e| e.contains("CN=client CA")));
+            assert!(v.evidence.iter().any(|e| e.contains("no --cert given")));
+        }
+    }
+
+    #[test]
+    fn tls_client_cert_required_from_nginx_400_page() {
+        let r = with_tls(
+            attempt("baseline").rejected(
+                400,
+                "<html><head><title>400 No required SSL certificate was sent</title></head>",
+            ),
+            TlsRecord {
+                client_auth: Some(auth(true, false, None)),
+                ..tls_record()
+            },
+        );
+        let v = client_cert(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::TlsClientCertRequired);
+        assert!(v.confidence >= 0.9);
+    }
+
+    #[test]
+    fn tls_client_cert_required_from_nginx_400_page_without_a_tls_record() {
+        // An explained response (pasted from a browser or curl) carries no TLS record.
+        let r = run(vec![attempt("baseline").rejected(
+            400,
+            "<center><h1>400 Bad Request</h1></center>\n<center>No required SSL certificate was sent</center>",
+        )])
+        .build();
+        let v = client_cert(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::TlsClientCertRequired);
+        assert!(!v.evidence.iter().any(|e| e.contains("--cert")));
+    }
+
+    #[test]
+    fn tls_client_cert_rejected_from_an_alert_or_nginx_400_page() {
+        let r = with_tls(
+            attempt("baseline").tls("handshake_failed"),
+            alerted("unknown_ca", true, Some(auth(true, true, Some("CN=me")))),
+        );
+        let v = client_cert(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::TlsClientCertRejected);
+        assert!(v
+            .evidence
+            .iter()
+            .any(|e| e.contains("CN=me") && e.contains("not among the acceptable issuers")));
+        let r = with_tls(
+            attempt("baseline").rejected(400, "<title>400 The SSL certificate error</title>"),
+            TlsRecord {
+                client_auth: Some(auth(true, true, Some("CN=me"))),
+                ..tls_record()
+            },
+        );
+        assert_eq!(
+            client_cert(&Facts::new(&r)).map(|v| v.cause),
+            Some(Cause::TlsClientCertRejected)
+        );
+    }
+
+    #[test]
+    fn near_miss_no_client_cert_cause_without_a_request_or_a_client_auth_signal() {
+        // An alert, but the server never asked for a certificate.
+        let r = with_tls(
+            attempt("baseline").tls("handshake_failed"),
+            alerted("handshake_failure", false, None),
+        );
+        assert!(client_cert(&Facts::new(&r)).is_none());
+        // The server asked (ssl_verify_client optional) and the upgrade worked.
+        let r = with_tls(
+            attempt("baseline").upgraded(),
+            TlsRecord {
+                client_auth: Some(auth(true, false, None)),
+                ..tls_record()
+            },
+        );
+        assert!(client_cert(&Facts::new(&r)).is_none());
+        // Our own verdict on the server's certificate, while the server also asked for one.
+        let r = with_tls(
+            attempt("baseline").tls("expired_certificate"),
+            TlsRecord {
+                client_auth: Some(auth(true, false, None)),
+                ..tls_record()
+            },
+        );
+        assert!(client_cert(&Facts::new(&r)).is_none());
+        // A plain 400 that is not nginx's certificate page.
+        let r = with_tls(
+            attempt("baseline").rejected(400, "Bad Request"),
+            TlsRecord {
+                client_auth: Some(auth(true, false, None)),
+                ..tls_record()
+            },
+        );
+        assert!(client_cert(&Facts::new(&r)).is_none());
+        // nginx's "no certificate" page while one was sent does not say "required".
+        let r = with_tls(
+            attempt("baseline").rejected(400, "400 No required SSL certificate was sent"),
+            TlsRecord {
+                client_auth: Some(auth(true, true, Some("CN=me"))),
+                ..tls_record()
+            },
+        );
+        assert!(client_cert(&Facts::new(&r)).is_none());
+    }
+
+    fn alpn_refused(retry: Option<AlpnRetryRecord>) -> crate::model::Run {
+        with_tls(
+            attempt("baseline").tls("no_application_protocol"),
+            TlsRecord {
+                alert: Some("no_application_protocol".into()),
+                alpn_retry: retry,
+                ..tls_record()
+            },
+        )
+    }
+
+    #[test]
+    fn tls_alpn_h2_only_when_h2_succeeds_and_http11_fails() {
+        let r = alpn_refused(Some(AlpnRetryRecord {
+            offered: vec!["h2".into()],
+            ok: true,
+            alpn: Some("h2".into()),
+            error: None,
+            verification: Some("ok".into()),
+        }));
+        let v = alpn_h2_only(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::TlsAlpnH2Only);
+        assert!(v.confidence >= 0.9);
+        assert!(v
+            .evidence
+            .iter()
+            .any(|e| e.contains("no_application_protocol")));
+        assert!(v.evidence.iter().any(|e| e.contains("server selected h2")));
+    }
+
+    #[test]
+    fn near_miss_alpn_refusal_without_a_working_h2_retry_is_less_sure() {
+        let r = alpn_refused(Some(AlpnRetryRecord {
+            offered: vec!["h2".into()],
+            ok: false,
+            alpn: None,
+            error: Some("the server sent the fatal TLS alert no_application_protocol".into()),
+            verification: Some("ok".into()),
+        }));
+        let v = alpn_h2_only(&Facts::new(&r)).unwrap();
+        assert!(v.confidence < 0.9);
+        assert_eq!(v.alternatives[0].cause, Cause::TlsHandshakeFailed);
+        let other = run(vec![attempt("baseline").tls("handshake_failed")]).build();
+        assert!(alpn_h2_only(&Facts::new(&other)).is_none());
     }
 
     #[test]
