@@ -925,6 +925,13 @@ pub(crate) fn outcome_text(o: &Outcome) -> String {
         | Outcome::ProtocolViolation { error, detail } => {
             format!("{} {error}: {detail}", o.kind())
         }
+        Outcome::Rejected { status, .. } => format!("rejected with {status}"),
+        Outcome::Redirected {
+            status, location, ..
+        } => format!(
+            "redirected ({status}) to {}",
+            location.as_deref().unwrap_or("no Location")
+        ),
         other => other.kind().to_string(),
     }
 }

@@ -97,7 +97,19 @@ pub async fn fetch(
     let mut io = match connect(&cfg.url, ctx, &mut scratch).await {
         Ok(io) => io,
         Err(o) => {
-            record.error = Some(outcome_text(&o));
+            // Through a forward proxy, say that the proxy refused, not the ticket endpoint.
+            let by_proxy = scratch
+                .proxy
+                .as_ref()
+                .filter(|p| p.status.is_some_and(|s| !(200..300).contains(&s)));
+            record.error = Some(match by_proxy {
+                Some(p) => format!(
+                    "the forward proxy refused {}: {}",
+                    p.connect,
+                    outcome_text(&o)
+                ),
+                None => outcome_text(&o),
+            });
             record.ms = ms_since(started);
             return (record, None);
         }

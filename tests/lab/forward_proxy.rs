@@ -125,3 +125,64 @@ fn tinyproxy_connect_port_restriction_is_403() {
     run.expect("proxy", "proxy.forward_proxy_refused", 1);
     assert_eq!(run.json["attempts"][0]["proxy"]["status"], 403);
 }
+
+/// The ticket flow (field report 004) behind a corporate proxy: the ticket fetch goes through the
+/// same proxy as the upgrade. With the proxy's credentials the flow is healthy; without them the
+/// proxy's 407 stops the ticket fetch too, and the verdict names the proxy, not the ticket
+/// endpoint (`auth.ticket_failed` would send the user to the wrong team).
+fn ticket_through(test: &str, proxy_user: Option<&str>) -> Option<Probe> {
+    if !stack::require(test, &[Tool::Tinyproxy, Tool::Python]) {
+        return None;
+    }
+    let mut scene = Scene::new(test);
+    let app = stack::app(App::FastApiTickets);
+    let proxy_port = scene.tinyproxy("basic-auth.conf");
+    let proxy = match proxy_user {
+        Some(user) => format!("http://{user}@127.0.0.1:{proxy_port}"),
+        None => format!("http://127.0.0.1:{proxy_port}"),
+    };
+    let url = format!("ws://{}/ws", app.addr());
+    let ticket_url = format!("http://{}/api/v1/ws-ticket", app.addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        stack::JWT_WITH_SESSION,
+        "--ticket-url",
+        ticket_url.as_str(),
+        "--origin",
+        stack::TICKET_ORIGIN,
+        "--proxy",
+        proxy.as_str(),
+    ]);
+    drop(scene);
+    Some(run)
+}
+
+#[test]
+fn ticket_flow_through_an_authenticating_proxy_is_healthy() {
+    let Some(run) = ticket_through("fwd_proxy_ticket_ok", Some("labuser:labpass-9f3c")) else {
+        return;
+    };
+    run.expect("ok", "ok.healthy", 0);
+    assert_eq!(
+        run.json["tickets"][0]["obtained"],
+        true,
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn ticket_fetch_refused_by_the_proxy_is_the_proxys_fault() {
+    let Some(run) = ticket_through("fwd_proxy_ticket_407", None) else {
+        return;
+    };
+    run.expect("proxy", "proxy.forward_proxy_refused", 1);
+    let ticket = &run.json["tickets"][0];
+    assert_eq!(ticket["obtained"], false, "{}", run.describe());
+    assert!(
+        ticket["error"].as_str().unwrap_or("").contains("407"),
+        "the ticket fetch went around the proxy: {}",
+        run.describe()
+    );
+}
