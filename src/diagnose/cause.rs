@@ -178,6 +178,8 @@ causes! {
     ServerClosedAfterUpgrade => ("server.closed_after_upgrade", Server, "the server accepts the upgrade, then closes the connection"),
     /// The server answers the upgrade as plain HTTP: it has no WebSocket support enabled.
     ServerWebsocketUnsupported => ("server.websocket_unsupported", Server, "the server answers the upgrade as plain HTTP: WebSocket support is not enabled"),
+    /// The port answers in HTTP/2 frames: it speaks HTTP/2 with prior knowledge only (h2c, gRPC).
+    ServerHttp2Only => ("server.http2_only", Server, "the port speaks HTTP/2 only (prior knowledge): WebSocket over HTTP/1.1 cannot start"),
     /// Malformed or non-conforming handshake response.
     ServerBadHandshakeResponse => ("server.bad_handshake_response", Server, "the handshake response breaks RFC 6455 or HTTP"),
     /// Finding: subprotocol or extension negotiation does not match the offer.

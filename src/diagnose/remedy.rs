@@ -123,6 +123,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "enable WebSocket support in the server: uvicorn needs a WebSocket library (pip install 'uvicorn[standard]', or websockets/wsproto) and no --ws none",
             "WSGI servers (gunicorn sync workers, Werkzeug, waitress) cannot upgrade: serve the socket from an ASGI server or an async worker",
         ],
+        Cause::ServerHttp2Only => &[
+            "point the WebSocket client at the service's HTTP/1.1 port or path: this listener serves HTTP/2 only (a gRPC port, an h2c-only server)",
+            "or serve HTTP/1.1 on this listener too (Go: h2c.NewHandler on a net/http server; Envoy: codec_type AUTO), or put a proxy that speaks HTTP/1.1 to clients in front",
+        ],
         Cause::ServerBadHandshakeResponse => &[
             "let the WebSocket library write the 101 (Sec-WebSocket-Accept, Upgrade, Connection); select only offered subprotocols/extensions",
         ],
@@ -164,6 +168,13 @@ const SNIPPETS: &[Row] = &[
         "let HTTP/1.1 clients (and WebSocket upgrades) in",
         "js",
         "const server = http2.createSecureServer({ key, cert, allowHTTP1: true });\nserver.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)));",
+    ),
+    (
+        Cause::ServerHttp2Only,
+        "Go",
+        "serve HTTP/1.1 (and WebSocket upgrades) and h2c on one port",
+        "go",
+        "h2s := &http2.Server{}\nsrv := &http.Server{Addr: \":8080\", Handler: h2c.NewHandler(mux, h2s)}  // golang.org/x/net/http2/h2c",
     ),
     (
         Cause::ServerWebsocketUnsupported,

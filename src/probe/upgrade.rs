@@ -60,6 +60,9 @@ impl Request<'_> {
 pub enum UpgradeFailure {
     /// Not HTTP/1.x, or a broken head (detail says what).
     Malformed(String),
+    /// The reply is HTTP/2 frames (the server's SETTINGS, a GOAWAY): the port speaks HTTP/2 with
+    /// prior knowledge only (h2c, gRPC). The detail names the frames.
+    Http2(String),
     /// The head exceeded `MAX_HEAD_BYTES`.
     TooLarge,
     /// The server closed (FIN) before a complete head; `bytes` were received.
@@ -81,6 +84,7 @@ impl UpgradeFailure {
     pub fn class(&self) -> &'static str {
         match self {
             UpgradeFailure::Malformed(_) => "malformed_response",
+            UpgradeFailure::Http2(_) => "http2_response",
             UpgradeFailure::TooLarge => "response_too_large",
             UpgradeFailure::Closed { bytes: 0 } => "connection_closed",
             UpgradeFailure::Closed { .. } => "malformed_response",
@@ -94,6 +98,9 @@ impl UpgradeFailure {
     pub fn detail(&self) -> String {
         match self {
             UpgradeFailure::Malformed(d) => d.clone(),
+            UpgradeFailure::Http2(frames) => format!(
+                "the reply is HTTP/2 frames ({frames}), not an HTTP/1.1 status line"
+            ),
             UpgradeFailure::TooLarge => format!(
                 "the response head is larger than {MAX_HEAD_BYTES} bytes or {MAX_HEADERS} header lines"
             ),
@@ -137,12 +144,58 @@ impl Head {
     }
 }
 
+/// Names the HTTP/2 frames `buf` starts with, when it is the way an HTTP/2-only server answers a
+/// stranger (RFC 9113 §3.4: its connection preface is a SETTINGS frame on stream 0, often followed
+/// by a GOAWAY for the HTTP/1.1 bytes it could not read). `None` for anything else.
+pub fn http2_frames(buf: &[u8]) -> Option<String> {
+    const SETTINGS: u8 = 0x4;
+    const GOAWAY: u8 = 0x7;
+    let mut names = Vec::new();
+    let mut rest = buf;
+    while rest.len() >= 9 && names.len() < 4 {
+        let len = usize::from(rest[0]) << 16 | usize::from(rest[1]) << 8 | usize::from(rest[2]);
+        let kind = rest[3];
+        let stream = u32::from_be_bytes([rest[5] & 0x7f, rest[6], rest[7], rest[8]]);
+        let payload = rest.get(9..9 + len);
+        let name = match (kind, stream, payload) {
+            (SETTINGS, 0, _) if len % 6 == 0 => "SETTINGS".to_string(),
+            (GOAWAY, 0, Some(p)) if len >= 8 => {
+                let code = u32::from_be_bytes([p[4], p[5], p[6], p[7]]);
+                format!("GOAWAY {}", h2_error_name(code))
+            }
+            (GOAWAY, 0, None) if len >= 8 => "GOAWAY".to_string(),
+            // The first frame must be the server preface; later ones may be anything.
+            _ if names.is_empty() => return None,
+            _ => break,
+        };
+        names.push(name);
+        match payload {
+            Some(_) => rest = &rest[9 + len..],
+            None => break,
+        }
+    }
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+fn h2_error_name(code: u32) -> String {
+    match code {
+        0x0 => "NO_ERROR".into(),
+        0x1 => "PROTOCOL_ERROR".into(),
+        0x2 => "INTERNAL_ERROR".into(),
+        0xd => "HTTP_1_1_REQUIRED".into(),
+        other => format!("error {other:#x}"),
+    }
+}
+
 /// Parses a head from the start of `buf`: `Ok(None)` when more bytes are needed.
 pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, UpgradeFailure> {
     // httparse accepts a lone LF as a line ending; a response that starts with anything other
     // than "HTTP/" (even partially) is rejected immediately below.
     let prefix = &buf[..buf.len().min(5)];
     if !b"HTTP/".starts_with(prefix) {
+        if let Some(frames) = http2_frames(buf) {
+            return Err(UpgradeFailure::Http2(frames));
+        }
         return Err(UpgradeFailure::Malformed(format!(
             "the reply does not start with an HTTP status line: {:?}",
             excerpt(buf, 40)
@@ -591,5 +644,33 @@ mod tests {
         assert!(ex.response.body_excerpt.len() < BODY_EXCERPT_BYTES + 64);
         assert!(ex.response.body_excerpt.starts_with("echo [redacted] x"));
         assert_eq!(ex.response.header("set-cookie"), Some("sid=[redacted]"));
+    }
+
+    #[test]
+    fn http2_frames_are_named_and_everything_else_is_not() {
+        // Node's http2.createServer() answering an HTTP/1.1 upgrade (captured on loopback):
+        // an empty SETTINGS, then GOAWAY with PROTOCOL_ERROR.
+        let node = [
+            0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+        ];
+        assert_eq!(
+            http2_frames(&node).as_deref(),
+            Some("SETTINGS, GOAWAY PROTOCOL_ERROR")
+        );
+        assert!(matches!(parse_head(&node), Err(UpgradeFailure::Http2(_))));
+        // A SETTINGS frame with parameters (two of six bytes each), cut short: still named.
+        let settings = [0, 0, 12, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100];
+        assert_eq!(http2_frames(&settings).as_deref(), Some("SETTINGS"));
+        // Near misses: a DATA frame first, SETTINGS on a stream, a length not a multiple of 6,
+        // fewer than 9 bytes, text.
+        assert_eq!(http2_frames(&[0, 0, 0, 0, 0, 0, 0, 0, 1]), None);
+        assert_eq!(http2_frames(&[0, 0, 0, 4, 0, 0, 0, 0, 1]), None);
+        assert_eq!(http2_frames(&[0, 0, 5, 4, 0, 0, 0, 0, 0]), None);
+        assert_eq!(http2_frames(&[0, 0, 0, 4]), None);
+        assert_eq!(http2_frames(b"<html>hello</html>"), None);
+        assert!(matches!(
+            parse_head(b"<html>hello</html>"),
+            Err(UpgradeFailure::Malformed(_))
+        ));
     }
 }

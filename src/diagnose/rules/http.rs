@@ -79,6 +79,33 @@ pub fn websocket_unsupported(f: &Facts) -> Option<Verdict> {
     )
 }
 
+/// The port answered the HTTP/1.1 upgrade with HTTP/2 frames (its SETTINGS preface, a GOAWAY):
+/// it speaks HTTP/2 with prior knowledge only, as gRPC ports and h2c-only listeners do.
+pub fn http2_only(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let Outcome::ProtocolViolation { error, detail } = &b.outcome else {
+        return None;
+    };
+    if error != "http2_response" {
+        return None;
+    }
+    let tls = if b.url.starts_with("wss:") {
+        "; over TLS the server negotiated no ALPN protocol and then spoke HTTP/2 anyway"
+    } else {
+        ""
+    };
+    Some(
+        Verdict::new(
+            Cause::ServerHttp2Only,
+            0.9,
+            "the port answers in HTTP/2: it speaks HTTP/2 only (prior knowledge, as gRPC ports do), so a WebSocket over HTTP/1.1 cannot start here",
+        )
+        .because(cite(b))
+        .because(format!("{detail}{tls}"))
+        .next("check which port or path serves WebSocket (HTTP/1.1); this one is an HTTP/2-only listener"),
+    )
+}
+
 /// The response breaks RFC 6455 or HTTP (bad accept key, missing upgrade headers, unrequested
 /// subprotocol/extension, malformed or oversized head, or a close without any answer).
 pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
@@ -486,6 +513,19 @@ mod tests {
 
     fn cause(rule: fn(&Facts) -> Option<Verdict>, r: &crate::model::Run) -> Option<Cause> {
         rule(&Facts::new(r)).map(|v| v.cause)
+    }
+
+    #[test]
+    fn http2_frames_are_http2_only_and_other_violations_are_not() {
+        let r = run(vec![attempt("baseline").violation("http2_response")]).build();
+        assert_eq!(cause(http2_only, &r), Some(Cause::ServerHttp2Only));
+        let near = run(vec![attempt("baseline").violation("malformed_response")]).build();
+        assert_eq!(cause(http2_only, &near), None);
+        // The order in RULES puts it before the generic bad-handshake rule.
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ServerHttp2Only
+        );
     }
 
     #[test]

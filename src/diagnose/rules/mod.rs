@@ -99,6 +99,7 @@ pub const RULES: &[(&str, RuleFn)] = &[
     ("tls::alpn_h2_only", tls::alpn_h2_only),
     ("tls::tls_failed", tls::tls_failed),
     ("transport::no_http_answer", transport::no_http_answer),
+    ("http::http2_only", http::http2_only),
     ("http::bad_handshake_response", http::bad_handshake_response),
     ("matrix::ticket_failed", matrix::ticket_failed),
     ("session::idle_timeout", session::idle_timeout),
