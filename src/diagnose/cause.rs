@@ -180,6 +180,8 @@ causes! {
     ServerWebsocketUnsupported => ("server.websocket_unsupported", Server, "the server answers the upgrade as plain HTTP: WebSocket support is not enabled"),
     /// The port answers in HTTP/2 frames: it speaks HTTP/2 with prior knowledge only (h2c, gRPC).
     ServerHttp2Only => ("server.http2_only", Server, "the port speaks HTTP/2 only (prior knowledge): WebSocket over HTTP/1.1 cannot start"),
+    /// `localhost` resolves to 127.0.0.1 and ::1 and the server listens on one of them only.
+    ServerLoopbackBind => ("server.loopback_bind", Server, "localhost has an IPv4 and an IPv6 address and the server listens on only one of them"),
     /// Malformed or non-conforming handshake response.
     ServerBadHandshakeResponse => ("server.bad_handshake_response", Server, "the handshake response breaks RFC 6455 or HTTP"),
     /// Finding: subprotocol or extension negotiation does not match the offer.

@@ -18,6 +18,11 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "check that every address runs the same service and configuration (same proxy, same certificate, same upstream)",
             "browsers race IPv6 and IPv4 (Happy Eyeballs, RFC 8305) and resolvers rotate round-robin answers, so users see intermittent failures or slow connects rather than a clear error",
         ],
+        Cause::ServerLoopbackBind => &[
+            "listen on both loopback addresses: '::' (dual-stack: it takes IPv4 too unless IPV6_V6ONLY is set) or 127.0.0.1 and ::1",
+            "or point the client at the address the server listens on (ws://127.0.0.1:PORT, not ws://localhost:PORT)",
+            "Node.js 17+ resolves localhost to ::1 first and does not fall back (dns.setDefaultResultOrder('ipv4first') restores the old order); browsers race both families and recover, which is why it works in the browser but not in the script",
+        ],
         Cause::TcpRefused => &[
             "start the server, or point the URL at the port it listens on",
             "a server bound to 127.0.0.1 is unreachable from other hosts: bind 0.0.0.0 or the right interface",
@@ -168,6 +173,20 @@ const SNIPPETS: &[Row] = &[
         "let HTTP/1.1 clients (and WebSocket upgrades) in",
         "js",
         "const server = http2.createSecureServer({ key, cert, allowHTTP1: true });\nserver.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)));",
+    ),
+    (
+        Cause::ServerLoopbackBind,
+        "Node.js",
+        "listen on every loopback address, IPv6 and IPv4 alike",
+        "js",
+        "server.listen(port, '::');          // dual-stack: ::1 and 127.0.0.1 (no host = the same)\n// or keep the client on IPv4: new WebSocket('ws://127.0.0.1:' + port)",
+    ),
+    (
+        Cause::ServerLoopbackBind,
+        "uvicorn",
+        "listen on IPv6 and IPv4 loopback",
+        "sh",
+        "uvicorn app:app --host '::' --port 8000   # dual-stack on Linux: takes 127.0.0.1 too",
     ),
     (
         Cause::ServerHttp2Only,

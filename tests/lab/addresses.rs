@@ -157,3 +157,40 @@ fn lab_dual_stack_both_healthy_is_healthy_with_two_addresses() {
     assert!(rows.iter().all(|r| r["kind"] == "upgraded"), "{rows:?}");
     assert_eq!(rows[0]["address"], format!("[::1]:{port}"));
 }
+
+// The classic local-development failure: the app listens on 127.0.0.1 only, and `localhost` also
+// resolves to ::1 (Node.js 17+ tries ::1 first and does not fall back). A real app (FastAPI on
+// uvicorn, bound to 127.0.0.1) refuses ::1: `server.loopback_bind`, not a stale DNS record.
+#[test]
+fn localhost_with_the_app_on_ipv4_only_is_a_loopback_bind() {
+    let test = "localhost_with_the_app_on_ipv4_only_is_a_loopback_bind";
+    if !stack::require(test, &[Tool::Python]) || !require_ipv6_loopback(test) {
+        return;
+    }
+    let addr = stack::app(App::FastApi).addr();
+    let port = addr.rsplit_once(':').map(|(_, p)| p).unwrap_or_default();
+    let url = format!("ws://localhost:{port}/ws");
+    let resolve = format!("localhost:{port}:127.0.0.1,[::1]");
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--resolve",
+        resolve.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    assert_report_schema(&run.json);
+    run.expect("server", "server.loopback_bind", 1);
+    let text = run.diagnosis_text();
+    assert!(
+        text.contains(&format!("listens on 127.0.0.1:{port} only")),
+        "{}",
+        run.describe()
+    );
+    let snippets = run.snippets();
+    assert!(
+        snippets.iter().any(|(_, code)| code.contains("uvicorn")),
+        "{snippets:?}"
+    );
+}

@@ -23,12 +23,15 @@ pub fn address_inconsistent(f: &Facts) -> Option<Verdict> {
 /// The addresses disagree but the verdict is another cause (no address upgrades): a warning
 /// finding, so the stale record is not lost behind the refusal every client also sees.
 pub fn address_findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
-    if verdict == Cause::DnsAddressInconsistent {
+    if matches!(
+        verdict,
+        Cause::DnsAddressInconsistent | Cause::ServerLoopbackBind
+    ) {
         return Vec::new();
     }
     disagreement(f)
         .map(|v| Finding {
-            cause: Cause::DnsAddressInconsistent,
+            cause: v.cause,
             severity: Severity::Warning,
             summary: v.summary,
             evidence: v.evidence,
@@ -70,6 +73,9 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
             .join(", ")
     };
     let all = |rs: &[&AddressRecord], fam: &str| rs.iter().all(|r| r.family == fam);
+    if let Some(v) = loopback_bind(f, &host, &answered, &failed) {
+        return Some(v);
+    }
     let (summary, confidence) = if failed.is_empty() {
         (
             format!(
@@ -160,6 +166,71 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
     Some(v.next(format!(
         "wsdoctor {} --resolve '{host}:{port}:{addr}' (one run per address); dig +short A {host} and dig +short AAAA {host} show what DNS publishes",
         f.run.target
+    )))
+}
+
+/// `localhost` (or a name under `.localhost`, RFC 6761) resolves to loopback addresses of both
+/// families, and the connection is refused on some of them while the others answer: the server
+/// listens on one loopback address only. Not a DNS fault: no record is stale, the bind is narrow.
+fn loopback_bind(
+    f: &Facts,
+    host: &str,
+    answered: &[&AddressRecord],
+    failed: &[&AddressRecord],
+) -> Option<Verdict> {
+    let host_l = host.to_ascii_lowercase();
+    let is_localhost = host_l == "localhost" || host_l.ends_with(".localhost");
+    let loopback = |r: &&AddressRecord| {
+        let ip = r
+            .address
+            .rsplit_once(':')
+            .map_or(r.address.as_str(), |(a, _)| a);
+        ip.trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+    };
+    let refused =
+        |r: &&AddressRecord| r.kind == "tcp_error" && r.error.as_deref() == Some("refused");
+    if !is_localhost
+        || failed.is_empty()
+        || !failed.iter().all(refused)
+        || !answered.iter().chain(failed).all(loopback)
+    {
+        return None;
+    }
+    let list = |rs: &[&AddressRecord]| -> String {
+        rs.iter()
+            .map(|r| r.address.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut v = Verdict::new(
+        Cause::ServerLoopbackBind,
+        0.9,
+        format!(
+            "{host} resolves to {} and {}, and the server listens on {} only: a client that tries {} first gets \"connection refused\"",
+            list(answered),
+            list(failed),
+            list(answered),
+            list(failed)
+        ),
+    );
+    for r in answered.iter().chain(failed) {
+        let what = f.get(&r.attempt).map_or_else(|| r.kind.clone(), describe);
+        v = v.because(format!(
+            "{} ({}, attempt {}): {what}",
+            r.address, r.family, r.attempt
+        ));
+    }
+    if let Some(r) = failed.first() {
+        v = v.decided_by(&r.attempt);
+    }
+    Some(v.next(format!(
+        "ss -ltnp | grep ':{}' shows the address the server listens on",
+        failed
+            .first()
+            .and_then(|r| r.address.rsplit_once(':'))
+            .map_or("PORT", |(_, p)| p)
     )))
 }
 
@@ -326,6 +397,66 @@ mod tests {
 
     fn verdict(r: &crate::model::Run) -> Option<Verdict> {
         address_inconsistent(&Facts::new(r))
+    }
+
+    /// Sets the name every attempt looked up.
+    fn named(mut r: crate::model::Run, host: &str) -> crate::model::Run {
+        for a in &mut r.attempts {
+            a.dns = Some(crate::model::DnsRecord {
+                host: host.into(),
+                addresses: vec!["127.0.0.1".into(), "::1".into()],
+                overridden: false,
+            });
+        }
+        r
+    }
+
+    #[test]
+    fn localhost_refused_on_one_loopback_family_is_a_narrow_bind_not_dns() {
+        let r = named(
+            run(vec![attempt("baseline").upgraded()])
+                .address("127.0.0.1:8080", attempt("x").upgraded())
+                .address("[::1]:8080", attempt("x").tcp("refused"))
+                .build(),
+            "localhost",
+        );
+        let v = verdict(&r).unwrap();
+        assert_eq!(v.cause, Cause::ServerLoopbackBind);
+        assert!(
+            v.summary.contains("listens on 127.0.0.1:8080 only"),
+            "{}",
+            v.summary
+        );
+        assert_eq!(v.decisive.as_deref(), Some("address.1"));
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ServerLoopbackBind
+        );
+        // Near misses: another name with the same addresses is a DNS matter (an AAAA that points
+        // at a loopback is still a stale record); localhost answering differently (not refused)
+        // is not a bind.
+        let other = named(
+            run(vec![attempt("baseline").upgraded()])
+                .address("127.0.0.1:8080", attempt("x").upgraded())
+                .address("[::1]:8080", attempt("x").tcp("refused"))
+                .build(),
+            "api.example.test",
+        );
+        assert_eq!(
+            verdict(&other).unwrap().cause,
+            Cause::DnsAddressInconsistent
+        );
+        let differs = named(
+            run(vec![attempt("baseline").upgraded()])
+                .address("127.0.0.1:8080", attempt("x").upgraded())
+                .address("[::1]:8080", attempt("x").rejected(403, "no"))
+                .build(),
+            "localhost",
+        );
+        assert_eq!(
+            verdict(&differs).unwrap().cause,
+            Cause::DnsAddressInconsistent
+        );
     }
 
     #[test]
