@@ -1,5 +1,5 @@
-//! fingerprint: names the server that produced an HTTP response (nginx, Caddy, HAProxy, Traefik,
-//! Envoy, Cloudflare, AWS ALB, uvicorn/FastAPI, Python websockets, Node `ws`, Socket.IO,
+//! fingerprint: names the server that produced an HTTP response (nginx, Caddy, HAProxy, Apache
+//! httpd, Traefik, Envoy, Cloudflare, AWS ALB, uvicorn/FastAPI, Python websockets, Node `ws`, Socket.IO,
 //! gorilla/websocket, Spring, ASP.NET Core) from its headers, body and status habits.
 //!
 //! One data table, `SIGNATURES`, each row backed by a captured or source-reconstructed response in
@@ -11,7 +11,7 @@ use crate::model::WireResponse;
 /// What kind of party produced (or relayed) a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponderKind {
-    /// A reverse proxy or load balancer (nginx, Caddy, HAProxy, Traefik, Envoy, ALB).
+    /// A reverse proxy or load balancer (nginx, Caddy, HAProxy, Apache httpd, Traefik, Envoy, ALB).
     Proxy,
     /// A CDN or edge WAF (Cloudflare).
     Cdn,
@@ -74,6 +74,11 @@ pub enum Cond {
     EmptyReason,
     /// The response has exactly this many headers.
     HeaderCount(usize),
+    /// The first headers carry exactly these names, in this order and this spelling.
+    LeadingHeaderNames(&'static [&'static str]),
+    /// Some header name is written all in lower case (`content-type`), as ASGI servers, Node's
+    /// raw headers and HTTP/2-minded servers send them.
+    LowercaseHeaderName,
 }
 
 /// One row of the table.
@@ -158,6 +163,30 @@ pub const SIGNATURES: &[Signature] = &[
             "haproxy_deny_403.http",
             "haproxy_upstream-down_503.http",
             "haproxy_no-server_503.http",
+        ],
+    },
+    Signature {
+        name: "Apache httpd",
+        kind: ResponderKind::Proxy,
+        role: Role::Producer,
+        // httpd's ap_send_error_response: a DOCTYPE (HTML 2.0 in older 2.4 releases, HTML 4.01 in
+        // 2.4.71 as Debian ships it), then `<html><head>\n<title>403 Forbidden</title>\n</head>
+        // <body>\n<h1>Forbidden</h1>`, and with ServerSignature On an `<address>Apache/… Server at
+        // … Port …</address>` line. The page layout alone names it, whatever the Server header
+        // says or whether something in front removed it (ServerTokens cannot turn it off).
+        situation: "Apache httpd's built-in error page (<title>NNN …</title>, <h1>, HTML DOCTYPE)",
+        conds: &[
+            BodyStartsWithOneOf(&[
+                "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">",
+                "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"",
+            ]),
+            BodyContains("<html><head>\n<title>"),
+            BodyContains("</title>\n</head><body>\n<h1>"),
+        ],
+        fixtures: &[
+            "apache_require-all-denied_403.http",
+            "apache_upstream-down_503.http",
+            "apache_servertokens-prod_403.http",
         ],
     },
     Signature {
@@ -423,6 +452,41 @@ pub const SIGNATURES: &[Signature] = &[
         fixtures: &["caddy_respond_403.http", "caddy_upstream-down_502.http"],
     },
     Signature {
+        name: "Apache httpd",
+        kind: ResponderKind::Proxy,
+        role: Role::Path,
+        // `Apache/2.4.71 (Debian)` (ServerTokens OS/Full…); not Tomcat's `Apache-Coyote/1.1`.
+        // mod_proxy keeps the upstream's own Server header, so this shows on relayed answers only
+        // when the upstream sent none (uvicorn's WebSocket refusals, Node ws).
+        situation: "Apache httpd on the path (Server: Apache/…)",
+        conds: &[HeaderContains("server", "apache/")],
+        fixtures: &[
+            "apache_require-all-denied_403.http",
+            "apache-uvicorn_relayed-close-before-accept_403.http",
+        ],
+    },
+    Signature {
+        name: "Apache httpd",
+        kind: ResponderKind::Proxy,
+        role: Role::Path,
+        situation: "Apache httpd on the path (Server: Apache, ServerTokens Prod)",
+        conds: &[HeaderIs("server", "Apache")],
+        fixtures: &["apache_servertokens-prod_403.http"],
+    },
+    Signature {
+        name: "Apache httpd",
+        kind: ResponderKind::Proxy,
+        role: Role::Path,
+        // httpd's core writes `Date` and `Server` first, in its own spelling, on every response,
+        // and mod_proxy_http passes the upstream's other header names through as spelled: an
+        // upstream that writes lower-case names (uvicorn, HAProxy, Node's raw headers) comes out
+        // as `Date`, `Server: uvicorn`, `content-length`, … nginx writes `Server` before `Date`,
+        // Go servers (Caddy, Traefik) canonicalise every name, HAProxy lower-cases every name.
+        situation: "Apache httpd relaying an upstream's answer (Date and Server first, the upstream's lower-case names after)",
+        conds: &[LeadingHeaderNames(&["Date", "Server"]), LowercaseHeaderName],
+        fixtures: &["apache-fastapi_upgrade-not-forwarded_404.http"],
+    },
+    Signature {
         name: "uvicorn",
         kind: ResponderKind::App,
         role: Role::Path,
@@ -503,6 +567,14 @@ fn holds(cond: &Cond, resp: &WireResponse) -> bool {
         BodyEmpty => body.is_empty(),
         EmptyReason => resp.reason.trim().is_empty(),
         HeaderCount(n) => resp.headers.len() == n,
+        LeadingHeaderNames(names) => {
+            resp.headers.len() >= names.len()
+                && resp.headers.iter().zip(names).all(|(h, n)| h.name == *n)
+        }
+        LowercaseHeaderName => resp.headers.iter().any(|h| {
+            h.name.bytes().any(|c| c.is_ascii_lowercase())
+                && !h.name.bytes().any(|c| c.is_ascii_uppercase())
+        }),
     }
 }
 
@@ -586,6 +658,9 @@ pub(crate) mod tests {
             ("nginx-fastapi", "FastAPI"),
             ("nginx-websockets", "Python websockets"),
             ("nginx", "nginx"),
+            ("apache-fastapi", "FastAPI"),
+            ("apache-uvicorn", "uvicorn"),
+            ("apache", "Apache httpd"),
             ("caddy", "Caddy"),
             ("haproxy", "HAProxy"),
             ("traefik", "Traefik"),
@@ -641,6 +716,73 @@ pub(crate) mod tests {
         let own = fixture("nginx_deny_403.http");
         assert_eq!(identify(&own).map(|r| r.kind), Some(ResponderKind::Proxy));
         assert!(intermediaries(&own).is_empty());
+    }
+
+    #[test]
+    fn apache_error_pages_are_its_own_with_or_without_the_server_header() {
+        for f in [
+            "apache_require-all-denied_403.http",
+            "apache_servertokens-prod_403.http",
+            "apache_upstream-down_503.http",
+        ] {
+            let mut resp = fixture(f);
+            let who = identify(&resp).expect(f);
+            assert_eq!(
+                (who.name, who.kind, who.role),
+                ("Apache httpd", ResponderKind::Proxy, Role::Producer),
+                "{f}"
+            );
+            // A CDN or a header filter in front that removes Server leaves the page layout.
+            resp.headers
+                .retain(|h| !h.name.eq_ignore_ascii_case("server"));
+            assert_eq!(
+                identify(&resp).map(|r| (r.name, r.role)),
+                Some(("Apache httpd", Role::Producer)),
+                "{f} without Server"
+            );
+        }
+        // Older 2.4 releases write the HTML 2.0 DOCTYPE; the layout after it is the same.
+        let mut old = fixture("apache_require-all-denied_403.http");
+        old.body_excerpt = old.body_excerpt.replacen(
+            "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\" \"http://www.w3.org/TR/html4/strict.dtd\">",
+            "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">",
+            1,
+        );
+        assert!(old
+            .body_excerpt
+            .starts_with("<!DOCTYPE HTML PUBLIC \"-//IETF"));
+        assert_eq!(identify(&old).map(|r| r.name), Some("Apache httpd"));
+        // The same DOCTYPE without httpd's layout is somebody else's page.
+        let other = parse_raw(b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\n\r\n<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n<html><body>denied</body></html>");
+        assert_eq!(identify(&other), None);
+    }
+
+    #[test]
+    fn apache_relaying_an_app_answer_is_on_the_path_not_the_producer() {
+        // mod_proxy keeps uvicorn's `Server: uvicorn`; httpd's Date/Server spelling gives it away.
+        let relayed = fixture("apache-fastapi_upgrade-not-forwarded_404.http");
+        assert_eq!(identify(&relayed).map(|r| r.name), Some("FastAPI"));
+        let via: Vec<&str> = intermediaries(&relayed).iter().map(|r| r.name).collect();
+        assert_eq!(via, vec!["Apache httpd"]);
+        // uvicorn sent no Server header: httpd adds its own.
+        let refusal = fixture("apache-uvicorn_relayed-close-before-accept_403.http");
+        assert_eq!(identify(&refusal).map(|r| r.name), Some("uvicorn"));
+        let via: Vec<&str> = intermediaries(&refusal).iter().map(|r| r.name).collect();
+        assert_eq!(via, vec!["Apache httpd"]);
+        // The same app answers without Apache: lower-case date/server (uvicorn itself), Server
+        // before Date (nginx), every name lower-case (HAProxy) — no Apache.
+        for raw in [
+            "HTTP/1.1 404 Not Found\r\ndate: Mon, 23 Nov 2026 09:56:58 GMT\r\nserver: uvicorn\r\ncontent-length: 22\r\ncontent-type: application/json\r\n\r\n{\"detail\":\"Not Found\"}",
+            "HTTP/1.1 404 Not Found\r\nServer: nginx/1.22.1\r\nDate: Mon, 23 Nov 2026 09:57:04 GMT\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n{\"detail\":\"Not Found\"}",
+            "HTTP/1.1 404 Not Found\r\nDate: Mon, 23 Nov 2026 09:57:04 GMT\r\nServer: Apache-Coyote/1.1\r\nContent-Type: text/html\r\n\r\n",
+        ] {
+            let resp = parse_raw(raw.as_bytes());
+            assert!(
+                !intermediaries(&resp).iter().any(|r| r.name == "Apache httpd")
+                    && identify(&resp).map(|r| r.name) != Some("Apache httpd"),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

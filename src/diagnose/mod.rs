@@ -155,6 +155,7 @@ mod tests {
         let doc = include_str!("../../docs/causes.md");
         let lab = [
             include_str!("../../tests/lab/addresses.rs"),
+            include_str!("../../tests/lab/apache.rs"),
             include_str!("../../tests/lab/auth.rs"),
             include_str!("../../tests/lab/direct.rs"),
             include_str!("../../tests/lab/findings.rs"),

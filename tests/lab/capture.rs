@@ -157,6 +157,7 @@ fn capture_fixtures() {
         Tool::Nginx,
         Tool::Caddy,
         Tool::Haproxy,
+        Tool::Apache,
         Tool::Python,
         Tool::Node,
     ];
@@ -356,6 +357,8 @@ fn capture_fixtures() {
         &upgrade(p, "/api/v1/print/servers/42/ws", &print),
     );
 
+    capture_apache(&mut c, &mut scene, &ok, &upstreams, &print);
+
     // Versions and the index.
     let python = Tool::Python.program().expect("venv python");
     let py_versions = version_of(
@@ -378,10 +381,11 @@ fn capture_fixtures() {
          Written by `scripts/capture-fixtures` (tests/lab/capture.rs); do not edit by hand.\n\n",
     );
     md.push_str(&format!(
-        "- nginx: `{}`\n- Caddy: `{}`\n- HAProxy: `{}`\n- Python apps: `{py_versions}`\n- Node: `{}`, ws `{}`\n\n",
+        "- nginx: `{}`\n- Caddy: `{}`\n- HAProxy: `{}`\n- Apache httpd: `{}`\n- Python apps: `{py_versions}`\n- Node: `{}`, ws `{}`\n\n",
         version_of(&Tool::Nginx.program().expect("nginx"), &["-v"]),
         version_of(&Tool::Caddy.program().expect("caddy"), &["version"]),
         version_of(&Tool::Haproxy.program().expect("haproxy"), &["-v"]),
+        version_of(&Tool::Apache.program().expect("apache2"), &["-v"]),
         version_of(&node, &["--version"]),
         ws_version["version"].as_str().unwrap_or("?"),
     ));
@@ -391,4 +395,56 @@ fn capture_fixtures() {
         md.push('\n');
     }
     std::fs::write(repo_root().join("fixtures/captures/VERSIONS.md"), md).expect("write index");
+}
+
+/// Apache httpd (fixtures/apache/): its own pages (Require all denied, with and without
+/// ServerTokens/ServerSignature, a dead backend) and what it relays from FastAPI.
+fn capture_apache(
+    c: &mut Captures,
+    scene: &mut Scene,
+    ok: &[String],
+    upstreams: &[(&str, String)],
+    print: &[String],
+) {
+    let fastapi = [("UPSTREAM", stack::app(App::FastApi).addr())];
+    let p = scene.apache("ws-proxy.conf", &fastapi);
+    c.save("apache", "upgrade-101", p, &upgrade(p, "/ws", ok));
+    c.save("apache", "plain-get", p, &plain_get(p, "/ws", &[]));
+    c.save(
+        "apache",
+        "auth-missing",
+        p,
+        &upgrade(p, "/ws", &[origin(ALLOWED_ORIGIN)]),
+    );
+    c.save(
+        "apache",
+        "origin-foreign",
+        p,
+        &upgrade(
+            p,
+            "/ws",
+            &[bearer(VALID_TOKEN), origin("http://evil.lab.test")],
+        ),
+    );
+    let p = scene.apache("no-upgrade.conf", &fastapi);
+    c.save("apache", "no-upgrade-fastapi", p, &upgrade(p, "/ws", ok));
+    let p = scene.apache("deny.conf", &fastapi);
+    c.save("apache", "require-all-denied", p, &upgrade(p, "/ws", ok));
+    let p = scene.apache("deny-quiet.conf", &fastapi);
+    c.save(
+        "apache",
+        "require-all-denied-servertokens-prod",
+        p,
+        &upgrade(p, "/ws", ok),
+    );
+    let closed = format!("127.0.0.1:{}", free_port());
+    let p = scene.apache("upstream-down.conf", &[("UPSTREAM_DOWN", closed)]);
+    c.save("apache", "upstream-down", p, &upgrade(p, "/ws", ok));
+    let p = scene.apache("wrong-upstream.conf", upstreams);
+    c.save(
+        "apache",
+        "wrong-upstream",
+        p,
+        &upgrade(p, "/api/v1/print/servers/42/ws", print),
+    );
 }

@@ -1,5 +1,5 @@
-//! Lab tests: the real stacks (nginx, Caddy, HAProxy in front of FastAPI/uvicorn, Python
-//! websockets and Node ws), built from `fixtures/`, each probed by the real `wsdoctor` binary.
+//! Lab tests: the real stacks (nginx, Caddy, HAProxy, Apache httpd in front of FastAPI/uvicorn,
+//! Python websockets and Node ws), built from `fixtures/`, each probed by the real `wsdoctor` binary.
 //! One test per scenario of the field reports in /work/shared/seeds/ (see each test's comment).
 //!
 //! Everything listens on 127.0.0.1 ports found by binding :0. Apps are shared per test binary;
@@ -16,6 +16,7 @@
 mod support;
 
 mod addresses;
+mod apache;
 mod auth;
 mod capture;
 mod direct;

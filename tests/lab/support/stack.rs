@@ -1,7 +1,7 @@
 //! stack: the lab's servers. Apps (FastAPI/uvicorn in several modes, Python websockets, Node ws)
-//! are started once per test binary and shared (`OnceLock`); proxies (nginx, Caddy, HAProxy) are
-//! started per test in a `Scene` and stopped when it drops. Tools are found here; a missing tool
-//! fails the test under CI and skips it with one loud line otherwise.
+//! are started once per test binary and shared (`OnceLock`); proxies (nginx, Caddy, HAProxy,
+//! Apache httpd) are started per test in a `Scene` and stopped when it drops. Tools are found
+//! here; a missing tool fails the test under CI and skips it with one loud line otherwise.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,9 @@ pub const JWT_WITH_SESSION: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWI
 /// HS256 JWT without a sessionId: the ticket endpoint answers 401 MISSING_SESSION.
 pub const JWT_WITHOUT_SESSION: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsYWItdXNlciJ9.m07sPTXlaA7toG9p3q8f7VmcPVvnIOPmDpHbKsYukZg";
 
+/// Where Debian's apache2 package keeps the modules the lab configs load.
+pub const APACHE_MODULES: &str = "/usr/lib/apache2/modules";
+
 /// A program the lab needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
@@ -39,6 +42,8 @@ pub enum Tool {
     Node,
     /// tinyproxy (a forward proxy speaking HTTP CONNECT).
     Tinyproxy,
+    /// Apache httpd 2.4 (Debian: apache2) with its modules in /usr/lib/apache2/modules.
+    Apache,
 }
 
 impl Tool {
@@ -50,6 +55,7 @@ impl Tool {
             Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT)",
             Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
             Tool::Tinyproxy => "tinyproxy",
+            Tool::Apache => "apache2 (with mod_proxy_http and mod_proxy_wstunnel)",
         }
     }
 
@@ -61,6 +67,7 @@ impl Tool {
             Tool::Python => "apt-get install python3-venv, then scripts/setup",
             Tool::Node => "apt-get install nodejs npm, then npm ci in fixtures/apps/node",
             Tool::Tinyproxy => "apt-get install tinyproxy",
+            Tool::Apache => "apt-get install apache2",
         }
     }
 
@@ -71,6 +78,11 @@ impl Tool {
             Tool::Caddy => find_program("caddy"),
             Tool::Haproxy => find_program("haproxy"),
             Tool::Tinyproxy => find_program("tinyproxy"),
+            Tool::Apache => find_program("apache2").filter(|_| {
+                Path::new(APACHE_MODULES)
+                    .join("mod_proxy_http.so")
+                    .is_file()
+            }),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
@@ -335,6 +347,35 @@ impl Scene {
             .ready_on(ports[0]);
         self.procs.push(Proc::start(spawn, self.dir.path()));
         ports[0]
+    }
+
+    /// Starts Apache httpd from `fixtures/apache/<fixture>` with `{{LISTEN}}` on a fresh port, as
+    /// `apache2 -d <dir> -f <conf> -DFOREGROUND`; returns the port. Each instance gets its own
+    /// directory `apache-<port>/` in the scene (its `{{TMP}}`): the rendered `base.conf` the
+    /// fixture includes (modules, pid file, runtime files, error and access logs) and the config.
+    pub fn apache(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        let port = free_port();
+        let dir = self.path().join(format!("apache-{port}"));
+        std::fs::create_dir_all(&dir).expect("create the Apache directory");
+        template::render(
+            "apache/base.conf",
+            &[("APACHE_MODULES", APACHE_MODULES.to_string())],
+            &dir,
+        );
+        let mut all: Vec<(&str, String)> = vars.to_vec();
+        all.push(("LISTEN", format!("127.0.0.1:{port}")));
+        let conf = template::render(&format!("apache/{fixture}"), &all, &dir);
+        let spawn = Spawn::new("apache2", Tool::Apache.get())
+            .args([
+                OsString::from("-d"),
+                dir.into(),
+                "-f".into(),
+                conf.into(),
+                "-DFOREGROUND".into(),
+            ])
+            .ready_on(port);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        port
     }
 
     /// Starts tinyproxy (foreground) from `fixtures/tinyproxy/<fixture>`; returns its port.
