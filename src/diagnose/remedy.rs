@@ -1,5 +1,5 @@
 //! remedy: what to change, per cause — one-line remedies for everyone, and config snippets for the
-//! fingerprinted responder (nginx, Caddy, HAProxy, Traefik, Envoy; FastAPI/Starlette, Python
+//! fingerprinted responder (nginx, Caddy, HAProxy, Apache httpd, Traefik, Envoy; FastAPI/Starlette, Python
 //! websockets, Node ws, Socket.IO, Spring, ASP.NET Core, gorilla). Pure data and selection.
 
 use super::cause::Cause;
@@ -232,6 +232,20 @@ const SNIPPETS: &[Row] = &[
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
+        "Apache httpd",
+        "2.4.47+: let mod_proxy_http tunnel the upgrade on the WebSocket path (before any ProxyPass \"/\")",
+        "apache",
+        "# LoadModule proxy_module / proxy_http_module\nProxyPass \"/ws\" \"http://backend:8000/ws\" upgrade=websocket timeout=300\nProxyPass \"/\" \"http://backend:8000/\"",
+    ),
+    (
+        Cause::ProxyUpgradeNotForwarded,
+        "Apache httpd",
+        "before 2.4.47: mod_proxy_wstunnel with a ws:// URL, or a RewriteRule for upgrade requests only",
+        "apache",
+        "# LoadModule proxy_wstunnel_module (and rewrite_module for the RewriteRule form)\nProxyPass \"/ws\" \"ws://backend:8000/ws\"\n# or, when the same paths also serve plain HTTP:\nRewriteEngine on\nRewriteCond %{HTTP:Upgrade} websocket [NC]\nRewriteCond %{HTTP:Connection} upgrade [NC]\nRewriteRule ^/?(.*) \"ws://backend:8000/$1\" [P,L]",
+    ),
+    (
+        Cause::ProxyUpgradeNotForwarded,
         "Traefik",
         "Traefik forwards upgrades; a middleware that strips headers breaks them",
         "yaml",
@@ -264,6 +278,13 @@ const SNIPPETS: &[Row] = &[
         "in the frontend",
         "haproxy",
         "acl is_ws path_beg /ws/\nuse_backend websocket_workers if is_ws\n\nbackend websocket_workers\n  timeout tunnel 1h\n  server w1 websocket-backend:8002",
+    ),
+    (
+        Cause::RoutingWrongUpstream,
+        "Apache httpd",
+        "a ProxyPassMatch for the WebSocket path to the WebSocket backend, before the catch-all ProxyPass",
+        "apache",
+        "ProxyPassMatch \"^/ws/(.*)$\" \"http://websocket-backend:8002/ws/$1\" upgrade=websocket\nProxyPass \"/\" \"http://api-backend:8001/\"   # first match wins: keep the catch-all last",
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -302,6 +323,13 @@ const SNIPPETS: &[Row] = &[
     ),
     (
         Cause::ProxyBadGateway,
+        "Apache httpd",
+        "check the backend address; httpd answers 503 while a worker that failed to connect is in error state (retry=)",
+        "apache",
+        "ProxyPass \"/ws\" \"http://127.0.0.1:8000/ws\" upgrade=websocket connectiontimeout=5 timeout=300 retry=5",
+    ),
+    (
+        Cause::ProxyBadGateway,
         "HAProxy",
         "make sure a server is up and checked",
         "haproxy",
@@ -322,6 +350,13 @@ const SNIPPETS: &[Row] = &[
         "defaults\n  timeout tunnel 1h",
     ),
     (
+        Cause::ProxyIdleTimeout,
+        "Apache httpd",
+        "the tunnel's idle limit is the worker's timeout= (default ProxyTimeout, then Timeout: 60s)",
+        "apache",
+        "ProxyTimeout 3600\n# or per path:\nProxyPass \"/ws\" \"http://backend:8000/ws\" upgrade=websocket timeout=3600",
+    ),
+    (
         Cause::ProxyAccessDenied,
         "nginx",
         "in the location for the WebSocket path: look for deny/allow, auth_request, limit_req",
@@ -334,6 +369,13 @@ const SNIPPETS: &[Row] = &[
         "find the http-request deny rule that matches the path",
         "haproxy",
         "http-request deny if !{ path_beg /ws/ } { src -f /etc/haproxy/blocked.lst }",
+    ),
+    (
+        Cause::ProxyAccessDenied,
+        "Apache httpd",
+        "find the Require (or Deny/RewriteRule [F]) that covers the WebSocket path and grant it",
+        "apache",
+        "<Location \"/ws\">\n    Require all granted   # or: Require ip 10.0.0.0/8\n</Location>",
     ),
     (
         Cause::ProxyAccessDenied,
@@ -500,8 +542,40 @@ mod tests {
         assert!(s[0].code.contains("proxy_http_version 1.1"));
         let haproxy = snippets(Cause::ProxyUpgradeNotForwarded, &["HAProxy"]);
         assert_eq!(haproxy[0].target, "HAProxy");
+        let apache = snippets(
+            Cause::ProxyUpgradeNotForwarded,
+            &["FastAPI", "Apache httpd"],
+        );
+        assert_eq!(apache.len(), 2);
+        assert!(apache.iter().all(|s| s.target == "Apache httpd"));
+        assert!(apache[0].code.contains("upgrade=websocket"));
+        assert!(apache[1].code.contains("ws://"));
         let unknown = snippets(Cause::RoutingWrongUpstream, &[]);
         assert_eq!(unknown.len(), 2);
+        // Apache's rows show only when Apache answered or is on the path.
+        for cause in [
+            Cause::ProxyUpgradeNotForwarded,
+            Cause::ProxyAccessDenied,
+            Cause::ProxyBadGateway,
+            Cause::ProxyIdleTimeout,
+            Cause::RoutingWrongUpstream,
+        ] {
+            for names in [&[][..], &["nginx"][..], &["FastAPI", "HAProxy"][..]] {
+                assert!(
+                    snippets(cause, names)
+                        .iter()
+                        .all(|s| s.target != "Apache httpd"),
+                    "{cause} {names:?}"
+                );
+            }
+            assert!(
+                snippets(cause, &["Apache httpd"])
+                    .iter()
+                    .all(|s| s.target == "Apache httpd" && s.lang == "apache"),
+                "{cause}"
+            );
+            assert!(!snippets(cause, &["Apache httpd"]).is_empty(), "{cause}");
+        }
         let origin = snippets(Cause::OriginRejected, &["uvicorn"]);
         assert_eq!(origin[0].target, "FastAPI");
         assert!(snippets(Cause::Healthy, &["nginx"]).is_empty());

@@ -112,6 +112,29 @@ fn report_003_apache_require_all_denied_on_the_websocket_path() {
     );
 }
 
+// /work/shared/seeds/003 cause 3 on an Apache that hides itself (`ServerTokens Prod`,
+// `ServerSignature Off`): the Server header says only "Apache" and the page has no <address>, yet
+// the refusal is still the proxy's own.
+#[test]
+fn report_003_apache_with_servertokens_prod_still_answers_its_own_403() {
+    let test = "report_003_apache_deny_quiet";
+    if !stack::require(test, &[Tool::Apache, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = apache_in_front_of_fastapi(&mut scene, "deny-quiet.conf");
+    let run = probe_ws(port);
+    run.expect("proxy", "proxy.access_denied", 1);
+    assert_eq!(
+        run.json
+            .pointer("/diagnosis/responder")
+            .and_then(|v| v.as_str()),
+        Some("Apache httpd"),
+        "{}",
+        run.describe()
+    );
+}
+
 // /work/shared/seeds/003 cause 4 ("wrong path or port") on Apache: the WebSocket path proxied to
 // a port nobody listens on. Apache 2.4 answers 503 Service Unavailable with its own page (the
 // worker is put in error state), not 502.
