@@ -304,6 +304,49 @@ mod tests {
     }
 
     #[test]
+    fn report_001_on_apache_is_upgrade_not_forwarded_not_a_server_without_websockets() {
+        // Apache keeps uvicorn's `Server: uvicorn` on what it relays: without the Apache relay
+        // fingerprint this read as uvicorn itself lacking WebSocket support.
+        let f = "apache-fastapi_upgrade-not-forwarded_404.http";
+        let r = run(no_cred(vec![
+            attempt("baseline").fixture(f),
+            attempt("origin.same").fixture(f),
+            attempt("control.plain_get").fixture(f),
+        ]))
+        .http(vec![attempt("http.root").rejected(200, "{}")])
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::ProxyUpgradeNotForwarded);
+        assert_eq!(d.responder.as_deref(), Some("FastAPI via Apache httpd"));
+        assert!(d
+            .snippets
+            .iter()
+            .any(|s| s.target == "Apache httpd" && s.code.contains("upgrade=websocket")));
+        assert!(d.snippets.iter().all(|s| s.target == "Apache httpd"));
+    }
+
+    #[test]
+    fn apache_own_pages_are_access_denied_and_bad_gateway() {
+        for (f, want) in [
+            (
+                "apache_require-all-denied_403.http",
+                Cause::ProxyAccessDenied,
+            ),
+            (
+                "apache_servertokens-prod_403.http",
+                Cause::ProxyAccessDenied,
+            ),
+            ("apache_upstream-down_503.http", Cause::ProxyBadGateway),
+        ] {
+            let r = run(vec![attempt("baseline").fixture(f)]).build();
+            let (d, _) = diagnose(&r);
+            assert_eq!(d.cause, want, "{f}");
+            assert_eq!(d.responder.as_deref(), Some("Apache httpd"), "{f}");
+            assert!(d.snippets.iter().any(|s| s.target == "Apache httpd"), "{f}");
+        }
+    }
+
+    #[test]
     fn report_004_origin_blocked_after_accept() {
         let r = run(vec![
             attempt("baseline").closed(1008, "ORIGIN_BLOCKED"),
