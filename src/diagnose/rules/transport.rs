@@ -5,7 +5,7 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{answer, cite, describe, producer, Answer, Facts};
-use crate::model::{AddressRecord, Finding, Outcome, Severity, Stage};
+use crate::model::{AddressRecord, Finding, Outcome, ProxyRecord, Severity, Stage};
 
 /// The target's name has several addresses and they disagree (the address fan-out's rows) while
 /// at least one of them upgrades: another fails before any HTTP answer — a stale AAAA or A record,
@@ -234,11 +234,17 @@ fn loopback_bind(
     )))
 }
 
-/// The forward proxy (`--proxy`, `HTTPS_PROXY`…) answered the CONNECT with a non-2xx status: the
-/// target was never reached, so nothing about it can be said.
+/// The forward proxy (`--proxy`, `HTTPS_PROXY`…) answered the CONNECT with a non-2xx status, or
+/// a SOCKS5 proxy refused it (its rules, its login, a server failure): the target was never
+/// reached, so nothing about it can be said. A SOCKS5 reply that reports the proxy's own connect to
+/// the target failing (refused, unreachable, timed out) is the target's TCP fault seen from the
+/// proxy: [`tcp_failed`] says so.
 pub fn forward_proxy_refused(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     let p = b.proxy.as_ref()?;
+    if let Some(reply) = p.reply.as_deref() {
+        return socks_refused(p, reply);
+    }
     let status = p.status?;
     if (200..300).contains(&status) {
         return None;
@@ -287,6 +293,157 @@ pub fn forward_proxy_refused(f: &Facts) -> Option<Verdict> {
     Some(v)
 }
 
+/// SOCKS5 replies that report the proxy's own TCP connect to the target failing.
+const SOCKS_TARGET_UNREACHABLE: [&str; 4] = [
+    "connection_refused",
+    "host_unreachable",
+    "network_unreachable",
+    "ttl_expired",
+];
+
+/// The host part of `host:port` (brackets kept for IPv6).
+fn host_of(authority: &str) -> &str {
+    authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+}
+
+/// A SOCKS5 proxy's refusal: its rules, its login, or a failure of its own.
+fn socks_refused(p: &ProxyRecord, reply: &str) -> Option<Verdict> {
+    if reply == "succeeded" || SOCKS_TARGET_UNREACHABLE.contains(&reply) {
+        return None;
+    }
+    let proxy_url = format!("--proxy {}://user:pass@{}", p.kind, host_of_url(&p.url));
+    let (why, next) = match reply {
+        "connection_not_allowed_by_ruleset" => (
+            "its rules do not allow this client to connect to the target".to_string(),
+            format!(
+                "ask the proxy's administrator to allow {} in its rules (Dante: a `socks pass` rule for the host and port, ahead of any `socks block`), or bypass it with --noproxy {}",
+                p.connect,
+                host_of(&p.connect)
+            ),
+        ),
+        "auth_failed" => (
+            "it refused the username and password (RFC 1929)".to_string(),
+            format!("check the proxy user and password in {proxy_url} (or in {})", p.source),
+        ),
+        "no_acceptable_auth_methods" if p.authenticated => (
+            "it accepts neither no authentication nor username/password (it may want GSSAPI)".to_string(),
+            "ask the proxy's administrator which SOCKS5 authentication it wants; wsdoctor offers none and username/password".to_string(),
+        ),
+        "no_acceptable_auth_methods" | "auth_required" => (
+            "it requires a login and no credentials were given".to_string(),
+            format!("give the proxy credentials: {proxy_url} (or in {})", p.source),
+        ),
+        "general_failure" => (
+            "it reported a general SOCKS server failure".to_string(),
+            format!(
+                "read the proxy's log for CONNECT {}; a socks5h:// proxy that cannot resolve the name can answer this too: try socks5:// to resolve it here",
+                p.connect
+            ),
+        ),
+        other => (
+            format!("it does not support the request ({other})"),
+            "try socks5h:// (name) or socks5:// (address), or ask the proxy's administrator".to_string(),
+        ),
+    };
+    let mut v = Verdict::new(
+        Cause::ProxyForwardProxyRefused,
+        0.95,
+        format!(
+            "the SOCKS5 proxy {} refused to open a connection to {}: {why}; the target was never reached",
+            p.url, p.connect
+        ),
+    )
+    .because(socks_request_line(p, reply));
+    v = v.because(if p.authenticated {
+        "credentials were offered (RFC 1929 username/password from the proxy URL)"
+    } else {
+        "no proxy credentials were given"
+    });
+    Some(v.next(next))
+}
+
+/// `host:port` of a proxy URL shown as `scheme://host:port`.
+fn host_of_url(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, rest)| rest)
+}
+
+/// `SOCKS5 CONNECT … via … (from …) -> reply`, with who resolved the name.
+fn socks_request_line(p: &ProxyRecord, reply: &str) -> String {
+    let asked = match (&p.resolved, p.kind.as_str()) {
+        (Some(addr), _) => format!("{addr} ({} resolved here, socks5://)", host_of(&p.connect)),
+        (None, "socks5h") => format!("{} (the proxy resolves the name, socks5h://)", p.connect),
+        (None, _) => p.connect.clone(),
+    };
+    format!(
+        "SOCKS5 CONNECT {asked} via {} (from {}) -> {reply}",
+        p.url, p.source
+    )
+}
+
+/// A TCP failure through a forward proxy: either the proxy itself could not be reached (the tcp
+/// stage, which is about the proxy), or a SOCKS5 proxy reported that its own connect to the
+/// target failed. Either way the verdict names which hop failed.
+fn tcp_failed_via_proxy(
+    b: &crate::model::AttemptRecord,
+    p: &ProxyRecord,
+    cause: Cause,
+    summary: &str,
+) -> Verdict {
+    match p.reply.as_deref() {
+        Some(reply) => {
+            let what = match reply {
+                "connection_refused" => "its connection to the target was refused: nothing listens there, as seen from the proxy".to_string(),
+                "ttl_expired" => "its connection to the target timed out (TTL expired)".to_string(),
+                _ if p.kind == "socks5h" => format!(
+                    "it cannot reach the target ({reply}): the target is not routable from the proxy's network, or the proxy cannot resolve {}",
+                    host_of(&p.connect)
+                ),
+                _ => format!("it cannot reach the target ({reply}): the target is not routable from the proxy's network"),
+            };
+            let v = Verdict::new(
+                cause,
+                0.9,
+                format!(
+                    "the SOCKS5 proxy {} works, but could not connect to {}: {what}",
+                    p.url, p.connect
+                ),
+            )
+            .because(socks_request_line(p, reply))
+            .because(cite(b))
+            .or(
+                Cause::ProxyForwardProxyRefused,
+                "a proxy that cannot route to the target's network is the proxy's configuration, not the target's",
+            );
+            let next = match &p.resolved {
+                Some(addr) => format!(
+                    "the address was resolved here ({addr}); if the proxy knows the target under another address, use socks5h:// so the proxy resolves {}; else check that the server listens on {} and that the proxy's network can reach it",
+                    host_of(&p.connect),
+                    p.connect
+                ),
+                None => format!(
+                    "check that the server listens on {} and that the proxy's network (firewall, routes) can reach it",
+                    p.connect
+                ),
+            };
+            v.next(next)
+        }
+        None => Verdict::new(
+            cause,
+            0.95,
+            format!(
+                "the forward proxy {} (from {}) cannot be reached — {summary}; the target {} was never contacted",
+                p.url, p.source, p.connect
+            ),
+        )
+        .because(cite(b))
+        .next(format!(
+            "check the proxy's host and port in {} and that the proxy is running, or bypass it with --noproxy {}",
+            p.source,
+            host_of(&p.connect)
+        )),
+    }
+}
+
 /// The host name does not resolve (or resolution timed out).
 pub fn dns_failed(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
@@ -295,12 +452,25 @@ pub fn dns_failed(f: &Facts) -> Option<Verdict> {
         Outcome::Timeout { stage: Stage::Dns } => "the lookup did not finish in time".into(),
         _ => return None,
     };
+    // Through a forward proxy the dns stage looks up the proxy; a socks5:// proxy stage looks up
+    // the target here (the proxy stage failed, the dns stage did not).
+    let proxy_stage_failed = b
+        .stages
+        .iter()
+        .any(|s| s.stage == Stage::Proxy && s.status == crate::model::StageStatus::Failed);
+    let summary = match &b.proxy {
+        Some(p) if proxy_stage_failed => format!(
+            "the target's name does not resolve here, and {}:// resolves it before asking the proxy {}",
+            p.kind, p.url
+        ),
+        Some(p) => format!(
+            "the forward proxy's host name does not resolve ({} from {}); the target {} was never contacted",
+            p.url, p.source, p.connect
+        ),
+        None => "the host name does not resolve, so no connection was attempted".to_string(),
+    };
     Some(
-        Verdict::new(
-            Cause::DnsResolutionFailed,
-            0.95,
-            "the host name does not resolve, so no connection was attempted",
-        )
+        Verdict::new(Cause::DnsResolutionFailed, 0.95, summary)
         .because(cite(b))
         .because(detail)
         .next("check the host name for typos, or pass --resolve HOST:PORT:ADDR to test a known address"),
@@ -341,9 +511,12 @@ pub fn tcp_failed(f: &Facts) -> Option<Verdict> {
         ),
         _ => return None,
     };
-    let mut v = Verdict::new(cause, 0.95, summary)
-        .because(cite(b))
-        .next(next);
+    let mut v = match &b.proxy {
+        Some(p) => tcp_failed_via_proxy(b, p, cause, summary),
+        None => Verdict::new(cause, 0.95, summary)
+            .because(cite(b))
+            .next(next),
+    };
     if let Some(tcp) = &b.tcp {
         for failed in &tcp.failed {
             v = v.because(format!("{}: {}", failed.address, failed.error));
