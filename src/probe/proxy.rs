@@ -501,7 +501,268 @@ mod tests {
             !leaked.contains("YWxpY2U6czNjckB0") && !leaked.contains("s3cr@t"),
             "{leaked}"
         );
-        let err = select(Some("socks5://bob:hunter22@h:1"), None, true, &none, &mut r).unwrap_err();
+        let err = select(Some("socks4://bob:hunter22@h:1"), None, true, &none, &mut r).unwrap_err();
         assert!(!err.to_string().contains("hunter22"), "{err}");
+    }
+
+    #[test]
+    fn socks5_and_socks5h_urls_select_their_kind_with_curls_default_port() {
+        let mut r = Redactor::new([], true);
+        let none = env_of(&[]);
+        let p = select(Some("socks5://127.0.0.1"), None, true, &none, &mut r)
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.kind, p.port), (ProxyKind::Socks5, 1080));
+        assert_eq!(p.shown(), "socks5://127.0.0.1:1080");
+        assert!(!p.has_credentials());
+        let env = env_of(&[("ALL_PROXY", "socks5h://[::1]:9050")]);
+        let p = select(None, None, false, &env, &mut r).unwrap().unwrap();
+        assert_eq!(
+            (p.kind, p.host.as_str(), p.port, p.source.as_str()),
+            (ProxyKind::Socks5h, "::1", 9050, "ALL_PROXY")
+        );
+        assert_eq!(p.shown(), "socks5h://[::1]:9050");
+        // No scheme is http, as curl reads it.
+        let p = select(Some("proxy.test:3128"), None, true, &none, &mut r)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.kind, ProxyKind::Http);
+    }
+
+    #[test]
+    fn socks5_credentials_are_an_rfc1929_login_and_are_redacted() {
+        let mut r = Redactor::new([], true);
+        let none = env_of(&[]);
+        let p = select(
+            Some("socks5h://carol:pa%3Ass-77@127.0.0.1:1081"),
+            None,
+            true,
+            &none,
+            &mut r,
+        )
+        .unwrap()
+        .unwrap();
+        let login = p.socks_login.as_ref().unwrap();
+        assert_eq!(
+            (login.username.expose(), login.password.expose()),
+            ("carol", "pa:ss-77")
+        );
+        assert!(p.authorization.is_none(), "no Basic header for SOCKS");
+        assert!(p.has_credentials());
+        assert_eq!(p.shown(), "socks5h://127.0.0.1:1081");
+        assert!(!r.text("login pa:ss-77").contains("pa:ss-77"));
+        // RFC 1929 needs a password of 1..=255 bytes.
+        let err = select(Some("socks5://carol@127.0.0.1"), None, true, &none, &mut r).unwrap_err();
+        assert!(err.to_string().contains("RFC 1929"), "{err}");
+        let long = format!("socks5://carol:{}@127.0.0.1", "x".repeat(256));
+        assert!(select(Some(&long), None, true, &none, &mut r).is_err());
+    }
+
+    #[test]
+    fn unsupported_proxy_schemes_are_refused_with_the_reason() {
+        let mut r = Redactor::new([], true);
+        let none = env_of(&[]);
+        for (url, reason) in [
+            ("socks4://127.0.0.1:1080", "SOCKS4 is not supported"),
+            ("socks4a://127.0.0.1:1080", "SOCKS4 is not supported"),
+            ("https://127.0.0.1:443", "HTTPS to the proxy itself"),
+            ("ftp://127.0.0.1:21", "unknown proxy scheme ftp://"),
+            ("socks5://:1080", "host"),
+        ] {
+            let err = select(Some(url), None, true, &none, &mut r).unwrap_err();
+            assert!(err.to_string().contains(reason), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn socks_errors_map_to_reply_names_or_a_broken_handshake() {
+        use tokio_socks::Error as E;
+        for (e, name, tcp) in [
+            (
+                E::ConnectionNotAllowedByRuleset,
+                "connection_not_allowed_by_ruleset",
+                None,
+            ),
+            (E::HostUnreachable, "host_unreachable", Some("unreachable")),
+            (
+                E::NetworkUnreachable,
+                "network_unreachable",
+                Some("unreachable"),
+            ),
+            (E::ConnectionRefused, "connection_refused", Some("refused")),
+            (E::TtlExpired, "ttl_expired", Some("timeout")),
+            (E::GeneralSocksServerFailure, "general_failure", None),
+            (E::PasswordAuthFailure(1), "auth_failed", None),
+            (
+                E::NoAcceptableAuthMethods,
+                "no_acceptable_auth_methods",
+                None,
+            ),
+            (E::AuthorizationRequired, "auth_required", None),
+            (E::CommandNotSupported, "command_not_supported", None),
+            (
+                E::AddressTypeNotSupported,
+                "address_type_not_supported",
+                None,
+            ),
+        ] {
+            let SocksEnd::Refused(reply) = classify(e) else {
+                panic!("{name} is a reply");
+            };
+            assert_eq!((reply.name(), reply.tcp_class()), (name, tcp));
+        }
+        let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+        assert!(matches!(
+            classify(E::Io(eof)),
+            SocksEnd::Broken("connection_closed", _)
+        ));
+        let SocksEnd::Broken(class, why) = classify(E::InvalidResponseVersion) else {
+            panic!("a wrong version byte is not a reply");
+        };
+        assert_eq!(class, "malformed_response");
+        assert!(why.contains("http://"), "{why}");
+    }
+
+    /// Plays a SOCKS5 server on the other end of a duplex pipe: reads the greeting, the optional
+    /// RFC 1929 login and the request, answers with `method`, `login_status` and `rep`; returns
+    /// the bytes it read.
+    async fn socks_peer(
+        mut io: tokio::io::DuplexStream,
+        method: u8,
+        login_status: u8,
+        rep: u8,
+    ) -> Vec<u8> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut seen = Vec::new();
+        let mut head = [0u8; 2];
+        io.read_exact(&mut head).await.unwrap();
+        let mut methods = vec![0u8; head[1] as usize];
+        io.read_exact(&mut methods).await.unwrap();
+        seen.extend(head);
+        seen.extend(&methods);
+        io.write_all(&[5, method]).await.unwrap();
+        if method == 0xff {
+            return seen;
+        }
+        if method == 2 {
+            let mut ver_ulen = [0u8; 2];
+            io.read_exact(&mut ver_ulen).await.unwrap();
+            let mut user = vec![0u8; ver_ulen[1] as usize];
+            io.read_exact(&mut user).await.unwrap();
+            let mut plen = [0u8; 1];
+            io.read_exact(&mut plen).await.unwrap();
+            let mut pass = vec![0u8; plen[0] as usize];
+            io.read_exact(&mut pass).await.unwrap();
+            seen.extend(ver_ulen);
+            seen.extend(user);
+            seen.extend(plen);
+            seen.extend(pass);
+            io.write_all(&[1, login_status]).await.unwrap();
+            if login_status != 0 {
+                return seen;
+            }
+        }
+        let mut req = [0u8; 4];
+        io.read_exact(&mut req).await.unwrap();
+        seen.extend(req);
+        let rest = match req[3] {
+            1 => 6,
+            4 => 18,
+            _ => {
+                let mut len = [0u8; 1];
+                io.read_exact(&mut len).await.unwrap();
+                seen.extend(len);
+                len[0] as usize + 2
+            }
+        };
+        let mut tail = vec![0u8; rest];
+        io.read_exact(&mut tail).await.unwrap();
+        seen.extend(tail);
+        io.write_all(&[5, rep, 0, 1, 127, 0, 0, 1, 0x04, 0x38])
+            .await
+            .unwrap();
+        seen
+    }
+
+    fn socks_proxy(kind: ProxyKind, login: Option<(&str, &str)>) -> ForwardProxy {
+        ForwardProxy {
+            kind,
+            host: "127.0.0.1".into(),
+            port: 1080,
+            authorization: None,
+            socks_login: login.map(|(u, p)| SocksLogin {
+                username: Secret::new(u),
+                password: Secret::new(p),
+            }),
+            source: "--proxy".into(),
+            no_proxy: Vec::new(),
+        }
+    }
+
+    async fn handshake(
+        proxy: &ForwardProxy,
+        target: SocksTarget,
+        method: u8,
+        login_status: u8,
+        rep: u8,
+    ) -> (Result<(), SocksEnd>, Vec<u8>) {
+        let (mut client, server) = tokio::io::duplex(1024);
+        let peer = tokio::spawn(socks_peer(server, method, login_status, rep));
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        let result = socks_connect(&mut client, proxy, &target, deadline).await;
+        drop(client);
+        (result, peer.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn socks5h_sends_the_name_and_socks5_the_address() {
+        let p = socks_proxy(ProxyKind::Socks5h, None);
+        let name = SocksTarget::Name("app.test".into(), 8080);
+        let (result, seen) = handshake(&p, name, 0, 0, 0).await;
+        assert_eq!(result, Ok(()));
+        // greeting: one method, no auth; CONNECT, domain (3), len 8, "app.test", port 8080.
+        let mut want = vec![5, 1, 0, 5, 1, 0, 3, 8];
+        want.extend(b"app.test");
+        want.extend([0x1f, 0x90]);
+        assert_eq!(seen, want);
+        let p = socks_proxy(ProxyKind::Socks5, None);
+        let addr = SocksTarget::Addr("127.0.0.1:8080".parse().unwrap());
+        let (result, seen) = handshake(&p, addr, 0, 0, 0).await;
+        assert_eq!(result, Ok(()));
+        assert_eq!(seen[3..], [5, 1, 0, 1, 127, 0, 0, 1, 0x1f, 0x90]);
+    }
+
+    #[tokio::test]
+    async fn socks5_login_is_offered_and_refusals_are_named() {
+        let p = socks_proxy(ProxyKind::Socks5, Some(("alice", "pw-1")));
+        let target = SocksTarget::Addr("127.0.0.1:8080".parse().unwrap());
+        let (result, seen) = handshake(&p, target.clone(), 2, 0, 0).await;
+        assert_eq!(result, Ok(()));
+        // Offers no-auth and username/password; then RFC 1929 version 1, "alice", "pw-1".
+        assert_eq!(seen[..4], [5, 2, 0, 2]);
+        assert_eq!(seen[4..16], *b"\x01\x05alice\x04pw-1");
+        let (result, _) = handshake(&p, target.clone(), 2, 1, 0).await;
+        assert_eq!(result, Err(SocksEnd::Refused(SocksReply::AuthFailed)));
+        let anon = socks_proxy(ProxyKind::Socks5, None);
+        let (result, _) = handshake(&anon, target.clone(), 0xff, 0, 0).await;
+        assert_eq!(
+            result,
+            Err(SocksEnd::Refused(SocksReply::NoAcceptableAuthMethods))
+        );
+        let (result, _) = handshake(&anon, target, 0, 0, 2).await;
+        assert_eq!(
+            result,
+            Err(SocksEnd::Refused(SocksReply::NotAllowedByRuleset))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_silent_socks_proxy_ends_at_the_deadline() {
+        let p = socks_proxy(ProxyKind::Socks5h, None);
+        let (mut client, _server) = tokio::io::duplex(1024);
+        let deadline = Instant::now() + std::time::Duration::from_millis(50);
+        let target = SocksTarget::Name("app.test".into(), 80);
+        let result = socks_connect(&mut client, &p, &target, deadline).await;
+        assert_eq!(result, Err(SocksEnd::Deadline));
     }
 }

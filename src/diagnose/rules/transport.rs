@@ -369,9 +369,16 @@ fn host_of_url(url: &str) -> &str {
 
 /// `SOCKS5 CONNECT … via … (from …) -> reply`, with who resolved the name.
 fn socks_request_line(p: &ProxyRecord, reply: &str) -> String {
+    let literal = host_of(&p.connect)
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .is_ok();
     let asked = match (&p.resolved, p.kind.as_str()) {
         (Some(addr), _) => format!("{addr} ({} resolved here, socks5://)", host_of(&p.connect)),
-        (None, "socks5h") => format!("{} (the proxy resolves the name, socks5h://)", p.connect),
+        (None, "socks5h") if !literal => {
+            format!("{} (the proxy resolves the name, socks5h://)", p.connect)
+        }
         (None, _) => p.connect.clone(),
     };
     format!(
@@ -400,7 +407,7 @@ fn tcp_failed_via_proxy(
                 ),
                 _ => format!("it cannot reach the target ({reply}): the target is not routable from the proxy's network"),
             };
-            let v = Verdict::new(
+            let mut v = Verdict::new(
                 cause,
                 0.9,
                 format!(
@@ -409,11 +416,13 @@ fn tcp_failed_via_proxy(
                 ),
             )
             .because(socks_request_line(p, reply))
-            .because(cite(b))
-            .or(
-                Cause::ProxyForwardProxyRefused,
-                "a proxy that cannot route to the target's network is the proxy's configuration, not the target's",
-            );
+            .because(cite(b));
+            if reply != "connection_refused" {
+                v = v.or(
+                    Cause::ProxyForwardProxyRefused,
+                    "a proxy that cannot route to the target's network is the proxy's configuration, not the target's",
+                );
+            }
             let next = match &p.resolved {
                 Some(addr) => format!(
                     "the address was resolved here ({addr}); if the proxy knows the target under another address, use socks5h:// so the proxy resolves {}; else check that the server listens on {} and that the proxy's network can reach it",
@@ -565,6 +574,7 @@ pub fn no_http_answer(f: &Facts) -> Option<Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::diagnose;
     use crate::diagnose::rules::testkit::*;
     use crate::model::{ProxyRecord, WireHeader, WireResponse};
 
@@ -775,9 +785,12 @@ mod tests {
         let mut b = attempt("baseline").rejected(status, "");
         b.proxy = Some(ProxyRecord {
             url: "http://127.0.0.1:3128".into(),
+            kind: "http".into(),
             source: "--proxy".into(),
             connect: "app.test:443".into(),
             authenticated,
+            resolved: None,
+            reply: None,
             status: Some(status),
             response: Some(WireResponse {
                 version: "HTTP/1.0".into(),
@@ -820,6 +833,144 @@ mod tests {
         assert!(forward_proxy_refused(&Facts::new(&r)).is_none());
         r.attempts[0].proxy = None;
         assert!(forward_proxy_refused(&Facts::new(&r)).is_none());
+    }
+
+    /// A baseline through a SOCKS5 proxy that answered `reply` (None: never reached).
+    fn via_socks(
+        kind: &str,
+        reply: Option<&str>,
+        outcome: crate::model::AttemptRecord,
+    ) -> crate::model::Run {
+        let mut b = outcome;
+        b.proxy = Some(ProxyRecord {
+            url: format!("{kind}://127.0.0.1:1080"),
+            kind: kind.into(),
+            source: "ALL_PROXY".into(),
+            connect: "app.test:8080".into(),
+            authenticated: false,
+            resolved: (kind == "socks5").then(|| "10.0.0.7:8080".to_string()),
+            status: None,
+            response: None,
+            reply: reply.map(String::from),
+        });
+        run(vec![b]).build()
+    }
+
+    #[test]
+    fn a_socks5_refusal_is_forward_proxy_refused_with_the_reply_and_its_fix() {
+        let r = via_socks(
+            "socks5",
+            Some("connection_not_allowed_by_ruleset"),
+            attempt("baseline").tcp("proxy_refused"),
+        );
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
+        let text = v.evidence.join("\n");
+        assert!(
+            text.contains("SOCKS5 CONNECT 10.0.0.7:8080 (app.test resolved here, socks5://) via socks5://127.0.0.1:1080 (from ALL_PROXY) -> connection_not_allowed_by_ruleset"),
+            "{text}"
+        );
+        assert!(v
+            .next_step
+            .is_some_and(|n| n.contains("allow app.test:8080") && n.contains("socks pass")));
+        for (reply, next) in [
+            ("auth_failed", "check the proxy user and password"),
+            (
+                "no_acceptable_auth_methods",
+                "give the proxy credentials: --proxy socks5://user:pass@127.0.0.1:1080",
+            ),
+            ("general_failure", "read the proxy's log"),
+        ] {
+            let r = via_socks(
+                "socks5",
+                Some(reply),
+                attempt("baseline").tcp("proxy_refused"),
+            );
+            let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
+            assert!(
+                v.summary.contains(reply) || v.evidence.iter().any(|e| e.contains(reply)),
+                "{reply}"
+            );
+            assert!(
+                v.next_step.as_deref().is_some_and(|n| n.contains(next)),
+                "{reply}: {:?}",
+                v.next_step
+            );
+        }
+    }
+
+    #[test]
+    fn a_socks5_proxy_that_cannot_reach_the_target_is_the_targets_tcp_failure_named_as_such() {
+        for (reply, class, cause) in [
+            ("connection_refused", "refused", Cause::TcpRefused),
+            ("host_unreachable", "unreachable", Cause::TcpUnreachable),
+            ("network_unreachable", "unreachable", Cause::TcpUnreachable),
+            ("ttl_expired", "timeout", Cause::TcpTimeout),
+        ] {
+            let r = via_socks("socks5h", Some(reply), attempt("baseline").tcp(class));
+            assert!(forward_proxy_refused(&Facts::new(&r)).is_none(), "{reply}");
+            let v = diagnose(&r).0;
+            assert_eq!(v.cause, cause, "{reply}");
+            assert!(
+                v.summary.starts_with("the SOCKS5 proxy socks5h://127.0.0.1:1080 works, but could not connect to app.test:8080"),
+                "{}",
+                v.summary
+            );
+            assert!(
+                v.evidence
+                    .iter()
+                    .any(|e| e.ends_with(&format!("-> {reply}"))),
+                "{reply}"
+            );
+        }
+        // socks5h with host_unreachable: the proxy may not resolve the name.
+        let r = via_socks(
+            "socks5h",
+            Some("host_unreachable"),
+            attempt("baseline").tcp("unreachable"),
+        );
+        assert!(diagnose(&r).0.summary.contains("cannot resolve app.test"));
+        // socks5: the address was resolved here; socks5h is the next thing to try.
+        let r = via_socks(
+            "socks5",
+            Some("connection_refused"),
+            attempt("baseline").tcp("refused"),
+        );
+        assert!(diagnose(&r).0.next_step.is_some_and(|n| n
+            .contains("resolved here (10.0.0.7:8080)")
+            && n.contains("socks5h://")));
+    }
+
+    #[test]
+    fn a_proxy_that_cannot_be_reached_is_named_not_the_target() {
+        let r = via_socks("socks5", None, attempt("baseline").tcp("refused"));
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::TcpRefused);
+        assert!(
+            v.summary.starts_with(
+                "the forward proxy socks5://127.0.0.1:1080 (from ALL_PROXY) cannot be reached"
+            ) && v
+                .summary
+                .contains("the target app.test:8080 was never contacted"),
+            "{}",
+            v.summary
+        );
+        assert!(v
+            .next_step
+            .is_some_and(|n| n.contains("proxy's host and port in ALL_PROXY")));
+        // The proxy's own name does not resolve.
+        let r = via_socks("socks5h", None, attempt("baseline").dns("not_found"));
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::DnsResolutionFailed);
+        assert!(
+            v.summary
+                .contains("the forward proxy's host name does not resolve"),
+            "{}",
+            v.summary
+        );
+        // Without a proxy the wording is unchanged.
+        let plain = run(vec![attempt("baseline").tcp("refused")]).build();
+        assert!(!diagnose(&plain).0.summary.contains("proxy"));
     }
 
     #[test]
