@@ -478,11 +478,20 @@ pub fn dns_failed(f: &Facts) -> Option<Verdict> {
         ),
         None => "the host name does not resolve, so no connection was attempted".to_string(),
     };
+    let next = match &b.proxy {
+        Some(p) if proxy_stage_failed => format!(
+            "use {}h:// so the proxy resolves {}, or pass --resolve HOST:PORT:ADDR",
+            p.kind,
+            host_of(&p.connect)
+        ),
+        Some(p) => format!("check the proxy's host name in {} ({})", p.source, p.url),
+        None => "check the host name for typos, or pass --resolve HOST:PORT:ADDR to test a known address".to_string(),
+    };
     Some(
         Verdict::new(Cause::DnsResolutionFailed, 0.95, summary)
-        .because(cite(b))
-        .because(detail)
-        .next("check the host name for typos, or pass --resolve HOST:PORT:ADDR to test a known address"),
+            .because(cite(b))
+            .because(detail)
+            .next(next),
     )
 }
 
