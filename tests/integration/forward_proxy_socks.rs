@@ -310,3 +310,89 @@ fn a_socks5_proxy_that_is_not_listening_is_named_as_the_proxy_not_the_target() {
     assert_eq!(run.baseline()["proxy"]["kind"], "socks5");
     assert!(target.requests().is_empty());
 }
+
+#[test]
+fn socks5_pointed_at_an_http_proxy_is_the_proxys_fault_not_the_targets() {
+    // An HTTP proxy answers the SOCKS5 greeting with an HTTP error page.
+    let http_proxy = ServerThread::spawn(|listener: TcpListener| async move {
+        loop {
+            let Ok((mut c, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                let _ = c.read(&mut buf).await;
+                let _ = c
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    let target = WsServer::start(Behaviour::Echo);
+    let proxy = format!("socks5://127.0.0.1:{}", http_proxy.port());
+    let run = probe(&[&target.url("/ws"), "--proxy", &proxy]);
+    run.assert_cause("proxy", "proxy.forward_proxy_refused", 1);
+    assert_eq!(
+        run.baseline()["outcome"]["error"],
+        "malformed_response",
+        "{}",
+        run.baseline()
+    );
+    let text = run.text();
+    assert!(
+        text.contains("did not open a tunnel") && text.contains("try http://"),
+        "{text}"
+    );
+    assert!(target.requests().is_empty());
+}
+
+#[test]
+fn a_ticket_fetch_goes_through_the_socks5_proxy_and_its_refusal_names_the_proxy() {
+    let tickets = crate::support::raw::RawServer::http(
+        200,
+        "OK",
+        &[("Content-Type", "application/json")],
+        r#"{"ticket":"tkt-socks-5151"}"#,
+    );
+    let target = WsServer::start(Behaviour::Echo);
+    let ticket_url = format!("http://127.0.0.1:{}/ticket", tickets.port());
+    // Through a proxy that takes the login: the ticket is fetched through it and used.
+    let proxy = SocksProxy::start(Some((USER, PASS)));
+    let run = probe(&[
+        &target.url("/ws"),
+        "--token",
+        "jwt-socks-123456",
+        "--ticket-url",
+        &ticket_url,
+        "--proxy",
+        &proxy.url("socks5", Some((USER, PASS))),
+    ]);
+    run.assert_cause("ok", "ok.healthy", 0);
+    assert_eq!(run.json["tickets"][0]["obtained"], true);
+    assert!(
+        proxy
+            .asked()
+            .contains(&format!("127.0.0.1:{}", tickets.port())),
+        "the ticket fetch went around the proxy: {:?}",
+        proxy.asked()
+    );
+    // Without the login the proxy refuses the ticket fetch too, and says so.
+    let run = probe(&[
+        &target.url("/ws"),
+        "--token",
+        "jwt-socks-123456",
+        "--ticket-url",
+        &ticket_url,
+        "--proxy",
+        &proxy.url("socks5", None),
+    ]);
+    run.assert_cause("proxy", "proxy.forward_proxy_refused", 1);
+    let error = run.json["tickets"][0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with(&format!(
+            "the forward proxy refused 127.0.0.1:{}",
+            tickets.port()
+        )),
+        "{error}"
+    );
+}

@@ -269,6 +269,12 @@ fn healthy_through_dante_socks5_resolving_here() {
     assert_eq!(p["reply"], "succeeded");
     assert_eq!(p["resolved"], format!("127.0.0.1:{target}"));
     assert_eq!(p["connect"], format!("app.lab.test:{target}"));
+    // Every variant and the plain-HTTP controls went through the same proxy.
+    for list in ["attempts", "http_controls"] {
+        for a in run.json[list].as_array().into_iter().flatten() {
+            assert_eq!(a["proxy"]["reply"], "succeeded", "{list}: {a}");
+        }
+    }
 }
 
 #[test]
@@ -348,4 +354,40 @@ fn dante_cannot_connect_to_a_closed_target_port_is_tcp_refused_seen_from_the_pro
             && text.contains(&format!("127.0.0.1:{target}")),
         "{text}"
     );
+}
+
+/// The ticket flow (field report 004) through Dante with socks5h://: the ticket fetch uses the same
+/// SOCKS5 tunnel as the upgrade, and the flow stays healthy.
+#[test]
+fn ticket_flow_through_dante_socks5h_is_healthy() {
+    let test = "fwd_socks5h_ticket";
+    if !stack::require(test, &[Tool::Dante, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let app = stack::app(App::FastApiTickets);
+    let socks = scene.dante("open.conf", &[]);
+    let proxy = format!("socks5h://127.0.0.1:{socks}");
+    let url = format!("ws://{}/ws", app.addr());
+    let ticket_url = format!("http://{}/api/v1/ws-ticket", app.addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        stack::JWT_WITH_SESSION,
+        "--ticket-url",
+        ticket_url.as_str(),
+        "--origin",
+        stack::TICKET_ORIGIN,
+        "--proxy",
+        proxy.as_str(),
+    ]);
+    drop(scene);
+    run.expect("ok", "ok.healthy", 0);
+    assert_eq!(
+        run.json["tickets"][0]["obtained"],
+        true,
+        "{}",
+        run.describe()
+    );
+    assert_eq!(run.json["attempts"][0]["proxy"]["kind"], "socks5h");
 }

@@ -245,7 +245,9 @@ pub fn forward_proxy_refused(f: &Facts) -> Option<Verdict> {
     if let Some(reply) = p.reply.as_deref() {
         return socks_refused(p, reply);
     }
-    let status = p.status?;
+    let Some(status) = p.status else {
+        return proxy_stage_broke(b, p);
+    };
     if (200..300).contains(&status) {
         return None;
     }
@@ -360,6 +362,45 @@ fn socks_refused(p: &ProxyRecord, reply: &str) -> Option<Verdict> {
         "no proxy credentials were given"
     });
     Some(v.next(next))
+}
+
+/// The proxy was reached but the proxy stage ended without an answer: it closed or reset the
+/// connection, spoke another protocol (a SOCKS5 URL pointing at an HTTP proxy), or stayed silent.
+/// The tunnel was never opened, so this is the proxy's, not the target's.
+fn proxy_stage_broke(b: &crate::model::AttemptRecord, p: &ProxyRecord) -> Option<Verdict> {
+    let stage = b
+        .stages
+        .iter()
+        .find(|s| s.stage == Stage::Proxy && s.status == crate::model::StageStatus::Failed)?;
+    let what = match &b.outcome {
+        Outcome::ProtocolViolation { error, .. } => error.replace('_', " "),
+        Outcome::Timeout {
+            stage: Stage::Proxy,
+        } => "no answer before the deadline".to_string(),
+        _ => return None,
+    };
+    let other = if p.kind == "http" {
+        "socks5://"
+    } else {
+        "http://"
+    };
+    Some(
+        Verdict::new(
+            Cause::ProxyForwardProxyRefused,
+            0.8,
+            format!(
+                "the forward proxy {} did not open a tunnel to {} ({what}); the target was never reached",
+                p.url, p.connect
+            ),
+        )
+        .because(stage.summary.clone())
+        .because(cite(b))
+        .next(format!(
+            "check that {} speaks {} (an HTTP proxy needs http://, a SOCKS5 proxy socks5:// or socks5h://; try {other}), and read its log",
+            host_of_url(&p.url),
+            if p.kind == "http" { "HTTP CONNECT" } else { "SOCKS5" }
+        )),
+    )
 }
 
 /// `host:port` of a proxy URL shown as `scheme://host:port`.
@@ -948,6 +989,30 @@ mod tests {
         assert!(diagnose(&r).0.next_step.is_some_and(|n| n
             .contains("resolved here (10.0.0.7:8080)")
             && n.contains("socks5h://")));
+    }
+
+    #[test]
+    fn a_proxy_that_breaks_off_the_handshake_is_the_proxys_not_the_servers() {
+        let mut b = attempt("baseline").violation("malformed_response");
+        b.stages.push(crate::model::StageRecord {
+            stage: Stage::Proxy,
+            status: crate::model::StageStatus::Failed,
+            ms: Some(1.0),
+            summary: "SOCKS5 127.0.0.1:1080 (--proxy) -> CONNECT 127.0.0.1:80: the proxy does not answer in SOCKS5".into(),
+            error: Some("malformed_response".into()),
+        });
+        let r = via_socks("socks5", None, b);
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
+        assert!(v.summary.contains("did not open a tunnel"), "{}", v.summary);
+        assert!(v.next_step.is_some_and(|n| n.contains("try http://")));
+        // A violation from the target itself (no failed proxy stage) is not the proxy's.
+        let target = via_socks(
+            "socks5",
+            Some("succeeded"),
+            attempt("baseline").violation("malformed_response"),
+        );
+        assert!(forward_proxy_refused(&Facts::new(&target)).is_none());
     }
 
     #[test]
