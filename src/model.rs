@@ -21,7 +21,8 @@ pub enum Stage {
     Dns,
     /// TCP connect to one of the resolved addresses.
     Tcp,
-    /// HTTP CONNECT through a forward proxy (`--proxy`, `HTTPS_PROXY`…); only when one is used.
+    /// The tunnel through a forward proxy (`--proxy`, `HTTPS_PROXY`…): HTTP CONNECT or SOCKS5;
+    /// only when one is used.
     Proxy,
     /// TLS handshake (wss:// only).
     Tls,
@@ -594,7 +595,9 @@ pub enum Outcome {
     },
     /// TCP connect failed.
     TcpError {
-        /// Failure class id ("refused", "timeout", "unreachable", "reset").
+        /// Failure class id ("refused", "timeout", "unreachable", "reset"; through a SOCKS5 proxy
+        /// the first three are the proxy's own connect to the target, and "proxy_refused" is any
+        /// other SOCKS5 refusal).
         error: String,
         /// Detail for people.
         detail: String,

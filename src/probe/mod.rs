@@ -128,7 +128,8 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
 /// its own attempt, the baseline's included: round-robin DNS may answer the baseline's lookup in
 /// another order, so which address the baseline used is only known after it ran. Off for
 /// `--quick`, for ticket flows (a one-time ticket cannot be shared) and through a forward proxy
-/// (the proxy resolves the name). Returns the attempts (`address.<n>`) and one row per address.
+/// (the proxy resolves the name; with socks5:// one address is asked for). Returns the attempts
+/// (`address.<n>`) and one row per address.
 async fn address_fan_out(
     plan: &Plan,
     ctx: &ProbeContext,
