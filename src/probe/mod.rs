@@ -699,13 +699,9 @@ async fn socks_tunnel(
                 None => return socks_dns_failed(p, record, t, rec, "no addresses".into(), None),
             },
             Err(dns::DnsFailure::Timeout) => {
-                push_stage(
-                        rec,
-                        Stage::Proxy,
-                        t,
-                        format!("{label}: socks5:// resolves {route_host} here; no answer before the deadline"),
-                        Some("timeout"),
-                    );
+                let detail =
+                    format!("{label}: socks5:// resolves {route_host} here; no answer in time");
+                push_stage(rec, Stage::Proxy, t, detail, Some("timeout"));
                 rec.proxy = Some(record);
                 return Err(Outcome::Timeout {
                     stage: Stage::Proxy,
