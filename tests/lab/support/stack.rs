@@ -39,6 +39,8 @@ pub enum Tool {
     Node,
     /// tinyproxy (a forward proxy speaking HTTP CONNECT).
     Tinyproxy,
+    /// Dante's danted (a SOCKS5 forward proxy).
+    Dante,
 }
 
 impl Tool {
@@ -50,6 +52,7 @@ impl Tool {
             Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT)",
             Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
             Tool::Tinyproxy => "tinyproxy",
+            Tool::Dante => "danted (Dante SOCKS server)",
         }
     }
 
@@ -61,6 +64,7 @@ impl Tool {
             Tool::Python => "apt-get install python3-venv, then scripts/setup",
             Tool::Node => "apt-get install nodejs npm, then npm ci in fixtures/apps/node",
             Tool::Tinyproxy => "apt-get install tinyproxy",
+            Tool::Dante => "apt-get install dante-server",
         }
     }
 
@@ -71,6 +75,7 @@ impl Tool {
             Tool::Caddy => find_program("caddy"),
             Tool::Haproxy => find_program("haproxy"),
             Tool::Tinyproxy => find_program("tinyproxy"),
+            Tool::Dante => find_program("danted"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
@@ -347,6 +352,20 @@ impl Scene {
         );
         let spawn = Spawn::new("tinyproxy", Tool::Tinyproxy.get())
             .args([OsString::from("-d"), "-c".into(), conf.into()])
+            .ready_on(port);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        port
+    }
+
+    /// Starts Dante's danted (foreground: `-f` without `-D`) from `fixtures/dante/<fixture>` with
+    /// `{{PORT}}` on a fresh port and `vars`; returns its port.
+    pub fn dante(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        let port = free_port();
+        let mut all = vars.to_vec();
+        all.push(("PORT", port.to_string()));
+        let (_, conf) = self.render(&format!("dante/{fixture}"), &all, &[]);
+        let spawn = Spawn::new("danted", Tool::Dante.get())
+            .args([OsString::from("-f"), conf.into()])
             .ready_on(port);
         self.procs.push(Proc::start(spawn, self.dir.path()));
         port
