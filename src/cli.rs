@@ -216,8 +216,10 @@ pub struct ProbeArgs {
     /// Private key for --cert (PEM: PKCS#8, PKCS#1 or SEC1; default: the key in the --cert file).
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<std::path::PathBuf>,
-    /// Tunnel through this forward proxy with HTTP CONNECT: http://[user:pass@]host:port (default:
-    /// https_proxy/HTTPS_PROXY for wss://, http_proxy/HTTP_PROXY for ws://, then ALL_PROXY).
+    /// Tunnel through this forward proxy: http://[user:pass@]host:port (HTTP CONNECT),
+    /// socks5://… (SOCKS5, the name resolved here) or socks5h://… (the proxy resolves it); port
+    /// 1080 when none (default: https_proxy/HTTPS_PROXY for wss://, http_proxy/HTTP_PROXY for
+    /// ws://, then ALL_PROXY).
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// Hosts that bypass the proxy, comma-separated ("*" for all); replaces NO_PROXY.

@@ -21,7 +21,8 @@ pub enum Stage {
     Dns,
     /// TCP connect to one of the resolved addresses.
     Tcp,
-    /// HTTP CONNECT through a forward proxy (`--proxy`, `HTTPS_PROXY`…); only when one is used.
+    /// The tunnel through a forward proxy (`--proxy`, `HTTPS_PROXY`…): HTTP CONNECT or SOCKS5;
+    /// only when one is used.
     Proxy,
     /// TLS handshake (wss:// only).
     Tls,
@@ -241,23 +242,54 @@ impl WireResponse {
     }
 }
 
-/// Forward-proxy stage detail: the CONNECT and the proxy's answer.
+/// Forward-proxy stage detail: the CONNECT and the proxy's answer. Present from the start of an
+/// attempt that goes through a proxy, so a proxy that cannot be reached (dns or tcp failed) is
+/// named as such; `status`/`reply` are absent until the proxy answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProxyRecord {
-    /// The proxy (`http://host:port`; credentials never shown).
+    /// The proxy (`http://host:port`, `socks5://host:port`, `socks5h://host:port`; credentials
+    /// never shown).
     pub url: String,
+    /// The protocol: `http` (HTTP CONNECT), `socks5` (the client resolves the target's name and
+    /// asks for the address) or `socks5h` (the proxy resolves the name).
+    #[serde(default = "ProxyRecord::default_kind")]
+    pub kind: String,
     /// Where it came from: `--proxy`, `HTTPS_PROXY`, `https_proxy`, `HTTP_PROXY`, … .
     pub source: String,
     /// The CONNECT target (`host:port`).
     pub connect: String,
-    /// True when `Proxy-Authorization: Basic` was sent (from the proxy URL's user:pass).
+    /// True when credentials were given: `Proxy-Authorization: Basic` (http), or an RFC 1929
+    /// username/password offered to a SOCKS5 proxy (both from the proxy URL's user:pass).
     pub authenticated: bool,
-    /// The proxy's status, when it answered.
+    /// socks5 only: the address the client resolved the target's name to and asked the proxy for
+    /// (`127.0.0.1:8080`); absent for http, socks5h, or when the lookup failed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub resolved: Option<String>,
+    /// The proxy's status, when it answered (http).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub status: Option<u16>,
-    /// The proxy's response (headers, body excerpt; redacted), when it answered.
+    /// The proxy's response (headers, body excerpt; redacted), when it answered (http).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub response: Option<WireResponse>,
+    /// The SOCKS5 proxy's answer by name: `succeeded`, an RFC 1928 reply
+    /// (`connection_not_allowed_by_ruleset`, `host_unreachable`, `connection_refused`, …) or an
+    /// authentication refusal (`auth_failed`, `no_acceptable_auth_methods`, `auth_required`);
+    /// absent for http and when the proxy did not answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reply: Option<String>,
+}
+
+impl ProxyRecord {
+    fn default_kind() -> String {
+        "http".to_string()
+    }
+
+    /// True when the proxy answered and refused: a non-2xx status, or a SOCKS5 reply other than
+    /// `succeeded`.
+    pub fn refused(&self) -> bool {
+        self.status.is_some_and(|s| !(200..300).contains(&s))
+            || self.reply.as_deref().is_some_and(|r| r != "succeeded")
+    }
 }
 
 /// DNS stage detail.
@@ -563,7 +595,9 @@ pub enum Outcome {
     },
     /// TCP connect failed.
     TcpError {
-        /// Failure class id ("refused", "timeout", "unreachable", "reset").
+        /// Failure class id ("refused", "timeout", "unreachable", "reset"; through a SOCKS5 proxy
+        /// the first three are the proxy's own connect to the target, and "proxy_refused" is any
+        /// other SOCKS5 refusal).
         error: String,
         /// Detail for people.
         detail: String,

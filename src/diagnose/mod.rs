@@ -174,6 +174,7 @@ mod tests {
             include_str!("../../tests/integration/causes.rs"),
             include_str!("../../tests/integration/probe_tls_mtls.rs"),
             include_str!("../../tests/integration/addresses.rs"),
+            include_str!("../../tests/integration/forward_proxy_socks.rs"),
         ]
         .concat();
         let mut cited = 0;

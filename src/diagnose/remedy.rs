@@ -68,8 +68,8 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "or ping more often than the timeout (application pings or WebSocket ping frames)",
         ],
         Cause::ProxyForwardProxyRefused => &[
-            "407: give the proxy's credentials in the proxy URL (http://user:pass@host:port)",
-            "403: have the proxy allow CONNECT to the target's host and port, or bypass it for this host (NO_PROXY / --noproxy)",
+            "credentials missing or refused (HTTP 407; SOCKS5 auth_failed, no_acceptable_auth_methods): give the proxy's credentials in the proxy URL (http://user:pass@host:port, socks5://user:pass@host:port)",
+            "refused by rule (HTTP 403; SOCKS5 connection_not_allowed_by_ruleset): have the proxy allow the target's host and port (tinyproxy ConnectPort, squid SSL_ports, Dante socks pass), or bypass it for this host (NO_PROXY / --noproxy)",
         ],
         Cause::ProxyAccessDenied => &[
             "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",

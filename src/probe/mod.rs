@@ -128,7 +128,8 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
 /// its own attempt, the baseline's included: round-robin DNS may answer the baseline's lookup in
 /// another order, so which address the baseline used is only known after it ran. Off for
 /// `--quick`, for ticket flows (a one-time ticket cannot be shared) and through a forward proxy
-/// (the proxy resolves the name). Returns the attempts (`address.<n>`) and one row per address.
+/// (the proxy resolves the name; with socks5:// one address is asked for). Returns the attempts
+/// (`address.<n>`) and one row per address.
 async fn address_fan_out(
     plan: &Plan,
     ctx: &ProbeContext,
@@ -338,11 +339,31 @@ pub(crate) async fn connect(
             target_host.trim_start_matches('[').trim_end_matches(']'),
             target_port,
         );
-    // Through a forward proxy, dns and tcp are about the proxy; the proxy resolves the target.
+    // Through a forward proxy, dns and tcp are about the proxy; the target is reached in the
+    // proxy stage. The record exists from here on, so a proxy that cannot be reached is named.
     let (host, port) = match via {
         Some(p) => (p.host.clone(), p.port),
         None => (route_host.clone(), route_port),
     };
+    // curl sends the --connect-to host and port in the CONNECT line as well.
+    let authority = if route_host.contains(':') {
+        format!("[{route_host}]:{route_port}")
+    } else {
+        format!("{route_host}:{route_port}")
+    };
+    if let Some(p) = via {
+        rec.proxy = Some(ProxyRecord {
+            url: p.shown(),
+            kind: p.kind.id().to_string(),
+            source: p.source.clone(),
+            connect: authority.clone(),
+            authenticated: p.has_credentials(),
+            resolved: None,
+            status: None,
+            response: None,
+            reply: None,
+        });
+    }
 
     // dns
     let t = Instant::now();
@@ -472,13 +493,12 @@ pub(crate) async fn connect(
 
     let mut stream = stream;
     if let Some(p) = via {
-        // curl sends the --connect-to host and port in the CONNECT line as well.
-        let authority = if route_host.contains(':') {
-            format!("[{route_host}]:{route_port}")
-        } else {
-            format!("{route_host}:{route_port}")
-        };
-        tunnel(&mut stream, p, &authority, ctx, rec).await?;
+        match p.kind {
+            proxy::ProxyKind::Http => tunnel(&mut stream, p, &authority, ctx, rec).await?,
+            proxy::ProxyKind::Socks5 | proxy::ProxyKind::Socks5h => {
+                socks_tunnel(&mut stream, p, (&route_host, route_port), ctx, rec).await?
+            }
+        }
     }
 
     if !is_secure(url) {
@@ -562,14 +582,17 @@ async fn tunnel(
     rec: &mut AttemptRecord,
 ) -> Result<(), Outcome> {
     let t = Instant::now();
-    let mut record = ProxyRecord {
+    let mut record = rec.proxy.take().unwrap_or_else(|| ProxyRecord {
         url: p.shown(),
+        kind: p.kind.id().to_string(),
         source: p.source.clone(),
         connect: authority.to_string(),
-        authenticated: p.authorization.is_some(),
+        authenticated: p.has_credentials(),
+        resolved: None,
         status: None,
         response: None,
-    };
+        reply: None,
+    });
     let result = proxy::connect(stream, p, authority, &ctx.redactor, ctx.deadline)
         .instrument(tracing::debug_span!("proxy"))
         .await;
@@ -620,6 +643,152 @@ async fn tunnel(
     };
     rec.proxy = Some(record);
     outcome
+}
+
+/// The proxy stage through a SOCKS5 proxy: for socks5:// the client resolves the target's name
+/// here (honouring --resolve) and asks for the first address; for socks5h:// the proxy gets the
+/// name. The reply is recorded by name in `rec.proxy.reply`. A reply saying the proxy's own
+/// connect to the target failed ends the attempt as that `tcp_error` (refused, unreachable,
+/// timeout); any other refusal as `tcp_error` `proxy_refused`.
+async fn socks_tunnel(
+    stream: &mut tokio::net::TcpStream,
+    p: &proxy::ForwardProxy,
+    (route_host, route_port): (&str, u16),
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+) -> Result<(), Outcome> {
+    let t = Instant::now();
+    let mut record = rec.proxy.take().unwrap_or_else(|| ProxyRecord {
+        url: p.shown(),
+        kind: p.kind.id().to_string(),
+        source: p.source.clone(),
+        connect: format!("{route_host}:{route_port}"),
+        authenticated: p.has_credentials(),
+        resolved: None,
+        status: None,
+        response: None,
+        reply: None,
+    });
+    let label = format!(
+        "SOCKS5{} {}:{} ({})",
+        if p.kind == proxy::ProxyKind::Socks5h {
+            "h"
+        } else {
+            ""
+        },
+        if p.host.contains(':') {
+            format!("[{}]", p.host)
+        } else {
+            p.host.clone()
+        },
+        p.port,
+        p.source
+    );
+    let literal = route_host.parse::<std::net::IpAddr>().ok();
+    let target = match (literal, p.kind) {
+        (Some(ip), _) => proxy::SocksTarget::Addr(std::net::SocketAddr::new(ip, route_port)),
+        (None, proxy::ProxyKind::Socks5h) => {
+            proxy::SocksTarget::Name(route_host.to_string(), route_port)
+        }
+        (None, _) => match dns::resolve(route_host, route_port, &ctx.resolve, ctx.deadline).await {
+            Ok((addrs, _)) => match addrs.first() {
+                Some(a) => {
+                    record.resolved = Some(a.to_string());
+                    proxy::SocksTarget::Addr(*a)
+                }
+                None => return socks_dns_failed(p, record, t, rec, "no addresses".into(), None),
+            },
+            Err(dns::DnsFailure::Timeout) => {
+                let detail =
+                    format!("{label}: socks5:// resolves {route_host} here; no answer in time");
+                push_stage(rec, Stage::Proxy, t, detail, Some("timeout"));
+                rec.proxy = Some(record);
+                return Err(Outcome::Timeout {
+                    stage: Stage::Proxy,
+                });
+            }
+            Err(f) => return socks_dns_failed(p, record, t, rec, f.detail(), Some(f.class())),
+        },
+    };
+    let asked = match (&target, &record.resolved) {
+        (proxy::SocksTarget::Addr(a), Some(_)) => {
+            format!("CONNECT {a} ({route_host} resolved here)")
+        }
+        (proxy::SocksTarget::Addr(a), None) => format!("CONNECT {a}"),
+        (proxy::SocksTarget::Name(h, port), _) => {
+            format!("CONNECT {h}:{port} (resolved by the proxy)")
+        }
+    };
+    let result = proxy::socks_connect(stream, p, &target, ctx.deadline)
+        .instrument(tracing::debug_span!("proxy"))
+        .await;
+    let outcome = match result {
+        Ok(()) => {
+            record.reply = Some(proxy::SocksReply::Succeeded.name().to_string());
+            push_stage(
+                rec,
+                Stage::Proxy,
+                t,
+                format!("{label} -> {asked} granted"),
+                None,
+            );
+            Ok(())
+        }
+        Err(proxy::SocksEnd::Refused(reply)) => {
+            record.reply = Some(reply.name().to_string());
+            let detail = format!("{label} -> {asked} refused: {}", reply.name());
+            push_stage(rec, Stage::Proxy, t, detail.clone(), Some(reply.name()));
+            Err(Outcome::TcpError {
+                error: reply.tcp_class().unwrap_or("proxy_refused").to_string(),
+                detail,
+            })
+        }
+        Err(proxy::SocksEnd::Deadline) => {
+            push_stage(
+                rec,
+                Stage::Proxy,
+                t,
+                format!("{label} -> {asked}: no answer before the deadline"),
+                Some("timeout"),
+            );
+            Err(Outcome::Timeout {
+                stage: Stage::Proxy,
+            })
+        }
+        Err(proxy::SocksEnd::Broken(class, why)) => {
+            let detail = format!("{label} -> {asked}: {}", ctx.redactor.text(&why));
+            push_stage(rec, Stage::Proxy, t, detail.clone(), Some(class));
+            Err(Outcome::ProtocolViolation {
+                error: class.to_string(),
+                detail,
+            })
+        }
+    };
+    rec.proxy = Some(record);
+    outcome
+}
+
+/// socks5:// could not resolve the target's name here: a dns_error ended in the proxy stage.
+fn socks_dns_failed(
+    p: &proxy::ForwardProxy,
+    record: ProxyRecord,
+    t: Instant,
+    rec: &mut AttemptRecord,
+    why: String,
+    class: Option<&'static str>,
+) -> Result<(), Outcome> {
+    let detail = format!(
+        "{}: socks5:// resolves the target's name here, and {} does not resolve: {why}",
+        p.shown(),
+        record.connect
+    );
+    let class = class.unwrap_or("no_addresses");
+    push_stage(rec, Stage::Proxy, t, detail.clone(), Some(class));
+    rec.proxy = Some(record);
+    Err(Outcome::DnsError {
+        error: class.to_string(),
+        detail,
+    })
 }
 
 /// Writes the request and reads the response, recording the upgrade stage.

@@ -98,10 +98,7 @@ pub async fn fetch(
         Ok(io) => io,
         Err(o) => {
             // Through a forward proxy, say that the proxy refused, not the ticket endpoint.
-            let by_proxy = scratch
-                .proxy
-                .as_ref()
-                .filter(|p| p.status.is_some_and(|s| !(200..300).contains(&s)));
+            let by_proxy = scratch.proxy.as_ref().filter(|p| p.refused());
             record.error = Some(match by_proxy {
                 Some(p) => format!(
                     "the forward proxy refused {}: {}",

@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod demo;
 mod explain;
+mod forward_proxy_socks;
 mod hostile;
 mod probe_http;
 mod probe_session;

@@ -2,7 +2,11 @@
 //! loopback between wsdoctor and a healthy nginx + FastAPI stack. An open proxy must be
 //! transparent (`ok.healthy`, with a `proxy` stage that says CONNECT … 200); a proxy that wants
 //! credentials (407) or restricts CONNECT ports (403) must be `proxy.forward_proxy_refused` with
-//! the proxy's own answer — never a fault of the target.
+//! the proxy's own answer — never a fault of the target. The same with a real SOCKS5 proxy, Dante's
+//! danted: `socks5://` (wsdoctor resolves the name) and `socks5h://` (the proxy does) are
+//! transparent; a `socks block` rule is `proxy.forward_proxy_refused` with the reply
+//! `connection_not_allowed_by_ruleset`; a target port the proxy cannot connect to is the target's
+//! `tcp.refused`, seen from the proxy, with the proxy named as working.
 
 use crate::support::assert_report_schema;
 use crate::support::cli::{wsdoctor, Probe};
@@ -185,4 +189,205 @@ fn ticket_fetch_refused_by_the_proxy_is_the_proxys_fault() {
         "the ticket fetch went around the proxy: {}",
         run.describe()
     );
+}
+
+/// Runs the healthy nginx + FastAPI stack behind Dante (`fixtures/dante/<fixture>`), probing
+/// `ws://<host>:<target>/ws` (or `target_override` as the port) with `--proxy <scheme>://…`.
+/// `block_target` fills `{{BLOCKED}}` with the target's port.
+struct SocksCase<'a> {
+    test: &'a str,
+    fixture: &'a str,
+    scheme: &'a str,
+    host: &'a str,
+    block_target: bool,
+    closed_target: bool,
+}
+
+fn socks_through(case: SocksCase<'_>) -> Option<(Probe, u16, u16)> {
+    if !stack::require(case.test, &[Tool::Dante, Tool::Nginx, Tool::Python]) {
+        return None;
+    }
+    let mut scene = Scene::new(case.test);
+    let healthy = Proxy::Nginx.start_healthy(&mut scene, &stack::app(App::FastApi).addr());
+    let target = if case.closed_target {
+        crate::support::free_port()
+    } else {
+        healthy
+    };
+    let vars = if case.block_target {
+        vec![("BLOCKED", target.to_string())]
+    } else {
+        Vec::new()
+    };
+    let socks_port = scene.dante(case.fixture, &vars);
+    let proxy = format!("{}://127.0.0.1:{socks_port}", case.scheme);
+    let url = format!("ws://{}:{target}/ws", case.host);
+    let resolve = format!("{}:{target}:127.0.0.1", case.host);
+    let mut args = vec![
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--proxy",
+        proxy.as_str(),
+    ];
+    if case.host != "127.0.0.1" && case.scheme == "socks5" {
+        args.extend(["--resolve", resolve.as_str()]);
+    }
+    let run = wsdoctor(&args);
+    drop(scene);
+    Some((run, target, socks_port))
+}
+
+#[test]
+fn healthy_through_dante_socks5_resolving_here() {
+    // socks5://: wsdoctor resolves the name (here through --resolve, a name Dante cannot know)
+    // and asks the proxy for the address.
+    let Some((run, target, socks)) = socks_through(SocksCase {
+        test: "fwd_socks5_open",
+        fixture: "open.conf",
+        scheme: "socks5",
+        host: "app.lab.test",
+        block_target: false,
+        closed_target: false,
+    }) else {
+        return;
+    };
+    run.expect("ok", "ok.healthy", 0);
+    let (status, summary) = proxy_stage(&run);
+    assert_eq!(status, "ok", "{summary}");
+    assert!(
+        summary.contains(&format!("SOCKS5 127.0.0.1:{socks}"))
+            && summary.contains(&format!(
+                "CONNECT 127.0.0.1:{target} (app.lab.test resolved here) granted"
+            )),
+        "{summary}"
+    );
+    let p = &run.json["attempts"][0]["proxy"];
+    assert_eq!(p["kind"], "socks5");
+    assert_eq!(p["reply"], "succeeded");
+    assert_eq!(p["resolved"], format!("127.0.0.1:{target}"));
+    assert_eq!(p["connect"], format!("app.lab.test:{target}"));
+    // Every variant and the plain-HTTP controls went through the same proxy.
+    for list in ["attempts", "http_controls"] {
+        for a in run.json[list].as_array().into_iter().flatten() {
+            assert_eq!(a["proxy"]["reply"], "succeeded", "{list}: {a}");
+        }
+    }
+}
+
+#[test]
+fn healthy_through_dante_socks5h_resolving_at_the_proxy() {
+    // socks5h://: the name goes to Dante, which resolves it (localhost) itself.
+    let Some((run, target, _)) = socks_through(SocksCase {
+        test: "fwd_socks5h_open",
+        fixture: "open.conf",
+        scheme: "socks5h",
+        host: "localhost",
+        block_target: false,
+        closed_target: false,
+    }) else {
+        return;
+    };
+    run.expect("ok", "ok.healthy", 0);
+    let (status, summary) = proxy_stage(&run);
+    assert_eq!(status, "ok", "{summary}");
+    assert!(
+        summary.contains(&format!(
+            "CONNECT localhost:{target} (resolved by the proxy) granted"
+        )),
+        "{summary}"
+    );
+    let p = &run.json["attempts"][0]["proxy"];
+    assert_eq!(p["kind"], "socks5h");
+    assert!(p.get("resolved").is_none(), "{p}");
+}
+
+#[test]
+fn dante_block_rule_is_forward_proxy_refused_with_the_reply() {
+    let Some((run, target, _)) = socks_through(SocksCase {
+        test: "fwd_socks5_block",
+        fixture: "block-port.conf",
+        scheme: "socks5",
+        host: "127.0.0.1",
+        block_target: true,
+        closed_target: false,
+    }) else {
+        return;
+    };
+    run.expect("proxy", "proxy.forward_proxy_refused", 1);
+    let p = &run.json["attempts"][0]["proxy"];
+    assert_eq!(p["reply"], "connection_not_allowed_by_ruleset");
+    let (status, summary) = proxy_stage(&run);
+    assert_eq!(status, "failed", "{summary}");
+    let text = run.diagnosis_text();
+    assert!(
+        text.contains("connection_not_allowed_by_ruleset")
+            && text.contains(&format!("127.0.0.1:{target}")),
+        "{text}"
+    );
+    let next = run.json["diagnosis"]["next_step"].as_str().unwrap_or("");
+    assert!(next.contains("socks pass"), "{next}");
+}
+
+#[test]
+fn dante_cannot_connect_to_a_closed_target_port_is_tcp_refused_seen_from_the_proxy() {
+    let Some((run, target, socks)) = socks_through(SocksCase {
+        test: "fwd_socks5_closed",
+        fixture: "open.conf",
+        scheme: "socks5",
+        host: "127.0.0.1",
+        block_target: false,
+        closed_target: true,
+    }) else {
+        return;
+    };
+    run.expect("tcp", "tcp.refused", 1);
+    assert_eq!(
+        run.json["attempts"][0]["proxy"]["reply"],
+        "connection_refused"
+    );
+    let text = run.diagnosis_text();
+    assert!(
+        text.contains(&format!("SOCKS5 proxy socks5://127.0.0.1:{socks} works"))
+            && text.contains(&format!("127.0.0.1:{target}")),
+        "{text}"
+    );
+}
+
+/// The ticket flow (field report 004) through Dante with socks5h://: the ticket fetch uses the same
+/// SOCKS5 tunnel as the upgrade, and the flow stays healthy.
+#[test]
+fn ticket_flow_through_dante_socks5h_is_healthy() {
+    let test = "fwd_socks5h_ticket";
+    if !stack::require(test, &[Tool::Dante, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let app = stack::app(App::FastApiTickets);
+    let socks = scene.dante("open.conf", &[]);
+    let proxy = format!("socks5h://127.0.0.1:{socks}");
+    let url = format!("ws://{}/ws", app.addr());
+    let ticket_url = format!("http://{}/api/v1/ws-ticket", app.addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        stack::JWT_WITH_SESSION,
+        "--ticket-url",
+        ticket_url.as_str(),
+        "--origin",
+        stack::TICKET_ORIGIN,
+        "--proxy",
+        proxy.as_str(),
+    ]);
+    drop(scene);
+    run.expect("ok", "ok.healthy", 0);
+    assert_eq!(
+        run.json["tickets"][0]["obtained"],
+        true,
+        "{}",
+        run.describe()
+    );
+    assert_eq!(run.json["attempts"][0]["proxy"]["kind"], "socks5h");
 }

@@ -5,7 +5,7 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{answer, cite, describe, producer, Answer, Facts};
-use crate::model::{AddressRecord, Finding, Outcome, Severity, Stage};
+use crate::model::{AddressRecord, Finding, Outcome, ProxyRecord, Severity, Stage};
 
 /// The target's name has several addresses and they disagree (the address fan-out's rows) while
 /// at least one of them upgrades: another fails before any HTTP answer — a stale AAAA or A record,
@@ -234,12 +234,20 @@ fn loopback_bind(
     )))
 }
 
-/// The forward proxy (`--proxy`, `HTTPS_PROXY`…) answered the CONNECT with a non-2xx status: the
-/// target was never reached, so nothing about it can be said.
+/// The forward proxy (`--proxy`, `HTTPS_PROXY`…) answered the CONNECT with a non-2xx status, or
+/// a SOCKS5 proxy refused it (its rules, its login, a server failure): the target was never
+/// reached, so nothing about it can be said. A SOCKS5 reply that reports the proxy's own connect to
+/// the target failing (refused, unreachable, timed out) is the target's TCP fault seen from the
+/// proxy: [`tcp_failed`] says so.
 pub fn forward_proxy_refused(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     let p = b.proxy.as_ref()?;
-    let status = p.status?;
+    if let Some(reply) = p.reply.as_deref() {
+        return socks_refused(p, reply);
+    }
+    let Some(status) = p.status else {
+        return proxy_stage_broke(b, p);
+    };
     if (200..300).contains(&status) {
         return None;
     }
@@ -287,6 +295,205 @@ pub fn forward_proxy_refused(f: &Facts) -> Option<Verdict> {
     Some(v)
 }
 
+/// SOCKS5 replies that report the proxy's own TCP connect to the target failing.
+const SOCKS_TARGET_UNREACHABLE: [&str; 4] = [
+    "connection_refused",
+    "host_unreachable",
+    "network_unreachable",
+    "ttl_expired",
+];
+
+/// The host part of `host:port` (brackets kept for IPv6).
+fn host_of(authority: &str) -> &str {
+    authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+}
+
+/// A SOCKS5 proxy's refusal: its rules, its login, or a failure of its own.
+fn socks_refused(p: &ProxyRecord, reply: &str) -> Option<Verdict> {
+    if reply == "succeeded" || SOCKS_TARGET_UNREACHABLE.contains(&reply) {
+        return None;
+    }
+    let proxy_url = format!("--proxy {}://user:pass@{}", p.kind, host_of_url(&p.url));
+    let (why, next) = match reply {
+        "connection_not_allowed_by_ruleset" => (
+            "its rules do not allow this client to connect to the target".to_string(),
+            format!(
+                "ask the proxy's administrator to allow {} in its rules (Dante: a `socks pass` rule for the host and port, ahead of any `socks block`), or bypass it with --noproxy {}",
+                p.connect,
+                host_of(&p.connect)
+            ),
+        ),
+        "auth_failed" => (
+            "it refused the username and password (RFC 1929)".to_string(),
+            format!("check the proxy user and password in {proxy_url} (or in {})", p.source),
+        ),
+        "no_acceptable_auth_methods" if p.authenticated => (
+            "it accepts neither no authentication nor username/password (it may want GSSAPI)".to_string(),
+            "ask the proxy's administrator which SOCKS5 authentication it wants; wsdoctor offers none and username/password".to_string(),
+        ),
+        "no_acceptable_auth_methods" | "auth_required" => (
+            "it requires a login and no credentials were given".to_string(),
+            format!("give the proxy credentials: {proxy_url} (or in {})", p.source),
+        ),
+        "general_failure" => (
+            "it reported a general SOCKS server failure".to_string(),
+            format!(
+                "read the proxy's log for CONNECT {}; a socks5h:// proxy that cannot resolve the name can answer this too: try socks5:// to resolve it here",
+                p.connect
+            ),
+        ),
+        other => (
+            format!("it does not support the request ({other})"),
+            "try socks5h:// (name) or socks5:// (address), or ask the proxy's administrator".to_string(),
+        ),
+    };
+    let mut v = Verdict::new(
+        Cause::ProxyForwardProxyRefused,
+        0.95,
+        format!(
+            "the SOCKS5 proxy {} refused to open a connection to {}: {why}; the target was never reached",
+            p.url, p.connect
+        ),
+    )
+    .because(socks_request_line(p, reply));
+    v = v.because(if p.authenticated {
+        "credentials were offered (RFC 1929 username/password from the proxy URL)"
+    } else {
+        "no proxy credentials were given"
+    });
+    Some(v.next(next))
+}
+
+/// The proxy was reached but the proxy stage ended without an answer: it closed or reset the
+/// connection, spoke another protocol (a SOCKS5 URL pointing at an HTTP proxy), or stayed silent.
+/// The tunnel was never opened, so this is the proxy's, not the target's.
+fn proxy_stage_broke(b: &crate::model::AttemptRecord, p: &ProxyRecord) -> Option<Verdict> {
+    let stage = b
+        .stages
+        .iter()
+        .find(|s| s.stage == Stage::Proxy && s.status == crate::model::StageStatus::Failed)?;
+    let what = match &b.outcome {
+        Outcome::ProtocolViolation { error, .. } => error.replace('_', " "),
+        Outcome::Timeout {
+            stage: Stage::Proxy,
+        } => "no answer before the deadline".to_string(),
+        _ => return None,
+    };
+    let other = if p.kind == "http" {
+        "socks5://"
+    } else {
+        "http://"
+    };
+    Some(
+        Verdict::new(
+            Cause::ProxyForwardProxyRefused,
+            0.8,
+            format!(
+                "the forward proxy {} did not open a tunnel to {} ({what}); the target was never reached",
+                p.url, p.connect
+            ),
+        )
+        .because(stage.summary.clone())
+        .because(cite(b))
+        .next(format!(
+            "check that {} speaks {} (an HTTP proxy needs http://, a SOCKS5 proxy socks5:// or socks5h://; try {other}), and read its log",
+            host_of_url(&p.url),
+            if p.kind == "http" { "HTTP CONNECT" } else { "SOCKS5" }
+        )),
+    )
+}
+
+/// `host:port` of a proxy URL shown as `scheme://host:port`.
+fn host_of_url(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, rest)| rest)
+}
+
+/// `SOCKS5 CONNECT … via … (from …) -> reply`, with who resolved the name.
+fn socks_request_line(p: &ProxyRecord, reply: &str) -> String {
+    let literal = host_of(&p.connect)
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .is_ok();
+    let asked = match (&p.resolved, p.kind.as_str()) {
+        (Some(addr), _) => format!("{addr} ({} resolved here, socks5://)", host_of(&p.connect)),
+        (None, "socks5h") if !literal => {
+            format!("{} (the proxy resolves the name, socks5h://)", p.connect)
+        }
+        (None, _) => p.connect.clone(),
+    };
+    format!(
+        "SOCKS5 CONNECT {asked} via {} (from {}) -> {reply}",
+        p.url, p.source
+    )
+}
+
+/// A TCP failure through a forward proxy: either the proxy itself could not be reached (the tcp
+/// stage, which is about the proxy), or a SOCKS5 proxy reported that its own connect to the
+/// target failed. Either way the verdict names which hop failed.
+fn tcp_failed_via_proxy(
+    b: &crate::model::AttemptRecord,
+    p: &ProxyRecord,
+    cause: Cause,
+    summary: &str,
+) -> Verdict {
+    match p.reply.as_deref() {
+        Some(reply) => {
+            let what = match reply {
+                "connection_refused" => "its connection to the target was refused: nothing listens there, as seen from the proxy".to_string(),
+                "ttl_expired" => "its connection to the target timed out (TTL expired)".to_string(),
+                _ if p.kind == "socks5h" => format!(
+                    "it cannot reach the target ({reply}): the target is not routable from the proxy's network, or the proxy cannot resolve {}",
+                    host_of(&p.connect)
+                ),
+                _ => format!("it cannot reach the target ({reply}): the target is not routable from the proxy's network"),
+            };
+            let mut v = Verdict::new(
+                cause,
+                0.9,
+                format!(
+                    "the SOCKS5 proxy {} works, but could not connect to {}: {what}",
+                    p.url, p.connect
+                ),
+            )
+            .because(socks_request_line(p, reply))
+            .because(cite(b));
+            if reply != "connection_refused" {
+                v = v.or(
+                    Cause::ProxyForwardProxyRefused,
+                    "a proxy that cannot route to the target's network is the proxy's configuration, not the target's",
+                );
+            }
+            let next = match &p.resolved {
+                Some(addr) => format!(
+                    "the address was resolved here ({addr}); if the proxy knows the target under another address, use socks5h:// so the proxy resolves {}; else check that the server listens on {} and that the proxy's network can reach it",
+                    host_of(&p.connect),
+                    p.connect
+                ),
+                None => format!(
+                    "check that the server listens on {} and that the proxy's network (firewall, routes) can reach it",
+                    p.connect
+                ),
+            };
+            v.next(next)
+        }
+        None => Verdict::new(
+            cause,
+            0.95,
+            format!(
+                "the forward proxy {} (from {}) cannot be reached — {summary}; the target {} was never contacted",
+                p.url, p.source, p.connect
+            ),
+        )
+        .because(cite(b))
+        .next(format!(
+            "check the proxy's host and port in {} and that the proxy is running, or bypass it with --noproxy {}",
+            p.source,
+            host_of(&p.connect)
+        )),
+    }
+}
+
 /// The host name does not resolve (or resolution timed out).
 pub fn dns_failed(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
@@ -295,15 +502,37 @@ pub fn dns_failed(f: &Facts) -> Option<Verdict> {
         Outcome::Timeout { stage: Stage::Dns } => "the lookup did not finish in time".into(),
         _ => return None,
     };
+    // Through a forward proxy the dns stage looks up the proxy; a socks5:// proxy stage looks up
+    // the target here (the proxy stage failed, the dns stage did not).
+    let proxy_stage_failed = b
+        .stages
+        .iter()
+        .any(|s| s.stage == Stage::Proxy && s.status == crate::model::StageStatus::Failed);
+    let summary = match &b.proxy {
+        Some(p) if proxy_stage_failed => format!(
+            "the target's name does not resolve here, and {}:// resolves it before asking the proxy {}",
+            p.kind, p.url
+        ),
+        Some(p) => format!(
+            "the forward proxy's host name does not resolve ({} from {}); the target {} was never contacted",
+            p.url, p.source, p.connect
+        ),
+        None => "the host name does not resolve, so no connection was attempted".to_string(),
+    };
+    let next = match &b.proxy {
+        Some(p) if proxy_stage_failed => format!(
+            "use {}h:// so the proxy resolves {}, or pass --resolve HOST:PORT:ADDR",
+            p.kind,
+            host_of(&p.connect)
+        ),
+        Some(p) => format!("check the proxy's host name in {} ({})", p.source, p.url),
+        None => "check the host name for typos, or pass --resolve HOST:PORT:ADDR to test a known address".to_string(),
+    };
     Some(
-        Verdict::new(
-            Cause::DnsResolutionFailed,
-            0.95,
-            "the host name does not resolve, so no connection was attempted",
-        )
-        .because(cite(b))
-        .because(detail)
-        .next("check the host name for typos, or pass --resolve HOST:PORT:ADDR to test a known address"),
+        Verdict::new(Cause::DnsResolutionFailed, 0.95, summary)
+            .because(cite(b))
+            .because(detail)
+            .next(next),
     )
 }
 
@@ -341,9 +570,12 @@ pub fn tcp_failed(f: &Facts) -> Option<Verdict> {
         ),
         _ => return None,
     };
-    let mut v = Verdict::new(cause, 0.95, summary)
-        .because(cite(b))
-        .next(next);
+    let mut v = match &b.proxy {
+        Some(p) => tcp_failed_via_proxy(b, p, cause, summary),
+        None => Verdict::new(cause, 0.95, summary)
+            .because(cite(b))
+            .next(next),
+    };
     if let Some(tcp) = &b.tcp {
         for failed in &tcp.failed {
             v = v.because(format!("{}: {}", failed.address, failed.error));
@@ -392,6 +624,7 @@ pub fn no_http_answer(f: &Facts) -> Option<Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::diagnose;
     use crate::diagnose::rules::testkit::*;
     use crate::model::{ProxyRecord, WireHeader, WireResponse};
 
@@ -602,9 +835,12 @@ mod tests {
         let mut b = attempt("baseline").rejected(status, "");
         b.proxy = Some(ProxyRecord {
             url: "http://127.0.0.1:3128".into(),
+            kind: "http".into(),
             source: "--proxy".into(),
             connect: "app.test:443".into(),
             authenticated,
+            resolved: None,
+            reply: None,
             status: Some(status),
             response: Some(WireResponse {
                 version: "HTTP/1.0".into(),
@@ -647,6 +883,168 @@ mod tests {
         assert!(forward_proxy_refused(&Facts::new(&r)).is_none());
         r.attempts[0].proxy = None;
         assert!(forward_proxy_refused(&Facts::new(&r)).is_none());
+    }
+
+    /// A baseline through a SOCKS5 proxy that answered `reply` (None: never reached).
+    fn via_socks(
+        kind: &str,
+        reply: Option<&str>,
+        outcome: crate::model::AttemptRecord,
+    ) -> crate::model::Run {
+        let mut b = outcome;
+        b.proxy = Some(ProxyRecord {
+            url: format!("{kind}://127.0.0.1:1080"),
+            kind: kind.into(),
+            source: "ALL_PROXY".into(),
+            connect: "app.test:8080".into(),
+            authenticated: false,
+            resolved: (kind == "socks5").then(|| "10.0.0.7:8080".to_string()),
+            status: None,
+            response: None,
+            reply: reply.map(String::from),
+        });
+        run(vec![b]).build()
+    }
+
+    #[test]
+    fn a_socks5_refusal_is_forward_proxy_refused_with_the_reply_and_its_fix() {
+        let r = via_socks(
+            "socks5",
+            Some("connection_not_allowed_by_ruleset"),
+            attempt("baseline").tcp("proxy_refused"),
+        );
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
+        let text = v.evidence.join("\n");
+        assert!(
+            text.contains("SOCKS5 CONNECT 10.0.0.7:8080 (app.test resolved here, socks5://) via socks5://127.0.0.1:1080 (from ALL_PROXY) -> connection_not_allowed_by_ruleset"),
+            "{text}"
+        );
+        assert!(v
+            .next_step
+            .is_some_and(|n| n.contains("allow app.test:8080") && n.contains("socks pass")));
+        for (reply, next) in [
+            ("auth_failed", "check the proxy user and password"),
+            (
+                "no_acceptable_auth_methods",
+                "give the proxy credentials: --proxy socks5://user:pass@127.0.0.1:1080",
+            ),
+            ("general_failure", "read the proxy's log"),
+        ] {
+            let r = via_socks(
+                "socks5",
+                Some(reply),
+                attempt("baseline").tcp("proxy_refused"),
+            );
+            let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
+            assert!(
+                v.summary.contains(reply) || v.evidence.iter().any(|e| e.contains(reply)),
+                "{reply}"
+            );
+            assert!(
+                v.next_step.as_deref().is_some_and(|n| n.contains(next)),
+                "{reply}: {:?}",
+                v.next_step
+            );
+        }
+    }
+
+    #[test]
+    fn a_socks5_proxy_that_cannot_reach_the_target_is_the_targets_tcp_failure_named_as_such() {
+        for (reply, class, cause) in [
+            ("connection_refused", "refused", Cause::TcpRefused),
+            ("host_unreachable", "unreachable", Cause::TcpUnreachable),
+            ("network_unreachable", "unreachable", Cause::TcpUnreachable),
+            ("ttl_expired", "timeout", Cause::TcpTimeout),
+        ] {
+            let r = via_socks("socks5h", Some(reply), attempt("baseline").tcp(class));
+            assert!(forward_proxy_refused(&Facts::new(&r)).is_none(), "{reply}");
+            let v = diagnose(&r).0;
+            assert_eq!(v.cause, cause, "{reply}");
+            assert!(
+                v.summary.starts_with("the SOCKS5 proxy socks5h://127.0.0.1:1080 works, but could not connect to app.test:8080"),
+                "{}",
+                v.summary
+            );
+            assert!(
+                v.evidence
+                    .iter()
+                    .any(|e| e.ends_with(&format!("-> {reply}"))),
+                "{reply}"
+            );
+        }
+        // socks5h with host_unreachable: the proxy may not resolve the name.
+        let r = via_socks(
+            "socks5h",
+            Some("host_unreachable"),
+            attempt("baseline").tcp("unreachable"),
+        );
+        assert!(diagnose(&r).0.summary.contains("cannot resolve app.test"));
+        // socks5: the address was resolved here; socks5h is the next thing to try.
+        let r = via_socks(
+            "socks5",
+            Some("connection_refused"),
+            attempt("baseline").tcp("refused"),
+        );
+        assert!(diagnose(&r).0.next_step.is_some_and(|n| n
+            .contains("resolved here (10.0.0.7:8080)")
+            && n.contains("socks5h://")));
+    }
+
+    #[test]
+    fn a_proxy_that_breaks_off_the_handshake_is_the_proxys_not_the_servers() {
+        let mut b = attempt("baseline").violation("malformed_response");
+        b.stages.push(crate::model::StageRecord {
+            stage: Stage::Proxy,
+            status: crate::model::StageStatus::Failed,
+            ms: Some(1.0),
+            summary: "SOCKS5 127.0.0.1:1080 (--proxy) -> CONNECT 127.0.0.1:80: the proxy does not answer in SOCKS5".into(),
+            error: Some("malformed_response".into()),
+        });
+        let r = via_socks("socks5", None, b);
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
+        assert!(v.summary.contains("did not open a tunnel"), "{}", v.summary);
+        assert!(v.next_step.is_some_and(|n| n.contains("try http://")));
+        // A violation from the target itself (no failed proxy stage) is not the proxy's.
+        let target = via_socks(
+            "socks5",
+            Some("succeeded"),
+            attempt("baseline").violation("malformed_response"),
+        );
+        assert!(forward_proxy_refused(&Facts::new(&target)).is_none());
+    }
+
+    #[test]
+    fn a_proxy_that_cannot_be_reached_is_named_not_the_target() {
+        let r = via_socks("socks5", None, attempt("baseline").tcp("refused"));
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::TcpRefused);
+        assert!(
+            v.summary.starts_with(
+                "the forward proxy socks5://127.0.0.1:1080 (from ALL_PROXY) cannot be reached"
+            ) && v
+                .summary
+                .contains("the target app.test:8080 was never contacted"),
+            "{}",
+            v.summary
+        );
+        assert!(v
+            .next_step
+            .is_some_and(|n| n.contains("proxy's host and port in ALL_PROXY")));
+        // The proxy's own name does not resolve.
+        let r = via_socks("socks5h", None, attempt("baseline").dns("not_found"));
+        let v = diagnose(&r).0;
+        assert_eq!(v.cause, Cause::DnsResolutionFailed);
+        assert!(
+            v.summary
+                .contains("the forward proxy's host name does not resolve"),
+            "{}",
+            v.summary
+        );
+        // Without a proxy the wording is unchanged.
+        let plain = run(vec![attempt("baseline").tcp("refused")]).build();
+        assert!(!diagnose(&plain).0.summary.contains("proxy"));
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub enum Tool {
     Tinyproxy,
     /// Apache httpd 2.4 (Debian: apache2) with its modules in /usr/lib/apache2/modules.
     Apache,
+    /// Dante's danted (a SOCKS5 forward proxy).
+    Dante,
 }
 
 impl Tool {
@@ -56,6 +58,7 @@ impl Tool {
             Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
             Tool::Tinyproxy => "tinyproxy",
             Tool::Apache => "apache2 (with mod_proxy_http and mod_proxy_wstunnel)",
+            Tool::Dante => "danted (Dante SOCKS server)",
         }
     }
 
@@ -68,6 +71,7 @@ impl Tool {
             Tool::Node => "apt-get install nodejs npm, then npm ci in fixtures/apps/node",
             Tool::Tinyproxy => "apt-get install tinyproxy",
             Tool::Apache => "apt-get install apache2",
+            Tool::Dante => "apt-get install dante-server",
         }
     }
 
@@ -83,6 +87,7 @@ impl Tool {
                     .join("mod_proxy_http.so")
                     .is_file()
             }),
+            Tool::Dante => find_program("danted"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
@@ -388,6 +393,20 @@ impl Scene {
         );
         let spawn = Spawn::new("tinyproxy", Tool::Tinyproxy.get())
             .args([OsString::from("-d"), "-c".into(), conf.into()])
+            .ready_on(port);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        port
+    }
+
+    /// Starts Dante's danted (foreground: `-f` without `-D`) from `fixtures/dante/<fixture>` with
+    /// `{{PORT}}` on a fresh port and `vars`; returns its port.
+    pub fn dante(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        let port = free_port();
+        let mut all = vars.to_vec();
+        all.push(("PORT", port.to_string()));
+        let (_, conf) = self.render(&format!("dante/{fixture}"), &all, &[]);
+        let spawn = Spawn::new("danted", Tool::Dante.get())
+            .args([OsString::from("-f"), conf.into()])
             .ready_on(port);
         self.procs.push(Proc::start(spawn, self.dir.path()));
         port
