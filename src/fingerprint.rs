@@ -1,6 +1,6 @@
 //! fingerprint: names the server that produced an HTTP response (nginx, Caddy, HAProxy, Apache
-//! httpd, Traefik, Envoy, Cloudflare, AWS ALB, uvicorn/FastAPI, Python websockets, Node `ws`, Socket.IO,
-//! gorilla/websocket, Spring, ASP.NET Core) from its headers, body and status habits.
+//! httpd, Traefik, Envoy, Cloudflare, AWS ALB, uvicorn/FastAPI, Python websockets, Node `ws`,
+//! Socket.IO, gorilla/websocket, Spring, ASP.NET Core) from its headers, body and status habits.
 //!
 //! One data table, `SIGNATURES`, each row backed by a captured or source-reconstructed response in
 //! `fixtures/fingerprints/` (see the README there for versions and provenance). Pure: no I/O.
@@ -169,12 +169,12 @@ pub const SIGNATURES: &[Signature] = &[
         name: "Apache httpd",
         kind: ResponderKind::Proxy,
         role: Role::Producer,
-        // httpd's ap_send_error_response: a DOCTYPE (HTML 2.0 in older 2.4 releases, HTML 4.01 in
-        // 2.4.71 as Debian ships it), then `<html><head>\n<title>403 Forbidden</title>\n</head>
-        // <body>\n<h1>Forbidden</h1>`, and with ServerSignature On an `<address>Apache/… Server at
-        // … Port …</address>` line. The page layout alone names it, whatever the Server header
+        // httpd's ap_send_error_response: a DOCTYPE (HTML 2.0 in older 2.4 releases, HTML 4.01
+        // in 2.4.71 as Debian ships it), then `<html><head>\n<title>403 Forbidden</title>\n
+        // </head><body>\n<h1>Forbidden</h1>`, and with ServerSignature On an
+        // `<address>Apache/… Server at … Port …</address>` line. The page layout alone names it, whatever the Server header
         // says or whether something in front removed it (ServerTokens cannot turn it off).
-        situation: "Apache httpd's built-in error page (<title>NNN …</title>, <h1>, HTML DOCTYPE)",
+        situation: "Apache httpd's built-in error page (<title>NNN …</title>, <h1>, DOCTYPE)",
         conds: &[
             BodyStartsWithOneOf(&[
                 "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">",
@@ -482,7 +482,8 @@ pub const SIGNATURES: &[Signature] = &[
         // upstream that writes lower-case names (uvicorn, HAProxy, Node's raw headers) comes out
         // as `Date`, `Server: uvicorn`, `content-length`, … nginx writes `Server` before `Date`,
         // Go servers (Caddy, Traefik) canonicalise every name, HAProxy lower-cases every name.
-        situation: "Apache httpd relaying an upstream's answer (Date and Server first, the upstream's lower-case names after)",
+        situation: "Apache httpd relaying an upstream's answer (its Date and Server, then the \
+                    upstream's lower-case header names)",
         conds: &[LeadingHeaderNames(&["Date", "Server"]), LowercaseHeaderName],
         fixtures: &["apache-fastapi_upgrade-not-forwarded_404.http"],
     },

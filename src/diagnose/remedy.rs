@@ -1,6 +1,6 @@
 //! remedy: what to change, per cause — one-line remedies for everyone, and config snippets for the
-//! fingerprinted responder (nginx, Caddy, HAProxy, Apache httpd, Traefik, Envoy; FastAPI/Starlette, Python
-//! websockets, Node ws, Socket.IO, Spring, ASP.NET Core, gorilla). Pure data and selection.
+//! fingerprinted responder (nginx, Caddy, HAProxy, Apache httpd, Traefik, Envoy; FastAPI/Starlette,
+//! Python websockets, Node ws, Socket.IO, Spring, ASP.NET Core, gorilla). Pure data and selection.
 
 use super::cause::Cause;
 use crate::model::Snippet;
