@@ -183,6 +183,13 @@ pub fn responder_names(a: &AttemptRecord) -> Vec<&'static str> {
     names
 }
 
+fn proxy_kind(a: &AttemptRecord) -> &str {
+    match a.proxy.as_ref().map(|p| p.kind.as_str()) {
+        Some("socks5") | Some("socks5h") => "SOCKS5",
+        _ => "forward",
+    }
+}
+
 /// A short account of an attempt's answer: "403, empty body", "404 {\"detail\":\"Not Found\"}",
 /// "101, then close 1008 ORIGIN_BLOCKED after 12 ms", "101, stayed open", "tcp refused".
 pub fn describe(a: &AttemptRecord) -> String {
@@ -220,6 +227,12 @@ pub fn describe(a: &AttemptRecord) -> String {
         },
         Outcome::Timeout { stage } => format!("timed out in {}", stage.as_str()),
         Outcome::DnsError { error, .. } => format!("dns {error}"),
+        Outcome::TcpError { error, .. } if error == "proxy_refused" => {
+            match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {
+                Some(reply) => format!("refused by the {} proxy: {reply}", proxy_kind(a)),
+                None => format!("refused by the {} proxy", proxy_kind(a)),
+            }
+        }
         Outcome::TcpError { error, .. } => format!("tcp {error}"),
         Outcome::TlsError { error, .. } => format!("tls {error}"),
         Outcome::ProtocolViolation { error, .. } => format!("protocol violation: {error}"),

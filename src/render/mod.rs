@@ -295,6 +295,12 @@ pub(crate) fn result_text(a: &AttemptRecord) -> String {
         },
         Outcome::Timeout { stage } => format!("timeout in {}", stage.as_str()),
         Outcome::DnsError { error, .. } => format!("dns {error}"),
+        Outcome::TcpError { error, .. } if error == "proxy_refused" => {
+            match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {
+                Some(reply) => format!("proxy refused: {reply}"),
+                None => "proxy refused".into(),
+            }
+        }
         Outcome::TcpError { error, .. } => format!("tcp {error}"),
         Outcome::TlsError { error, .. } => format!("tls {error}"),
         Outcome::ProtocolViolation { error, .. } => format!("protocol {error}"),

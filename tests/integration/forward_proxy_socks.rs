@@ -233,6 +233,20 @@ fn socks5_wrong_password_is_forward_proxy_refused_auth_failed() {
     );
     assert_pass_hidden(&run);
     assert!(target.requests().is_empty(), "the target was reached");
+    // The human matrix names the proxy's reply, not a bare tcp class.
+    let human = crate::support::wsdoctor()
+        .args([
+            target.url("/ws").as_str(),
+            "--proxy",
+            proxy.url("socks5h", Some((USER, PASS))).as_str(),
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(human.contains("proxy refused: auth_failed"), "{human}");
+    assert!(!human.contains(PASS), "{human}");
 }
 
 #[test]
