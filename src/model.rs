@@ -346,6 +346,35 @@ pub struct AddressRecord {
     pub stage: Option<Stage>,
     /// Wall time of the attempt in ms.
     pub ms: f64,
+    /// When the addresses disagreed, the same pinned request made once more: what it got. A second
+    /// answer unlike the first marks a transient failure, not a property of the address.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub second_try: Option<AddressTry>,
+}
+
+/// What a second pinned attempt to one address got (see [`AddressRecord::second_try`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddressTry {
+    /// Its outcome kind.
+    pub kind: String,
+    /// Its HTTP status, when it got an HTTP answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<u16>,
+    /// Its failure class when it got no HTTP answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// Its wall time in ms.
+    pub ms: f64,
+}
+
+impl AddressRecord {
+    /// True when a second try got another kind of answer than the first: the first was transient.
+    /// A second try that timed out (the overall deadline may have cut it) decides nothing.
+    pub fn flaky(&self) -> bool {
+        self.second_try.as_ref().is_some_and(|t| {
+            t.kind != "timeout" && (t.kind.as_str(), t.status) != (self.kind.as_str(), self.status)
+        })
+    }
 }
 
 /// One certificate of the peer chain.

@@ -27,8 +27,8 @@ use url::Url;
 
 use crate::config::{ConnectTo, ResolveOverride, TrustConfig};
 use crate::model::{
-    AddressRecord, AttemptRecord, DnsRecord, IdleRecord, Outcome, ProxyRecord, RequestKind, Run,
-    SessionEnd, SessionRecord, Stage, StageRecord, StageStatus, TcpRecord,
+    AddressRecord, AddressTry, AttemptRecord, DnsRecord, IdleRecord, Outcome, ProxyRecord,
+    RequestKind, Run, SessionEnd, SessionRecord, Stage, StageRecord, StageStatus, TcpRecord,
 };
 use crate::plan::{AttemptSpec, Plan};
 use crate::secret::Redactor;
@@ -177,7 +177,44 @@ async fn address_fan_out(
             }),
     )
     .await;
-    let (rows, attempts) = records.into_iter().unzip();
+    let (mut rows, attempts): (Vec<AddressRecord>, Vec<AttemptRecord>) =
+        records.into_iter().unzip();
+    // Addresses that disagree are the evidence of a stale record or a mixed round robin; one
+    // lost packet must not pass for that. Each address is asked once more, and the second answer
+    // is kept beside the first (the diagnosis sets aside addresses whose answers differ).
+    let key = |r: &AddressRecord| (r.kind.clone(), r.status);
+    if rows.iter().any(|r| key(r) != key(&rows[0])) {
+        let again = futures_util::future::join_all(rows.iter().enumerate().map(|(index, row)| {
+            let spec = attempts.get(index).map(|a| {
+                let mut spec = base.clone();
+                spec.variant = a.variant.clone();
+                spec
+            });
+            let addr: Option<SocketAddr> = row.address.parse().ok();
+            async move {
+                let (Some(spec), Some(addr)) = (spec, addr) else {
+                    return None;
+                };
+                let pinned = ProbeContext {
+                    pin: Some(Pin { addr, index, of }),
+                    ..ctx.clone()
+                };
+                let _slot = slots.acquire().await.ok();
+                let rec = run_attempt(&spec, &pinned).await;
+                let row = address_record(addr, &rec);
+                Some(AddressTry {
+                    kind: row.kind,
+                    status: row.status,
+                    error: row.error,
+                    ms: row.ms,
+                })
+            }
+        }))
+        .await;
+        for (row, second) in rows.iter_mut().zip(again) {
+            row.second_try = second;
+        }
+    }
     (attempts, rows)
 }
 
@@ -206,6 +243,7 @@ pub fn address_record(addr: SocketAddr, rec: &AttemptRecord) -> AddressRecord {
         error,
         stage,
         ms: rec.ms,
+        second_try: None,
     }
 }
 

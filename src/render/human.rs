@@ -242,10 +242,18 @@ fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .max()
         .unwrap_or(0);
     for r in &report.addresses {
-        let result = match attempt(&r.attempt) {
+        let mut result = match attempt(&r.attempt) {
             Some(a) => super::result_text(a),
             None => r.kind.clone(),
         };
+        if r.flaky() {
+            if let Some(t) = &r.second_try {
+                let again = t
+                    .status
+                    .map_or_else(|| t.kind.replace('_', " "), |s| s.to_string());
+                result = format!("{result} · then {again}: transient");
+            }
+        }
         let fault = r.kind != "upgraded";
         let mark = fault && cited.contains(&r.attempt);
         let room = WIDTH.saturating_sub(4 + width + 2 + 4 + 2 + 9 + 2 + if mark { 3 } else { 0 });

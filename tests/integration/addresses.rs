@@ -104,6 +104,9 @@ fn dns_address_inconsistent_when_one_round_robin_member_answers_403() {
     assert_eq!(rows[0]["status"], 101);
     assert_eq!(rows[1]["status"], 403);
     assert_eq!(rows[1]["kind"], "rejected");
+    // The addresses disagreed, so each was asked once more, and answered the same again.
+    assert_eq!(rows[0]["second_try"]["status"], 101, "{report:#}");
+    assert_eq!(rows[1]["second_try"]["status"], 403, "{report:#}");
     let summary = report["diagnosis"]["summary"].as_str().unwrap_or_default();
     assert!(summary.contains("answer differently"), "{summary}");
     assert_eq!(report["diagnosis"]["responder"], "nginx");
@@ -302,4 +305,53 @@ fn malformed_resolve_and_connect_to_values_are_usage_errors_that_say_why() {
         assert!(stderr.contains(flag) && stderr.contains(says), "{stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     }
+}
+
+/// A member that fails once (a 503 while it restarts) and upgrades when asked again is a
+/// transient failure, not a stale record: the second try is kept as data, the address is set
+/// aside, and the verdict is the healthy one the other evidence supports.
+#[test]
+fn an_address_that_fails_once_and_upgrades_on_its_second_try_is_not_inconsistent() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let good = healthy_at(at("127.0.0.1", 0));
+    let port = good.port();
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let _restarting = ScriptedServer::http_at(at("127.0.0.2", port), move |req| {
+        if !req.is_upgrade() {
+            return vec![Step::Write(response(200, "OK", &[], "ok"))];
+        }
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            vec![Step::Write(nginx_page(
+                503,
+                "Service Temporarily Unavailable",
+                &[],
+            ))]
+        } else {
+            vec![Step::Switch(vec![]), Step::Session]
+        }
+    });
+    let resolve = format!("rr.test:{port}:127.0.0.1,127.0.0.2");
+    let url = format!("ws://rr.test:{port}/ws");
+    let (report, code) = probe_json(&[&url, "--resolve", &resolve, "--close-wait", "200ms"]);
+    assert_eq!(cause(&report), "ok.healthy", "{report:#}");
+    assert_eq!(code, 0);
+    let rows = rows(&report);
+    assert_eq!(rows[1]["status"], 503, "{report:#}");
+    assert_eq!(rows[1]["second_try"]["status"], 101, "{report:#}");
+    assert_eq!(seen.load(Ordering::SeqCst), 2, "asked exactly twice");
+    // The human addresses block says the first answer was transient (the server restarts again).
+    seen.store(0, Ordering::SeqCst);
+    let out = wsdoctor()
+        .args([
+            url.as_str(),
+            "--resolve",
+            resolve.as_str(),
+            "--close-wait",
+            "200ms",
+        ])
+        .output()
+        .expect("wsdoctor runs");
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(human.contains("then 101: transient"), "{human}");
 }

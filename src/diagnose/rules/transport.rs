@@ -14,7 +14,12 @@ use crate::model::{AddressRecord, Finding, Outcome, ProxyRecord, Severity, Stage
 /// same. When no address upgrades, the answer itself is the problem and another rule decides; the
 /// disagreement is then a finding ([`address_findings`]).
 pub fn address_inconsistent(f: &Facts) -> Option<Verdict> {
-    if !f.run.addresses.iter().any(|r| r.kind == "upgraded") {
+    if !f
+        .run
+        .addresses
+        .iter()
+        .any(|r| r.kind == "upgraded" && !r.flaky())
+    {
         return None;
     }
     disagreement(f)
@@ -43,12 +48,14 @@ pub fn address_findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
 /// The verdict for addresses that disagree, whether or not one of them upgrades; `None` when they
 /// agree or none got an HTTP answer.
 fn disagreement(f: &Facts) -> Option<Verdict> {
-    let rows = &f.run.addresses;
+    // An address whose second try got another answer than its first was transient: set aside.
+    let flaky: Vec<&AddressRecord> = f.run.addresses.iter().filter(|r| r.flaky()).collect();
+    let rows: Vec<&AddressRecord> = f.run.addresses.iter().filter(|r| !r.flaky()).collect();
     if rows.len() < 2 {
         return None;
     }
     let (answered, failed): (Vec<&AddressRecord>, Vec<&AddressRecord>) =
-        rows.iter().partition(|r| r.status.is_some());
+        rows.iter().copied().partition(|r| r.status.is_some());
     if answered.is_empty() {
         return None;
     }
@@ -113,7 +120,7 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
         )
     };
     let mut v = Verdict::new(Cause::DnsAddressInconsistent, confidence, summary);
-    for r in rows {
+    for r in rows.iter().copied() {
         let what = match f.get(&r.attempt) {
             Some(a) => {
                 let by = producer(a)
@@ -123,11 +130,17 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
             }
             None => r.kind.clone(),
         };
+        let again = if r.second_try.is_some() {
+            ", the same on a second try"
+        } else {
+            ""
+        };
         v = v.because(format!(
-            "{} ({}, attempt {}): {what}",
+            "{} ({}, attempt {}): {what}{again}",
             r.address, r.family, r.attempt
         ));
     }
+    v = with_flaky(v, &flaky);
     if let Some(b) = f.base() {
         if let Some(peer) = b
             .tcp
@@ -149,7 +162,7 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
             .copied()
             .find(|r| f.get(&r.attempt).map(answer) != base_answer)
     });
-    if let Some(r) = odd.or(rows.get(1)) {
+    if let Some(r) = odd.or(rows.get(1).copied()) {
         v = v.decided_by(&r.attempt);
     }
     if failed.is_empty() {
@@ -158,7 +171,7 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
             "a load balancer behind one address can also answer differently from call to call: --repeat on each address tells them apart",
         );
     }
-    let sample = odd.unwrap_or(&rows[0]);
+    let sample = odd.unwrap_or(rows[0]);
     let (addr, port) = sample
         .address
         .rsplit_once(':')
@@ -167,6 +180,24 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
         "wsdoctor {} --resolve '{host}:{port}:{addr}' (one run per address); dig +short A {host} and dig +short AAAA {host} show what DNS publishes",
         f.run.target
     )))
+}
+
+/// Names the addresses set aside because their second try answered unlike their first.
+fn with_flaky(mut v: Verdict, flaky: &[&AddressRecord]) -> Verdict {
+    for r in flaky {
+        let second = r.second_try.as_ref().map_or_else(String::new, |t| {
+            t.status
+                .map_or_else(|| t.kind.replace('_', " "), |s| s.to_string())
+        });
+        let first = r
+            .status
+            .map_or_else(|| r.kind.replace('_', " "), |s| s.to_string());
+        v = v.because(format!(
+            "{} answered {first}, then {second} on a second try: set aside as transient",
+            r.address
+        ));
+    }
+    v
 }
 
 /// `localhost` (or a name under `.localhost`, RFC 6761) resolves to loopback addresses of both
@@ -642,6 +673,84 @@ mod tests {
             });
         }
         r
+    }
+
+    /// Gives address row `i` a second try with this kind and status.
+    fn second_try(
+        mut r: crate::model::Run,
+        i: usize,
+        kind: &str,
+        status: Option<u16>,
+    ) -> crate::model::Run {
+        r.addresses[i].second_try = Some(crate::model::AddressTry {
+            kind: kind.into(),
+            status,
+            error: None,
+            ms: 1.0,
+        });
+        r
+    }
+
+    #[test]
+    fn an_address_that_answers_on_its_second_try_is_transient_not_inconsistent() {
+        let timed_out_once = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:8080", attempt("x").upgraded())
+            .address("[::1]:8080", attempt("x").tcp("timeout"))
+            .build();
+        let timed_out_once = second_try(timed_out_once, 0, "upgraded", Some(101));
+        let timed_out_once = second_try(timed_out_once, 1, "upgraded", Some(101));
+        assert!(timed_out_once.addresses[1].flaky());
+        // A second try that timed out decides nothing: the first answer stands.
+        let cut = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:8080", attempt("x").upgraded())
+            .address("[::1]:8080", attempt("x").tcp("refused"))
+            .build();
+        let cut = second_try(cut, 1, "timeout", None);
+        assert!(!cut.addresses[1].flaky());
+        assert_eq!(
+            verdict(&cut).map(|v| v.cause),
+            Some(Cause::DnsAddressInconsistent)
+        );
+        assert_eq!(verdict(&timed_out_once).map(|v| v.cause), None);
+        assert_eq!(
+            crate::diagnose::diagnose(&timed_out_once).0.cause,
+            Cause::Healthy
+        );
+        // The same failure twice stands, and the evidence says it was seen twice.
+        let twice = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:8080", attempt("x").upgraded())
+            .address("[::1]:8080", attempt("x").tcp("timeout"))
+            .build();
+        let twice = second_try(twice, 0, "upgraded", Some(101));
+        let twice = second_try(twice, 1, "tcp_error", None);
+        let v = verdict(&twice).unwrap();
+        assert_eq!(v.cause, Cause::DnsAddressInconsistent);
+        assert!(
+            v.evidence.join("\n").contains(
+                "[::1]:8080 (ipv6, attempt address.1): tcp timeout, the same on a second try"
+            ),
+            "{:?}",
+            v.evidence
+        );
+        // Three addresses, one transient and one for real: the verdict stands on the real one and
+        // names the transient one as set aside.
+        let mixed = run(vec![attempt("baseline").upgraded()])
+            .address("127.0.0.1:8080", attempt("x").upgraded())
+            .address("127.0.0.2:8080", attempt("x").tcp("refused"))
+            .address("127.0.0.3:8080", attempt("x").tcp("timeout"))
+            .build();
+        let mixed = second_try(mixed, 0, "upgraded", Some(101));
+        let mixed = second_try(mixed, 1, "tcp_error", None);
+        let mixed = second_try(mixed, 2, "upgraded", Some(101));
+        let v = verdict(&mixed).unwrap();
+        assert_eq!(v.decisive.as_deref(), Some("address.1"));
+        assert!(
+            v.evidence
+                .iter()
+                .any(|e| e.contains("127.0.0.3:8080 answered tcp error, then 101 on a second try")),
+            "{:?}",
+            v.evidence
+        );
     }
 
     #[test]
