@@ -130,6 +130,23 @@ fn tinyproxy_connect_port_restriction_is_403() {
     assert_eq!(run.json["attempts"][0]["proxy"]["status"], 403);
 }
 
+/// The field report 004 ticket flow against the lab's ticket app at `app`, through `proxy`.
+fn ticket_flow_via(app: &str, proxy: &str) -> Probe {
+    let url = format!("ws://{app}/ws");
+    let ticket_url = format!("http://{app}/api/v1/ws-ticket");
+    wsdoctor(&[
+        url.as_str(),
+        "--token",
+        stack::JWT_WITH_SESSION,
+        "--ticket-url",
+        ticket_url.as_str(),
+        "--origin",
+        stack::TICKET_ORIGIN,
+        "--proxy",
+        proxy,
+    ])
+}
+
 /// The ticket flow (field report 004) behind a corporate proxy: the ticket fetch goes through the
 /// same proxy as the upgrade. With the proxy's credentials the flow is healthy; without them the
 /// proxy's 407 stops the ticket fetch too, and the verdict names the proxy, not the ticket
@@ -145,19 +162,7 @@ fn ticket_through(test: &str, proxy_user: Option<&str>) -> Option<Probe> {
         Some(user) => format!("http://{user}@127.0.0.1:{proxy_port}"),
         None => format!("http://127.0.0.1:{proxy_port}"),
     };
-    let url = format!("ws://{}/ws", app.addr());
-    let ticket_url = format!("http://{}/api/v1/ws-ticket", app.addr());
-    let run = wsdoctor(&[
-        url.as_str(),
-        "--token",
-        stack::JWT_WITH_SESSION,
-        "--ticket-url",
-        ticket_url.as_str(),
-        "--origin",
-        stack::TICKET_ORIGIN,
-        "--proxy",
-        proxy.as_str(),
-    ]);
+    let run = ticket_flow_via(&app.addr(), &proxy);
     drop(scene);
     Some(run)
 }
@@ -368,19 +373,7 @@ fn ticket_flow_through_dante_socks5h_is_healthy() {
     let app = stack::app(App::FastApiTickets);
     let socks = scene.dante("open.conf", &[]);
     let proxy = format!("socks5h://127.0.0.1:{socks}");
-    let url = format!("ws://{}/ws", app.addr());
-    let ticket_url = format!("http://{}/api/v1/ws-ticket", app.addr());
-    let run = wsdoctor(&[
-        url.as_str(),
-        "--token",
-        stack::JWT_WITH_SESSION,
-        "--ticket-url",
-        ticket_url.as_str(),
-        "--origin",
-        stack::TICKET_ORIGIN,
-        "--proxy",
-        proxy.as_str(),
-    ]);
+    let run = ticket_flow_via(&app.addr(), &proxy);
     drop(scene);
     run.expect("ok", "ok.healthy", 0);
     assert_eq!(
