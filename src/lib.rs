@@ -64,6 +64,11 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
     let (diagnosis, findings) = diagnose::diagnose(&run);
     let comparison = diagnose::compare::compare(&run);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
+    let input = Some(model::RunInput {
+        credential_given: run.credential_given,
+        user_origin: run.user_origin.clone(),
+        direct: run.direct.clone(),
+    });
     Report {
         schema: REPORT_SCHEMA.to_string(),
         tool: ToolInfo::default(),
@@ -77,6 +82,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         diagnosis,
         findings,
         comparison,
+        input,
         duration_ms,
     }
 }

@@ -1029,13 +1029,54 @@ pub struct Report {
     /// The public URL against the `--direct` backend; absent without `--direct`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub comparison: Option<Comparison>,
+    /// What the user gave that the diagnosis reads besides the records (so a saved report can be
+    /// diagnosed again offline: `wsdoctor explain report.json`); absent in reports made before it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub input: Option<RunInput>,
     /// Total wall time in ms.
     pub duration_ms: f64,
+}
+
+/// The parts of a [`Run`] that are not records: what the user supplied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInput {
+    /// Whether the user supplied a credential.
+    pub credential_given: bool,
+    /// The user's `--origin`, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_origin: Option<String>,
+    /// The `--direct` URL, if any (redacted).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub direct: Option<String>,
 }
 
 impl Report {
     /// The baseline attempt.
     pub fn baseline(&self) -> Option<&AttemptRecord> {
         self.attempts.first()
+    }
+
+    /// The run this report was made from, rebuilt from its records (for re-diagnosis offline).
+    /// A report without `input` (older than the field) is read as: no credential unless an
+    /// attempt placed one, no `--origin`, `--direct` only when direct twins are present.
+    pub fn run(&self) -> Run {
+        let input = self.input.clone().unwrap_or_else(|| RunInput {
+            credential_given: self
+                .attempts
+                .iter()
+                .any(|a| a.variant.credential != CredentialPlacement::None),
+            user_origin: None,
+            direct: self.comparison.as_ref().map(|c| c.direct.clone()),
+        });
+        Run {
+            target: self.target.clone(),
+            credential_given: input.credential_given,
+            user_origin: input.user_origin,
+            direct: input.direct,
+            attempts: self.attempts.clone(),
+            tickets: self.tickets.clone(),
+            http_controls: self.http_controls.clone(),
+            addresses: self.addresses.clone(),
+        }
     }
 }

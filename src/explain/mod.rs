@@ -664,6 +664,7 @@ pub fn to_report(obs: &Observation) -> Report {
         diagnosis,
         findings,
         comparison: None,
+        input: None,
         duration_ms: 0.0,
     }
 }

@@ -152,7 +152,10 @@ impl Probe {
     }
 
     /// Asserts the exact verdict and exit code, printing every attempt when it does not hold.
+    /// With `WSDOCTOR_RECORD_RUNS` set, the report is saved to the recorded-run corpus
+    /// (`fixtures/runs/`) with this cause as the expected one, before the assertion.
     pub fn expect(&self, category: &str, cause: &str, exit: i32) {
+        crate::support::corpus::record(&self.json, category, cause, exit);
         assert!(
             self.category() == category && self.cause() == cause && self.code == Some(exit),
             "expected {category} / {cause} / exit {exit}, got {} / {} / exit {:?}\n{}",

@@ -5,6 +5,7 @@
 
 pub mod certs;
 pub mod cli;
+pub mod corpus;
 pub mod process;
 pub mod stack;
 pub mod template;
