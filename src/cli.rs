@@ -187,6 +187,11 @@ pub struct ProbeArgs {
     /// A plain-HTTP URL on the same service expected to answer 200 (default: the site root).
     #[arg(long, value_name = "URL")]
     pub health_url: Option<String>,
+    /// An HTTP URL of the same API that needs the same credential: fetched with it and without
+    /// it. 2xx with and 401/403 without proves the credential good, which tells a refused
+    /// credential from a WebSocket route that refuses everything.
+    #[arg(long, value_name = "URL")]
+    pub auth_check: Option<String>,
     /// The backend's own WebSocket URL, bypassing the proxy, to compare against.
     #[arg(long, value_name = "URL")]
     pub direct: Option<String>,

@@ -102,6 +102,8 @@ pub struct Config {
     pub ticket: Option<TicketConfig>,
     /// A plain-HTTP URL expected to answer 200 (default: the site root of the target).
     pub health_url: Option<Url>,
+    /// `--auth-check`: an HTTP URL that needs the credential (fetched with and without it).
+    pub auth_check: Option<Url>,
     /// The backend's own URL for comparison.
     pub direct: Option<Url>,
     /// Baseline repeats.
@@ -189,6 +191,10 @@ impl Config {
         };
         let health_url = match &args.health_url {
             Some(u) => Some(parse_http_url(u, "--health-url", &redactor)?),
+            None => None,
+        };
+        let auth_check = match &args.auth_check {
+            Some(u) => Some(parse_http_url(u, "--auth-check", &redactor)?),
             None => None,
         };
         let direct = match &args.direct {
@@ -282,6 +288,7 @@ impl Config {
             subprotocols: args.subprotocols.clone(),
             ticket,
             health_url,
+            auth_check,
             direct,
             repeat: args.repeat,
             quick: args.quick,

@@ -537,6 +537,41 @@ fn responder(s: &Signature) -> Responder {
     }
 }
 
+/// How likely it is that an intermediary (proxy, CDN, load balancer) wrote this response itself
+/// rather than relaying the application's answer: a probability, not a yes/no. A proxy's own
+/// page (its template, its header habit) is near-certain; a `Server` header alone proves only that
+/// the proxy is on the path (nginx, HAProxy and Caddy stamp or keep it on everything they
+/// relay), so then the body decides: an application-shaped body (JSON, plain text, a framework's
+/// words) was relayed, an empty one could be either.
+pub fn proxy_authorship(resp: &WireResponse) -> f64 {
+    let Some(r) = identify(resp) else {
+        // Nothing names anyone: an unknown front and an unknown app are equally likely.
+        return 0.3;
+    };
+    match (r.kind.is_intermediary(), r.role) {
+        (true, Role::Producer) => 0.95,
+        (false, _) => 0.05,
+        (true, Role::Path) => {
+            let body = resp.body_excerpt.trim();
+            let ctype = resp
+                .header("content-type")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if body.is_empty() {
+                0.5
+            } else if ctype.contains("json")
+                || body.starts_with('{')
+                || body.starts_with('[')
+                || (ctype.starts_with("text/plain") && !body.starts_with('<'))
+            {
+                0.1
+            } else {
+                0.35
+            }
+        }
+    }
+}
+
 /// True when every condition of `sig` holds for `resp`.
 pub fn matches(sig: &Signature, resp: &WireResponse) -> bool {
     sig.conds.iter().all(|c| holds(c, resp))

@@ -63,6 +63,7 @@ pub async fn measure(config: &Config) -> Run {
 pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
     let (diagnosis, findings) = diagnose::diagnose(&run);
     let comparison = diagnose::compare::compare(&run);
+    let browser_checks = diagnose::browser::checks(&run);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
     let input = Some(model::RunInput {
         credential_given: run.credential_given,
@@ -82,6 +83,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         diagnosis,
         findings,
         comparison,
+        browser_checks,
         input,
         duration_ms,
     }

@@ -836,6 +836,71 @@ pub struct Diagnosis {
     /// The one extra input or command that would decide ("pass --token to tell auth from routing").
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub next_step: Option<String>,
+    /// The attempt whose answer decided (its producer is the responder).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub decisive_attempt: Option<String>,
+    /// The winner's observations: every attempt it made a prediction about, with what it
+    /// expected, what came back and whether that fits.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub observations: Vec<Observation>,
+    /// Every hypothesis that was scored, best first: why the winner won.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub considered: Vec<Considered>,
+}
+
+/// One attempt as a hypothesis predicted it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The attempt's variant id (or `http.*` control).
+    pub attempt: String,
+    /// What the hypothesis expected: `same_as_baseline`, `same_refusal`, `upgrade`,
+    /// `no_upgrade`, `different_from_baseline`, `any`.
+    pub expected: String,
+    /// What came back, in one line.
+    pub observed: String,
+    /// `explained` or `contradicted`.
+    pub fit: String,
+    /// The support it gave, or the penalty it cost.
+    pub weight: f64,
+}
+
+/// One hypothesis as scored against the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Considered {
+    /// The cause.
+    pub cause: Cause,
+    /// The proposer that recognised its signature (`http::bad_gateway`).
+    pub proposer: String,
+    /// Its score (signature + support − penalty + prior).
+    pub score: f64,
+    /// Its share of belief among every hypothesis considered (the winner's is its confidence).
+    pub share: f64,
+    /// How common the cause is in the field (its prior).
+    pub prior: f64,
+    /// Attempts it explains.
+    #[serde(default)]
+    pub explained: Vec<String>,
+    /// Attempts that contradict it.
+    #[serde(default)]
+    pub contradicted: Vec<String>,
+}
+
+/// Whether a browser's `WebSocket` would open on an attempt's 101.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrowserCheck {
+    /// The attempt's variant id (`baseline`, `browser.chrome`, …).
+    pub attempt: String,
+    /// `chrome` or `firefox`.
+    pub browser: String,
+    /// True when the browser fires `open`.
+    pub opens: bool,
+    /// Why it fails the connection: `missing_subprotocol`, `unrequested_subprotocol`,
+    /// `unrequested_extension`, `bad_accept_key`, `missing_upgrade_headers`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+    /// The browser's words for it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<String>,
 }
 
 /// Severity of a finding.
@@ -1029,6 +1094,9 @@ pub struct Report {
     /// The public URL against the `--direct` backend; absent without `--direct`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub comparison: Option<Comparison>,
+    /// For every 101 (the baseline and the browser shapes): whether Chrome and Firefox would open it.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub browser_checks: Vec<BrowserCheck>,
     /// What the user gave that the diagnosis reads besides the records (so a saved report can be
     /// diagnosed again offline: `wsdoctor explain report.json`); absent in reports made before it.
     #[serde(skip_serializing_if = "Option::is_none", default)]

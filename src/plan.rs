@@ -421,6 +421,39 @@ pub fn http_controls(config: &Config) -> Vec<AttemptSpec> {
             out.push(plain_http(config, h, "http.health", "GET --health-url"));
         }
     }
+    if let (Some(url), Some(cred)) = (&config.auth_check, &config.credential) {
+        // The credential where an HTTP API reads it: as placed for the socket, except that a
+        // subprotocol token (which HTTP has no place for) goes as a bearer token.
+        let placement = match &cred.placement {
+            CredentialPlacement::Subprotocol | CredentialPlacement::Ticket { .. } => {
+                CredentialPlacement::Header {
+                    name: "Authorization".into(),
+                    scheme: "Bearer".into(),
+                }
+            }
+            p => p.clone(),
+        };
+        for (id, label, placement) in [
+            (
+                "http.auth_check",
+                "GET --auth-check with the credential",
+                placement,
+            ),
+            (
+                "http.auth_check.none",
+                "GET --auth-check without a credential",
+                CredentialPlacement::None,
+            ),
+        ] {
+            let mut v = Variant::baseline();
+            v.id = id.into();
+            v.label = label.into();
+            v.group = "auth_check".into();
+            v.request = RequestKind::PlainGet;
+            v.credential = placement;
+            out.push(spec_for(config, url, v));
+        }
+    }
     out
 }
 
@@ -500,7 +533,8 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
     }
     // A credential given as a raw header (-H 'Cookie: …') never goes to another host that a
     // plain-HTTP control (--health-url) names: only the target (and --direct) receive it.
-    let foreign_control = variant.group == "http" && url.host_str() != config.target.host_str();
+    let foreign_control = matches!(variant.group.as_str(), "http" | "auth_check")
+        && url.host_str() != config.target.host_str();
     for (k, v) in &config.headers {
         if foreign_control && !crate::secret::header_secrets(k, v).is_empty() {
             continue;

@@ -106,6 +106,8 @@ pub struct TargetSpec {
     pub ticket_param: Option<String>,
     /// As `--health-url`.
     pub health_url: Option<String>,
+    /// As `--auth-check`.
+    pub auth_check: Option<String>,
     /// As `--direct`.
     pub direct: Option<String>,
     /// As `--repeat`.
@@ -260,6 +262,7 @@ impl TargetSpec {
             ticket_field,
             ticket_param,
             health_url,
+            auth_check,
             direct,
             repeat,
             foreign_origin,
@@ -315,6 +318,7 @@ fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, 
     args.origin = spec.origin;
     args.ticket_url = spec.ticket_url;
     args.health_url = spec.health_url;
+    args.auth_check = spec.auth_check;
     args.direct = spec.direct;
     args.quick = spec.quick.unwrap_or(false);
     args.insecure = spec.insecure.unwrap_or(false);

@@ -33,6 +33,8 @@ type WsRoute = (fn(&str) -> bool, WsHandler);
 /// A FastAPI application served by uvicorn (websockets protocol implementation).
 pub struct FastApi {
     http_routes: Vec<(String, String)>,
+    /// Routes behind an API-key dependency: (path, header, key, JSON).
+    keyed_routes: Vec<(String, &'static str, &'static str, String)>,
     ws_route: Option<WsRoute>,
 }
 
@@ -41,6 +43,7 @@ impl FastApi {
     pub fn new() -> FastApi {
         FastApi {
             http_routes: Vec::new(),
+            keyed_routes: Vec::new(),
             ws_route: None,
         }
     }
@@ -48,6 +51,19 @@ impl FastApi {
     /// `@app.get(path)` returning this JSON with 200.
     pub fn get(mut self, path: &str, json: &str) -> FastApi {
         self.http_routes.push((path.to_string(), json.to_string()));
+        self
+    }
+
+    /// `@app.get(path)` behind an API-key header dependency: 200 with the key, 401 without.
+    pub fn get_with_key(
+        mut self,
+        path: &str,
+        header: &'static str,
+        key: &'static str,
+        json: &str,
+    ) -> FastApi {
+        self.keyed_routes
+            .push((path.to_string(), header, key, json.to_string()));
         self
     }
 
@@ -151,6 +167,19 @@ impl App for FastApi {
                     WsDecision::CloseBeforeAccept => FastApi::refused(),
                 },
                 _ => FastApi::refused(),
+            };
+        }
+        if let Some((_, header, key, json)) =
+            self.keyed_routes.iter().find(|(p, ..)| p == req.path())
+        {
+            return if req.header(header) == Some(*key) {
+                FastApi::json(200, "OK", json)
+            } else {
+                FastApi::json(
+                    401,
+                    "Unauthorized",
+                    r#"{"detail":"Invalid or missing API key"}"#,
+                )
             };
         }
         let reply = match self.http_routes.iter().find(|(p, _)| p == req.path()) {

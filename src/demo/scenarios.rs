@@ -65,6 +65,12 @@ pub fn all() -> Vec<Scenario> {
                 Arc::new(
                     FastApi::new()
                         .get("/api/v1/health", r#"{"status":"healthy"}"#)
+                        .get_with_key(
+                            "/api/v1/print/servers",
+                            "x-api-key",
+                            PRINT_API_KEY,
+                            r#"[{"id":42,"name":"front desk"}]"#,
+                        )
                         .websocket(
                             |p| {
                                 p.strip_prefix("/api/v1/print/servers/")
@@ -88,6 +94,9 @@ pub fn all() -> Vec<Scenario> {
                     plain("https://app.example.test"),
                     plain("--health-url"),
                     plain(format!("http://127.0.0.1:{port}/api/v1/health")),
+                    // The key is good: the same API serves it over HTTP (field report 000).
+                    plain("--auth-check"),
+                    plain(format!("http://127.0.0.1:{port}/api/v1/print/servers")),
                 ]
             },
         },

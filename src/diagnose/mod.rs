@@ -1,12 +1,19 @@
-//! diagnose: pure functions from a measured `Run` to a `Diagnosis` and `Finding`s. An ordered rule
-//! table (`rules::RULES`); the first rule that matches decides, and its verdict is dressed with
-//! the responder (who produced the decisive response, from `fingerprint`), remedies and snippets.
-//! With `--direct`, `compare` pairs each public attempt with its direct twin and `rules::direct::
-//! amend` adds what the pairs say to the winning verdict. No I/O, no clock, no printing.
+//! diagnose: pure functions from a measured `Run` to a `Diagnosis` and `Finding`s. Every cause is
+//! a hypothesis: the proposers in `rules` recognise signatures and propose causes, `hypothesis`
+//! says what each cause predicts for every attempt, and `engine` scores every proposal against
+//! every attempt that was made (support, contradictions, a prior) — the best-supported cause wins,
+//! with a confidence from its margin and from how much of the matrix was observed. The verdict is
+//! dressed with the responder (who produced the decisive response, from `fingerprint`), remedies
+//! and snippets. With `--direct`, `compare` pairs each public attempt with its direct twin and
+//! `rules::direct::amend` adds what the pairs say. `browser` judges every 101 as Chrome and
+//! Firefox would. No I/O, no clock, no printing. The method: `docs/diagnosis.md`.
 
+pub mod browser;
 pub mod cause;
 pub mod compare;
+pub mod engine;
 pub mod evidence;
+pub mod hypothesis;
 pub mod remedy;
 pub mod rules;
 
@@ -15,34 +22,31 @@ use cause::Cause;
 use evidence::Facts;
 use rules::Verdict;
 
-/// Diagnoses a run: the verdict of the first matching rule, plus findings.
+/// Diagnoses a run: the best-supported hypothesis, plus findings.
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
     let facts = Facts::new(run);
-    let verdict = rules::direct::amend(&facts, first_verdict(&facts));
+    let decision = engine::decide(&facts);
+    let (verdict, observations, considered) = match decision {
+        Some(d) => (d.verdict, d.observations, d.considered),
+        None => (fallback(&facts), Vec::new(), Vec::new()),
+    };
     let mut findings = rules::matrix::findings(&facts, verdict.cause);
     findings.extend(rules::tls::findings(&facts, verdict.cause));
     findings.extend(rules::transport::address_findings(&facts, verdict.cause));
-    (dress(&facts, verdict), findings)
+    let mut d = dress(&facts, verdict);
+    d.observations = observations;
+    d.considered = considered;
+    (d, findings)
 }
 
-/// The name of the rule that decides a run (for tests and `--verbose` tracing).
+/// The proposer whose hypothesis wins a run (for tests and `--verbose` tracing).
 pub fn deciding_rule(run: &Run) -> Option<&'static str> {
-    let facts = Facts::new(run);
-    rules::RULES
-        .iter()
-        .find(|(_, rule)| rule(&facts).is_some())
-        .map(|(name, _)| *name)
+    engine::decide(&Facts::new(run)).map(|d| d.proposer)
 }
 
-fn first_verdict(facts: &Facts) -> Verdict {
-    for (name, rule) in rules::RULES {
-        if let Some(v) = rule(facts) {
-            tracing::debug!(rule = name, cause = v.cause.id(), "rule matched");
-            return v;
-        }
-    }
+fn fallback(facts: &Facts) -> Verdict {
     match facts.base() {
-        // Every outcome kind has a rule above; this is the record of a run without attempts.
+        // Every outcome kind has a proposer; this is the record of a run without attempts.
         None => Verdict::new(
             Cause::ServerBadHandshakeResponse,
             0.0,
@@ -76,6 +80,9 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
         snippets: remedy::snippets(v.cause, &names),
         alternatives: v.alternatives,
         next_step: v.next_step,
+        decisive_attempt: decisive.map(|a| a.variant.id.clone()),
+        observations: Vec::new(),
+        considered: Vec::new(),
     }
 }
 
@@ -112,7 +119,7 @@ mod tests {
     #[test]
     fn docs_cite_rule_fns_that_exist() {
         let doc = include_str!("../../docs/causes.md");
-        for (name, _) in rules::RULES {
+        for (name, _) in rules::PROPOSERS {
             assert!(doc.contains(name), "docs/causes.md never cites {name}");
         }
     }
@@ -400,9 +407,12 @@ mod tests {
         ));
         let r = run(attempts)
             .cred()
-            .http(vec![
-                attempt("http.health").rejected(200, "{\"status\":\"ok\"}")
-            ])
+            .http(
+                [attempt("http.health").rejected(200, "{\"status\":\"ok\"}")]
+                    .into_iter()
+                    .chain(A::credential_proof())
+                    .collect(),
+            )
             .build();
         let (d, _) = diagnose(&r);
         assert_eq!(
@@ -483,6 +493,195 @@ mod tests {
         let (d, f) = diagnose(&r);
         assert_eq!(d.cause, Cause::Healthy);
         assert_eq!(f.first().map(|f| f.cause), Some(Cause::OriginNotEnforced));
+    }
+
+    /// Field report 000's picture without anything that proves the key good.
+    fn same_403_for_every_credential(proof: bool) -> Run {
+        let refusal = [("Server", "nginx/1.22.1"), ("Content-Length", "0")];
+        let mut attempts: Vec<_> = [
+            "baseline",
+            "credential.none",
+            "credential.query",
+            "credential.wrong",
+            "origin.none",
+            "origin.foreign",
+            "browser.chrome",
+        ]
+        .iter()
+        .map(|id| attempt(id).rejected_with(403, &refusal, ""))
+        .collect();
+        attempts.push(attempt("control.plain_get").rejected(404, "{\"detail\":\"Not Found\"}"));
+        let mut controls = vec![attempt("http.root").rejected(200, "{}")];
+        if proof {
+            controls.extend(A::credential_proof());
+        }
+        run(attempts).cred().http(controls).build()
+    }
+
+    #[test]
+    fn the_same_403_for_an_unproven_credential_suspects_the_credential_first() {
+        // Issue 14, situation 4: nothing proves the user's credential good, so a server that
+        // rejects it without telling missing from invalid explains the run as well as a wrong
+        // route, and is the more common cause. The wrong route is named with the separating step.
+        let r = same_403_for_every_credential(false);
+        let (d, _) = diagnose(&r);
+        assert_eq!(
+            d.cause,
+            Cause::AuthCredentialsRejected,
+            "{:?}",
+            d.considered
+        );
+        assert!(d
+            .alternatives
+            .iter()
+            .any(|a| a.cause == Cause::RoutingWrongUpstream));
+        assert!(d
+            .next_step
+            .as_deref()
+            .is_some_and(|s| s.contains("--auth-check") && s.contains("--direct")));
+        assert!(
+            d.confidence < 0.7,
+            "a near-tie is not sure: {}",
+            d.confidence
+        );
+        // Proof that the key is good outside the WebSocket path makes the wrong route win.
+        let (d, _) = diagnose(&same_403_for_every_credential(true));
+        assert_eq!(d.cause, Cause::RoutingWrongUpstream);
+        let rejected = d
+            .considered
+            .iter()
+            .find(|c| c.cause == Cause::AuthCredentialsRejected)
+            .expect("the credential hypothesis was scored");
+        assert!(rejected
+            .contradicted
+            .iter()
+            .any(|id| id == "http.auth_check"));
+    }
+
+    #[test]
+    fn a_refusal_without_origin_that_the_backend_accepts_is_not_an_origin_cause() {
+        // Issue 14, situation 1: through the front every variant gets the same 403; directly the
+        // credentialed baseline, which carried no Origin, upgrades. No Origin check explains a
+        // difference on a request without an Origin.
+        let refusal = [("Server", "nginx/1.22.1"), ("Content-Length", "0")];
+        let public = [
+            "baseline",
+            "credential.none",
+            "credential.wrong",
+            "origin.same",
+            "origin.foreign",
+            "origin.null",
+        ];
+        let mut attempts: Vec<_> = public
+            .iter()
+            .map(|id| {
+                let a = attempt(id);
+                let a = if *id == "baseline" || id.starts_with("credential.") {
+                    a.origin(None)
+                } else {
+                    a
+                };
+                a.rejected_with(403, &refusal, "")
+            })
+            .collect();
+        attempts.push(attempt("direct.baseline").origin(None).upgraded());
+        attempts.push(
+            attempt("direct.origin.same")
+                .origin(Some("http://127.0.0.1:8002"))
+                .upgraded(),
+        );
+        attempts.push(
+            attempt("direct.credential.none")
+                .origin(None)
+                .rejected(403, ""),
+        );
+        let r = run(attempts).cred().build();
+        let (d, _) = diagnose(&r);
+        assert!(
+            matches!(
+                d.cause,
+                Cause::RoutingWrongUpstream | Cause::ProxyFrontRefuses
+            ),
+            "{:?}: {:?}",
+            d.cause,
+            d.considered
+        );
+        let host = d
+            .considered
+            .iter()
+            .find(|c| c.cause == Cause::OriginHostRewritten)
+            .expect("the Host-rewrite hypothesis was scored");
+        assert!(host.contradicted.iter().any(|id| id == "direct.baseline"));
+        assert_eq!(host.share, 0.0);
+    }
+
+    #[test]
+    fn an_application_500_relayed_by_nginx_is_a_server_error() {
+        // Issue 14, situation 2: `Server: nginx` proves only that nginx is on the path; the body
+        // is the application's plain-text 500 (nginx's own 5xx pages are its HTML template).
+        let hdrs = [
+            ("Server", "nginx/1.22.1"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+        ];
+        let r = run(no_cred(vec![
+            attempt("baseline").rejected_with(500, &hdrs, "Internal Server Error"),
+            attempt("origin.foreign").rejected_with(500, &hdrs, "Internal Server Error"),
+            attempt("control.plain_get").rejected(404, "{\"detail\":\"Not Found\"}"),
+        ]))
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(d.cause, Cause::ServerError, "{:?}", d.considered);
+        assert!(d.evidence.iter().any(|e| e.contains("only on the path")));
+        // nginx's own 502 page is still the proxy's.
+        let r = run(vec![
+            attempt("baseline").fixture("nginx_upstream-down_502.http")
+        ])
+        .build();
+        assert_eq!(diagnose(&r).0.cause, Cause::ProxyBadGateway);
+    }
+
+    #[test]
+    fn a_101_without_the_offered_subprotocol_is_a_fault_for_browsers() {
+        // Issue 14, situation 3: Chrome fails a 101 that selects no subprotocol when one was
+        // offered, so the verdict is a bad handshake (exit 1), not ok.healthy.
+        let r = run(no_cred(vec![
+            attempt("baseline").subprotocols(&["graphql-ws"]).upgraded(),
+            attempt("browser.chrome")
+                .subprotocols(&["graphql-ws"])
+                .upgraded(),
+            attempt("origin.foreign")
+                .subprotocols(&["graphql-ws"])
+                .upgraded(),
+        ]))
+        .build();
+        let (d, _) = diagnose(&r);
+        assert_eq!(
+            d.cause,
+            Cause::ServerBadHandshakeResponse,
+            "{:?}",
+            d.considered
+        );
+        assert!(d.summary.contains("Chrome"));
+        let healthy = d
+            .considered
+            .iter()
+            .find(|c| c.cause == Cause::Healthy)
+            .expect("healthy was scored");
+        assert!(healthy.contradicted.iter().any(|id| id == "baseline"));
+        let checks = browser::checks(&r);
+        let chrome = checks
+            .iter()
+            .find(|c| c.attempt == "browser.chrome")
+            .expect("the Chrome shape is judged");
+        assert!(!chrome.opens);
+        assert_eq!(chrome.reason.as_deref(), Some("missing_subprotocol"));
+        // The same 101 with the subprotocol selected is healthy for both browsers.
+        let ok = run(no_cred(vec![attempt("baseline")
+            .subprotocols(&["graphql-ws"])
+            .upgraded_with("graphql-ws")]))
+        .build();
+        assert_eq!(diagnose(&ok).0.cause, Cause::Healthy);
+        assert!(browser::checks(&ok).iter().all(|c| c.opens));
     }
 
     #[test]

@@ -664,6 +664,7 @@ pub fn to_report(obs: &Observation) -> Report {
         diagnosis,
         findings,
         comparison: None,
+        browser_checks: Vec::new(),
         input: None,
         duration_ms: 0.0,
     }

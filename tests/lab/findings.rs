@@ -83,11 +83,12 @@ fn fastapi_reading_only_the_authorization_header_is_auth_header_only() {
 }
 
 // Fault: a Python `websockets` server started without `subprotocols=`: the client offers
-// `chat.v1`, the server upgrades without selecting any (browsers then fail the connection when
-// the page insists on the subprotocol).
+// `chat.v1`, the server upgrades without selecting any. Chrome fails such a 101 ("Sent non-empty
+// 'Sec-WebSocket-Protocol' header but no response was received"), so it is a fault for the
+// clients that matter (issue 14, situation 3), not a healthy endpoint with a warning.
 #[test]
-fn websockets_without_subprotocols_is_negotiation_mismatch() {
-    let test = "websockets_without_subprotocols_is_negotiation_mismatch";
+fn websockets_without_subprotocols_is_a_bad_handshake_for_browsers() {
+    let test = "websockets_without_subprotocols_is_a_bad_handshake_for_browsers";
     if !stack::require(test, &[Tool::Python]) {
         return;
     }
@@ -101,8 +102,21 @@ fn websockets_without_subprotocols_is_negotiation_mismatch() {
         "--subprotocol",
         "chat.v1",
     ]);
-    run.expect("ok", "ok.healthy", 0);
-    run.expect_finding("server.negotiation_mismatch");
+    run.expect("server", "server.bad_handshake_response", 1);
+    let chrome = run.json["browser_checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["attempt"] == "baseline" && c["browser"] == "chrome")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(chrome["opens"], false, "{}", run.describe());
+    assert_eq!(
+        chrome["reason"],
+        "missing_subprotocol",
+        "{}",
+        run.describe()
+    );
 }
 
 // Control for server.negotiation_mismatch: Node `ws` selects the first offered subprotocol when

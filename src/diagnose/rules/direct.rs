@@ -165,7 +165,7 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
     Some(
         Verdict::new(
             Cause::ProxyFrontRefuses,
-            0.8,
+            0.85,
             format!(
                 "the front refuses the request ({status}) that the backend accepts when reached directly: a rule in the proxy, or the route behind it, is at fault"
             ),
@@ -250,6 +250,12 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
                 c.pair("baseline").map(pair_line).unwrap_or_default()
             ));
             v.confidence = (v.confidence - 0.2).max(0.3);
+        }
+        Some(PairClass::Same) if public_failed => {
+            v.evidence.push(format!(
+                "{} — the backend reached directly gives the same answer: the backend itself answers so (or the --direct URL passes through the same front)",
+                c.pair("baseline").map(pair_line).unwrap_or_default()
+            ));
         }
         Some(PairClass::AcceptedDirectOnly) if backend_cause => {
             v.evidence.push(

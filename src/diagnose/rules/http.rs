@@ -113,6 +113,11 @@ pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
     let Outcome::ProtocolViolation { error, detail } = &b.outcome else {
         return None;
     };
+    // HTTP/2 frames have a cause of their own (`http2_only`), and so has a reset before any
+    // answer (`tcp.reset`, from `transport::no_http_answer`).
+    if error == "http2_response" || error == "connection_reset" {
+        return None;
+    }
     let summary = match error.as_str() {
         "bad_accept_key" => "the 101 carries a Sec-WebSocket-Accept that does not match the key sent (RFC 6455 §4.2.2)",
         "missing_upgrade_headers" => "the 101 lacks Upgrade: websocket / Connection: Upgrade",
@@ -128,6 +133,38 @@ pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
             .because(cite(b))
             .because(detail.clone())
             .next("compare with --direct to see whether the server or a proxy in front of it writes this response"),
+    )
+}
+
+/// The baseline got a 101 that wsdoctor's client kept open but Chrome or Firefox fails (a
+/// subprotocol offered and none selected, …): browsers are the clients that matter, so the
+/// handshake is broken for them (`diagnose::browser`).
+pub fn browsers_refuse_101(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    if !crate::diagnose::browser::refused_by_a_browser(b) {
+        return None;
+    }
+    let (browser, id, words) = crate::diagnose::browser::refusal(b)?;
+    let name = if browser == "chrome" {
+        "Chrome"
+    } else {
+        "Firefox"
+    };
+    let summary = match id {
+        "missing_subprotocol" => format!(
+            "{name} fails this 101: subprotocols were offered ({}) and the server selected none",
+            b.variant.subprotocols.join(", ")
+        ),
+        _ => format!("{name} fails this 101 ({id})"),
+    };
+    Some(
+        Verdict::new(Cause::ServerBadHandshakeResponse, 0.9, summary)
+            .because(cite(b))
+            .because(format!(
+                "{} — {name}: {words}",
+                crate::diagnose::browser::summary(b)
+            ))
+            .next("make the server select one of the offered subprotocols (or stop offering one the server does not speak)"),
     )
 }
 
@@ -179,11 +216,15 @@ pub fn request_too_large(f: &Facts) -> Option<Verdict> {
     )
 }
 
-/// 502/504 from anywhere, or 503 from a proxy: the proxy cannot reach a healthy upstream.
+/// 502/504 from anywhere, or another 5xx that the proxy most likely wrote itself: the proxy
+/// cannot reach a healthy upstream. Who wrote the answer is a probability
+/// (`fingerprint::proxy_authorship`): a `Server: nginx` header on an application's plain-text
+/// `Internal Server Error` is nginx on the path relaying the app's 500, not nginx's own page.
 pub fn bad_gateway(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
     let p = producer(b);
-    let proxy_made = p.is_some_and(|r| r.kind.is_intermediary());
+    let authorship = response(b).map_or(0.3, |r| crate::fingerprint::proxy_authorship(&r));
+    let proxy_made = authorship >= 0.9;
     let text = body(b).to_ascii_lowercase();
     let upstream_words = text.contains("upstream")
         || text.contains("no server is available")
@@ -191,14 +232,17 @@ pub fn bad_gateway(f: &Facts) -> Option<Verdict> {
     // Any 5xx a proxy or CDN writes itself is about its upstream (Cloudflare's 520–526 included).
     let fits = match status {
         502 | 504 => true,
-        503 => proxy_made || upstream_words,
-        500..=599 => proxy_made,
+        500..=599 => authorship >= 0.5 || upstream_words,
         _ => false,
     };
     if !fits {
         return None;
     }
-    let conf = if proxy_made { 0.9 } else { 0.75 };
+    let conf = match status {
+        502 | 504 => 0.7 + 0.2 * authorship,
+        _ if upstream_words => 0.6 + 0.3 * authorship,
+        _ => 0.45 + 0.45 * authorship,
+    };
     let who = p.map(|r| r.name).unwrap_or("a proxy");
     let mut v = Verdict::new(
         Cause::ProxyBadGateway,
@@ -408,16 +452,33 @@ pub fn server_error(f: &Facts) -> Option<Verdict> {
     if !(500..600).contains(&status) {
         return None;
     }
-    let who = producer(b).map(|r| r.name).unwrap_or("the application");
-    Some(
-        Verdict::new(
-            Cause::ServerError,
-            0.8,
-            format!("{who} fails the upgrade with a server error ({status})"),
-        )
-        .because(cite(b))
-        .next("read the application log at the time of the probe; the handler raised before accepting"),
+    // The more likely a proxy wrote the page itself, the less likely it is the app's own error.
+    let authorship = response(b).map_or(0.3, |r| crate::fingerprint::proxy_authorship(&r));
+    let who = producer(b)
+        .filter(|r| !r.kind.is_intermediary() || authorship >= 0.5)
+        .map(|r| r.name)
+        .unwrap_or("the application");
+    let mut v = Verdict::new(
+        Cause::ServerError,
+        0.85 - 0.45 * authorship,
+        format!("{who} fails the upgrade with a server error ({status})"),
     )
+    .because(cite(b));
+    if authorship < 0.5 {
+        if let Some(r) = intermediaries(b)
+            .first()
+            .or(producer(b).as_ref())
+            .filter(|r| r.kind.is_intermediary())
+        {
+            v = v.because(format!(
+                "{} is only on the path: the body is the application's own, relayed (not {}'s error page)",
+                r.name, r.name
+            ));
+        }
+    }
+    Some(v.next(
+        "read the application log at the time of the probe; the handler raised before accepting",
+    ))
 }
 
 /// Any other refusal: a 400-class answer no rule above explains. When the server answers our

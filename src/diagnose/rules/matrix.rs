@@ -264,7 +264,16 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
             0.9
         }
     } else if same_as_plain && upgrade_aware {
-        0.9
+        // With no proxy on the path and the app's own Server header, nothing is known to stand
+        // in between: a server without WebSocket support answers the same way.
+        let app_own_header = via.is_empty()
+            && p.is_some_and(|r| r.kind == crate::fingerprint::ResponderKind::App)
+            && response(b).is_some_and(|r| r.header("server").is_some());
+        if app_own_header {
+            0.6
+        } else {
+            0.9
+        }
     } else if fastapi_json_404 {
         0.8
     } else if same_as_plain && !via.is_empty() {
@@ -535,9 +544,13 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
         f.public("credential.").chain(f.public("origin.")).collect();
     let identical_all = !compared.is_empty() && compared.iter().all(|a| identical(a, b));
     if let Some(d) = f.direct_base().filter(|d| d.outcome.is_success()) {
+        // Which front element refused (a proxy rule or the route's backend) is for the
+        // comparison (`direct::front_refuses`) to say; an application's own refusal names the
+        // route.
+        let app_refused = producer(b).is_some_and(|r| !r.kind.is_intermediary());
         let mut v = Verdict::new(
             Cause::RoutingWrongUpstream,
-            if identical_all { 0.9 } else { 0.8 },
+            if identical_all && app_refused { 0.9 } else { 0.8 },
             "the backend accepts the upgrade when reached directly, but the public route refuses it: the route reaches another backend",
         )
         .because(format!("public: {}", cite(b)))
@@ -574,7 +587,15 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     if plain_differs.is_none() && reach.is_none() {
         return None;
     }
-    let confidence = if reach.is_some() { 0.85 } else { 0.75 };
+    // Nothing here proves the credential good: a server that rejects this credential without
+    // telling missing from invalid gives the same picture, and is the more common cause. Proof
+    // (an --auth-check URL that needs the credential and accepts it) makes the wrong route strong.
+    let proof = crate::diagnose::engine::credential_proven(f);
+    let confidence = match (proof.is_some(), reach.is_some()) {
+        (true, _) => 0.85,
+        (false, true) => 0.55,
+        (false, false) => 0.5,
+    };
     let mut v = Verdict::new(
         Cause::RoutingWrongUpstream,
         confidence,
@@ -607,6 +628,12 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     }
     if let Some(h) = reach {
         v = v.because(format!("{h} — the same host serves HTTP normally"));
+    }
+    if let Some(p) = proof {
+        v = v.because(format!(
+            "{} — the same credential is accepted by the API outside the WebSocket path",
+            cite(p)
+        ));
     }
     Some(
         v.or(
@@ -1124,9 +1151,10 @@ mod tests {
         ])
         .cred();
         if http_ok {
-            r = r.http(vec![
-                attempt("http.health").rejected(200, "{\"status\":\"ok\"}")
-            ]);
+            // The field report's key is valid: the API serves it (and refuses requests without).
+            let mut controls = vec![attempt("http.health").rejected(200, "{\"status\":\"ok\"}")];
+            controls.extend(A::credential_proof());
+            r = r.http(controls);
         }
         r.build()
     }

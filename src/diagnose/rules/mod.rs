@@ -1,6 +1,8 @@
-//! rules: the ordered rule table. Each rule is one named fn `(&Facts) -> Option<Verdict>` in the
-//! file of its layer (transport, tls, http, session, matrix, direct); the first that returns a verdict
-//! decides. Rules read records only; they never measure or print.
+//! rules: the proposers. Each is one named fn `(&Facts) -> Option<Verdict>` in the file of its
+//! layer (transport, tls, http, session, matrix, direct) that recognises its cause's signature in
+//! the records and proposes the cause with its evidence and the strength of that signature. Every
+//! proposer runs; none decides by its place in the table: `engine` scores every proposal against
+//! every attempt (`hypothesis::predict`). Proposers read records only; they never measure or print.
 
 pub mod direct;
 pub mod http;
@@ -78,12 +80,12 @@ impl Verdict {
     }
 }
 
-/// A rule.
+/// A proposer.
 pub type RuleFn = fn(&Facts) -> Option<Verdict>;
 
-/// The rule table, in order; the first match wins. The names are the fn names cited in
-/// `docs/causes.md`.
-pub const RULES: &[(&str, RuleFn)] = &[
+/// Every proposer. Order does not decide (the engine scores them all); it only orders
+/// equal-scored candidates. The names are the fn names cited in `docs/causes.md`.
+pub const PROPOSERS: &[(&str, RuleFn)] = &[
     (
         "transport::address_inconsistent",
         transport::address_inconsistent,
@@ -101,6 +103,7 @@ pub const RULES: &[(&str, RuleFn)] = &[
     ("transport::no_http_answer", transport::no_http_answer),
     ("http::http2_only", http::http2_only),
     ("http::bad_handshake_response", http::bad_handshake_response),
+    ("http::browsers_refuse_101", http::browsers_refuse_101),
     ("matrix::ticket_failed", matrix::ticket_failed),
     ("session::idle_timeout", session::idle_timeout),
     ("session::healthy", session::healthy),

@@ -62,6 +62,14 @@ pub fn attempt(id: &str) -> A {
             v.credential = CredentialPlacement::None;
             v.origin = None;
         }
+        "http.auth_check" | "http.auth_check.none" => {
+            v.group = "auth_check".into();
+            v.request = RequestKind::PlainGet;
+            v.origin = None;
+            if core.ends_with(".none") {
+                v.credential = CredentialPlacement::None;
+            }
+        }
         "browser.chrome" | "browser.firefox" => {
             v.browser = core.strip_prefix("browser.").map(str::to_string)
         }
@@ -74,6 +82,14 @@ pub fn attempt(id: &str) -> A {
 }
 
 impl A {
+    /// The `--auth-check` pair proving the credential good: 200 with it, 401 without.
+    pub fn credential_proof() -> Vec<AttemptRecord> {
+        vec![
+            attempt("http.auth_check").rejected(200, "{\"printers\":[]}"),
+            attempt("http.auth_check.none").rejected(401, "{\"detail\":\"missing API key\"}"),
+        ]
+    }
+
     /// Sets the Origin sent.
     pub fn origin(mut self, o: Option<&str>) -> A {
         self.variant.origin = o.map(str::to_string);

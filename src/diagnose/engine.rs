@@ -1,0 +1,430 @@
+//! engine: scores every proposed cause against every attempt that was made and picks the one the
+//! attempts support best. No rule decides by being first.
+//!
+//! 1. Every proposer in `rules::PROPOSERS` reads the run; each that recognises its cause's
+//!    signature in the answers (a status, a page, a close code, a pattern across variants)
+//!    proposes a [`Verdict`] — the candidates.
+//! 2. Each candidate is scored: the strength of its signature (the log-odds of the proposer's
+//!    confidence), plus the support of every attempt that got what the cause predicts
+//!    (`hypothesis::predict`, diminishing: `ln(1 + Σ)`), minus the penalty of every attempt that
+//!    got what it rules out, plus a small prior for how common it is in the field.
+//! 3. A candidate with a contradiction (a penalty of at least [`CONTRADICTION`]) cannot win
+//!    while one without any remains. The best of the rest wins.
+//! 4. Confidence is the winner's share of belief among all candidates and an "unexplained"
+//!    alternative whose weight grows as less of the matrix was observed (a `--quick` run cannot be
+//!    as sure as a full one). Runners-up within [`CLOSE_MARGIN`] are listed under "could also
+//!    be" with the step that separates them.
+//!
+//! Pure: no I/O, no clock.
+
+use super::browser;
+use super::cause::Cause;
+use super::evidence::{cite, describe, Facts};
+use super::hypothesis::{self, Fit, Part, Prediction, HARD};
+use super::rules::{self, Verdict};
+use crate::model::{AttemptRecord, Considered, Observation};
+
+/// A penalty at least this heavy is a contradiction: the cause does not explain that attempt.
+pub const CONTRADICTION: f64 = 1.0;
+/// How much the prior moves a score: `PRIOR_WEIGHT × ln(prior / 0.05)` (about ±0.4 across the
+/// table), enough to break near-ties and no more.
+pub const PRIOR_WEIGHT: f64 = 0.25;
+/// Runners-up whose score is within this of the winner's are named under "could also be".
+pub const CLOSE_MARGIN: f64 = 1.0;
+/// Runners-up within this explain the attempts as well as the winner: the report says so.
+pub const TIE_MARGIN: f64 = 0.5;
+
+/// One scored candidate.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The proposer's name (`http::bad_gateway`).
+    pub proposer: &'static str,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Signature strength (log-odds of the proposer's confidence).
+    pub signature: f64,
+    /// `ln(1 + Σ support)`.
+    pub support: f64,
+    /// Σ penalty.
+    pub penalty: f64,
+    /// The prior's contribution.
+    pub prior: f64,
+    /// Every attempt with an opinion: (attempt id, prediction, fit, observed).
+    pub observations: Vec<Observation>,
+}
+
+impl Scored {
+    /// The total score.
+    pub fn score(&self) -> f64 {
+        self.signature + self.support - self.penalty + self.prior
+    }
+
+    /// True when some attempt contradicts the cause.
+    pub fn contradicted(&self) -> bool {
+        self.observations
+            .iter()
+            .any(|o| o.fit == Fit::Contradicted.as_str() && o.weight >= CONTRADICTION)
+    }
+
+    fn ids(&self, fit: Fit) -> Vec<String> {
+        self.observations
+            .iter()
+            .filter(|o| o.fit == fit.as_str())
+            .map(|o| o.attempt.clone())
+            .collect()
+    }
+}
+
+/// The outcome of scoring a run.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// The winner, dressed: confidence from the scores, close runners-up as alternatives.
+    pub verdict: Verdict,
+    /// The winner's proposer.
+    pub proposer: &'static str,
+    /// Every candidate, best first.
+    pub considered: Vec<Considered>,
+    /// The winner's observations (explained and contradicted attempts).
+    pub observations: Vec<Observation>,
+}
+
+fn logit(c: f64) -> f64 {
+    let c = c.clamp(0.05, 0.97);
+    (c / (1.0 - c)).ln()
+}
+
+/// The weight of the "unexplained" alternative: 0 for a full matrix, up to 1.5 for a run that
+/// made the baseline alone (nothing to compare it with).
+fn unexplained_weight(f: &Facts) -> f64 {
+    let compared = f
+        .run
+        .attempts
+        .iter()
+        .filter(|a| !matches!(hypothesis::part(a), Part::Baseline) || a.variant.direct)
+        .count()
+        + f.run.http_controls.len();
+    match compared {
+        0 => 1.5,
+        1..=3 => 0.8,
+        4..=7 => 0.3,
+        _ => 0.0,
+    }
+}
+
+/// Proof that the user's credential is good, from outside the WebSocket path: the `--auth-check`
+/// URL answers 2xx with it and 401/403 without, or the ticket endpoint issued a ticket for it.
+pub fn credential_proven<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
+    let with = f
+        .run
+        .http_controls
+        .iter()
+        .find(|a| hypothesis::part(a) == Part::AuthCheck)?;
+    let without = f
+        .run
+        .http_controls
+        .iter()
+        .find(|a| hypothesis::part(a) == Part::AuthCheckNone)?;
+    let ok = with
+        .outcome
+        .status()
+        .is_some_and(|s| (200..300).contains(&s));
+    let refused_without = without
+        .outcome
+        .status()
+        .is_some_and(|s| matches!(s, 401 | 403));
+    (ok && refused_without).then_some(with)
+}
+
+fn observation(id: &str, pred: Prediction, fit: Fit, a: Option<&AttemptRecord>) -> Observation {
+    Observation {
+        attempt: id.to_string(),
+        expected: pred.expect.as_str().to_string(),
+        observed: a.map(describe).unwrap_or_default(),
+        fit: fit.as_str().to_string(),
+        weight: match fit {
+            Fit::Explained => pred.support,
+            Fit::Contradicted => pred.penalty,
+            Fit::Silent => 0.0,
+        },
+    }
+}
+
+/// Catch-all proposals: a layer's "something failed here" when nothing more specific is known.
+/// Their signature is capped at [`CATCH_ALL_CONFIDENCE`] so that any specific explanation of the
+/// same observation outranks them.
+const CATCH_ALLS: &[(&str, Cause)] = &[
+    ("tls::tls_failed", Cause::TlsHandshakeFailed),
+    (
+        "http::unexplained_refusal",
+        Cause::ServerBadHandshakeResponse,
+    ),
+];
+/// The most a catch-all's signature may claim.
+pub const CATCH_ALL_CONFIDENCE: f64 = 0.55;
+
+/// Scores one candidate against every attempt.
+pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
+    let catch_all = CATCH_ALLS.contains(&(proposer, verdict.cause));
+    let cause = verdict.cause;
+    let mut observations = Vec::new();
+    let mut support = 0.0;
+    let mut penalty = 0.0;
+    if let Some(base) = f.base() {
+        for a in f.run.attempts.iter().chain(f.run.http_controls.iter()) {
+            let pred = hypothesis::predict(cause, f, base, a);
+            if pred.expect == hypothesis::Expect::Any && pred.support == 0.0 {
+                continue;
+            }
+            let fit = pred.expect.fit(base, a);
+            match fit {
+                Fit::Explained => support += pred.support,
+                Fit::Contradicted => penalty += pred.penalty,
+                Fit::Silent => {}
+            }
+            let weighs = match fit {
+                Fit::Explained => pred.support > 0.0,
+                Fit::Contradicted => pred.penalty > 0.0,
+                Fit::Silent => false,
+            };
+            if weighs {
+                observations.push(observation(&a.variant.id, pred, fit, Some(a)));
+            }
+        }
+        // The baseline itself: a cause about the HTTP answer cannot explain a connection that
+        // failed before any request was sent.
+        if hypothesis::needs_http_answer(cause) {
+            if let Some(stage) = hypothesis::failed_before_upgrade(base) {
+                let pred = Prediction {
+                    expect: hypothesis::Expect::Any,
+                    support: 0.0,
+                    penalty: HARD,
+                };
+                penalty += HARD;
+                let mut o = observation(&base.variant.id, pred, Fit::Contradicted, Some(base));
+                o.expected = "an_http_answer".into();
+                o.observed = format!("failed in the {} stage: {}", stage.as_str(), describe(base));
+                observations.push(o);
+            }
+        }
+        // Records that are not attempts: proof the credential is good, and the browsers'
+        // judgement of the baseline's 101.
+        if let Some(proof) = credential_proven(f) {
+            let pred = Prediction {
+                expect: hypothesis::Expect::Any,
+                support: 1.5,
+                penalty: HARD,
+            };
+            match cause {
+                Cause::AuthCredentialsRejected | Cause::AuthClosedAfterUpgrade => {
+                    penalty += HARD;
+                    observations.push(observation(
+                        &proof.variant.id,
+                        pred,
+                        Fit::Contradicted,
+                        Some(proof),
+                    ));
+                }
+                Cause::RoutingWrongUpstream | Cause::ProxyFrontRefuses => {
+                    support += 1.5;
+                    observations.push(observation(
+                        &proof.variant.id,
+                        pred,
+                        Fit::Explained,
+                        Some(proof),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if cause == Cause::Healthy && browser::refused_by_a_browser(base) {
+            let pred = Prediction {
+                expect: hypothesis::Expect::Open,
+                support: 0.0,
+                penalty: HARD,
+            };
+            penalty += HARD;
+            let mut o = observation(&base.variant.id, pred, Fit::Contradicted, Some(base));
+            o.observed = browser::summary(base);
+            observations.push(o);
+        }
+    }
+    Scored {
+        proposer,
+        signature: logit(if catch_all {
+            verdict.confidence.min(CATCH_ALL_CONFIDENCE)
+        } else {
+            verdict.confidence
+        }),
+        support: (1.0 + support).ln(),
+        penalty,
+        prior: PRIOR_WEIGHT * (hypothesis::prior(cause) / 0.05).ln(),
+        verdict,
+        observations,
+    }
+}
+
+/// Every candidate the proposers make, one per cause (the strongest proposal of each).
+pub fn candidates(f: &Facts) -> Vec<(&'static str, Verdict)> {
+    let mut out: Vec<(&'static str, Verdict)> = Vec::new();
+    for (name, propose) in rules::PROPOSERS {
+        let Some(v) = propose(f) else { continue };
+        match out.iter_mut().find(|(_, o)| o.cause == v.cause) {
+            Some(slot) if slot.1.confidence < v.confidence => *slot = (name, v),
+            Some(_) => {}
+            None => out.push((name, v)),
+        }
+    }
+    out
+}
+
+/// The step that separates two causes, when the pair is a known confusion.
+fn separating_step(f: &Facts, a: Cause, b: Cause) -> Option<String> {
+    use Cause::*;
+    let pair = |x: Cause, y: Cause| (a == x && b == y) || (a == y && b == x);
+    if pair(AuthCredentialsRejected, RoutingWrongUpstream)
+        || pair(AuthMissingCredentials, RoutingWrongUpstream)
+    {
+        return Some(format!(
+            "prove the credential good outside this path: `wsdoctor {} --auth-check <an HTTP URL of the same API that needs it>` (2xx with it, 401/403 without), or --direct ws://<websocket-backend:port>{}",
+            f.run.target,
+            f.target_path()
+        ));
+    }
+    if pair(OriginRejected, OriginHostRewritten) {
+        return Some(
+            "--direct ws://<backend:port>/… : a backend that accepts its own origin directly points at a Host rewrite"
+                .into(),
+        );
+    }
+    if pair(ProxyUpgradeNotForwarded, RoutingNotFound)
+        || pair(ProxyUpgradeNotForwarded, RoutingNotWebsocket)
+    {
+        return Some(format!(
+            "--direct ws://<backend:port>{}: a backend that upgrades there means the proxy drops the upgrade",
+            f.target_path()
+        ));
+    }
+    if pair(ProxyBadGateway, ServerError) {
+        return Some("--direct to the backend: the same 5xx there is the application's own".into());
+    }
+    None
+}
+
+/// Scores every candidate and decides.
+pub fn decide(f: &Facts) -> Option<Decision> {
+    let mut scored: Vec<Scored> = candidates(f)
+        .into_iter()
+        .map(|(name, v)| score(f, name, rules::direct::amend(f, v)))
+        .collect();
+    if scored.is_empty() {
+        return None;
+    }
+    scored.sort_by(|a, b| {
+        a.contradicted()
+            .cmp(&b.contradicted())
+            .then(b.score().total_cmp(&a.score()))
+    });
+    let unexplained = unexplained_weight(f);
+    // A hypothesis an attempt contradicts is ruled out: it takes no share of belief while one
+    // without contradictions remains.
+    let ruled_out = |s: &Scored| s.contradicted() && !scored[0].contradicted();
+    let total: f64 = scored
+        .iter()
+        .filter(|s| !ruled_out(s))
+        .map(|s| s.score().exp())
+        .sum::<f64>()
+        + unexplained.exp();
+    let share = |s: &Scored| {
+        if ruled_out(s) {
+            0.0
+        } else {
+            s.score().exp() / total
+        }
+    };
+    let considered: Vec<Considered> = scored
+        .iter()
+        .map(|s| Considered {
+            cause: s.verdict.cause,
+            proposer: s.proposer.to_string(),
+            score: (s.score() * 100.0).round() / 100.0,
+            share: (share(s) * 1000.0).round() / 1000.0,
+            prior: hypothesis::prior(s.verdict.cause),
+            explained: s.ids(Fit::Explained),
+            contradicted: s.ids(Fit::Contradicted),
+        })
+        .collect();
+    let winner = &scored[0];
+    let mut v = winner.verdict.clone();
+    let mut confidence = share(winner);
+    if winner.contradicted() {
+        // Nothing fits every attempt: say so and stay modest.
+        confidence = confidence.min(0.5);
+    }
+    v.confidence = confidence;
+    for (i, other) in scored.iter().enumerate().skip(1) {
+        if other.contradicted() && !winner.contradicted() {
+            continue;
+        }
+        let gap = winner.score() - other.score();
+        if gap > CLOSE_MARGIN {
+            continue;
+        }
+        let step = separating_step(f, v.cause, other.verdict.cause);
+        if i == 1 && gap <= TIE_MARGIN {
+            let winner_id = v.cause.id();
+            let why = if hypothesis::prior(v.cause) > hypothesis::prior(other.verdict.cause) {
+                format!("{winner_id} is the more common cause in the field")
+            } else {
+                format!("{winner_id}'s signature fits the answers a little better")
+            };
+            v = v.because(format!(
+                "{} explains these attempts about as well; {why}{}",
+                other.verdict.cause.id(),
+                if step.is_some() {
+                    ", and the step below tells them apart"
+                } else {
+                    ""
+                }
+            ));
+            if let Some(s) = &step {
+                v.next_step = Some(s.clone());
+            }
+        }
+        if !v
+            .alternatives
+            .iter()
+            .any(|a| a.cause == other.verdict.cause)
+        {
+            v = v.or(
+                other.verdict.cause,
+                match step {
+                    Some(s) => format!("{} ({s})", other.verdict.summary),
+                    None => other.verdict.summary.clone(),
+                },
+            );
+        }
+    }
+    let buts: Vec<String> = winner
+        .observations
+        .iter()
+        .filter(|o| o.fit == Fit::Contradicted.as_str())
+        .take(3)
+        .map(|o| {
+            let a = f.get(&o.attempt);
+            format!(
+                "but: {} does not fit ({} expected)",
+                a.map(cite).unwrap_or_else(|| o.attempt.clone()),
+                o.expected.replace('_', " ")
+            )
+        })
+        .collect();
+    for b in buts {
+        v = v.because(b);
+    }
+    Some(Decision {
+        proposer: winner.proposer,
+        observations: winner.observations.clone(),
+        verdict: v,
+        considered,
+    })
+}
