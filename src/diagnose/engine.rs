@@ -236,6 +236,24 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
                 _ => {}
             }
         }
+        // Who wrote the refusal: a wrong route answers with an application's refusal, never with
+        // the proxy's own error page.
+        if cause == Cause::RoutingWrongUpstream {
+            if let Some(r) = super::evidence::response(base) {
+                if crate::fingerprint::proxy_authorship(&r) >= 0.9 {
+                    let pred = Prediction {
+                        expect: hypothesis::Expect::Any,
+                        support: 0.0,
+                        penalty: CONTRADICTION,
+                    };
+                    penalty += CONTRADICTION;
+                    let mut o = observation(&base.variant.id, pred, Fit::Contradicted, Some(base));
+                    o.expected = "an_application_refusal".into();
+                    o.observed = "the proxy's own error page".into();
+                    observations.push(o);
+                }
+            }
+        }
         if cause == Cause::Healthy && browser::refused_by_a_browser(base) {
             let pred = Prediction {
                 expect: hypothesis::Expect::Open,

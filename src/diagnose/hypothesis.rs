@@ -306,16 +306,21 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
         return direct(cause, f, base, a, part);
     }
     if below_http(cause) {
-        // Every request to the same place meets the same transport or TLS failure.
-        return p(Expect::Same, 0.05, 1.0);
+        // Every request to the same place meets the same transport or TLS failure; an upgrade
+        // would rule it out.
+        return p(Expect::Refused, 0.05, 1.0);
     }
     if cause == Healthy {
         return ANY;
     }
     // Browser shapes carry the baseline's credential and Origin: a refusal that depends on
-    // neither the header order nor the offered extensions gets the same answer.
+    // neither the header order nor the offered extensions gets the same answer. After a 101 the
+    // browser shapes differ in what they offer (extensions), so they say nothing there.
     if part == Part::Browser {
-        return p(Expect::NotOpen, 0.1, 1.0);
+        if base.outcome.status() == Some(101) {
+            return ANY;
+        }
+        return p(Expect::Refused, 0.1, 1.0);
     }
     if part == Part::ProtocolControl {
         return ANY;
@@ -451,7 +456,8 @@ fn direct(
 ) -> Prediction {
     use Cause::*;
     let twin = public_twin(f, a);
-    let public_refused = twin.is_some_and(|t| !t.outcome.is_success());
+    // A twin the plan skipped as a duplicate of the baseline is the baseline.
+    let public_refused = twin.map_or(!base.outcome.is_success(), |t| !t.outcome.is_success());
     let backend_unreachable = matches!(
         answer(a),
         Answer::Failure {
@@ -472,7 +478,33 @@ fn direct(
             p(Expect::NotOpen, 0.0, HARD)
         }
         OriginHostRewritten if part == Part::Origin && accepted_here_only => {
-            p(Expect::Open, 1.5, 0.0)
+            p(Expect::Open, 2.5, 0.0)
+        }
+        // An allowlist refuses the site's own origin through the front while the backend accepts
+        // its own origin: a misfit for an allowlist, the signature of a Host rewrite.
+        OriginRejected if part == Part::Origin && accepted_here_only => {
+            p(Expect::NotOpen, 0.0, 0.8)
+        }
+        // The backend's own answer to a plain GET is the public upgrade's answer: the upgrade
+        // reached it as a plain GET.
+        ProxyUpgradeNotForwarded if part == Part::PlainGet => p(Expect::Same, 1.5, 0.0),
+        // ...which also shows that the route reaches this very backend, not another one.
+        RoutingWrongUpstream | ProxyFrontRefuses if part == Part::PlainGet => {
+            p(Expect::Different, 0.0, 1.5)
+        }
+        // The backend refuses the baseline's Origin the same way: the backend's own check.
+        OriginRejected if part == Part::Baseline && same_answer(a, base) => {
+            p(Expect::Same, 1.0, 0.0)
+        }
+        // An application's own "no such route" while the same application upgrades the same path
+        // directly: the path exists (a proxy's own 404 page would still fit: its route is missing).
+        RoutingNotFound | RoutingNotWebsocket | RoutingMethodNotAllowed
+            if part == Part::Baseline
+                && a.outcome.is_success()
+                && super::evidence::response(base)
+                    .is_some_and(|r| crate::fingerprint::proxy_authorship(&r) < 0.5) =>
+        {
+            p(Expect::NotOpen, 0.0, 1.0)
         }
         // Front-door causes: the backend accepts what the front refuses.
         RoutingWrongUpstream | ProxyAccessDenied | ProxyFrontRefuses | ProxyUpgradeNotForwarded

@@ -10,6 +10,7 @@ pub mod console;
 pub mod curl;
 pub mod har;
 pub mod http;
+pub mod saved;
 
 use std::collections::BTreeMap;
 
@@ -163,8 +164,13 @@ pub fn read_bounded(reader: impl std::io::Read, what: &str) -> Result<String, Ex
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
-/// Parses an input and diagnoses it: the whole job of `wsdoctor explain`.
+/// Parses an input and diagnoses it: the whole job of `wsdoctor explain`. A saved wsdoctor JSON
+/// report is diagnosed again with this engine (`saved`).
 pub fn explain(input: &str) -> Result<Report, ExplainError> {
+    let text = input.trim_start_matches('\u{feff}').trim();
+    if saved::looks_like(text) {
+        return saved::rediagnose(text);
+    }
     Ok(to_report(&parse(input)?))
 }
 

@@ -620,6 +620,7 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .map(|a| format!("{}: {}", a.cause, a.why))
         .collect();
     section(out, "could also be", &alternatives)?;
+    section(out, "weighed", &weighed(d))?;
     if let Some(next) = &d.next_step {
         writeln!(out, "  {}", "to confirm".dimmed())?;
         for line in wrap(&plain(next), "    ", "      ") {
@@ -639,6 +640,32 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One line per serious contender of the scoring (`diagnosis.considered`): its share of belief and
+/// how many attempts it explains or contradicts, so a reader sees why the winner won. At most
+/// four; nothing when the winner stood alone.
+fn weighed(d: &crate::model::Diagnosis) -> Vec<String> {
+    if d.considered.len() < 2 {
+        return Vec::new();
+    }
+    d.considered
+        .iter()
+        .take(4)
+        .map(|c| {
+            let against = match c.contradicted.as_slice() {
+                [] => "contradicts none".to_string(),
+                ids if ids.len() <= 2 => format!("ruled out by {}", ids.join(", ")),
+                ids => format!("ruled out by {} attempts", ids.len()),
+            };
+            format!(
+                "{} {:.2} · explains {} · {against}",
+                c.cause,
+                c.share,
+                c.explained.len()
+            )
+        })
+        .collect()
 }
 
 /// A dimmed heading and `·` bullets, wrapped with a hanging indent.

@@ -358,3 +358,54 @@ fn explain_output_writes_a_new_file_and_never_clobbers() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(report["diagnosis"]["cause"], "tcp.refused");
 }
+
+#[test]
+fn a_saved_json_report_is_diagnosed_again_and_says_what_changed() {
+    use crate::support::ws::{Behaviour, WsServer};
+    let echo = WsServer::start(Behaviour::Echo);
+    let out = wsdoctor()
+        .args([
+            &echo.url("/ws"),
+            "--close-wait",
+            "100ms",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let mut saved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(saved["diagnosis"]["cause"], "ok.healthy");
+    let dir = tempfile::tempdir().unwrap();
+    // As saved: the same verdict again, from the records alone (no connection is made: the
+    // server is gone).
+    drop(echo);
+    let same = dir.path().join("same.json");
+    std::fs::write(&same, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let out = wsdoctor()
+        .args(["explain", &same.to_string_lossy(), "--format", "json"])
+        .output()
+        .unwrap();
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["diagnosis"]["cause"], "ok.healthy");
+    assert_eq!(again["attempts"], saved["attempts"]);
+    assert!(again["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("the same verdict")));
+    // A report an older engine diagnosed otherwise: the note names both verdicts.
+    saved["diagnosis"]["cause"] = Value::from("routing.not_found");
+    saved["diagnosis"]["category"] = Value::from("routing");
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let out = wsdoctor()
+        .args(["explain", &old.to_string_lossy(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(again["notes"].as_array().unwrap().iter().any(|n| {
+        let n = n.as_str().unwrap();
+        n.contains("changed from routing.not_found") && n.contains("to ok.healthy")
+    }));
+}

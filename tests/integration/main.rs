@@ -7,6 +7,7 @@ mod addresses;
 mod causes;
 mod check;
 mod cli;
+mod corpus;
 mod demo;
 mod explain;
 mod forward_proxy_socks;

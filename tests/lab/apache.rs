@@ -183,6 +183,8 @@ fn report_000_apache_routes_the_websocket_path_to_the_api_container() {
         ],
     );
     let url = format!("ws://127.0.0.1:{port}/api/v1/print/servers/42/ws");
+    // The key is good: the same API serves it over HTTP (issue 14: proof decides the route).
+    let check = format!("http://127.0.0.1:{port}/api/v1/print/servers");
     let run = wsdoctor(&[
         url.as_str(),
         "--token",
@@ -191,6 +193,8 @@ fn report_000_apache_routes_the_websocket_path_to_the_api_container() {
         "header:X-API-Key",
         "--origin",
         ALLOWED_ORIGIN,
+        "--auth-check",
+        check.as_str(),
     ]);
     run.expect("routing", "routing.wrong_upstream", 1);
     let snippets = apache_snippets(&run);

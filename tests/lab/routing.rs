@@ -25,6 +25,49 @@ fn report_000_wrong_upstream_through_nginx() {
     let mut scene = Scene::new(test);
     let port = scene.nginx("wrong-upstream.conf", &upstreams());
     let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
+    // The key is valid: the API serves it over HTTP and refuses requests without it.
+    let check = format!("http://127.0.0.1:{port}/api/v1/print/servers");
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--auth",
+        "header:X-API-Key",
+        "--origin",
+        ALLOWED_ORIGIN,
+        "--auth-check",
+        check.as_str(),
+    ]);
+    run.expect("routing", "routing.wrong_upstream", 1);
+    let rejected = run.json["diagnosis"]["considered"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["cause"] == "auth.credentials_rejected")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        rejected["contradicted"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|id| id == "http.auth_check")),
+        "the proof must rule the credential out: {}",
+        run.describe()
+    );
+}
+
+// Issue 14, situation 4, on the real stack of report 000: the same 403 for the user's key, a
+// wrong one and none, and nothing proves the key good. A rejected key explains the run as well as
+// a wrong route and is the more common cause: it comes first, the wrong route is named beside it,
+// and the next step is the one that tells them apart.
+#[test]
+fn report_000_without_proof_of_the_key_suspects_the_key_and_names_the_route() {
+    let test = "report_000_without_proof_of_the_key";
+    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
+        return;
+    }
+    let mut scene = Scene::new(test);
+    let port = scene.nginx("wrong-upstream.conf", &upstreams());
+    let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
     let run = wsdoctor(&[
         url.as_str(),
         "--token",
@@ -34,7 +77,20 @@ fn report_000_wrong_upstream_through_nginx() {
         "--origin",
         ALLOWED_ORIGIN,
     ]);
-    run.expect("routing", "routing.wrong_upstream", 1);
+    run.expect("auth", "auth.credentials_rejected", 1);
+    let alternatives: Vec<&str> = run.json["diagnosis"]["alternatives"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["cause"].as_str())
+        .collect();
+    assert!(
+        alternatives.contains(&"routing.wrong_upstream"),
+        "{}",
+        run.describe()
+    );
+    let next = run.json["diagnosis"]["next_step"].as_str().unwrap_or("");
+    assert!(next.contains("--auth-check"), "{}", run.describe());
 }
 
 // /work/shared/seeds/000, the Caddy variant: `@print_ws path_regexp` handled by the API container.

@@ -61,7 +61,7 @@ pub fn websocket_unsupported(f: &Facts) -> Option<Verdict> {
     Some(
         Verdict::new(
             Cause::ServerWebsocketUnsupported,
-            0.8,
+            0.9,
             format!("the server ({name}) answers the WebSocket upgrade as a plain HTTP request: WebSocket support is not enabled"),
         )
         .because(format!("upgrade: {}", cite(b)))
@@ -275,6 +275,11 @@ pub fn proxy_access_denied(f: &Facts) -> Option<Verdict> {
     }
     let p = producer(b)?;
     if !p.kind.is_intermediary() || p.role != crate::fingerprint::Role::Producer {
+        return None;
+    }
+    // nginx's client-certificate pages are the TLS layer's verdict written as HTTP
+    // (`tls::client_cert`), not an access rule.
+    if crate::diagnose::rules::tls::is_client_cert_page(body(b)) {
         return None;
     }
     let mut v = Verdict::new(

@@ -374,7 +374,7 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
     let none_ok = f.get("origin.none").is_some_and(|a| a.outcome.is_success());
     let mut v = Verdict::new(
         Cause::OriginHostRewritten,
-        if none_ok { 0.8 } else { 0.7 },
+        if none_ok { 0.92 } else { 0.85 },
         "the server compares Origin with the Host it receives, and the proxy rewrites Host: the site's own Origin looks foreign",
     )
     .because(format!("{} — the site's own origin, through the proxy", cite(same)))
@@ -655,10 +655,20 @@ pub fn credentials_rejected(f: &Facts) -> Option<Verdict> {
     if !f.run.credential_given {
         return None;
     }
-    let (b, _) = refused(f)?;
+    let (b, status) = refused(f)?;
     let none = f.get("credential.none")?;
     let wrong = f.get("credential.wrong");
-    let (confidence, line) = if none.outcome.is_success() {
+    // A proxy's own page for anything but an auth status was written before any credential
+    // check (nginx's 400 "Request Header Or Cookie Too Large"): the credential's size, not its
+    // value, can make the difference.
+    let proxy_page = !matches!(status, 401 | 403 | 407)
+        && response(b).is_some_and(|r| crate::fingerprint::proxy_authorship(&r) >= 0.9);
+    let (confidence, line) = if proxy_page {
+        (
+            0.4,
+            "the refusal is the proxy's own page, written before any credential check; the credential changes it, but maybe by its size",
+        )
+    } else if none.outcome.is_success() {
         (
             0.75,
             "without any credential the upgrade succeeds: the server validates a credential when present and rejects this one",

@@ -14,6 +14,12 @@ const NGINX_NO_CERT: &str = "No required SSL certificate was sent";
 /// nginx's default 400 page when the client certificate failed verification (its 495 code).
 const NGINX_CERT_ERROR: &str = "The SSL certificate error";
 
+/// True when a body is one of nginx's client-certificate error pages (400 with "No required SSL
+/// certificate was sent" or "The SSL certificate error").
+pub fn is_client_cert_page(body: &str) -> bool {
+    body.contains(NGINX_NO_CERT) || body.contains(NGINX_CERT_ERROR)
+}
+
 /// Fatal alerts a server sends when client authentication fails (RFC 8446 §6.2): no certificate
 /// (`certificate_required`; TLS 1.2 servers and some stacks send `handshake_failure`), or one it
 /// refuses (`bad_certificate`, `unknown_ca`, `certificate_unknown`, …).

@@ -1,0 +1,204 @@
+//! The recorded-run corpus (`fixtures/runs/`, written by the real-stack lab with
+//! `scripts/record-runs`) replayed through the pure diagnosis: every run's records are diagnosed
+//! again with the current engine and compared with the cause its lab test expects. Prints the
+//! confusion table (expected → diagnosed) and the calibration table (confidence bucket → share
+//! right, Brier score), and holds the engine to them. Runs in milliseconds: no server is started.
+
+#![expect(
+    clippy::expect_used,
+    reason = "integration tests: an unreadable corpus file is the test's failure"
+)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use wsdoctor::diagnose::diagnose;
+use wsdoctor::model::Report;
+
+/// Share of the corpus the engine must diagnose as its lab test expects.
+const MIN_ACCURACY: f64 = 0.98;
+/// Among verdicts with confidence ≥ 0.9, the share that must be right.
+const MIN_SURE_ACCURACY: f64 = 0.95;
+/// The fewest runs the corpus may hold (it only grows).
+const MIN_RUNS: usize = 80;
+
+#[derive(Deserialize)]
+struct Expected {
+    cause: String,
+}
+
+#[derive(Deserialize)]
+struct RunRecord {
+    schema: String,
+    scenario: String,
+    expected: Expected,
+    report: Report,
+}
+
+/// One replayed run.
+struct Replayed {
+    scenario: String,
+    expected: String,
+    got: String,
+    confidence: f64,
+}
+
+/// The corpus: `fixtures/runs/`, or another folder of run records named by `WSDOCTOR_CORPUS`
+/// (to replay runs recorded elsewhere before they are committed).
+fn corpus_dir() -> PathBuf {
+    match std::env::var_os("WSDOCTOR_CORPUS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/runs"),
+    }
+}
+
+fn replay() -> Vec<Replayed> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("fixtures/runs/ exists (scripts/record-runs)")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).expect("read a corpus file");
+            let rec: RunRecord = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} is no run record: {e}", path.display()));
+            assert_eq!(rec.schema, "wsdoctor.run-record/v1", "{}", path.display());
+            let (d, _) = diagnose(&rec.report.run());
+            Replayed {
+                scenario: rec.scenario,
+                expected: rec.expected.cause,
+                got: d.cause.id().to_string(),
+                confidence: d.confidence,
+            }
+        })
+        .collect()
+}
+
+fn confusion(runs: &[Replayed]) -> String {
+    let mut table: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    for r in runs {
+        *table
+            .entry(&r.expected)
+            .or_default()
+            .entry(&r.got)
+            .or_default() += 1;
+    }
+    let mut out =
+        String::from("expected cause                    runs  right  diagnosed otherwise\n");
+    for (expected, got) in &table {
+        let total: usize = got.values().sum();
+        let right = got.get(expected).copied().unwrap_or(0);
+        let wrong: Vec<String> = got
+            .iter()
+            .filter(|(c, _)| *c != expected)
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect();
+        out.push_str(&format!(
+            "{expected:<33} {total:>4} {right:>6}  {}\n",
+            wrong.join(", ")
+        ));
+    }
+    out
+}
+
+/// (bucket label, runs, right, mean confidence) for confidence buckets, and the Brier score.
+fn calibration(runs: &[Replayed]) -> (Vec<(String, usize, usize, f64)>, f64) {
+    let edges = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001];
+    let mut rows = Vec::new();
+    for w in edges.windows(2) {
+        let inside: Vec<&Replayed> = runs
+            .iter()
+            .filter(|r| r.confidence >= w[0] && r.confidence < w[1])
+            .collect();
+        if inside.is_empty() {
+            continue;
+        }
+        let right = inside.iter().filter(|r| r.got == r.expected).count();
+        let mean = inside.iter().map(|r| r.confidence).sum::<f64>() / inside.len() as f64;
+        rows.push((
+            format!("[{:.2}, {:.2})", w[0], w[1].min(1.0)),
+            inside.len(),
+            right,
+            mean,
+        ));
+    }
+    let brier = runs
+        .iter()
+        .map(|r| {
+            let hit = if r.got == r.expected { 1.0 } else { 0.0 };
+            (r.confidence - hit).powi(2)
+        })
+        .sum::<f64>()
+        / runs.len().max(1) as f64;
+    (rows, brier)
+}
+
+#[test]
+fn the_recorded_run_corpus_is_diagnosed_as_its_lab_tests_expect_with_honest_confidence() {
+    let runs = replay();
+    assert!(
+        runs.len() >= MIN_RUNS,
+        "the corpus holds {} runs; regenerate it with scripts/record-runs",
+        runs.len()
+    );
+    let right = runs.iter().filter(|r| r.got == r.expected).count();
+    let accuracy = right as f64 / runs.len() as f64;
+    let (rows, brier) = calibration(&runs);
+    let mut report = format!(
+        "corpus: {} runs, {right} right ({:.1}%), Brier score {brier:.4}\n\n{}\nconfidence       runs  right  share  mean confidence\n",
+        runs.len(),
+        accuracy * 100.0,
+        confusion(&runs)
+    );
+    for (label, n, ok, mean) in &rows {
+        report.push_str(&format!(
+            "{label:<16} {n:>4} {ok:>6}  {:>5.1}%  {mean:.3}\n",
+            *ok as f64 / *n as f64 * 100.0
+        ));
+    }
+    let wrong: Vec<String> = runs
+        .iter()
+        .filter(|r| r.got != r.expected)
+        .map(|r| {
+            format!(
+                "  {}: expected {}, got {} ({:.2})",
+                r.scenario, r.expected, r.got, r.confidence
+            )
+        })
+        .collect();
+    if !wrong.is_empty() {
+        report.push_str(&format!("\nwrong:\n{}\n", wrong.join("\n")));
+    }
+    println!("{report}");
+    assert!(accuracy >= MIN_ACCURACY, "{report}");
+    let sure: Vec<&Replayed> = runs.iter().filter(|r| r.confidence >= 0.9).collect();
+    let sure_right = sure.iter().filter(|r| r.got == r.expected).count();
+    assert!(
+        sure.is_empty() || sure_right as f64 / sure.len() as f64 >= MIN_SURE_ACCURACY,
+        "verdicts with confidence ≥ 0.9 are right only {sure_right} of {} times\n{report}",
+        sure.len()
+    );
+}
+
+#[test]
+fn a_saved_report_rebuilds_the_run_it_was_made_from() {
+    // Re-diagnosis offline needs the run: records plus what the user gave (credential, Origin).
+    let runs = std::fs::read_dir(corpus_dir()).expect("fixtures/runs/");
+    let mut checked = 0;
+    for entry in runs.flatten().take(40) {
+        let text = std::fs::read_to_string(entry.path()).expect("read");
+        let rec: RunRecord = serde_json::from_str(&text).expect("a run record");
+        let run = rec.report.run();
+        assert_eq!(run.attempts.len(), rec.report.attempts.len());
+        assert_eq!(run.target, rec.report.target);
+        if let Some(input) = &rec.report.input {
+            assert_eq!(run.credential_given, input.credential_given);
+        }
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
