@@ -18,6 +18,7 @@ mod support;
 mod addresses;
 mod apache;
 mod auth;
+mod browser;
 mod capture;
 mod direct;
 mod findings;

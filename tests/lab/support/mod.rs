@@ -1,8 +1,10 @@
 //! support: the lab harness. Starts real servers (uvicorn, websockets, node ws, nginx, Caddy,
 //! HAProxy) from `fixtures/` on loopback ports found by binding 127.0.0.1:0, waits for them by
 //! polling TCP connect with a deadline, kills them on Drop, and runs the real `wsdoctor` binary.
+//! `browser` runs headless Chromium and Firefox ESR against them the same way.
 //! It never asserts on wsdoctor's internals, only on what the binary prints and its exit code.
 
+pub mod browser;
 pub mod certs;
 pub mod cli;
 pub mod corpus;

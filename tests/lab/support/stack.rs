@@ -27,6 +27,9 @@ pub const JWT_WITHOUT_SESSION: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJz
 /// Where Debian's apache2 package keeps the modules the lab configs load.
 pub const APACHE_MODULES: &str = "/usr/lib/apache2/modules";
 
+/// Where Debian's chromium package keeps the browser binary (/usr/bin/chromium is a wrapper).
+pub const CHROMIUM: &str = "/usr/lib/chromium/chromium";
+
 /// A program the lab needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
@@ -46,6 +49,10 @@ pub enum Tool {
     Apache,
     /// Dante's danted (a SOCKS5 forward proxy).
     Dante,
+    /// Debian's Chromium (headless), for the browser lab.
+    Chromium,
+    /// Debian's Firefox ESR (headless), for the browser lab.
+    Firefox,
 }
 
 impl Tool {
@@ -59,6 +66,8 @@ impl Tool {
             Tool::Tinyproxy => "tinyproxy",
             Tool::Apache => "apache2 (with mod_proxy_http and mod_proxy_wstunnel)",
             Tool::Dante => "danted (Dante SOCKS server)",
+            Tool::Chromium => "chromium (Debian's package)",
+            Tool::Firefox => "firefox-esr (Debian's package)",
         }
     }
 
@@ -72,6 +81,8 @@ impl Tool {
             Tool::Tinyproxy => "apt-get install tinyproxy",
             Tool::Apache => "apt-get install apache2",
             Tool::Dante => "apt-get install dante-server",
+            Tool::Chromium => "apt-get install chromium",
+            Tool::Firefox => "apt-get install firefox-esr",
         }
     }
 
@@ -88,6 +99,12 @@ impl Tool {
                     .is_file()
             }),
             Tool::Dante => find_program("danted"),
+            // The browser itself, not Debian's /usr/bin/chromium wrapper: the wrapper adds flags
+            // (remote extensions, GPU rasterization) and Debian's Google API keys.
+            Tool::Chromium => Some(PathBuf::from(CHROMIUM))
+                .filter(|p| p.is_file())
+                .or_else(|| find_program("chromium")),
+            Tool::Firefox => find_program("firefox-esr"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
