@@ -1,6 +1,7 @@
-//! stack: the lab's servers. Apps (FastAPI/uvicorn in several modes, Python websockets, Node ws)
-//! are started once per test binary and shared (`OnceLock`); proxies (nginx, Caddy, HAProxy,
-//! Apache httpd) are started per test in a `Scene` and stopped when it drops. Tools are found
+//! stack: the lab's servers. Apps (FastAPI/uvicorn in several modes, Python websockets, Node ws,
+//! aiohttp, Tornado) are started once per test binary and shared (`OnceLock`); proxies (nginx,
+//! Caddy, HAProxy, Apache httpd, lighttpd) are started per test in a `Scene` and stopped when it
+//! drops. Tools are found
 //! here; a missing tool fails the test under CI and skips it with one loud line otherwise.
 
 use std::ffi::OsString;
@@ -36,7 +37,7 @@ pub enum Tool {
     Caddy,
     /// HAProxy.
     Haproxy,
-    /// The repo-local venv with uvicorn, FastAPI, websockets, PyJWT.
+    /// The repo-local venv with uvicorn, FastAPI, websockets, PyJWT, aiohttp, Tornado.
     Python,
     /// node with fixtures/apps/node/node_modules/ws.
     Node,
@@ -46,6 +47,8 @@ pub enum Tool {
     Apache,
     /// Dante's danted (a SOCKS5 forward proxy).
     Dante,
+    /// lighttpd 1.4 (Debian: lighttpd) with mod_proxy.
+    Lighttpd,
 }
 
 impl Tool {
@@ -54,11 +57,12 @@ impl Tool {
             Tool::Nginx => "nginx",
             Tool::Caddy => "caddy",
             Tool::Haproxy => "haproxy",
-            Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT)",
+            Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT, aiohttp, tornado)",
             Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
             Tool::Tinyproxy => "tinyproxy",
             Tool::Apache => "apache2 (with mod_proxy_http and mod_proxy_wstunnel)",
             Tool::Dante => "danted (Dante SOCKS server)",
+            Tool::Lighttpd => "lighttpd",
         }
     }
 
@@ -72,6 +76,7 @@ impl Tool {
             Tool::Tinyproxy => "apt-get install tinyproxy",
             Tool::Apache => "apt-get install apache2",
             Tool::Dante => "apt-get install dante-server",
+            Tool::Lighttpd => "apt-get install lighttpd",
         }
     }
 
@@ -88,6 +93,7 @@ impl Tool {
                     .is_file()
             }),
             Tool::Dante => find_program("danted"),
+            Tool::Lighttpd => find_program("lighttpd"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
@@ -170,10 +176,32 @@ pub enum App {
     /// FastAPI with a same-origin check (`ORIGIN_CHECK=same_host`: Origin's host:port must equal
     /// the Host header) before accept, no auth.
     FastApiSameHost,
+    /// The FastAPI worker whose WebSocket routes raise before accept (`WS_ERROR=before_accept`):
+    /// uvicorn answers 500 with its plain-text "Internal Server Error".
+    FastApiWsError,
+    /// Python websockets in "API container" mode (`MODE=api`): every handshake refused with 403
+    /// before the Origin and the credential are looked at.
+    PyWebsocketsApiContainer,
+    /// Node ws in "API container" mode (`MODE=api`): verifyClient refuses every handshake with 403.
+    NodeWsApiContainer,
+    /// aiohttp worker (`fixtures/apps/python/aiohttp_app.py`): token from Bearer, X-API-Key,
+    /// ?token= or the `token` cookie (401 "missing token" / "invalid token"), Origin allowlist
+    /// [ALLOWED_ORIGIN] (403), all before `ws.prepare()`.
+    Aiohttp,
+    /// aiohttp in "API container" mode (`MODE=api`): aiohttp's own 403 page for every WebSocket.
+    AiohttpApiContainer,
+    /// aiohttp whose WebSocket handler raises before `ws.prepare()` (`MODE=error`): aiohttp's own
+    /// 500 page.
+    AiohttpError,
+    /// Tornado worker (`fixtures/apps/python/tornado_app.py`): token only from ?token= (401 JSON),
+    /// `check_origin` allowlist [ALLOWED_ORIGIN] (403).
+    Tornado,
+    /// Tornado in "API container" mode (`MODE=api`): `prepare()` raises HTTPError(403).
+    TornadoApiContainer,
 }
 
 impl App {
-    const COUNT: usize = 11;
+    const COUNT: usize = 19;
 
     fn index(self) -> usize {
         self as usize
@@ -182,7 +210,7 @@ impl App {
     /// The tools this app needs.
     pub fn tool(self) -> Tool {
         match self {
-            App::NodeWs => Tool::Node,
+            App::NodeWs | App::NodeWsApiContainer => Tool::Node,
             _ => Tool::Python,
         }
     }
@@ -197,8 +225,32 @@ impl App {
                 .cwd(apps.join("python"))
                 .env("LAB_TOKEN", VALID_TOKEN)
         };
+        let python_app = |name: &str, file: &str, mode: &str| {
+            Spawn::new(name, Tool::Python.get())
+                .args([apps.join("python").join(file)])
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("MODE", mode)
+        };
         let spawn = match self {
             App::FastApi => uvicorn("uvicorn-worker").env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::FastApiWsError => uvicorn("uvicorn-ws-error")
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("WS_ERROR", "before_accept"),
+            App::PyWebsocketsApiContainer => python_app("websockets-api", "ws_server.py", "api"),
+            App::NodeWsApiContainer => Spawn::new("node-ws-api", Tool::Node.get())
+                .args([apps.join("node/server.js")])
+                .cwd(apps.join("node"))
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("MODE", "api"),
+            App::Aiohttp => python_app("aiohttp-worker", "aiohttp_app.py", "worker"),
+            App::AiohttpApiContainer => python_app("aiohttp-api", "aiohttp_app.py", "api"),
+            App::AiohttpError => python_app("aiohttp-error", "aiohttp_app.py", "error"),
+            App::Tornado => python_app("tornado-worker", "tornado_app.py", "worker"),
+            App::TornadoApiContainer => python_app("tornado-api", "tornado_app.py", "api"),
             App::FastApiNoWebsocket => uvicorn("uvicorn-no-ws")
                 .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
                 .args(["--ws", "none"]),
@@ -412,6 +464,31 @@ impl Scene {
         port
     }
 
+    /// Starts lighttpd (foreground, `lighttpd -D -f <conf>`) from `fixtures/lighttpd/<fixture>`
+    /// with `{{PORT}}` on a fresh port (lighttpd takes the address and the port apart:
+    /// `server.bind` and `server.port`); returns the port.
+    /// Every `host:port` variable `NAME` also fills `NAME_HOST` and `NAME_PORT` (mod_proxy's
+    /// `"host" =>` and `"port" =>`).
+    pub fn lighttpd(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        let port = free_port();
+        let mut split: Vec<(String, String)> = Vec::new();
+        for (name, value) in vars {
+            if let Some((host, p)) = value.rsplit_once(':') {
+                split.push((format!("{name}_HOST"), host.to_string()));
+                split.push((format!("{name}_PORT"), p.to_string()));
+            }
+        }
+        let mut all = vars.to_vec();
+        all.extend(split.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        all.push(("PORT", port.to_string()));
+        let (_, conf) = self.render(&format!("lighttpd/{fixture}"), &all, &[]);
+        let spawn = Spawn::new("lighttpd", Tool::Lighttpd.get())
+            .args([OsString::from("-D"), "-f".into(), conf.into()])
+            .ready_on(port);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        port
+    }
+
     fn render(
         &self,
         fixture: &str,
@@ -428,7 +505,7 @@ impl Scene {
     }
 }
 
-/// The three proxies, for tests that run the same scenario through each.
+/// The front proxies, for tests that run the same scenario through each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proxy {
     /// nginx with `fixtures/nginx/ws-proxy.conf`.
@@ -437,6 +514,11 @@ pub enum Proxy {
     Caddy,
     /// HAProxy with `fixtures/haproxy/ws-proxy.cfg`.
     Haproxy,
+    /// Apache httpd with `fixtures/apache/ws-proxy.conf` (the WebSocket paths with
+    /// `upgrade=websocket`).
+    Apache,
+    /// lighttpd with `fixtures/lighttpd/ws-proxy.conf` (`proxy.header = ("upgrade" => "enable")`).
+    Lighttpd,
 }
 
 impl Proxy {
@@ -446,6 +528,8 @@ impl Proxy {
             Proxy::Nginx => Tool::Nginx,
             Proxy::Caddy => Tool::Caddy,
             Proxy::Haproxy => Tool::Haproxy,
+            Proxy::Apache => Tool::Apache,
+            Proxy::Lighttpd => Tool::Lighttpd,
         }
     }
 
@@ -456,6 +540,32 @@ impl Proxy {
             Proxy::Nginx => scene.nginx("ws-proxy.conf", &vars),
             Proxy::Caddy => scene.caddy("ws-proxy.Caddyfile", &vars),
             Proxy::Haproxy => scene.haproxy("ws-proxy.cfg", &vars),
+            Proxy::Apache => scene.apache("ws-proxy.conf", &vars),
+            Proxy::Lighttpd => scene.lighttpd("ws-proxy.conf", &vars),
+        }
+    }
+
+    /// Starts this proxy from its own config for a situation: `fixtures/<dir>/<stem>.<ext>`
+    /// (`deny` is `nginx/deny.conf`, `caddy/deny.Caddyfile`, `haproxy/deny.cfg`,
+    /// `apache/deny.conf`, `lighttpd/deny.conf`); returns its port.
+    pub fn start(self, scene: &mut Scene, stem: &str, vars: &[(&str, String)]) -> u16 {
+        match self {
+            Proxy::Nginx => scene.nginx(&format!("{stem}.conf"), vars),
+            Proxy::Caddy => scene.caddy(&format!("{stem}.Caddyfile"), vars),
+            Proxy::Haproxy => scene.haproxy(&format!("{stem}.cfg"), vars),
+            Proxy::Apache => scene.apache(&format!("{stem}.conf"), vars),
+            Proxy::Lighttpd => scene.lighttpd(&format!("{stem}.conf"), vars),
+        }
+    }
+
+    /// The product's name, for test directories and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proxy::Nginx => "nginx",
+            Proxy::Caddy => "caddy",
+            Proxy::Haproxy => "haproxy",
+            Proxy::Apache => "apache",
+            Proxy::Lighttpd => "lighttpd",
         }
     }
 }
