@@ -5,10 +5,13 @@
 //! or one in the wrong place (report 003), answering a wrong path (404) and failing with an
 //! exception in its WebSocket handler (500). Credentials: FastAPI reads Bearer, X-API-Key and
 //! ?token=; websockets and ws read Bearer and ?token=; aiohttp also the `token` cookie; Tornado
-//! only ?token= (see fixtures/apps/). Scenario plumbing: `support/scenario.rs`.
+//! only ?token= (see fixtures/apps/). The ticket flow of report 004 (JWT -> ticket endpoint ->
+//! `?ticket=`) runs through each proxy too. Scenario plumbing: `support/scenario.rs`.
 
 use crate::support::scenario::{self, Front};
-use crate::support::stack::{App, Proxy, ALLOWED_ORIGIN, VALID_TOKEN};
+use crate::support::stack::{
+    App, Proxy, ALLOWED_ORIGIN, JWT_WITHOUT_SESSION, JWT_WITH_SESSION, TICKET_ORIGIN, VALID_TOKEN,
+};
 
 /// A token of the right shape that no app accepts (expired, revoked).
 const WRONG_TOKEN: &str = "lab-expired-token-0000";
@@ -957,5 +960,179 @@ fn fastapi_route_raising_before_accept_behind_caddy_is_server_error() {
         "/ws",
         &["--token", VALID_TOKEN, "--origin", ALLOWED_ORIGIN],
         ("server", "server.error", 1),
+    );
+}
+
+// /work/shared/seeds/004 "Happy Path" through nginx: JWT -> GET /api/v1/ws-ticket -> ?ticket=, the
+// socket stays open.
+#[test]
+fn report_004_ticket_flow_through_nginx_is_healthy() {
+    check(
+        "report_004_ticket_flow_through_nginx_is_healthy",
+        Proxy::Nginx,
+        Front::Healthy,
+        App::FastApiTickets,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITH_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            TICKET_ORIGIN,
+        ],
+        ("ok", "ok.healthy", 0),
+    );
+}
+
+// /work/shared/seeds/004 "Happy Path" through HAProxy.
+#[test]
+fn report_004_ticket_flow_through_haproxy_is_healthy() {
+    check(
+        "report_004_ticket_flow_through_haproxy_is_healthy",
+        Proxy::Haproxy,
+        Front::Healthy,
+        App::FastApiTickets,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITH_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            TICKET_ORIGIN,
+        ],
+        ("ok", "ok.healthy", 0),
+    );
+}
+
+// /work/shared/seeds/004 Scenario 3 "Missing sessionId in JWT" through Caddy: the ticket endpoint
+// answers 401 MISSING_SESSION (a hard failure).
+#[test]
+fn report_004_ticket_endpoint_401_through_caddy() {
+    check(
+        "report_004_ticket_endpoint_401_through_caddy",
+        Proxy::Caddy,
+        Front::Healthy,
+        App::FastApiTickets,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITHOUT_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            TICKET_ORIGIN,
+        ],
+        ("auth", "auth.ticket_failed", 1),
+    );
+}
+
+// /work/shared/seeds/004 Scenario 3 through lighttpd.
+#[test]
+fn report_004_ticket_endpoint_401_through_lighttpd() {
+    check(
+        "report_004_ticket_endpoint_401_through_lighttpd",
+        Proxy::Lighttpd,
+        Front::Healthy,
+        App::FastApiTickets,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITHOUT_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            TICKET_ORIGIN,
+        ],
+        ("auth", "auth.ticket_failed", 1),
+    );
+}
+
+// /work/shared/seeds/004 Scenario 4 "Redis Down" through Apache: the ticket endpoint answers 503
+// REDIS_UNAVAILABLE (a soft failure), relayed by Apache.
+#[test]
+fn report_004_ticket_endpoint_503_through_apache() {
+    check(
+        "report_004_ticket_endpoint_503_through_apache",
+        Proxy::Apache,
+        Front::Healthy,
+        App::FastApiTicketsStoreDown,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITH_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            TICKET_ORIGIN,
+        ],
+        ("auth", "auth.ticket_failed", 1),
+    );
+}
+
+// /work/shared/seeds/004 Scenario 4 through nginx: the app's own 503 for the ticket, not a gateway
+// fault of nginx.
+#[test]
+fn report_004_ticket_endpoint_503_through_nginx() {
+    check(
+        "report_004_ticket_endpoint_503_through_nginx",
+        Proxy::Nginx,
+        Front::Healthy,
+        App::FastApiTicketsStoreDown,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITH_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            TICKET_ORIGIN,
+        ],
+        ("auth", "auth.ticket_failed", 1),
+    );
+}
+
+// /work/shared/seeds/004 Scenario 5 "Origin Blocked" through HAProxy: a valid ticket, the socket
+// is accepted, then closed with 1008 ORIGIN_BLOCKED for a page origin outside the allowlist.
+#[test]
+fn report_004_origin_blocked_after_accept_through_haproxy() {
+    check(
+        "report_004_origin_blocked_after_accept_through_haproxy",
+        Proxy::Haproxy,
+        Front::Healthy,
+        App::FastApiTickets,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITH_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            "https://app.other.test",
+        ],
+        ("origin", "origin.rejected", 1),
+    );
+}
+
+// /work/shared/seeds/004 Scenario 5 through Apache (the close frame tunnelled by mod_proxy_http's
+// upgrade=websocket).
+#[test]
+fn report_004_origin_blocked_after_accept_through_apache() {
+    check(
+        "report_004_origin_blocked_after_accept_through_apache",
+        Proxy::Apache,
+        Front::Healthy,
+        App::FastApiTickets,
+        "/ws",
+        &[
+            "--token",
+            JWT_WITH_SESSION,
+            "--ticket-url",
+            "{front}/api/v1/ws-ticket",
+            "--origin",
+            "https://app.other.test",
+        ],
+        ("origin", "origin.rejected", 1),
     );
 }
