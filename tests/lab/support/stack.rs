@@ -39,7 +39,7 @@ pub enum Tool {
     Haproxy,
     /// The repo-local venv with uvicorn, FastAPI, websockets, PyJWT, aiohttp, Tornado.
     Python,
-    /// node with fixtures/apps/node/node_modules/ws.
+    /// node with fixtures/apps/node/node_modules (ws, socket.io).
     Node,
     /// tinyproxy (a forward proxy speaking HTTP CONNECT).
     Tinyproxy,
@@ -58,7 +58,7 @@ impl Tool {
             Tool::Caddy => "caddy",
             Tool::Haproxy => "haproxy",
             Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT, aiohttp, tornado)",
-            Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
+            Tool::Node => "node + fixtures/apps/node/node_modules (ws, socket.io)",
             Tool::Tinyproxy => "tinyproxy",
             Tool::Apache => "apache2 (with mod_proxy_http and mod_proxy_wstunnel)",
             Tool::Dante => "danted (Dante SOCKS server)",
@@ -100,8 +100,12 @@ impl Tool {
                 (python.exists() && venv.join("uvicorn").exists()).then_some(python)
             }
             Tool::Node => {
-                let ws = repo_root().join("fixtures/apps/node/node_modules/ws/package.json");
-                find_program("node").filter(|_| ws.exists())
+                let modules = repo_root().join("fixtures/apps/node/node_modules");
+                find_program("node").filter(|_| {
+                    ["ws", "socket.io"]
+                        .iter()
+                        .all(|m| modules.join(m).join("package.json").exists())
+                })
             }
         }
     }
@@ -198,10 +202,17 @@ pub enum App {
     Tornado,
     /// Tornado in "API container" mode (`MODE=api`): `prepare()` raises HTTPError(403).
     TornadoApiContainer,
+    /// Socket.IO 4 (`fixtures/apps/node/socketio_server.js`), WebSocket transport only, at
+    /// [SOCKET_IO_PATH]: `allowRequest` checks the Origin allowlist [ALLOWED_ORIGIN] and the token
+    /// (Bearer or ?token=); engine.io answers a refusal with 400 and the reason as the body.
+    SocketIo,
 }
 
+/// The Socket.IO WebSocket transport's URL path and query (engine.io protocol 4).
+pub const SOCKET_IO_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
+
 impl App {
-    const COUNT: usize = 19;
+    const COUNT: usize = 20;
 
     fn index(self) -> usize {
         self as usize
@@ -210,7 +221,7 @@ impl App {
     /// The tools this app needs.
     pub fn tool(self) -> Tool {
         match self {
-            App::NodeWs | App::NodeWsApiContainer => Tool::Node,
+            App::NodeWs | App::NodeWsApiContainer | App::SocketIo => Tool::Node,
             _ => Tool::Python,
         }
     }
@@ -246,6 +257,12 @@ impl App {
                 .env("LAB_TOKEN", VALID_TOKEN)
                 .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
                 .env("MODE", "api"),
+            App::SocketIo => Spawn::new("socketio", Tool::Node.get())
+                .args([apps.join("node/socketio_server.js")])
+                .cwd(apps.join("node"))
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
             App::Aiohttp => python_app("aiohttp-worker", "aiohttp_app.py", "worker"),
             App::AiohttpApiContainer => python_app("aiohttp-api", "aiohttp_app.py", "api"),
             App::AiohttpError => python_app("aiohttp-error", "aiohttp_app.py", "error"),
