@@ -187,16 +187,25 @@ fn report_001_apache_proxypass_without_upgrade_in_front_of_tornado() {
 }
 
 // /work/shared/seeds/001: on lighttpd: mod_proxy without proxy.header = ("upgrade" => "enable") in
-// front of FastAPI (its JSON 404 for the plain GET of a WebSocket route).
+// front of FastAPI (its JSON 404 for the plain GET of a WebSocket route). lighttpd relays the
+// answer with uvicorn's own headers and adds none, so alone it reads like uvicorn without a
+// WebSocket library; the user gives the app's own URL (--direct), which upgrades.
 #[test]
-fn report_001_lighttpd_without_upgrade_enable_in_front_of_fastapi() {
+fn report_001_lighttpd_without_upgrade_enable_in_front_of_fastapi_with_direct() {
     check(
-        "report_001_lighttpd_without_upgrade_enable_in_front_of_fastapi",
+        "report_001_lighttpd_without_upgrade_enable_in_front_of_fastapi_with_direct",
         Proxy::Lighttpd,
         Front::NoUpgrade,
         App::FastApi,
         "/ws",
-        &["--token", VALID_TOKEN, "--origin", ALLOWED_ORIGIN],
+        &[
+            "--token",
+            VALID_TOKEN,
+            "--origin",
+            ALLOWED_ORIGIN,
+            "--direct",
+            "ws://{app}/ws",
+        ],
         ("proxy", "proxy.upgrade_not_forwarded", 1),
     );
 }
