@@ -903,22 +903,6 @@ fn report_003_wrong_path_through_apache_aiohttp_is_not_found() {
     );
 }
 
-// /work/shared/seeds/003 cause 4 ("wrong path"): /socket on FastAPI behind nginx: Starlette
-// refuses an upgrade it cannot route with 403 and an empty body while the plain GET gets its JSON
-// 404 — still a path without a WebSocket route, not another upstream.
-#[test]
-fn report_003_wrong_path_through_nginx_fastapi_is_not_found() {
-    check(
-        "report_003_wrong_path_through_nginx_fastapi_is_not_found",
-        Proxy::Nginx,
-        Front::Healthy,
-        App::FastApi,
-        "/socket",
-        &["--token", VALID_TOKEN, "--origin", ALLOWED_ORIGIN],
-        ("routing", "routing.not_found", 1),
-    );
-}
-
 // server.error: aiohttp's WebSocket handler raises before ws.prepare() (a bug at startup: the
 // database pool is missing); aiohttp answers its own 500 page, relayed by nginx.
 #[test]
