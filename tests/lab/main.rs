@@ -1,6 +1,7 @@
-//! Lab tests: the real stacks (nginx, Caddy, HAProxy, Apache httpd in front of FastAPI/uvicorn,
-//! Python websockets and Node ws), built from `fixtures/`, each probed by the real `wsdoctor` binary.
-//! One test per scenario of the field reports in /work/shared/seeds/ (see each test's comment).
+//! Lab tests: the real stacks (nginx, Caddy, HAProxy, Apache httpd, lighttpd in front of
+//! FastAPI/uvicorn, Python websockets, Node ws, Socket.IO, aiohttp and Tornado), built from
+//! `fixtures/`, each probed by the real `wsdoctor` binary. One test per scenario of the field
+//! reports in /work/shared/seeds/ (see each test's comment).
 //!
 //! Everything listens on 127.0.0.1 ports found by binding :0. Apps are shared per test binary;
 //! proxies are started per test. Under CI=true a missing server is a failure; locally the test
@@ -21,10 +22,14 @@ mod auth;
 mod browser;
 mod capture;
 mod direct;
+mod engine_cases;
 mod findings;
 mod forward_proxy;
 mod healthy;
 mod idle;
+mod matrix_app;
+mod matrix_proxy;
+mod matrix_socketio;
 mod origin;
 mod proxy;
 mod routing;

@@ -1,6 +1,7 @@
-//! stack: the lab's servers. Apps (FastAPI/uvicorn in several modes, Python websockets, Node ws)
-//! are started once per test binary and shared (`OnceLock`); proxies (nginx, Caddy, HAProxy,
-//! Apache httpd) are started per test in a `Scene` and stopped when it drops. Tools are found
+//! stack: the lab's servers. Apps (FastAPI/uvicorn in several modes, Python websockets, Node ws,
+//! aiohttp, Tornado) are started once per test binary and shared (`OnceLock`); proxies (nginx,
+//! Caddy, HAProxy, Apache httpd, lighttpd) are started per test in a `Scene` and stopped when it
+//! drops. Tools are found
 //! here; a missing tool fails the test under CI and skips it with one loud line otherwise.
 
 use std::ffi::OsString;
@@ -39,9 +40,9 @@ pub enum Tool {
     Caddy,
     /// HAProxy.
     Haproxy,
-    /// The repo-local venv with uvicorn, FastAPI, websockets, PyJWT.
+    /// The repo-local venv with uvicorn, FastAPI, websockets, PyJWT, aiohttp, Tornado.
     Python,
-    /// node with fixtures/apps/node/node_modules/ws.
+    /// node with fixtures/apps/node/node_modules (ws, socket.io).
     Node,
     /// tinyproxy (a forward proxy speaking HTTP CONNECT).
     Tinyproxy,
@@ -53,6 +54,8 @@ pub enum Tool {
     Chromium,
     /// Debian's Firefox ESR (headless), for the browser lab.
     Firefox,
+    /// lighttpd 1.4 (Debian: lighttpd) with mod_proxy.
+    Lighttpd,
 }
 
 impl Tool {
@@ -61,13 +64,14 @@ impl Tool {
             Tool::Nginx => "nginx",
             Tool::Caddy => "caddy",
             Tool::Haproxy => "haproxy",
-            Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT)",
-            Tool::Node => "node + fixtures/apps/node/node_modules (ws)",
+            Tool::Python => ".venv (uvicorn, fastapi, websockets, PyJWT, aiohttp, tornado)",
+            Tool::Node => "node + fixtures/apps/node/node_modules (ws, socket.io)",
             Tool::Tinyproxy => "tinyproxy",
             Tool::Apache => "apache2 (with mod_proxy_http and mod_proxy_wstunnel)",
             Tool::Dante => "danted (Dante SOCKS server)",
             Tool::Chromium => "chromium (Debian's package)",
             Tool::Firefox => "firefox-esr (Debian's package)",
+            Tool::Lighttpd => "lighttpd",
         }
     }
 
@@ -83,6 +87,7 @@ impl Tool {
             Tool::Dante => "apt-get install dante-server",
             Tool::Chromium => "apt-get install chromium",
             Tool::Firefox => "apt-get install firefox-esr",
+            Tool::Lighttpd => "apt-get install lighttpd",
         }
     }
 
@@ -105,14 +110,19 @@ impl Tool {
                 .filter(|p| p.is_file())
                 .or_else(|| find_program("chromium")),
             Tool::Firefox => find_program("firefox-esr"),
+            Tool::Lighttpd => find_program("lighttpd"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
                 (python.exists() && venv.join("uvicorn").exists()).then_some(python)
             }
             Tool::Node => {
-                let ws = repo_root().join("fixtures/apps/node/node_modules/ws/package.json");
-                find_program("node").filter(|_| ws.exists())
+                let modules = repo_root().join("fixtures/apps/node/node_modules");
+                find_program("node").filter(|_| {
+                    ["ws", "socket.io"]
+                        .iter()
+                        .all(|m| modules.join(m).join("package.json").exists())
+                })
             }
         }
     }
@@ -187,10 +197,39 @@ pub enum App {
     /// FastAPI with a same-origin check (`ORIGIN_CHECK=same_host`: Origin's host:port must equal
     /// the Host header) before accept, no auth.
     FastApiSameHost,
+    /// The FastAPI worker whose WebSocket routes raise before accept (`WS_ERROR=before_accept`):
+    /// uvicorn answers 500 with its plain-text "Internal Server Error".
+    FastApiWsError,
+    /// Python websockets in "API container" mode (`MODE=api`): every handshake refused with 403
+    /// before the Origin and the credential are looked at.
+    PyWebsocketsApiContainer,
+    /// Node ws in "API container" mode (`MODE=api`): verifyClient refuses every handshake with 403.
+    NodeWsApiContainer,
+    /// aiohttp worker (`fixtures/apps/python/aiohttp_app.py`): token from Bearer, X-API-Key,
+    /// ?token= or the `token` cookie (401 "missing token" / "invalid token"), Origin allowlist
+    /// [ALLOWED_ORIGIN] (403), all before `ws.prepare()`.
+    Aiohttp,
+    /// aiohttp in "API container" mode (`MODE=api`): aiohttp's own 403 page for every WebSocket.
+    AiohttpApiContainer,
+    /// aiohttp whose WebSocket handler raises before `ws.prepare()` (`MODE=error`): aiohttp's own
+    /// 500 page.
+    AiohttpError,
+    /// Tornado worker (`fixtures/apps/python/tornado_app.py`): token only from ?token= (401 JSON),
+    /// `check_origin` allowlist [ALLOWED_ORIGIN] (403).
+    Tornado,
+    /// Tornado in "API container" mode (`MODE=api`): `prepare()` raises HTTPError(403).
+    TornadoApiContainer,
+    /// Socket.IO 4 (`fixtures/apps/node/socketio_server.js`), WebSocket transport only, at
+    /// [SOCKET_IO_PATH]: `allowRequest` checks the Origin allowlist [ALLOWED_ORIGIN] and the token
+    /// (Bearer or ?token=); engine.io answers a refusal with 400 and the reason as the body.
+    SocketIo,
 }
 
+/// The Socket.IO WebSocket transport's URL path and query (engine.io protocol 4).
+pub const SOCKET_IO_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
+
 impl App {
-    const COUNT: usize = 11;
+    const COUNT: usize = 20;
 
     fn index(self) -> usize {
         self as usize
@@ -199,7 +238,7 @@ impl App {
     /// The tools this app needs.
     pub fn tool(self) -> Tool {
         match self {
-            App::NodeWs => Tool::Node,
+            App::NodeWs | App::NodeWsApiContainer | App::SocketIo => Tool::Node,
             _ => Tool::Python,
         }
     }
@@ -214,8 +253,38 @@ impl App {
                 .cwd(apps.join("python"))
                 .env("LAB_TOKEN", VALID_TOKEN)
         };
+        let python_app = |name: &str, file: &str, mode: &str| {
+            Spawn::new(name, Tool::Python.get())
+                .args([apps.join("python").join(file)])
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("MODE", mode)
+        };
         let spawn = match self {
             App::FastApi => uvicorn("uvicorn-worker").env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::FastApiWsError => uvicorn("uvicorn-ws-error")
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("WS_ERROR", "before_accept"),
+            App::PyWebsocketsApiContainer => python_app("websockets-api", "ws_server.py", "api"),
+            App::NodeWsApiContainer => Spawn::new("node-ws-api", Tool::Node.get())
+                .args([apps.join("node/server.js")])
+                .cwd(apps.join("node"))
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env("MODE", "api"),
+            App::SocketIo => Spawn::new("socketio", Tool::Node.get())
+                .args([apps.join("node/socketio_server.js")])
+                .cwd(apps.join("node"))
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::Aiohttp => python_app("aiohttp-worker", "aiohttp_app.py", "worker"),
+            App::AiohttpApiContainer => python_app("aiohttp-api", "aiohttp_app.py", "api"),
+            App::AiohttpError => python_app("aiohttp-error", "aiohttp_app.py", "error"),
+            App::Tornado => python_app("tornado-worker", "tornado_app.py", "worker"),
+            App::TornadoApiContainer => python_app("tornado-api", "tornado_app.py", "api"),
             App::FastApiNoWebsocket => uvicorn("uvicorn-no-ws")
                 .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
                 .args(["--ws", "none"]),
@@ -429,6 +498,31 @@ impl Scene {
         port
     }
 
+    /// Starts lighttpd (foreground, `lighttpd -D -f <conf>`) from `fixtures/lighttpd/<fixture>`
+    /// with `{{PORT}}` on a fresh port (lighttpd takes the address and the port apart:
+    /// `server.bind` and `server.port`); returns the port.
+    /// Every `host:port` variable `NAME` also fills `NAME_HOST` and `NAME_PORT` (mod_proxy's
+    /// `"host" =>` and `"port" =>`).
+    pub fn lighttpd(&mut self, fixture: &str, vars: &[(&str, String)]) -> u16 {
+        let port = free_port();
+        let mut split: Vec<(String, String)> = Vec::new();
+        for (name, value) in vars {
+            if let Some((host, p)) = value.rsplit_once(':') {
+                split.push((format!("{name}_HOST"), host.to_string()));
+                split.push((format!("{name}_PORT"), p.to_string()));
+            }
+        }
+        let mut all = vars.to_vec();
+        all.extend(split.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        all.push(("PORT", port.to_string()));
+        let (_, conf) = self.render(&format!("lighttpd/{fixture}"), &all, &[]);
+        let spawn = Spawn::new("lighttpd", Tool::Lighttpd.get())
+            .args([OsString::from("-D"), "-f".into(), conf.into()])
+            .ready_on(port);
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+        port
+    }
+
     fn render(
         &self,
         fixture: &str,
@@ -445,7 +539,7 @@ impl Scene {
     }
 }
 
-/// The three proxies, for tests that run the same scenario through each.
+/// The front proxies, for tests that run the same scenario through each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proxy {
     /// nginx with `fixtures/nginx/ws-proxy.conf`.
@@ -454,6 +548,11 @@ pub enum Proxy {
     Caddy,
     /// HAProxy with `fixtures/haproxy/ws-proxy.cfg`.
     Haproxy,
+    /// Apache httpd with `fixtures/apache/ws-proxy.conf` (the WebSocket paths with
+    /// `upgrade=websocket`).
+    Apache,
+    /// lighttpd with `fixtures/lighttpd/ws-proxy.conf` (`proxy.header = ("upgrade" => "enable")`).
+    Lighttpd,
 }
 
 impl Proxy {
@@ -463,6 +562,8 @@ impl Proxy {
             Proxy::Nginx => Tool::Nginx,
             Proxy::Caddy => Tool::Caddy,
             Proxy::Haproxy => Tool::Haproxy,
+            Proxy::Apache => Tool::Apache,
+            Proxy::Lighttpd => Tool::Lighttpd,
         }
     }
 
@@ -473,6 +574,32 @@ impl Proxy {
             Proxy::Nginx => scene.nginx("ws-proxy.conf", &vars),
             Proxy::Caddy => scene.caddy("ws-proxy.Caddyfile", &vars),
             Proxy::Haproxy => scene.haproxy("ws-proxy.cfg", &vars),
+            Proxy::Apache => scene.apache("ws-proxy.conf", &vars),
+            Proxy::Lighttpd => scene.lighttpd("ws-proxy.conf", &vars),
+        }
+    }
+
+    /// Starts this proxy from its own config for a situation: `fixtures/<dir>/<stem>.<ext>`
+    /// (`deny` is `nginx/deny.conf`, `caddy/deny.Caddyfile`, `haproxy/deny.cfg`,
+    /// `apache/deny.conf`, `lighttpd/deny.conf`); returns its port.
+    pub fn start(self, scene: &mut Scene, stem: &str, vars: &[(&str, String)]) -> u16 {
+        match self {
+            Proxy::Nginx => scene.nginx(&format!("{stem}.conf"), vars),
+            Proxy::Caddy => scene.caddy(&format!("{stem}.Caddyfile"), vars),
+            Proxy::Haproxy => scene.haproxy(&format!("{stem}.cfg"), vars),
+            Proxy::Apache => scene.apache(&format!("{stem}.conf"), vars),
+            Proxy::Lighttpd => scene.lighttpd(&format!("{stem}.conf"), vars),
+        }
+    }
+
+    /// The product's name, for test directories and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proxy::Nginx => "nginx",
+            Proxy::Caddy => "caddy",
+            Proxy::Haproxy => "haproxy",
+            Proxy::Apache => "apache",
+            Proxy::Lighttpd => "lighttpd",
         }
     }
 }
