@@ -129,6 +129,23 @@ pub const SIGNATURES: &[Signature] = &[
         ],
     },
     Signature {
+        name: "lighttpd",
+        kind: ResponderKind::Proxy,
+        role: Role::Producer,
+        // lighttpd's http_response_send_1xx/errorpage: an XML declaration in iso-8859-1, the
+        // XHTML 1.0 Transitional DOCTYPE, `<title>NNN Reason</title>` and `<h1>NNN Reason</h1>`,
+        // whatever `server.tag` says (lighttpd 1.4.69, Debian 12).
+        situation: "lighttpd's built-in error page (<?xml … iso-8859-1?>, XHTML 1.0 Transitional)",
+        conds: &[
+            BodyStartsWithOneOf(&["<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>"]),
+            BodyContains("xhtml1-transitional.dtd"),
+        ],
+        fixtures: &[
+            "lighttpd_access-deny_403.http",
+            "lighttpd_upstream-down_503.http",
+        ],
+    },
+    Signature {
         name: "Cloudflare",
         kind: ResponderKind::Cdn,
         role: Role::Producer,
@@ -488,6 +505,37 @@ pub const SIGNATURES: &[Signature] = &[
         fixtures: &["apache-fastapi_upgrade-not-forwarded_404.http"],
     },
     Signature {
+        name: "lighttpd",
+        kind: ResponderKind::Proxy,
+        role: Role::Path,
+        // mod_proxy adds its own `Server` only where the upstream sent none (Node ws, raw
+        // handlers); an upstream's own Server header passes through.
+        situation: "lighttpd on the path (Server: lighttpd/…)",
+        conds: &[HeaderContains("server", "lighttpd")],
+        fixtures: &["lighttpd-node-ws_relayed-plain-get_426.http"],
+    },
+    Signature {
+        name: "aiohttp",
+        kind: ResponderKind::App,
+        role: Role::Path,
+        // aiohttp's default `Server: Python/3.x aiohttp/3.y`, and its plain-text `NNN: Reason`
+        // error bodies (web_exceptions.HTTPException).
+        situation: "aiohttp's Server header (Python/… aiohttp/…)",
+        conds: &[HeaderContains("server", "aiohttp/")],
+        fixtures: &[
+            "aiohttp_api-container_403.http",
+            "aiohttp_unrouted-path_404.http",
+        ],
+    },
+    Signature {
+        name: "Tornado",
+        kind: ResponderKind::App,
+        role: Role::Path,
+        situation: "Tornado's Server header (TornadoServer/…)",
+        conds: &[HeaderContains("server", "tornadoserver/")],
+        fixtures: &["tornado_check-origin_403.http"],
+    },
+    Signature {
         name: "uvicorn",
         kind: ResponderKind::App,
         role: Role::Path,
@@ -715,6 +763,10 @@ pub(crate) mod tests {
             ("spring", "Spring"),
             ("spring-boot", "Spring"),
             ("aspnet-core", "ASP.NET Core"),
+            ("lighttpd-node-ws", "Node ws"),
+            ("lighttpd", "lighttpd"),
+            ("aiohttp", "aiohttp"),
+            ("tornado", "Tornado"),
         ];
         let mut count = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {

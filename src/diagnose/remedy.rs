@@ -246,6 +246,13 @@ const SNIPPETS: &[Row] = &[
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
+        "lighttpd",
+        "mod_proxy passes the upgrade only when told to (lighttpd 1.4.46+)",
+        "lighttpd",
+        "server.modules += (\"mod_proxy\")\n$HTTP[\"url\"] =~ \"^/ws\" {\n    proxy.server = (\"\" => ((\"host\" => \"127.0.0.1\", \"port\" => 8000)))\n    proxy.header = (\"upgrade\" => \"enable\")\n}",
+    ),
+    (
+        Cause::ProxyUpgradeNotForwarded,
         "Traefik",
         "Traefik forwards upgrades; a middleware that strips headers breaks them",
         "yaml",
@@ -309,6 +316,13 @@ const SNIPPETS: &[Row] = &[
     ),
     (
         Cause::ProxyBadGateway,
+        "lighttpd",
+        "mod_proxy's proxy.server host and port must reach the running backend",
+        "lighttpd",
+        "$HTTP[\"url\"] =~ \"^/ws\" {\n    proxy.server = (\"\" => ((\"host\" => \"127.0.0.1\", \"port\" => 8000)))\n    proxy.header = (\"upgrade\" => \"enable\")\n}",
+    ),
+    (
+        Cause::ProxyBadGateway,
         "nginx",
         "check the upstream address and give slow upgrades time",
         "nginx",
@@ -355,6 +369,13 @@ const SNIPPETS: &[Row] = &[
         "the tunnel's idle limit is the worker's timeout= (default ProxyTimeout, then Timeout: 60s)",
         "apache",
         "ProxyTimeout 3600\n# or per path:\nProxyPass \"/ws\" \"http://backend:8000/ws\" upgrade=websocket timeout=3600",
+    ),
+    (
+        Cause::ProxyAccessDenied,
+        "lighttpd",
+        "look for url.access-deny or a $HTTP[\"url\"]/$HTTP[\"remoteip\"] block that matches the WebSocket path",
+        "lighttpd",
+        "$HTTP[\"url\"] =~ \"^/ws\" {\n    url.access-deny = ()   # nothing denied on the WebSocket path\n}",
     ),
     (
         Cause::ProxyAccessDenied,

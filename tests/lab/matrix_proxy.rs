@@ -574,6 +574,9 @@ fn report_000_haproxy_routes_the_websocket_path_to_the_fastapi_api_container() {
             "header:X-API-Key",
             "--origin",
             ALLOWED_ORIGIN,
+            // The key is good on the REST API: proof that decides the route (issue 14).
+            "--auth-check",
+            "{rest}/api/v1/print/servers",
         ],
         ("routing", "routing.wrong_upstream", 1),
     );
@@ -622,6 +625,9 @@ fn report_000_lighttpd_routes_the_websocket_path_to_the_fastapi_api_container() 
             "header:X-API-Key",
             "--origin",
             ALLOWED_ORIGIN,
+            // The key is good on the REST API: proof that decides the route (issue 14).
+            "--auth-check",
+            "{rest}/api/v1/print/servers",
         ],
         ("routing", "routing.wrong_upstream", 1),
     );
@@ -647,7 +653,9 @@ fn report_000_lighttpd_routes_to_the_tornado_api_container() {
             "--origin",
             ALLOWED_ORIGIN,
         ],
-        ("routing", "routing.wrong_upstream", 1),
+        // Nothing proves the key good: a refused key explains the run as well and is the more
+        // common cause, so it comes first with the wrong route beside it (issue 14, situation 4).
+        ("auth", "auth.credentials_rejected", 1),
     );
 }
 
@@ -672,7 +680,9 @@ fn report_000_nginx_routes_to_the_python_websockets_api_container() {
             "--health-url",
             "{front}/api/v1/health",
         ],
-        ("routing", "routing.wrong_upstream", 1),
+        // Nothing proves the key good: a refused key explains the run as well and is the more
+        // common cause, so it comes first with the wrong route beside it (issue 14, situation 4).
+        ("auth", "auth.credentials_rejected", 1),
     );
 }
 
@@ -688,7 +698,15 @@ fn report_000_nginx_routes_to_the_node_ws_api_container() {
         },
         App::NodeWsApiContainer,
         PRINT_WS,
-        &["--token", VALID_TOKEN, "--origin", ALLOWED_ORIGIN],
+        &[
+            "--token",
+            VALID_TOKEN,
+            "--origin",
+            ALLOWED_ORIGIN,
+            // The bearer token is good on the REST API (issue 14: proof decides the route).
+            "--auth-check",
+            "{rest}/api/v1/print/servers",
+        ],
         ("routing", "routing.wrong_upstream", 1),
     );
 }
@@ -711,6 +729,9 @@ fn report_000_nginx_routes_to_the_aiohttp_api_container_query_token() {
             "query",
             "--origin",
             ALLOWED_ORIGIN,
+            // The key is good on the REST API: proof that decides the route (issue 14).
+            "--auth-check",
+            "{rest}/api/v1/print/servers",
         ],
         ("routing", "routing.wrong_upstream", 1),
     );
@@ -736,7 +757,9 @@ fn report_000_nginx_routes_to_the_fastapi_api_container_query_token() {
             "--origin",
             ALLOWED_ORIGIN,
         ],
-        ("routing", "routing.wrong_upstream", 1),
+        // Nothing proves the key good: a refused key explains the run as well and is the more
+        // common cause, so it comes first with the wrong route beside it (issue 14, situation 4).
+        ("auth", "auth.credentials_rejected", 1),
     );
 }
 
@@ -759,6 +782,9 @@ fn report_000_caddy_routes_to_the_tornado_api_container() {
             "query",
             "--origin",
             ALLOWED_ORIGIN,
+            // The key is good on the REST API: proof that decides the route (issue 14).
+            "--auth-check",
+            "{rest}/api/v1/print/servers",
         ],
         ("routing", "routing.wrong_upstream", 1),
     );
@@ -801,7 +827,9 @@ fn report_000_apache_routes_to_the_aiohttp_api_container() {
         App::AiohttpApiContainer,
         PRINT_WS,
         &["--token", VALID_TOKEN, "--origin", ALLOWED_ORIGIN],
-        ("routing", "routing.wrong_upstream", 1),
+        // Nothing proves the token good: a refused token explains the run as well and is the
+        // more common cause, so it comes first with the wrong route beside it (issue 14).
+        ("auth", "auth.credentials_rejected", 1),
     );
 }
 

@@ -81,7 +81,9 @@ pub fn tools(proxy: Proxy, front: Front, app: App) -> Vec<stack::Tool> {
 /// Runs `app` behind `proxy` in the situation `front` and probes `ws://127.0.0.1:<port><path>`
 /// with `flags`; `None` when a tool is missing outside CI (the test is skipped with one line).
 /// `{front}` in a flag is replaced by `http://127.0.0.1:<port>` (for `--health-url`), `{app}` by
-/// the app's own `127.0.0.1:<port>` (for `--direct`) and `{worker}` by the wrong route's worker's.
+/// the app's own `127.0.0.1:<port>` (for `--direct`), `{worker}` by the wrong route's worker's and
+/// `{rest}` by `http://` + the FastAPI app's address: the company's REST API, which serves the same
+/// key (`GET /api/v1/print/servers`, for `--auth-check`).
 pub fn probe(
     test: &str,
     proxy: Proxy,
@@ -109,6 +111,9 @@ pub fn probe(
         }
         if f.contains("{worker}") {
             f = f.replace("{worker}", &worker_addr());
+        }
+        if f.contains("{rest}") {
+            f = f.replace("{rest}", &format!("http://{}", stack::app(App::FastApi).addr()));
         }
         args.push(f);
     }
