@@ -10,6 +10,73 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnose::cause::{Category, Cause};
 
+/// The variant ids the plan gives attempts and the diagnosis reads, as constants: a misspelt id is
+/// a compile error, not a hypothesis that silently never sees its attempt. The JSON carries them as
+/// strings (`attempts[].variant.id`); `plan::tests::every_id_constant_is_planned` checks that the
+/// plan makes each one.
+pub mod ids {
+    /// `baseline`.
+    pub const BASELINE: &str = "baseline";
+    /// `credential.none`.
+    pub const CREDENTIAL_NONE: &str = "credential.none";
+    /// `credential.header`.
+    pub const CREDENTIAL_HEADER: &str = "credential.header";
+    /// `credential.query`.
+    pub const CREDENTIAL_QUERY: &str = "credential.query";
+    /// `credential.cookie`.
+    pub const CREDENTIAL_COOKIE: &str = "credential.cookie";
+    /// `credential.subprotocol`.
+    pub const CREDENTIAL_SUBPROTOCOL: &str = "credential.subprotocol";
+    /// `credential.wrong`.
+    pub const CREDENTIAL_WRONG: &str = "credential.wrong";
+    /// `ticket.fresh`.
+    pub const TICKET_FRESH: &str = "ticket.fresh";
+    /// `ticket.reuse`.
+    pub const TICKET_REUSE: &str = "ticket.reuse";
+    /// `origin.none`.
+    pub const ORIGIN_NONE: &str = "origin.none";
+    /// `origin.same`.
+    pub const ORIGIN_SAME: &str = "origin.same";
+    /// `origin.user`.
+    pub const ORIGIN_USER: &str = "origin.user";
+    /// `origin.foreign`.
+    pub const ORIGIN_FOREIGN: &str = "origin.foreign";
+    /// `origin.null`.
+    pub const ORIGIN_NULL: &str = "origin.null";
+    /// `control.plain_get`.
+    pub const CONTROL_PLAIN_GET: &str = "control.plain_get";
+    /// `control.missing_key`.
+    pub const CONTROL_MISSING_KEY: &str = "control.missing_key";
+    /// `control.version_8`.
+    pub const CONTROL_VERSION_8: &str = "control.version_8";
+    /// `browser.chrome`.
+    pub const BROWSER_CHROME: &str = "browser.chrome";
+    /// `browser.firefox`.
+    pub const BROWSER_FIREFOX: &str = "browser.firefox";
+    /// `http.root`.
+    pub const HTTP_ROOT: &str = "http.root";
+    /// `http.health`.
+    pub const HTTP_HEALTH: &str = "http.health";
+    /// `http.auth_check`.
+    pub const HTTP_AUTH_CHECK: &str = "http.auth_check";
+    /// `http.auth_check.none`.
+    pub const HTTP_AUTH_CHECK_NONE: &str = "http.auth_check.none";
+    /// `direct.baseline`.
+    pub const DIRECT_BASELINE: &str = "direct.baseline";
+    /// `direct.origin.same`.
+    pub const DIRECT_ORIGIN_SAME: &str = "direct.origin.same";
+    /// `direct.credential.none`.
+    pub const DIRECT_CREDENTIAL_NONE: &str = "direct.credential.none";
+    /// `direct.control.plain_get`.
+    pub const DIRECT_CONTROL_PLAIN_GET: &str = "direct.control.plain_get";
+    /// Prefix of the `--direct` twins (`direct.<id>`).
+    pub const DIRECT_PREFIX: &str = "direct.";
+    /// Prefix of the `--repeat` attempts (`repeat.<n>`).
+    pub const REPEAT_PREFIX: &str = "repeat.";
+    /// Prefix of the attempts pinned to one address (`address.<n>`).
+    pub const ADDRESS_PREFIX: &str = "address.";
+}
+
 /// The schema id carried in every JSON report.
 pub const REPORT_SCHEMA: &str = "wsdoctor.report/v1";
 

@@ -3,6 +3,7 @@
 //! `AttemptSpec` holds the exact header list to write, so the probe adds nothing of its own.
 //! Pure: no I/O, no clock (the only randomness is the Sec-WebSocket-Key).
 
+use crate::model::ids;
 use url::Url;
 
 use crate::config::{Config, TicketConfig};
@@ -134,7 +135,7 @@ fn direct_twins(config: &Config, base: &Variant, matrix: Vec<Variant>) -> Vec<At
         d.label = format!("direct: {}", d.label);
         d.group = "direct".into();
         d.direct = true;
-        if d.id == "direct.origin.same" {
+        if d.id == ids::DIRECT_ORIGIN_SAME {
             // The backend's own origin: a same-origin check compares Origin with the Host it
             // sees, so this tells a Host-rewriting proxy from an Origin allowlist.
             d.origin = Some(crate::config::same_origin_of(direct));
@@ -160,13 +161,13 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
     };
     let ticket_flow = config.ticket.is_some();
     if let Some(cred) = &config.credential {
-        let mut none = one("credential.none", "no credential".into(), "credential");
+        let mut none = one(ids::CREDENTIAL_NONE, "no credential".into(), "credential");
         none.credential = CredentialPlacement::None;
         vs.push(none);
         if !ticket_flow {
             let placements = [
                 (
-                    "credential.header",
+                    ids::CREDENTIAL_HEADER,
                     CredentialPlacement::Header {
                         name: "Authorization".into(),
                         scheme: config.auth_scheme.clone(),
@@ -174,21 +175,21 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
                     format!("Authorization: {} <token>", config.auth_scheme),
                 ),
                 (
-                    "credential.query",
+                    ids::CREDENTIAL_QUERY,
                     CredentialPlacement::Query {
                         name: config.token_param.clone(),
                     },
                     format!("?{}=<token>", config.token_param),
                 ),
                 (
-                    "credential.cookie",
+                    ids::CREDENTIAL_COOKIE,
                     CredentialPlacement::Cookie {
                         name: config.cookie_name.clone(),
                     },
                     format!("Cookie: {}=<token>", config.cookie_name),
                 ),
                 (
-                    "credential.subprotocol",
+                    ids::CREDENTIAL_SUBPROTOCOL,
                     CredentialPlacement::Subprotocol,
                     "token as Sec-WebSocket-Protocol".into(),
                 ),
@@ -200,7 +201,7 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
             }
             if cred.placement != CredentialPlacement::None {
                 let mut wrong = one(
-                    "credential.wrong",
+                    ids::CREDENTIAL_WRONG,
                     "wrong token, same place".into(),
                     "credential",
                 );
@@ -211,27 +212,27 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
     }
     if ticket_flow {
         vs.push(one(
-            "ticket.fresh",
+            ids::TICKET_FRESH,
             "a second fresh ticket".into(),
             "ticket",
         ));
         // Planned right after ticket.fresh: the runner reuses the previous ticket attempt's ticket.
         vs.push(one(
-            "ticket.reuse",
+            ids::TICKET_REUSE,
             "the same ticket again".into(),
             "ticket",
         ));
     }
     let foreign = config.foreign_origin.clone();
     let origins: [(&str, Option<String>); 5] = [
-        ("origin.none", None),
-        ("origin.same", Some(config.same_origin())),
-        ("origin.user", config.origin.clone()),
-        ("origin.foreign", Some(foreign)),
-        ("origin.null", Some("null".into())),
+        (ids::ORIGIN_NONE, None),
+        (ids::ORIGIN_SAME, Some(config.same_origin())),
+        (ids::ORIGIN_USER, config.origin.clone()),
+        (ids::ORIGIN_FOREIGN, Some(foreign)),
+        (ids::ORIGIN_NULL, Some("null".into())),
     ];
     for (id, origin) in origins {
-        if id == "origin.user" && config.origin.is_none() {
+        if id == ids::ORIGIN_USER && config.origin.is_none() {
             continue;
         }
         let label = match &origin {
@@ -255,17 +256,17 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
     }
     let controls = [
         (
-            "control.plain_get",
+            ids::CONTROL_PLAIN_GET,
             RequestKind::PlainGet,
             "plain GET, same URL",
         ),
         (
-            "control.missing_key",
+            ids::CONTROL_MISSING_KEY,
             RequestKind::MissingKey,
             "upgrade without Sec-WebSocket-Key",
         ),
         (
-            "control.version_8",
+            ids::CONTROL_VERSION_8,
             RequestKind::WrongVersion,
             "Sec-WebSocket-Version: 8",
         ),
@@ -279,8 +280,8 @@ fn matrix(config: &Config, base: &Variant) -> Vec<Variant> {
         vs.push(v);
     }
     for (id, name, label) in [
-        ("browser.chrome", "chrome", "as Chrome sends it"),
-        ("browser.firefox", "firefox", "as Firefox sends it"),
+        (ids::BROWSER_CHROME, "chrome", "as Chrome sends it"),
+        (ids::BROWSER_FIREFOX, "firefox", "as Firefox sends it"),
     ] {
         let mut v = one(id, label.into(), "browser");
         v.browser = Some(name.into());
@@ -414,11 +415,16 @@ pub fn http_controls(config: &Config) -> Vec<AttemptSpec> {
         root.set_path("/");
         root.set_query(None);
         root.set_fragment(None);
-        out.push(plain_http(config, &root, "http.root", "GET / (site root)"));
+        out.push(plain_http(
+            config,
+            &root,
+            ids::HTTP_ROOT,
+            "GET / (site root)",
+        ));
     }
     if let Some(h) = &config.health_url {
         if out.iter().all(|s| &s.url != h) {
-            out.push(plain_http(config, h, "http.health", "GET --health-url"));
+            out.push(plain_http(config, h, ids::HTTP_HEALTH, "GET --health-url"));
         }
     }
     if let (Some(url), Some(cred)) = (&config.auth_check, &config.credential) {
@@ -435,12 +441,12 @@ pub fn http_controls(config: &Config) -> Vec<AttemptSpec> {
         };
         for (id, label, placement) in [
             (
-                "http.auth_check",
+                ids::HTTP_AUTH_CHECK,
                 "GET --auth-check with the credential",
                 placement,
             ),
             (
-                "http.auth_check.none",
+                ids::HTTP_AUTH_CHECK_NONE,
                 "GET --auth-check without a credential",
                 CredentialPlacement::None,
             ),
@@ -594,6 +600,77 @@ mod tests {
         let mut a = ProbeArgs::with_defaults(url);
         extra(&mut a);
         Config::from_args(&a).unwrap()
+    }
+
+    #[test]
+    fn every_id_constant_is_planned() {
+        // A full plan: credential, Origin, ticket-free, --direct, --auth-check.
+        let c = config("ws://api.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.origin = Some("https://app.test".into());
+            a.direct = Some("ws://127.0.0.1:9/ws".into());
+            a.auth_check = Some("http://api.test/me".into());
+            a.health_url = Some("http://api.test/health".into());
+        });
+        let p = build(&c);
+        let planned: Vec<&str> = p
+            .attempts
+            .iter()
+            .chain(p.http_controls.iter())
+            .map(|s| s.variant.id.as_str())
+            .collect();
+        let tickets = build(&config("ws://api.test/ws", |a| {
+            a.token = Some("jwt-0123456789".into());
+            a.ticket_url = Some("http://api.test/ticket".into());
+        }));
+        let ticket_ids: Vec<&str> = tickets
+            .attempts
+            .iter()
+            .map(|s| s.variant.id.as_str())
+            .collect();
+        for id in [
+            ids::BASELINE,
+            ids::CREDENTIAL_NONE,
+            ids::CREDENTIAL_QUERY,
+            ids::CREDENTIAL_COOKIE,
+            ids::CREDENTIAL_SUBPROTOCOL,
+            ids::CREDENTIAL_WRONG,
+            ids::ORIGIN_NONE,
+            ids::ORIGIN_SAME,
+            ids::ORIGIN_FOREIGN,
+            ids::ORIGIN_NULL,
+            ids::CONTROL_PLAIN_GET,
+            ids::CONTROL_MISSING_KEY,
+            ids::CONTROL_VERSION_8,
+            ids::BROWSER_CHROME,
+            ids::BROWSER_FIREFOX,
+            ids::HTTP_ROOT,
+            ids::HTTP_HEALTH,
+            ids::HTTP_AUTH_CHECK,
+            ids::HTTP_AUTH_CHECK_NONE,
+            ids::DIRECT_BASELINE,
+            ids::DIRECT_ORIGIN_SAME,
+            ids::DIRECT_CREDENTIAL_NONE,
+            ids::DIRECT_CONTROL_PLAIN_GET,
+        ] {
+            assert!(planned.contains(&id), "{id} is never planned: {planned:?}");
+        }
+        for id in [ids::TICKET_FRESH, ids::TICKET_REUSE] {
+            assert!(ticket_ids.contains(&id), "{id}: {ticket_ids:?}");
+        }
+        // origin.user is the baseline's own Origin: planned, then dropped as a duplicate of it.
+        assert!(matrix(&c, &baseline(&c).variant)
+            .iter()
+            .any(|v| v.id == ids::ORIGIN_USER));
+        // --auth with a header placement plans the header variant when the baseline is elsewhere.
+        let q = build(&config("ws://api.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.auth = "query".into();
+        }));
+        assert!(q
+            .attempts
+            .iter()
+            .any(|s| s.variant.id == ids::CREDENTIAL_HEADER));
     }
 
     fn header<'a>(spec: &'a AttemptSpec, name: &str) -> Option<&'a str> {

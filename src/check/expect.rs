@@ -1,6 +1,7 @@
 //! check::expect: the assertions a smoke check makes about one finished `Report`, and their pure
 //! evaluation. Nothing here measures: `evaluate` reads the report's verdict and attempt records.
 
+use crate::model::ids;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnose::cause::{Category, Cause};
@@ -221,7 +222,7 @@ fn attempt_without_credentials(report: &Report) -> Option<&AttemptRecord> {
     report
         .attempts
         .iter()
-        .find(|a| a.variant.id == "credential.none")
+        .find(|a| a.variant.id == ids::CREDENTIAL_NONE)
         .or_else(|| {
             report
                 .baseline()

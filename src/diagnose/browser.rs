@@ -12,6 +12,7 @@
 //!
 //! The judgement is pinned against the real browsers by the lab (`tests/lab/browser.rs`). Pure.
 
+use crate::model::ids;
 use crate::model::{AttemptRecord, BrowserCheck, CredentialPlacement, Outcome, Run};
 
 /// The browsers judged.
@@ -63,7 +64,7 @@ fn judges(a: &AttemptRecord) -> Vec<&'static str> {
         Some("chrome") => vec!["chrome"],
         Some("firefox") => vec!["firefox"],
         Some(_) => Vec::new(),
-        None if a.variant.id == "baseline" => BROWSERS.to_vec(),
+        None if a.variant.id == ids::BASELINE => BROWSERS.to_vec(),
         None => Vec::new(),
     }
 }

@@ -5,13 +5,14 @@
 //! `direct` rules read. Pure: it decides no cause.
 
 use crate::diagnose::evidence::{answer, describe, producer, Answer};
+use crate::model::ids;
 use crate::model::{
     AttemptPair, AttemptRecord, Comparison, ComparisonVerdict, Outcome, PairClass, Run, Stage,
 };
 
 /// Variants whose direct twin is deliberately not the same request: `direct.origin.same` carries
 /// the backend's own origin (to tell a Host-rewriting proxy from an allowlist), not the site's.
-const NOT_TWINS: &[&str] = &["origin.same"];
+const NOT_TWINS: &[&str] = &[ids::ORIGIN_SAME];
 
 /// Responder names that are one server stack: uvicorn serves FastAPI/Starlette apps, and which of
 /// the two names the fingerprint gives depends on the answer (an empty 403 vs a JSON 404).
@@ -24,7 +25,7 @@ pub fn compare(run: &Run) -> Option<Comparison> {
     let pairs: Vec<AttemptPair> = directs
         .iter()
         .filter_map(|d| {
-            let id = d.variant.id.strip_prefix("direct.")?;
+            let id = d.variant.id.strip_prefix(ids::DIRECT_PREFIX)?;
             if NOT_TWINS.contains(&id) {
                 return None;
             }
@@ -39,7 +40,7 @@ pub fn compare(run: &Run) -> Option<Comparison> {
     let base_unreachable = run
         .attempts
         .iter()
-        .find(|a| a.variant.id == "direct.baseline")
+        .find(|a| a.variant.id == ids::DIRECT_BASELINE)
         .is_some_and(unreachable);
     let (verdict, summary) = verdict(&pairs, base_unreachable, &direct);
     Some(Comparison {

@@ -3,6 +3,7 @@
 //! ("origin.foreign (Origin: https://x.invalid): 403, empty body"). Pure; no decisions here.
 
 use crate::fingerprint::{self, Responder};
+use crate::model::ids;
 use crate::model::{AttemptRecord, Outcome, Run, WireHeader, WireResponse};
 
 /// The answer an attempt got, reduced to what comparisons need.
@@ -302,7 +303,7 @@ impl<'a> Facts<'a> {
     pub fn placements(&self) -> impl Iterator<Item = &'a AttemptRecord> + 'a {
         self.public("credential.").filter(|a| {
             !a.variant.wrong_credential
-                && a.variant.id != "credential.none"
+                && a.variant.id != ids::CREDENTIAL_NONE
                 && a.variant.group == "credential"
         })
     }
@@ -333,7 +334,7 @@ impl<'a> Facts<'a> {
 
     /// The direct baseline, when `--direct` ran.
     pub fn direct_base(&self) -> Option<&'a AttemptRecord> {
-        self.get("direct.baseline")
+        self.get(ids::DIRECT_BASELINE)
     }
 }
 

@@ -10,6 +10,7 @@
 
 use super::cause::Cause;
 use super::evidence::{answer, same_answer, Answer, Facts};
+use crate::model::ids;
 use crate::model::{AttemptRecord, CredentialPlacement, RequestKind};
 
 /// What a hypothesis expects one attempt to get.
@@ -155,7 +156,7 @@ pub fn part(a: &AttemptRecord) -> Part {
         "ticket" => return Part::Ticket,
         _ => {}
     }
-    let core = v.id.strip_prefix("direct.").unwrap_or(&v.id);
+    let core = v.id.strip_prefix(ids::DIRECT_PREFIX).unwrap_or(&v.id);
     match v.request {
         RequestKind::PlainGet => return Part::PlainGet,
         RequestKind::MissingKey | RequestKind::WrongVersion => return Part::ProtocolControl,
@@ -164,7 +165,7 @@ pub fn part(a: &AttemptRecord) -> Part {
     if v.browser.is_some() {
         return Part::Browser;
     }
-    if core == "baseline" {
+    if core == ids::BASELINE {
         return Part::Baseline;
     }
     if core.starts_with("origin.") {
@@ -264,7 +265,7 @@ fn same_origin_header(a: &AttemptRecord, b: &AttemptRecord) -> bool {
 
 /// The public twin of a direct attempt.
 fn public_twin<'a>(f: &Facts<'a>, a: &AttemptRecord) -> Option<&'a AttemptRecord> {
-    let id = a.variant.id.strip_prefix("direct.")?;
+    let id = a.variant.id.strip_prefix(ids::DIRECT_PREFIX)?;
     f.run
         .attempts
         .iter()
@@ -338,7 +339,7 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
             // a placement it does not read is the same as none.
             Part::NoCredential => ANY,
             Part::Placement
-                if f.get("credential.none")
+                if f.get(ids::CREDENTIAL_NONE)
                     .is_some_and(|n| n.outcome.is_success()) =>
             {
                 ANY

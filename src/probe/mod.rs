@@ -15,6 +15,7 @@ pub mod ticket;
 pub mod tls;
 pub mod upgrade;
 
+use crate::model::ids;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -984,7 +985,7 @@ async fn session_stage(
             detail,
         };
     }
-    let idle = ctx.idle.filter(|_| spec.variant.id == "baseline");
+    let idle = ctx.idle.filter(|_| spec.variant.id == ids::BASELINE);
     let plan = match idle {
         Some(i) => session::WatchPlan {
             duration: i.duration,

@@ -4,6 +4,7 @@
 //! so it is hidden in every later record, and connects with `?PARAM=<ticket>` — or without it when
 //! no ticket could be obtained (what a buggy client does). Must not decide causes.
 
+use crate::model::ids;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -16,7 +17,7 @@ use crate::probe::{
 use crate::secret::{Redactor, Secret};
 
 /// The variant id that reuses the previous ticket.
-pub const REUSE_VARIANT: &str = "ticket.reuse";
+pub const REUSE_VARIANT: &str = ids::TICKET_REUSE;
 
 /// Runs the ticket attempts of the plan in plan order (each depends on the one before), returning
 /// `(plan index, record)` pairs and the ticket fetches.

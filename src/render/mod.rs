@@ -14,15 +14,14 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 
+use crate::model::ids;
 use std::collections::BTreeSet;
 use std::io::Write;
 
 use clap::ValueEnum;
 
 use crate::diagnose::cause::Category;
-use crate::model::{
-    AttemptPair, AttemptRecord, CredentialPlacement, Outcome, PairClass, Report, WireResponse,
-};
+use crate::model::{AttemptPair, AttemptRecord, CredentialPlacement, Outcome, PairClass, Report};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -106,69 +105,11 @@ fn cites(line: &str, id: &str) -> bool {
     })
 }
 
-/// Response headers that change from one request to the next and so never make two answers differ.
-const VOLATILE_HEADERS: &[&str] = &[
-    "date",
-    "age",
-    "x-request-id",
-    "request-id",
-    "cf-ray",
-    "x-amz-cf-id",
-    "sec-websocket-accept",
-];
-
-fn same_response(a: &WireResponse, b: &WireResponse) -> bool {
-    let stable = |r: &WireResponse| -> Vec<(String, String)> {
-        r.headers
-            .iter()
-            .filter(|h| !VOLATILE_HEADERS.contains(&h.name.to_ascii_lowercase().as_str()))
-            .map(|h| (h.name.to_ascii_lowercase(), h.value.clone()))
-            .collect()
-    };
-    a.status == b.status
-        && a.reason == b.reason
-        && a.body_excerpt == b.body_excerpt
-        && a.body_bytes == b.body_bytes
-        && stable(a) == stable(b)
-}
-
-/// True when a failing attempt got the same answer as the reference (byte for byte for HTTP
-/// answers, ignoring per-request headers such as `date`; the same close or the same failure class
-/// otherwise; for upgrades that stayed open, the same subprotocol).
+/// True when a failing attempt got the same answer as the reference: the diagnosis' one
+/// definition (`diagnose::evidence::same_answer`: same status and normalised body, the same close,
+/// or the same failure class), so the matrix says "identical" exactly when the engine does.
 pub(crate) fn same_result(a: &AttemptRecord, reference: &AttemptRecord) -> bool {
-    match (&a.outcome, &reference.outcome) {
-        (Outcome::Upgraded { subprotocol: p1 }, Outcome::Upgraded { subprotocol: p2 }) => p1 == p2,
-        (Outcome::Rejected { .. }, Outcome::Rejected { .. })
-        | (Outcome::Redirected { .. }, Outcome::Redirected { .. }) => {
-            match (&a.response, &reference.response) {
-                (Some(x), Some(y)) => same_response(x, y),
-                _ => a.outcome == reference.outcome,
-            }
-        }
-        (
-            Outcome::UpgradedThenClosed {
-                close_code: c1,
-                close_reason: r1,
-                clean: k1,
-                ..
-            },
-            Outcome::UpgradedThenClosed {
-                close_code: c2,
-                close_reason: r2,
-                clean: k2,
-                ..
-            },
-        ) => c1 == c2 && r1 == r2 && k1 == k2,
-        (Outcome::Timeout { stage: s1 }, Outcome::Timeout { stage: s2 }) => s1 == s2,
-        (Outcome::DnsError { error: e1, .. }, Outcome::DnsError { error: e2, .. })
-        | (Outcome::TcpError { error: e1, .. }, Outcome::TcpError { error: e2, .. })
-        | (Outcome::TlsError { error: e1, .. }, Outcome::TlsError { error: e2, .. })
-        | (
-            Outcome::ProtocolViolation { error: e1, .. },
-            Outcome::ProtocolViolation { error: e2, .. },
-        ) => e1 == e2,
-        _ => false,
-    }
+    crate::diagnose::evidence::same_answer(a, reference)
 }
 
 /// Milliseconds for people: `2.1 ms`, `412.0 ms`, `2.06 s`.
@@ -373,7 +314,7 @@ pub(crate) fn placement_text(p: &CredentialPlacement) -> Option<String> {
 
 /// The label of an attempt; the baseline's says what it carries ("baseline (X-API-Key, Origin …)").
 pub(crate) fn attempt_label(a: &AttemptRecord) -> String {
-    if a.variant.id != "baseline" {
+    if a.variant.id != ids::BASELINE {
         return a.variant.label.clone();
     }
     let mut parts = Vec::new();
@@ -492,11 +433,11 @@ pub(crate) mod tests {
 
     #[test]
     fn an_id_is_cited_only_as_a_whole_token() {
-        assert!(cites("`control.plain_get` got 404", "control.plain_get"));
-        assert!(cites("same as baseline.", "baseline"));
-        assert!(cites("(baseline, origin.same)", "origin.same"));
-        assert!(!cites("origin.same_site got 101", "origin.same"));
-        assert!(!cites("xbaseline", "baseline"));
+        assert!(cites("`control.plain_get` got 404", ids::CONTROL_PLAIN_GET));
+        assert!(cites("same as baseline.", ids::BASELINE));
+        assert!(cites("(baseline, origin.same)", ids::ORIGIN_SAME));
+        assert!(!cites("origin.same_site got 101", ids::ORIGIN_SAME));
+        assert!(!cites("xbaseline", ids::BASELINE));
         assert!(!cites("repeat.10 failed", "repeat.1"));
     }
 
@@ -506,7 +447,11 @@ pub(crate) mod tests {
         let cited: Vec<String> = cited_ids(&r).into_iter().collect();
         assert_eq!(
             cited,
-            ["baseline", "control.plain_get", "control.version_8"]
+            [
+                ids::BASELINE,
+                ids::CONTROL_PLAIN_GET,
+                ids::CONTROL_VERSION_8
+            ]
         );
     }
 
@@ -514,7 +459,7 @@ pub(crate) mod tests {
     fn a_healthy_report_cites_through_its_warning_findings() {
         let r = fixture("ok_healthy_origin_not_enforced");
         let cited: Vec<String> = cited_ids(&r).into_iter().collect();
-        assert_eq!(cited, ["origin.foreign", "origin.null"]);
+        assert_eq!(cited, [ids::ORIGIN_FOREIGN, ids::ORIGIN_NULL]);
     }
 
     #[test]
@@ -547,7 +492,7 @@ pub(crate) mod tests {
             result_text(&r.attempts[0]),
             "101 → close 1008 ORIGIN_BLOCKED after 3.0 ms"
         );
-        let same = r.attempts.iter().find(|a| a.variant.id == "origin.same");
+        let same = r.attempts.iter().find(|a| a.variant.id == ids::ORIGIN_SAME);
         assert_eq!(
             result_vs_baseline(same.unwrap(), r.baseline()),
             "101 · open, ping 0.9 ms"
@@ -662,10 +607,10 @@ pub(crate) mod tests {
         report.diagnosis.cause = crate::diagnose::cause::Cause::RoutingIntermittent;
         report.diagnosis.evidence = vec!["`credential.wrong` failed".into()];
         let shown = failing_attempt(&report).map(|a| a.variant.id.as_str());
-        assert_eq!(shown, Some("credential.wrong"));
+        assert_eq!(shown, Some(ids::CREDENTIAL_WRONG));
         report.diagnosis.evidence.clear();
         let shown = failing_attempt(&report).map(|a| a.variant.id.as_str());
-        assert_eq!(shown, Some("credential.none"));
+        assert_eq!(shown, Some(ids::CREDENTIAL_NONE));
     }
 
     #[test]

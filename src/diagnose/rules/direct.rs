@@ -10,6 +10,7 @@ use crate::diagnose::cause::{Category, Cause};
 use crate::diagnose::compare::{self, pair_line, pair_tail, pairs_line};
 use crate::diagnose::evidence::{answer, cite, producer, same_answer, Answer, Facts};
 use crate::fingerprint::{ResponderKind, Role, SIGNATURES};
+use crate::model::ids;
 use crate::model::{AttemptPair, AttemptRecord, ComparisonVerdict, CredentialPlacement, PairClass};
 
 /// Pairs cited in one evidence line before the rest are counted.
@@ -27,6 +28,7 @@ const FRONT_CAUSES: &[Cause] = &[
 ];
 
 /// Prefix of the evidence line that lists the pairs (so `amend` never adds it twice).
+#[cfg(test)]
 const PAIRS_PREFIX: &str = "public vs --direct:";
 
 /// The backend reached directly (`direct.baseline`) upgrades the very request the public URL
@@ -38,7 +40,7 @@ const PAIRS_PREFIX: &str = "public vs --direct:";
 /// (upgrade not forwarded, Host rewritten, bad gateway, request too large).
 pub fn front_refuses(f: &Facts) -> Option<Verdict> {
     let c = compare::compare(f.run)?;
-    if c.pair("baseline")?.class != PairClass::AcceptedDirectOnly {
+    if c.pair(ids::BASELINE)?.class != PairClass::AcceptedDirectOnly {
         return None;
     }
     let b = f.base()?;
@@ -76,7 +78,7 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
             .because(format!("public: {}", cite(b)))
             .because(format!("the refusal is {}", r.situation))
             .because(direct_line)
-            .because(pairs)
+            .because_pairs(pairs)
             .next(format!(
                 "look for the rule in {} that matches this path (allow/deny, WAF, rate limit) and allow WebSocket upgrades",
                 r.name
@@ -97,7 +99,7 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
                 "{} — the backend's answer to a request without any credential, the same as the public answer",
                 cite(none)
             ))
-            .because(pairs)
+            .because_pairs(pairs)
             .or(
                 Cause::AuthPlacement,
                 "a placement the front passes through (query, cookie, subprotocol) may work where the header does not",
@@ -153,7 +155,7 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
             ));
         }
         return Some(
-            v.because(pairs)
+            v.because_pairs(pairs)
                 .or(
                     Cause::ProxyFrontRefuses,
                     "a proxy rule whose answer imitates the application's would look the same",
@@ -173,7 +175,7 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
         .because(format!("public: {}", cite(b)))
         .because(direct_line)
         .because("the public refusal carries no signature that names who wrote it")
-        .because(pairs)
+        .because_pairs(pairs)
         .or(
             Cause::ProxyAccessDenied,
             "a proxy rule with a custom response (nginx `return 403 \"…\"`, HAProxy `http-request return`) looks the same",
@@ -192,7 +194,7 @@ fn credential_dropped<'a>(f: &Facts<'a>, b: &AttemptRecord) -> Option<&'a Attemp
     if !f.run.credential_given || b.variant.credential == CredentialPlacement::None {
         return None;
     }
-    f.get("direct.credential.none")
+    f.get(ids::DIRECT_CREDENTIAL_NONE)
         .filter(|n| !n.outcome.is_success() && same_answer(n, b))
 }
 
@@ -218,7 +220,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
     let Some(c) = compare::compare(f.run) else {
         return v;
     };
-    if v.evidence.iter().any(|e| e.starts_with(PAIRS_PREFIX)) {
+    if v.cites_pairs {
         return v;
     }
     if c.verdict == ComparisonVerdict::DirectUnreachable {
@@ -233,28 +235,28 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         return v;
     }
     let public_failed = f.base().is_some_and(|b| !b.outcome.is_success());
-    let base = c.pair("baseline").map(|p| p.class);
+    let base = c.pair(ids::BASELINE).map(|p| p.class);
     let backend_cause = matches!(category, Category::Origin | Category::Auth)
         && v.cause != Cause::OriginHostRewritten;
     match base {
         Some(PairClass::Same) if public_failed && backend_cause => {
             v.evidence.push(format!(
                 "{} — the backend reached directly refuses it the same way: the backend itself decides, not the proxy",
-                c.pair("baseline").map(pair_line).unwrap_or_default()
+                c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
             ));
             v.confidence = v.confidence.max((v.confidence + 0.1).min(0.95));
         }
         Some(PairClass::Same) if public_failed && FRONT_CAUSES.contains(&v.cause) => {
             v.evidence.push(format!(
                 "{} — the backend reached directly gives the same answer: either the --direct URL passes through the same front, or the backend itself answers so",
-                c.pair("baseline").map(pair_line).unwrap_or_default()
+                c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
             ));
             v.confidence = (v.confidence - 0.2).max(0.3);
         }
         Some(PairClass::Same) if public_failed => {
             v.evidence.push(format!(
                 "{} — the backend reached directly gives the same answer: the backend itself answers so (or the --direct URL passes through the same front)",
-                c.pair("baseline").map(pair_line).unwrap_or_default()
+                c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
             ));
         }
         Some(PairClass::AcceptedDirectOnly) if backend_cause => {
@@ -265,7 +267,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         _ => {}
     }
     if c.differing().next().is_some() {
-        v.evidence.push(pairs_line(&c, PAIRS_CITED));
+        v = v.because_pairs(pairs_line(&c, PAIRS_CITED));
     }
     v
 }

@@ -7,6 +7,7 @@ use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{
     body, cite, intermediaries, mentions_auth, producer, response, same_answer, Facts,
 };
+use crate::model::ids;
 use crate::model::{AttemptRecord, Outcome};
 
 /// The baseline when it was refused with an HTTP status, and that status.
@@ -20,7 +21,7 @@ pub(crate) fn refused<'a>(f: &Facts<'a>) -> Option<(&'a AttemptRecord, u16)> {
 
 /// Cites the plain GET of the same URL next to the upgrade, when it ran.
 fn plain_get_line(f: &Facts, b: &AttemptRecord) -> Option<String> {
-    let p = f.get("control.plain_get")?;
+    let p = f.get(ids::CONTROL_PLAIN_GET)?;
     Some(if same_answer(p, b) {
         format!("{} — the same answer as the upgrade", cite(p))
     } else {
@@ -57,7 +58,9 @@ pub fn websocket_unsupported(f: &Facts) -> Option<Verdict> {
     let (name, why) = NON_UPGRADING_SERVERS
         .iter()
         .find(|(prefix, _)| server.starts_with(prefix))?;
-    let plain = f.get("control.plain_get").filter(|g| same_answer(g, b))?;
+    let plain = f
+        .get(ids::CONTROL_PLAIN_GET)
+        .filter(|g| same_answer(g, b))?;
     Some(
         Verdict::new(
             Cause::ServerWebsocketUnsupported,
@@ -491,7 +494,7 @@ pub fn server_error(f: &Facts) -> Option<Verdict> {
 /// handshake headers (stripped on the way); otherwise it is reported as a refused handshake.
 pub fn unexplained_refusal(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    if let Some(mk) = f.get("control.missing_key") {
+    if let Some(mk) = f.get(ids::CONTROL_MISSING_KEY) {
         if same_answer(mk, b) && status == 400 {
             return Some(
                 Verdict::new(

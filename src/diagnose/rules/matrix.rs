@@ -3,6 +3,7 @@
 //! right credential vs a wrong one vs none, the public URL vs `--direct`, the baseline vs its
 //! repeats — plus the ticket flow and the findings reported beside the verdict.
 
+use crate::model::ids;
 use std::collections::BTreeMap;
 
 use super::http::refused;
@@ -18,7 +19,9 @@ use crate::model::{AttemptRecord, CredentialPlacement, Finding, Outcome, Severit
 /// different ways) — a bad backend in the pool, or a flapping upstream.
 pub fn intermittent(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
-    let samples: Vec<&AttemptRecord> = std::iter::once(b).chain(f.public("repeat.")).collect();
+    let samples: Vec<&AttemptRecord> = std::iter::once(b)
+        .chain(f.public(ids::REPEAT_PREFIX))
+        .collect();
     if samples.len() < 2 {
         return None;
     }
@@ -138,8 +141,8 @@ pub fn request_too_large_by_credential(f: &Facts) -> Option<Verdict> {
     if status != 400 || !f.run.credential_given {
         return None;
     }
-    let none = f.get("credential.none")?;
-    let wrong = f.get("credential.wrong")?;
+    let none = f.get(ids::CREDENTIAL_NONE)?;
+    let wrong = f.get(ids::CREDENTIAL_WRONG)?;
     if same_answer(none, b) || !same_answer(wrong, b) {
         return None;
     }
@@ -232,7 +235,7 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
         .and_then(|r| r.header("sec-websocket-version").map(str::to_string))
         .is_some_and(|v| !v.split(',').any(|x| x.trim() == "13"));
     let is_426 = (status == 426 && !version_mismatch) || version_refused;
-    let plain = f.get("control.plain_get");
+    let plain = f.get(ids::CONTROL_PLAIN_GET);
     let same_as_plain = plain.is_some_and(|g| same_answer(g, b));
     let upgrade_aware = p.is_some_and(|r| UPGRADE_AWARE.contains(&r.name));
     let fastapi_json_404 = p.is_some_and(|r| r.name == "FastAPI") && status == 404;
@@ -242,7 +245,7 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     // request (a custom `return 403`) answers the public upgrade and plain GET alike too, while
     // the backend upgrades: that sameness is the front's, not a dropped upgrade's.
     let direct_confirms = direct_ok
-        && f.get("direct.control.plain_get")
+        && f.get(ids::DIRECT_CONTROL_PLAIN_GET)
             .map_or(same_as_plain, |g| same_answer(g, b));
     if direct_ok && !direct_confirms && !(says_no_upgrade || is_426) {
         return None;
@@ -363,15 +366,17 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
     if b.outcome.is_success() {
         return None;
     }
-    let same = f.get("origin.same").or_else(|| own_origin_attempt(f))?;
+    let same = f.get(ids::ORIGIN_SAME).or_else(|| own_origin_attempt(f))?;
     if same.outcome.is_success() {
         return None;
     }
-    let direct_same = f.get("direct.origin.same")?;
+    let direct_same = f.get(ids::DIRECT_ORIGIN_SAME)?;
     if !direct_same.outcome.is_success() {
         return None;
     }
-    let none_ok = f.get("origin.none").is_some_and(|a| a.outcome.is_success());
+    let none_ok = f
+        .get(ids::ORIGIN_NONE)
+        .is_some_and(|a| a.outcome.is_success());
     let mut v = Verdict::new(
         Cause::OriginHostRewritten,
         if none_ok { 0.92 } else { 0.85 },
@@ -382,7 +387,7 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
         "{} — the backend accepts an Origin that matches the Host it sees",
         cite(direct_same)
     ));
-    if let Some(n) = f.get("origin.none") {
+    if let Some(n) = f.get(ids::ORIGIN_NONE) {
         v = v.because(cite(n));
     }
     Some(
@@ -400,7 +405,7 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
 fn own_origin_attempt<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
     let target = url::Url::parse(&f.run.target).ok()?;
     let own = crate::config::same_origin_of(&target);
-    [f.base(), f.get("origin.user")]
+    [f.base(), f.get(ids::ORIGIN_USER)]
         .into_iter()
         .flatten()
         .find(|a| {
@@ -470,7 +475,7 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
         v = v.because(format!("{} ({}): {}", phrase(a), a.variant.id, describe(a)));
     }
     let same_refused = f
-        .get("origin.same")
+        .get(ids::ORIGIN_SAME)
         .is_some_and(|a| !a.outcome.is_success());
     if same_refused {
         v = v.or(
@@ -497,7 +502,7 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
         return None;
     }
     // A server that also accepts no credential at all ignores the placement that "worked".
-    if f.get("credential.none")
+    if f.get(ids::CREDENTIAL_NONE)
         .is_some_and(|a| a.outcome.is_success())
     {
         return None;
@@ -518,7 +523,7 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
     for a in &accepted {
         v = v.because(cite(a));
     }
-    if let Some(n) = f.get("credential.none") {
+    if let Some(n) = f.get(ids::CREDENTIAL_NONE) {
         v = v.because(cite(n));
     }
     if matches!(b.variant.credential, CredentialPlacement::Header { .. }) {
@@ -574,12 +579,12 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     let cred_checked: Vec<&AttemptRecord> = compared
         .iter()
         .copied()
-        .filter(|a| a.variant.id == "credential.none" || a.variant.id == "credential.wrong")
+        .filter(|a| a.variant.id == ids::CREDENTIAL_NONE || a.variant.id == ids::CREDENTIAL_WRONG)
         .collect();
     if cred_checked.is_empty() {
         return None;
     }
-    let plain_differs = f.get("control.plain_get").filter(|g| !same_answer(g, b));
+    let plain_differs = f.get(ids::CONTROL_PLAIN_GET).filter(|g| !same_answer(g, b));
     let reach = f.host_serves_http();
     // When the plain GET gets the same refusal and nothing on the host answers normally, the whole
     // host refuses this client (an auth gate, an IP allowlist): that is no evidence of a WebSocket
@@ -656,8 +661,8 @@ pub fn credentials_rejected(f: &Facts) -> Option<Verdict> {
         return None;
     }
     let (b, status) = refused(f)?;
-    let none = f.get("credential.none")?;
-    let wrong = f.get("credential.wrong");
+    let none = f.get(ids::CREDENTIAL_NONE)?;
+    let wrong = f.get(ids::CREDENTIAL_WRONG);
     // A proxy's own page for anything but an auth status was written before any credential
     // check (nginx's 400 "Request Header Or Cookie Too Large"): the credential's size, not its
     // value, can make the difference.
@@ -702,7 +707,7 @@ pub fn credentials_rejected(f: &Facts) -> Option<Verdict> {
 /// credentials, negotiation mismatches, a reusable one-time ticket.
 pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
     let mut out = Vec::new();
-    let open_foreign: Vec<&AttemptRecord> = ["origin.foreign", "origin.null"]
+    let open_foreign: Vec<&AttemptRecord> = [ids::ORIGIN_FOREIGN, ids::ORIGIN_NULL]
         .iter()
         .filter_map(|id| f.get(id))
         .filter(|a| a.outcome.is_success())
@@ -716,7 +721,10 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
         });
     }
     if f.run.credential_given {
-        if let Some(n) = f.get("credential.none").filter(|a| a.outcome.is_success()) {
+        if let Some(n) = f
+            .get(ids::CREDENTIAL_NONE)
+            .filter(|a| a.outcome.is_success())
+        {
             out.push(Finding {
                 cause: Cause::AuthNotEnforced,
                 severity: Severity::Warning,
@@ -726,7 +734,7 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
             });
         }
         let header_ok = f
-            .public("credential.header")
+            .public(ids::CREDENTIAL_HEADER)
             .chain(
                 f.base()
                     .filter(|b| matches!(b.variant.credential, CredentialPlacement::Header { .. })),
@@ -763,7 +771,7 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
                 if matches!(
                     error.as_str(),
                     "unrequested_subprotocol" | "missing_subprotocol" | "unrequested_extension"
-                ) && a.variant.id != "baseline" =>
+                ) && a.variant.id != ids::BASELINE =>
             {
                 negotiation.push(cite(a))
             }
@@ -778,7 +786,7 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
             evidence: negotiation,
         });
     }
-    if let Some(r) = f.get("ticket.reuse").filter(|a| a.outcome.is_success()) {
+    if let Some(r) = f.get(ids::TICKET_REUSE).filter(|a| a.outcome.is_success()) {
         out.push(Finding {
             cause: Cause::AuthTicketFailed,
             severity: Severity::Warning,

@@ -14,6 +14,9 @@ pub mod transport;
 #[cfg(test)]
 pub mod testkit;
 
+#[cfg(test)]
+mod simulate;
+
 use super::cause::Cause;
 use super::evidence::Facts;
 use crate::model::Alternative;
@@ -36,6 +39,9 @@ pub struct Verdict {
     /// The variant id whose response is decisive (its producer is the responder); the baseline
     /// when `None`.
     pub decisive: Option<String>,
+    /// True once the public-vs-direct pairs line is among the evidence (`direct::amend` adds it
+    /// once).
+    pub cites_pairs: bool,
 }
 
 impl Verdict {
@@ -49,12 +55,20 @@ impl Verdict {
             alternatives: Vec::new(),
             next_step: None,
             decisive: None,
+            cites_pairs: false,
         }
     }
 
     /// Adds an evidence line.
     pub fn because(mut self, line: impl Into<String>) -> Verdict {
         self.evidence.push(line.into());
+        self
+    }
+
+    /// Adds the public-vs-direct pairs line.
+    pub fn because_pairs(mut self, line: impl Into<String>) -> Verdict {
+        self.evidence.push(line.into());
+        self.cites_pairs = true;
         self
     }
 

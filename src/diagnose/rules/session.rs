@@ -8,6 +8,7 @@ use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{
     answer, auth_close, cite, responder_names, same_answer, Answer, Facts,
 };
+use crate::model::ids;
 use crate::model::{AttemptRecord, IdleRecord};
 
 /// A known idle-timeout default: who has it, the setting, and its value in seconds.
@@ -196,7 +197,7 @@ fn close_of(a: &AttemptRecord) -> Option<(Option<u16>, String)> {
 pub fn auth_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     let (code, reason) = close_of(b)?;
-    let cred_variants: Vec<&AttemptRecord> = ["credential.none", "credential.wrong"]
+    let cred_variants: Vec<&AttemptRecord> = [ids::CREDENTIAL_NONE, ids::CREDENTIAL_WRONG]
         .iter()
         .filter_map(|id| f.get(id))
         .collect();

@@ -12,6 +12,7 @@ use crate::model::{
 pub const FOREIGN: &str = "https://wsdoctor-foreign.invalid";
 
 /// A half-built attempt: the variant is derived from the id as the plan would make it.
+#[derive(Clone)]
 pub struct A {
     variant: Variant,
 }
@@ -79,6 +80,11 @@ pub fn attempt(id: &str) -> A {
         v.repeat = n.parse().ok();
     }
     A { variant: v }
+}
+
+/// Starts an attempt with a variant the real plan made.
+pub fn planned(variant: Variant) -> A {
+    A { variant }
 }
 
 impl A {

@@ -113,7 +113,10 @@ pub fn probe(
             f = f.replace("{worker}", &worker_addr());
         }
         if f.contains("{rest}") {
-            f = f.replace("{rest}", &format!("http://{}", stack::app(App::FastApi).addr()));
+            f = f.replace(
+                "{rest}",
+                &format!("http://{}", stack::app(App::FastApi).addr()),
+            );
         }
         args.push(f);
     }

@@ -1,0 +1,295 @@
+//! simulate (tests only): each hypothesis generates the run it predicts and must win it. The
+//! attempts come from the real plan (`plan::build` on a real `Config`), not a hand-picked subset,
+//! so a cause that another one masks fails here instead of in a user's terminal. Each scenario
+//! says what every part of the matrix gets when that cause is the fault, the way the lab's real
+//! servers answer.
+
+use crate::cli::ProbeArgs;
+use crate::config::Config;
+use crate::diagnose::cause::Cause;
+use crate::diagnose::diagnose;
+use crate::diagnose::hypothesis::{part, Part};
+use crate::diagnose::rules::testkit::{planned, A};
+use crate::model::{AttemptRecord, Run, Stage};
+
+/// What the user typed.
+struct Input {
+    url: &'static str,
+    token: bool,
+    origin: bool,
+    subprotocol: bool,
+    repeat: u32,
+    auth_check: bool,
+}
+
+const PLAIN: Input = Input {
+    url: "ws://api.test/ws",
+    token: false,
+    origin: true,
+    subprotocol: false,
+    repeat: 0,
+    auth_check: false,
+};
+const WITH_TOKEN: Input = Input {
+    token: true,
+    ..PLAIN
+};
+
+fn config(input: &Input) -> Config {
+    let mut a = ProbeArgs::with_defaults(input.url);
+    if input.token {
+        a.token = Some("tok-0123456789abcdef".into());
+    }
+    if input.origin {
+        a.origin = Some("https://app.test".into());
+    }
+    if input.subprotocol {
+        a.subprotocols = vec!["graphql-ws".into()];
+    }
+    a.repeat = input.repeat;
+    if input.auth_check {
+        a.auth_check = Some("http://api.test/api/v1/me".into());
+    }
+    Config::from_args(&a).unwrap_or_else(|e| panic!("a valid config: {e}"))
+}
+
+/// The run a cause predicts: `answer` gives each planned attempt its outcome.
+fn simulated(input: &Input, answer: impl Fn(&A, Part, &AttemptRecord) -> AttemptRecord) -> Run {
+    let c = config(input);
+    let plan = crate::plan::build(&c);
+    let shape = |spec: &crate::plan::AttemptSpec| {
+        let a = planned(spec.variant.clone());
+        let placeholder = planned(spec.variant.clone()).upgraded();
+        let p = part(&placeholder);
+        answer(&a, p, &placeholder)
+    };
+    let attempts: Vec<AttemptRecord> = plan.attempts.iter().map(shape).collect();
+    Run {
+        target: input.url.into(),
+        credential_given: input.token,
+        user_origin: c.origin.clone(),
+        direct: None,
+        attempts,
+        tickets: Vec::new(),
+        http_controls: plan.http_controls.iter().map(shape).collect(),
+        addresses: Vec::new(),
+    }
+}
+
+/// Clones a half-built attempt so one closure can build several outcomes.
+fn a(x: &A) -> A {
+    x.clone()
+}
+
+fn check(cause: Cause, run: &Run) {
+    let (d, _) = diagnose(run);
+    assert_eq!(
+        d.cause,
+        cause,
+        "the run {} predicts is diagnosed {} ({:.2}); considered: {:?}",
+        cause.id(),
+        d.cause.id(),
+        d.confidence,
+        d.considered
+            .iter()
+            .map(|c| (c.cause.id(), c.score, c.contradicted.clone()))
+            .collect::<Vec<_>>()
+    );
+}
+
+const HTML: &str = "<html><body>app</body></html>";
+
+#[test]
+fn every_hypothesis_wins_the_run_it_predicts() {
+    use Part::*;
+    let ok_root = |x: &A, p: Part| match p {
+        HttpControl => Some(a(x).rejected(200, "{\"status\":\"ok\"}")),
+        AuthCheck => Some(a(x).rejected(200, "{\"id\":42}")),
+        AuthCheckNone => Some(a(x).rejected(401, "{\"detail\":\"missing token\"}")),
+        PlainGet => Some(a(x).fixture("fastapi_plain-get-ws-route_404.http")),
+        _ => None,
+    };
+    let cases: Vec<(Cause, Run)> = vec![
+        (
+            Cause::Healthy,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| a(x).upgraded())
+            }),
+        ),
+        (
+            Cause::AuthMissingCredentials,
+            simulated(&PLAIN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| {
+                    a(x).rejected_with(
+                        401,
+                        &[("www-authenticate", "Bearer")],
+                        "{\"detail\":\"missing token\"}",
+                    )
+                })
+            }),
+        ),
+        (
+            Cause::AuthCredentialsRejected,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| match p {
+                    NoCredential => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                    _ => a(x).rejected(401, "{\"detail\":\"invalid token\"}"),
+                })
+            }),
+        ),
+        (
+            Cause::AuthPlacement,
+            simulated(&WITH_TOKEN, |x, p, r| {
+                ok_root(x, p).unwrap_or_else(|| match p {
+                    Placement if r.variant.id == "credential.query" => a(x).upgraded(),
+                    NoCredential => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                    _ => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                })
+            }),
+        ),
+        (
+            Cause::OriginRejected,
+            simulated(&WITH_TOKEN, |x, p, r| {
+                ok_root(x, p).unwrap_or_else(|| match (p, r.variant.origin.as_deref()) {
+                    (Origin, None) => a(x).upgraded(),
+                    _ => a(x).fixture("uvicorn_close-before-accept_403.http"),
+                })
+            }),
+        ),
+        (
+            Cause::ProxyUpgradeNotForwarded,
+            simulated(&WITH_TOKEN, |x, p, _| match p {
+                HttpControl => a(x).rejected(200, "{}"),
+                _ => a(x).fixture("nginx-fastapi_upgrade-not-forwarded_404.http"),
+            }),
+        ),
+        (
+            Cause::ProxyAccessDenied,
+            simulated(&WITH_TOKEN, |x, p, _| match p {
+                HttpControl => a(x).rejected(200, "{}"),
+                _ => a(x).fixture("nginx_deny_403.http"),
+            }),
+        ),
+        (
+            Cause::ProxyBadGateway,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).fixture("nginx_upstream-down_502.http")
+            }),
+        ),
+        (
+            Cause::RoutingWrongUpstream,
+            simulated(
+                &Input {
+                    auth_check: true,
+                    ..WITH_TOKEN
+                },
+                |x, p, _| {
+                    ok_root(x, p).unwrap_or_else(|| {
+                        a(x).fixture("uvicorn-starlette_upgrade-unrouted-path_403.http")
+                    })
+                },
+            ),
+        ),
+        (
+            Cause::ServerError,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| {
+                    a(x).rejected_with(
+                        500,
+                        &[
+                            ("server", "uvicorn"),
+                            ("content-type", "text/plain; charset=utf-8"),
+                        ],
+                        "Internal Server Error",
+                    )
+                })
+            }),
+        ),
+        (
+            Cause::ServerClosedAfterUpgrade,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| a(x).closed(1011, "internal error"))
+            }),
+        ),
+        (
+            Cause::AuthClosedAfterUpgrade,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| match p {
+                    NoCredential => a(x).closed(4401, "missing token"),
+                    _ => a(x).closed(4401, "invalid token"),
+                })
+            }),
+        ),
+        (
+            Cause::RoutingIntermittent,
+            simulated(
+                &Input {
+                    repeat: 3,
+                    ..WITH_TOKEN
+                },
+                |x, p, r| {
+                    ok_root(x, p).unwrap_or_else(|| match r.variant.repeat {
+                        Some(0) | Some(2) => a(x).fixture("nginx_upstream-down_502.http"),
+                        _ => a(x).upgraded(),
+                    })
+                },
+            ),
+        ),
+        (
+            Cause::TcpRefused,
+            simulated(&WITH_TOKEN, |x, _, _| a(x).tcp("refused")),
+        ),
+        (
+            Cause::TlsExpiredCertificate,
+            simulated(
+                &Input {
+                    url: "wss://api.test/ws",
+                    ..WITH_TOKEN
+                },
+                |x, _, _| a(x).tls("expired_certificate"),
+            ),
+        ),
+        (
+            Cause::ProxyRedirect,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).redirected(301, "https://api.test/ws")
+            }),
+        ),
+        (
+            Cause::RoutingMethodNotAllowed,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| a(x).rejected(405, "Method Not Allowed"))
+            }),
+        ),
+        (
+            Cause::RoutingNotWebsocket,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).rejected_with(200, &[("content-type", "text/html")], HTML)
+            }),
+        ),
+        (
+            Cause::ServerTimeout,
+            simulated(&WITH_TOKEN, |x, _, _| a(x).timeout(Stage::Upgrade)),
+        ),
+        (
+            Cause::ServerBadHandshakeResponse,
+            simulated(
+                &Input {
+                    subprotocol: true,
+                    ..WITH_TOKEN
+                },
+                |x, p, _| ok_root(x, p).unwrap_or_else(|| a(x).upgraded()),
+            ),
+        ),
+    ];
+    assert!(cases.len() >= 20);
+    for (cause, run) in &cases {
+        assert!(
+            run.attempts.len() >= 10 || matches!(cause, Cause::AuthMissingCredentials),
+            "{}: the real plan's matrix ({} attempts)",
+            cause.id(),
+            run.attempts.len()
+        );
+        check(*cause, run);
+    }
+}
