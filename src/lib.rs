@@ -9,6 +9,7 @@
 //!
 //! Measuring (`probe`), deciding (`diagnose`) and printing (`render`) never mix.
 
+pub mod cause;
 pub mod check;
 pub mod cli;
 pub mod config;

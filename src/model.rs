@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnose::cause::{Category, Cause};
+use crate::cause::{Category, Cause};
 
 /// The variant ids the plan gives attempts and the diagnosis reads, as constants: a misspelt id is
 /// a compile error, not a hypothesis that silently never sees its attempt. The JSON carries them as

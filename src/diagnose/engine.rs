@@ -379,6 +379,14 @@ pub fn decide(f: &Facts) -> Option<Decision> {
         confidence = confidence.min(0.5);
     }
     v.confidence = confidence;
+    // An alternative the proposer named that an attempt has since ruled out is no alternative.
+    if !winner.contradicted() {
+        v.alternatives.retain(|alt| {
+            !scored
+                .iter()
+                .any(|s| s.verdict.cause == alt.cause && s.contradicted())
+        });
+    }
     for (i, other) in scored.iter().enumerate().skip(1) {
         if other.contradicted() && !winner.contradicted() {
             continue;

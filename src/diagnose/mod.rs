@@ -9,7 +9,9 @@
 //! Firefox would. No I/O, no clock, no printing. The method: `docs/diagnosis.md`.
 
 pub mod browser;
-pub mod cause;
+/// The catalogue lives in its own leaf module (`crate::cause`), so that `model` can name causes
+/// without depending on the decision layer; it is re-exported here under its old path.
+pub use crate::cause;
 pub mod compare;
 pub mod engine;
 pub mod evidence;
@@ -556,6 +558,11 @@ mod tests {
             .contradicted
             .iter()
             .any(|id| id == "http.auth_check"));
+        // Ruled out, it is no longer offered as an alternative.
+        assert!(d
+            .alternatives
+            .iter()
+            .all(|a| a.cause != Cause::AuthCredentialsRejected));
     }
 
     #[test]

@@ -64,6 +64,23 @@ pub(crate) fn all_attempts(report: &Report) -> impl Iterator<Item = &AttemptReco
 /// backticks (`` `control.plain_get` ``); an id counts when it stands as a whole token. A fault cites
 /// through the diagnosis' evidence; a healthy report through its warning findings' evidence.
 pub(crate) fn cited_ids(report: &Report) -> BTreeSet<String> {
+    let d = &report.diagnosis;
+    // A fault diagnosed by the engine names its decisive attempt and its observations: the
+    // attempts that weigh (a contradiction, or strong support) are the ones to mark. Reports made
+    // before observations existed are read from their evidence lines.
+    if is_fault(report) && !d.observations.is_empty() {
+        return d
+            .decisive_attempt
+            .iter()
+            .cloned()
+            .chain(
+                d.observations
+                    .iter()
+                    .filter(|o| o.fit == "contradicted" || o.weight >= 0.5)
+                    .map(|o| o.attempt.clone()),
+            )
+            .collect();
+    }
     let lines: Vec<&str> = if is_fault(report) {
         report
             .diagnosis
@@ -346,6 +363,14 @@ pub(crate) fn failing_attempt(report: &Report) -> Option<&AttemptRecord> {
     if let Some(b) = report.baseline() {
         if !b.outcome.is_success() {
             return Some(b).filter(|b| b.request.is_some());
+        }
+    }
+    if let Some(id) = &report.diagnosis.decisive_attempt {
+        if let Some(a) = all_attempts(report)
+            .filter(failed)
+            .find(|a| &a.variant.id == id)
+        {
+            return Some(a);
         }
     }
     let cited = cited_ids(report);

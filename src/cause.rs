@@ -1,4 +1,5 @@
-//! cause: THE catalogue of causes wsdoctor can name. One row per cause: its id (as in JSON and in the
+//! cause: THE catalogue of causes wsdoctor can name (a leaf module: `model` names causes, `diagnose`
+//! decides them). One row per cause: its id (as in JSON and in the
 //! `##` headings of `docs/causes.md`), its category and a short title. Detection rules live in
 //! `diagnose::rules`; remedies in `diagnose::remedy`. Adding a cause means adding a row to `CATALOGUE`,
 //! a rule, a doc section and tests — the docs guard test fails until all four agree.
