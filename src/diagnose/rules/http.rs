@@ -200,10 +200,7 @@ pub fn redirect(f: &Facts) -> Option<Verdict> {
 /// "400 Request Header Or Cookie Too Large").
 pub fn request_too_large(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    let text = body(b).to_ascii_lowercase();
-    let by_body = status == 400
-        && (text.contains("too large") || text.contains("too long") || text.contains("exceeds"));
-    if !(status == 414 || status == 431 || by_body) {
+    if !is_size_refusal(b, status) {
         return None;
     }
     let who = producer(b).map(|r| r.name).unwrap_or("the server");
@@ -217,6 +214,15 @@ pub fn request_too_large(f: &Facts) -> Option<Verdict> {
         .because("a long token in the query string or a large Cookie header exceeds the buffer")
         .next("move the token out of the URL (a header, cookie or one-time ticket) or raise the proxy's header buffers"),
     )
+}
+
+/// True when a refusal is about the request's size: 414, 431, or a 400 whose body says so (nginx:
+/// "400 Request Header Or Cookie Too Large").
+pub(crate) fn is_size_refusal(b: &AttemptRecord, status: u16) -> bool {
+    let text = body(b).to_ascii_lowercase();
+    let by_body = status == 400
+        && (text.contains("too large") || text.contains("too long") || text.contains("exceeds"));
+    status == 414 || status == 431 || by_body
 }
 
 /// 502/504 from anywhere, or another 5xx that the proxy most likely wrote itself: the proxy
@@ -281,8 +287,9 @@ pub fn proxy_access_denied(f: &Facts) -> Option<Verdict> {
         return None;
     }
     // nginx's client-certificate pages are the TLS layer's verdict written as HTTP
-    // (`tls::client_cert`), not an access rule.
-    if crate::diagnose::rules::tls::is_client_cert_page(body(b)) {
+    // (`tls::client_cert`), and its size pages a buffer limit (`request_too_large`): neither is an
+    // access rule.
+    if crate::diagnose::rules::tls::is_client_cert_page(body(b)) || is_size_refusal(b, status) {
         return None;
     }
     let mut v = Verdict::new(

@@ -20,6 +20,8 @@ struct Input {
     subprotocol: bool,
     repeat: u32,
     auth_check: bool,
+    direct: bool,
+    ticket: bool,
 }
 
 const PLAIN: Input = Input {
@@ -29,6 +31,8 @@ const PLAIN: Input = Input {
     subprotocol: false,
     repeat: 0,
     auth_check: false,
+    direct: false,
+    ticket: false,
 };
 const WITH_TOKEN: Input = Input {
     token: true,
@@ -50,6 +54,12 @@ fn config(input: &Input) -> Config {
     if input.auth_check {
         a.auth_check = Some("http://api.test/api/v1/me".into());
     }
+    if input.direct {
+        a.direct = Some("ws://127.0.0.1:8002/ws".into());
+    }
+    if input.ticket {
+        a.ticket_url = Some("http://api.test/api/v1/ws-ticket".into());
+    }
     Config::from_args(&a).unwrap_or_else(|e| panic!("a valid config: {e}"))
 }
 
@@ -68,7 +78,7 @@ fn simulated(input: &Input, answer: impl Fn(&A, Part, &AttemptRecord) -> Attempt
         target: input.url.into(),
         credential_given: input.token,
         user_origin: c.origin.clone(),
-        direct: None,
+        direct: c.direct.as_ref().map(|d| d.to_string()),
         attempts,
         tickets: Vec::new(),
         http_controls: plan.http_controls.iter().map(shape).collect(),
@@ -98,6 +108,114 @@ fn check(cause: Cause, run: &Run) {
 }
 
 const HTML: &str = "<html><body>app</body></html>";
+
+/// The causes whose runs need `--direct`, a ticket flow, TLS or a transport failure.
+fn more_cases() -> Vec<(Cause, Run)> {
+    use Part::*;
+    let direct = Input {
+        direct: true,
+        ..WITH_TOKEN
+    };
+    let wss = Input {
+        url: "wss://api.test/ws",
+        ..WITH_TOKEN
+    };
+    let fails = |cause: Cause, input: &Input, f: fn(A) -> AttemptRecord| {
+        (cause, simulated(input, |x, _, _| f(a(x))))
+    };
+    let mut ticketed = simulated(
+        &Input {
+            ticket: true,
+            ..WITH_TOKEN
+        },
+        |x, _, _| a(x).rejected(401, "{\"detail\":\"missing ticket\"}"),
+    );
+    ticketed.tickets.push(crate::model::TicketRecord {
+        url: "http://api.test/api/v1/ws-ticket".into(),
+        method: "GET".into(),
+        status: Some(401),
+        body_excerpt: "{\"code\":\"MISSING_SESSION\"}".into(),
+        obtained: false,
+        error: None,
+        ms: 1.0,
+    });
+    vec![
+        (
+            Cause::RoutingNotFound,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                match p {
+                    HttpControl => a(x).rejected(200, "{}"),
+                    _ => a(x).rejected_with(
+                        404,
+                        &[("server", "nginx/1.22.1"), ("content-type", "text/html")],
+                        "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>",
+                    ),
+                }
+            }),
+        ),
+        (
+            Cause::ProxyRequestTooLarge,
+            simulated(&WITH_TOKEN, |x, p, r| match p {
+                HttpControl => a(x).rejected(200, "{}"),
+                NoCredential | PlainGet => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                _ if r.variant.credential == crate::model::CredentialPlacement::Subprotocol => {
+                    a(x).rejected(401, "{\"detail\":\"missing token\"}")
+                }
+                _ => a(x).fixture("nginx_header-too-large_400.http"),
+            }),
+        ),
+        (
+            Cause::ServerWebsocketUnsupported,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).rejected_with(
+                    404,
+                    &[("server", "uvicorn"), ("content-type", "application/json")],
+                    "{\"detail\":\"Not Found\"}",
+                )
+            }),
+        ),
+        (
+            Cause::OriginHostRewritten,
+            simulated(&direct, |x, p, r| match (p, r.variant.direct) {
+                (HttpControl, _) => a(x).rejected(200, "{}"),
+                // The backend checks Origin against the Host it sees: its own origin passes
+                // directly, the public one never does through the rewriting proxy.
+                (Origin, true) if r.variant.id == "direct.origin.same" => a(x).upgraded(),
+                (Origin, _) if r.variant.origin.is_none() => a(x).upgraded(),
+                (PlainGet, _) => a(x).fixture("fastapi_plain-get-ws-route_404.http"),
+                _ => a(x).fixture("uvicorn_close-before-accept_403.http"),
+            }),
+        ),
+        (
+            Cause::ProxyFrontRefuses,
+            simulated(&direct, |x, p, r| match (p, r.variant.direct) {
+                (HttpControl, _) => a(x).rejected(200, "{}"),
+                (_, true) => a(x).upgraded(),
+                _ => a(x).rejected_with(403, &[("content-type", "text/plain")], "blocked"),
+            }),
+        ),
+        (Cause::AuthTicketFailed, ticketed),
+        fails(Cause::TlsUntrustedCertificate, &wss, |x| {
+            x.tls("untrusted_certificate")
+        }),
+        fails(Cause::TlsHostnameMismatch, &wss, |x| {
+            x.tls("hostname_mismatch")
+        }),
+        fails(Cause::TlsNotTls, &wss, |x| x.tls("not_tls")),
+        fails(Cause::TlsHandshakeFailed, &wss, |x| {
+            x.tls("handshake_failed")
+        }),
+        fails(Cause::DnsResolutionFailed, &WITH_TOKEN, |x| {
+            x.dns("not_found")
+        }),
+        fails(Cause::TcpTimeout, &WITH_TOKEN, |x| x.tcp("timeout")),
+        fails(Cause::TcpUnreachable, &WITH_TOKEN, |x| x.tcp("unreachable")),
+        fails(Cause::TcpReset, &WITH_TOKEN, |x| x.tcp("reset")),
+        fails(Cause::ServerHttp2Only, &WITH_TOKEN, |x| {
+            x.violation("http2_response")
+        }),
+    ]
+}
 
 #[test]
 fn every_hypothesis_wins_the_run_it_predicts() {
@@ -282,7 +400,9 @@ fn every_hypothesis_wins_the_run_it_predicts() {
             ),
         ),
     ];
-    assert!(cases.len() >= 20);
+    let mut more = more_cases();
+    let cases: Vec<(Cause, Run)> = cases.into_iter().chain(more.drain(..)).collect();
+    assert!(cases.len() >= 35);
     for (cause, run) in &cases {
         assert!(
             run.attempts.len() >= 10 || matches!(cause, Cause::AuthMissingCredentials),
