@@ -77,6 +77,88 @@ pub mod ids {
     pub const ADDRESS_PREFIX: &str = "address.";
 }
 
+macro_rules! failure_classes {
+    ($( $(#[$doc:meta])* $variant:ident => $id:literal, )*) => {
+        /// Every failure class id an outcome's `error` can carry, typed: the probe records
+        /// `as_str()`, the diagnosis compares variants (a misspelt class is a compile error).
+        /// The JSON keeps the string, so a class this build does not know stays readable.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FailureClass {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl FailureClass {
+            /// Every class.
+            pub const ALL: &'static [FailureClass] = &[ $( FailureClass::$variant, )* ];
+
+            /// The id as in JSON.
+            pub fn as_str(self) -> &'static str {
+                match self { $( FailureClass::$variant => $id, )* }
+            }
+
+            /// The class of an id, when this build knows it.
+            pub fn parse(id: &str) -> Option<FailureClass> {
+                match id { $( $id => Some(FailureClass::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+failure_classes! {
+    /// dns: the name does not exist.
+    NotFound => "not_found",
+    /// dns: the name exists without addresses.
+    NoAddresses => "no_addresses",
+    /// dns: the resolver failed.
+    Failed => "failed",
+    /// dns or tcp: no answer in time.
+    Timeout => "timeout",
+    /// tcp: connection refused.
+    Refused => "refused",
+    /// tcp: network or host unreachable.
+    Unreachable => "unreachable",
+    /// tcp: reset during connect.
+    Reset => "reset",
+    /// tcp through SOCKS5: the proxy refused for a reason of its own.
+    ProxyRefused => "proxy_refused",
+    /// tls: the chain leads to no trusted root.
+    UntrustedCertificate => "untrusted_certificate",
+    /// tls: expired.
+    ExpiredCertificate => "expired_certificate",
+    /// tls: not yet valid.
+    NotYetValid => "not_yet_valid",
+    /// tls: the certificate does not name the host.
+    HostnameMismatch => "hostname_mismatch",
+    /// tls: the port answered in plaintext.
+    NotTls => "not_tls",
+    /// tls: the server refused the ALPN offer.
+    NoApplicationProtocol => "no_application_protocol",
+    /// tls: any other handshake failure.
+    HandshakeFailed => "handshake_failed",
+    /// upgrade: the head is not HTTP/1.1.
+    MalformedResponse => "malformed_response",
+    /// upgrade: the head is larger than any sane handshake.
+    ResponseTooLarge => "response_too_large",
+    /// upgrade: closed without any answer.
+    ConnectionClosed => "connection_closed",
+    /// upgrade: reset without any answer.
+    ConnectionReset => "connection_reset",
+    /// upgrade: a TLS alert instead of an answer.
+    TlsAlert => "tls_alert",
+    /// upgrade: HTTP/2 frames.
+    Http2Response => "http2_response",
+    /// 101: the accept key does not match.
+    BadAcceptKey => "bad_accept_key",
+    /// 101: no Upgrade/Connection.
+    MissingUpgradeHeaders => "missing_upgrade_headers",
+    /// 101: a subprotocol that was not offered.
+    UnrequestedSubprotocol => "unrequested_subprotocol",
+    /// 101: no subprotocol although one was offered.
+    MissingSubprotocol => "missing_subprotocol",
+    /// 101: an extension that was not offered.
+    UnrequestedExtension => "unrequested_extension",
+}
+
 /// The schema id carried in every JSON report.
 pub const REPORT_SCHEMA: &str = "wsdoctor.report/v1";
 
@@ -742,6 +824,18 @@ impl Outcome {
         }
     }
 
+    /// The typed failure class of a dns, tcp, tls or protocol failure (`None` for other outcomes
+    /// and for a class this build does not know).
+    pub fn class(&self) -> Option<FailureClass> {
+        match self {
+            Outcome::DnsError { error, .. }
+            | Outcome::TcpError { error, .. }
+            | Outcome::TlsError { error, .. }
+            | Outcome::ProtocolViolation { error, .. } => FailureClass::parse(error),
+            _ => None,
+        }
+    }
+
     /// True when the connection upgraded and stayed open.
     pub fn is_success(&self) -> bool {
         matches!(self, Outcome::Upgraded { .. })
@@ -1213,5 +1307,30 @@ impl Report {
             http_controls: self.http_controls.clone(),
             addresses: self.addresses.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_class_ids_round_trip_and_cover_what_the_probe_records() {
+        for c in FailureClass::ALL {
+            assert_eq!(FailureClass::parse(c.as_str()), Some(*c));
+        }
+        let probe_ids = [
+            crate::probe::tcp::TcpFailure::Refused.class(),
+            crate::probe::tcp::TcpFailure::TimedOut.class(),
+            crate::probe::tcp::TcpFailure::Unreachable.class(),
+            crate::probe::tcp::TcpFailure::Reset.class(),
+            crate::probe::dns::DnsFailure::Timeout.class(),
+            crate::probe::upgrade::UpgradeFailure::TooLarge.class(),
+            crate::probe::upgrade::UpgradeFailure::Deadline.class(),
+        ];
+        for id in probe_ids {
+            assert!(FailureClass::parse(id).is_some(), "{id} is not a FailureClass");
+        }
+        assert_eq!(FailureClass::parse("no_such_class"), None);
     }
 }

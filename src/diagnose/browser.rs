@@ -13,26 +13,29 @@
 //! The judgement is pinned against the real browsers by the lab (`tests/lab/browser.rs`). Pure.
 
 use crate::model::ids;
-use crate::model::{AttemptRecord, BrowserCheck, CredentialPlacement, Outcome, Run};
+use crate::model::{AttemptRecord, BrowserCheck, CredentialPlacement, FailureClass, Outcome, Run};
 
 /// The browsers judged.
 pub const BROWSERS: [&str; 2] = ["chrome", "firefox"];
 
 /// Why a browser fails a 101, by id, with the browser's own words where it has them.
 fn failure(a: &AttemptRecord, browser: &str) -> Option<(&'static str, String)> {
-    if let Outcome::ProtocolViolation { error, detail } = &a.outcome {
-        let id = match error.as_str() {
-            "missing_upgrade_headers" => "missing_upgrade_headers",
-            "bad_accept_key" => "bad_accept_key",
-            "unrequested_subprotocol" => "unrequested_subprotocol",
-            "unrequested_extension" => "unrequested_extension",
-            "missing_subprotocol" => "missing_subprotocol",
+    if let Outcome::ProtocolViolation { detail, .. } = &a.outcome {
+        use FailureClass::*;
+        let class = match a.outcome.class() {
+            Some(
+                c @ (MissingUpgradeHeaders
+                | BadAcceptKey
+                | UnrequestedSubprotocol
+                | UnrequestedExtension
+                | MissingSubprotocol),
+            ) => c,
             _ => return None,
         };
-        if id == "missing_subprotocol" && browser == "firefox" {
+        if class == MissingSubprotocol && browser == "firefox" {
             return None;
         }
-        return Some((id, detail.clone()));
+        return Some((class.as_str(), detail.clone()));
     }
     if !matches!(
         a.outcome,
@@ -50,7 +53,7 @@ fn failure(a: &AttemptRecord, browser: &str) -> Option<(&'static str, String)> {
     };
     if offered && !selected && browser == "chrome" {
         return Some((
-            "missing_subprotocol",
+            FailureClass::MissingSubprotocol.as_str(),
             "Error during WebSocket handshake: Sent non-empty 'Sec-WebSocket-Protocol' header but no response was received".into(),
         ));
     }

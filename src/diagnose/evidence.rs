@@ -4,7 +4,7 @@
 
 use crate::fingerprint::{self, Responder};
 use crate::model::ids;
-use crate::model::{AttemptRecord, Outcome, Run, WireHeader, WireResponse};
+use crate::model::{AttemptRecord, FailureClass, Outcome, Run, WireHeader, WireResponse};
 
 /// The answer an attempt got, reduced to what comparisons need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,7 +228,7 @@ pub fn describe(a: &AttemptRecord) -> String {
         },
         Outcome::Timeout { stage } => format!("timed out in {}", stage.as_str()),
         Outcome::DnsError { error, .. } => format!("dns {error}"),
-        Outcome::TcpError { error, .. } if error == "proxy_refused" => {
+        Outcome::TcpError { .. } if a.outcome.class() == Some(FailureClass::ProxyRefused) => {
             match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {
                 Some(reply) => format!("refused by the {} proxy: {reply}", proxy_kind(a)),
                 None => format!("refused by the {} proxy", proxy_kind(a)),

@@ -26,10 +26,10 @@ impl DnsFailure {
     /// The class id.
     pub fn class(&self) -> &'static str {
         match self {
-            DnsFailure::NotFound(_) => "not_found",
-            DnsFailure::NoAddresses(_) => "no_addresses",
-            DnsFailure::Failed(_) => "failed",
-            DnsFailure::Timeout => "timeout",
+            DnsFailure::NotFound(_) => crate::model::FailureClass::NotFound.as_str(),
+            DnsFailure::NoAddresses(_) => crate::model::FailureClass::NoAddresses.as_str(),
+            DnsFailure::Failed(_) => crate::model::FailureClass::Failed.as_str(),
+            DnsFailure::Timeout => crate::model::FailureClass::Timeout.as_str(),
         }
     }
 

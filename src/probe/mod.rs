@@ -778,7 +778,10 @@ async fn socks_tunnel(
             let detail = format!("{label} -> {asked} refused: {}", reply.name());
             push_stage(rec, Stage::Proxy, t, detail.clone(), Some(reply.name()));
             Err(Outcome::TcpError {
-                error: reply.tcp_class().unwrap_or("proxy_refused").to_string(),
+                error: reply
+                    .tcp_class()
+                    .unwrap_or(crate::model::FailureClass::ProxyRefused.as_str())
+                    .to_string(),
                 detail,
             })
         }

@@ -4,6 +4,7 @@
 //! rode in with the 101 is seen — sends a ping, and watches for a close during the close-wait.
 //! Frame and message sizes and the number of frames read are bounded. Must not decide causes.
 
+use crate::model::FailureClass;
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
@@ -121,7 +122,7 @@ fn first_violation(
             _ => "Connection: Upgrade",
         };
         return Some((
-            "missing_upgrade_headers",
+            FailureClass::MissingUpgradeHeaders.as_str(),
             format!("the 101 response lacks {missing}"),
         ));
     }
@@ -131,17 +132,17 @@ fn first_violation(
         } else {
             "the 101 response has no Sec-WebSocket-Accept"
         };
-        return Some(("bad_accept_key", detail.to_string()));
+        return Some((FailureClass::BadAcceptKey.as_str(), detail.to_string()));
     }
     if unrequested_protocol {
         return Some((
-            "unrequested_subprotocol",
+            FailureClass::UnrequestedSubprotocol.as_str(),
             "the server selected a subprotocol that was not offered".to_string(),
         ));
     }
     unrequested_extension.map(|ext| {
         (
-            "unrequested_extension",
+            FailureClass::UnrequestedExtension.as_str(),
             format!("the server selected the extension {ext} that was not offered"),
         )
     })

@@ -27,10 +27,10 @@ impl TcpFailure {
     /// The class id.
     pub fn class(self) -> &'static str {
         match self {
-            TcpFailure::Refused => "refused",
-            TcpFailure::TimedOut => "timeout",
-            TcpFailure::Unreachable => "unreachable",
-            TcpFailure::Reset => "reset",
+            TcpFailure::Refused => crate::model::FailureClass::Refused.as_str(),
+            TcpFailure::TimedOut => crate::model::FailureClass::Timeout.as_str(),
+            TcpFailure::Unreachable => crate::model::FailureClass::Unreachable.as_str(),
+            TcpFailure::Reset => crate::model::FailureClass::Reset.as_str(),
         }
     }
 

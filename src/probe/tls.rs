@@ -68,13 +68,15 @@ impl TlsFailure {
     /// The class id.
     pub fn class(self) -> &'static str {
         match self {
-            TlsFailure::Untrusted => "untrusted_certificate",
-            TlsFailure::Expired => "expired_certificate",
-            TlsFailure::NotYetValid => "not_yet_valid",
-            TlsFailure::HostnameMismatch => "hostname_mismatch",
-            TlsFailure::NotTls => "not_tls",
-            TlsFailure::NoApplicationProtocol => "no_application_protocol",
-            TlsFailure::HandshakeFailed => "handshake_failed",
+            TlsFailure::Untrusted => crate::model::FailureClass::UntrustedCertificate.as_str(),
+            TlsFailure::Expired => crate::model::FailureClass::ExpiredCertificate.as_str(),
+            TlsFailure::NotYetValid => crate::model::FailureClass::NotYetValid.as_str(),
+            TlsFailure::HostnameMismatch => crate::model::FailureClass::HostnameMismatch.as_str(),
+            TlsFailure::NotTls => crate::model::FailureClass::NotTls.as_str(),
+            TlsFailure::NoApplicationProtocol => {
+                crate::model::FailureClass::NoApplicationProtocol.as_str()
+            }
+            TlsFailure::HandshakeFailed => crate::model::FailureClass::HandshakeFailed.as_str(),
         }
     }
 

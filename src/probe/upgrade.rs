@@ -83,14 +83,16 @@ impl UpgradeFailure {
     /// The violation class id (Deadline has none: it is a timeout outcome).
     pub fn class(&self) -> &'static str {
         match self {
-            UpgradeFailure::Malformed(_) => "malformed_response",
-            UpgradeFailure::Http2(_) => "http2_response",
-            UpgradeFailure::TooLarge => "response_too_large",
-            UpgradeFailure::Closed { bytes: 0 } => "connection_closed",
-            UpgradeFailure::Closed { .. } => "malformed_response",
-            UpgradeFailure::Reset(_) => "connection_reset",
-            UpgradeFailure::TlsAlert(_) => "tls_alert",
-            UpgradeFailure::Deadline => "timeout",
+            UpgradeFailure::Malformed(_) => crate::model::FailureClass::MalformedResponse.as_str(),
+            UpgradeFailure::Http2(_) => crate::model::FailureClass::Http2Response.as_str(),
+            UpgradeFailure::TooLarge => crate::model::FailureClass::ResponseTooLarge.as_str(),
+            UpgradeFailure::Closed { bytes: 0 } => {
+                crate::model::FailureClass::ConnectionClosed.as_str()
+            }
+            UpgradeFailure::Closed { .. } => crate::model::FailureClass::MalformedResponse.as_str(),
+            UpgradeFailure::Reset(_) => crate::model::FailureClass::ConnectionReset.as_str(),
+            UpgradeFailure::TlsAlert(_) => crate::model::FailureClass::TlsAlert.as_str(),
+            UpgradeFailure::Deadline => crate::model::FailureClass::Timeout.as_str(),
         }
     }
 

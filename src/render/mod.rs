@@ -21,7 +21,9 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use crate::diagnose::cause::Category;
-use crate::model::{AttemptPair, AttemptRecord, CredentialPlacement, Outcome, PairClass, Report};
+use crate::model::{
+    AttemptPair, AttemptRecord, CredentialPlacement, FailureClass, Outcome, PairClass, Report,
+};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -253,7 +255,7 @@ pub(crate) fn result_text(a: &AttemptRecord) -> String {
         },
         Outcome::Timeout { stage } => format!("timeout in {}", stage.as_str()),
         Outcome::DnsError { error, .. } => format!("dns {error}"),
-        Outcome::TcpError { error, .. } if error == "proxy_refused" => {
+        Outcome::TcpError { .. } if a.outcome.class() == Some(FailureClass::ProxyRefused) => {
             match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {
                 Some(reply) => format!("proxy refused: {reply}"),
                 None => "proxy refused".into(),

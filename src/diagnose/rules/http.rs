@@ -8,6 +8,7 @@ use crate::diagnose::evidence::{
     body, cite, intermediaries, mentions_auth, producer, response, same_answer, Facts,
 };
 use crate::model::ids;
+use crate::model::FailureClass;
 use crate::model::{AttemptRecord, Outcome};
 
 /// The baseline when it was refused with an HTTP status, and that status.
@@ -118,7 +119,11 @@ pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
     };
     // HTTP/2 frames have a cause of their own (`http2_only`), and so has a reset before any
     // answer (`tcp.reset`, from `transport::no_http_answer`).
-    if error == "http2_response" || error == "connection_reset" {
+    let class = FailureClass::parse(error);
+    if matches!(
+        class,
+        Some(FailureClass::Http2Response | FailureClass::ConnectionReset)
+    ) {
         return None;
     }
     let summary = match error.as_str() {

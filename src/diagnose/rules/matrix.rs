@@ -4,6 +4,7 @@
 //! repeats — plus the ticket flow and the findings reported beside the verdict.
 
 use crate::model::ids;
+use crate::model::FailureClass;
 use std::collections::BTreeMap;
 
 use super::http::refused;
@@ -767,10 +768,14 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
                     a.variant.subprotocols.join(", ")
                 ))
             }
-            Outcome::ProtocolViolation { error, .. }
+            Outcome::ProtocolViolation { .. }
                 if matches!(
-                    error.as_str(),
-                    "unrequested_subprotocol" | "missing_subprotocol" | "unrequested_extension"
+                    a.outcome.class(),
+                    Some(
+                        FailureClass::UnrequestedSubprotocol
+                            | FailureClass::MissingSubprotocol
+                            | FailureClass::UnrequestedExtension
+                    )
                 ) && a.variant.id != ids::BASELINE =>
             {
                 negotiation.push(cite(a))

@@ -5,6 +5,7 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{cite, Facts};
+use crate::model::FailureClass;
 use crate::model::{AttemptRecord, ClientAuthRecord, Finding, Outcome, Severity, Stage, TlsRecord};
 
 /// nginx's default 400 page when `ssl_verify_client on` finds no certificate: nginx completes the
@@ -50,7 +51,7 @@ enum AuthSignal<'a> {
 
 fn auth_signal<'a>(b: &'a AttemptRecord, tls: Option<&'a TlsRecord>) -> Option<AuthSignal<'a>> {
     match &b.outcome {
-        Outcome::TlsError { error, .. } => match tls?.alert.as_deref() {
+        Outcome::TlsError { .. } => match tls?.alert.as_deref() {
             Some(a) if CLIENT_AUTH_ALERTS.contains(&a) => Some(AuthSignal::Alert(
                 a,
                 tls.is_some_and(|t| t.alert_after_handshake),
@@ -58,7 +59,9 @@ fn auth_signal<'a>(b: &'a AttemptRecord, tls: Option<&'a TlsRecord>) -> Option<A
             // No alert read: the server closed while the client was still writing its flight
             // (the write fails first: broken pipe or reset). Only for an unclassified failure,
             // never for a certificate verdict of our own.
-            None if error == "handshake_failed" => Some(AuthSignal::Dropped),
+            None if b.outcome.class() == Some(FailureClass::HandshakeFailed) => {
+                Some(AuthSignal::Dropped)
+            }
             _ => None,
         },
         Outcome::Rejected {
@@ -74,8 +77,11 @@ fn auth_signal<'a>(b: &'a AttemptRecord, tls: Option<&'a TlsRecord>) -> Option<A
                 None
             }
         }
-        Outcome::ProtocolViolation { error, .. }
-            if error == "connection_reset" || error == "connection_closed" =>
+        Outcome::ProtocolViolation { .. }
+            if matches!(
+                b.outcome.class(),
+                Some(FailureClass::ConnectionReset | FailureClass::ConnectionClosed)
+            ) =>
         {
             Some(AuthSignal::Dropped)
         }
@@ -189,7 +195,8 @@ pub fn client_cert(f: &Facts) -> Option<Verdict> {
 pub fn alpn_h2_only(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     match &b.outcome {
-        Outcome::TlsError { error, .. } if error == "no_application_protocol" => {}
+        Outcome::TlsError { .. }
+            if b.outcome.class() == Some(FailureClass::NoApplicationProtocol) => {}
         _ => return None,
     }
     let tls = b.tls.as_ref()?;
@@ -261,23 +268,23 @@ pub fn alpn_h2_only(f: &Facts) -> Option<Verdict> {
 pub fn tls_failed(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     let (cause, summary, next) = match &b.outcome {
-        Outcome::TlsError { error, .. } => match error.as_str() {
-            "untrusted_certificate" => (
+        Outcome::TlsError { .. } => match b.outcome.class() {
+            Some(FailureClass::UntrustedCertificate) => (
                 Cause::TlsUntrustedCertificate,
                 "the certificate chain does not lead to a trusted root",
                 "serve the full chain (leaf + intermediates), or pass --cacert for a private CA",
             ),
-            "expired_certificate" | "not_yet_valid" => (
+            Some(FailureClass::ExpiredCertificate | FailureClass::NotYetValid) => (
                 Cause::TlsExpiredCertificate,
                 "the certificate is outside its validity period",
                 "renew the certificate (and check the server clock for not-yet-valid)",
             ),
-            "hostname_mismatch" => (
+            Some(FailureClass::HostnameMismatch) => (
                 Cause::TlsHostnameMismatch,
                 "the certificate does not name this host",
                 "use the host name the certificate is issued for, or add it to the certificate's SANs",
             ),
-            "not_tls" => (
+            Some(FailureClass::NotTls) => (
                 Cause::TlsNotTls,
                 "the port answered in plain HTTP to a TLS ClientHello (wss:// to an http port)",
                 "use ws:// for this port, or the TLS port for wss://",

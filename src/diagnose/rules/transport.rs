@@ -5,6 +5,7 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{answer, cite, describe, producer, Answer, Facts};
+use crate::model::FailureClass;
 use crate::model::{AddressRecord, Finding, Outcome, ProxyRecord, Severity, Stage};
 
 /// The target's name has several addresses and they disagree (the address fan-out's rows) while
@@ -571,23 +572,23 @@ pub fn dns_failed(f: &Facts) -> Option<Verdict> {
 pub fn tcp_failed(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     let (cause, summary, next) = match &b.outcome {
-        Outcome::TcpError { error, .. } => match error.as_str() {
-            "refused" => (
+        Outcome::TcpError { .. } => match b.outcome.class() {
+            Some(FailureClass::Refused) => (
                 Cause::TcpRefused,
                 "the host answers but nothing listens on that port",
                 "check the port in the URL and that the server (or the proxy's listener) is running",
             ),
-            "timeout" => (
+            Some(FailureClass::Timeout) => (
                 Cause::TcpTimeout,
                 "the TCP connect got no answer (a firewall drops it, or the host is down)",
                 "check security groups/firewall rules for the port, then retry with a longer --timeout",
             ),
-            "unreachable" => (
+            Some(FailureClass::Unreachable) => (
                 Cause::TcpUnreachable,
                 "the network or host is unreachable from here",
                 "check routing/VPN to the host; try from a machine in the same network",
             ),
-            "reset" => (
+            Some(FailureClass::Reset) => (
                 Cause::TcpReset,
                 "the connection was reset during connect",
                 "look for a firewall or a listener that rejects this client",
@@ -620,7 +621,10 @@ pub fn tcp_failed(f: &Facts) -> Option<Verdict> {
 pub fn no_http_answer(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     match &b.outcome {
-        Outcome::ProtocolViolation { error, .. } if error == "connection_reset" => Some(
+        Outcome::ProtocolViolation { .. }
+            if b.outcome.class() == Some(FailureClass::ConnectionReset) =>
+        {
+            Some(
             Verdict::new(
                 Cause::TcpReset,
                 0.85,
@@ -632,7 +636,8 @@ pub fn no_http_answer(f: &Facts) -> Option<Verdict> {
                 "a WAF or firewall that resets requests it dislikes looks the same",
             )
             .next("retry with --direct to the backend to see whether the reset comes from the path in front of it"),
-        ),
+        )
+        }
         Outcome::Timeout {
             stage: Stage::Upgrade,
         } => Some(
