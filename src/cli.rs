@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::render::Format;
-
 /// wsdoctor: tells you why a WebSocket connection fails.
 ///
 /// `wsdoctor URL` probes the URL in stages (dns, tcp, tls, upgrade, session), runs controlled
@@ -340,6 +338,22 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(format!("'{s}' is not a valid number of seconds"));
     }
     humantime::parse_duration(s).map_err(|e| format!("'{s}': {e}"))
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Stage waterfall, the attempt matrix, the wire exchange and the diagnosis, for people.
+    #[default]
+    Human,
+    /// The `wsdoctor.report/v1` JSON object (see docs/json.md).
+    Json,
+    /// A Markdown incident note: verdict, timings, matrix, evidence, fixes, the wire exchange.
+    Markdown,
+    /// A JUnit XML document with one test case for the probe (CI test reporters).
+    Junit,
+    /// GitHub Actions workflow commands (`::error`, `::warning`, `::notice`) for annotations.
+    Github,
 }
 
 #[cfg(test)]

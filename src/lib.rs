@@ -10,6 +10,7 @@
 //! Measuring (`probe`), deciding (`diagnose`) and printing (`render`) never mix.
 
 pub mod cause;
+pub mod certs;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod secret;
+pub mod wording;
 
 use std::time::Instant as StdInstant;
 
@@ -99,4 +101,141 @@ pub async fn probe_target(config: &Config) -> Report {
         config.notes.clone(),
         started.elapsed().as_secs_f64() * 1000.0,
     )
+}
+
+#[cfg(test)]
+mod layering {
+    //! The top-level modules' imports point one way: no module reaches, through `crate::…` paths
+    //! in its non-test code, a module that reaches back to it. A new cycle fails here with the
+    //! path that closes it.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::{Path, PathBuf};
+
+    /// Files compiled only for tests (whole files behind `#[cfg(test)] mod …;`).
+    const TEST_ONLY: &[&str] = &["diagnose/rules/testkit.rs", "diagnose/rules/simulate.rs"];
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Top-level module -> the top-level modules its non-test code names.
+    fn graph() -> BTreeMap<String, BTreeSet<String>> {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut modules = BTreeSet::new();
+        for f in &files {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .to_string();
+            let top = rel
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".rs")
+                .to_string();
+            if top != "lib" && top != "main" {
+                modules.insert(top);
+            }
+        }
+        let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for f in &files {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .to_string();
+            let top = rel
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".rs")
+                .to_string();
+            if top == "lib" || top == "main" || TEST_ONLY.contains(&rel.as_str()) {
+                continue;
+            }
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            let code = match text.find("\n#[cfg(test)]\nmod tests") {
+                Some(at) => &text[..at],
+                None => &text,
+            };
+            let deps = g.entry(top.clone()).or_default();
+            for (at, _) in code.match_indices("crate::") {
+                let name: String = code[at + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if name != top && modules.contains(&name) {
+                    deps.insert(name);
+                }
+            }
+        }
+        g
+    }
+
+    /// A cycle through `start`, as the list of modules on it.
+    fn cycle_from(g: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option<Vec<String>> {
+        let mut stack = vec![(start.to_string(), vec![start.to_string()])];
+        let mut seen = BTreeSet::new();
+        while let Some((node, path)) = stack.pop() {
+            for next in g.get(&node).into_iter().flatten() {
+                if next == start {
+                    let mut p = path.clone();
+                    p.push(start.to_string());
+                    return Some(p);
+                }
+                if seen.insert(next.clone()) {
+                    let mut p = path.clone();
+                    p.push(next.clone());
+                    stack.push((next.clone(), p));
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn top_level_modules_have_no_import_cycle() {
+        let g = graph();
+        assert!(g.len() >= 15, "the scan found only {} modules", g.len());
+        for m in g.keys() {
+            if let Some(c) = cycle_from(&g, m) {
+                let edges: Vec<String> = g
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k} -> {}",
+                            v.iter().cloned().collect::<Vec<_>>().join(", ")
+                        )
+                    })
+                    .collect();
+                panic!("import cycle: {}\n{}", c.join(" -> "), edges.join("\n"));
+            }
+        }
+        // The layers the architecture names: the data and the catalogue sit at the bottom.
+        for leaf in ["cause", "secret", "certs"] {
+            assert!(
+                g.get(leaf)
+                    .is_none_or(|d| d.iter().all(|x| x == "model" || x == "cause")),
+                "{leaf} must stay a leaf: {:?}",
+                g.get(leaf)
+            );
+        }
+        assert!(
+            g.get("model")
+                .is_some_and(|d| d.iter().all(|x| x == "cause")),
+            "model names only the cause catalogue: {:?}",
+            g.get("model")
+        );
+    }
 }

@@ -1329,7 +1329,10 @@ mod tests {
             crate::probe::upgrade::UpgradeFailure::Deadline.class(),
         ];
         for id in probe_ids {
-            assert!(FailureClass::parse(id).is_some(), "{id} is not a FailureClass");
+            assert!(
+                FailureClass::parse(id).is_some(),
+                "{id} is not a FailureClass"
+            );
         }
         assert_eq!(FailureClass::parse("no_such_class"), None);
     }

@@ -151,7 +151,7 @@ fn verdict(name: &str, want: VerdictExpectation, report: &Report) -> Expectation
         "diagnosed {} (confidence {:.2}): {}",
         d.cause,
         d.confidence,
-        crate::render::plain(&d.summary)
+        crate::wording::plain(&d.summary)
     );
     ExpectationResult {
         name: name.to_string(),
@@ -189,7 +189,7 @@ fn origin_rejected(origin: &str, report: &Report) -> ExpectationResult {
         ),
         Some(a) => {
             let id = &a.variant.id;
-            let result = crate::render::result_text(a);
+            let result = crate::wording::result_text(a);
             match &a.outcome {
                 Outcome::Upgraded { .. } => (
                     false,
@@ -239,7 +239,7 @@ fn status_without_credentials(want: u16, report: &Report) -> ExpectationResult {
         ),
         Some(a) => {
             let id = &a.variant.id;
-            let result = crate::render::result_text(a);
+            let result = crate::wording::result_text(a);
             match a.outcome.status() {
                 Some(got) if got == want => (true, format!("`{id}` got {result}")),
                 Some(101) => (
@@ -283,7 +283,7 @@ fn handshake_budget(max: u64, report: &Report) -> ExpectationResult {
             match report.baseline() {
                 Some(b) => format!(
                     "the baseline got no handshake answer ({})",
-                    crate::render::result_text(b)
+                    crate::wording::result_text(b)
                 ),
                 None => "no attempt was recorded".to_string(),
             },

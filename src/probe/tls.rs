@@ -9,6 +9,7 @@
 //! one more handshake offering `h2` is made as a controlled difference. Must not read or write
 //! application bytes.
 
+pub use crate::certs::{describe_certificate, provider};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -17,7 +18,6 @@ use std::task::{Context, Poll};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
-use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
 use rustls::{
     AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerMisbehaved,
@@ -31,9 +31,7 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use crate::config::TrustConfig;
-use crate::model::{
-    AlpnRetryRecord, CertificateInfo, ClientAuthRecord, TlsRecord, TrustAnchorInfo,
-};
+use crate::model::{AlpnRetryRecord, ClientAuthRecord, TlsRecord, TrustAnchorInfo};
 
 /// The only ALPN protocol offered: WebSocket upgrades need HTTP/1.1 (RFC 6455; RFC 8441 is h2).
 pub const ALPN: &str = "http/1.1";
@@ -355,14 +353,6 @@ impl ServerCertVerifier for DangerRecordingVerifier {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
     }
-}
-
-/// The one crypto provider (ring), shared by the handshake and `--cert` loading.
-pub fn provider() -> Arc<CryptoProvider> {
-    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER
-        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
-        .clone()
 }
 
 /// A root store with the source of each anchor, index-aligned with `store.roots`.
@@ -776,60 +766,6 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
         rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
         other => format!("{other:?}"),
     }
-}
-
-/// Parses one certificate for the record (subject, issuer, SANs, validity, days left).
-pub fn describe_certificate(der: &CertificateDer<'_>) -> CertificateInfo {
-    use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match X509Certificate::from_der(der.as_ref()) {
-        Ok((_, cert)) => {
-            let mut sans = Vec::new();
-            if let Ok(Some(ext)) = cert.subject_alternative_name() {
-                for name in &ext.value.general_names {
-                    match name {
-                        GeneralName::DNSName(d) => sans.push((*d).to_string()),
-                        GeneralName::IPAddress(b) => {
-                            if let Some(ip) = ip_from_bytes(b) {
-                                sans.push(ip.to_string());
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            let validity = cert.validity();
-            CertificateInfo {
-                subject: cert.subject().to_string(),
-                issuer: cert.issuer().to_string(),
-                sans,
-                not_before: rfc3339(validity.not_before.to_datetime()),
-                not_after: rfc3339(validity.not_after.to_datetime()),
-                days_left: (validity.not_after.timestamp() - now).div_euclid(86_400),
-            }
-        }
-        Err(e) => CertificateInfo {
-            subject: format!("(unparsable certificate: {e})"),
-            issuer: String::new(),
-            sans: Vec::new(),
-            not_before: String::new(),
-            not_after: String::new(),
-            days_left: 0,
-        },
-    }
-}
-
-fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
-    match b.len() {
-        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
-        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
-        _ => None,
-    }
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
 }
 
 #[cfg(test)]

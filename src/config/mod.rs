@@ -2,6 +2,8 @@
 //! the credential loaded from its source, `--resolve` and `--cacert` read. Every problem here is a
 //! `ConfigError` (exit 2). No network I/O.
 
+pub mod proxy;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
@@ -10,10 +12,10 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use url::Url;
 
+use crate::cli::Format;
 use crate::cli::ProbeArgs;
 use crate::error::ConfigError;
 use crate::model::CredentialPlacement;
-use crate::render::Format;
 use crate::secret::{Redactor, Secret};
 
 /// A `--resolve HOST:PORT:ADDR[,ADDR…]` override.
@@ -117,7 +119,7 @@ pub struct Config {
     /// `--connect-to` rules, in the order given.
     pub connect_to: Vec<ConnectTo>,
     /// The forward proxy (`--proxy` or the environment), when one is set.
-    pub proxy: Option<crate::probe::proxy::ForwardProxy>,
+    pub proxy: Option<proxy::ForwardProxy>,
     /// Overall deadline.
     pub timeout: Duration,
     /// Close-wait watch.
@@ -257,7 +259,7 @@ impl Config {
         }
         let timeout = idle_timeout(args, &mut notes)?;
         let secure = matches!(target.scheme(), "wss" | "https");
-        let proxy = crate::probe::proxy::select(
+        let proxy = proxy::select(
             args.proxy.as_deref(),
             args.noproxy.as_deref(),
             secure,
@@ -744,15 +746,13 @@ pub fn read_client_identity(
             key_path.display()
         ),
     })?;
-    let leaf = chain.first().map(crate::probe::tls::describe_certificate);
+    let leaf = chain.first().map(crate::certs::describe_certificate);
     let (subject, issuer) = leaf.map(|l| (l.subject, l.issuer)).unwrap_or_default();
-    let certified =
-        rustls::sign::CertifiedKey::from_der(chain, der, &crate::probe::tls::provider()).map_err(
-            |e| ConfigError::InvalidValue {
-                flag: "--key",
-                reason: format!("the key does not fit the --cert certificate: {e}"),
-            },
-        )?;
+    let certified = rustls::sign::CertifiedKey::from_der(chain, der, &crate::certs::provider())
+        .map_err(|e| ConfigError::InvalidValue {
+            flag: "--key",
+            reason: format!("the key does not fit the --cert certificate: {e}"),
+        })?;
     Ok(ClientIdentity {
         key: std::sync::Arc::new(certified),
         subject,

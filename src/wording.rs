@@ -1,0 +1,142 @@
+//! wording: how an outcome reads in one line, and the text hygiene every printed string goes
+//! through (control characters made harmless, shortening, milliseconds for people). One module
+//! for the words, used by the renderers and by `check`'s expectation messages, so the same
+//! answer never reads two ways. Pure: no I/O.
+
+use crate::model::{AttemptRecord, FailureClass, Outcome};
+
+/// Milliseconds for people: `2.1 ms`, `412.0 ms`, `2.06 s`.
+pub fn fmt_ms(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// Makes server-controlled text safe for a terminal: a tab becomes a space and every other
+/// control character (ESC, CR, C1 controls, …) becomes U+FFFD, so a response body or close reason
+/// cannot move the cursor, recolour or clear the screen of the person reading the report.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// A name from a check file made safe for a terminal (for progress lines printed by main).
+pub fn printable_name(s: &str) -> String {
+    shorten(s, 80)
+}
+
+/// Makes `s` printable and shortens it to at most `max` characters, ending with `…` when cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    let s = printable(s);
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Evidence and summaries cite ids in backticks for Markdown; plain-text formats drop them.
+pub fn plain(s: &str) -> String {
+    s.replace('`', "")
+}
+
+/// The server header of an attempt's answer, when there is one.
+fn server_of(a: &AttemptRecord) -> Option<&str> {
+    if let Some(r) = &a.response {
+        return r.header("server");
+    }
+    match &a.outcome {
+        Outcome::Rejected { headers, .. } | Outcome::Redirected { headers, .. } => {
+            headers.get("server").map(String::as_str)
+        }
+        _ => None,
+    }
+}
+
+/// The first line of a body excerpt, shortened, or `empty body`.
+fn body_gist(body: &str, max: usize) -> String {
+    let first = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if first.is_empty() {
+        "empty body".to_string()
+    } else {
+        shorten(first.trim(), max)
+    }
+}
+
+/// The one-line result of an attempt ("403 · uvicorn, empty body",
+/// "101 → close 1008 ORIGIN_BLOCKED after 3.0 ms", "tcp refused").
+pub fn result_text(a: &AttemptRecord) -> String {
+    match &a.outcome {
+        Outcome::Upgraded { subprotocol } => {
+            let mut parts = vec!["open".to_string()];
+            if let Some(p) = subprotocol {
+                parts.push(format!("subprotocol {p}"));
+            }
+            if let Some(rtt) = a.session.as_ref().and_then(|s| s.ping_rtt_ms) {
+                parts.push(format!("ping {}", fmt_ms(rtt)));
+            }
+            format!("101 · {}", parts.join(", "))
+        }
+        Outcome::UpgradedThenClosed {
+            close_code,
+            close_reason,
+            after_ms,
+            clean,
+        } => {
+            let after = fmt_ms(*after_ms);
+            match (clean, close_code) {
+                (true, Some(code)) => {
+                    let reason = close_reason.as_deref().unwrap_or("");
+                    let reason = if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", shorten(reason, 40))
+                    };
+                    format!("101 → close {code}{reason} after {after}")
+                }
+                (true, None) => format!("101 → close without a code after {after}"),
+                (false, _) => format!("101 → dropped without a close frame (1006) after {after}"),
+            }
+        }
+        Outcome::Rejected {
+            status,
+            body_excerpt,
+            ..
+        } => {
+            let body = a
+                .response
+                .as_ref()
+                .map(|r| r.body_excerpt.as_str())
+                .unwrap_or(body_excerpt);
+            match server_of(a) {
+                Some(server) => format!("{status} · {server}, {}", body_gist(body, 40)),
+                None => format!("{status} · {}", body_gist(body, 48)),
+            }
+        }
+        Outcome::Redirected {
+            status, location, ..
+        } => match location {
+            Some(l) => format!("{status} → {l}"),
+            None => format!("{status} · redirect without Location"),
+        },
+        Outcome::Timeout { stage } => format!("timeout in {}", stage.as_str()),
+        Outcome::DnsError { error, .. } => format!("dns {error}"),
+        Outcome::TcpError { .. } if a.outcome.class() == Some(FailureClass::ProxyRefused) => {
+            match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {
+                Some(reply) => format!("proxy refused: {reply}"),
+                None => "proxy refused".into(),
+            }
+        }
+        Outcome::TcpError { error, .. } => format!("tcp {error}"),
+        Outcome::TlsError { error, .. } => format!("tls {error}"),
+        Outcome::ProtocolViolation { error, .. } => format!("protocol {error}"),
+    }
+}
