@@ -10,18 +10,38 @@ use crate::config::{Config, TicketConfig};
 use crate::model::{CredentialPlacement, RequestKind, Variant};
 use crate::secret::Secret;
 
-/// One planned attempt: what goes on the wire.
+pub use crate::secret::HeaderValue;
+
+/// One planned attempt: what goes on the wire. Nothing in it prints a secret: credentials stay
+/// `Secret`s (`HeaderValue::Secret`, `secret_query`) until the probe writes the request.
 #[derive(Debug, Clone)]
 pub struct AttemptSpec {
     /// What this attempt changes (safe to print).
     pub variant: Variant,
-    /// The URL to connect to (ws, wss, http or https); its query may carry a credential.
+    /// The URL to connect to (ws, wss, http or https), without the secret query parameters.
     pub url: Url,
-    /// Request headers in the order written, after the request line. Values may carry secrets:
-    /// the probe redacts them when it records the request.
-    pub headers: Vec<(String, String)>,
-    /// When set, the runner fetches a one-time ticket first and appends `?PARAM=<ticket>` to `url`.
+    /// Query parameters that carry a secret (`?token=`, `?ticket=`), appended on the wire after
+    /// the URL's own query.
+    pub secret_query: Vec<(String, Secret)>,
+    /// Request headers in the order written, after the request line.
+    pub headers: Vec<(String, HeaderValue)>,
+    /// When set, the runner fetches a one-time ticket first and appends `?PARAM=<ticket>`.
     pub ticket_param: Option<String>,
+}
+
+impl AttemptSpec {
+    /// The URL as written on the wire: the secret query parameters appended. Only for the bytes
+    /// sent and for the redactor to record (it knows every secret value).
+    pub fn wire_url(&self) -> Url {
+        let mut url = self.url.clone();
+        if !self.secret_query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &self.secret_query {
+                q.append_pair(k, v.expose());
+            }
+        }
+        url
+    }
 }
 
 /// The whole run: attempts, plain-HTTP controls and the ticket flow.
@@ -336,15 +356,18 @@ const FIREFOX_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/201001
 /// headers it always sends. Chrome offers `permessage-deflate; client_max_window_bits`; Firefox
 /// offers bare `permessage-deflate` and sends `Connection: keep-alive, Upgrade` (as captured from
 /// both browsers' devtools "raw headers" views).
-fn browser_headers(browser: &str, planned: Vec<(String, String)>) -> Vec<(String, String)> {
-    let take = |name: &str| -> Option<(String, String)> {
+fn browser_headers(
+    browser: &str,
+    planned: Vec<(String, HeaderValue)>,
+) -> Vec<(String, HeaderValue)> {
+    let take = |name: &str| -> Option<(String, HeaderValue)> {
         planned
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .cloned()
     };
-    let fixed = |k: &str, v: &str| Some((k.to_string(), v.to_string()));
-    let order: Vec<Option<(String, String)>> = if browser == "firefox" {
+    let fixed = |k: &str, v: &str| Some((k.to_string(), HeaderValue::from(v)));
+    let order: Vec<Option<(String, HeaderValue)>> = if browser == "firefox" {
         vec![
             take("Host"),
             fixed("User-Agent", FIREFOX_UA),
@@ -386,7 +409,7 @@ fn browser_headers(browser: &str, planned: Vec<(String, String)>) -> Vec<(String
             take("Sec-WebSocket-Protocol"),
         ]
     };
-    let mut out: Vec<(String, String)> = order.into_iter().flatten().collect();
+    let mut out: Vec<(String, HeaderValue)> = order.into_iter().flatten().collect();
     // Anything else the plan carried (an Authorization header, -H extras) goes last, as a page
     // cannot set it anyway; wsdoctor's own User-Agent is replaced by the browser's.
     for (k, v) in planned {
@@ -474,7 +497,7 @@ fn plain_http(config: &Config, url: &Url, id: &str, label: &str) -> AttemptSpec 
 
 /// Builds the exact request for a variant against `url`.
 pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
-    let mut url = url.clone();
+    let url = url.clone();
     let secret = config.credential.as_ref().map(|c| &c.secret);
     let wrong;
     let token: Option<&str> = if variant.wrong_credential {
@@ -483,8 +506,9 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
     } else {
         secret.map(|s| s.expose())
     };
-    let mut headers: Vec<(String, String)> = Vec::new();
-    headers.push(("Host".into(), host_header(&url)));
+    let mut headers: Vec<(String, HeaderValue)> = Vec::new();
+    let mut secret_query: Vec<(String, Secret)> = Vec::new();
+    headers.push(("Host".into(), host_header(&url).into()));
     match variant.request {
         RequestKind::PlainGet => {
             headers.push(("Accept".into(), "*/*".into()));
@@ -505,12 +529,13 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
             if kind != RequestKind::MissingKey {
                 headers.push((
                     "Sec-WebSocket-Key".into(),
-                    tokio_tungstenite::tungstenite::handshake::client::generate_key(),
+                    tokio_tungstenite::tungstenite::handshake::client::generate_key().into(),
                 ));
             }
         }
     }
     let mut protocols = variant.subprotocols.clone();
+    let mut protocol_secret = false;
     if let Some(t) = token {
         match &variant.credential {
             CredentialPlacement::None | CredentialPlacement::Ticket { .. } => {}
@@ -520,29 +545,43 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
                 } else {
                     format!("{scheme} {t}")
                 };
-                headers.push((name.clone(), value));
+                headers.push((name.clone(), HeaderValue::Secret(Secret::new(value))));
             }
             CredentialPlacement::Query { name } => {
-                url.query_pairs_mut().append_pair(name, t);
+                secret_query.push((name.clone(), Secret::new(t)));
             }
             CredentialPlacement::Cookie { name } => {
-                headers.push(("Cookie".into(), format!("{name}={t}")));
+                headers.push((
+                    "Cookie".into(),
+                    HeaderValue::Secret(Secret::new(format!("{name}={t}"))),
+                ));
             }
-            CredentialPlacement::Subprotocol => protocols.push(t.to_string()),
+            CredentialPlacement::Subprotocol => {
+                protocols.push(t.to_string());
+                protocol_secret = true;
+            }
         }
     }
     if let Some(origin) = &variant.origin {
-        headers.push(("Origin".into(), origin.clone()));
+        headers.push(("Origin".into(), origin.clone().into()));
     }
     if !protocols.is_empty() && variant.request != RequestKind::PlainGet {
-        headers.push(("Sec-WebSocket-Protocol".into(), protocols.join(", ")));
+        let value = protocols.join(", ");
+        headers.push((
+            "Sec-WebSocket-Protocol".into(),
+            if protocol_secret {
+                HeaderValue::Secret(Secret::new(value))
+            } else {
+                HeaderValue::Plain(value)
+            },
+        ));
     }
     // A credential given as a raw header (-H 'Cookie: …') never goes to another host that a
     // plain-HTTP control (--health-url) names: only the target (and --direct) receive it.
     let foreign_control = matches!(variant.group.as_str(), "http" | "auth_check")
         && url.host_str() != config.target.host_str();
     for (k, v) in &config.headers {
-        if foreign_control && !crate::secret::header_secrets(k, v).is_empty() {
+        if foreign_control && matches!(v, HeaderValue::Secret(_)) {
             continue;
         }
         headers.push((k.clone(), v.clone()));
@@ -554,6 +593,7 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
     AttemptSpec {
         variant: variant.clone(),
         url,
+        secret_query,
         headers,
         ticket_param: match &variant.credential {
             CredentialPlacement::Ticket { param } => Some(param.clone()),
@@ -677,7 +717,7 @@ mod tests {
         spec.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.expose())
     }
 
     #[test]
@@ -705,7 +745,10 @@ mod tests {
             a.auth = "query:access_token".into();
         });
         let b = baseline(&c);
-        assert_eq!(b.url.as_str(), "ws://h/ws?room=1&access_token=tok123");
+        assert_eq!(b.wire_url().as_str(), "ws://h/ws?room=1&access_token=tok123");
+        // Until the wire, the token is a Secret: the planned URL and `{:?}` never show it.
+        assert_eq!(b.url.as_str(), "ws://h/ws?room=1");
+        assert!(!format!("{b:?}").contains("tok123"));
         assert_eq!(header(&b, "Authorization"), None);
     }
 
@@ -801,7 +844,7 @@ mod tests {
             .iter()
             .find(|s| s.variant.id == "credential.query");
         assert_eq!(
-            q.map(|s| s.url.as_str()),
+            q.map(|s| s.wire_url().to_string()).as_deref(),
             Some("wss://h.test/ws?token=tok123")
         );
         let wrong = plan
@@ -955,11 +998,13 @@ mod tests {
             "Sec-WebSocket-Extensions".into(),
             "permessage-deflate; client_max_window_bits".into()
         )));
-        assert!(chrome.contains(&("Cookie".into(), "sid=tok".into())));
+        assert!(chrome
+            .iter()
+            .any(|(k, v)| k == "Cookie" && v.expose() == "sid=tok"));
         assert!(chrome.contains(&("Origin".into(), "https://h.test".into())));
         assert!(chrome
             .iter()
-            .any(|(k, v)| k == "User-Agent" && v.contains("Chrome/")));
+            .any(|(k, v)| k == "User-Agent" && v.expose().contains("Chrome/")));
         assert_eq!(chrome.iter().filter(|(k, _)| k == "User-Agent").count(), 1);
         let ff = plan
             .attempts
@@ -1001,5 +1046,66 @@ mod tests {
         let quick = config("ws://h/ws", |a| a.quick = true);
         assert!(build(&quick).http_controls.is_empty());
         assert_eq!(build(&quick).attempts.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod secrets_in_debug {
+    //! Nothing a user types as a secret shows in a `{:?}` of the config, the plan or any spec:
+    //! a token in each placement, a raw Cookie header, a ticket flow's JWT, proxy credentials and
+    //! a client key.
+
+    use super::*;
+    use crate::cli::ProbeArgs;
+
+    const TOKEN: &str = "tok-SECRET-0123456789";
+    const COOKIE: &str = "sid-SECRET-cookie-987";
+    const JWT: &str = "jwt-SECRET-abcdefghij";
+    const PROXY_PASS: &str = "pw-SECRET-proxy-42";
+
+    fn debug_of(config: &Config) -> String {
+        format!("{config:?}\n{:?}", build(config))
+    }
+
+    #[test]
+    fn no_secret_shows_in_debug_of_config_plan_or_specs() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let key = rcgen::KeyPair::generate().expect("a key");
+        let cert = rcgen::CertificateParams::new(vec!["client.test".into()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("a certificate");
+        let (cert_path, key_path) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&cert_path, cert.pem()).expect("write cert");
+        let key_pem = key.serialize_pem();
+        std::fs::write(&key_path, &key_pem).expect("write key");
+        // The key material itself, as it would leak (a line of its base64).
+        let key_line = key_pem
+            .lines()
+            .nth(1)
+            .expect("a PEM body line")
+            .to_string();
+        for auth in ["header", "query", "cookie", "subprotocol", "header:X-API-Key"] {
+            let mut a = ProbeArgs::with_defaults("wss://api.test/ws");
+            a.token = Some(TOKEN.into());
+            a.auth = auth.into();
+            a.headers = vec![("Cookie".into(), format!("session={COOKIE}"))];
+            a.proxy = Some(format!("http://user:{PROXY_PASS}@127.0.0.1:3128"));
+            a.cert = Some(cert_path.clone());
+            a.key = Some(key_path.clone());
+            a.direct = Some("ws://127.0.0.1:9/ws".into());
+            a.auth_check = Some("https://api.test/me".into());
+            let c = Config::from_args(&a).expect("a valid config");
+            let text = debug_of(&c);
+            for secret in [TOKEN, COOKIE, PROXY_PASS, key_line.as_str()] {
+                let at = text.find(secret).map(|i| &text[i.saturating_sub(160)..i]);
+                assert!(at.is_none(), "{auth}: {secret} shows in Debug after: {at:?}");
+            }
+        }
+        let mut t = ProbeArgs::with_defaults("ws://api.test/ws");
+        t.token = Some(JWT.into());
+        t.ticket_url = Some("http://api.test/ticket".into());
+        let c = Config::from_args(&t).expect("a ticket config");
+        assert!(!debug_of(&c).contains(JWT), "the ticket flow's JWT shows in Debug");
     }
 }

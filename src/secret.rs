@@ -66,13 +66,23 @@ impl Serialize for Secret {
     }
 }
 
-/// Replaces known secret values and sensitive fields in text, URLs and headers.
-#[derive(Debug, Clone, Default)]
+/// Replaces known secret values and sensitive fields in text, URLs and headers. Its `Debug` shows
+/// how many values it hides, never the values.
+#[derive(Clone, Default)]
 pub struct Redactor {
     /// Secret values to hide wherever they appear (raw and percent-encoded forms).
     values: Vec<String>,
     /// False when the user asked for `--show-secrets`.
     enabled: bool,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("values", &format_args!("[{} redacted]", self.values.len()))
+            .field("enabled", &self.enabled)
+            .finish()
+    }
 }
 
 impl Redactor {
@@ -259,6 +269,54 @@ fn redact_cookie(value: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A header value as configured and planned: plain text, or text that carries a secret (a token,
+/// a cookie, a ticket), which stays a `Secret` — redacted in `Debug` — until the probe writes the
+/// bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// Nothing secret.
+    Plain(String),
+    /// The whole value, which carries a secret (`Bearer <token>`, `name=<token>`).
+    Secret(Secret),
+}
+
+impl HeaderValue {
+    /// The value as written to the socket (and compared with the server's answer).
+    pub fn expose(&self) -> &str {
+        match self {
+            HeaderValue::Plain(s) => s,
+            HeaderValue::Secret(s) => s.expose(),
+        }
+    }
+}
+
+impl fmt::Debug for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderValue::Plain(s) => write!(f, "{s:?}"),
+            HeaderValue::Secret(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl AsRef<str> for HeaderValue {
+    fn as_ref(&self) -> &str {
+        self.expose()
+    }
+}
+
+impl From<&str> for HeaderValue {
+    fn from(s: &str) -> Self {
+        HeaderValue::Plain(s.to_string())
+    }
+}
+
+impl From<String> for HeaderValue {
+    fn from(s: String) -> Self {
+        HeaderValue::Plain(s)
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::cli::Format;
 use crate::cli::ProbeArgs;
 use crate::error::ConfigError;
 use crate::model::CredentialPlacement;
-use crate::secret::{Redactor, Secret};
+use crate::secret::{HeaderValue, Redactor, Secret};
 
 /// A `--resolve HOST:PORT:ADDR[,ADDR…]` override.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +91,7 @@ pub struct Config {
     /// Scheme for Authorization header placement.
     pub auth_scheme: String,
     /// Extra headers (`-H`).
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(String, HeaderValue)>,
     /// The user's Origin.
     pub origin: Option<String>,
     /// The foreign Origin used by the origin variants.
@@ -283,7 +283,18 @@ impl Config {
             token_param: args.token_param.clone(),
             cookie_name: args.cookie_name.clone(),
             auth_scheme: args.auth_scheme.clone(),
-            headers: args.headers.clone(),
+            headers: args
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    let value = if crate::secret::header_secrets(k, v).is_empty() {
+                        HeaderValue::Plain(v.clone())
+                    } else {
+                        HeaderValue::Secret(Secret::new(v.clone()))
+                    };
+                    (k.clone(), value)
+                })
+                .collect(),
             origin: args.origin.clone(),
             foreign_origin: args.foreign_origin.clone(),
             extra_origins: args.expect_origin_rejected.clone(),

@@ -4,9 +4,9 @@
 use super::*;
 
 /// Writes the request and reads the response, recording the upgrade stage.
-pub(crate) async fn exchange_stage(
+pub(crate) async fn exchange_stage<V: AsRef<str>>(
     io: &mut BoxedIo,
-    request: &upgrade::Request<'_>,
+    request: &upgrade::Request<'_, V>,
     deadline: Instant,
     redactor: &Redactor,
     rec: &mut AttemptRecord,

@@ -159,7 +159,7 @@ pub async fn run_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecor
 fn empty_record(spec: &AttemptSpec, redactor: &Redactor) -> AttemptRecord {
     AttemptRecord {
         variant: spec.variant.clone(),
-        url: redactor.url(spec.url.as_str()),
+        url: redactor.url(spec.wire_url().as_str()),
         stages: Vec::new(),
         dns: None,
         tcp: None,
@@ -261,7 +261,7 @@ async fn attempt_stages(
         Ok(io) => io,
         Err(o) => return o,
     };
-    let target = request_target(&spec.url);
+    let target = request_target(&spec.wire_url());
     let request = upgrade::Request {
         method: "GET",
         target: &target,

@@ -36,11 +36,11 @@ pub struct HandshakeCheck {
     pub violation: Option<(&'static str, String)>,
 }
 
-fn request_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+fn request_header<'a, V: AsRef<str>>(headers: &'a [(String, V)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.as_ref())
 }
 
 fn tokens(v: &str) -> impl Iterator<Item = &str> {
@@ -48,7 +48,7 @@ fn tokens(v: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Checks a 101 answer against the request that was sent (RFC 6455 §4.1, client requirements).
-pub fn check_handshake(request: &[(String, String)], head: &Head) -> HandshakeCheck {
+pub fn check_handshake<V: AsRef<str>>(request: &[(String, V)], head: &Head) -> HandshakeCheck {
     let key = request_header(request, "sec-websocket-key");
     let accept = head.header("sec-websocket-accept").map(str::trim);
     let accept_valid = match (key, accept) {
@@ -73,12 +73,12 @@ pub fn check_handshake(request: &[(String, String)], head: &Head) -> HandshakeCh
     let offered_protocols: Vec<&str> = request
         .iter()
         .filter(|(k, _)| k.eq_ignore_ascii_case("sec-websocket-protocol"))
-        .flat_map(|(_, v)| tokens(v))
+        .flat_map(|(_, v)| tokens(v.as_ref()))
         .collect();
     let offered_extensions: Vec<String> = request
         .iter()
         .filter(|(k, _)| k.eq_ignore_ascii_case("sec-websocket-extensions"))
-        .flat_map(|(_, v)| tokens(v))
+        .flat_map(|(_, v)| tokens(v.as_ref()))
         .map(extension_name)
         .collect();
 

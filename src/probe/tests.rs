@@ -99,7 +99,8 @@ fn spec(url: &str, id: &str, request: RequestKind) -> AttemptSpec {
     v.request = request;
     let url = Url::parse(url).unwrap();
     AttemptSpec {
-        headers: vec![("Host".into(), crate::plan::host_header(&url))],
+        secret_query: Vec::new(),
+        headers: vec![("Host".into(), crate::plan::host_header(&url).into())],
         variant: v,
         url,
         ticket_param: None,

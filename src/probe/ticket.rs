@@ -59,7 +59,7 @@ pub async fn run_ticket_attempts(
         };
         let mut spec = spec.clone();
         if let Some(t) = &ticket {
-            spec.url.query_pairs_mut().append_pair(param, t.expose());
+            spec.secret_query.push((param.clone(), t.clone()));
         }
         let local = ProbeContext {
             redactor: redactor.clone(),
@@ -91,6 +91,7 @@ pub async fn fetch(
     let scratch_spec = AttemptSpec {
         variant: Variant::baseline(),
         url: cfg.url.clone(),
+        secret_query: Vec::new(),
         headers: Vec::new(),
         ticket_param: None,
     };

@@ -13,25 +13,26 @@ use crate::model::{WireHeader, WireRequest, WireResponse};
 use crate::probe::limits::{BODY_EXCERPT_BYTES, BODY_WAIT, MAX_HEADERS, MAX_HEAD_BYTES};
 use crate::secret::Redactor;
 
-/// A request to write.
+/// A request to write. Header values are anything that reads as text: plain strings, or the
+/// plan's `HeaderValue`s, whose secrets are exposed here, where the bytes are written.
 #[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
+pub struct Request<'a, V: AsRef<str> = String> {
     /// Method ("GET", "POST").
     pub method: &'a str,
     /// Request target: path and query.
     pub target: &'a str,
     /// Headers in order, exactly as planned.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [(String, V)],
 }
 
-impl Request<'_> {
+impl<V: AsRef<str>> Request<'_, V> {
     /// The bytes written to the socket.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = format!("{} {} HTTP/1.1\r\n", self.method, self.target);
         for (k, v) in self.headers {
             out.push_str(k);
             out.push_str(": ");
-            out.push_str(v);
+            out.push_str(v.as_ref());
             out.push_str("\r\n");
         }
         out.push_str("\r\n");
@@ -48,7 +49,7 @@ impl Request<'_> {
                 .iter()
                 .map(|(k, v)| WireHeader {
                     name: k.clone(),
-                    value: redactor.header(k, v),
+                    value: redactor.header(k, v.as_ref()),
                 })
                 .collect(),
         }
@@ -256,9 +257,9 @@ pub struct Exchange {
 }
 
 /// Writes the request and reads the response head and body excerpt.
-pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin, V: AsRef<str>>(
     io: &mut S,
-    request: &Request<'_>,
+    request: &Request<'_, V>,
     redactor: &Redactor,
     deadline: Instant,
 ) -> Result<Exchange, UpgradeFailure> {
