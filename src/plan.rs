@@ -745,7 +745,10 @@ mod tests {
             a.auth = "query:access_token".into();
         });
         let b = baseline(&c);
-        assert_eq!(b.wire_url().as_str(), "ws://h/ws?room=1&access_token=tok123");
+        assert_eq!(
+            b.wire_url().as_str(),
+            "ws://h/ws?room=1&access_token=tok123"
+        );
         // Until the wire, the token is a Secret: the planned URL and `{:?}` never show it.
         assert_eq!(b.url.as_str(), "ws://h/ws?room=1");
         assert!(!format!("{b:?}").contains("tok123"));
@@ -1080,12 +1083,14 @@ mod secrets_in_debug {
         let key_pem = key.serialize_pem();
         std::fs::write(&key_path, &key_pem).expect("write key");
         // The key material itself, as it would leak (a line of its base64).
-        let key_line = key_pem
-            .lines()
-            .nth(1)
-            .expect("a PEM body line")
-            .to_string();
-        for auth in ["header", "query", "cookie", "subprotocol", "header:X-API-Key"] {
+        let key_line = key_pem.lines().nth(1).expect("a PEM body line").to_string();
+        for auth in [
+            "header",
+            "query",
+            "cookie",
+            "subprotocol",
+            "header:X-API-Key",
+        ] {
             let mut a = ProbeArgs::with_defaults("wss://api.test/ws");
             a.token = Some(TOKEN.into());
             a.auth = auth.into();
@@ -1099,13 +1104,19 @@ mod secrets_in_debug {
             let text = debug_of(&c);
             for secret in [TOKEN, COOKIE, PROXY_PASS, key_line.as_str()] {
                 let at = text.find(secret).map(|i| &text[i.saturating_sub(160)..i]);
-                assert!(at.is_none(), "{auth}: {secret} shows in Debug after: {at:?}");
+                assert!(
+                    at.is_none(),
+                    "{auth}: {secret} shows in Debug after: {at:?}"
+                );
             }
         }
         let mut t = ProbeArgs::with_defaults("ws://api.test/ws");
         t.token = Some(JWT.into());
         t.ticket_url = Some("http://api.test/ticket".into());
         let c = Config::from_args(&t).expect("a ticket config");
-        assert!(!debug_of(&c).contains(JWT), "the ticket flow's JWT shows in Debug");
+        assert!(
+            !debug_of(&c).contains(JWT),
+            "the ticket flow's JWT shows in Debug"
+        );
     }
 }

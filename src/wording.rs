@@ -3,7 +3,7 @@
 //! for the words, used by the renderers and by `check`'s expectation messages, so the same
 //! answer never reads two ways. Pure: no I/O.
 
-use crate::model::{AttemptRecord, FailureClass, Outcome};
+use crate::model::{AttemptRecord, FailureClass, Outcome, Stage};
 
 /// Milliseconds for people: `2.1 ms`, `412.0 ms`, `2.06 s`.
 pub fn fmt_ms(ms: f64) -> String {
@@ -127,7 +127,7 @@ pub fn result_text(a: &AttemptRecord) -> String {
             Some(l) => format!("{status} → {l}"),
             None => format!("{status} · redirect without Location"),
         },
-        Outcome::Timeout { stage } => format!("timeout in {}", stage.as_str()),
+        Outcome::Timeout { stage } => timed_out(*stage),
         Outcome::DnsError { error, .. } => format!("dns {error}"),
         Outcome::TcpError { .. } if a.outcome.class() == Some(FailureClass::ProxyRefused) => {
             match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {
@@ -138,5 +138,32 @@ pub fn result_text(a: &AttemptRecord) -> String {
         Outcome::TcpError { error, .. } => format!("tcp {error}"),
         Outcome::TlsError { error, .. } => format!("tls {error}"),
         Outcome::ProtocolViolation { error, .. } => format!("protocol {error}"),
+    }
+}
+
+/// "timed out in upgrade": a stage that did not finish in its budget, in every report and log.
+pub fn timed_out(stage: Stage) -> String {
+    format!("timed out in {}", stage.as_str())
+}
+
+/// An outcome in one line for probe summaries and logs ("tcp_error refused: connection refused",
+/// "rejected with 403", "timed out in upgrade").
+pub fn outcome_line(o: &Outcome) -> String {
+    match o {
+        Outcome::Timeout { stage } => timed_out(*stage),
+        Outcome::DnsError { error, detail }
+        | Outcome::TcpError { error, detail }
+        | Outcome::TlsError { error, detail }
+        | Outcome::ProtocolViolation { error, detail } => {
+            format!("{} {error}: {detail}", o.kind())
+        }
+        Outcome::Rejected { status, .. } => format!("rejected with {status}"),
+        Outcome::Redirected {
+            status, location, ..
+        } => format!(
+            "redirected ({status}) to {}",
+            location.as_deref().unwrap_or("no Location")
+        ),
+        other => other.kind().to_string(),
     }
 }

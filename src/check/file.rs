@@ -438,10 +438,7 @@ expect = "auth.missing_credentials"
             std::time::Duration::from_millis(100)
         );
         assert_eq!(chat.config.auth_scheme, "Bearer");
-        assert_eq!(
-            chat.config.headers,
-            [("X-Trace".to_string(), "1".into())]
-        );
+        assert_eq!(chat.config.headers, [("X-Trace".to_string(), "1".into())]);
         assert_eq!(chat.config.extra_origins, ["https://evil.example"]);
         assert_eq!(chat.expectations.status_without_credentials, Some(401));
         let other = &targets[1];

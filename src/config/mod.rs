@@ -170,35 +170,9 @@ impl Config {
             }),
             None => None,
         };
-        let ticket = match &args.ticket_url {
-            Some(u) => Some(TicketConfig {
-                url: parse_http_url(u, "--ticket-url", &redactor)?,
-                method: match args.ticket_method.to_ascii_uppercase().as_str() {
-                    m @ ("GET" | "POST") => m.to_string(),
-                    other => {
-                        return Err(ConfigError::InvalidValue {
-                            flag: "--ticket-method",
-                            reason: format!("'{other}' is not GET or POST"),
-                        })
-                    }
-                },
-                field: if args.ticket_field.starts_with('/') || args.ticket_field.is_empty() {
-                    args.ticket_field.clone()
-                } else {
-                    format!("/{}", args.ticket_field)
-                },
-                param: args.ticket_param.clone(),
-            }),
-            None => None,
-        };
-        let health_url = match &args.health_url {
-            Some(u) => Some(parse_http_url(u, "--health-url", &redactor)?),
-            None => None,
-        };
-        let auth_check = match &args.auth_check {
-            Some(u) => Some(parse_http_url(u, "--auth-check", &redactor)?),
-            None => None,
-        };
+        let ticket = ticket_config(args, &redactor)?;
+        let health_url = optional_http_url(args.health_url.as_deref(), "--health-url", &redactor)?;
+        let auth_check = optional_http_url(args.auth_check.as_deref(), "--auth-check", &redactor)?;
         let direct = match &args.direct {
             Some(u) => {
                 let mut direct_notes = Vec::new();
@@ -206,41 +180,8 @@ impl Config {
             }
             None => None,
         };
-        if let Some(o) = &args.origin {
-            validate_origin(o, "--origin")?;
-        }
-        validate_origin(&args.foreign_origin, "--foreign-origin")?;
-        for o in &args.expect_origin_rejected {
-            validate_origin(o, "--expect-origin-rejected")?;
-        }
-        for p in &args.subprotocols {
-            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
-                return Err(ConfigError::InvalidValue {
-                    flag: "--subprotocol",
-                    reason: format!("'{p}' is not a valid subprotocol token"),
-                });
-            }
-        }
-        let mut extra_roots = Vec::new();
-        let mut extra_root_sources = Vec::new();
-        for path in &args.cacert {
-            let certs = read_pem_certs(path, "--cacert")?;
-            extra_root_sources.extend(std::iter::repeat_n(
-                format!("--cacert {}", path.display()),
-                certs.len(),
-            ));
-            extra_roots.extend(certs);
-        }
-        let client_identity = match (&args.cert, &args.key) {
-            (Some(cert), key) => Some(read_client_identity(cert, key.as_deref())?),
-            (None, Some(_)) => {
-                return Err(ConfigError::InvalidValue {
-                    flag: "--key",
-                    reason: "a key without --cert: give the client certificate with --cert".into(),
-                })
-            }
-            (None, None) => None,
-        };
+        validate_origins_and_protocols(args)?;
+        let trust = trust_config(args)?;
         let resolve = args
             .resolve
             .iter()
@@ -283,18 +224,7 @@ impl Config {
             token_param: args.token_param.clone(),
             cookie_name: args.cookie_name.clone(),
             auth_scheme: args.auth_scheme.clone(),
-            headers: args
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    let value = if crate::secret::header_secrets(k, v).is_empty() {
-                        HeaderValue::Plain(v.clone())
-                    } else {
-                        HeaderValue::Secret(Secret::new(v.clone()))
-                    };
-                    (k.clone(), value)
-                })
-                .collect(),
+            headers: raw_headers(args),
             origin: args.origin.clone(),
             foreign_origin: args.foreign_origin.clone(),
             extra_origins: args.expect_origin_rejected.clone(),
@@ -305,12 +235,7 @@ impl Config {
             direct,
             repeat: args.repeat,
             quick: args.quick,
-            trust: TrustConfig {
-                extra_roots,
-                extra_root_sources,
-                insecure: args.insecure,
-                client_identity,
-            },
+            trust,
             resolve,
             connect_to,
             proxy,
@@ -332,6 +257,109 @@ impl Config {
     pub fn same_origin(&self) -> String {
         same_origin_of(&self.target)
     }
+}
+
+/// `-H` headers as planned: a value that carries a credential (Authorization, Cookie, an API
+/// key) is kept a `Secret`.
+fn raw_headers(args: &ProbeArgs) -> Vec<(String, HeaderValue)> {
+    args.headers
+        .iter()
+        .map(|(k, v)| {
+            let value = if crate::secret::header_secrets(k, v).is_empty() {
+                HeaderValue::Plain(v.clone())
+            } else {
+                HeaderValue::Secret(Secret::new(v.clone()))
+            };
+            (k.clone(), value)
+        })
+        .collect()
+}
+
+/// `--ticket-url` and its companions.
+fn ticket_config(
+    args: &ProbeArgs,
+    redactor: &Redactor,
+) -> Result<Option<TicketConfig>, ConfigError> {
+    let Some(u) = &args.ticket_url else {
+        return Ok(None);
+    };
+    Ok(Some(TicketConfig {
+        url: parse_http_url(u, "--ticket-url", redactor)?,
+        method: match args.ticket_method.to_ascii_uppercase().as_str() {
+            m @ ("GET" | "POST") => m.to_string(),
+            other => {
+                return Err(ConfigError::InvalidValue {
+                    flag: "--ticket-method",
+                    reason: format!("'{other}' is not GET or POST"),
+                })
+            }
+        },
+        field: if args.ticket_field.starts_with('/') || args.ticket_field.is_empty() {
+            args.ticket_field.clone()
+        } else {
+            format!("/{}", args.ticket_field)
+        },
+        param: args.ticket_param.clone(),
+    }))
+}
+
+/// An optional plain-HTTP URL flag (`--health-url`, `--auth-check`).
+fn optional_http_url(
+    url: Option<&str>,
+    flag: &'static str,
+    redactor: &Redactor,
+) -> Result<Option<Url>, ConfigError> {
+    url.map(|u| parse_http_url(u, flag, redactor)).transpose()
+}
+
+/// `--origin`, `--foreign-origin`, `--expect-origin-rejected` and `--subprotocol` values.
+fn validate_origins_and_protocols(args: &ProbeArgs) -> Result<(), ConfigError> {
+    if let Some(o) = &args.origin {
+        validate_origin(o, "--origin")?;
+    }
+    validate_origin(&args.foreign_origin, "--foreign-origin")?;
+    for o in &args.expect_origin_rejected {
+        validate_origin(o, "--expect-origin-rejected")?;
+    }
+    for p in &args.subprotocols {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
+            return Err(ConfigError::InvalidValue {
+                flag: "--subprotocol",
+                reason: format!("'{p}' is not a valid subprotocol token"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `--cacert`, `--insecure`, `--cert` and `--key`.
+fn trust_config(args: &ProbeArgs) -> Result<TrustConfig, ConfigError> {
+    let mut extra_roots = Vec::new();
+    let mut extra_root_sources = Vec::new();
+    for path in &args.cacert {
+        let certs = read_pem_certs(path, "--cacert")?;
+        extra_root_sources.extend(std::iter::repeat_n(
+            format!("--cacert {}", path.display()),
+            certs.len(),
+        ));
+        extra_roots.extend(certs);
+    }
+    let client_identity = match (&args.cert, &args.key) {
+        (Some(cert), key) => Some(read_client_identity(cert, key.as_deref())?),
+        (None, Some(_)) => {
+            return Err(ConfigError::InvalidValue {
+                flag: "--key",
+                reason: "a key without --cert: give the client certificate with --cert".into(),
+            })
+        }
+        (None, None) => None,
+    };
+    Ok(TrustConfig {
+        extra_roots,
+        extra_root_sources,
+        insecure: args.insecure,
+        client_identity,
+    })
 }
 
 /// Time left for dns, tcp, tls and the upgrade when `--idle` raises `--timeout`.

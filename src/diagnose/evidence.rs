@@ -226,7 +226,7 @@ pub fn describe(a: &AttemptRecord) -> String {
             Some(l) => format!("{status} → {l}"),
             None => format!("{status} without Location"),
         },
-        Outcome::Timeout { stage } => format!("timed out in {}", stage.as_str()),
+        Outcome::Timeout { stage } => crate::wording::timed_out(*stage),
         Outcome::DnsError { error, .. } => format!("dns {error}"),
         Outcome::TcpError { .. } if a.outcome.class() == Some(FailureClass::ProxyRefused) => {
             match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {

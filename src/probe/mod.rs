@@ -291,26 +291,7 @@ async fn attempt_stages(
     session_stage(spec, ctx, rec, io, ex).await
 }
 
-/// A one-line description of an outcome that ended an attempt early (for ticket records).
-pub(crate) fn outcome_text(o: &Outcome) -> String {
-    match o {
-        Outcome::Timeout { stage } => format!("timeout in {}", stage.as_str()),
-        Outcome::DnsError { error, detail }
-        | Outcome::TcpError { error, detail }
-        | Outcome::TlsError { error, detail }
-        | Outcome::ProtocolViolation { error, detail } => {
-            format!("{} {error}: {detail}", o.kind())
-        }
-        Outcome::Rejected { status, .. } => format!("rejected with {status}"),
-        Outcome::Redirected {
-            status, location, ..
-        } => format!(
-            "redirected ({status}) to {}",
-            location.as_deref().unwrap_or("no Location")
-        ),
-        other => other.kind().to_string(),
-    }
-}
+pub(crate) use crate::wording::outcome_line as outcome_text;
 
 #[cfg(test)]
 mod tests;

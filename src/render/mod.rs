@@ -394,7 +394,7 @@ pub(crate) mod tests {
                 Outcome::Timeout {
                     stage: crate::model::Stage::Upgrade,
                 },
-                "timeout in upgrade",
+                "timed out in upgrade",
             ),
             (
                 Outcome::DnsError {
