@@ -88,10 +88,7 @@ fn rows(run: &Probe) -> Vec<serde_json::Value> {
 // WebSocket) while the other reaches the worker (101).
 #[test]
 fn lab_one_address_routed_to_another_upstream_is_address_inconsistent() {
-    let test = "lab_addresses_round_robin";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("lab_addresses_round_robin", Tool::Nginx, Tool::Python);
     let mut scene = Scene::new(test);
     let port = two_addresses(
         &mut scene,

@@ -5,7 +5,6 @@
 //! (report 000). Configs: `fixtures/apache/` (each includes the rendered `base.conf`).
 
 use crate::support::cli::{wsdoctor, Probe};
-use crate::support::free_port;
 use crate::support::stack::{self, App, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 /// Probes `ws://127.0.0.1:<port>/ws` with the valid token and the allowed Origin.
@@ -38,10 +37,7 @@ fn apache_snippets(run: &Probe) -> Vec<String> {
 // 2.4.47+: `ProxyPass "/ws" "http://…/ws" upgrade=websocket` (mod_proxy_http tunnels the upgrade).
 #[test]
 fn healthy_apache_in_front_of_fastapi() {
-    let test = "healthy_apache_fastapi";
-    if !stack::require(test, &[Tool::Apache, Tool::Python]) {
-        return;
-    }
+    let test = require!("healthy_apache_fastapi", Tool::Apache, Tool::Python);
     let mut scene = Scene::new(test);
     let port = apache_in_front_of_fastapi(&mut scene, "ws-proxy.conf");
     let run = probe_ws(port);
@@ -61,10 +57,7 @@ fn healthy_apache_in_front_of_fastapi() {
 // GET with its JSON 404, and Apache relays it keeping the app's `Server: uvicorn`.
 #[test]
 fn report_001_apache_proxypass_without_upgrade_websocket() {
-    let test = "report_001_apache_no_upgrade";
-    if !stack::require(test, &[Tool::Apache, Tool::Python]) {
-        return;
-    }
+    let test = require!("report_001_apache_no_upgrade", Tool::Apache, Tool::Python);
     let mut scene = Scene::new(test);
     let port = apache_in_front_of_fastapi(&mut scene, "no-upgrade.conf");
     let run = probe_ws(port);
@@ -91,10 +84,7 @@ fn report_001_apache_proxypass_without_upgrade_websocket() {
 // `<Location "/ws"> Require all denied </Location>`. Apache answers its own 403 page.
 #[test]
 fn report_003_apache_require_all_denied_on_the_websocket_path() {
-    let test = "report_003_apache_deny";
-    if !stack::require(test, &[Tool::Apache, Tool::Python]) {
-        return;
-    }
+    let test = require!("report_003_apache_deny", Tool::Apache, Tool::Python);
     let mut scene = Scene::new(test);
     let port = apache_in_front_of_fastapi(&mut scene, "deny.conf");
     let run = probe_ws(port);
@@ -117,10 +107,7 @@ fn report_003_apache_require_all_denied_on_the_websocket_path() {
 // the refusal is still the proxy's own.
 #[test]
 fn report_003_apache_with_servertokens_prod_still_answers_its_own_403() {
-    let test = "report_003_apache_deny_quiet";
-    if !stack::require(test, &[Tool::Apache, Tool::Python]) {
-        return;
-    }
+    let test = require!("report_003_apache_deny_quiet", Tool::Apache, Tool::Python);
     let mut scene = Scene::new(test);
     let port = apache_in_front_of_fastapi(&mut scene, "deny-quiet.conf");
     let run = probe_ws(port);
@@ -140,12 +127,9 @@ fn report_003_apache_with_servertokens_prod_still_answers_its_own_403() {
 // worker is put in error state), not 502.
 #[test]
 fn report_003_apache_upstream_down_is_bad_gateway() {
-    let test = "report_003_apache_upstream_down";
-    if !stack::require(test, &[Tool::Apache]) {
-        return;
-    }
+    let test = require!("report_003_apache_upstream_down", Tool::Apache);
     let mut scene = Scene::new(test);
-    let down = format!("127.0.0.1:{}", free_port());
+    let down = format!("127.0.0.1:{}", scene.closed_port());
     let port = scene.apache("upstream-down.conf", &[("UPSTREAM_DOWN", down)]);
     let run = probe_ws(port);
     run.expect("proxy", "proxy.bad_gateway", 1);
@@ -170,10 +154,11 @@ fn report_003_apache_upstream_down_is_bad_gateway() {
 // WebSocket with 403 before auth; the API key is valid.
 #[test]
 fn report_000_apache_routes_the_websocket_path_to_the_api_container() {
-    let test = "report_000_apache_wrong_upstream";
-    if !stack::require(test, &[Tool::Apache, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_000_apache_wrong_upstream",
+        Tool::Apache,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = scene.apache(
         "wrong-upstream.conf",

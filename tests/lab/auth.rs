@@ -12,10 +12,11 @@ fn behind_nginx(scene: &mut Scene, app: App) -> String {
 // /work/shared/seeds/003 cause 1 "Authentication failure": the client connects without a token.
 #[test]
 fn report_003_missing_token_through_nginx_fastapi() {
-    let test = "report_003_missing_token_fastapi";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_003_missing_token_fastapi",
+        Tool::Nginx,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let url = behind_nginx(&mut scene, App::FastApi);
     let run = wsdoctor(&[url.as_str(), "--origin", ALLOWED_ORIGIN]);
@@ -25,10 +26,7 @@ fn report_003_missing_token_through_nginx_fastapi() {
 // /work/shared/seeds/003 cause 1, against a Node ws server whose verifyClient answers 401.
 #[test]
 fn report_003_missing_token_through_caddy_node_ws() {
-    let test = "report_003_missing_token_node_ws";
-    if !stack::require(test, &[Tool::Caddy, Tool::Node]) {
-        return;
-    }
+    let test = require!("report_003_missing_token_node_ws", Tool::Caddy, Tool::Node);
     let mut scene = Scene::new(test);
     let port = Proxy::Caddy.start_healthy(&mut scene, &stack::app(App::NodeWs).addr());
     let url = format!("ws://127.0.0.1:{port}/ws");
@@ -39,10 +37,11 @@ fn report_003_missing_token_through_caddy_node_ws() {
 // /work/shared/seeds/003 cause 1 "Authorization header is present but invalid/expired".
 #[test]
 fn report_003_invalid_token_through_nginx_fastapi() {
-    let test = "report_003_invalid_token_fastapi";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_003_invalid_token_fastapi",
+        Tool::Nginx,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let url = behind_nginx(&mut scene, App::FastApi);
     let run = wsdoctor(&[
@@ -58,10 +57,11 @@ fn report_003_invalid_token_through_nginx_fastapi() {
 // /work/shared/seeds/003 cause 1, against a Python websockets server (process_request 401).
 #[test]
 fn report_003_invalid_token_through_haproxy_python_websockets() {
-    let test = "report_003_invalid_token_websockets";
-    if !stack::require(test, &[Tool::Haproxy, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_003_invalid_token_websockets",
+        Tool::Haproxy,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = Proxy::Haproxy.start_healthy(&mut scene, &stack::app(App::PyWebsockets).addr());
     let url = format!("ws://127.0.0.1:{port}/ws");
@@ -79,10 +79,11 @@ fn report_003_invalid_token_through_haproxy_python_websockets() {
 // Authorization "";` so the Bearer header never reaches the app, while ?token= does.
 #[test]
 fn report_003_authorization_stripped_by_nginx_query_works() {
-    let test = "report_003_authorization_stripped";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_003_authorization_stripped",
+        Tool::Nginx,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = scene.nginx(
         "strip-authorization.conf",

@@ -10,7 +10,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::free_port;
 use crate::support::repo_root;
 use crate::support::stack::{
     self, App, Proxy, Scene, Tool, ALLOWED_ORIGIN, JWT_WITHOUT_SESSION, JWT_WITH_SESSION,
@@ -279,7 +278,7 @@ fn capture_fixtures() {
         let p = proxy.start_healthy(&mut scene, &fastapi);
         c.save(server, "upgrade-101", p, &upgrade(p, "/ws", &ok));
         c.save(server, "plain-get", p, &plain_get(p, "/ws", &[]));
-        let closed = format!("127.0.0.1:{}", free_port());
+        let closed = format!("127.0.0.1:{}", scene.closed_port());
         let p = proxy.start_healthy(&mut scene, &closed);
         c.save(server, "upstream-down", p, &upgrade(p, "/ws", &ok));
     }
@@ -437,7 +436,7 @@ fn capture_apache(
         p,
         &upgrade(p, "/ws", ok),
     );
-    let closed = format!("127.0.0.1:{}", free_port());
+    let closed = format!("127.0.0.1:{}", scene.closed_port());
     let p = scene.apache("upstream-down.conf", &[("UPSTREAM_DOWN", closed)]);
     c.save("apache", "upstream-down", p, &upgrade(p, "/ws", ok));
     let p = scene.apache("wrong-upstream.conf", upstreams);

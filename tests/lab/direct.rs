@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use crate::support::assert_report_schema;
 use crate::support::cli::{wsdoctor, Probe};
-use crate::support::free_port;
 use crate::support::stack::{self, App, Proxy, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 /// `comparison.verdict`.
@@ -79,10 +78,7 @@ fn probe_with_direct(public: &str, direct: &str) -> Probe {
 // public URL answers the upgrade: the proxy drops the upgrade.
 #[test]
 fn report_001_direct_upgrades_where_nginx_drops_the_upgrade() {
-    let test = "direct_report_001";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("direct_report_001", Tool::Nginx, Tool::Python);
     let backend = stack::app(App::FastApi).addr();
     let mut scene = Scene::new(test);
     let port = scene.nginx("no-upgrade-headers.conf", &[("UPSTREAM", backend.clone())]);
@@ -110,10 +106,7 @@ fn report_001_direct_upgrades_where_nginx_drops_the_upgrade() {
 // foreign-Origin request is refused with 403 on both sides, by two different servers.
 #[test]
 fn report_000_another_server_answers_through_the_front_than_directly() {
-    let test = "direct_report_000_fingerprint";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("direct_report_000_fingerprint", Tool::Nginx, Tool::Python);
     let worker = stack::app(App::PyWebsockets).addr();
     let mut scene = Scene::new(test);
     let port = scene.nginx(
@@ -145,10 +138,7 @@ fn report_000_another_server_answers_through_the_front_than_directly() {
 // through the proxy and directly alike. The backend decides, not the proxy.
 #[test]
 fn report_002_origin_refused_alike_through_nginx_and_directly_is_the_backends() {
-    let test = "direct_report_002";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("direct_report_002", Tool::Nginx, Tool::Python);
     let backend = stack::app(App::FastApiOriginAllowlist).addr();
     let mut scene = Scene::new(test);
     let port = Proxy::Nginx.start_healthy(&mut scene, &backend);
@@ -175,10 +165,7 @@ fn report_002_origin_refused_alike_through_nginx_and_directly_is_the_backends() 
 // both sides, by nginx's page publicly and by the app directly.
 #[test]
 fn nginx_deny_refuses_what_the_backend_accepts_directly() {
-    let test = "direct_nginx_deny";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("direct_nginx_deny", Tool::Nginx, Tool::Python);
     let backend = stack::app(App::FastApi).addr();
     let mut scene = Scene::new(test);
     let port = scene.nginx("deny.conf", &[("UPSTREAM", backend.clone())]);
@@ -207,10 +194,7 @@ fn nginx_deny_refuses_what_the_backend_accepts_directly() {
 // error page, nothing that names the writer), the backend upgrades directly.
 #[test]
 fn nginx_custom_refusal_in_front_of_an_accepting_backend_is_front_refuses() {
-    let test = "direct_nginx_custom_refusal";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("direct_nginx_custom_refusal", Tool::Nginx, Tool::Python);
     let backend = stack::app(App::FastApi).addr();
     let mut scene = Scene::new(test);
     let port = scene.nginx("custom-refusal.conf", &[("UPSTREAM", backend.clone())]);
@@ -227,10 +211,7 @@ fn nginx_custom_refusal_in_front_of_an_accepting_backend_is_front_refuses() {
 // app directly. Every pair agrees; the verdict stays ok.healthy.
 #[test]
 fn healthy_nginx_and_its_backend_agree_on_every_pair() {
-    let test = "direct_healthy";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("direct_healthy", Tool::Nginx, Tool::Python);
     let backend = stack::app(App::FastApi).addr();
     let mut scene = Scene::new(test);
     let port = Proxy::Nginx.start_healthy(&mut scene, &backend);
@@ -256,16 +237,13 @@ fn healthy_nginx_and_its_backend_agree_on_every_pair() {
 // stands, and the evidence says the comparison could not be made.
 #[test]
 fn an_unreachable_direct_address_leaves_the_public_verdict_alone() {
-    let test = "direct_unreachable";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("direct_unreachable", Tool::Nginx, Tool::Python);
     let backend = stack::app(App::FastApi).addr();
     let mut scene = Scene::new(test);
     let port = scene.nginx("deny.conf", &[("UPSTREAM", backend)]);
     let run = probe_with_direct(
         &format!("ws://127.0.0.1:{port}/ws"),
-        &format!("ws://127.0.0.1:{}/ws", free_port()),
+        &format!("ws://127.0.0.1:{}/ws", scene.closed_port()),
     );
     run.expect("proxy", "proxy.access_denied", 1);
     assert_eq!(

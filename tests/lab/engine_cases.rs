@@ -30,10 +30,11 @@ fn alternative_causes(run: &Probe) -> Vec<String> {
 // route is wrong.
 #[test]
 fn report_000_wrong_upstream_without_origin_but_with_the_worker_as_direct() {
-    let test = "report_000_wrong_upstream_without_origin_with_direct";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_000_wrong_upstream_without_origin_with_direct",
+        Tool::Nginx,
+        Tool::Python
+    );
     let worker = stack::app(App::FastApi).addr();
     let mut scene = Scene::new(test);
     let port = scene.nginx(
@@ -60,10 +61,11 @@ fn report_000_wrong_upstream_without_origin_but_with_the_worker_as_direct() {
 // unchanged. The application failed; nginx reached it fine, so this is no bad gateway.
 #[test]
 fn an_app_500_relayed_by_nginx_is_server_error_not_bad_gateway() {
-    let test = "an_app_500_relayed_by_nginx_is_server_error";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "an_app_500_relayed_by_nginx_is_server_error",
+        Tool::Nginx,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = Proxy::Nginx.start_healthy(&mut scene, &stack::app(App::FastApiWsError).addr());
     let url = format!("ws://127.0.0.1:{port}/ws");
@@ -84,10 +86,7 @@ fn an_app_500_relayed_by_nginx_is_server_error_not_bad_gateway() {
 // one), so the handshake answer is the fault.
 #[test]
 fn a_101_without_the_required_subprotocol_is_bad_handshake_response() {
-    let test = "a_101_without_the_required_subprotocol";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!("a_101_without_the_required_subprotocol", Tool::Python);
     let url = format!("ws://{}/ws", stack::app(App::PyWebsockets).addr());
     let run = wsdoctor(&[
         url.as_str(),
@@ -107,10 +106,11 @@ fn a_101_without_the_required_subprotocol_is_bad_handshake_response() {
 // the wrong route stays among the alternatives (with `--direct` to decide).
 #[test]
 fn an_api_container_refusing_every_credential_alike_is_credentials_rejected() {
-    let test = "an_api_container_refusing_every_credential_alike";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "an_api_container_refusing_every_credential_alike",
+        Tool::Nginx,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = Proxy::Nginx.start_healthy(&mut scene, &stack::app(App::FastApiApiContainer).addr());
     let url = format!("ws://127.0.0.1:{port}/ws");

@@ -9,10 +9,10 @@ use crate::support::stack::{self, App, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 // a foreign and a null Origin upgrade like the site's own (cross-site WebSocket hijacking).
 #[test]
 fn fastapi_without_an_origin_check_is_origin_not_enforced() {
-    let test = "fastapi_without_an_origin_check_is_origin_not_enforced";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!(
+        "fastapi_without_an_origin_check_is_origin_not_enforced",
+        Tool::Python
+    );
     let url = format!("ws://{}/ws", stack::app(App::FastApiOpen).addr());
     let run = wsdoctor(&[url.as_str(), "--origin", ALLOWED_ORIGIN]);
     run.expect("ok", "ok.healthy", 0);
@@ -22,10 +22,10 @@ fn fastapi_without_an_origin_check_is_origin_not_enforced() {
 // Control: the worker's Origin allowlist refuses foreign Origins, so no such finding.
 #[test]
 fn fastapi_with_an_origin_allowlist_has_no_origin_finding() {
-    let test = "fastapi_with_an_origin_allowlist_has_no_origin_finding";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!(
+        "fastapi_with_an_origin_allowlist_has_no_origin_finding",
+        Tool::Python
+    );
     let url = format!("ws://{}/ws", stack::app(App::FastApi).addr());
     let run = wsdoctor(&[
         url.as_str(),
@@ -45,10 +45,10 @@ fn fastapi_with_an_origin_allowlist_has_no_origin_finding() {
 // token is decoration and anyone can connect.
 #[test]
 fn fastapi_without_auth_given_a_token_is_auth_not_enforced() {
-    let test = "fastapi_without_auth_given_a_token_is_auth_not_enforced";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!(
+        "fastapi_without_auth_given_a_token_is_auth_not_enforced",
+        Tool::Python
+    );
     let url = format!("ws://{}/ws", stack::app(App::FastApiOpen).addr());
     let run = wsdoctor(&[
         url.as_str(),
@@ -65,10 +65,10 @@ fn fastapi_without_auth_given_a_token_is_auth_not_enforced() {
 // Sec-WebSocket-Protocol token are all refused with 401, so a browser client cannot authenticate.
 #[test]
 fn fastapi_reading_only_the_authorization_header_is_auth_header_only() {
-    let test = "fastapi_reading_only_the_authorization_header_is_auth_header_only";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!(
+        "fastapi_reading_only_the_authorization_header_is_auth_header_only",
+        Tool::Python
+    );
     let url = format!("ws://{}/ws", stack::app(App::FastApiHeaderOnly).addr());
     let run = wsdoctor(&[
         url.as_str(),
@@ -88,10 +88,10 @@ fn fastapi_reading_only_the_authorization_header_is_auth_header_only() {
 // clients that matter (issue 14, situation 3), not a healthy endpoint with a warning.
 #[test]
 fn websockets_without_subprotocols_is_a_bad_handshake_for_browsers() {
-    let test = "websockets_without_subprotocols_is_a_bad_handshake_for_browsers";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!(
+        "websockets_without_subprotocols_is_a_bad_handshake_for_browsers",
+        Tool::Python
+    );
     let url = format!("ws://{}/ws", stack::app(App::PyWebsockets).addr());
     let run = wsdoctor(&[
         url.as_str(),
@@ -123,10 +123,10 @@ fn websockets_without_subprotocols_is_a_bad_handshake_for_browsers() {
 // no handleProtocols is given, so offering `chat.v1` is answered with it.
 #[test]
 fn node_ws_selecting_the_offered_subprotocol_has_no_negotiation_finding() {
-    let test = "node_ws_selecting_the_offered_subprotocol_has_no_negotiation_finding";
-    if !stack::require(test, &[Tool::Node]) {
-        return;
-    }
+    require!(
+        "node_ws_selecting_the_offered_subprotocol_has_no_negotiation_finding",
+        Tool::Node
+    );
     let url = format!("ws://{}/ws", stack::app(App::NodeWs).addr());
     let run = wsdoctor(&[
         url.as_str(),

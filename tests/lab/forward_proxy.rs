@@ -215,7 +215,7 @@ fn socks_through(case: SocksCase<'_>) -> Option<(Probe, u16, u16)> {
     let mut scene = Scene::new(case.test);
     let healthy = Proxy::Nginx.start_healthy(&mut scene, &stack::app(App::FastApi).addr());
     let target = if case.closed_target {
-        crate::support::free_port()
+        scene.closed_port()
     } else {
         healthy
     };
@@ -365,10 +365,7 @@ fn dante_cannot_connect_to_a_closed_target_port_is_tcp_refused_seen_from_the_pro
 /// SOCKS5 tunnel as the upgrade, and the flow stays healthy.
 #[test]
 fn ticket_flow_through_dante_socks5h_is_healthy() {
-    let test = "fwd_socks5h_ticket";
-    if !stack::require(test, &[Tool::Dante, Tool::Python]) {
-        return;
-    }
+    let test = require!("fwd_socks5h_ticket", Tool::Dante, Tool::Python);
     let mut scene = Scene::new(test);
     let app = stack::app(App::FastApiTickets);
     let socks = scene.dante("open.conf", &[]);

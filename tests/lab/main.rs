@@ -14,6 +14,19 @@
     reason = "lab harness: a failed setup step fails the test with its message"
 )]
 
+/// The preamble of every lab test: names the test and the tools it needs, and returns from the
+/// test when one is missing outside CI (`stack::require` fails the test under CI=true).
+/// `let test = require!("report_000_…", Tool::Nginx, Tool::Python);`
+macro_rules! require {
+    ($test:expr, $($tool:expr),+ $(,)?) => {{
+        let test: &str = $test;
+        if !$crate::support::stack::require(test, &[$($tool),+]) {
+            return;
+        }
+        test
+    }};
+}
+
 mod support;
 
 mod addresses;

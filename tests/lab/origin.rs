@@ -9,10 +9,7 @@ use crate::support::stack::{self, App, Scene, Tool, JWT_WITH_SESSION};
 // missing from the list (the report's "Wrong Port?" section).
 #[test]
 fn report_002_origin_allowlist_before_accept() {
-    let test = "report_002_origin_allowlist";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!("report_002_origin_allowlist", Tool::Python);
     let app = stack::app(App::FastApiOriginAllowlist);
     let url = format!("ws://{}/ws/chat", app.addr());
     let run = wsdoctor(&[url.as_str(), "--origin", "http://localhost:4000"]);
@@ -23,10 +20,7 @@ fn report_002_origin_allowlist_before_accept() {
 // the server sends close 1008 "ORIGIN_BLOCKED".
 #[test]
 fn report_004_origin_blocked_after_accept() {
-    let test = "report_004_origin_blocked";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!("report_004_origin_blocked", Tool::Python);
     let app = stack::app(App::FastApiTickets);
     let url = format!("ws://{}/ws", app.addr());
     let ticket_url = format!("http://{}/api/v1/ws-ticket", app.addr());

@@ -4,7 +4,6 @@
 //! a long JWT in its header buffers (report 001 "large_client_header_buffers").
 
 use crate::support::cli::wsdoctor;
-use crate::support::free_port;
 use crate::support::stack::{self, App, Proxy, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 /// Probes `ws://127.0.0.1:<port>/ws` with the valid token and the allowed Origin.
@@ -63,10 +62,7 @@ fn report_001_upgrade_not_forwarded_nginx_node_ws() {
 // on the WebSocket location.
 #[test]
 fn report_003_nginx_denies_the_websocket_path() {
-    let test = "report_003_nginx_deny";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("report_003_nginx_deny", Tool::Nginx, Tool::Python);
     let mut scene = Scene::new(test);
     let port = scene.nginx(
         "deny.conf",
@@ -78,10 +74,7 @@ fn report_003_nginx_denies_the_websocket_path() {
 // /work/shared/seeds/003 cause 3, as HAProxy does it: `http-request deny if { path_beg /ws }`.
 #[test]
 fn report_003_haproxy_denies_the_websocket_path() {
-    let test = "report_003_haproxy_deny";
-    if !stack::require(test, &[Tool::Haproxy, Tool::Python]) {
-        return;
-    }
+    let test = require!("report_003_haproxy_deny", Tool::Haproxy, Tool::Python);
     let mut scene = Scene::new(test);
     let port = scene.haproxy("deny.cfg", &[("UPSTREAM", stack::app(App::FastApi).addr())]);
     probe_ws(port).expect("proxy", "proxy.access_denied", 1);
@@ -90,12 +83,9 @@ fn report_003_haproxy_denies_the_websocket_path() {
 // /work/shared/seeds/003 cause 4 ("wrong path or port"): nginx proxies to a port nobody listens on.
 #[test]
 fn report_003_nginx_upstream_down_is_bad_gateway() {
-    let test = "report_003_nginx_upstream_down";
-    if !stack::require(test, &[Tool::Nginx]) {
-        return;
-    }
+    let test = require!("report_003_nginx_upstream_down", Tool::Nginx);
     let mut scene = Scene::new(test);
-    let down = format!("127.0.0.1:{}", free_port());
+    let down = format!("127.0.0.1:{}", scene.closed_port());
     let port = scene.nginx("upstream-down.conf", &[("UPSTREAM_DOWN", down)]);
     probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
 }
@@ -104,12 +94,9 @@ fn report_003_nginx_upstream_down_is_bad_gateway() {
 // empty body and `Server: Caddy`.
 #[test]
 fn report_003_caddy_upstream_down_is_bad_gateway() {
-    let test = "report_003_caddy_upstream_down";
-    if !stack::require(test, &[Tool::Caddy]) {
-        return;
-    }
+    let test = require!("report_003_caddy_upstream_down", Tool::Caddy);
     let mut scene = Scene::new(test);
-    let down = format!("127.0.0.1:{}", free_port());
+    let down = format!("127.0.0.1:{}", scene.closed_port());
     let port = Proxy::Caddy.start_healthy(&mut scene, &down);
     probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
 }
@@ -118,12 +105,9 @@ fn report_003_caddy_upstream_down_is_bad_gateway() {
 // its own 503 page after its connect retries.
 #[test]
 fn report_003_haproxy_upstream_down_is_bad_gateway() {
-    let test = "report_003_haproxy_upstream_down";
-    if !stack::require(test, &[Tool::Haproxy]) {
-        return;
-    }
+    let test = require!("report_003_haproxy_upstream_down", Tool::Haproxy);
     let mut scene = Scene::new(test);
-    let down = format!("127.0.0.1:{}", free_port());
+    let down = format!("127.0.0.1:{}", scene.closed_port());
     let port = Proxy::Haproxy.start_healthy(&mut scene, &down);
     probe_ws(port).expect("proxy", "proxy.bad_gateway", 1);
 }
@@ -131,10 +115,7 @@ fn report_003_haproxy_upstream_down_is_bad_gateway() {
 // /work/shared/seeds/001 "Port 80 -> HTTP -> Redirects to HTTPS": ws:// gets a 301 to https://.
 #[test]
 fn report_001_http_to_https_redirect_on_the_websocket_url() {
-    let test = "report_001_nginx_redirect";
-    if !stack::require(test, &[Tool::Nginx]) {
-        return;
-    }
+    let test = require!("report_001_nginx_redirect", Tool::Nginx);
     let mut scene = Scene::new(test);
     let port = scene.nginx("redirect.conf", &[]);
     probe_ws(port).expect("proxy", "proxy.redirect", 1);
@@ -144,10 +125,7 @@ fn report_001_http_to_https_redirect_on_the_websocket_url() {
 // with `large_client_header_buffers 2 1k;` a 2 KB token in ?token= gets 414 from nginx.
 #[test]
 fn report_001_long_query_token_exceeds_small_header_buffers() {
-    let test = "report_001_nginx_small_buffers";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("report_001_nginx_small_buffers", Tool::Nginx, Tool::Python);
     let mut scene = Scene::new(test);
     let port = scene.nginx(
         "small-buffers.conf",

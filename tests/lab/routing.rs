@@ -18,10 +18,11 @@ fn upstreams() -> [(&'static str, String); 2] {
 // instead of :8002 (worker). The user has only the public URL and a valid X-API-Key.
 #[test]
 fn report_000_wrong_upstream_through_nginx() {
-    let test = "report_000_wrong_upstream_through_nginx";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_000_wrong_upstream_through_nginx",
+        Tool::Nginx,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = scene.nginx("wrong-upstream.conf", &upstreams());
     let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
@@ -61,10 +62,11 @@ fn report_000_wrong_upstream_through_nginx() {
 // and the next step is the one that tells them apart.
 #[test]
 fn report_000_without_proof_of_the_key_suspects_the_key_and_names_the_route() {
-    let test = "report_000_without_proof_of_the_key";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_000_without_proof_of_the_key",
+        Tool::Nginx,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = scene.nginx("wrong-upstream.conf", &upstreams());
     let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
@@ -97,10 +99,11 @@ fn report_000_without_proof_of_the_key_suspects_the_key_and_names_the_route() {
 // Here the user also gives the worker's own URL (--direct), which upgrades.
 #[test]
 fn report_000_wrong_upstream_through_caddy_with_direct_worker() {
-    let test = "report_000_wrong_upstream_through_caddy";
-    if !stack::require(test, &[Tool::Caddy, Tool::Python]) {
-        return;
-    }
+    let test = require!(
+        "report_000_wrong_upstream_through_caddy",
+        Tool::Caddy,
+        Tool::Python
+    );
     let mut scene = Scene::new(test);
     let port = scene.caddy("wrong-upstream.Caddyfile", &upstreams());
     let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
@@ -140,10 +143,7 @@ fn report_000_wrong_upstream_through_caddy_with_direct_worker() {
 // request, repeated (--repeat 6), upgrades on one backend and is refused on the other.
 #[test]
 fn nginx_round_robin_over_a_healthy_and_a_refusing_backend_is_intermittent() {
-    let test = "nginx_round_robin_intermittent";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("nginx_round_robin_intermittent", Tool::Nginx, Tool::Python);
     let mut scene = Scene::new(test);
     let port = scene.nginx("intermittent.conf", &upstreams());
     let url = format!("ws://127.0.0.1:{port}/ws");

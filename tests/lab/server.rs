@@ -9,10 +9,10 @@ use crate::support::stack::{self, App, Tool, VALID_TOKEN};
 // (JSON 404). `--ws none` reproduces it with the lab's venv.
 #[test]
 fn uvicorn_without_a_websocket_library_is_websocket_unsupported() {
-    let test = "uvicorn_without_a_websocket_library_is_websocket_unsupported";
-    if !stack::require(test, &[Tool::Python]) {
-        return;
-    }
+    require!(
+        "uvicorn_without_a_websocket_library_is_websocket_unsupported",
+        Tool::Python
+    );
     let url = format!("ws://{}/ws", stack::app(App::FastApiNoWebsocket).addr());
     let run = wsdoctor(&[url.as_str(), "--token", VALID_TOKEN]);
     run.expect("server", "server.websocket_unsupported", 1);
@@ -23,10 +23,7 @@ fn uvicorn_without_a_websocket_library_is_websocket_unsupported() {
 // neither a malformed HTTP/1.1 answer nor a proxy fault.
 #[test]
 fn node_h2c_only_server_is_http2_only() {
-    let test = "node_h2c_only_server_is_http2_only";
-    if !stack::require(test, &[Tool::Node]) {
-        return;
-    }
+    let test = require!("node_h2c_only_server_is_http2_only", Tool::Node);
     let scene = stack::Scene::new(test);
     let port = crate::support::free_port();
     let Some(node) = Tool::Node.program() else {

@@ -31,9 +31,7 @@ fn mentions_any(text: &str, words: &[&str]) -> bool {
 // /work/shared/seeds/004 "Happy Path": JWT with a sessionId, ticket obtained, socket stays open.
 #[test]
 fn report_004_ticket_flow_healthy() {
-    if !stack::require("report_004_ticket_flow_healthy", &[Tool::Python]) {
-        return;
-    }
+    require!("report_004_ticket_flow_healthy", Tool::Python);
     let run = ticket_run(App::FastApiTickets, JWT_WITH_SESSION);
     run.expect("ok", "ok.healthy", 0);
 }
@@ -41,9 +39,7 @@ fn report_004_ticket_flow_healthy() {
 // /work/shared/seeds/004 Scenario 3 "Missing sessionId in JWT": 401 MISSING_SESSION, a hard failure.
 #[test]
 fn report_004_ticket_endpoint_401_missing_session_is_a_hard_failure() {
-    if !stack::require("report_004_ticket_401", &[Tool::Python]) {
-        return;
-    }
+    require!("report_004_ticket_401", Tool::Python);
     let run = ticket_run(App::FastApiTickets, JWT_WITHOUT_SESSION);
     run.expect("auth", "auth.ticket_failed", 1);
     let text = run.diagnosis_text();
@@ -58,9 +54,7 @@ fn report_004_ticket_endpoint_401_missing_session_is_a_hard_failure() {
 // /work/shared/seeds/004 Scenario 4 "Redis Down": 503 REDIS_UNAVAILABLE, a soft failure to retry.
 #[test]
 fn report_004_ticket_endpoint_503_redis_unavailable_is_a_soft_failure() {
-    if !stack::require("report_004_ticket_503", &[Tool::Python]) {
-        return;
-    }
+    require!("report_004_ticket_503", Tool::Python);
     let run = ticket_run(App::FastApiTicketsStoreDown, JWT_WITH_SESSION);
     run.expect("auth", "auth.ticket_failed", 1);
     let text = run.diagnosis_text();

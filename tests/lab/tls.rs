@@ -117,10 +117,7 @@ fn report_001_tls_wrong_name_is_a_hostname_mismatch() {
 // warning finding beside a healthy verdict, measured against a real nginx serving it.
 #[test]
 fn tls_leaf_expiring_in_7_days_is_healthy_with_a_warning() {
-    let test = "tls_expiring_soon";
-    if !stack::require(test, &[Tool::Nginx, Tool::Python]) {
-        return;
-    }
+    let test = require!("tls_expiring_soon", Tool::Nginx, Tool::Python);
     let mut scene = Scene::new(test);
     let certs = certs::make(scene.path(), HOST);
     let path = |p: &PathBuf| p.display().to_string();
@@ -295,10 +292,7 @@ fn tls_client_cert_accepted_through_nginx_is_healthy() {
 // gets no_application_protocol, and the controlled retry offering h2 succeeds.
 #[test]
 fn tls_alpn_h2_only_against_node_http2_server() {
-    let test = "tls_alpn_h2_only";
-    if !stack::require(test, &[Tool::Node]) {
-        return;
-    }
+    let test = require!("tls_alpn_h2_only", Tool::Node);
     let scene = Scene::new(test);
     let certs = certs::make(scene.path(), HOST);
     let port = free_port();
@@ -341,10 +335,7 @@ fn tls_alpn_h2_only_against_node_http2_server() {
 // Caddy starts allowing it (then an h2-only Caddy scenario belongs beside the Node one).
 #[test]
 fn caddy_refuses_an_h2_only_server() {
-    let test = "caddy_h2_only";
-    if !stack::require(test, &[Tool::Caddy]) {
-        return;
-    }
+    let test = require!("caddy_h2_only", Tool::Caddy);
     let scene = Scene::new(test);
     let certs = certs::make(scene.path(), HOST);
     let conf = scene.path().join("Caddyfile");

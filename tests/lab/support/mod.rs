@@ -21,10 +21,50 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A loopback port nobody listens on right now (bind :0, read the port, release it).
+/// Ports handed out in this test binary: never handed out twice, so two tests starting servers
+/// at the same moment cannot be given the same port.
+static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+
+/// A loopback port for a server this test starts (nginx and the other servers take a port
+/// number, not a socket). The kernel picks a free one (bind :0); a port already handed out in
+/// this binary is never handed out again, so concurrent tests cannot collide. Bounded: at most
+/// 64 tries.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr").port()
+    let mut handed = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..64 {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local addr").port();
+        if !handed.contains(&port) {
+            handed.push(port);
+            return port;
+        }
+    }
+    panic!("no fresh loopback port after 64 tries");
+}
+
+/// A loopback port that refuses connections for as long as the value lives: a socket bound to it
+/// without `listen`, so no other process can take the port (a "closed upstream" that stays
+/// closed). Linux answers a connect to it with RST (connection refused).
+pub struct ClosedPort {
+    socket: tokio::net::TcpSocket,
+    port: u16,
+}
+
+impl ClosedPort {
+    /// Binds 127.0.0.1:0 without listening.
+    pub fn new() -> ClosedPort {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("an address");
+        socket.bind(any).expect("bind 127.0.0.1:0");
+        let port = socket.local_addr().expect("a bound port").port();
+        ClosedPort { socket, port }
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        let _ = &self.socket;
+        self.port
+    }
 }
 
 /// True under CI (`CI=true`): a missing tool is then a failure, never a skip.

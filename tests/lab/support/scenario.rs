@@ -4,7 +4,6 @@
 //! container); each product's config for it lives in `fixtures/<product>/` beside the others.
 
 use super::cli::{wsdoctor, Probe};
-use super::free_port;
 use super::stack::{self, App, Proxy, Scene};
 
 /// The field reports' print-server WebSocket path (report 000), routed by the `wrong-upstream`
@@ -49,7 +48,7 @@ pub fn start(scene: &mut Scene, proxy: Proxy, front: Front, app: App) -> u16 {
         }
         Front::Deny => proxy.start(scene, "deny", &upstream()),
         Front::UpstreamDown => {
-            let down = format!("127.0.0.1:{}", free_port());
+            let down = format!("127.0.0.1:{}", scene.closed_port());
             match proxy {
                 Proxy::Caddy | Proxy::Haproxy => proxy.start_healthy(scene, &down),
                 _ => proxy.start(scene, "upstream-down", &[("UPSTREAM_DOWN", down)]),
