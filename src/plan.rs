@@ -1066,8 +1066,17 @@ mod secrets_in_debug {
     const JWT: &str = "jwt-SECRET-abcdefghij";
     const PROXY_PASS: &str = "pw-SECRET-proxy-42";
 
+    /// The config, its plan, and the record each planned attempt starts as (the probe fills the
+    /// same record through the same redactor).
     fn debug_of(config: &Config) -> String {
-        format!("{config:?}\n{:?}", build(config))
+        let plan = build(config);
+        let records: Vec<_> = plan
+            .attempts
+            .iter()
+            .chain(plan.http_controls.iter())
+            .map(|s| crate::probe::empty_record(s, &config.redactor))
+            .collect();
+        format!("{config:?}\n{plan:?}\n{records:?}")
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::fingerprint::{self, Responder};
 use crate::model::ids;
-use crate::model::{AttemptRecord, FailureClass, Outcome, Run, WireHeader, WireResponse};
+use crate::model::{AttemptRecord, Outcome, Run, WireHeader, WireResponse};
 
 /// The answer an attempt got, reduced to what comparisons need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,15 +100,6 @@ fn normalise(body: &str) -> String {
     out
 }
 
-/// The response body excerpt of an attempt ("" when none).
-pub fn body(a: &AttemptRecord) -> &str {
-    match (&a.response, &a.outcome) {
-        (Some(r), _) => &r.body_excerpt,
-        (None, Outcome::Rejected { body_excerpt, .. }) => body_excerpt,
-        _ => "",
-    }
-}
-
 /// The HTTP status of an attempt's answer (101 for upgrades).
 pub fn status(a: &AttemptRecord) -> Option<u16> {
     a.outcome.status()
@@ -184,89 +175,7 @@ pub fn responder_names(a: &AttemptRecord) -> Vec<&'static str> {
     names
 }
 
-fn proxy_kind(a: &AttemptRecord) -> &str {
-    match a.proxy.as_ref().map(|p| p.kind.as_str()) {
-        Some("socks5") | Some("socks5h") => "SOCKS5",
-        _ => "forward",
-    }
-}
-
-/// A short account of an attempt's answer: "403, empty body", "404 {\"detail\":\"Not Found\"}",
-/// "101, then close 1008 ORIGIN_BLOCKED after 12 ms", "101, stayed open", "tcp refused".
-pub fn describe(a: &AttemptRecord) -> String {
-    match &a.outcome {
-        Outcome::Upgraded { subprotocol } => match subprotocol {
-            Some(p) => format!("101, stayed open (subprotocol {p})"),
-            None => "101, stayed open".into(),
-        },
-        Outcome::UpgradedThenClosed {
-            close_code,
-            close_reason,
-            after_ms,
-            clean,
-        } => {
-            let what = match (close_code, clean) {
-                (Some(c), _) => {
-                    let r = close_reason.as_deref().unwrap_or("").trim();
-                    if r.is_empty() {
-                        format!("close {c}")
-                    } else {
-                        format!("close {c} {r}")
-                    }
-                }
-                (None, true) => "a close frame without code".into(),
-                (None, false) => "a bare TCP close (1006)".into(),
-            };
-            format!("101, then {what} after {after_ms:.0} ms")
-        }
-        Outcome::Rejected { status, .. } => format!("{status}, {}", body_summary(body(a))),
-        Outcome::Redirected {
-            status, location, ..
-        } => match location {
-            Some(l) => format!("{status} → {l}"),
-            None => format!("{status} without Location"),
-        },
-        Outcome::Timeout { stage } => crate::wording::timed_out(*stage),
-        Outcome::DnsError { error, .. } => format!("dns {error}"),
-        Outcome::TcpError { .. } if a.outcome.class() == Some(FailureClass::ProxyRefused) => {
-            match a.proxy.as_ref().and_then(|p| p.reply.as_deref()) {
-                Some(reply) => format!("refused by the {} proxy: {reply}", proxy_kind(a)),
-                None => format!("refused by the {} proxy", proxy_kind(a)),
-            }
-        }
-        Outcome::TcpError { error, .. } => format!("tcp {error}"),
-        Outcome::TlsError { error, .. } => format!("tls {error}"),
-        Outcome::ProtocolViolation { error, .. } => format!("protocol violation: {error}"),
-    }
-}
-
-/// "empty body", or the first line of the body (quoted, at most 80 characters).
-pub fn body_summary(body: &str) -> String {
-    let t = body.trim();
-    if t.is_empty() {
-        return "empty body".into();
-    }
-    let mut line: String = t
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(80)
-        .collect();
-    if t.chars().count() > 80 {
-        line.push('…');
-    }
-    format!("body {line}")
-}
-
-/// A citation: "origin.foreign (Origin: https://x.invalid): 403, empty body".
-pub fn cite(a: &AttemptRecord) -> String {
-    if a.variant.id == a.variant.label || a.variant.label.is_empty() {
-        format!("{}: {}", a.variant.id, describe(a))
-    } else {
-        format!("{} ({}): {}", a.variant.id, a.variant.label, describe(a))
-    }
-}
+pub use crate::wording::{body, body_summary, cite, describe};
 
 /// Read access to a run for rules.
 #[derive(Debug, Clone, Copy)]

@@ -150,7 +150,7 @@ mod tests {
                 {
                     cited += 1;
                     assert!(
-                        sources.contains(&format!("fn {name}()")),
+                        sources.contains(&format!("fn {name}(")),
                         "docs cite missing test {word}"
                     );
                 }
@@ -199,7 +199,7 @@ mod tests {
             let name = pair[1].rsplit("::").next().unwrap_or(pair[1]);
             cited += 1;
             assert!(
-                sources.contains(&format!("fn {name}()")),
+                sources.contains(&format!("fn {name}(")),
                 "docs cite missing test {}",
                 pair[1]
             );

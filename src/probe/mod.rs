@@ -156,7 +156,7 @@ pub async fn run_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecor
     .await
 }
 
-fn empty_record(spec: &AttemptSpec, redactor: &Redactor) -> AttemptRecord {
+pub(crate) fn empty_record(spec: &AttemptSpec, redactor: &Redactor) -> AttemptRecord {
     AttemptRecord {
         variant: spec.variant.clone(),
         url: redactor.url(spec.wire_url().as_str()),

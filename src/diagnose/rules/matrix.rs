@@ -1003,37 +1003,38 @@ mod tests {
         );
     }
 
-    #[test]
-    fn near_miss_starlette_403_or_a_direct_app_404_is_not_upgrade_not_forwarded() {
-        // A Starlette 403 differs from its plain-GET 404: the upgrade did arrive.
-        let r = run(vec![
-            attempt("baseline").fixture("uvicorn-starlette_upgrade-unrouted-path_403.http"),
-            attempt("control.plain_get").fixture("fastapi_plain-get-ws-route_404.http"),
-        ])
-        .build();
+    /// An answer that differs from the plain GET, a generic 404 with no proxy in sight, the
+    /// proxy's own page, a 426 naming other versions: none is a dropped upgrade.
+    #[test_case::test_case(
+        attempt("baseline").fixture("uvicorn-starlette_upgrade-unrouted-path_403.http"),
+        Some(attempt("control.plain_get").fixture("fastapi_plain-get-ws-route_404.http"));
+        "a Starlette 403 differing from its plain-GET 404: the upgrade did arrive"
+    )]
+    #[test_case::test_case(
+        attempt("baseline").rejected(404, "Not Found"),
+        Some(attempt("control.plain_get").rejected(404, "Not Found"));
+        "a generic 404 for both with no proxy in sight is a routing question"
+    )]
+    #[test_case::test_case(
+        attempt("baseline").fixture("nginx_deny_403.http"),
+        Some(attempt("control.plain_get").fixture("nginx_deny_403.http"));
+        "the proxy's own error page is not the app's answer"
+    )]
+    #[test_case::test_case(
+        attempt("baseline").rejected_with(426, &[("Sec-WebSocket-Version", "8")], ""),
+        None;
+        "a 426 naming other versions is a version mismatch"
+    )]
+    fn near_miss_is_not_upgrade_not_forwarded(
+        baseline: crate::model::AttemptRecord,
+        plain_get: Option<crate::model::AttemptRecord>,
+    ) {
+        let r = run(std::iter::once(baseline).chain(plain_get).collect()).build();
         assert_eq!(cause(upgrade_not_forwarded, &r), None);
-        // A generic 404 for both with no proxy in sight is a routing question.
-        let r = run(vec![
-            attempt("baseline").rejected(404, "Not Found"),
-            attempt("control.plain_get").rejected(404, "Not Found"),
-        ])
-        .build();
-        assert_eq!(cause(upgrade_not_forwarded, &r), None);
-        // The proxy's own error page is not the app's answer.
-        let r = run(vec![
-            attempt("baseline").fixture("nginx_deny_403.http"),
-            attempt("control.plain_get").fixture("nginx_deny_403.http"),
-        ])
-        .build();
-        assert_eq!(cause(upgrade_not_forwarded, &r), None);
-        // 426 naming other versions is a version mismatch, not a dropped upgrade.
-        let r = run(vec![attempt("baseline").rejected_with(
-            426,
-            &[("Sec-WebSocket-Version", "8")],
-            "",
-        )])
-        .build();
-        assert_eq!(cause(upgrade_not_forwarded, &r), None);
+        assert_ne!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ProxyUpgradeNotForwarded
+        );
     }
 
     #[test]
