@@ -8,7 +8,7 @@
 //! only ?token= (see fixtures/apps/). The ticket flow of report 004 (JWT -> ticket endpoint ->
 //! `?ticket=`) runs through each proxy too. Scenario plumbing: `support/scenario.rs`.
 
-use crate::support::scenario::{self, Front};
+use crate::support::scenario::{check, Front};
 use crate::support::stack::{
     App, Proxy, ALLOWED_ORIGIN, JWT_WITHOUT_SESSION, JWT_WITH_SESSION, TICKET_ORIGIN, VALID_TOKEN,
 };
@@ -17,21 +17,6 @@ use crate::support::stack::{
 const WRONG_TOKEN: &str = "lab-expired-token-0000";
 /// A page origin outside every lab app's allowlist (a staging frontend nobody added).
 const FOREIGN_ORIGIN: &str = "https://staging.lab.test";
-
-/// Runs one scenario and asserts its verdict (skipped when a tool is missing outside CI).
-fn check(
-    test: &str,
-    proxy: Proxy,
-    front: Front,
-    app: App,
-    path: &str,
-    flags: &[&str],
-    (category, cause, exit): (&str, &str, i32),
-) {
-    if let Some(run) = scenario::probe(test, proxy, front, app, path, flags) {
-        run.expect(category, cause, exit);
-    }
-}
 
 // Control for /work/shared/seeds/000-004 ("after the fix: 101 Switching Protocols"): nginx's
 // correct WebSocket config in front of aiohttp.

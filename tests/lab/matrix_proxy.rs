@@ -7,23 +7,8 @@
 //! (report 000). Caddy and HAProxy forward upgrades by default, so they have no
 //! upgrade-not-forwarded case. Scenario plumbing: `support/scenario.rs`.
 
-use crate::support::scenario::{self, Front, PRINT_WS};
+use crate::support::scenario::{check, Front, PRINT_WS};
 use crate::support::stack::{App, Proxy, ALLOWED_ORIGIN, VALID_TOKEN};
-
-/// Runs one scenario and asserts its verdict (skipped when a tool is missing outside CI).
-fn check(
-    test: &str,
-    proxy: Proxy,
-    front: Front,
-    app: App,
-    path: &str,
-    flags: &[&str],
-    (category, cause, exit): (&str, &str, i32),
-) {
-    if let Some(run) = scenario::probe(test, proxy, front, app, path, flags) {
-        run.expect(category, cause, exit);
-    }
-}
 
 // /work/shared/seeds/001: nginx location without proxy_http_version 1.1 / Upgrade / Connection in
 // front of aiohttp, whose ws.prepare() refuses the de-upgraded request with its own 400 "No

@@ -121,3 +121,19 @@ pub fn probe(
     }
     Some(wsdoctor(&args))
 }
+
+/// Runs one scenario and asserts its verdict (skipped when a tool is missing outside CI): the
+/// one line of every table-driven lab test.
+pub fn check(
+    test: &str,
+    proxy: Proxy,
+    front: Front,
+    app: App,
+    path: &str,
+    flags: &[&str],
+    (category, cause, exit): (&str, &str, i32),
+) {
+    if let Some(run) = probe(test, proxy, front, app, path, flags) {
+        run.expect(category, cause, exit);
+    }
+}
