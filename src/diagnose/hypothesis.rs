@@ -300,8 +300,10 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
     if part == Part::HttpControl {
         return http_control(cause, a);
     }
+    // The `--auth-check` pair speaks as a pair (2xx with the credential and 401/403 without
+    // proves it good): the engine reads it as one record (`engine::credential_proven`).
     if matches!(part, Part::AuthCheck | Part::AuthCheckNone) {
-        return auth_check(cause, part, a);
+        return ANY;
     }
     if a.variant.direct {
         return direct(cause, f, base, a, part);
@@ -346,7 +348,6 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
             }
             Part::Placement => p(Expect::Refused, 0.3, 2.0),
             Part::Origin => p(Expect::Refused, 0.3, 2.0),
-            Part::Ticket => ANY,
             _ => ANY,
         },
         AuthPlacement => match part {
@@ -370,8 +371,6 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
             _ => ANY,
         },
         OriginHostRewritten => match part {
-            Part::Origin if no_origin(a) => ANY,
-            Part::Origin => ANY,
             Part::NoCredential | Part::WrongCredential | Part::Placement => {
                 p(Expect::Refused, 0.2, 2.0)
             }
@@ -427,21 +426,6 @@ fn http_control(cause: Cause, a: &AttemptRecord) -> Prediction {
             if ok =>
         {
             p(Expect::Any, 0.2, 0.0)
-        }
-        _ => ANY,
-    }
-}
-
-/// What a cause predicts for the `--auth-check` pair: 2xx with the credential and 401/403
-/// without proves the credential good.
-fn auth_check(cause: Cause, part: Part, a: &AttemptRecord) -> Prediction {
-    let status = a.outcome.status().unwrap_or(0);
-    let proves_good = part == Part::AuthCheck && (200..300).contains(&status);
-    match cause {
-        Cause::AuthCredentialsRejected | Cause::AuthClosedAfterUpgrade if proves_good => {
-            // Only a contradiction when the check needs the credential at all (see engine's
-            // `credential_proven`, which also requires the unauthenticated twin refused).
-            ANY
         }
         _ => ANY,
     }
