@@ -79,26 +79,10 @@ fn an_app_500_relayed_by_nginx_is_server_error_not_bad_gateway() {
     run.expect("server", "server.error", 1);
 }
 
-// The client insists on a subprotocol (`--subprotocol graphql-ws`, as GraphQL clients do), and
-// the Python websockets server has no `subprotocols=` configured: it answers 101 without
-// Sec-WebSocket-Protocol. Browsers fail such a 101 (RFC 6455 §4.1: the client must fail the
-// connection when the server selects none of the offered subprotocols and the client requires
-// one), so the handshake answer is the fault.
-#[test]
-fn a_101_without_the_required_subprotocol_is_bad_handshake_response() {
-    require!("a_101_without_the_required_subprotocol", Tool::Python);
-    let url = format!("ws://{}/ws", stack::app(App::PyWebsockets).addr());
-    let run = wsdoctor(&[
-        url.as_str(),
-        "--token",
-        VALID_TOKEN,
-        "--origin",
-        ALLOWED_ORIGIN,
-        "--subprotocol",
-        "graphql-ws",
-    ]);
-    run.expect("server", "server.bad_handshake_response", 1);
-}
+// Situation 3 (a 101 without the subprotocol the client offered) is
+// `findings::websockets_without_subprotocols_is_a_bad_handshake_for_browsers`, which also checks
+// the browsers' judgement, and `browser::browser_missing_subprotocol_fails_in_chrome_but_opens_in_firefox`
+// against the real browsers.
 
 // /work/shared/seeds/000 as the user sees it without the worker's address: behind nginx, the API
 // container answers 403 to the user's credential, to a wrong one and to none alike, and nothing

@@ -82,8 +82,9 @@ fn fastapi_reading_only_the_authorization_header_is_auth_header_only() {
     run.expect_no_finding("auth.not_enforced");
 }
 
-// Fault: a Python `websockets` server started without `subprotocols=`: the client offers
-// `chat.v1`, the server upgrades without selecting any. Chrome fails such a 101 ("Sent non-empty
+// Fault (issue 14, situation 3): a Python `websockets` server started without `subprotocols=`:
+// the client offers `graphql-ws`, as GraphQL clients do, and the server upgrades without
+// selecting any. Chrome fails such a 101 ("Sent non-empty
 // 'Sec-WebSocket-Protocol' header but no response was received"), so it is a fault for the
 // clients that matter (issue 14, situation 3), not a healthy endpoint with a warning.
 #[test]
@@ -100,7 +101,7 @@ fn websockets_without_subprotocols_is_a_bad_handshake_for_browsers() {
         "--origin",
         ALLOWED_ORIGIN,
         "--subprotocol",
-        "chat.v1",
+        "graphql-ws",
     ]);
     run.expect("server", "server.bad_handshake_response", 1);
     let chrome = run.json["browser_checks"]

@@ -2,7 +2,7 @@
 //! server WebSocket path to the API container (ENABLE_BACKGROUND_WORKERS=false), which refuses
 //! every WebSocket with 403 before auth; the API key is valid. Expected: routing.wrong_upstream.
 
-use crate::support::cli::wsdoctor;
+use crate::support::cli::{wsdoctor, Probe};
 use crate::support::stack::{self, App, Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 const PRINT_WS: &str = "/api/v1/print/servers/42/ws";
@@ -14,6 +14,25 @@ fn upstreams() -> [(&'static str, String); 2] {
     ]
 }
 
+/// Field report 000's nginx (the print-server path routed to the API container) probed as its
+/// user does (a valid X-API-Key, the frontend's Origin), plus the flags `extra` makes from the
+/// nginx port.
+fn report_000_through_nginx(test: &str, extra: impl Fn(u16) -> Vec<String>) -> Probe {
+    let mut scene = Scene::new(test);
+    let port = scene.nginx("wrong-upstream.conf", &upstreams());
+    let mut args = vec![
+        format!("ws://127.0.0.1:{port}{PRINT_WS}"),
+        "--token".into(),
+        VALID_TOKEN.into(),
+        "--auth".into(),
+        "header:X-API-Key".into(),
+        "--origin".into(),
+        ALLOWED_ORIGIN.into(),
+    ];
+    args.extend(extra(port));
+    wsdoctor(&args)
+}
+
 // /work/shared/seeds/000: nginx `location ~ ^/api/v1/print/servers/.+/ws$` proxies to :8001 (API)
 // instead of :8002 (worker). The user has only the public URL and a valid X-API-Key.
 #[test]
@@ -23,22 +42,13 @@ fn report_000_wrong_upstream_through_nginx() {
         Tool::Nginx,
         Tool::Python
     );
-    let mut scene = Scene::new(test);
-    let port = scene.nginx("wrong-upstream.conf", &upstreams());
-    let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
     // The key is valid: the API serves it over HTTP and refuses requests without it.
-    let check = format!("http://127.0.0.1:{port}/api/v1/print/servers");
-    let run = wsdoctor(&[
-        url.as_str(),
-        "--token",
-        VALID_TOKEN,
-        "--auth",
-        "header:X-API-Key",
-        "--origin",
-        ALLOWED_ORIGIN,
-        "--auth-check",
-        check.as_str(),
-    ]);
+    let run = report_000_through_nginx(test, |port| {
+        vec![
+            "--auth-check".into(),
+            format!("http://127.0.0.1:{port}/api/v1/print/servers"),
+        ]
+    });
     run.expect("routing", "routing.wrong_upstream", 1);
     let rejected = run.json["diagnosis"]["considered"]
         .as_array()
@@ -67,18 +77,7 @@ fn report_000_without_proof_of_the_key_suspects_the_key_and_names_the_route() {
         Tool::Nginx,
         Tool::Python
     );
-    let mut scene = Scene::new(test);
-    let port = scene.nginx("wrong-upstream.conf", &upstreams());
-    let url = format!("ws://127.0.0.1:{port}{PRINT_WS}");
-    let run = wsdoctor(&[
-        url.as_str(),
-        "--token",
-        VALID_TOKEN,
-        "--auth",
-        "header:X-API-Key",
-        "--origin",
-        ALLOWED_ORIGIN,
-    ]);
+    let run = report_000_through_nginx(test, |_| Vec::new());
     run.expect("auth", "auth.credentials_rejected", 1);
     let alternatives: Vec<&str> = run.json["diagnosis"]["alternatives"]
         .as_array()
