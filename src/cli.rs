@@ -159,9 +159,11 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "NAME", default_value = "token")]
     pub cookie_name: String,
 
-    /// Extra request header, 'Name: value' (repeatable).
-    #[arg(short = 'H', long = "header", value_name = "HEADER", value_parser = parse_header)]
-    pub headers: Vec<(String, String)>,
+    /// Extra request header, 'Name: value' (repeatable), as curl: it replaces wsdoctor's own
+    /// header of that name (Host, User-Agent, …), 'Name:' removes it, '@FILE' reads one header
+    /// per line; 'Origin: X' means --origin X.
+    #[arg(short = 'H', long = "header", value_name = "HEADER", value_parser = parse_header_arg)]
+    pub headers: Vec<HeaderArg>,
     /// The Origin your client sends (a browser page's origin, e.g. https://app.example.com).
     #[arg(long, value_name = "ORIGIN")]
     pub origin: Option<String>,
@@ -317,7 +319,25 @@ impl ProbeArgs {
     }
 }
 
-/// Parses `Name: value`.
+/// One `-H` argument: a header line, or `@FILE` with one header line per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderArg {
+    /// `Name: value` (an empty value removes wsdoctor's own header of that name).
+    Line(String, String),
+    /// `@FILE`: read by `config` (blank lines and `#` comments skipped).
+    File(std::path::PathBuf),
+}
+
+/// Parses a `-H` argument: `@FILE` or `Name: value`.
+pub fn parse_header_arg(s: &str) -> Result<HeaderArg, String> {
+    match s.strip_prefix('@') {
+        Some(path) if !path.is_empty() => Ok(HeaderArg::File(path.into())),
+        Some(_) => Err("'@' needs a file name: -H @headers.txt".into()),
+        None => parse_header(s).map(|(k, v)| HeaderArg::Line(k, v)),
+    }
+}
+
+/// Parses `Name: value` (`Name:` with nothing after it is an empty value).
 pub fn parse_header(s: &str) -> Result<(String, String), String> {
     let (name, value) = s
         .split_once(':')

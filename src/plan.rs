@@ -576,20 +576,11 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
             },
         ));
     }
-    // A credential given as a raw header (-H 'Cookie: …') never goes to another host that a
-    // plain-HTTP control (--health-url) names: only the target (and --direct) receive it.
-    let foreign_control = matches!(variant.group.as_str(), "http" | "auth_check")
-        && url.host_str() != config.target.host_str();
-    for (k, v) in &config.headers {
-        if foreign_control && matches!(v, HeaderValue::Secret(_)) {
-            continue;
-        }
-        headers.push((k.clone(), v.clone()));
-    }
     headers.push((
         "User-Agent".into(),
         concat!("wsdoctor/", env!("CARGO_PKG_VERSION")).into(),
     ));
+    merge_user_headers(config, &variant, &url, &mut headers);
     AttemptSpec {
         variant: variant.clone(),
         url,
@@ -600,6 +591,85 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
             _ => None,
         },
     }
+}
+
+/// Applies `-H` the way curl does: a user header replaces wsdoctor's own header of the same name
+/// (in place, so the order stays), `-H 'Name:'` removes it, anything else is appended. The
+/// headers a variant exists to change stay the variant's (the upgrade headers of the plain GET,
+/// the key of `control.missing_key`, the credential header of a placement), so every variant
+/// still changes exactly one thing. A user Cookie and a cookie-placed token are sent as one
+/// Cookie header (RFC 6265 §5.4: a client sends one).
+fn merge_user_headers(
+    config: &Config,
+    variant: &Variant,
+    url: &Url,
+    headers: &mut Vec<(String, HeaderValue)>,
+) {
+    let owned = variant_owned_headers(config, variant);
+    let is_owned = |name: &str| owned.iter().any(|o| o.eq_ignore_ascii_case(name));
+    for name in &config.removed_headers {
+        if !is_owned(name) {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        }
+    }
+    // A credential given as a raw header (-H 'Cookie: …') never goes to another host that a
+    // plain-HTTP control (--health-url) names: only the target (and --direct) receive it.
+    let foreign_control = matches!(variant.group.as_str(), "http" | "auth_check")
+        && url.host_str() != config.target.host_str();
+    let built_in = headers.len();
+    let mut replaced: Vec<String> = Vec::new();
+    for (k, v) in &config.headers {
+        if foreign_control && matches!(v, HeaderValue::Secret(_)) {
+            continue;
+        }
+        if is_owned(k) {
+            continue;
+        }
+        let lower = k.to_ascii_lowercase();
+        let existing = headers[..built_in]
+            .iter()
+            .position(|(name, _)| name.eq_ignore_ascii_case(k));
+        match existing {
+            Some(pos) if lower == "cookie" => {
+                let placed = headers[pos].1.expose().to_string();
+                headers[pos].1 =
+                    HeaderValue::Secret(Secret::new(format!("{}; {placed}", v.expose())));
+            }
+            Some(pos) if !replaced.contains(&lower) => {
+                headers[pos] = (k.clone(), v.clone());
+                replaced.push(lower);
+            }
+            _ => headers.push((k.clone(), v.clone())),
+        }
+    }
+}
+
+/// The header names a variant exists to change (lower-case), which `-H` does not override.
+fn variant_owned_headers(config: &Config, variant: &Variant) -> Vec<String> {
+    let mut owned: Vec<String> = match variant.request {
+        RequestKind::PlainGet => vec![
+            "connection".into(),
+            "upgrade".into(),
+            "sec-websocket-key".into(),
+            "sec-websocket-version".into(),
+            "sec-websocket-protocol".into(),
+            "sec-websocket-extensions".into(),
+        ],
+        RequestKind::MissingKey => vec!["sec-websocket-key".into()],
+        RequestKind::WrongVersion => vec!["sec-websocket-version".into()],
+        _ => Vec::new(),
+    };
+    // The header the credential goes in: the variant's placement decides whether it is sent.
+    let configured = config.credential.as_ref().map(|c| &c.placement);
+    for placement in [Some(&variant.credential), configured]
+        .into_iter()
+        .flatten()
+    {
+        if let CredentialPlacement::Header { name, .. } = placement {
+            owned.push(name.to_ascii_lowercase());
+        }
+    }
+    owned
 }
 
 /// `Host` header value: host plus port when not the scheme default.
@@ -634,6 +704,133 @@ pub fn wrong_token_like(token: &str) -> String {
 mod tests {
     use super::*;
     use crate::cli::ProbeArgs;
+
+    fn h(name: &str, value: &str) -> crate::cli::HeaderArg {
+        crate::cli::HeaderArg::Line(name.into(), value.into())
+    }
+
+    fn count(spec: &AttemptSpec, name: &str) -> usize {
+        spec.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .count()
+    }
+
+    #[test]
+    fn a_user_header_replaces_the_built_in_one_as_curl_does() {
+        let c = config("ws://127.0.0.1:9/ws", |a| {
+            a.headers = vec![
+                h("host", "example.com"),
+                h("User-Agent", "my-client/2"),
+                h("X-Trace", "1"),
+            ];
+        });
+        let plan = build(&c);
+        for s in plan.attempts.iter().filter(|s| s.variant.browser.is_none()) {
+            let id = &s.variant.id;
+            assert_eq!(count(s, "Host"), 1, "{id}: one Host");
+            assert_eq!(header(s, "Host"), Some("example.com"), "{id}");
+            assert_eq!(count(s, "User-Agent"), 1, "{id}: one User-Agent");
+            assert_eq!(header(s, "User-Agent"), Some("my-client/2"), "{id}");
+            assert_eq!(header(s, "X-Trace"), Some("1"), "{id}");
+        }
+        // The replaced Host keeps its place: first after the request line.
+        assert!(plan.attempts[0].headers[0].0.eq_ignore_ascii_case("host"));
+        // Browser shapes send the browser's own User-Agent, still only one.
+        let chrome = plan
+            .attempts
+            .iter()
+            .find(|s| s.variant.id == ids::BROWSER_CHROME)
+            .unwrap();
+        assert_eq!(count(chrome, "User-Agent"), 1);
+        assert!(header(chrome, "User-Agent").unwrap().contains("Chrome"));
+    }
+
+    #[test]
+    fn an_empty_user_header_removes_the_built_in_one() {
+        let c = config("ws://h/ws", |a| a.headers = vec![h("User-Agent", "")]);
+        assert_eq!(count(&baseline(&c), "User-Agent"), 0);
+    }
+
+    #[test]
+    fn a_header_origin_is_the_users_origin_and_the_origin_variants_still_change_only_it() {
+        let c = config("ws://h/ws", |a| {
+            a.headers = vec![h("Origin", "https://app.test")];
+        });
+        assert_eq!(c.origin.as_deref(), Some("https://app.test"));
+        let plan = build(&c);
+        for s in &plan.attempts {
+            assert!(
+                count(s, "Origin") <= 1,
+                "{}: one Origin at most",
+                s.variant.id
+            );
+        }
+        let by_id = |id: &str| plan.attempts.iter().find(|s| s.variant.id == id).unwrap();
+        assert_eq!(header(by_id(ids::ORIGIN_NONE), "Origin"), None);
+        assert_eq!(header(by_id(ids::ORIGIN_NULL), "Origin"), Some("null"));
+        assert_eq!(
+            header(&plan.attempts[0], "Origin"),
+            Some("https://app.test")
+        );
+        // -H Origin and a different --origin: refused rather than guessed.
+        let mut a = ProbeArgs::with_defaults("ws://h/ws");
+        a.origin = Some("https://b.test".into());
+        a.headers = vec![h("Origin", "https://a.test")];
+        assert!(Config::from_args(&a).is_err());
+    }
+
+    #[test]
+    fn variants_keep_the_header_they_change_and_cookies_merge() {
+        let c = config("ws://h/ws", |a| {
+            a.token = Some("tok123".into());
+            a.headers = vec![
+                h("Authorization", "Bearer other"),
+                h("Sec-WebSocket-Version", "13"),
+                h("Cookie", "sid=1"),
+                h("Sec-WebSocket-Protocol", "chat"),
+            ];
+        });
+        assert_eq!(c.subprotocols, ["chat"]);
+        let plan = build(&c);
+        let by_id = |id: &str| plan.attempts.iter().find(|s| s.variant.id == id).unwrap();
+        // The credential variants decide the Authorization header.
+        assert_eq!(
+            header(&plan.attempts[0], "Authorization"),
+            Some("Bearer tok123")
+        );
+        assert_eq!(count(&plan.attempts[0], "Authorization"), 1);
+        assert_eq!(header(by_id(ids::CREDENTIAL_NONE), "Authorization"), None);
+        // The version control still sends version 8, once.
+        let v8 = by_id(ids::CONTROL_VERSION_8);
+        assert_eq!(header(v8, "Sec-WebSocket-Version"), Some("8"));
+        assert_eq!(count(v8, "Sec-WebSocket-Version"), 1);
+        // One Cookie header carries both the user's cookie and the placed token.
+        let cookie = by_id(ids::CREDENTIAL_COOKIE);
+        assert_eq!(count(cookie, "Cookie"), 1);
+        assert_eq!(header(cookie, "Cookie"), Some("sid=1; token=tok123"));
+        // The plain GET stays a plain GET.
+        let get = by_id(ids::CONTROL_PLAIN_GET);
+        assert_eq!(count(get, "Sec-WebSocket-Version"), 0);
+        assert_eq!(count(get, "Sec-WebSocket-Protocol"), 0);
+    }
+
+    #[test]
+    fn header_files_are_read_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.txt");
+        std::fs::write(&path, "# from devtools\nX-A: 1\n\nUser-Agent: app/1\n").unwrap();
+        let c = config("ws://h/ws", |a| {
+            a.headers = vec![crate::cli::HeaderArg::File(path.clone())];
+        });
+        let b = baseline(&c);
+        assert_eq!(header(&b, "X-A"), Some("1"));
+        assert_eq!(header(&b, "User-Agent"), Some("app/1"));
+        std::fs::write(&path, "not a header\n").unwrap();
+        let mut a = ProbeArgs::with_defaults("ws://h/ws");
+        a.headers = vec![crate::cli::HeaderArg::File(path.clone())];
+        assert!(Config::from_args(&a).is_err());
+    }
 
     fn config(url: &str, extra: impl FnOnce(&mut ProbeArgs)) -> Config {
         // clap's own defaults, exactly as the command line gives them.
@@ -725,7 +922,7 @@ mod tests {
         let c = config("ws://127.0.0.1:9/ws", |a| {
             a.token = Some("tok123".into());
             a.origin = Some("https://app.test".into());
-            a.headers = vec![("X-Trace".into(), "1".into())];
+            a.headers = vec![h("X-Trace", "1")];
         });
         let b = baseline(&c);
         assert_eq!(b.variant.id, "baseline");
@@ -1021,10 +1218,7 @@ mod tests {
     #[test]
     fn a_raw_credential_header_is_not_sent_to_a_health_url_on_another_host() {
         let c = config("wss://h.test/ws", |a| {
-            a.headers = vec![
-                ("Cookie".into(), "sid=abc123".into()),
-                ("X-Trace".into(), "7".into()),
-            ];
+            a.headers = vec![h("Cookie", "sid=abc123"), h("X-Trace", "7")];
             a.health_url = Some("https://other.test/health".into());
         });
         let hc = http_controls(&c);
@@ -1103,7 +1297,10 @@ mod secrets_in_debug {
             let mut a = ProbeArgs::with_defaults("wss://api.test/ws");
             a.token = Some(TOKEN.into());
             a.auth = auth.into();
-            a.headers = vec![("Cookie".into(), format!("session={COOKIE}"))];
+            a.headers = vec![crate::cli::HeaderArg::Line(
+                "Cookie".into(),
+                format!("session={COOKIE}"),
+            )];
             a.proxy = Some(format!("http://user:{PROXY_PASS}@127.0.0.1:3128"));
             a.cert = Some(cert_path.clone());
             a.key = Some(key_path.clone());

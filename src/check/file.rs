@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::expect::{Expectations, VerdictExpectation};
-use crate::cli::{parse_duration, parse_header, ProbeArgs};
+use crate::cli::{parse_duration, parse_header, HeaderArg, ProbeArgs};
 use crate::config::Config;
 use crate::diagnose::cause::Cause;
 use crate::error::ConfigError;
@@ -337,7 +337,11 @@ fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, 
         .headers
         .unwrap_or_default()
         .into_iter()
-        .map(|(k, v)| parse_header(&format!("{k}: {v}")).map_err(|e| format!("headers: {e}")))
+        .map(|(k, v)| {
+            parse_header(&format!("{k}: {v}"))
+                .map(|(k, v)| HeaderArg::Line(k, v))
+                .map_err(|e| format!("headers: {e}"))
+        })
         .collect::<Result<_, _>>()?;
     if let Some(t) = spec.timeout {
         args.timeout = parse_duration(&t).map_err(|e| format!("timeout: {e}"))?;

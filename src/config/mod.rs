@@ -13,7 +13,7 @@ use rustls_pki_types::CertificateDer;
 use url::Url;
 
 use crate::cli::Format;
-use crate::cli::ProbeArgs;
+use crate::cli::{HeaderArg, ProbeArgs};
 use crate::error::ConfigError;
 use crate::model::CredentialPlacement;
 use crate::secret::{HeaderValue, Redactor, Secret};
@@ -90,8 +90,10 @@ pub struct Config {
     pub cookie_name: String,
     /// Scheme for Authorization header placement.
     pub auth_scheme: String,
-    /// Extra headers (`-H`).
+    /// Extra headers (`-H`): each replaces wsdoctor's own header of that name, if any.
     pub headers: Vec<(String, HeaderValue)>,
+    /// Headers of wsdoctor's own that `-H 'Name:'` removes (lower-case names).
+    pub removed_headers: Vec<String>,
     /// The user's Origin.
     pub origin: Option<String>,
     /// The foreign Origin used by the origin variants.
@@ -147,10 +149,11 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let raw_url = args.url.as_deref().unwrap_or_default();
         let credential_secret = load_credential(args)?;
+        let user = user_headers(args)?;
         let mut redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
         // Credentials given as raw headers (-H 'Cookie: …') are secrets too: a server may
         // reflect them in a body or an error text.
-        for (name, value) in &args.headers {
+        for (name, value) in &user.headers {
             for secret in crate::secret::header_secrets(name, value) {
                 redactor.add(&secret);
             }
@@ -224,11 +227,12 @@ impl Config {
             token_param: args.token_param.clone(),
             cookie_name: args.cookie_name.clone(),
             auth_scheme: args.auth_scheme.clone(),
-            headers: raw_headers(args),
-            origin: args.origin.clone(),
+            headers: raw_headers(&user.headers),
+            removed_headers: user.removed,
+            origin: user.origin,
             foreign_origin: args.foreign_origin.clone(),
             extra_origins: args.expect_origin_rejected.clone(),
-            subprotocols: args.subprotocols.clone(),
+            subprotocols: user.subprotocols,
             ticket,
             health_url,
             auth_check,
@@ -259,10 +263,112 @@ impl Config {
     }
 }
 
+/// `-H` as curl reads it, `@FILE`s expanded: the headers to send, the built-in ones to remove
+/// (`Name:`), and the Origin and subprotocols, which are matrix dimensions rather than extras
+/// (`-H 'Origin: X'` is `--origin X`, so the Origin variants still change only the Origin).
+struct UserHeaders {
+    headers: Vec<(String, String)>,
+    removed: Vec<String>,
+    origin: Option<String>,
+    subprotocols: Vec<String>,
+}
+
+/// Longest `-H @FILE` read.
+const MAX_HEADER_FILE: u64 = 64 * 1024;
+
+fn user_headers(args: &ProbeArgs) -> Result<UserHeaders, ConfigError> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for arg in &args.headers {
+        match arg {
+            HeaderArg::Line(k, v) => lines.push((k.clone(), v.clone())),
+            HeaderArg::File(path) => lines.extend(read_header_file(path)?),
+        }
+    }
+    let mut out = UserHeaders {
+        headers: Vec::new(),
+        removed: Vec::new(),
+        origin: args.origin.clone(),
+        subprotocols: args.subprotocols.clone(),
+    };
+    let mut header_origin: Option<Option<String>> = None;
+    for (name, value) in lines {
+        if name.eq_ignore_ascii_case("origin") {
+            let origin = (!value.is_empty()).then_some(value);
+            if let Some(o) = &origin {
+                validate_origin(o, "-H Origin")?;
+            }
+            header_origin = Some(origin);
+        } else if name.eq_ignore_ascii_case("sec-websocket-protocol") {
+            for p in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                if !p.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(ConfigError::InvalidValue {
+                        flag: "-H Sec-WebSocket-Protocol",
+                        reason: format!("'{p}' is not a valid subprotocol token"),
+                    });
+                }
+                if !out.subprotocols.iter().any(|q| q == p) {
+                    out.subprotocols.push(p.to_string());
+                }
+            }
+        } else if value.is_empty() {
+            out.removed.push(name.to_ascii_lowercase());
+        } else {
+            out.headers.push((name, value));
+        }
+    }
+    match (header_origin, &args.origin) {
+        (Some(h), Some(o)) if h.as_deref() != Some(o.as_str()) => {
+            return Err(ConfigError::InvalidValue {
+                flag: "-H Origin",
+                reason: format!(
+                    "'{}' disagrees with --origin {o}: give the Origin once",
+                    h.as_deref().unwrap_or("")
+                ),
+            })
+        }
+        (Some(h), _) => out.origin = h,
+        (None, _) => {}
+    }
+    Ok(out)
+}
+
+/// Reads `-H @FILE`: one `Name: value` per line, blank lines and `#` comments skipped.
+fn read_header_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
+    let read = || -> std::io::Result<String> {
+        use std::io::Read;
+        let mut text = String::new();
+        std::fs::File::open(path)?
+            .take(MAX_HEADER_FILE + 1)
+            .read_to_string(&mut text)?;
+        Ok(text)
+    };
+    let text = read().map_err(|source| ConfigError::ReadFile {
+        what: "-H @FILE",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if text.len() as u64 > MAX_HEADER_FILE {
+        return Err(ConfigError::InvalidValue {
+            flag: "-H @FILE",
+            reason: format!("'{}' is larger than 64 KiB", path.display()),
+        });
+    }
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            crate::cli::parse_header(l).map_err(|reason| ConfigError::InvalidValue {
+                flag: "-H @FILE",
+                reason: format!("{}: {reason}", path.display()),
+            })
+        })
+        .collect()
+}
+
 /// `-H` headers as planned: a value that carries a credential (Authorization, Cookie, an API
 /// key) is kept a `Secret`.
-fn raw_headers(args: &ProbeArgs) -> Vec<(String, HeaderValue)> {
-    args.headers
+fn raw_headers(headers: &[(String, String)]) -> Vec<(String, HeaderValue)> {
+    headers
         .iter()
         .map(|(k, v)| {
             let value = if crate::secret::header_secrets(k, v).is_empty() {

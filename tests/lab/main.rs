@@ -38,6 +38,7 @@ mod direct;
 mod engine_cases;
 mod findings;
 mod forward_proxy;
+mod headers;
 mod healthy;
 mod idle;
 mod matrix_app;
