@@ -71,6 +71,22 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
         .or_else(|| facts.base());
     let responder = decisive.and_then(evidence::responder_label);
     let names = decisive.map(evidence::responder_names).unwrap_or_default();
+    let fit = remedy::Fit::of(&facts.run.target, facts.run.user_origin.as_deref());
+    let fitted = |text: String| match &fit {
+        Some(f) => f.apply(&text),
+        None => text,
+    };
+    let remedy_lines = remedy::remedy_lines(v.cause)
+        .into_iter()
+        .map(fitted)
+        .collect();
+    let snippets = remedy::snippets(v.cause, &names)
+        .into_iter()
+        .map(|mut s| {
+            s.code = fitted(s.code);
+            s
+        })
+        .collect();
     Diagnosis {
         category: v.cause.category(),
         cause: v.cause,
@@ -78,8 +94,8 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
         summary: v.summary,
         responder,
         evidence: v.evidence,
-        remedy: remedy::remedy_lines(v.cause),
-        snippets: remedy::snippets(v.cause, &names),
+        remedy: remedy_lines,
+        snippets,
         alternatives: v.alternatives,
         next_step: v.next_step,
         decisive_attempt: decisive.map(|a| a.variant.id.clone()),

@@ -122,7 +122,8 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
         Cause::ServerTimeout => &["find what blocks the handler before accept (slow auth, database); check proxy timeouts"],
         Cause::ServerClosedAfterUpgrade => &[
             "read the server log for the close; a handler that returns right after accept ends the socket",
-            "if idle connections die, raise the proxy's read timeout above the ping interval",
+            "a close frame with code 1011 is the server's own internal error (an exception in the handler): its log has the traceback",
+            "only a close after a long silence with no close frame is an idle timeout: measure it with --idle before raising a read timeout",
         ],
         Cause::ServerWebsocketUnsupported => &[
             "enable WebSocket support in the server: uvicorn needs a WebSocket library (pip install 'uvicorn[standard]', or websockets/wsproto) and no --ws none",
@@ -544,8 +545,134 @@ pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
         .collect()
 }
 
+/// What a run says about its own deployment, to fit the catalogue's examples to it: the path the
+/// snippets route (the catalogue writes `/ws`) and the Origin they allow (the catalogue writes
+/// `https://app.example.test`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fit {
+    /// The routed prefix: the target path's first segment (`/chat` for `/chat/socket`), with a
+    /// trailing slash where the catalogue has one and the path is deeper than one segment.
+    first_segment: String,
+    deeper: bool,
+    /// The Origin a page of this site sends: the user's `--origin`, else the target's own.
+    origin: Option<String>,
+}
+
+/// The catalogue's placeholders.
+const EXAMPLE_ORIGIN: &str = "https://app.example.test";
+
+impl Fit {
+    /// From the target URL (redacted) and the user's Origin; `None` when the target does not
+    /// parse (an `explain` of a console line has no URL).
+    pub fn of(target: &str, user_origin: Option<&str>) -> Option<Fit> {
+        let url = url::Url::parse(target).ok()?;
+        let mut segments = url.path_segments()?.filter(|s| !s.is_empty());
+        let first = segments.next().map(|s| format!("/{s}")).unwrap_or_default();
+        let deeper = segments.next().is_some();
+        let origin = match user_origin {
+            Some(o) => Some(o.to_string()),
+            None => {
+                let scheme = if url.scheme() == "wss" {
+                    "https"
+                } else {
+                    "http"
+                };
+                url.host_str().map(|h| match url.port() {
+                    Some(p) => format!("{scheme}://{h}:{p}"),
+                    None => format!("{scheme}://{h}"),
+                })
+            }
+        };
+        Some(Fit {
+            first_segment: first,
+            deeper,
+            origin,
+        })
+    }
+
+    /// The text with the catalogue's `/ws` paths and example Origin replaced by this run's.
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        if let Some(o) = &self.origin {
+            out = out.replace(EXAMPLE_ORIGIN, o);
+        }
+        if self.first_segment == "/ws" {
+            return out;
+        }
+        // `/ws/` is the catalogue's prefix of a path family; `/ws` its exact path. A one-segment
+        // target (`/socket`) has no family below it, so both become the path itself; the root
+        // path makes both `/`.
+        let family = match (self.first_segment.is_empty(), self.deeper) {
+            (true, _) => "/".to_string(),
+            (false, true) => format!("{}/", self.first_segment),
+            (false, false) => self.first_segment.clone(),
+        };
+        let exact = if self.first_segment.is_empty() {
+            "/".to_string()
+        } else {
+            self.first_segment.clone()
+        };
+        let mut fitted = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find("/ws") {
+            let after = &rest[i + 3..];
+            // Only a path token: `/ws` followed by `/`, a quote, space, `*`, backtick, `)` or end,
+            // never `/wss…` or `/wsgi`.
+            let next = after.chars().next();
+            let token = matches!(
+                next,
+                None | Some(
+                    '/' | '"' | '\'' | ' ' | '*' | '`' | ')' | ',' | ';' | '\n' | '{' | '$'
+                )
+            );
+            fitted.push_str(&rest[..i]);
+            if !token {
+                fitted.push_str("/ws");
+                rest = after;
+            } else if next == Some('/') {
+                fitted.push_str(&family);
+                rest = &after[1..];
+            } else {
+                fitted.push_str(&exact);
+                rest = after;
+            }
+        }
+        fitted.push_str(rest);
+        fitted
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn snippets_are_fitted_to_the_runs_path_and_origin() {
+        let fit = Fit::of("wss://chat.test/chat/socket", Some("https://web.test")).unwrap();
+        assert_eq!(
+            fit.apply("location ~ ^/ws/ {\n    proxy_pass http://websocket-backend:8002;"),
+            "location ~ ^/chat/ {\n    proxy_pass http://websocket-backend:8002;"
+        );
+        assert_eq!(
+            fit.apply("ProxyPass \"/ws\" \"ws://backend:8000/ws\""),
+            "ProxyPass \"/chat\" \"ws://backend:8000/chat\""
+        );
+        assert_eq!(
+            fit.apply("ALLOWED = {\"https://app.example.test\"}"),
+            "ALLOWED = {\"https://web.test\"}"
+        );
+        // Without --origin, the site's own origin; a one-segment path is the route itself.
+        let fit = Fit::of("ws://127.0.0.1:8080/socket", None).unwrap();
+        assert_eq!(
+            fit.apply("location /ws/ { allow all; } origins=[\"https://app.example.test\"]"),
+            "location /socket { allow all; } origins=[\"http://127.0.0.1:8080\"]"
+        );
+        // The catalogue's own path stays; words that only start with /ws are not paths.
+        let fit = Fit::of("ws://h/ws/notifications", None).unwrap();
+        assert_eq!(fit.apply("location /ws/ {"), "location /ws/ {");
+        let fit = Fit::of("ws://h/live", None).unwrap();
+        assert_eq!(fit.apply("/wsgi /ws*"), "/wsgi /live*");
+        assert!(Fit::of("not a url", None).is_none());
+    }
+
     use super::*;
 
     #[test]

@@ -463,11 +463,29 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
             ),
         )
     } else if mentions_origin(&text) {
-        Verdict::new(
-            Cause::OriginRejected,
-            0.75,
-            format!("the server refuses {sent}, and its answer names the Origin"),
-        )
+        // Nothing was accepted: say so when the matrix tried other Origins, rather than naming
+        // only the baseline's (which the evidence below would contradict).
+        let tried: Vec<String> = std::iter::once(b)
+            .chain(variants.iter().copied())
+            .map(|a| match &a.variant.origin {
+                Some(o) => o.clone(),
+                None => "no Origin".into(),
+            })
+            .fold(Vec::new(), |mut acc, o| {
+                if !acc.contains(&o) {
+                    acc.push(o);
+                }
+                acc
+            });
+        let summary = if tried.len() > 1 {
+            format!(
+                "the server refuses every Origin tried ({}), and its answer names the Origin: its allowlist admits none of them",
+                tried.join(", ")
+            )
+        } else {
+            format!("the server refuses {sent}, and its answer names the Origin")
+        };
+        Verdict::new(Cause::OriginRejected, 0.75, summary)
     } else {
         return None;
     };
@@ -484,7 +502,9 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
             "the site's own origin is refused too: if the server compares Origin with Host, a proxy that rewrites Host causes this — --direct decides",
         );
     }
+    let nothing_accepted = accepted.is_empty() && !variants.is_empty();
     Some(v.next(match &b.variant.origin {
+        _ if nothing_accepted => "check the server's Origin allowlist: it refused every Origin tried and none at all, so it is empty, misread or matched against the wrong value; add the page's origin (scheme://host[:port], no path)".to_string(),
         Some(o) => format!(
             "add {o} to the server's allowed origins (or send the Origin the server expects)"
         ),
@@ -1034,6 +1054,28 @@ mod tests {
         assert_ne!(
             crate::diagnose::diagnose(&r).0.cause,
             Cause::ProxyUpgradeNotForwarded
+        );
+    }
+
+    #[test]
+    fn an_origin_refusal_of_every_origin_is_not_summarised_as_the_baselines_alone() {
+        // issue 12.5: 403 "origin not allowed" for no Origin, same-site, foreign and null alike.
+        let refused = || attempt("baseline").rejected(403, "origin not allowed");
+        let r = run(vec![
+            refused(),
+            attempt("origin.same").rejected(403, "origin not allowed"),
+            attempt("origin.foreign").rejected(403, "origin not allowed"),
+            attempt("origin.null").rejected(403, "origin not allowed"),
+        ])
+        .build();
+        let v = origin_rejected(&Facts::new(&r)).unwrap();
+        assert_eq!(v.cause, Cause::OriginRejected);
+        assert!(v.summary.contains("every Origin tried"), "{}", v.summary);
+        assert!(!v.summary.contains("without an Origin"), "{}", v.summary);
+        assert!(
+            v.next_step.as_deref().unwrap_or("").contains("allowlist"),
+            "{:?}",
+            v.next_step
         );
     }
 
