@@ -78,7 +78,8 @@ pub struct CheckArgs {
 /// Where the report goes (probe and check).
 #[derive(Debug, Args, Clone, Default, PartialEq)]
 pub struct OutputArgs {
-    /// Write the report to FILE instead of stdout; stdout then gets a one-line verdict.
+    /// Write the report to FILE instead of stdout; stdout then gets a one-line verdict (`-`
+    /// means stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
     /// Overwrite the --output file if it exists (without it wsdoctor refuses to clobber).
@@ -121,9 +122,9 @@ pub struct DemoArgs {
 /// When to colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    /// Colour when the stream is a terminal and NO_COLOR is unset.
     Auto,
-    /// Always colour (NO_COLOR still wins).
+    /// Always colour (this explicit choice beats NO_COLOR, as no-color.org asks).
     Always,
     /// Never colour.
     Never,

@@ -26,6 +26,7 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod secret;
+pub mod term;
 pub mod wording;
 
 use std::time::Instant as StdInstant;
@@ -88,19 +89,32 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         comparison,
         browser_checks,
         input,
+        started_at: None,
+        ok: false,
         duration_ms,
     }
+    .with_ok()
 }
 
 /// Probes and diagnoses one target: the whole job of `wsdoctor URL`.
 pub async fn probe_target(config: &Config) -> Report {
     let started = StdInstant::now();
+    let started_at = now_rfc3339();
     let run = measure(config).await;
-    report(
+    let mut report = report(
         run,
         config.notes.clone(),
         started.elapsed().as_secs_f64() * 1000.0,
-    )
+    );
+    report.started_at = started_at;
+    report
+}
+
+/// The current time as RFC 3339 (UTC), or `None` if the clock cannot be formatted.
+pub fn now_rfc3339() -> Option<String> {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 #[cfg(test)]

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use wsdoctor::check::{self, CheckReport, TargetResult};
-use wsdoctor::cli::{CheckArgs, Cli, ColorChoice, Command, ExplainArgs, OutputArgs, ProbeArgs};
+use wsdoctor::cli::{CheckArgs, Cli, Command, ExplainArgs, OutputArgs, ProbeArgs};
 use wsdoctor::config::Config;
-use wsdoctor::{exit, explain, logging, render};
+use wsdoctor::{exit, explain, logging, render, term};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -33,15 +33,23 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(exit::USAGE);
     }
-    let color = decide_color(cli.color);
+    // The one colour decision: stdout's for the report, stderr's for the logs, by one rule.
+    let no_color = term::env_flag(std::env::var_os("NO_COLOR"));
+    let color = term::color_enabled(cli.color, no_color, std::io::stdout().is_terminal());
     colored::control::set_override(color);
-    logging::init(cli.verbose, color && std::io::stderr().is_terminal());
+    logging::init(
+        cli.verbose,
+        term::color_enabled(cli.color, no_color, std::io::stderr().is_terminal()),
+    );
 
     match cli.command {
         Some(Command::Completions(args)) => {
+            // clap_complete panics when its writer fails (a closed pipe): generate into memory,
+            // then write with the BrokenPipe handling of every other output.
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "wsdoctor", &mut script);
             let mut out = std::io::stdout().lock();
-            clap_complete::generate(args.shell, &mut Cli::command(), "wsdoctor", &mut out);
-            return done(out.flush());
+            return done(out.write_all(&script).and_then(|_| out.flush()));
         }
         Some(Command::Man) => {
             let mut out = std::io::stdout().lock();
@@ -199,7 +207,7 @@ enum Sink {
 impl Sink {
     /// Opens the `--output` file before anything runs, so a clobber refusal costs nothing.
     fn open(args: &OutputArgs) -> Result<Sink, String> {
-        let Some(path) = &args.output else {
+        let Some(path) = args.output.as_ref().filter(|p| p.as_os_str() != "-") else {
             return Ok(Sink::Stdout);
         };
         let mut options = std::fs::OpenOptions::new();
@@ -269,19 +277,6 @@ fn done(result: std::io::Result<()>) -> ExitCode {
             eprintln!("wsdoctor: cannot write the output: {e}");
             ExitCode::from(exit::USAGE)
         }
-    }
-}
-
-/// Colour only on a terminal, never with a non-empty NO_COLOR.
-fn decide_color(choice: ColorChoice) -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    if no_color {
-        return false;
-    }
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal(),
     }
 }
 

@@ -1262,6 +1262,14 @@ pub struct Report {
     /// diagnosed again offline: `wsdoctor explain report.json`); absent in reports made before it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub input: Option<RunInput>,
+    /// When the run started (RFC 3339, UTC); absent in reports made before it and in offline
+    /// explanations.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub started_at: Option<String>,
+    /// True when the verdict is healthy (exit code 0): the one bit a CI script reads. Reports
+    /// made before it load as `false` and are re-diagnosed anyway.
+    #[serde(default)]
+    pub ok: bool,
     /// Total wall time in ms.
     pub duration_ms: f64,
 }
@@ -1280,6 +1288,12 @@ pub struct RunInput {
 }
 
 impl Report {
+    /// Sets `ok` from the verdict: true exactly when the category is `ok` (exit code 0).
+    pub fn with_ok(mut self) -> Report {
+        self.ok = self.diagnosis.category == Category::Ok;
+        self
+    }
+
     /// The baseline attempt.
     pub fn baseline(&self) -> Option<&AttemptRecord> {
         self.attempts.first()

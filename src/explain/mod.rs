@@ -672,8 +672,11 @@ pub fn to_report(obs: &Observation) -> Report {
         comparison: None,
         browser_checks: Vec::new(),
         input: None,
+        started_at: None,
+        ok: false,
         duration_ms: 0.0,
     }
+    .with_ok()
 }
 
 fn redact_outcome(o: &Outcome, r: &Redactor) -> Outcome {

@@ -134,10 +134,10 @@ fn version_exits_zero_and_names_the_tool() {
 }
 
 #[test]
-fn no_color_wins_over_color_always() {
+fn no_color_turns_off_auto_colour_on_both_streams() {
     let url = format!("ws://127.0.0.1:{}/ws", closed_port());
     let out = wsdoctor()
-        .args([&url, "--color", "always"])
+        .args([&url, "--color", "auto"])
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(60))
         .output()

@@ -79,7 +79,7 @@ fn colour_follows_the_flag_and_no_color() {
         .unwrap()
         .env_clear()
         .env("NO_COLOR", "1")
-        .args([&url, "--color", "always"])
+        .args([&url, "--color", "auto"])
         .timeout(Duration::from_secs(30))
         .output()
         .unwrap();

@@ -223,6 +223,8 @@ struct MReport {
     diagnosis: MDiagnosis,
     findings: Vec<MFinding>,
     comparison: Option<MComparison>,
+    started_at: Option<String>,
+    ok: bool,
     duration_ms: f64,
 }
 
