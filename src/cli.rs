@@ -45,6 +45,9 @@ pub enum Command {
     /// Diagnose offline from a saved observation: a raw HTTP response, a `curl -v` transcript,
     /// a browser console line or a HAR file.
     Explain(ExplainArgs),
+    /// Serve probes to Prometheus, blackbox_exporter-style: `/probe?target=URL&module=NAME`
+    /// answers one probe's metrics with the diagnosed cause as a label (docs/exporter.md).
+    Exporter(ExporterArgs),
     /// Print a shell completion script to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -98,6 +101,22 @@ pub struct ExplainArgs {
     pub format: Format,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Options of `wsdoctor exporter`.
+#[derive(Debug, Args, Clone)]
+pub struct ExporterArgs {
+    /// Address to serve on (`0.0.0.0:9469` for every interface; the default is loopback because
+    /// the exporter probes what it is asked to).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9469")]
+    pub listen: std::net::SocketAddr,
+    /// The modules file (TOML): `allowed_targets` and `[module.NAME]` tables with a check file's
+    /// target keys minus `url`. Without it only the built-in `default` module exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Validate the config file, print its modules and exit (0 when valid, 2 when not).
+    #[arg(long, requires = "config")]
+    pub check_config: bool,
 }
 
 /// Options of `wsdoctor completions`.

@@ -19,6 +19,7 @@ pub mod diagnose;
 pub mod error;
 pub mod exit;
 pub mod explain;
+pub mod exporter;
 pub mod fingerprint;
 pub mod logging;
 pub mod model;

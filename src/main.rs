@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use wsdoctor::check::{self, CheckReport, TargetResult};
-use wsdoctor::cli::{CheckArgs, Cli, Command, ExplainArgs, OutputArgs, ProbeArgs};
+use wsdoctor::cli::{CheckArgs, Cli, Command, ExplainArgs, ExporterArgs, OutputArgs, ProbeArgs};
 use wsdoctor::config::Config;
 use wsdoctor::{exit, explain, logging, render, term};
 
@@ -57,6 +57,7 @@ fn main() -> ExitCode {
             return done(result.and_then(|_| out.flush()));
         }
         Some(Command::Explain(args)) => return explain(&args),
+        Some(Command::Exporter(args)) => return exporter(&args),
         _ => {}
     }
 
@@ -168,6 +169,56 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
         &line,
         exit::code_for_check(&result),
     )
+}
+
+fn exporter(args: &ExporterArgs) -> ExitCode {
+    use wsdoctor::exporter::{self, config::ExporterConfig};
+    if args.check_config {
+        let Some(path) = &args.config else {
+            return usage("--check-config needs --config FILE");
+        };
+        return match ExporterConfig::load(path) {
+            Ok(c) => {
+                let mut out = std::io::stdout().lock();
+                let modules: Vec<&str> = c.modules.keys().map(String::as_str).collect();
+                let allowed = c.allowed_patterns();
+                let result = writeln!(
+                    out,
+                    "{}: valid; modules: {}; allowed_targets: {}",
+                    path.display(),
+                    modules.join(", "),
+                    if allowed.is_empty() {
+                        "(none: any target is probed)".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                );
+                done(result.and_then(|_| out.flush()))
+            }
+            Err(e) => usage(e),
+        };
+    }
+    // Reports served by the exporter are read in browsers and files: never terminal colour.
+    colored::control::set_override(false);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wsdoctor: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let served = runtime.block_on(exporter::serve(args.listen, args.config.clone(), |addr| {
+        eprintln!(
+            "wsdoctor exporter: listening on http://{addr}/ (probe: /probe?target=URL&module=NAME)"
+        );
+    }));
+    match served {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => usage(e),
+    }
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {

@@ -286,7 +286,7 @@ impl TargetSpec {
 
 /// Turns a merged spec into the command line's `ProbeArgs`, then validates it through
 /// `Config::from_args`, the one path every probe takes.
-fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, String> {
+pub fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, String> {
     if spec.token.is_some() {
         return Err(
             "inline secrets are not allowed in a check file: name an environment variable with token_env or a file with token_file"

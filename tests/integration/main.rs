@@ -11,6 +11,7 @@ mod corpus;
 mod demo;
 mod docs_links;
 mod explain;
+mod exporter;
 mod forward_proxy_socks;
 mod hostile;
 mod polish;

@@ -13,6 +13,7 @@
     reason = "test support: a failed setup must fail the test loudly"
 )]
 
+pub mod exporter;
 pub mod hostile;
 pub mod netns;
 pub mod raw;

@@ -1,0 +1,343 @@
+//! exporter::config: the exporter's TOML file. `[module.NAME]` tables take the keys of a check
+//! file's `[[target]]` minus `url` and `name`, and every module is validated at load time through
+//! the same path as a check target and the command line (`check::file::build`), with a placeholder
+//! URL; `/probe` later builds the same spec with the scraped target. `allowed_targets` restricts
+//! what the exporter will probe. Reads the file; no network.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use globset::{GlobBuilder, GlobMatcher};
+use serde::Deserialize;
+
+use crate::check::file::{self, Target, TargetSpec};
+use crate::cli::ProbeArgs;
+
+/// The largest config file read.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The module used when a scrape names none.
+pub const DEFAULT_MODULE: &str = "default";
+
+/// Probes run at the same time unless `max_concurrent_probes` says otherwise.
+pub const DEFAULT_MAX_CONCURRENT: usize = 32;
+
+/// Reports kept for `/` and `/report` unless `keep_reports` says otherwise.
+pub const DEFAULT_KEEP_REPORTS: usize = 100;
+
+/// What blackbox_exporter takes off Prometheus' scrape timeout so the answer arrives in time.
+pub const SCRAPE_TIMEOUT_MARGIN: Duration = Duration::from_millis(500);
+
+/// The URL a module is validated with at load time (never probed).
+const PLACEHOLDER_URL: &str = "ws://127.0.0.1/";
+
+/// A problem with the exporter's config (exit 2 at start-up; a reload keeps the old config).
+#[derive(Debug, thiserror::Error)]
+pub enum ExporterConfigError {
+    /// The file could not be read.
+    #[error("cannot read exporter config '{}': {source}", path.display())]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is too large.
+    #[error("exporter config '{}' is larger than {MAX_CONFIG_BYTES} bytes", path.display())]
+    TooLarge {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Not valid TOML, or a key of the wrong shape (the message names the line).
+    #[error("exporter config '{}': {message}", path.display())]
+    Toml {
+        /// The path.
+        path: PathBuf,
+        /// toml's message.
+        message: String,
+    },
+    /// A module whose keys are invalid.
+    #[error("exporter config '{}', module '{name}': {reason}", path.display())]
+    Module {
+        /// The path.
+        path: PathBuf,
+        /// The module's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Anything else that is wrong (a bad pattern, a zero limit).
+    #[error("exporter config '{}': {reason}", path.display())]
+    Invalid {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigToml {
+    #[serde(default)]
+    allowed_targets: Vec<String>,
+    max_concurrent_probes: Option<usize>,
+    keep_reports: Option<usize>,
+    #[serde(default)]
+    module: BTreeMap<String, TargetSpec>,
+}
+
+/// A validated module.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// Its name.
+    pub name: String,
+    spec: TargetSpec,
+    /// The module's own timeout (before the scrape timeout bounds it).
+    pub timeout: Duration,
+}
+
+/// A validated exporter config.
+#[derive(Debug, Clone)]
+pub struct ExporterConfig {
+    /// Modules by name (`default` always present).
+    pub modules: BTreeMap<String, Module>,
+    allowed: Vec<(String, GlobMatcher)>,
+    /// Probes run at the same time (read at start-up only).
+    pub max_concurrent: usize,
+    /// Reports kept in memory.
+    pub keep_reports: usize,
+    defaults: ProbeArgs,
+    base: PathBuf,
+}
+
+impl ExporterConfig {
+    /// The config without a file: the `default` module only, every target allowed.
+    pub fn builtin() -> ExporterConfig {
+        let defaults = ProbeArgs::with_defaults("");
+        ExporterConfig {
+            modules: BTreeMap::from([(
+                DEFAULT_MODULE.to_string(),
+                Module {
+                    name: DEFAULT_MODULE.to_string(),
+                    spec: TargetSpec::default(),
+                    timeout: defaults.timeout,
+                },
+            )]),
+            allowed: Vec::new(),
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
+            keep_reports: DEFAULT_KEEP_REPORTS,
+            defaults,
+            base: PathBuf::from("."),
+        }
+    }
+
+    /// Reads and validates the config file.
+    pub fn load(path: &Path) -> Result<ExporterConfig, ExporterConfigError> {
+        let read_err = |source| ExporterConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(read_err)?;
+        if meta.len() > MAX_CONFIG_BYTES {
+            return Err(ExporterConfigError::TooLarge {
+                path: path.to_path_buf(),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(read_err)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        ExporterConfig::parse(&text, path, base)
+    }
+
+    /// Parses config text; `path` names the file in errors, `base` resolves relative paths.
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        base: &Path,
+    ) -> Result<ExporterConfig, ExporterConfigError> {
+        let raw: ConfigToml = toml::from_str(text).map_err(|e| ExporterConfigError::Toml {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let invalid = |reason: String| ExporterConfigError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut config = ExporterConfig::builtin();
+        config.base = base.to_path_buf();
+        match raw.max_concurrent_probes {
+            Some(0) => return Err(invalid("max_concurrent_probes must be at least 1".into())),
+            Some(n) => config.max_concurrent = n,
+            None => {}
+        }
+        if let Some(n) = raw.keep_reports {
+            config.keep_reports = n;
+        }
+        for pattern in raw.allowed_targets {
+            let glob = GlobBuilder::new(&pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| invalid(format!("allowed_targets: '{pattern}': {e}")))?;
+            config.allowed.push((pattern, glob.compile_matcher()));
+        }
+        for (name, spec) in raw.module {
+            let module_err = |reason: String| ExporterConfigError::Module {
+                path: path.to_path_buf(),
+                name: name.clone(),
+                reason,
+            };
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            {
+                return Err(module_err(
+                    "a module name is letters, digits, '_', '-' and '.'".into(),
+                ));
+            }
+            if spec.url.is_some() {
+                return Err(module_err(
+                    "url is not a module key: Prometheus passes the target (?target=URL)".into(),
+                ));
+            }
+            if spec.name.is_some() {
+                return Err(module_err(
+                    "name is not a module key: the module's name is its table name".into(),
+                ));
+            }
+            // Validated now, with a placeholder URL, through the path every probe takes.
+            let target = config
+                .build_spec(&spec, PLACEHOLDER_URL)
+                .map_err(module_err)?;
+            config.modules.insert(
+                name.clone(),
+                Module {
+                    name,
+                    spec,
+                    timeout: target.config.timeout,
+                },
+            );
+        }
+        Ok(config)
+    }
+
+    fn build_spec(&self, spec: &TargetSpec, url: &str) -> Result<Target, String> {
+        let mut spec = spec.clone();
+        spec.url = Some(url.to_string());
+        file::build(spec, &self.defaults, &self.base)
+    }
+
+    /// Builds the probe of `target` with `module`, validated like any other probe.
+    pub fn target(&self, module: &Module, target: &url::Url) -> Result<Target, String> {
+        self.build_spec(&module.spec, target.as_str())
+    }
+
+    /// The `allowed_targets` patterns as written (empty: everything is allowed).
+    pub fn allowed_patterns(&self) -> Vec<&str> {
+        self.allowed.iter().map(|(p, _)| p.as_str()).collect()
+    }
+
+    /// True when `target` (normalised: `ws`/`wss`, no userinfo) may be probed.
+    pub fn allows(&self, target: &url::Url) -> bool {
+        self.allowed.is_empty()
+            || self
+                .allowed
+                .iter()
+                .any(|(_, g)| g.is_match(target.as_str()))
+    }
+}
+
+/// The target of a scrape, normalised for the allowlist: `http`/`https` read as `ws`/`wss` (as
+/// the probe does), no userinfo (a credential never travels in a scrape URL), no fragment.
+pub fn normalise_target(raw: &str) -> Result<url::Url, String> {
+    let mut url = url::Url::parse(raw).map_err(|e| format!("target '{raw}' is not a URL: {e}"))?;
+    let scheme = match url.scheme() {
+        "ws" | "http" => "ws",
+        "wss" | "https" => "wss",
+        other => {
+            return Err(format!(
+                "target scheme '{other}' is not ws, wss, http or https"
+            ))
+        }
+    };
+    if url.scheme() != scheme {
+        // http -> ws and https -> wss are both "special" schemes: set_scheme accepts them.
+        let _ = url.set_scheme(scheme);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "a target with user:password is refused: credentials come from the module's token_env or token_file"
+                .into(),
+        );
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("target '{raw}' has no host"));
+    }
+    url.set_fragment(None);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ExporterConfig, ExporterConfigError> {
+        ExporterConfig::parse(text, Path::new("exporter.toml"), Path::new("."))
+    }
+
+    #[test]
+    fn modules_are_validated_like_check_targets() {
+        let c = parse(
+            "[module.chat]\norigin = \"https://chat.example\"\ntimeout = \"4s\"\nquick = true\n",
+        )
+        .unwrap();
+        assert_eq!(c.modules["chat"].timeout, Duration::from_secs(4));
+        assert!(c.modules.contains_key(DEFAULT_MODULE));
+        let e = parse("[module.chat]\ntimeout = \"soon\"\n").unwrap_err();
+        assert!(e.to_string().contains("module 'chat': timeout"), "{e}");
+        let e = parse("[module.chat]\ntoken = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("inline secrets"), "{e}");
+        let e = parse("[module.chat]\nurl = \"ws://h/\"\n").unwrap_err();
+        assert!(e.to_string().contains("url is not a module key"), "{e}");
+        let e = parse("[module.chat]\norgin = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("orgin"), "{e}");
+        let e =
+            parse("[module.chat]\ntoken_env = \"WSDOCTOR_EXPORTER_SURELY_UNSET\"\n").unwrap_err();
+        assert!(
+            e.to_string().contains("WSDOCTOR_EXPORTER_SURELY_UNSET"),
+            "{e}"
+        );
+        let e = parse("max_concurrent_probes = 0\n").unwrap_err();
+        assert!(e.to_string().contains("at least 1"), "{e}");
+    }
+
+    #[test]
+    fn allowed_targets_match_whole_hosts_and_never_cross_a_slash() {
+        let c = parse("allowed_targets = [\"wss://*.example.com/**\", \"ws://127.0.0.1:*/**\"]\n")
+            .unwrap();
+        let ok = |u: &str| c.allows(&normalise_target(u).unwrap());
+        assert!(ok("wss://chat.example.com/ws"));
+        assert!(ok("https://chat.example.com/a/b?x=1"));
+        assert!(ok("ws://127.0.0.1:8080/ws"));
+        // `*` cannot swallow a path or another host.
+        assert!(!ok("wss://evil.test/.example.com/ws"));
+        assert!(!ok("wss://chat.example.com.evil.test/ws"));
+        assert!(!ok("wss://chat.example.com:8443/ws"));
+        assert!(!ok("ws://127.0.0.2:80/ws"));
+        // Without patterns everything is allowed.
+        assert!(ExporterConfig::builtin().allows(&normalise_target("ws://a/").unwrap()));
+        assert!(parse("allowed_targets = [\"ws://[\"]\n").is_err());
+    }
+
+    #[test]
+    fn scrape_targets_are_normalised_and_userinfo_refused() {
+        assert_eq!(
+            normalise_target("https://a.example/ws#x").unwrap().as_str(),
+            "wss://a.example/ws"
+        );
+        assert!(normalise_target("wss://u:p@a.example/").is_err());
+        assert!(normalise_target("ftp://a.example/").is_err());
+        assert!(normalise_target("not a url").is_err());
+    }
+}

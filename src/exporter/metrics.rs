@@ -1,0 +1,452 @@
+//! exporter::metrics: a probe's result as Prometheus metrics (pure: a `TargetResult` in, the
+//! exposition text out), and the exporter's own counters for `/metrics`. Encoded by
+//! `prometheus-client` (OpenMetrics text, which Prometheus reads natively), never by hand.
+//!
+//! Names follow blackbox_exporter where one exists (`probe_success`, `probe_duration_seconds`,
+//! `probe_dns_lookup_time_seconds`, `probe_http_status_code`, `probe_http_version`,
+//! `probe_ssl_earliest_cert_expiry`), so dashboards and alerts written for it keep working;
+//! wsdoctor's own are prefixed `wsdoctor_` (docs/exporter.md lists them all).
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::check::TargetResult;
+use crate::model::{Outcome, Report, StageStatus};
+
+/// The content type of the exposition text `prometheus-client` writes.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+type Labels = Vec<(&'static str, String)>;
+
+/// One gauge family per metric name, registered on first use.
+struct Builder {
+    registry: Registry,
+}
+
+impl Builder {
+    fn new() -> Builder {
+        Builder {
+            registry: Registry::default(),
+        }
+    }
+
+    /// A gauge without labels.
+    fn gauge(&mut self, name: &str, help: &str, value: f64) {
+        let g = FloatGauge::default();
+        g.set(value);
+        self.registry.register(name, help, g);
+    }
+
+    /// A gauge family with one sample per label set.
+    fn family(&mut self, name: &str, help: &str, samples: Vec<(Labels, f64)>) {
+        if samples.is_empty() {
+            return;
+        }
+        let family = Family::<Labels, FloatGauge>::default();
+        for (labels, value) in samples {
+            family.get_or_create(&labels).set(value);
+        }
+        self.registry.register(name, help, family);
+    }
+
+    fn encode(self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail; an error would only mean a broken registry.
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+/// Seconds from milliseconds.
+fn secs(ms: f64) -> f64 {
+    ms / 1000.0
+}
+
+/// The metrics of one probe: `result` is the report with its module's expectations evaluated.
+pub fn probe(result: &TargetResult) -> String {
+    let report = &result.report;
+    let mut b = Builder::new();
+    b.gauge(
+        "probe_success",
+        "Whether the probe succeeded: the module's expectations held (without any, the verdict is ok)",
+        if result.passed() { 1.0 } else { 0.0 },
+    );
+    b.gauge(
+        "probe_duration_seconds",
+        "How long the probe took, all variants and the diagnosis included",
+        secs(report.duration_ms),
+    );
+    let stage_ms = |name: &str| {
+        report
+            .stages
+            .iter()
+            .find(|s| s.stage.as_str() == name && s.status != StageStatus::Skipped)
+            .and_then(|s| s.ms)
+    };
+    if let Some(ms) = stage_ms("dns") {
+        b.gauge(
+            "probe_dns_lookup_time_seconds",
+            "Duration of the baseline's DNS lookup",
+            secs(ms),
+        );
+    }
+    let baseline = report.baseline();
+    b.gauge(
+        "probe_http_status_code",
+        "HTTP status of the baseline upgrade (101 when it upgraded, 0 without an HTTP answer)",
+        baseline
+            .and_then(|a| a.outcome.status())
+            .unwrap_or(0)
+            .into(),
+    );
+    if let Some(version) = baseline
+        .and_then(|a| a.response.as_ref())
+        .and_then(|r| r.version.strip_prefix("HTTP/"))
+        .and_then(|v| v.parse::<f64>().ok())
+    {
+        b.gauge(
+            "probe_http_version",
+            "HTTP version of the baseline's answer",
+            version,
+        );
+    }
+    if let Some(expiry) = earliest_expiry(report) {
+        b.gauge(
+            "probe_ssl_earliest_cert_expiry",
+            "Earliest expiry of the certificates the server sent, in unixtime",
+            expiry,
+        );
+    }
+    b.family(
+        "wsdoctor_stage_duration_seconds",
+        "Duration of each stage of the baseline attempt that ran",
+        report
+            .stages
+            .iter()
+            .filter(|s| s.status != StageStatus::Skipped)
+            .filter_map(|s| {
+                s.ms.map(|ms| (vec![("stage", s.stage.as_str().into())], secs(ms)))
+            })
+            .collect(),
+    );
+    b.family(
+        "wsdoctor_diagnosis",
+        "The diagnosed cause (always 1; the labels carry the verdict, docs/causes.md the meaning)",
+        vec![(
+            vec![
+                ("category", report.diagnosis.category.as_str().into()),
+                ("cause", report.diagnosis.cause.id().into()),
+            ],
+            1.0,
+        )],
+    );
+    b.gauge(
+        "wsdoctor_diagnosis_confidence",
+        "Confidence of the diagnosis, 0 to 1",
+        report.diagnosis.confidence,
+    );
+    let variant_labels = |a: &crate::model::AttemptRecord| -> Labels {
+        vec![
+            ("variant", a.variant.id.clone()),
+            ("group", a.variant.group.clone()),
+        ]
+    };
+    b.family(
+        "wsdoctor_variant_status_code",
+        "HTTP status each variant got (101 when it upgraded, 0 without an HTTP answer)",
+        report
+            .attempts
+            .iter()
+            .map(|a| (variant_labels(a), a.outcome.status().unwrap_or(0).into()))
+            .collect(),
+    );
+    b.family(
+        "wsdoctor_variant_upgraded",
+        "Whether each variant upgraded and stayed open through the close-wait",
+        report
+            .attempts
+            .iter()
+            .map(|a| {
+                (
+                    variant_labels(a),
+                    if a.outcome.is_success() { 1.0 } else { 0.0 },
+                )
+            })
+            .collect(),
+    );
+    if let Some(Outcome::UpgradedThenClosed { close_code, .. }) = baseline.map(|a| &a.outcome) {
+        // A bare TCP close is what browsers report as 1006.
+        b.gauge(
+            "wsdoctor_close_code",
+            "Close code the server sent after the baseline's 101 (1006: closed without a close frame)",
+            close_code.unwrap_or(1006).into(),
+        );
+    }
+    if let Some(rtt) = baseline
+        .and_then(|a| a.session.as_ref())
+        .and_then(|s| s.ping_rtt_ms)
+    {
+        b.gauge(
+            "wsdoctor_ping_rtt_seconds",
+            "Round trip of a ping on the baseline's open WebSocket",
+            secs(rtt),
+        );
+    }
+    b.family(
+        "wsdoctor_expectation_passed",
+        "Whether each of the module's expectations held",
+        result
+            .expectations
+            .iter()
+            .map(|e| {
+                (
+                    vec![("expectation", e.name.clone())],
+                    if e.passed { 1.0 } else { 0.0 },
+                )
+            })
+            .collect(),
+    );
+    b.encode()
+}
+
+/// The metrics of a probe that could not finish (the exporter's own deadline): blackbox answers
+/// `probe_success 0` then too, so the alert fires instead of the scrape failing.
+pub fn unfinished(duration_s: f64) -> String {
+    let mut b = Builder::new();
+    b.gauge(
+        "probe_success",
+        "Whether the probe succeeded: the module's expectations held (without any, the verdict is ok)",
+        0.0,
+    );
+    b.gauge(
+        "probe_duration_seconds",
+        "How long the probe took, all variants and the diagnosis included",
+        duration_s,
+    );
+    b.encode()
+}
+
+/// The earliest `not_after` of any certificate the baseline saw, as unix seconds.
+fn earliest_expiry(report: &Report) -> Option<f64> {
+    let tls = report.baseline()?.tls.as_ref()?;
+    tls.chain
+        .iter()
+        .filter_map(|c| {
+            time::OffsetDateTime::parse(
+                &c.not_after,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok()
+        })
+        .map(|t| t.unix_timestamp() as f64)
+        .reduce(f64::min)
+}
+
+/// Labels of the exporter's probe counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProbeLabels {
+    /// The module name.
+    pub module: String,
+    /// `success`, `failure` (the probe ran; `probe_success` 0) or `error` (it could not run).
+    pub result: String,
+}
+
+/// Labels of the reload counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    /// `success` or `failure`.
+    pub result: String,
+}
+
+/// The exporter's own health, served on `/metrics`.
+pub struct OwnMetrics {
+    registry: Registry,
+    /// Probes by module and result.
+    pub probes: Family<ProbeLabels, Counter>,
+    /// Probes running now.
+    pub in_flight: Gauge,
+    /// Config reloads by result.
+    pub reloads: Family<ReloadLabels, Counter>,
+    /// 1 when the last reload (or the start-up load) succeeded.
+    pub last_reload_ok: Gauge,
+    /// Reports kept for `/` and `/report`.
+    pub reports_kept: Gauge,
+}
+
+impl Default for OwnMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("wsdoctor_exporter");
+        let probes = Family::<ProbeLabels, Counter>::default();
+        let in_flight = Gauge::default();
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        let last_reload_ok = Gauge::default();
+        let reports_kept = Gauge::default();
+        registry.register(
+            "probes",
+            "Probes answered, by module and result (success, failure, error)",
+            probes.clone(),
+        );
+        registry.register("probes_in_flight", "Probes running now", in_flight.clone());
+        registry.register(
+            "config_reloads",
+            "Configuration reloads (SIGHUP or POST /-/reload), by result",
+            reloads.clone(),
+        );
+        registry.register(
+            "config_last_reload_successful",
+            "Whether the last configuration load succeeded",
+            last_reload_ok.clone(),
+        );
+        registry.register(
+            "reports_kept",
+            "Reports kept in memory for the / page and /report",
+            reports_kept.clone(),
+        );
+        last_reload_ok.set(1);
+        OwnMetrics {
+            registry,
+            probes,
+            in_flight,
+            reloads,
+            last_reload_ok,
+            reports_kept,
+        }
+    }
+}
+
+impl OwnMetrics {
+    /// Counts one probe.
+    pub fn probed(&self, module: &str, result: &str) {
+        self.probes
+            .get_or_create(&ProbeLabels {
+                module: module.to_string(),
+                result: result.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts one reload.
+    pub fn reloaded(&self, ok: bool) {
+        self.reloads
+            .get_or_create(&ReloadLabels {
+                result: if ok { "success" } else { "failure" }.to_string(),
+            })
+            .inc();
+        self.last_reload_ok.set(i64::from(ok));
+    }
+
+    /// The exposition text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::expect::Expectations;
+    use crate::model::Report;
+
+    fn fixture(name: &str) -> Report {
+        let path = format!(
+            "{}/fixtures/reports/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn value(text: &str, series: &str) -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    }
+
+    #[test]
+    fn a_refused_upgrade_is_probe_success_0_with_its_cause_and_status() {
+        let report = fixture("001_proxy_upgrade_not_forwarded");
+        let cause = report.diagnosis.cause.id();
+        let result = TargetResult::new("t", &Expectations::default(), report);
+        let text = probe(&result);
+        assert_eq!(value(&text, "probe_success"), Some(0.0), "{text}");
+        let diag = format!("wsdoctor_diagnosis{{category=\"proxy\",cause=\"{cause}\"}}");
+        assert_eq!(value(&text, &diag), Some(1.0), "{text}");
+        let status = value(&text, "probe_http_status_code").unwrap();
+        assert!(status >= 400.0, "{text}");
+        assert!(
+            text.contains("wsdoctor_variant_status_code{variant=\"baseline\""),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn a_healthy_run_is_probe_success_1_and_an_unmet_expectation_is_0() {
+        let report = fixture("ok_healthy_origin_not_enforced");
+        let ok = TargetResult::new("t", &Expectations::default(), report.clone());
+        let text = probe(&ok);
+        assert_eq!(value(&text, "probe_success"), Some(1.0), "{text}");
+        assert_eq!(
+            value(&text, "probe_http_status_code"),
+            Some(101.0),
+            "{text}"
+        );
+        let strict = Expectations {
+            max_handshake_ms: Some(0),
+            ..Expectations::default()
+        };
+        let failed = TargetResult::new("t", &strict, report);
+        let text = probe(&failed);
+        assert_eq!(value(&text, "probe_success"), Some(0.0), "{text}");
+        assert!(
+            text.contains("wsdoctor_expectation_passed{expectation=\"max_handshake_ms = 0\"} 0"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_expired_certificate_gives_its_expiry_as_unixtime() {
+        let report = fixture("tls_expired_certificate");
+        let result = TargetResult::new("t", &Expectations::default(), report);
+        let text = probe(&result);
+        let expiry = value(&text, "probe_ssl_earliest_cert_expiry");
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
+        assert!(expiry.is_some_and(|e| e > 1.0e9 && e < now), "{text}");
+    }
+
+    #[test]
+    fn own_metrics_count_probes_by_module_and_result() {
+        let own = OwnMetrics::default();
+        own.probed("chat", "success");
+        own.probed("chat", "success");
+        own.probed("chat", "error");
+        own.reloaded(false);
+        let text = own.encode();
+        assert!(
+            text.contains("wsdoctor_exporter_probes_total{module=\"chat\",result=\"success\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("wsdoctor_exporter_config_last_reload_successful 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("wsdoctor_exporter_config_reloads_total{result=\"failure\"} 1"),
+            "{text}"
+        );
+    }
+}
