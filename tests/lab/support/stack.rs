@@ -56,6 +56,8 @@ pub enum Tool {
     Firefox,
     /// lighttpd 1.4 (Debian: lighttpd) with mod_proxy.
     Lighttpd,
+    /// The Prometheus server and promtool (Debian: prometheus), for the exporter lab.
+    Prometheus,
 }
 
 impl Tool {
@@ -72,6 +74,7 @@ impl Tool {
             Tool::Chromium => "chromium (Debian's package)",
             Tool::Firefox => "firefox-esr (Debian's package)",
             Tool::Lighttpd => "lighttpd",
+            Tool::Prometheus => "prometheus and promtool",
         }
     }
 
@@ -88,6 +91,7 @@ impl Tool {
             Tool::Chromium => "apt-get install chromium",
             Tool::Firefox => "apt-get install firefox-esr",
             Tool::Lighttpd => "apt-get install lighttpd",
+            Tool::Prometheus => "apt-get install prometheus",
         }
     }
 
@@ -111,6 +115,9 @@ impl Tool {
                 .or_else(|| find_program("chromium")),
             Tool::Firefox => find_program("firefox-esr"),
             Tool::Lighttpd => find_program("lighttpd"),
+            Tool::Prometheus => {
+                find_program("prometheus").filter(|_| find_program("promtool").is_some())
+            }
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
