@@ -248,10 +248,17 @@ impl ExporterConfig {
     }
 }
 
+/// A target as it may be shown (answers, logs, the report index): sensitive query parameters
+/// (`token`, `access_token`, `ticket`, …) replaced, as every wsdoctor output does.
+pub fn shown_target(raw: &str) -> String {
+    crate::secret::Redactor::new([], true).url(raw)
+}
+
 /// The target of a scrape, normalised for the allowlist: `http`/`https` read as `ws`/`wss` (as
 /// the probe does), no userinfo (a credential never travels in a scrape URL), no fragment.
 pub fn normalise_target(raw: &str) -> Result<url::Url, String> {
-    let mut url = url::Url::parse(raw).map_err(|e| format!("target '{raw}' is not a URL: {e}"))?;
+    let mut url = url::Url::parse(raw)
+        .map_err(|e| format!("target '{}' is not a URL: {e}", shown_target(raw)))?;
     let scheme = match url.scheme() {
         "ws" | "http" => "ws",
         "wss" | "https" => "wss",
@@ -272,7 +279,7 @@ pub fn normalise_target(raw: &str) -> Result<url::Url, String> {
         );
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("target '{raw}' has no host"));
+        return Err(format!("target '{}' has no host", shown_target(raw)));
     }
     url.set_fragment(None);
     Ok(url)

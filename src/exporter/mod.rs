@@ -41,6 +41,9 @@ const MIN_PROBE_DEADLINE: Duration = Duration::from_millis(200);
 
 /// Time past the probe's own deadline before the exporter stops waiting for it.
 const HARD_STOP_GRACE: Duration = Duration::from_millis(300);
+/// Below this much time left after waiting for a slot, the probe is not started: it could only
+/// report a timeout of its own making.
+const MIN_PROBE_TIME: Duration = Duration::from_millis(100);
 
 /// A problem starting the exporter (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +127,11 @@ impl Shared {
                         "max_concurrent_probes changes take effect at the next start, not on reload"
                     );
                 }
+                if new.keep_reports != self.config().keep_reports {
+                    tracing::warn!(
+                        "keep_reports changes take effect at the next start, not on reload"
+                    );
+                }
                 let new = Arc::new(new);
                 match self.config.write() {
                     Ok(mut c) => *c = new,
@@ -191,6 +199,7 @@ pub async fn serve(
         None => ExporterConfig::builtin(),
     };
     warn_if_open(&config);
+    raise_open_file_limit(config.max_concurrent);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| ExporterError::Listen {
@@ -310,16 +319,18 @@ async fn probe(
             "module" => module_name = v,
             "debug" => debug = v == "true" || v == "1",
             other => {
+                shared.own.probed("(unknown)", "error");
                 return text(
                     StatusCode::BAD_REQUEST,
                     format!(
                         "unknown parameter '{other}': /probe takes target, module and debug (credentials come from the module's token_env or token_file, never from the scrape URL)\n"
                     ),
-                )
+                );
             }
         }
     }
     let Some(raw_target) = target else {
+        shared.own.probed("(unknown)", "error");
         return text(
             StatusCode::BAD_REQUEST,
             "missing parameter: target (e.g. /probe?target=wss://chat.example.com/ws&module=default)\n",
@@ -345,6 +356,16 @@ async fn probe(
             return text(StatusCode::BAD_REQUEST, format!("{e}\n"));
         }
     };
+    // The allowlist first: a target outside it reads no token file and no certificate.
+    if !config.allows(&url) {
+        let shown = config::shown_target(url.as_str());
+        shared.own.probed(&module.name, "error");
+        tracing::warn!(target = %shown, "refused: not in allowed_targets");
+        return text(
+            StatusCode::FORBIDDEN,
+            format!("target {shown} is not in this exporter's allowed_targets\n"),
+        );
+    }
     let built = match config.target(module, &url) {
         Ok(t) => t,
         Err(e) => {
@@ -353,24 +374,16 @@ async fn probe(
         }
     };
     let shown = built.config.redactor.url(url.as_str());
-    if !config.allows(&url) {
-        shared.own.probed(&module.name, "error");
-        tracing::warn!(target = %shown, "refused: not in allowed_targets");
-        return text(
-            StatusCode::FORBIDDEN,
-            format!("target {shown} is not in this exporter's allowed_targets\n"),
-        );
-    }
     let scrape_timeout = headers
         .get(SCRAPE_TIMEOUT_HEADER)
         .and_then(|v| v.to_str().ok());
     let deadline = probe_deadline(module.timeout, scrape_timeout);
     let started = Instant::now();
     let mut target_config = built.config;
-    target_config.timeout = deadline;
-    // Wait for a slot no longer than the probe itself may take.
+    // One budget for the wait for a slot and the probe: the answer is due before Prometheus
+    // gives up on the scrape.
     let permit = match tokio::time::timeout(deadline, shared.limiter.acquire()).await {
-        Ok(Ok(p)) => p,
+        Ok(Ok(p)) if deadline.saturating_sub(started.elapsed()) >= MIN_PROBE_TIME => p,
         _ => {
             shared.own.probed(&module.name, "error");
             tracing::warn!(target = %shown, "no probe slot free within the deadline");
@@ -382,9 +395,11 @@ async fn probe(
                 .into_response();
         }
     };
+    let remaining = deadline.saturating_sub(started.elapsed());
+    target_config.timeout = remaining;
     shared.own.in_flight.inc();
     let run = tokio::time::timeout(
-        deadline + HARD_STOP_GRACE,
+        remaining + HARD_STOP_GRACE,
         crate::probe_target(&target_config),
     )
     .await;
@@ -429,6 +444,23 @@ async fn probe(
         metrics::probe(&result),
     )
         .into_response()
+}
+
+/// Raises the soft open-file limit toward what `max_concurrent` probes can hold open (each up
+/// to the probe's concurrent attempts plus one), within the hard limit; warns when it cannot.
+fn raise_open_file_limit(max_concurrent: usize) {
+    const RESERVE: u64 = 256;
+    let per_probe = crate::probe::limits::MAX_CONCURRENT_ATTEMPTS as u64 + 1;
+    let needed = max_concurrent as u64 * per_probe + RESERVE;
+    match rlimit::increase_nofile_limit(needed) {
+        Ok(soft) if soft < needed => tracing::warn!(
+            soft,
+            needed,
+            "the open-file limit is below what max_concurrent_probes may need: raise it (LimitNOFILE=) or lower max_concurrent_probes"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::debug!(error = %e, "cannot read the open-file limit"),
+    }
 }
 
 /// `GET /metrics`: the exporter's own health.
@@ -528,7 +560,9 @@ async fn latest_report(
     };
     let module = get("module");
     // Kept targets are normalised and redacted: compare the same way.
-    let wanted = normalise_target(&raw).map(|u| u.to_string()).unwrap_or(raw);
+    let wanted = normalise_target(&raw)
+        .map(|u| config::shown_target(u.as_str()))
+        .unwrap_or_else(|_| config::shown_target(&raw));
     let found = shared.find(|k| {
         (k.target == wanted || k.report.target == wanted)
             && module.as_ref().is_none_or(|m| *m == k.module)

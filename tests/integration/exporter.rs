@@ -106,11 +106,51 @@ fn a_target_outside_allowed_targets_is_403_and_never_probed() {
     let server = WsServer::start(Behaviour::Echo);
     let dir = tempfile::tempdir().expect("tempdir");
     // Only port 1 of loopback is allowed: the server's port is not.
-    let path = write_config(&dir, "allowed_targets = [\"ws://127.0.0.1:1/**\"]\n");
+    // The `files` module's token file is gone after start-up: a target outside the allowlist is
+    // refused before the module touches any file (403, not a 400 about the file).
+    let token = dir.path().join("token");
+    std::fs::write(&token, "file-token-0123456789").expect("write token");
+    let path = write_config(
+        &dir,
+        &format!(
+            "allowed_targets = [\"ws://127.0.0.1:1/**\"]\n\n[module.files]\ntoken_file = \"{}\"\n",
+            token.display()
+        ),
+    );
     let exporter = Exporter::start(Some(&path), &[]);
+    std::fs::remove_file(&token).expect("remove token");
     let a = exporter.probe(&server.url("/ws"), "default", &[]);
     assert_eq!(a.status, 403, "{}", a.body);
     assert!(a.body.contains("allowed_targets"), "{}", a.body);
+    let a = exporter.probe(&server.url("/ws"), "files", &[]);
+    assert_eq!(a.status, 403, "{}", a.body);
+    // A credential in the target's query is not echoed back.
+    let a = exporter.probe(
+        &server.url("/ws?token=hunter2-secret-value"),
+        "default",
+        &[],
+    );
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert!(!a.body.contains("hunter2-secret-value"), "{}", a.body);
+    // Every refusal is counted as an error (the WsdoctorExporterProbeErrors alert reads it).
+    let _ = exporter.get("/probe?module=default", &[]);
+    let own = exporter.get("/metrics", &[]).body;
+    assert_eq!(
+        sample(
+            &own,
+            "wsdoctor_exporter_probes_total{module=\"default\",result=\"error\"}"
+        ),
+        Some(2.0),
+        "{own}"
+    );
+    assert_eq!(
+        sample(
+            &own,
+            "wsdoctor_exporter_probes_total{module=\"(unknown)\",result=\"error\"}"
+        ),
+        Some(1.0),
+        "{own}"
+    );
     // A userinfo that looks like the allowed authority is refused, not matched.
     let sneaky = format!("ws://127.0.0.1:1@127.0.0.1:{}/ws", server.port());
     let a = exporter.probe(&sneaky, "default", &[]);
@@ -193,6 +233,22 @@ fn a_healthy_target_is_probe_success_1_and_its_report_is_one_link_away() {
     );
     // An unknown report id is a 404 that says why.
     assert_eq!(exporter.get("/report/999", &[]).status, 404);
+    // A target with a credential in its query is kept redacted, and its link still finds it.
+    let with_token = server.url("/ws?access_token=hunter2-secret-value");
+    let a = exporter.probe(&with_token, "default", &[]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    let latest = exporter.get(
+        &format!("/report?target={}&module=default", encode(&with_token)),
+        &[],
+    );
+    assert_eq!(latest.status, 200, "{}", latest.body);
+    assert!(
+        !latest.body.contains("hunter2-secret-value"),
+        "{}",
+        latest.body
+    );
+    let index = exporter.get("/", &[]).body;
+    assert!(!index.contains("hunter2-secret-value"), "{index}");
 }
 
 #[test]
