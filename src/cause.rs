@@ -139,6 +139,9 @@ causes! {
     /// The backend accepts the request directly (`--direct`), the public URL refuses it, and the
     /// refusal names no responder: a front-door-only refusal of unknown kind.
     ProxyFrontRefuses => ("proxy.front_refuses", Proxy, "the front refuses what the backend accepts when reached directly"),
+    /// HTTP/1.1 upgrades, but the HTTP/2 path browsers take where it is advertised (RFC 8441
+    /// extended CONNECT) is refused, reset or closed.
+    ProxyHttp2WebsocketRefused => ("proxy.http2_websocket_refused", Proxy, "WebSockets over HTTP/2 (RFC 8441), the path browsers take here, fail while HTTP/1.1 upgrades"),
     /// 414/431, or a 400 that disappears with short headers/URL.
     ProxyRequestTooLarge => ("proxy.request_too_large", Proxy, "the request line or headers are too large for the proxy"),
     /// The Origin check refuses the Origin sent.

@@ -228,6 +228,9 @@ pub struct ProbeArgs {
     /// Only the baseline attempt: no variants, no close-wait.
     #[arg(long)]
     pub quick: bool,
+    /// Skip the HTTP/2 path (RFC 8441 extended CONNECT) that browsers may take to a wss:// origin.
+    #[arg(long)]
+    pub http1_only: bool,
 
     /// Extra trust anchors (PEM file; repeatable).
     #[arg(long, value_name = "FILE")]

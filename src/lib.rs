@@ -85,6 +85,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         tickets: run.tickets,
         http_controls: run.http_controls,
         addresses: run.addresses,
+        http2: run.http2,
         diagnosis,
         findings,
         comparison,

@@ -17,6 +17,8 @@ use crate::cause::{Category, Cause};
 pub mod ids {
     /// `baseline`.
     pub const BASELINE: &str = "baseline";
+    /// `http2`: the baseline's request as an HTTP/2 extended CONNECT (RFC 8441).
+    pub const HTTP2: &str = "http2";
     /// `credential.none`.
     pub const CREDENTIAL_NONE: &str = "credential.none";
     /// `credential.header`.
@@ -931,6 +933,45 @@ pub struct Run {
     /// Every resolved address of the target with its own pinned attempt, when it has several.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub addresses: Vec<AddressRecord>,
+    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets; absent with `--quick`,
+    /// `--http1-only`, for `ws://`, and in reports made before it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub http2: Option<Http2Record>,
+}
+
+/// The HTTP/2 path (RFC 8441): a connection of its own offering ALPN `h2, http/1.1` as browsers
+/// do, the server's SETTINGS and, when it advertises extended CONNECT, the baseline's request as
+/// an extended CONNECT stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Http2Record {
+    /// The ALPN protocols offered, in order (`["h2", "http/1.1"]`).
+    pub alpn_offered: Vec<String>,
+    /// The protocol the server selected (`h2`, `http/1.1`), absent when none was or the connection
+    /// failed before.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alpn: Option<String>,
+    /// Whether the server's SETTINGS carried `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`; absent when no
+    /// HTTP/2 connection was made or its SETTINGS were never read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub extended_connect: Option<bool>,
+    /// Why the HTTP/2 connection itself failed (the TLS connect, the preface, a GOAWAY before the
+    /// SETTINGS were read).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// The extended CONNECT stream (variant `http2`), when one was sent: the request with its
+    /// pseudo-headers, `:status` and headers as `response`, and the session like any attempt's.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attempt: Option<Box<AttemptRecord>>,
+    /// Wall time of the whole path in ms.
+    pub ms: f64,
+}
+
+impl Http2Record {
+    /// True when browsers that implement RFC 8441 would open the WebSocket on this path: the
+    /// server chose h2 and advertised extended CONNECT.
+    pub fn browsers_take_it(&self) -> bool {
+        self.alpn.as_deref() == Some("h2") && self.extended_connect == Some(true)
+    }
 }
 
 impl Run {
@@ -1248,6 +1289,9 @@ pub struct Report {
     /// Every resolved address of the target and what its pinned attempt got (when it has several).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub addresses: Vec<AddressRecord>,
+    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets (additive to v1).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub http2: Option<Http2Record>,
     /// The verdict.
     pub diagnosis: Diagnosis,
     /// Further findings.
@@ -1320,6 +1364,7 @@ impl Report {
             tickets: self.tickets.clone(),
             http_controls: self.http_controls.clone(),
             addresses: self.addresses.clone(),
+            http2: self.http2.clone(),
         }
     }
 }

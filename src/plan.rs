@@ -55,6 +55,8 @@ pub struct Plan {
     pub ticket: Option<TicketConfig>,
     /// The credential used to fetch tickets (Bearer), when a ticket flow runs.
     pub ticket_credential: Option<Secret>,
+    /// The HTTP/2 path's request (RFC 8441), when it runs.
+    pub http2: Option<AttemptSpec>,
 }
 
 /// Builds the plan for a config.
@@ -77,6 +79,7 @@ pub fn build(config: &Config) -> Plan {
         },
         ticket: config.ticket.clone(),
         ticket_credential: config.credential.as_ref().map(|c| c.secret.clone()),
+        http2: http2(config),
     }
 }
 
@@ -101,6 +104,24 @@ pub fn baseline(config: &Config) -> AttemptSpec {
         };
     }
     spec_for(config, &config.target, variant)
+}
+
+/// The HTTP/2 path's request: the baseline's, under the `http2` variant, for `wss://` targets.
+/// Not with `--quick` (the baseline only), `--http1-only`, or a ticket flow (a ticket is good
+/// for one connection, the baseline's).
+pub fn http2(config: &Config) -> Option<AttemptSpec> {
+    if config.quick
+        || config.http1_only
+        || config.ticket.is_some()
+        || !matches!(config.target.scheme(), "wss" | "https")
+    {
+        return None;
+    }
+    let mut spec = baseline(config);
+    spec.variant.id = ids::HTTP2.into();
+    spec.variant.label = "HTTP/2 extended CONNECT (RFC 8441)".into();
+    spec.variant.group = "http2".into();
+    Some(spec)
 }
 
 /// The variants that change one thing each (credential placement, Origin, controls, browsers,

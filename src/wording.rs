@@ -3,7 +3,56 @@
 //! for the words, used by the renderers and by `check`'s expectation messages, so the same
 //! answer never reads two ways. Pure: no I/O.
 
-use crate::model::{AttemptRecord, FailureClass, Outcome, Stage};
+use crate::model::{AttemptRecord, FailureClass, Http2Record, Outcome, Stage};
+
+/// The HTTP/2 path (RFC 8441) in one line, and whether it is a failure browsers meet.
+pub fn http2_line(h: &Http2Record) -> (bool, String) {
+    if let Some(e) = &h.error {
+        return (false, printable(e));
+    }
+    match (h.alpn.as_deref(), h.extended_connect, h.attempt.as_deref()) {
+        (Some("h2"), Some(true), Some(a)) => {
+            let failed = !a.outcome.is_success();
+            let got = match &a.outcome {
+                Outcome::Upgraded { .. } => match a.session.as_ref() {
+                    Some(s) if s.watched_ms > 0.0 => {
+                        format!(":status 200 · open after {:.0} ms", s.watched_ms)
+                    }
+                    _ => ":status 200".to_string(),
+                },
+                Outcome::Rejected { status, .. } | Outcome::Redirected { status, .. } => {
+                    format!(":status {status}")
+                }
+                other => outcome_line(other),
+            };
+            let tail = if failed {
+                " · browsers on HTTP/2 fail"
+            } else {
+                ""
+            };
+            (
+                failed,
+                format!("ALPN h2 · extended CONNECT (advertised) → {got}{tail}"),
+            )
+        }
+        (Some("h2"), Some(false), _) => (
+            false,
+            "ALPN h2 · extended CONNECT not advertised: browsers use HTTP/1.1 here".to_string(),
+        ),
+        (Some("h2"), _, _) => (false, "ALPN h2 · SETTINGS not read".to_string()),
+        (Some(other), _, _) => (
+            false,
+            format!(
+                "ALPN {} chosen over h2: browsers use HTTP/1.1 here",
+                printable(other)
+            ),
+        ),
+        (None, _, _) => (
+            false,
+            "no ALPN protocol chosen: browsers use HTTP/1.1 here".to_string(),
+        ),
+    }
+}
 
 /// Milliseconds for people: `2.1 ms`, `412.0 ms`, `2.06 s`.
 pub fn fmt_ms(ms: f64) -> String {

@@ -116,6 +116,8 @@ pub struct TargetSpec {
     pub foreign_origin: Option<String>,
     /// As `--quick`.
     pub quick: Option<bool>,
+    /// As `--http1-only`.
+    pub http1_only: Option<bool>,
     /// As `--cacert` (relative paths are relative to the check file).
     pub cacert: Option<Vec<PathBuf>>,
     /// As `--insecure`.
@@ -267,6 +269,7 @@ impl TargetSpec {
             repeat,
             foreign_origin,
             quick,
+            http1_only,
             cacert,
             insecure,
             cert,
@@ -321,6 +324,7 @@ pub fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Targ
     args.auth_check = spec.auth_check;
     args.direct = spec.direct;
     args.quick = spec.quick.unwrap_or(false);
+    args.http1_only = spec.http1_only.unwrap_or(false);
     args.insecure = spec.insecure.unwrap_or(false);
     args.subprotocols = spec.subprotocols.unwrap_or_default();
     args.resolve = spec.resolve.unwrap_or_default();

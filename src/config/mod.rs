@@ -114,6 +114,8 @@ pub struct Config {
     pub repeat: u32,
     /// Baseline only.
     pub quick: bool,
+    /// No HTTP/2 path (`--http1-only`).
+    pub http1_only: bool,
     /// TLS trust.
     pub trust: TrustConfig,
     /// Resolve overrides.
@@ -239,6 +241,7 @@ impl Config {
             direct,
             repeat: args.repeat,
             quick: args.quick,
+            http1_only: args.http1_only,
             trust,
             resolve,
             connect_to,

@@ -254,6 +254,24 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
                 }
             }
         }
+        // The HTTP/2 path browsers take where it is advertised: a refusal there is a failure for
+        // them, whatever HTTP/1.1 got.
+        if cause == Cause::Healthy {
+            if let Some((_, h2)) = rules::http2::refused_stream(f) {
+                let pred = Prediction {
+                    expect: hypothesis::Expect::Open,
+                    support: 0.0,
+                    penalty: HARD,
+                };
+                penalty += HARD;
+                observations.push(observation(
+                    &h2.variant.id,
+                    pred,
+                    Fit::Contradicted,
+                    Some(h2),
+                ));
+            }
+        }
         if cause == Cause::Healthy && browser::refused_by_a_browser(base) {
             let pred = Prediction {
                 expect: hypothesis::Expect::Open,

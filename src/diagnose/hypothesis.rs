@@ -207,6 +207,7 @@ pub fn prior(cause: Cause) -> f64 {
         ServerClosedAfterUpgrade | ProxyRedirect | RoutingNotWebsocket => 0.03,
         RoutingWrongUpstream | ProxyFrontRefuses | OriginHostRewritten => 0.03,
         ProxyRequestTooLarge | RoutingMethodNotAllowed | ServerTimeout => 0.02,
+        ProxyHttp2WebsocketRefused => 0.02,
         TlsNotTls | TlsHandshakeFailed | TcpReset | TcpUnreachable => 0.02,
         RoutingIntermittent | DnsAddressInconsistent | ServerLoopbackBind => 0.02,
         ServerWebsocketUnsupported | ServerBadHandshakeResponse => 0.02,
@@ -313,7 +314,9 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
         // would rule it out.
         return p(Expect::Refused, 0.05, 1.0);
     }
-    if cause == Healthy {
+    // Healthy, and a fault of the HTTP/2 path only: every HTTP/1.1 attempt is the application's
+    // ordinary matrix (the HTTP/2 record speaks in the engine).
+    if matches!(cause, Healthy | ProxyHttp2WebsocketRefused) {
         return ANY;
     }
     // Browser shapes carry the baseline's credential and Origin: a refusal that depends on

@@ -79,6 +79,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "compare the proxy's configuration for this path with a path that works: access rules, header rewrites (Authorization, Origin, Host), the upstream it routes to",
             "read the proxy's access and error logs at the time of the probe: the request reached it and never the backend given with --direct",
         ],
+        Cause::ProxyHttp2WebsocketRefused => &[
+            "make the front that terminates TLS handle WebSockets over HTTP/2 end to end (its extended CONNECT streams reach the WebSocket application), or stop advertising SETTINGS_ENABLE_CONNECT_PROTOCOL so browsers use HTTP/1.1",
+            "Node http2 with enableConnectProtocol: handle CONNECT streams with :protocol websocket, or drop the setting; HAProxy: option h2-workaround-bogus-websocket-clients stops advertising it; Apache: H2WebSockets off",
+        ],
         Cause::ProxyRequestTooLarge => &[
             "move long tokens out of the URL (header, cookie or a short one-time ticket)",
             "or raise the proxy's request-line/header buffers",
@@ -209,6 +213,27 @@ const SNIPPETS: &[Row] = &[
         "run the ASGI app on uvicorn workers (sync WSGI workers cannot upgrade)",
         "sh",
         "gunicorn app:app -k uvicorn.workers.UvicornWorker",
+    ),
+    (
+        Cause::ProxyHttp2WebsocketRefused,
+        "HAProxy",
+        "stop advertising WebSockets over HTTP/2 on the frontend: browsers then upgrade over HTTP/1.1",
+        "haproxy",
+        "frontend fe_https\n  bind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1\n  option h2-workaround-bogus-websocket-clients",
+    ),
+    (
+        Cause::ProxyHttp2WebsocketRefused,
+        "Node",
+        "an http2 server that advertises extended CONNECT must answer it; without a CONNECT handler, drop the setting",
+        "js",
+        "http2.createSecureServer({ cert, key, allowHTTP1: true /* no settings: { enableConnectProtocol: true } */ }, app);",
+    ),
+    (
+        Cause::ProxyHttp2WebsocketRefused,
+        "Apache",
+        "mod_http2's WebSockets over HTTP/2 (2.4.58+): off until the proxied route handles them",
+        "apache",
+        "H2WebSockets off",
     ),
     (
         Cause::ProxyUpgradeNotForwarded,

@@ -619,6 +619,7 @@ pub fn to_report(obs: &Observation) -> Report {
         tickets: Vec::new(),
         http_controls: Vec::new(),
         addresses: Vec::new(),
+        http2: None,
     };
     let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
     let cap = obs.detail.confidence_cap();
@@ -667,6 +668,7 @@ pub fn to_report(obs: &Observation) -> Report {
         tickets: Vec::new(),
         http_controls: Vec::new(),
         addresses: Vec::new(),
+        http2: None,
         diagnosis,
         findings,
         comparison: None,

@@ -10,6 +10,17 @@ pub(crate) async fn connect(
     ctx: &ProbeContext,
     rec: &mut AttemptRecord,
 ) -> Result<BoxedIo, Outcome> {
+    connect_with_alpn(url, ctx, rec, &[tls::ALPN]).await
+}
+
+/// [`connect`] with this ALPN offer (the HTTP/2 path offers `h2, http/1.1` as browsers do). The
+/// controlled ALPN retry runs only for the HTTP/1.1-only offer.
+pub(crate) async fn connect_with_alpn(
+    url: &Url,
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+    alpn: &[&str],
+) -> Result<BoxedIo, Outcome> {
     let target_host = url.host_str().unwrap_or_default().to_string();
     let target_port = url.port_or_known_default().unwrap_or(80);
     let via = ctx.proxy.as_ref().filter(|p| p.applies_to(&target_host));
@@ -203,10 +214,13 @@ pub(crate) async fn connect(
         });
     };
     // The controlled ALPN retry redials the same peer; through a forward proxy it would not.
-    let redial = connected.peer.filter(|_| via.is_none());
-    let (record, result) = tls::handshake(stream, &tls_host, &ctx.trust, ctx.deadline, redial)
-        .instrument(tracing::debug_span!("tls"))
-        .await;
+    let redial = connected
+        .peer
+        .filter(|_| via.is_none() && alpn == [tls::ALPN]);
+    let (record, result) =
+        tls::handshake(stream, &tls_host, &ctx.trust, ctx.deadline, redial, alpn)
+            .instrument(tracing::debug_span!("tls"))
+            .await;
     let verification = record.verification.clone();
     let version = record.version.clone();
     let alpn = record.alpn.clone();

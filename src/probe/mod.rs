@@ -13,6 +13,7 @@ mod addresses;
 mod connect;
 pub mod dns;
 mod exchange;
+mod http2;
 pub mod limits;
 pub mod proxy;
 pub mod session;
@@ -25,7 +26,7 @@ mod watch;
 
 use addresses::address_fan_out;
 pub use addresses::address_record;
-pub(crate) use connect::connect;
+pub(crate) use connect::{connect, connect_with_alpn};
 pub(crate) use exchange::{exchange_stage, header_map};
 use tunnel::{socks_tunnel, tunnel};
 use watch::session_stage;
@@ -123,8 +124,17 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
             run_attempt(spec, ctx).await
         }));
     let fanned = address_fan_out(plan, ctx, slots);
-    let (plain, (ticketed, tickets), http_controls, (pinned, addresses)) =
-        tokio::join!(plain, ticketed, controls, fanned);
+    let h2 = async {
+        match &plan.http2 {
+            Some(spec) => {
+                let _slot = slots.acquire().await.ok();
+                Some(http2::http2_path(spec, ctx).await)
+            }
+            None => None,
+        }
+    };
+    let (plain, (ticketed, tickets), http_controls, (pinned, addresses), http2) =
+        tokio::join!(plain, ticketed, controls, fanned, h2);
     let mut attempts: Vec<(usize, AttemptRecord)> = plain.into_iter().chain(ticketed).collect();
     attempts.sort_by_key(|(i, _)| *i);
     Run {
@@ -136,6 +146,7 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         tickets,
         http_controls,
         addresses,
+        http2,
     }
 }
 

@@ -529,6 +529,7 @@ pub async fn handshake(
     trust: &TrustConfig,
     deadline: Instant,
     redial: Option<SocketAddr>,
+    alpn: &[&str],
 ) -> (TlsRecord, Result<Stream, TlsEnd>) {
     let (server_name, sni) = match host {
         url::Host::Domain(d) => (ServerName::try_from(d.to_string()), Some(d.to_string())),
@@ -537,7 +538,7 @@ pub async fn handshake(
     };
     let mut record = TlsRecord {
         sni,
-        alpn_offered: vec![ALPN.to_string()],
+        alpn_offered: alpn.iter().map(|p| p.to_string()).collect(),
         version: None,
         alpn: None,
         chain: Vec::new(),
@@ -563,7 +564,7 @@ pub async fn handshake(
     };
     let seen = Arc::new(Mutex::new(Seen::default()));
     let anchors = anchors(trust);
-    let config = match client_config(trust, &anchors, seen.clone(), ALPN) {
+    let config = match client_config(trust, &anchors, seen.clone(), alpn) {
         Ok(c) => c,
         Err(detail) => {
             return (
@@ -688,7 +689,7 @@ async fn alpn_retry(
         let tcp = TcpStream::connect(addr)
             .await
             .map_err(|e| format!("cannot connect to {addr} again: {e}"))?;
-        let config = client_config(&lenient, anchors, seen.clone(), ALPN_RETRY)?;
+        let config = client_config(&lenient, anchors, seen.clone(), &[ALPN_RETRY])?;
         let stream = TlsConnector::from(Arc::new(config))
             .connect(server_name, tcp)
             .await
@@ -734,7 +735,7 @@ fn client_config(
     trust: &TrustConfig,
     anchors: &Anchors,
     seen: Arc<Mutex<Seen>>,
-    alpn: &str,
+    alpn: &[&str],
 ) -> Result<ClientConfig, String> {
     let provider = provider();
     let inner =
@@ -756,7 +757,7 @@ fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_client_cert_resolver(Arc::new(resolver));
-    config.alpn_protocols = vec![alpn.as_bytes().to_vec()];
+    config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     Ok(config)
 }
 

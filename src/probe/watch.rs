@@ -36,6 +36,39 @@ pub(crate) async fn session_stage(
             detail,
         };
     }
+    let negotiated = Negotiated {
+        accept_valid: check.accept_valid,
+        subprotocol: check.subprotocol.clone(),
+        extensions: check.extensions.clone(),
+    };
+    watch_upgraded(spec, ctx, rec, io, ex.leftover, negotiated).await
+}
+
+/// What the handshake settled, as the session record shows it (unredacted here).
+pub(crate) struct Negotiated {
+    /// The accept key checked out (always true on the HTTP/2 path, which has none).
+    pub accept_valid: bool,
+    /// The selected subprotocol.
+    pub subprotocol: Option<String>,
+    /// The agreed extensions.
+    pub extensions: Option<String>,
+}
+
+/// Watches an upgraded connection (an HTTP/1.1 101 or an HTTP/2 extended CONNECT stream) for
+/// the close-wait, or the `--idle` watch on the baseline, and records the session.
+pub(crate) async fn watch_upgraded(
+    spec: &AttemptSpec,
+    ctx: &ProbeContext,
+    rec: &mut AttemptRecord,
+    io: BoxedIo,
+    leftover: Vec<u8>,
+    negotiated: Negotiated,
+) -> Outcome {
+    let redactor = &ctx.redactor;
+    let upgraded_at = Instant::now();
+    let t = upgraded_at;
+    let subprotocol = negotiated.subprotocol.as_deref().map(|s| redactor.text(s));
+    let extensions = negotiated.extensions.as_deref().map(|s| redactor.text(s));
     let idle = ctx.idle.filter(|_| spec.variant.id == ids::BASELINE);
     let plan = match idle {
         Some(i) => session::WatchPlan {
@@ -47,17 +80,17 @@ pub(crate) async fn session_stage(
         None => session::WatchPlan::close_wait(ctx.close_wait),
     };
     let plan = session::WatchPlan {
-        deflate: check
+        deflate: negotiated
             .extensions
             .as_deref()
             .is_some_and(|e| e.to_ascii_lowercase().contains("permessage-deflate")),
         ..plan
     };
-    let w = session::watch(io, ex.leftover, upgraded_at, plan, ctx.deadline, redactor)
+    let w = session::watch(io, leftover, upgraded_at, plan, ctx.deadline, redactor)
         .instrument(tracing::debug_span!("session"))
         .await;
     rec.session = Some(SessionRecord {
-        accept_valid: check.accept_valid,
+        accept_valid: negotiated.accept_valid,
         subprotocol: subprotocol.clone(),
         extensions,
         ping_rtt_ms: w.ping_rtt_ms,

@@ -79,6 +79,28 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         earlier_failure |= s.status == StageStatus::Failed;
     }
+    if let Some(h2) = &report.http2 {
+        let (failed, summary) = crate::wording::http2_line(h2);
+        writeln!(
+            out,
+            "{}",
+            stage_line(
+                &StageRecord {
+                    stage: Stage::Upgrade,
+                    status: if failed {
+                        StageStatus::Failed
+                    } else {
+                        StageStatus::Ok
+                    },
+                    ms: Some(h2.ms),
+                    summary,
+                    error: failed.then(|| "refused".to_string()),
+                },
+                false
+            )
+            .replacen("upgrade ", "http2   ", 1)
+        )?;
+    }
     if !report.stages.is_empty() {
         writeln!(out)?;
     }

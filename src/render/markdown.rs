@@ -112,6 +112,16 @@ fn stages(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             cell(&s.summary)
         )?;
     }
+    if let Some(h2) = &report.http2 {
+        let (failed, summary) = crate::wording::http2_line(h2);
+        let status = if failed { "**failed**" } else { "ok" };
+        writeln!(
+            out,
+            "| http2 (RFC 8441) | {} | {status} | {} |",
+            fmt_ms(h2.ms),
+            cell(&summary)
+        )?;
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ mod explain;
 mod exporter;
 mod forward_proxy_socks;
 mod hostile;
+mod http2;
 mod polish;
 mod probe_http;
 mod probe_session;

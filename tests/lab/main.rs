@@ -41,6 +41,7 @@ mod findings;
 mod forward_proxy;
 mod headers;
 mod healthy;
+mod http2;
 mod idle;
 mod matrix_app;
 mod matrix_proxy;

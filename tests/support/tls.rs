@@ -191,3 +191,151 @@ impl TlsWsServer {
         )
     }
 }
+
+/// What a hostile HTTP/2 server does once a client negotiated ALPN `h2` (HTTP/1.1 clients on the
+/// same port get the ordinary WebSocket echo, as a front serving both does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum H2Hostile {
+    /// Its SETTINGS (extended CONNECT advertised), then 4 KiB of random bytes.
+    GarbageAfterPreface,
+    /// Empty SETTINGS and a GOAWAY (PROTOCOL_ERROR) at once, then close.
+    GoawayAtOnce,
+    /// A SETTINGS frame header announcing a 1 MB payload (the largest allowed frame is 16 KiB
+    /// until the client says otherwise), and 64 KiB of it.
+    HugeSettings,
+    /// A correct connection (SETTINGS with extended CONNECT, SETTINGS ACK, PING answers) whose
+    /// streams are never answered.
+    StreamNeverAnswers,
+}
+
+/// An HTTP/2 frame: 3-byte length, type, flags, stream id, payload (RFC 9113 §4.1).
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len() as u32;
+    let mut f = vec![(len >> 16) as u8, (len >> 8) as u8, len as u8, kind, flags];
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// SETTINGS with SETTINGS_ENABLE_CONNECT_PROTOCOL (0x8) = 1.
+fn settings_extended_connect() -> Vec<u8> {
+    h2_frame(0x4, 0, 0, &[0x00, 0x08, 0, 0, 0, 1])
+}
+
+async fn h2_hostile<S>(mut s: S, how: H2Hostile)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut preface = [0u8; 24];
+    if s.read_exact(&mut preface).await.is_err() {
+        return;
+    }
+    match how {
+        H2Hostile::GarbageAfterPreface => {
+            let mut out = settings_extended_connect();
+            out.extend(super::hostile::random_bytes(7, 4096));
+            let _ = s.write_all(&out).await;
+            let _ = s.flush().await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        H2Hostile::GoawayAtOnce => {
+            let mut out = h2_frame(0x4, 0, 0, &[]);
+            out.extend(h2_frame(0x7, 0, 0, &[0, 0, 0, 0, 0, 0, 0, 1]));
+            let _ = s.write_all(&out).await;
+            let _ = s.shutdown().await;
+        }
+        H2Hostile::HugeSettings => {
+            let mut out = vec![0x0F, 0x42, 0x40, 0x4, 0, 0, 0, 0, 0];
+            out.extend(std::iter::repeat_n(0u8, 64 * 1024));
+            let _ = s.write_all(&out).await;
+            let _ = s.flush().await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        H2Hostile::StreamNeverAnswers => {
+            if s.write_all(&settings_extended_connect()).await.is_err() {
+                return;
+            }
+            // Read frames (bounded: 1,000 frames of at most 64 KiB), acknowledge SETTINGS,
+            // answer PINGs, and ignore every stream.
+            for _ in 0..1000 {
+                let mut head = [0u8; 9];
+                if s.read_exact(&mut head).await.is_err() {
+                    return;
+                }
+                let len = (usize::from(head[0]) << 16)
+                    | (usize::from(head[1]) << 8)
+                    | usize::from(head[2]);
+                if len > 64 * 1024 {
+                    return;
+                }
+                let mut payload = vec![0u8; len];
+                if s.read_exact(&mut payload).await.is_err() {
+                    return;
+                }
+                let reply = match (head[3], head[4] & 0x1) {
+                    (0x4, 0) => Some(h2_frame(0x4, 0x1, 0, &[])),
+                    (0x6, 0) => Some(h2_frame(0x6, 0x1, 0, &payload)),
+                    _ => None,
+                };
+                if let Some(r) = reply {
+                    if s.write_all(&r).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A wss:// server that speaks HTTP/1.1 WebSocket (echo) and, to clients that negotiate `h2`,
+/// one of the [`H2Hostile`] behaviours.
+pub struct H2HostileServer {
+    /// The server thread (dropping it stops the server).
+    pub thread: ServerThread,
+}
+
+impl H2HostileServer {
+    /// Starts it presenting `leaf`.
+    pub fn start(leaf: Leaf, how: H2Hostile) -> Self {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("tls versions")
+            .with_no_client_auth()
+            .with_single_cert(leaf.chain, leaf.key)
+            .expect("server cert");
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let thread = ServerThread::spawn(move |listener| async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, seen) = (acceptor.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                    if h2 {
+                        h2_hostile(tls, how).await;
+                    } else {
+                        serve(tls, Behaviour::Echo, seen).await;
+                    }
+                });
+            }
+        });
+        H2HostileServer { thread }
+    }
+
+    /// `wss://wsdoctor.test:PORT/path` and its `--resolve` value.
+    pub fn url_and_resolve(&self, path: &str) -> (String, String) {
+        let port = self.thread.port();
+        (
+            format!("wss://{HOST}:{port}{path}"),
+            format!("{HOST}:{port}:127.0.0.1"),
+        )
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod direct;
 pub mod http;
+pub mod http2;
 pub mod matrix;
 pub mod session;
 pub mod tls;
@@ -121,6 +122,10 @@ pub const PROPOSERS: &[(&str, RuleFn)] = &[
     ("matrix::ticket_failed", matrix::ticket_failed),
     ("session::idle_timeout", session::idle_timeout),
     ("session::healthy", session::healthy),
+    (
+        "http2::http2_websocket_refused",
+        http2::http2_websocket_refused,
+    ),
     ("http::redirect", http::redirect),
     ("http::request_too_large", http::request_too_large),
     (

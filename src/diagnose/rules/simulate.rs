@@ -83,6 +83,7 @@ fn simulated(input: &Input, answer: impl Fn(&A, Part, &AttemptRecord) -> Attempt
         tickets: Vec::new(),
         http_controls: plan.http_controls.iter().map(shape).collect(),
         addresses: Vec::new(),
+        http2: None,
     }
 }
 

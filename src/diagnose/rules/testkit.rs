@@ -311,6 +311,7 @@ pub fn run(attempts: Vec<AttemptRecord>) -> R {
             tickets: Vec::new(),
             http_controls: Vec::new(),
             addresses: Vec::new(),
+            http2: None,
         },
     }
 }

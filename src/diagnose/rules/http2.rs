@@ -1,0 +1,94 @@
+//! http2 rules: the HTTP/2 path browsers may take (RFC 8441). The probe's `http2` record says
+//! whether the server chose `h2` when offered `h2, http/1.1` and advertised extended CONNECT; when
+//! it did, browsers that implement RFC 8441 open the WebSocket as an extended CONNECT stream on
+//! their HTTP/2 connection to the origin, so a refusal there fails them while every HTTP/1.1
+//! client (and wsdoctor's own matrix) upgrades.
+
+use super::Verdict;
+use crate::diagnose::cause::Cause;
+use crate::diagnose::evidence::{cite, Facts};
+use crate::model::{AttemptRecord, Http2Record};
+
+/// Which browsers take the HTTP/2 path where it is advertised (checked against Firefox ESR and
+/// Chromium in the lab: tests/lab/http2.rs).
+pub const WHO_TAKES_IT: &str = "Firefox (by default) and Chromium-based browsers where WebSockets over HTTP/2 are enabled open the WebSocket as an extended CONNECT stream when they already hold an HTTP/2 connection to this origin (the page was loaded from it)";
+
+/// The extended CONNECT stream browsers would open, when the server advertises it and it failed.
+pub fn refused_stream<'a>(f: &Facts<'a>) -> Option<(&'a Http2Record, &'a AttemptRecord)> {
+    let h2 = f.run.http2.as_ref()?;
+    if !h2.browsers_take_it() {
+        return None;
+    }
+    let a = h2.attempt.as_deref()?;
+    (!a.outcome.is_success()).then_some((h2, a))
+}
+
+/// The HTTP/1.1 baseline upgraded and stayed open; the HTTP/2 path, advertised, failed.
+pub fn http2_websocket_refused(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    if !b.outcome.is_success() {
+        return None;
+    }
+    let (_, a) = refused_stream(f)?;
+    let v = Verdict::new(
+        Cause::ProxyHttp2WebsocketRefused,
+        0.9,
+        "the HTTP/1.1 upgrade works, but the HTTP/2 path browsers take here (RFC 8441 extended CONNECT) fails",
+    )
+    .because(cite(b))
+    .because(cite(a))
+    .because(
+        "the server chose ALPN h2 and advertised SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so browsers that implement RFC 8441 use that path and do not fall back to HTTP/1.1 when the stream is refused",
+    )
+    .because(WHO_TAKES_IT)
+    .next(
+        "open the page in Firefox with about:config network.http.http2.websockets = false: the WebSocket connecting then proves the HTTP/2 path is the fault",
+    );
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::testkit::{attempt, run};
+    use crate::model::Http2Record;
+
+    fn with_h2(extended: bool, stream: Option<AttemptRecord>) -> crate::model::Run {
+        let mut r = run(vec![attempt("baseline").upgraded()]).build();
+        r.http2 = Some(Http2Record {
+            alpn_offered: vec!["h2".into(), "http/1.1".into()],
+            alpn: Some("h2".into()),
+            extended_connect: Some(extended),
+            error: None,
+            attempt: stream.map(Box::new),
+            ms: 5.0,
+        });
+        r
+    }
+
+    #[test]
+    fn an_advertised_http2_path_that_refuses_while_http1_upgrades_is_the_verdict() {
+        let r = with_h2(true, Some(attempt("http2").rejected(405, "")));
+        let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
+        assert_eq!(v.cause, Cause::ProxyHttp2WebsocketRefused);
+        assert!(v.evidence.iter().any(|e| e.contains("405")), "{v:?}");
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::ProxyHttp2WebsocketRefused, "{d:?}");
+    }
+
+    #[test]
+    fn near_miss_not_advertised_or_accepted_or_http1_failing_is_not_this_cause() {
+        // Not advertised: browsers use HTTP/1.1 here.
+        let r = with_h2(false, None);
+        assert!(http2_websocket_refused(&Facts::new(&r)).is_none());
+        assert_eq!(crate::diagnose::diagnose(&r).0.cause, Cause::Healthy);
+        // Advertised and the stream upgrades.
+        let r = with_h2(true, Some(attempt("http2").upgraded()));
+        assert!(http2_websocket_refused(&Facts::new(&r)).is_none());
+        assert_eq!(crate::diagnose::diagnose(&r).0.cause, Cause::Healthy);
+        // HTTP/1.1 itself fails: that failure is the verdict, not the HTTP/2 path.
+        let mut r = with_h2(true, Some(attempt("http2").rejected(403, "")));
+        r.attempts = vec![attempt("baseline").rejected(403, "")];
+        assert!(http2_websocket_refused(&Facts::new(&r)).is_none());
+    }
+}

@@ -1,0 +1,189 @@
+//! Issue 15: the HTTP/2 path browsers may take to a wss:// origin (RFC 8441 extended CONNECT),
+//! against real fronts: HAProxy 2.6 (advertises it and carries the stream to the app: healthy on
+//! both paths), Node's http2 server with `enableConnectProtocol` in front of a `ws` app that only
+//! handles HTTP/1.1 upgrades (advertises it and answers the stream 405: the fault, exit 1), and
+//! nginx with `http2` (never advertises it: healthy, browsers use HTTP/1.1 here).
+
+use std::path::PathBuf;
+
+use crate::support::certs;
+use crate::support::cli::{wsdoctor, Probe};
+use crate::support::process::{Proc, Spawn};
+use crate::support::stack::{self, App, Scene, Tool};
+use crate::support::{free_port, repo_root};
+
+const HOST: &str = "localhost";
+
+/// The lab apps' credential and allowed Origin (the Node app checks neither).
+const AUTH: [&str; 4] = [
+    "--token",
+    stack::VALID_TOKEN,
+    "--origin",
+    stack::ALLOWED_ORIGIN,
+];
+
+fn probe(port: u16, ca: &std::path::Path, extra: &[&str]) -> Probe {
+    let url = format!("wss://{HOST}:{port}/ws");
+    let resolve = format!("{HOST}:{port}:127.0.0.1");
+    let ca = ca.display().to_string();
+    let mut args = vec![
+        url.as_str(),
+        "--resolve",
+        resolve.as_str(),
+        "--cacert",
+        ca.as_str(),
+    ];
+    args.extend_from_slice(extra);
+    wsdoctor(&args)
+}
+
+// Issue 15: a front that implements RFC 8441 end to end. Both paths upgrade; the report says the
+// browsers' path works.
+#[test]
+fn haproxy_h2_front_carries_websockets_over_http2_and_http1() {
+    let test = require!("http2_haproxy_healthy", Tool::Haproxy, Tool::Python);
+    let mut scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let pem = scene.path().join("site.pem");
+    let both = format!(
+        "{}{}",
+        std::fs::read_to_string(&certs.trusted.cert).expect("cert"),
+        std::fs::read_to_string(&certs.trusted.key).expect("key")
+    );
+    std::fs::write(&pem, both).expect("write pem");
+    let port = scene.haproxy(
+        "h2-ws.cfg",
+        &[
+            ("UPSTREAM", stack::app(App::PyWebsockets).addr()),
+            ("PEM", pem.display().to_string()),
+        ],
+    );
+    let run = probe(port, &certs.ca, &AUTH);
+    run.expect("ok", "ok.healthy", 0);
+    crate::support::assert_report_schema(&run.json);
+    let h2 = &run.json["http2"];
+    assert_eq!(h2["alpn"], "h2", "{}", run.describe());
+    assert_eq!(h2["extended_connect"], true, "{}", run.describe());
+    let a = &h2["attempt"];
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{}", run.describe());
+    assert_eq!(a["response"]["version"], "HTTP/2");
+    assert_eq!(a["response"]["status"], 200);
+    assert_eq!(a["request"]["method"], "CONNECT");
+    assert!(
+        a["request"]["headers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|h| h["name"] == ":protocol" && h["value"] == "websocket"),
+        "{}",
+        run.describe()
+    );
+    // The stream is watched like an HTTP/1.1 session: the ping is answered through HAProxy.
+    assert!(
+        a["session"]["ping_rtt_ms"].as_f64().is_some(),
+        "{}",
+        run.describe()
+    );
+    // --http1-only leaves the path out, and --quick does too.
+    let only1 = probe(port, &certs.ca, &[&AUTH[..], &["--http1-only"]].concat());
+    only1.expect("ok", "ok.healthy", 0);
+    assert!(only1.json.get("http2").is_none(), "{}", only1.describe());
+    let quick = probe(port, &certs.ca, &[&AUTH[..], &["--quick"]].concat());
+    assert!(quick.json.get("http2").is_none(), "{}", quick.describe());
+}
+
+/// Starts `fixtures/apps/node/h2-connect.js` with the lab's trusted leaf; returns its port.
+pub fn start_node_h2_connect(
+    scene: &Scene,
+    certs: &certs::LabCerts,
+    page: Option<PathBuf>,
+) -> (Proc, u16) {
+    let port = free_port();
+    let node = Tool::Node.program().expect("node");
+    let mut spawn = Spawn::new("node-h2-connect", node)
+        .args([repo_root()
+            .join("fixtures/apps/node/h2-connect.js")
+            .display()
+            .to_string()])
+        .env("CERT", certs.trusted.cert.display().to_string())
+        .env("KEY", certs.trusted.key.display().to_string())
+        .env("PORT", port.to_string())
+        .ready_on(port);
+    if let Some(p) = page {
+        spawn = spawn.env("PAGE", p.display().to_string());
+    }
+    (Proc::start(spawn, scene.path()), port)
+}
+
+// Issue 15: Node's http2 server advertises extended CONNECT (enableConnectProtocol) for an app
+// whose ws library only handles HTTP/1.1 upgrades. wsdoctor's HTTP/1.1 matrix upgrades; the
+// extended CONNECT gets 405 from Node, and that is the verdict (exit 1), with both answers cited.
+#[test]
+fn node_http2_advertising_extended_connect_it_does_not_handle_is_the_fault() {
+    let test = require!("http2_node_refused", Tool::Node);
+    let scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let (_node, port) = start_node_h2_connect(&scene, &certs, None);
+    let run = probe(port, &certs.ca, &[]);
+    run.expect("proxy", "proxy.http2_websocket_refused", 1);
+    crate::support::assert_report_schema(&run.json);
+    assert_eq!(run.json["attempts"][0]["outcome"]["kind"], "upgraded");
+    let a = &run.json["http2"]["attempt"];
+    assert_eq!(a["outcome"]["kind"], "rejected", "{}", run.describe());
+    assert_eq!(a["outcome"]["status"], 405, "{}", run.describe());
+    let text = run.diagnosis_text();
+    assert!(text.contains("405") && text.contains("101"), "{text}");
+    assert!(
+        run.json["diagnosis"]["next_step"]
+            .as_str()
+            .unwrap_or("")
+            .contains("network.http.http2.websockets"),
+        "{}",
+        run.describe()
+    );
+    // Told to look at HTTP/1.1 only, wsdoctor has nothing against it.
+    probe(port, &certs.ca, &["--http1-only"]).expect("ok", "ok.healthy", 0);
+}
+
+// Issue 15: nginx speaks HTTP/2 but not RFC 8441: no extended CONNECT in its SETTINGS, so
+// browsers open the WebSocket over HTTP/1.1. Healthy, and the report says which path.
+#[test]
+fn nginx_http2_without_rfc8441_is_healthy_over_http1() {
+    let test = require!("http2_nginx_not_advertised", Tool::Nginx, Tool::Python);
+    let mut scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let path = |p: &PathBuf| p.display().to_string();
+    let port = scene.nginx(
+        "tls-h2.conf",
+        &[
+            ("UPSTREAM", stack::app(App::FastApi).addr()),
+            ("CERT", path(&certs.trusted.cert)),
+            ("KEY", path(&certs.trusted.key)),
+        ],
+    );
+    let run = probe(port, &certs.ca, &AUTH);
+    run.expect("ok", "ok.healthy", 0);
+    let h2 = &run.json["http2"];
+    assert_eq!(h2["alpn"], "h2", "{}", run.describe());
+    assert_eq!(h2["extended_connect"], false, "{}", run.describe());
+    assert!(h2.get("attempt").is_none(), "{}", run.describe());
+    // The human report says it in the waterfall.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsdoctor"))
+        .args([
+            format!("wss://{HOST}:{port}/ws").as_str(),
+            "--resolve",
+            format!("{HOST}:{port}:127.0.0.1").as_str(),
+            "--cacert",
+            path(&certs.ca).as_str(),
+            "--close-wait",
+            "200ms",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run wsdoctor");
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        human.contains("extended CONNECT not advertised: browsers use HTTP/1.1 here"),
+        "{human}"
+    );
+}
