@@ -187,3 +187,122 @@ fn nginx_http2_without_rfc8441_is_healthy_over_http1() {
         "{human}"
     );
 }
+
+// Issue 15: real browsers decide the truth. Headless Firefox ESR and Chromium, holding a
+// connection to the Node front (the page fetches from it first, as a page loaded from it would),
+// open a WebSocket to it; the front logs which path each took. A browser that took the HTTP/2
+// path must have failed (the report says so: proxy.http2_websocket_refused), one that took
+// HTTP/1.1 must have opened.
+#[test]
+fn browsers_against_the_node_http2_front_fail_exactly_when_they_take_the_http2_path() {
+    use crate::support::browser::{self, Browser, Options};
+    let test = require!(
+        "http2_browsers_node",
+        Tool::Node,
+        Tool::Chromium,
+        Tool::Firefox
+    );
+    let scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let (node, port) = start_node_h2_connect(&scene, &certs, None);
+    let run = probe(port, &certs.ca, &[]);
+    run.expect("proxy", "proxy.http2_websocket_refused", 1);
+    let options = Options {
+        ca: Some(certs.ca.clone()),
+        warm: Some(format!("https://{HOST}:{port}/warm")),
+    };
+    let url = format!("wss://{HOST}:{port}/ws");
+    let mut took_h2 = Vec::new();
+    for b in Browser::ALL {
+        let before = node.log_text().len();
+        let result = browser::observe_with(b, scene.path(), &url, &[], &options);
+        let log = node.log_text();
+        let seen = &log[before.min(log.len())..];
+        let h2 = seen.contains("path http2 CONNECT websocket /ws");
+        let h1 = seen.contains("path http1.1 upgrade /ws");
+        assert!(
+            h2 || h1,
+            "{}: the front saw no WebSocket request:\n{seen}\n{}",
+            b.id(),
+            result.describe()
+        );
+        // The report's claim: the HTTP/2 path fails, HTTP/1.1 opens.
+        assert_eq!(
+            result.opened,
+            !h2,
+            "{}: took {} and opened = {}\n{}",
+            b.id(),
+            if h2 { "HTTP/2" } else { "HTTP/1.1" },
+            result.opened,
+            result.describe()
+        );
+        if h2 {
+            took_h2.push(b.id());
+        }
+    }
+    // The report says both take it (rules::http2::WHO_TAKES_IT): Chromium 156 and Firefox ESR
+    // 153 do, by default.
+    assert_eq!(
+        took_h2,
+        ["chrome", "firefox"],
+        "browsers on the HTTP/2 path"
+    );
+}
+
+// Issue 15: the healthy front, seen by the browsers: both open the WebSocket through HAProxy's
+// HTTP/2 frontend, as the report (ok.healthy, the browsers' path works) says.
+#[test]
+fn browsers_open_websockets_through_the_haproxy_http2_front() {
+    use crate::support::browser::{self, Browser, Options};
+    let test = require!(
+        "http2_browsers_haproxy",
+        Tool::Haproxy,
+        Tool::Python,
+        Tool::Chromium,
+        Tool::Firefox
+    );
+    let mut scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let pem = scene.path().join("site.pem");
+    let both = format!(
+        "{}{}",
+        std::fs::read_to_string(&certs.trusted.cert).expect("cert"),
+        std::fs::read_to_string(&certs.trusted.key).expect("key")
+    );
+    std::fs::write(&pem, both).expect("write pem");
+    // A plain websockets echo (no credential, no Origin check): the browser page sends neither.
+    let app_port = free_port();
+    let python = Tool::Python.program().expect("the lab venv is installed");
+    let _app = Proc::start(
+        Spawn::new("handshake-no-subprotocol", python)
+            .args([
+                repo_root()
+                    .join("fixtures/apps/python/handshake_server.py")
+                    .display()
+                    .to_string(),
+                "no-subprotocol".to_string(),
+                app_port.to_string(),
+            ])
+            .ready_on(app_port),
+        scene.path(),
+    );
+    let port = scene.haproxy(
+        "h2-ws.cfg",
+        &[
+            ("UPSTREAM", format!("127.0.0.1:{app_port}")),
+            ("PEM", pem.display().to_string()),
+        ],
+    );
+    let run = probe(port, &certs.ca, &[]);
+    run.expect("ok", "ok.healthy", 0);
+    assert_eq!(run.json["http2"]["attempt"]["outcome"]["kind"], "upgraded");
+    let options = Options {
+        ca: Some(certs.ca.clone()),
+        warm: Some(format!("https://{HOST}:{port}/warm")),
+    };
+    let url = format!("wss://{HOST}:{port}/ws");
+    for b in Browser::ALL {
+        let result = browser::observe_with(b, scene.path(), &url, &[], &options);
+        assert!(result.opened, "{}: {}", b.id(), result.describe());
+    }
+}

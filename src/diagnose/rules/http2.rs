@@ -9,9 +9,9 @@ use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{cite, Facts};
 use crate::model::{AttemptRecord, Http2Record};
 
-/// Which browsers take the HTTP/2 path where it is advertised (checked against Firefox ESR and
-/// Chromium in the lab: tests/lab/http2.rs).
-pub const WHO_TAKES_IT: &str = "Firefox (by default) and Chromium-based browsers where WebSockets over HTTP/2 are enabled open the WebSocket as an extended CONNECT stream when they already hold an HTTP/2 connection to this origin (the page was loaded from it)";
+/// Which browsers take the HTTP/2 path where it is advertised, as the lab saw them
+/// (tests/lab/http2.rs: Chromium 156 and Firefox ESR 153 both took it and neither fell back).
+pub const WHO_TAKES_IT: &str = "Chrome and Firefox open the WebSocket as an extended CONNECT stream when they already hold an HTTP/2 connection to this origin (the page was loaded from it); seen with Chromium 156 and Firefox ESR 153, neither falls back to HTTP/1.1";
 
 /// The extended CONNECT stream browsers would open, when the server advertises it and it failed.
 pub fn refused_stream<'a>(f: &Facts<'a>) -> Option<(&'a Http2Record, &'a AttemptRecord)> {

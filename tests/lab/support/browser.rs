@@ -226,6 +226,30 @@ impl BrowserResult {
 /// returns what its WebSocket did. Panics, with the browser's log, when no result comes within
 /// `RESULT_TIMEOUT`.
 pub fn observe(browser: Browser, dir: &Path, ws_url: &str, protocols: &[&str]) -> BrowserResult {
+    observe_with(browser, dir, ws_url, protocols, &Options::default())
+}
+
+/// What a `wss://` observation adds.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A CA the browser trusts for this run: imported into Firefox's fresh profile with NSS
+    /// `certutil`; Chromium is started with `--ignore-certificate-errors` (its TLS and HTTP/2
+    /// behaviour are otherwise unchanged).
+    pub ca: Option<PathBuf>,
+    /// A URL the page fetches (credentialed, `no-cors`) before it opens the WebSocket, so the
+    /// browser holds a connection to that origin, as it does for a page loaded from it: the
+    /// condition under which browsers reuse an HTTP/2 connection for a WebSocket (RFC 8441).
+    pub warm: Option<String>,
+}
+
+/// [`observe`] with [`Options`].
+pub fn observe_with(
+    browser: Browser,
+    dir: &Path,
+    ws_url: &str,
+    protocols: &[&str],
+    options: &Options,
+) -> BrowserResult {
     let dir = dir.join(browser.id());
     std::fs::create_dir_all(&dir).expect("create the browser directory");
     let server = PageServer::start();
@@ -235,16 +259,35 @@ pub fn observe(browser: Browser, dir: &Path, ws_url: &str, protocols: &[&str]) -
         std::process::id(),
         RUNS.fetch_add(1, Ordering::Relaxed)
     );
-    let page = format!(
+    let mut page = format!(
         "http://127.0.0.1:{}/ws-probe.html?ws={}&protocols={}&run={run}",
         server.port(),
         utf8_percent_encode(ws_url, NON_ALPHANUMERIC),
         utf8_percent_encode(&protocols.join(","), NON_ALPHANUMERIC),
     );
+    if let Some(w) = &options.warm {
+        page.push_str(&format!(
+            "&warm={}",
+            utf8_percent_encode(w, NON_ALPHANUMERIC)
+        ));
+    }
     let started = Instant::now();
     let spawn = match browser {
-        Browser::Chrome => chromium(&dir, server.port(), &page),
-        Browser::Firefox => firefox(&dir, server.port(), &page),
+        Browser::Chrome => {
+            let spawn = chromium(&dir, server.port(), &page);
+            if options.ca.is_some() {
+                spawn.args(["--ignore-certificate-errors"])
+            } else {
+                spawn
+            }
+        }
+        Browser::Firefox => {
+            let spawn = firefox(&dir, server.port(), &page);
+            if let Some(ca) = &options.ca {
+                trust_in_firefox_profile(&dir.join("profile"), ca);
+            }
+            spawn
+        }
     };
     let proc = Proc::start(spawn, &dir);
     let posted = server.wait_result(&run, RESULT_TIMEOUT);
@@ -306,7 +349,8 @@ fn chromium(dir: &Path, sink_port: u16, page: &str) -> Spawn {
             "--no-pings",
             "--password-store=basic",
             "--disable-features=Translate,MediaRouter,OptimizationHints,NetworkTimeServiceQuerying,AutofillServerCommunication,CertificateTransparencyComponentUpdater",
-            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            // localhost is loopback without a lookup in Chromium (RFC 6761 handling): wss://localhost tests.
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
             "--remote-debugging-port=0",
         ])
         .args([
@@ -344,6 +388,39 @@ fn firefox(dir: &Path, sink_port: u16, page: &str) -> Spawn {
         // Lets user.js point remote settings at the page server (release builds ignore
         // services.settings.server otherwise).
         .env("MOZ_REMOTE_SETTINGS_DEVTOOLS", "1")
+}
+
+/// Imports `ca` as a trusted CA into the fresh Firefox profile's NSS database (`certutil` from
+/// libnss3-tools). Panics with certutil's output when it fails.
+fn trust_in_firefox_profile(profile: &Path, ca: &Path) {
+    let db = format!("sql:{}", profile.display());
+    let certutil = super::stack::find_program("certutil")
+        .expect("certutil is installed (apt-get install libnss3-tools)");
+    for args in [
+        vec!["-N", "-d", db.as_str(), "--empty-password"],
+        vec![
+            "-A",
+            "-d",
+            db.as_str(),
+            "-n",
+            "wsdoctor-lab-ca",
+            "-t",
+            "C,,",
+            "-i",
+            ca.to_str().expect("utf-8 path"),
+        ],
+    ] {
+        let out = std::process::Command::new(&certutil)
+            .args(&args)
+            .output()
+            .expect("run certutil");
+        assert!(
+            out.status.success(),
+            "certutil {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// Firefox's own account of the handshake: the `nsWebSocket` lines of its parent process about
