@@ -32,6 +32,7 @@ pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
         Some(d) => (d.verdict, d.observations, d.considered),
         None => (fallback(&facts), Vec::new(), Vec::new()),
     };
+    let verdict = rules::http2::amend(&facts, verdict);
     let mut findings = rules::matrix::findings(&facts, verdict.cause);
     findings.extend(rules::tls::findings(&facts, verdict.cause));
     findings.extend(rules::transport::address_findings(&facts, verdict.cause));

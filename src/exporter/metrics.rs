@@ -66,6 +66,14 @@ impl Builder {
     }
 }
 
+/// Every attempt, and the HTTP/2 path's extended CONNECT stream (variant `http2`) when one ran.
+fn with_http2(report: &crate::model::Report) -> impl Iterator<Item = &crate::model::AttemptRecord> {
+    report
+        .attempts
+        .iter()
+        .chain(report.http2.as_ref().and_then(|h| h.attempt.as_deref()))
+}
+
 /// Seconds from milliseconds.
 fn secs(ms: f64) -> f64 {
     ms / 1000.0
@@ -163,18 +171,14 @@ pub fn probe(result: &TargetResult) -> String {
     b.family(
         "wsdoctor_variant_status_code",
         "HTTP status each variant got (101 when it upgraded, 0 without an HTTP answer)",
-        report
-            .attempts
-            .iter()
+        with_http2(report)
             .map(|a| (variant_labels(a), a.outcome.status().unwrap_or(0).into()))
             .collect(),
     );
     b.family(
         "wsdoctor_variant_upgraded",
         "Whether each variant upgraded and stayed open through the close-wait",
-        report
-            .attempts
-            .iter()
+        with_http2(report)
             .map(|a| {
                 (
                     variant_labels(a),
@@ -183,6 +187,13 @@ pub fn probe(result: &TargetResult) -> String {
             })
             .collect(),
     );
+    if let Some(enabled) = report.http2.as_ref().and_then(|h| h.extended_connect) {
+        b.gauge(
+            "wsdoctor_http2_extended_connect",
+            "Whether the server advertised WebSockets over HTTP/2 (RFC 8441), the path browsers then take; its stream is the variant \"http2\"",
+            if enabled { 1.0 } else { 0.0 },
+        );
+    }
     if let Some(Outcome::UpgradedThenClosed { close_code, .. }) = baseline.map(|a| &a.outcome) {
         // A bare TCP close is what browsers report as 1006.
         b.gauge(
@@ -414,6 +425,37 @@ mod tests {
         assert_eq!(value(&text, "probe_success"), Some(0.0), "{text}");
         assert!(
             text.contains("wsdoctor_expectation_passed{expectation=\"max_handshake_ms = 0\"} 0"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_http2_path_is_a_variant_and_its_advertisement_a_gauge() {
+        let mut report = fixture("ok_healthy_origin_not_enforced");
+        let mut stream = report.attempts[0].clone();
+        stream.variant.id = "http2".into();
+        stream.variant.group = "http2".into();
+        stream.outcome = crate::model::Outcome::Rejected {
+            status: 405,
+            headers: Default::default(),
+            body_excerpt: String::new(),
+        };
+        report.http2 = Some(crate::model::Http2Record {
+            alpn_offered: vec!["h2".into(), "http/1.1".into()],
+            alpn: Some("h2".into()),
+            extended_connect: Some(true),
+            error: None,
+            attempt: Some(Box::new(stream)),
+            ms: 3.0,
+        });
+        let text = probe(&TargetResult::new("t", &Expectations::default(), report));
+        assert_eq!(
+            value(&text, "wsdoctor_http2_extended_connect"),
+            Some(1.0),
+            "{text}"
+        );
+        assert!(
+            text.contains("wsdoctor_variant_status_code{variant=\"http2\",group=\"http2\"} 405"),
             "{text}"
         );
     }

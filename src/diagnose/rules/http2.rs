@@ -47,6 +47,40 @@ pub fn http2_websocket_refused(f: &Facts) -> Option<Verdict> {
     Some(v)
 }
 
+/// What the HTTP/2 path says beside a verdict it did not decide: the browsers' path works too, or
+/// browsers use HTTP/1.1 here, or (the reverse case) HTTP/1.1 fails while the browsers' HTTP/2
+/// path opens, so browsers work and every HTTP/1.1 client does not.
+pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
+    if v.cause == Cause::ProxyHttp2WebsocketRefused {
+        return v;
+    }
+    let Some(h2) = f.run.http2.as_ref() else {
+        return v;
+    };
+    let Some(b) = f.base() else {
+        return v;
+    };
+    let stream = h2.attempt.as_deref().filter(|_| h2.browsers_take_it());
+    let line = match (b.outcome.is_success(), stream) {
+        (true, Some(a)) if a.outcome.is_success() => Some(format!(
+            "{} — the HTTP/2 path browsers take here (RFC 8441) upgrades too",
+            cite(a)
+        )),
+        (false, Some(a)) if a.outcome.is_success() => Some(format!(
+            "{} — over HTTP/2 (RFC 8441), the path Chrome and Firefox take here, the same request upgrades: browsers holding an HTTP/2 connection to this origin work, HTTP/1.1 clients (CLIs, servers, mobile libraries) do not",
+            cite(a)
+        )),
+        (true, None) if h2.error.is_none() => Some(
+            "HTTP/2: no extended CONNECT (RFC 8441) offered by this server, so browsers use HTTP/1.1 here too".to_string(),
+        ),
+        _ => None,
+    };
+    if let Some(l) = line {
+        v.evidence.push(l);
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +108,38 @@ mod tests {
         assert!(v.evidence.iter().any(|e| e.contains("405")), "{v:?}");
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_eq!(d.cause, Cause::ProxyHttp2WebsocketRefused, "{d:?}");
+    }
+
+    #[test]
+    fn the_verdict_says_which_path_browsers_take_and_the_reverse_case_is_named() {
+        // Healthy over both paths.
+        let r = with_h2(true, Some(attempt("http2").upgraded()));
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert!(
+            d.evidence.iter().any(|e| e.contains("upgrades too")),
+            "{d:?}"
+        );
+        // Not advertised.
+        let r = with_h2(false, None);
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert!(
+            d.evidence
+                .iter()
+                .any(|e| e.contains("browsers use HTTP/1.1 here")),
+            "{d:?}"
+        );
+        // HTTP/1.1 refused (403), HTTP/2 opens: the HTTP/1.1 cause stays the verdict, and the
+        // evidence says browsers on HTTP/2 work.
+        let mut r = with_h2(true, Some(attempt("http2").upgraded()));
+        r.attempts = vec![attempt("baseline").rejected(403, "Forbidden")];
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_ne!(d.cause, Cause::ProxyHttp2WebsocketRefused);
+        assert!(
+            d.evidence
+                .iter()
+                .any(|e| e.contains("HTTP/1.1 clients") && e.contains("do not")),
+            "{d:?}"
+        );
     }
 
     #[test]
