@@ -962,6 +962,11 @@ pub struct Http2Record {
     /// pseudo-headers, `:status` and headers as `response`, and the session like any attempt's.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub attempt: Option<Box<AttemptRecord>>,
+    /// When that stream failed: the credential and Origin variants as extended CONNECT streams on
+    /// the same connection (ids `http2.<variant id>`), which tell a refusal of WebSockets over
+    /// HTTP/2 as such from one that depends on what the request carries.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub variants: Vec<AttemptRecord>,
     /// Wall time of the whole path in ms.
     pub ms: f64,
 }

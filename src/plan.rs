@@ -57,6 +57,8 @@ pub struct Plan {
     pub ticket_credential: Option<Secret>,
     /// The HTTP/2 path's request (RFC 8441), when it runs.
     pub http2: Option<AttemptSpec>,
+    /// The credential and Origin variants run on the HTTP/2 path when its request fails.
+    pub http2_variants: Vec<AttemptSpec>,
 }
 
 /// Builds the plan for a config.
@@ -80,6 +82,11 @@ pub fn build(config: &Config) -> Plan {
         ticket: config.ticket.clone(),
         ticket_credential: config.credential.as_ref().map(|c| c.secret.clone()),
         http2: http2(config),
+        http2_variants: if http2(config).is_some() {
+            http2_variants(config)
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -122,6 +129,31 @@ pub fn http2(config: &Config) -> Option<AttemptSpec> {
     spec.variant.label = "HTTP/2 extended CONNECT (RFC 8441)".into();
     spec.variant.group = "http2".into();
     Some(spec)
+}
+
+/// How many variants the HTTP/2 path repeats when its request fails.
+pub const HTTP2_VARIANTS: usize = 6;
+
+/// The credential and Origin variants (at most [`HTTP2_VARIANTS`]), as HTTP/2 requests: ids
+/// `http2.<id>`, group `http2`. A deliberately wrong credential is not repeated: the HTTP/1.1
+/// matrix has said what it gets.
+pub fn http2_variants(config: &Config) -> Vec<AttemptSpec> {
+    variants(config)
+        .into_iter()
+        .filter(|s| {
+            matches!(s.variant.group.as_str(), "credential" | "origin")
+                && !s.variant.wrong_credential
+                && s.ticket_param.is_none()
+                && !s.variant.direct
+        })
+        .take(HTTP2_VARIANTS)
+        .map(|mut s| {
+            s.variant.id = format!("{}.{}", ids::HTTP2, s.variant.id);
+            s.variant.label = format!("HTTP/2: {}", s.variant.label);
+            s.variant.group = "http2".into();
+            s
+        })
+        .collect()
 }
 
 /// The variants that change one thing each (credential placement, Origin, controls, browsers,

@@ -446,6 +446,7 @@ mod tests {
             extended_connect: Some(true),
             error: None,
             attempt: Some(Box::new(stream)),
+            variants: Vec::new(),
             ms: 3.0,
         });
         let text = probe(&TargetResult::new("t", &Expectations::default(), report));

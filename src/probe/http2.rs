@@ -51,7 +51,12 @@ impl Drop for AbortOnDrop {
 }
 
 /// Runs the HTTP/2 path for `spec` (the baseline's request under the `http2` variant).
-pub(crate) async fn http2_path(spec: &AttemptSpec, ctx: &ProbeContext) -> Http2Record {
+/// `variants` run on the same connection when the baseline's stream fails.
+pub(crate) async fn http2_path(
+    spec: &AttemptSpec,
+    variants: &[AttemptSpec],
+    ctx: &ProbeContext,
+) -> Http2Record {
     let started = Instant::now();
     let mut rec = empty_record(spec, &ctx.redactor);
     let mut out = Http2Record {
@@ -60,6 +65,7 @@ pub(crate) async fn http2_path(spec: &AttemptSpec, ctx: &ProbeContext) -> Http2R
         extended_connect: None,
         error: None,
         attempt: None,
+        variants: Vec::new(),
         ms: 0.0,
     };
     let io = match connect_with_alpn(&spec.url, ctx, &mut rec, BROWSER_ALPN).await {
@@ -78,7 +84,7 @@ pub(crate) async fn http2_path(spec: &AttemptSpec, ctx: &ProbeContext) -> Http2R
         out.ms = ms_since(started);
         return out;
     }
-    let outcome = extended_connect(spec, ctx, io, &mut rec, &mut out).await;
+    let outcome = extended_connect(spec, variants, ctx, io, &mut rec, &mut out).await;
     if let Some(outcome) = outcome {
         rec.outcome = outcome;
         fill_skipped(&mut rec.stages, &spec.url);
@@ -93,6 +99,7 @@ pub(crate) async fn http2_path(spec: &AttemptSpec, ctx: &ProbeContext) -> Http2R
 /// when no stream was sent (the connection failed, or extended CONNECT is not advertised).
 async fn extended_connect(
     spec: &AttemptSpec,
+    variants: &[AttemptSpec],
     ctx: &ProbeContext,
     io: BoxedIo,
     rec: &mut AttemptRecord,
@@ -141,6 +148,42 @@ async fn extended_connect(
         return None;
     }
 
+    let main = stream_attempt(spec, ctx, send.clone(), rec, t).await;
+    if !main.is_success() && !variants.is_empty() {
+        // The browsers' path fails: the credential and Origin variants on the same connection,
+        // concurrently, tell a refusal of WebSockets over HTTP/2 as such from one that depends on
+        // what the request carries.
+        let shared_stages: Vec<StageRecord> = rec.stages.clone();
+        let runs = variants.iter().map(|v| {
+            let send = send.clone();
+            let shared = shared_stages.clone();
+            let tls = rec.tls.clone();
+            async move {
+                let started = Instant::now();
+                let mut vrec = empty_record(v, &ctx.redactor);
+                vrec.stages = shared;
+                vrec.tls = tls;
+                let outcome = stream_attempt(v, ctx, send, &mut vrec, started).await;
+                vrec.outcome = outcome;
+                fill_skipped(&mut vrec.stages, &v.url);
+                vrec.ms = ms_since(started);
+                vrec
+            }
+        });
+        out.variants = futures_util::future::join_all(runs).await;
+    }
+    Some(main)
+}
+
+/// One extended CONNECT stream on the connection: the spec's request, its answer, and the
+/// session after a 200.
+async fn stream_attempt(
+    spec: &AttemptSpec,
+    ctx: &ProbeContext,
+    send: h2::client::SendRequest<Bytes>,
+    rec: &mut AttemptRecord,
+    t: Instant,
+) -> Outcome {
     // The stream: the baseline's request as an extended CONNECT.
     let wire_url = spec.wire_url();
     let target = request_target(&wire_url);
@@ -195,10 +238,10 @@ async fn extended_connect(
         Err(e) => {
             let detail = format!("cannot build the extended CONNECT: {e}");
             push_stage(rec, Stage::Upgrade, t, detail.clone(), Some("h2_error"));
-            return Some(Outcome::ProtocolViolation {
+            return Outcome::ProtocolViolation {
                 error: "h2_error".into(),
                 detail,
-            });
+            };
         }
     };
     let sent = async {
@@ -211,10 +254,10 @@ async fn extended_connect(
         Ok(Err(e)) => {
             let (class, detail) = stream_failure(&e);
             push_stage(rec, Stage::Upgrade, t, detail.clone(), Some(class));
-            return Some(Outcome::ProtocolViolation {
+            return Outcome::ProtocolViolation {
                 error: class.into(),
                 detail,
-            });
+            };
         }
         Err(_) => {
             push_stage(
@@ -224,9 +267,9 @@ async fn extended_connect(
                 "no :status for the extended CONNECT before the deadline".into(),
                 Some("timeout"),
             );
-            return Some(Outcome::Timeout {
+            return Outcome::Timeout {
                 stage: Stage::Upgrade,
-            });
+            };
         }
     };
     let (parts, mut body) = response.into_parts();
@@ -266,7 +309,7 @@ async fn extended_connect(
             .collect();
         let body_excerpt = wire.body_excerpt.clone();
         rec.response = Some(wire);
-        return Some(if (300..400).contains(&status) {
+        return if (300..400).contains(&status) {
             Outcome::Redirected {
                 status,
                 location: rec
@@ -282,7 +325,7 @@ async fn extended_connect(
                 headers,
                 body_excerpt,
             }
-        });
+        };
     }
     push_stage(
         rec,
@@ -307,31 +350,29 @@ async fn extended_connect(
             detail.clone(),
             Some("unrequested_subprotocol"),
         );
-        return Some(Outcome::ProtocolViolation {
+        return Outcome::ProtocolViolation {
             error: "unrequested_subprotocol".into(),
             detail,
-        });
+        };
     }
     let stream = H2Stream {
         send: send_stream,
         recv: body,
         pending: Bytes::new(),
     };
-    Some(
-        watch::watch_upgraded(
-            spec,
-            ctx,
-            rec,
-            Box::new(stream),
-            Vec::new(),
-            watch::Negotiated {
-                accept_valid: true,
-                subprotocol,
-                extensions,
-            },
-        )
-        .await,
+    watch::watch_upgraded(
+        spec,
+        ctx,
+        rec,
+        Box::new(stream),
+        Vec::new(),
+        watch::Negotiated {
+            accept_valid: true,
+            subprotocol,
+            extensions,
+        },
     )
+    .await
 }
 
 type HeaderValueRef = crate::secret::HeaderValue;

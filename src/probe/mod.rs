@@ -128,7 +128,7 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         match &plan.http2 {
             Some(spec) => {
                 let _slot = slots.acquire().await.ok();
-                Some(http2::http2_path(spec, ctx).await)
+                Some(http2::http2_path(spec, &plan.http2_variants, ctx).await)
             }
             None => None,
         }

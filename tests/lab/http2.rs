@@ -133,6 +133,21 @@ fn node_http2_advertising_extended_connect_it_does_not_handle_is_the_fault() {
     assert_eq!(a["outcome"]["status"], 405, "{}", run.describe());
     let text = run.diagnosis_text();
     assert!(text.contains("405") && text.contains("101"), "{text}");
+    // The credential and Origin variants on the same HTTP/2 connection all get Node's 405: the
+    // path refuses WebSockets as such.
+    let variants = run.json["http2"]["variants"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(variants.len() >= 3, "{}", run.describe());
+    assert!(
+        variants.iter().all(|v| v["outcome"]["status"] == 405
+            && v["variant"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("http2."))),
+        "{variants:?}"
+    );
+    assert!(text.contains("refuses WebSockets as such"), "{text}");
     assert!(
         run.json["diagnosis"]["next_step"]
             .as_str()

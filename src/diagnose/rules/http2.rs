@@ -6,7 +6,7 @@
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
-use crate::diagnose::evidence::{cite, Facts};
+use crate::diagnose::evidence::{cite, same_answer, Facts};
 use crate::model::{AttemptRecord, Http2Record};
 
 /// Which browsers take the HTTP/2 path where it is advertised, as the lab saw them
@@ -29,8 +29,8 @@ pub fn http2_websocket_refused(f: &Facts) -> Option<Verdict> {
     if !b.outcome.is_success() {
         return None;
     }
-    let (_, a) = refused_stream(f)?;
-    let v = Verdict::new(
+    let (h2, a) = refused_stream(f)?;
+    let mut v = Verdict::new(
         Cause::ProxyHttp2WebsocketRefused,
         0.9,
         "the HTTP/1.1 upgrade works, but the HTTP/2 path browsers take here (RFC 8441 extended CONNECT) fails",
@@ -40,8 +40,31 @@ pub fn http2_websocket_refused(f: &Facts) -> Option<Verdict> {
     .because(
         "the server chose ALPN h2 and advertised SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so browsers that implement RFC 8441 use that path and do not fall back to HTTP/1.1 when the stream is refused",
     )
-    .because(WHO_TAKES_IT)
-    .next(
+    .because(WHO_TAKES_IT);
+    // The same connection, the credential and Origin variants: does the refusal depend on them?
+    let opened: Vec<&AttemptRecord> = h2
+        .variants
+        .iter()
+        .filter(|x| x.outcome.is_success())
+        .collect();
+    if !opened.is_empty() {
+        for x in opened {
+            v = v.because(format!(
+                "{} — over HTTP/2 this one upgrades: the refusal depends on what it changes (a front that drops or rewrites that header on HTTP/2 streams, or a rule only HTTP/2 requests meet)",
+                cite(x)
+            ));
+        }
+    } else if !h2.variants.is_empty() && h2.variants.iter().all(|x| same_answer(a, x)) {
+        v = v.because(format!(
+            "every credential placement and Origin tried over HTTP/2 ({} streams on the same connection) gets the same answer: the HTTP/2 path refuses WebSockets as such, whatever the request carries",
+            h2.variants.len()
+        ));
+    } else {
+        for x in h2.variants.iter().filter(|x| !same_answer(a, x)) {
+            v = v.because(cite(x));
+        }
+    }
+    let v = v.next(
         "open the page in Firefox with about:config network.http.http2.websockets = false: the WebSocket connecting then proves the HTTP/2 path is the fault",
     );
     Some(v)
@@ -95,6 +118,7 @@ mod tests {
             extended_connect: Some(extended),
             error: None,
             attempt: stream.map(Box::new),
+            variants: Vec::new(),
             ms: 5.0,
         });
         r
@@ -108,6 +132,37 @@ mod tests {
         assert!(v.evidence.iter().any(|e| e.contains("405")), "{v:?}");
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_eq!(d.cause, Cause::ProxyHttp2WebsocketRefused, "{d:?}");
+    }
+
+    #[test]
+    fn http2_variants_tell_a_refusal_as_such_from_one_that_depends_on_the_request() {
+        let mut r = with_h2(true, Some(attempt("http2").rejected(405, "")));
+        let h2 = r.http2.as_mut().expect("h2");
+        h2.variants = vec![
+            attempt("http2.credential.none").rejected(405, ""),
+            attempt("http2.origin.none").rejected(405, ""),
+        ];
+        let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
+        assert!(
+            v.evidence
+                .iter()
+                .any(|e| e.contains("refuses WebSockets as such")),
+            "{v:?}"
+        );
+        // One variant opens over HTTP/2: the refusal depends on what it changed.
+        let h2 = r.http2.as_mut().expect("h2");
+        h2.variants[1] = attempt("http2.origin.none").upgraded();
+        let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
+        assert!(
+            v.evidence.iter().any(
+                |e| e.contains("http2.origin.none") && e.contains("depends on what it changes")
+            ),
+            "{v:?}"
+        );
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ProxyHttp2WebsocketRefused
+        );
     }
 
     #[test]
