@@ -187,7 +187,8 @@ async fn stream_attempt(
     // The stream: the baseline's request as an extended CONNECT.
     let wire_url = spec.wire_url();
     let target = request_target(&wire_url);
-    let authority = authority(&spec.url);
+    // `:authority` carries what `Host` does (RFC 9113 §8.3.1), never userinfo.
+    let authority = crate::plan::host_header(&spec.url);
     let headers: Vec<(String, &HeaderValueRef)> = spec
         .headers
         .iter()
@@ -376,19 +377,6 @@ async fn stream_attempt(
 }
 
 type HeaderValueRef = crate::secret::HeaderValue;
-
-/// `host[:port]` as `:authority` (never userinfo).
-fn authority(url: &Url) -> String {
-    let host = match url.host() {
-        Some(url::Host::Ipv6(a)) => format!("[{a}]"),
-        Some(h) => h.to_string(),
-        None => String::new(),
-    };
-    match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    }
-}
 
 /// Reads the start of a refusal's body, bounded in size and time.
 async fn read_excerpt(body: &mut h2::RecvStream, wire: &mut WireResponse, deadline: Instant) {

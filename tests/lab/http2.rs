@@ -37,13 +37,9 @@ fn probe(port: u16, ca: &std::path::Path, extra: &[&str]) -> Probe {
     wsdoctor(&args)
 }
 
-// Issue 15: a front that implements RFC 8441 end to end. Both paths upgrade; the report says the
-// browsers' path works.
-#[test]
-fn haproxy_h2_front_carries_websockets_over_http2_and_http1() {
-    let test = require!("http2_haproxy_healthy", Tool::Haproxy, Tool::Python);
-    let mut scene = Scene::new(test);
-    let certs = certs::make(scene.path(), HOST);
+/// Starts HAProxy from `fixtures/haproxy/h2-ws.cfg` with the lab's trusted leaf (certificate and
+/// key in one PEM, as HAProxy reads them) in front of `upstream`; returns its port.
+fn start_haproxy_h2(scene: &mut Scene, certs: &certs::LabCerts, upstream: &str) -> u16 {
     let pem = scene.path().join("site.pem");
     let both = format!(
         "{}{}",
@@ -51,13 +47,23 @@ fn haproxy_h2_front_carries_websockets_over_http2_and_http1() {
         std::fs::read_to_string(&certs.trusted.key).expect("key")
     );
     std::fs::write(&pem, both).expect("write pem");
-    let port = scene.haproxy(
+    scene.haproxy(
         "h2-ws.cfg",
         &[
-            ("UPSTREAM", stack::app(App::PyWebsockets).addr()),
+            ("UPSTREAM", upstream.to_string()),
             ("PEM", pem.display().to_string()),
         ],
-    );
+    )
+}
+
+// Issue 15: a front that implements RFC 8441 end to end. Both paths upgrade; the report says the
+// browsers' path works.
+#[test]
+fn haproxy_h2_front_carries_websockets_over_http2_and_http1() {
+    let test = require!("http2_haproxy_healthy", Tool::Haproxy, Tool::Python);
+    let mut scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let port = start_haproxy_h2(&mut scene, &certs, &stack::app(App::PyWebsockets).addr());
     let run = probe(port, &certs.ca, &AUTH);
     run.expect("ok", "ok.healthy", 0);
     crate::support::assert_report_schema(&run.json);
@@ -278,13 +284,6 @@ fn browsers_open_websockets_through_the_haproxy_http2_front() {
     );
     let mut scene = Scene::new(test);
     let certs = certs::make(scene.path(), HOST);
-    let pem = scene.path().join("site.pem");
-    let both = format!(
-        "{}{}",
-        std::fs::read_to_string(&certs.trusted.cert).expect("cert"),
-        std::fs::read_to_string(&certs.trusted.key).expect("key")
-    );
-    std::fs::write(&pem, both).expect("write pem");
     // A plain websockets echo (no credential, no Origin check): the browser page sends neither.
     let app_port = free_port();
     let python = Tool::Python.program().expect("the lab venv is installed");
@@ -301,13 +300,7 @@ fn browsers_open_websockets_through_the_haproxy_http2_front() {
             .ready_on(app_port),
         scene.path(),
     );
-    let port = scene.haproxy(
-        "h2-ws.cfg",
-        &[
-            ("UPSTREAM", format!("127.0.0.1:{app_port}")),
-            ("PEM", pem.display().to_string()),
-        ],
-    );
+    let port = start_haproxy_h2(&mut scene, &certs, &format!("127.0.0.1:{app_port}"));
     let run = probe(port, &certs.ca, &[]);
     run.expect("ok", "ok.healthy", 0);
     assert_eq!(run.json["http2"]["attempt"]["outcome"]["kind"], "upgraded");
