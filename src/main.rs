@@ -61,15 +61,9 @@ fn main() -> ExitCode {
         _ => {}
     }
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(tokio::runtime::Builder::new_current_thread()) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wsdoctor: cannot start the async runtime: {e}");
-            return ExitCode::from(exit::USAGE);
-        }
+        Err(code) => return code,
     };
 
     match cli.command {
@@ -200,15 +194,9 @@ fn exporter(args: &ExporterArgs) -> ExitCode {
     }
     // Reports served by the exporter are read in browsers and files: never terminal colour.
     colored::control::set_override(false);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(tokio::runtime::Builder::new_multi_thread()) {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wsdoctor: cannot start the async runtime: {e}");
-            return ExitCode::from(exit::USAGE);
-        }
+        Err(code) => return code,
     };
     let served = runtime.block_on(exporter::serve(args.listen, args.config.clone(), |addr| {
         eprintln!(
@@ -343,4 +331,13 @@ fn one_line(e: &clap::Error) -> String {
     let joined = message.join(" ");
     let joined = joined.strip_prefix("error: ").unwrap_or(&joined);
     format!("{joined} (see --help)")
+}
+
+/// The async runtime from `builder` (current-thread for probes, multi-thread for the exporter),
+/// or the exit code after saying why it cannot start.
+fn runtime(mut builder: tokio::runtime::Builder) -> Result<tokio::runtime::Runtime, ExitCode> {
+    builder.enable_all().build().map_err(|e| {
+        eprintln!("wsdoctor: cannot start the async runtime: {e}");
+        ExitCode::from(exit::USAGE)
+    })
 }

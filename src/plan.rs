@@ -64,6 +64,7 @@ pub struct Plan {
 /// Builds the plan for a config.
 pub fn build(config: &Config) -> Plan {
     let base = baseline(config);
+    let h2 = http2(config);
     let base_variant = base.variant.clone();
     let mut attempts = vec![base];
     if config.quick {
@@ -81,12 +82,12 @@ pub fn build(config: &Config) -> Plan {
         },
         ticket: config.ticket.clone(),
         ticket_credential: config.credential.as_ref().map(|c| c.secret.clone()),
-        http2: http2(config),
-        http2_variants: if http2(config).is_some() {
+        http2_variants: if h2.is_some() {
             http2_variants(config)
         } else {
             Vec::new()
         },
+        http2: h2,
     }
 }
 

@@ -387,12 +387,7 @@ async fn probe(
         _ => {
             shared.own.probed(&module.name, "error");
             tracing::warn!(target = %shown, "no probe slot free within the deadline");
-            return (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-                metrics::unfinished(started.elapsed().as_secs_f64()),
-            )
-                .into_response();
+            return openmetrics(metrics::unfinished(started.elapsed().as_secs_f64()));
         }
     };
     let remaining = deadline.saturating_sub(started.elapsed());
@@ -410,12 +405,7 @@ async fn probe(
         Err(_) => {
             shared.own.probed(&module.name, "error");
             tracing::warn!(target = %shown, "probe overran its deadline and was stopped");
-            return (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-                metrics::unfinished(started.elapsed().as_secs_f64()),
-            )
-                .into_response();
+            return openmetrics(metrics::unfinished(started.elapsed().as_secs_f64()));
         }
     };
     let result = TargetResult::new(&shown, &built.expectations, report);
@@ -438,10 +428,15 @@ async fn probe(
     if debug {
         return rendered(&result.report, Format::Human);
     }
+    openmetrics(metrics::probe(&result))
+}
+
+/// A 200 in the OpenMetrics text format: every `/probe` answer, finished or not, and `/metrics`.
+fn openmetrics(text: String) -> Response {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-        metrics::probe(&result),
+        text,
     )
         .into_response()
 }
@@ -465,12 +460,7 @@ fn raise_open_file_limit(max_concurrent: usize) {
 
 /// `GET /metrics`: the exporter's own health.
 async fn own_metrics(State(shared): State<Arc<Shared>>) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-        shared.own.encode(),
-    )
-        .into_response()
+    openmetrics(shared.own.encode())
 }
 
 /// `POST /-/reload`.

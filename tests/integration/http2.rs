@@ -11,11 +11,20 @@
 use std::time::{Duration, Instant};
 
 use crate::support::probe_json;
-use crate::support::tls::{H2Hostile, H2HostileServer, TestCa};
+use crate::support::tls::{H2Hostile, TestCa, TlsOptions, TlsWsServer};
+use crate::support::ws::Behaviour;
 
 fn run(how: H2Hostile) -> (serde_json::Value, i32, Duration) {
     let ca = TestCa::new("wsdoctor h2 test CA");
-    let server = H2HostileServer::start(ca.valid_leaf(&[crate::support::tls::HOST]), how);
+    let server = TlsWsServer::start_with(
+        ca.valid_leaf(&[crate::support::tls::HOST]),
+        Behaviour::Echo,
+        TlsOptions {
+            alpn: vec!["h2", "http/1.1"],
+            h2: Some(how),
+            ..TlsOptions::default()
+        },
+    );
     let cafile = ca.pem_file();
     let (url, resolve) = server.url_and_resolve("/ws");
     let started = Instant::now();

@@ -117,6 +117,9 @@ pub struct TlsOptions {
     pub tls12_only: bool,
     /// The server's ALPN list (empty: no ALPN).
     pub alpn: Vec<&'static str>,
+    /// What the server does to a client that negotiated `h2` (with `h2` in `alpn`); HTTP/1.1
+    /// clients still get the WebSocket server, as a front serving both does.
+    pub h2: Option<H2Hostile>,
 }
 
 /// A wss:// server.
@@ -162,6 +165,7 @@ impl TlsWsServer {
         config.alpn_protocols = options.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let h2 = options.h2;
         let thread = ServerThread::spawn(move |listener| async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -169,8 +173,13 @@ impl TlsWsServer {
                 };
                 let (acceptor, b, seen) = (acceptor.clone(), behaviour.clone(), seen.clone());
                 tokio::spawn(async move {
-                    if let Ok(tls) = acceptor.accept(stream).await {
-                        serve(tls, b, seen).await;
+                    let Ok(tls) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let negotiated_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                    match h2 {
+                        Some(how) if negotiated_h2 => h2_hostile(tls, how).await,
+                        _ => serve(tls, b, seen).await,
                     }
                 });
             }
@@ -285,57 +294,5 @@ where
                 }
             }
         }
-    }
-}
-
-/// A wss:// server that speaks HTTP/1.1 WebSocket (echo) and, to clients that negotiate `h2`,
-/// one of the [`H2Hostile`] behaviours.
-pub struct H2HostileServer {
-    /// The server thread (dropping it stops the server).
-    pub thread: ServerThread,
-}
-
-impl H2HostileServer {
-    /// Starts it presenting `leaf`.
-    pub fn start(leaf: Leaf, how: H2Hostile) -> Self {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("tls versions")
-            .with_no_client_auth()
-            .with_single_cert(leaf.chain, leaf.key)
-            .expect("server cert");
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let thread = ServerThread::spawn(move |listener| async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (acceptor, seen) = (acceptor.clone(), seen.clone());
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(stream).await else {
-                        return;
-                    };
-                    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
-                    if h2 {
-                        h2_hostile(tls, how).await;
-                    } else {
-                        serve(tls, Behaviour::Echo, seen).await;
-                    }
-                });
-            }
-        });
-        H2HostileServer { thread }
-    }
-
-    /// `wss://wsdoctor.test:PORT/path` and its `--resolve` value.
-    pub fn url_and_resolve(&self, path: &str) -> (String, String) {
-        let port = self.thread.port();
-        (
-            format!("wss://{HOST}:{port}{path}"),
-            format!("{HOST}:{port}:127.0.0.1"),
-        )
     }
 }
