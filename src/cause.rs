@@ -114,6 +114,8 @@ causes! {
     TlsHostnameMismatch => ("tls.hostname_mismatch", Tls, "the certificate does not name this host"),
     /// `wss://` to a port that speaks plaintext.
     TlsNotTls => ("tls.not_tls", Tls, "the port speaks plain HTTP, not TLS (wss:// to an http port)"),
+    /// `ws://` to a port that speaks TLS.
+    TlsPlaintextToTlsPort => ("tls.plaintext_to_tls_port", Tls, "the port speaks TLS: ws:// sent plaintext to it (use wss://)"),
     /// The server requires a client certificate (mTLS) and none was sent.
     TlsClientCertRequired => ("tls.client_cert_required", Tls, "the server requires a client certificate (mTLS) and none was sent"),
     /// The server refused the client certificate that was sent.

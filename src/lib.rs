@@ -86,6 +86,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         http_controls: run.http_controls,
         addresses: run.addresses,
         http2: run.http2,
+        other_scheme: run.other_scheme,
         diagnosis,
         findings,
         comparison,

@@ -51,6 +51,9 @@ pub mod ids {
     pub const CONTROL_MISSING_KEY: &str = "control.missing_key";
     /// `control.version_8`.
     pub const CONTROL_VERSION_8: &str = "control.version_8";
+    /// `control.other_scheme`: the same port with the other scheme (`ws://` ↔ `wss://`), tried
+    /// once when the baseline's failure says the port may speak the other one.
+    pub const CONTROL_OTHER_SCHEME: &str = "control.other_scheme";
     /// `browser.chrome`.
     pub const BROWSER_CHROME: &str = "browser.chrome";
     /// `browser.firefox`.
@@ -937,6 +940,12 @@ pub struct Run {
     /// `--http1-only`, for `ws://`, and in reports made before it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub http2: Option<Http2Record>,
+    /// The same port with the other scheme (variant `control.other_scheme`: `wss://` for a
+    /// `ws://` target, `ws://` for a `wss://` one), sent without any credential; made only when
+    /// the baseline failed the way a scheme mismatch fails (a 400, a close or a malformed answer
+    /// to plaintext; a TLS handshake that ended or was answered in plaintext).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub other_scheme: Option<Box<AttemptRecord>>,
 }
 
 /// The HTTP/2 path (RFC 8441): a connection of its own offering ALPN `h2, http/1.1` as browsers
@@ -1297,6 +1306,10 @@ pub struct Report {
     /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets (additive to v1).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub http2: Option<Http2Record>,
+    /// The same port with the other scheme, when the baseline's failure called for it (additive
+    /// to v1; see `Run::other_scheme`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub other_scheme: Option<Box<AttemptRecord>>,
     /// The verdict.
     pub diagnosis: Diagnosis,
     /// Further findings.
@@ -1370,6 +1383,7 @@ impl Report {
             http_controls: self.http_controls.clone(),
             addresses: self.addresses.clone(),
             http2: self.http2.clone(),
+            other_scheme: self.other_scheme.clone(),
         }
     }
 }

@@ -59,6 +59,8 @@ pub struct Plan {
     pub http2: Option<AttemptSpec>,
     /// The credential and Origin variants run on the HTTP/2 path when its request fails.
     pub http2_variants: Vec<AttemptSpec>,
+    /// The same port with the other scheme, run only when the baseline's failure calls for it.
+    pub other_scheme: Option<AttemptSpec>,
 }
 
 /// Builds the plan for a config.
@@ -88,7 +90,36 @@ pub fn build(config: &Config) -> Plan {
             Vec::new()
         },
         http2: h2,
+        other_scheme: other_scheme(config),
     }
+}
+
+/// The baseline's URL with the other scheme on the same port (`wss://` for `ws://`, `ws://` for
+/// `wss://`), variant `control.other_scheme`, without any credential: the user's token never
+/// travels in plaintext because wsdoctor guessed the port might be plain, and a TLS guess does
+/// not need it. The probe sends it only when the baseline failed the way a scheme mismatch fails.
+pub fn other_scheme(config: &Config) -> Option<AttemptSpec> {
+    let (scheme, label) = match config.target.scheme() {
+        "ws" => ("wss", "wss:// on the same port"),
+        "wss" => ("ws", "ws:// on the same port"),
+        _ => return None,
+    };
+    let mut url = config.target.clone();
+    let port = url.port_or_known_default()?;
+    url.set_scheme(scheme).ok()?;
+    url.set_port(Some(port)).ok()?;
+    let mut variant = Variant::baseline();
+    variant.id = ids::CONTROL_OTHER_SCHEME.into();
+    variant.label = label.into();
+    variant.group = "control".into();
+    variant.origin = config.origin.clone();
+    variant.subprotocols = config.subprotocols.clone();
+    let mut spec = spec_for(config, &url, variant);
+    spec.headers
+        .retain(|(_, v)| !matches!(v, HeaderValue::Secret(_)));
+    spec.secret_query.clear();
+    spec.ticket_param = None;
+    Some(spec)
 }
 
 /// The baseline: the user's placement, Origin, headers and subprotocols.

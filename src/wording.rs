@@ -5,6 +5,30 @@
 
 use crate::model::{AttemptRecord, FailureClass, Http2Record, Outcome, Stage};
 
+/// The other-scheme control (`control.other_scheme`) in one line: which protocol the same port
+/// speaks, then what the request got there.
+pub fn other_scheme_line(a: &AttemptRecord) -> String {
+    let tls = a
+        .tls
+        .as_ref()
+        .filter(|t| t.version.is_some() || !t.chain.is_empty());
+    let spoke = match (a.url.starts_with("wss://"), tls) {
+        (true, Some(t)) => match (&t.version, t.chain.first()) {
+            (Some(v), _) => format!("speaks TLS ({v})"),
+            (None, Some(leaf)) => format!("speaks TLS (certificate {})", printable(&leaf.subject)),
+            (None, None) => "speaks TLS".to_string(),
+        },
+        (true, None) => "no TLS handshake".to_string(),
+        (false, _) if a.outcome.status().is_some() => "speaks plain HTTP".to_string(),
+        (false, _) => "no plaintext answer".to_string(),
+    };
+    format!(
+        "{} → {spoke} · {}",
+        printable(&a.variant.label),
+        outcome_line(&a.outcome)
+    )
+}
+
 /// The HTTP/2 path (RFC 8441) in one line, and whether it is a failure browsers meet.
 pub fn http2_line(h: &Http2Record) -> (bool, String) {
     if let Some(e) = &h.error {

@@ -254,6 +254,24 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
                 }
             }
         }
+        // The same port with the other scheme says which protocol the port speaks.
+        if let Some(other) = f.run.other_scheme.as_deref() {
+            let (pred, fit) = other_scheme_fit(f, cause, base, other);
+            match fit {
+                Fit::Explained => support += pred.support,
+                Fit::Contradicted => penalty += pred.penalty,
+                Fit::Silent => {}
+            }
+            if fit != Fit::Silent {
+                let mut o = observation(&other.variant.id, pred, fit, Some(other));
+                o.expected = if other.url.starts_with("wss://") {
+                    "a_tls_handshake".into()
+                } else {
+                    "an_http_answer".into()
+                };
+                observations.push(o);
+            }
+        }
         // The HTTP/2 path browsers take where it is advertised: a refusal there is a failure for
         // them, whatever HTTP/1.1 got.
         if cause == Cause::Healthy {
@@ -296,6 +314,60 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
         prior: PRIOR_WEIGHT * (hypothesis::prior(cause) / 0.05).ln(),
         verdict,
         observations,
+    }
+}
+
+/// How the other-scheme control (`control.other_scheme`) bears on a cause. For a `ws://` target
+/// it was sent a ClientHello: a TLS handshake there supports "the port speaks TLS" and, when
+/// every plaintext request got the baseline's answer, rules out every cause that reads that
+/// answer as an HTTP server's, or a reset as the network's (a port that also served plaintext would have answered some
+/// request differently). For a `wss://` target it was sent plaintext: an HTTP answer supports
+/// "the port speaks plaintext" and rules out a failed handshake of a TLS server.
+fn other_scheme_fit(
+    f: &Facts,
+    cause: Cause,
+    base: &AttemptRecord,
+    other: &AttemptRecord,
+) -> (Prediction, Fit) {
+    let to_tls = other.url.starts_with("wss://");
+    let (spoke, explains) = if to_tls {
+        (rules::tls::spoke_tls(other), Cause::TlsPlaintextToTlsPort)
+    } else {
+        (
+            rules::tls::port_speaks_plaintext(base, other),
+            Cause::TlsNotTls,
+        )
+    };
+    let pred = |support, penalty| Prediction {
+        expect: hypothesis::Expect::Any,
+        support,
+        penalty,
+    };
+    if cause == explains {
+        // A port that does not speak TLS is not a TLS port; a plaintext try that got no HTTP
+        // answer says nothing against a ClientHello answered in plaintext.
+        return match (spoke, to_tls) {
+            (true, _) => (pred(2.0, 0.0), Fit::Explained),
+            (false, true) => (pred(0.0, HARD), Fit::Contradicted),
+            (false, false) => (pred(0.0, 0.0), Fit::Silent),
+        };
+    }
+    if !spoke {
+        return (pred(0.0, 0.0), Fit::Silent);
+    }
+    let rules_out = if to_tls {
+        (hypothesis::needs_http_answer(cause) || cause == Cause::TcpReset)
+            && f.run
+                .attempts
+                .iter()
+                .all(|a| a.variant.direct || super::evidence::same_answer(base, a))
+    } else {
+        cause == Cause::TlsHandshakeFailed
+    };
+    if rules_out {
+        (pred(0.0, CONTRADICTION), Fit::Contradicted)
+    } else {
+        (pred(0.0, 0.0), Fit::Silent)
     }
 }
 

@@ -83,10 +83,23 @@ pub fn identical(a: &AttemptRecord, b: &AttemptRecord) -> bool {
     same_answer(a, b) && producer(a).map(|r| r.name) == producer(b).map(|r| r.name)
 }
 
+/// A body as compared: HTML comments dropped (nginx pads its error pages with comments for
+/// user agents it thinks are MSIE or Chrome, `msie_padding`, so the same refusal is longer for a
+/// browser's User-Agent), whitespace runs collapsed, digits masked (dates, request ids).
 fn normalise(body: &str) -> String {
+    let mut rest = body;
+    let mut uncommented = String::new();
+    while let Some(start) = rest.find("<!--") {
+        uncommented.push_str(&rest[..start]);
+        rest = match rest[start..].find("-->") {
+            Some(end) => &rest[start + end + 3..],
+            None => "",
+        };
+    }
+    uncommented.push_str(rest);
     let mut out = String::new();
     let mut last_space = false;
-    for c in body.trim().chars().take(2048) {
+    for c in uncommented.trim().chars().take(2048) {
         if c.is_whitespace() {
             if !last_space {
                 out.push(' ');

@@ -208,7 +208,7 @@ pub fn prior(cause: Cause) -> f64 {
         RoutingWrongUpstream | ProxyFrontRefuses | OriginHostRewritten => 0.03,
         ProxyRequestTooLarge | RoutingMethodNotAllowed | ServerTimeout => 0.02,
         ProxyHttp2WebsocketRefused => 0.02,
-        TlsNotTls | TlsHandshakeFailed | TcpReset | TcpUnreachable => 0.02,
+        TlsNotTls | TlsPlaintextToTlsPort | TlsHandshakeFailed | TcpReset | TcpUnreachable => 0.02,
         RoutingIntermittent | DnsAddressInconsistent | ServerLoopbackBind => 0.02,
         ServerWebsocketUnsupported | ServerBadHandshakeResponse => 0.02,
         _ => 0.01,
@@ -308,6 +308,11 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
     }
     if a.variant.direct {
         return direct(cause, f, base, a, part);
+    }
+    if cause == TlsPlaintextToTlsPort {
+        // A TLS listener answers every plaintext request alike, whatever it carries: a variant
+        // that got another answer (or a 101) was read by an HTTP server.
+        return p(Expect::Same, 0.1, 1.0);
     }
     if below_http(cause) {
         // Every request to the same place meets the same transport or TLS failure; an upgrade

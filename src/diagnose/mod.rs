@@ -193,6 +193,7 @@ mod tests {
             include_str!("../../tests/lab/origin.rs"),
             include_str!("../../tests/lab/proxy.rs"),
             include_str!("../../tests/lab/routing.rs"),
+            include_str!("../../tests/lab/scheme.rs"),
             include_str!("../../tests/lab/server.rs"),
             include_str!("../../tests/lab/ticket.rs"),
             include_str!("../../tests/lab/tls.rs"),
@@ -203,6 +204,7 @@ mod tests {
             include_str!("../../tests/integration/probe_tls_mtls.rs"),
             include_str!("../../tests/integration/addresses.rs"),
             include_str!("../../tests/integration/forward_proxy_socks.rs"),
+            include_str!("../../tests/integration/scheme.rs"),
         ]
         .concat();
         let mut cited = 0;

@@ -37,6 +37,7 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
         Cause::TlsExpiredCertificate => &["renew the certificate and automate renewal (certbot/ACME); check the server clock"],
         Cause::TlsHostnameMismatch => &["issue the certificate for this host name (SAN), or use the name it covers"],
         Cause::TlsNotTls => &["use ws:// for a plain port, or terminate TLS on the port used with wss://"],
+        Cause::TlsPlaintextToTlsPort => &["use wss:// for this port (browsers on an https:// page must anyway), or point ws:// at the proxy's plaintext listener"],
         Cause::TlsExpiringSoon => &["renew the certificate now and check that automatic renewal runs (certbot renew --dry-run, or the ACME client's logs)"],
         Cause::TlsHandshakeFailed => &["enable TLS 1.2/1.3 with modern cipher suites and send the certificate for this SNI"],
         Cause::TlsClientCertRequired => &[

@@ -620,6 +620,7 @@ pub fn to_report(obs: &Observation) -> Report {
         http_controls: Vec::new(),
         addresses: Vec::new(),
         http2: None,
+        other_scheme: None,
     };
     let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
     let cap = obs.detail.confidence_cap();
@@ -669,6 +670,7 @@ pub fn to_report(obs: &Observation) -> Report {
         http_controls: Vec::new(),
         addresses: Vec::new(),
         http2: None,
+        other_scheme: None,
         diagnosis,
         findings,
         comparison: None,

@@ -137,6 +137,12 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         tokio::join!(plain, ticketed, controls, fanned, h2);
     let mut attempts: Vec<(usize, AttemptRecord)> = plain.into_iter().chain(ticketed).collect();
     attempts.sort_by_key(|(i, _)| *i);
+    let other_scheme = match (&plan.other_scheme, attempts.first()) {
+        (Some(spec), Some((_, base))) if other_scheme_called_for(base) => {
+            Some(Box::new(other_scheme_attempt(spec, ctx).await))
+        }
+        _ => None,
+    };
     Run {
         target: target.to_string(),
         credential_given: plan.ticket_credential.is_some(),
@@ -147,8 +153,40 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         http_controls,
         addresses,
         http2,
+        other_scheme,
     }
 }
+
+/// True when the baseline failed the way a scheme mismatch fails, so the same port is worth one
+/// try with the other scheme: plaintext to a TLS port gets a 400 (nginx, Apache, Go servers
+/// such as Caddy), a close or reset (OpenSSL-based listeners such as HAProxy), or a TLS alert read
+/// as a malformed answer; a ClientHello to a plaintext port is answered in plaintext or closed
+/// (Python `websockets`). A timeout is not among them: the run's deadline has passed by then.
+pub fn other_scheme_called_for(base: &AttemptRecord) -> bool {
+    use crate::model::FailureClass as C;
+    match (&base.outcome, base.outcome.class()) {
+        (Outcome::Rejected { status: 400, .. }, _) => true,
+        (Outcome::ProtocolViolation { .. }, Some(c)) => matches!(
+            c,
+            C::MalformedResponse | C::ConnectionClosed | C::ConnectionReset
+        ),
+        (Outcome::TlsError { .. }, Some(c)) => matches!(c, C::NotTls | C::HandshakeFailed),
+        _ => false,
+    }
+}
+
+/// The other-scheme control: a short watch after a 101 (its point is which protocol the port
+/// speaks, not how the session goes), never the idle watch or the address fan-out.
+async fn other_scheme_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecord {
+    let mut ctx = ctx.clone();
+    ctx.close_wait = ctx.close_wait.min(OTHER_SCHEME_WATCH);
+    ctx.idle = None;
+    ctx.fan_out = false;
+    run_attempt(spec, &ctx).await
+}
+
+/// How long the other-scheme control watches a 101.
+const OTHER_SCHEME_WATCH: Duration = Duration::from_millis(200);
 
 /// Runs one attempt through every stage.
 pub async fn run_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecord {

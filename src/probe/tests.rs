@@ -133,6 +133,7 @@ async fn the_fan_out_pins_one_attempt_to_each_resolved_address_after_the_plan() 
         ticket: None,
         ticket_credential: None,
         http2: None,
+        other_scheme: None,
         http2_variants: Vec::new(),
     };
     let mut c = ctx();
@@ -254,6 +255,7 @@ async fn run_plan_returns_records_in_plan_order_with_controls_apart() {
         ticket: None,
         ticket_credential: None,
         http2: None,
+        other_scheme: None,
         http2_variants: Vec::new(),
     };
     let run = run_plan(&plan, &ctx(), "ws://x/").await;
@@ -290,6 +292,7 @@ async fn ticket_attempts_fetch_fresh_tickets_and_reuse_sends_the_previous_one() 
         }),
         ticket_credential: Some(crate::secret::Secret::new("jwt-123456")),
         http2: None,
+        other_scheme: None,
         http2_variants: Vec::new(),
     };
     let run = run_plan(&plan, &ctx(), "ws://x/").await;
@@ -323,6 +326,7 @@ async fn tickets_are_redacted_in_every_later_record() {
         }),
         ticket_credential: None,
         http2: None,
+        other_scheme: None,
         http2_variants: Vec::new(),
     };
     let mut c = ctx();

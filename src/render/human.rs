@@ -101,6 +101,19 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .replacen("upgrade ", "http2   ", 1)
         )?;
     }
+    if let Some(other) = &report.other_scheme {
+        let line = stage_line(
+            &StageRecord {
+                stage: Stage::Upgrade,
+                status: StageStatus::Ok,
+                ms: Some(other.ms),
+                summary: crate::wording::other_scheme_line(other),
+                error: None,
+            },
+            false,
+        );
+        writeln!(out, "{}", line.replacen("upgrade ", "scheme  ", 1))?;
+    }
     if !report.stages.is_empty() {
         writeln!(out)?;
     }

@@ -122,6 +122,14 @@ fn stages(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             cell(&summary)
         )?;
     }
+    if let Some(other) = &report.other_scheme {
+        writeln!(
+            out,
+            "| other scheme | {} | ok | {} |",
+            fmt_ms(other.ms),
+            cell(&crate::wording::other_scheme_line(other))
+        )?;
+    }
     Ok(())
 }
 

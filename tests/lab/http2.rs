@@ -39,7 +39,7 @@ fn probe(port: u16, ca: &std::path::Path, extra: &[&str]) -> Probe {
 
 /// Starts HAProxy from `fixtures/haproxy/h2-ws.cfg` with the lab's trusted leaf (certificate and
 /// key in one PEM, as HAProxy reads them) in front of `upstream`; returns its port.
-fn start_haproxy_h2(scene: &mut Scene, certs: &certs::LabCerts, upstream: &str) -> u16 {
+pub fn start_haproxy_h2(scene: &mut Scene, certs: &certs::LabCerts, upstream: &str) -> u16 {
     let pem = scene.path().join("site.pem");
     let both = format!(
         "{}{}",

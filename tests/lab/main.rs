@@ -49,6 +49,7 @@ mod matrix_socketio;
 mod origin;
 mod proxy;
 mod routing;
+mod scheme;
 mod server;
 mod ticket;
 mod tls;

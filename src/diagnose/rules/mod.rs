@@ -115,6 +115,7 @@ pub const PROPOSERS: &[(&str, RuleFn)] = &[
     ("tls::client_cert", tls::client_cert),
     ("tls::alpn_h2_only", tls::alpn_h2_only),
     ("tls::tls_failed", tls::tls_failed),
+    ("tls::plaintext_to_tls_port", tls::plaintext_to_tls_port),
     ("transport::no_http_answer", transport::no_http_answer),
     ("http::http2_only", http::http2_only),
     ("http::bad_handshake_response", http::bad_handshake_response),

@@ -312,6 +312,7 @@ pub fn run(attempts: Vec<AttemptRecord>) -> R {
             http_controls: Vec::new(),
             addresses: Vec::new(),
             http2: None,
+            other_scheme: None,
         },
     }
 }
@@ -358,6 +359,17 @@ impl R {
             .addresses
             .push(crate::probe::address_record(addr, &a));
         self.run.attempts.push(a);
+        self
+    }
+
+    /// Sets the other-scheme control: `a` renamed `control.other_scheme`, sent to `url`.
+    pub fn other_scheme(mut self, url: &str, mut a: AttemptRecord) -> R {
+        a.variant.id = crate::model::ids::CONTROL_OTHER_SCHEME.into();
+        a.variant.label = "the other scheme on the same port".into();
+        a.variant.group = "control".into();
+        a.variant.credential = CredentialPlacement::None;
+        a.url = url.into();
+        self.run.other_scheme = Some(Box::new(a));
         self
     }
 

@@ -4,7 +4,7 @@
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
-use crate::diagnose::evidence::{cite, Facts};
+use crate::diagnose::evidence::{cite, describe, Facts};
 use crate::model::FailureClass;
 use crate::model::{AttemptRecord, ClientAuthRecord, Finding, Outcome, Severity, Stage, TlsRecord};
 
@@ -302,9 +302,31 @@ pub fn tls_failed(f: &Facts) -> Option<Verdict> {
         ),
         _ => return None,
     };
+    // A handshake that ended without a word: the same port's plaintext answer says it speaks
+    // plain HTTP (Python `websockets` closes on a ClientHello; others answer it in plaintext).
+    let other = f
+        .run
+        .other_scheme
+        .as_deref()
+        .filter(|o| port_speaks_plaintext(b, o));
+    let (cause, summary, next) = match other {
+        Some(_) if cause == Cause::TlsHandshakeFailed && matches!(b.outcome, Outcome::TlsError { .. }) => (
+            Cause::TlsNotTls,
+            "the port ended the TLS handshake and answers plain HTTP: it speaks plaintext (wss:// to an http port)",
+            "use ws:// for this port, or the TLS port for wss://",
+        ),
+        _ => (cause, summary, next),
+    };
     let mut v = Verdict::new(cause, 0.95, summary)
         .because(cite(b))
         .next(next);
+    if let Some(o) = other.filter(|_| cause == Cause::TlsNotTls) {
+        v = v.because(format!(
+            "the same port in plaintext ({}) got {}",
+            o.url,
+            describe(o)
+        ));
+    }
     if let Some(tls) = &b.tls {
         if let Some(leaf) = tls.chain.first() {
             v = v.because(format!(
@@ -317,6 +339,96 @@ pub fn tls_failed(f: &Facts) -> Option<Verdict> {
                 leaf.sans.join(", ")
             ));
         }
+    }
+    Some(v)
+}
+
+/// True when an attempt's TLS stage got the server's side of a handshake: a negotiated version
+/// or a certificate (one the client refused still proves that the port speaks TLS).
+pub fn spoke_tls(a: &AttemptRecord) -> bool {
+    a.tls
+        .as_ref()
+        .is_some_and(|t| t.version.is_some() || !t.chain.is_empty())
+}
+
+/// True when an attempt got an HTTP answer (a status line), whatever its status.
+pub fn spoke_http(a: &AttemptRecord) -> bool {
+    a.response.is_some() || a.outcome.status().is_some()
+}
+
+/// True when a `wss://` baseline's port speaks plaintext: its TLS handshake ended without a word of
+/// TLS from the server (no alert, no version, no certificate) and the same port sent plaintext
+/// (`other`) answered in HTTP — not with a TLS listener's own page for plaintext, which a TLS
+/// server with a handshake problem of its own would send.
+pub fn port_speaks_plaintext(base: &AttemptRecord, other: &AttemptRecord) -> bool {
+    let tls_word = base
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.alert.is_some() || t.version.is_some() || !t.chain.is_empty());
+    !other.url.starts_with("wss://")
+        && !tls_word
+        && spoke_http(other)
+        && !is_plaintext_refusal_page(other)
+}
+
+/// True when an attempt's answer is a TLS listener's page for a plaintext request.
+pub fn is_plaintext_refusal_page(a: &AttemptRecord) -> bool {
+    match &a.outcome {
+        Outcome::Rejected { body_excerpt, .. } => {
+            let body = body_excerpt.to_ascii_lowercase();
+            PLAINTEXT_TO_TLS_PAGES.iter().any(|p| body.contains(p))
+        }
+        _ => false,
+    }
+}
+
+/// What TLS listeners answer a plaintext request with, in their own words: nginx ("The plain HTTP
+/// request was sent to HTTPS port"), Apache ("You're speaking plain HTTP to an SSL-enabled server
+/// port"), Go's net/http as in Caddy ("Client sent an HTTP request to an HTTPS server"). Support
+/// only: OpenSSL-based listeners (HAProxy, Node) just close, and the TLS handshake decides.
+const PLAINTEXT_TO_TLS_PAGES: &[&str] = &[
+    "plain http request was sent to https port",
+    "speaking plain http to an ssl-enabled server port",
+    "client sent an http request to an https server",
+];
+
+/// `ws://` to a port that speaks TLS: the baseline's plaintext request was refused (a 400, a
+/// close, a TLS alert read as garbage) and the same port, sent a ClientHello
+/// (`control.other_scheme`), answered with a TLS handshake. The engine then holds every other
+/// plaintext attempt to the baseline's answer: a TLS listener answers all plaintext alike.
+pub fn plaintext_to_tls_port(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let other = f.run.other_scheme.as_deref()?;
+    if !other.url.starts_with("wss://") || !spoke_tls(other) {
+        return None;
+    }
+    let page = is_plaintext_refusal_page(b);
+    let tls = other.tls.as_ref()?;
+    let handshake = match (&tls.version, tls.chain.first()) {
+        (Some(v), Some(leaf)) => format!("a {v} handshake with the certificate {}", leaf.subject),
+        (Some(v), None) => format!("a {v} handshake"),
+        (None, Some(leaf)) => format!(
+            "a TLS handshake up to the certificate {} (verification: {})",
+            leaf.subject, tls.verification
+        ),
+        (None, None) => "a TLS handshake".to_string(),
+    };
+    let mut v = Verdict::new(
+        Cause::TlsPlaintextToTlsPort,
+        if page { 0.95 } else { 0.9 },
+        "the port speaks TLS: ws:// sent it plaintext (use wss://)",
+    )
+    .because(cite(b))
+    .because(format!(
+        "the same port, sent a TLS ClientHello ({}), answered with {handshake}",
+        other.url
+    ))
+    .next(format!("probe {} instead", other.url));
+    if page {
+        v = v.because("the refusal is a TLS listener's own page for a plaintext request");
+    }
+    if other.outcome.status().is_some() {
+        v = v.because(format!("over TLS the upgrade got {}", describe(other)));
     }
     Some(v)
 }
@@ -629,5 +741,174 @@ mod tests {
         }
         let near_miss = run(vec![attempt("baseline").tcp("refused")]).build();
         assert!(tls_failed(&Facts::new(&near_miss)).is_none());
+    }
+
+    /// The TLS record of a handshake that reached the server's certificate (verified or not).
+    fn spoken(version: Option<&str>, verification: &str) -> TlsRecord {
+        TlsRecord {
+            version: version.map(str::to_string),
+            chain: vec![CertificateInfo {
+                subject: "CN=localhost".into(),
+                issuer: "CN=localhost".into(),
+                sans: vec!["localhost".into()],
+                not_before: "2026-01-01T00:00:00Z".into(),
+                not_after: "2027-01-01T00:00:00Z".into(),
+                days_left: 30,
+            }],
+            verification: verification.into(),
+            ..tls_record()
+        }
+    }
+
+    /// Every plaintext attempt of a `ws://` run got `answer`.
+    fn plaintext_matrix(answer: impl Fn(A) -> AttemptRecord) -> Vec<AttemptRecord> {
+        [
+            "baseline",
+            "credential.none",
+            "origin.none",
+            "origin.foreign",
+            "control.plain_get",
+            "control.missing_key",
+            "browser.chrome",
+        ]
+        .iter()
+        .map(|id| answer(attempt(id)))
+        .collect()
+    }
+
+    const NGINX_PLAIN_TO_TLS: &str = "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n";
+
+    fn tls_other(tls: TlsRecord, a: AttemptRecord) -> AttemptRecord {
+        let mut a = a;
+        a.tls = Some(tls);
+        a
+    }
+
+    #[test]
+    fn ws_to_a_tls_port_is_found_by_the_other_scheme_whatever_the_plaintext_answer() {
+        // nginx's 400 page (Chrome's copy padded with comments, as nginx does), Go's 400 (Caddy),
+        // an OpenSSL listener's close (HAProxy): the same port answered a ClientHello.
+        let nginx = |a: A| {
+            let chrome = a.clone().rejected(400, "x").variant.browser.is_some();
+            let body = if chrome {
+                format!("{NGINX_PLAIN_TO_TLS}<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n")
+            } else {
+                NGINX_PLAIN_TO_TLS.to_string()
+            };
+            a.rejected_with(400, &[("server", "nginx/1.22.1")], &body)
+        };
+        let go = |a: A| a.rejected(400, "Client sent an HTTP request to an HTTPS server.\n");
+        let closed = |a: A| a.violation("connection_closed");
+        let answers: [&dyn Fn(A) -> AttemptRecord; 3] = [&nginx, &go, &closed];
+        for answer in answers {
+            for tls in [
+                spoken(Some("TLSv1.3"), "ok"),
+                spoken(None, "untrusted_certificate"),
+            ] {
+                let over_tls = tls_other(tls.clone(), attempt("x").rejected(404, "Not Found"));
+                let r = run(plaintext_matrix(answer))
+                    .other_scheme("wss://api.test/ws", over_tls)
+                    .build();
+                let (d, _) = crate::diagnose::diagnose(&r);
+                assert_eq!(d.cause, Cause::TlsPlaintextToTlsPort, "{d:?}");
+                assert!(d.confidence >= 0.8, "{d:?}");
+                assert!(
+                    d.next_step
+                        .as_deref()
+                        .is_some_and(|s| s.contains("wss://api.test/ws")),
+                    "{d:?}"
+                );
+                assert!(
+                    d.considered
+                        .iter()
+                        .filter(|c| c.cause != Cause::TlsPlaintextToTlsPort)
+                        .all(
+                            |c| c.contradicted.iter().any(|x| x == "control.other_scheme")
+                                || c.cause.category() == crate::diagnose::cause::Category::Tls
+                        ),
+                    "every HTTP reading of the answer is ruled out by the TLS handshake: {:?}",
+                    d.considered
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn near_miss_ws_to_a_port_that_does_not_speak_tls_or_also_serves_plaintext() {
+        // The ClientHello got no TLS answer: the 400 is the server's own.
+        let r = run(plaintext_matrix(|a| a.rejected(400, "Bad Request")))
+            .other_scheme("wss://api.test/ws", attempt("x").tls("not_tls"))
+            .build();
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_ne!(d.cause, Cause::TlsPlaintextToTlsPort, "{d:?}");
+        assert!(plaintext_to_tls_port(&Facts::new(&r)).is_none());
+        // The port speaks TLS but the plain GET got a page: plaintext reaches an HTTP server
+        // there too (a port serving both), so the upgrade's 400 is that server's.
+        let mut attempts = plaintext_matrix(|a| a.rejected(400, "Bad Request"));
+        attempts[4] = attempt("control.plain_get").rejected(200, "<html>welcome</html>");
+        let r = run(attempts)
+            .other_scheme(
+                "wss://api.test/ws",
+                tls_other(spoken(Some("TLSv1.3"), "ok"), attempt("x").upgraded()),
+            )
+            .build();
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_ne!(d.cause, Cause::TlsPlaintextToTlsPort, "{d:?}");
+    }
+
+    #[test]
+    fn wss_to_a_port_that_closes_on_the_client_hello_is_not_tls_when_plaintext_answers() {
+        let wss = |a: AttemptRecord| {
+            let mut a = a;
+            a.url = "wss://api.test/ws".into();
+            a
+        };
+        let r = run(vec![wss(attempt("baseline").tls("handshake_failed"))])
+            .other_scheme("ws://api.test/ws", attempt("x").upgraded())
+            .build();
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::TlsNotTls, "{d:?}");
+        assert!(
+            d.evidence.iter().any(|e| e.contains("ws://api.test/ws")),
+            "{d:?}"
+        );
+        // Without the other scheme, or when it got nothing, the handshake failure stays one.
+        let r = run(vec![wss(attempt("baseline").tls("handshake_failed"))])
+            .other_scheme(
+                "ws://api.test/ws",
+                attempt("x").violation("connection_closed"),
+            )
+            .build();
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::TlsHandshakeFailed
+        );
+    }
+
+    #[test]
+    fn near_miss_a_tls_server_failing_its_own_handshake_is_not_called_plaintext() {
+        // The server sent a TLS alert (it speaks TLS), and plaintext got its "plain HTTP to an
+        // HTTPS port" page: a handshake problem of a TLS server, not a plaintext port.
+        let mut b = attempt("baseline").tls("handshake_failed");
+        b.url = "wss://api.test/ws".into();
+        b.tls = Some(alerted("protocol_version", false, None));
+        let r = run(vec![b.clone()])
+            .other_scheme("ws://api.test/ws", attempt("x").upgraded())
+            .build();
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::TlsHandshakeFailed
+        );
+        b.tls = Some(tls_record());
+        let r = run(vec![b])
+            .other_scheme(
+                "ws://api.test/ws",
+                attempt("x").rejected(400, NGINX_PLAIN_TO_TLS),
+            )
+            .build();
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::TlsHandshakeFailed
+        );
     }
 }
