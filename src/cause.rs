@@ -107,7 +107,9 @@ causes! {
     /// The connection was reset before any HTTP answer.
     TcpReset => ("tcp.reset", Tcp, "the connection was reset before an HTTP answer"),
     /// Certificate chain not trusted.
-    TlsUntrustedCertificate => ("tls.untrusted_certificate", Tls, "the certificate is not trusted (unknown or self-signed issuer)"),
+    TlsUntrustedCertificate => ("tls.untrusted_certificate", Tls, "the certificate is not trusted (unknown issuer or an incomplete chain)"),
+    /// The server presents a self-signed certificate that nothing trusts.
+    TlsSelfSignedCertificate => ("tls.self_signed_certificate", Tls, "the certificate is self-signed: no CA vouches for it"),
     /// Certificate expired or not yet valid.
     TlsExpiredCertificate => ("tls.expired_certificate", Tls, "the certificate is expired or not yet valid"),
     /// Certificate does not cover the host name.
@@ -124,6 +126,9 @@ causes! {
     TlsAlpnH2Only => ("tls.alpn_h2_only", Tls, "the server only speaks HTTP/2 (ALPN h2): WebSocket over HTTP/1.1 cannot start"),
     /// Finding: the leaf certificate expires within `EXPIRING_SOON_DAYS`.
     TlsExpiringSoon => ("tls.expiring_soon", Tls, "the certificate expires within 14 days"),
+    /// Finding: the verified leaf names its host only in the subject CN (no subjectAltName):
+    /// curl falls back to the CN, Chrome and Firefox do not.
+    TlsNameOnlyInCn => ("tls.name_only_in_cn", Tls, "the certificate names the host only in its CN: browsers refuse it"),
     /// Other TLS handshake failure.
     TlsHandshakeFailed => ("tls.handshake_failed", Tls, "the TLS handshake failed"),
     /// The upgrade was answered with a redirect.

@@ -46,6 +46,8 @@ pub fn describe_certificate(der: &CertificateDer<'_>) -> CertificateInfo {
                 not_before: rfc3339(validity.not_before.to_datetime()),
                 not_after: rfc3339(validity.not_after.to_datetime()),
                 days_left: (validity.not_after.timestamp() - now).div_euclid(86_400),
+                self_signed: cert.subject().as_raw() == cert.issuer().as_raw()
+                    && cert.verify_signature(None).is_ok(),
             }
         }
         Err(e) => CertificateInfo {
@@ -55,6 +57,7 @@ pub fn describe_certificate(der: &CertificateDer<'_>) -> CertificateInfo {
             not_before: String::new(),
             not_after: String::new(),
             days_left: 0,
+            self_signed: false,
         },
     }
 }

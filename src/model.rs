@@ -546,6 +546,10 @@ pub struct CertificateInfo {
     pub not_after: String,
     /// Whole days until `not_after` at probe time (negative when expired).
     pub days_left: i64,
+    /// True when the certificate is its own issuer and its signature verifies with its own key
+    /// (additive to v1; absent when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub self_signed: bool,
 }
 
 /// TLS stage detail.

@@ -199,6 +199,7 @@ pub fn prior(cause: Cause) -> f64 {
         ProxyBadGateway => 0.08,
         TcpRefused => 0.08,
         TlsUntrustedCertificate | TlsHostnameMismatch | TlsExpiredCertificate => 0.04,
+        TlsSelfSignedCertificate => 0.03,
         ServerError => 0.05,
         ProxyAccessDenied => 0.05,
         ProxyIdleTimeout => 0.05,

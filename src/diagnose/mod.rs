@@ -201,6 +201,7 @@ mod tests {
         .concat();
         let integration = [
             include_str!("../../tests/integration/causes.rs"),
+            include_str!("../../tests/integration/probe_tls.rs"),
             include_str!("../../tests/integration/probe_tls_mtls.rs"),
             include_str!("../../tests/integration/addresses.rs"),
             include_str!("../../tests/integration/forward_proxy_socks.rs"),

@@ -34,11 +34,16 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "serve the full chain (leaf + intermediates), e.g. nginx ssl_certificate fullchain.pem",
             "for a private CA, give clients its root (wsdoctor --cacert)",
         ],
+        Cause::TlsSelfSignedCertificate => &[
+            "to trust it on purpose, pass the certificate itself: wsdoctor --cacert cert.pem (the exact leaf is accepted, as curl --cacert does); browsers need it installed in their trust store",
+            "for anything users reach, serve a certificate from a CA they trust (ACME: certbot, Caddy's automatic HTTPS)",
+        ],
         Cause::TlsExpiredCertificate => &["renew the certificate and automate renewal (certbot/ACME); check the server clock"],
         Cause::TlsHostnameMismatch => &["issue the certificate for this host name (SAN), or use the name it covers"],
         Cause::TlsNotTls => &["use ws:// for a plain port, or terminate TLS on the port used with wss://"],
         Cause::TlsPlaintextToTlsPort => &["use wss:// for this port (browsers on an https:// page must anyway), or point ws:// at the proxy's plaintext listener"],
         Cause::TlsExpiringSoon => &["renew the certificate now and check that automatic renewal runs (certbot renew --dry-run, or the ACME client's logs)"],
+        Cause::TlsNameOnlyInCn => &["reissue the certificate with the host as a subjectAltName (openssl req -x509 … -addext \"subjectAltName=DNS:<host>\"; every ACME CA does so)"],
         Cause::TlsHandshakeFailed => &["enable TLS 1.2/1.3 with modern cipher suites and send the certificate for this SNI"],
         Cause::TlsClientCertRequired => &[
             "send the client certificate: wsdoctor --cert client.pem --key client.key (curl and websocat take the same pair)",

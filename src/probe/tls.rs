@@ -102,6 +102,104 @@ impl TlsFailure {
     }
 }
 
+/// A certificate verdict as a sentence for people, never as Debug output: what is wrong with
+/// the certificate the server presented (`chain`, leaf first), with its names and dates.
+pub fn verify_error_sentence(e: &rustls::Error, chain: &[crate::model::CertificateInfo]) -> String {
+    let leaf = chain.first();
+    let subject = leaf.map_or("the certificate", |l| l.subject.as_str());
+    let self_signed = chain.len() == 1 && leaf.is_some_and(|l| l.self_signed);
+    let rustls::Error::InvalidCertificate(c) = e else {
+        return format!("the certificate could not be checked: {e}");
+    };
+    match c {
+        CertificateError::UnknownIssuer if self_signed => format!(
+            "{subject} is self-signed (its own issuer) and is not among the trusted certificates"
+        ),
+        CertificateError::UnknownIssuer => match leaf {
+            Some(l) if chain.len() == 1 => format!(
+                "{subject} is issued by {}, which is not a trusted CA, and the server sent no intermediate certificates",
+                l.issuer
+            ),
+            Some(l) => format!(
+                "the chain from {subject} ends at {}, which is not a trusted CA",
+                chain.last().map_or(l.issuer.as_str(), |top| top.issuer.as_str())
+            ),
+            None => "the certificate's issuer is not a trusted CA".to_string(),
+        },
+        CertificateError::BadSignature => {
+            format!("the signature on {subject} does not verify against its issuer's key")
+        }
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => match leaf {
+            Some(l) => format!("{subject} expired on {}", l.not_after),
+            None => "the certificate has expired".to_string(),
+        },
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            match leaf {
+                Some(l) => format!("{subject} is not valid before {}", l.not_before),
+                None => "the certificate is not valid yet".to_string(),
+            }
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            let names = leaf.map(|l| l.sans.join(", ")).unwrap_or_default();
+            let expected = match c {
+                CertificateError::NotValidForNameContext { expected, .. } => {
+                    format!(" {}", expected.to_str())
+                }
+                _ => String::new(),
+            };
+            if names.is_empty() {
+                format!("{subject} names no host (no subject alternative names), so not{expected}")
+            } else {
+                format!("{subject} is for {names}, not for{expected}")
+            }
+        }
+        CertificateError::Revoked => format!("{subject} has been revoked"),
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            format!("{subject} is not issued for server authentication (extended key usage)")
+        }
+        CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(webpki::Error::CaUsedAsEndEntity) if self_signed => format!(
+                "{subject} is self-signed and marked as a CA (basicConstraints CA:TRUE, as `openssl req -x509` makes it), and is not among the trusted certificates"
+            ),
+            Some(webpki::Error::CaUsedAsEndEntity) => format!(
+                "{subject} is a CA certificate (basicConstraints CA:TRUE) presented as the server's own certificate"
+            ),
+            Some(webpki::Error::EndEntityUsedAsCa) => format!(
+                "a certificate in the chain from {subject} is not a CA (no basicConstraints CA:TRUE) but issued the one below it"
+            ),
+            Some(webpki::Error::UnsupportedCriticalExtension) => {
+                format!("{subject} carries a critical extension that cannot be checked")
+            }
+            Some(webpki::Error::BadDer | webpki::Error::BadDerTime) => {
+                format!("{subject} is not a well-formed certificate (bad DER)")
+            }
+            Some(w) => format!("{subject} cannot be trusted: {}", words(&format!("{w:?}"))),
+            None => format!("{subject} cannot be trusted: {other}"),
+        },
+        other => format!(
+            "{subject} cannot be trusted: {}",
+            words(&format!("{other:?}"))
+        ),
+    }
+}
+
+/// An error variant's name as words: `UnsupportedCriticalExtension { .. }` → "unsupported
+/// critical extension" (for variants without a sentence of their own).
+fn words(debug: &str) -> String {
+    let name: String = debug
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// The rustls error inside an I/O error from a TLS stream: tokio-rustls wraps it as the typed
 /// source of an `InvalidData` error, so this is a typed look, not a reading of message text.
 fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
@@ -230,6 +328,8 @@ pub fn looks_plaintext(first: &[u8]) -> bool {
 struct Seen {
     chain: Vec<CertificateDer<'static>>,
     verdict: Option<Result<(), rustls::Error>>,
+    /// The leaf was trusted as itself: it is one of the `--cacert` certificates.
+    pinned: bool,
     /// The server sent a CertificateRequest.
     cert_requested: bool,
     /// A client certificate was chosen to answer it.
@@ -293,6 +393,50 @@ struct DangerRecordingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     insecure: bool,
     seen: Arc<Mutex<Seen>>,
+    /// The `--cacert` certificates: a leaf presented byte for byte as one of them is trusted as
+    /// itself (pinned), as OpenSSL, and so curl `--cacert`, trusts a self-signed leaf in its store.
+    pinned: Arc<Vec<CertificateDer<'static>>>,
+}
+
+/// The verdict on a leaf that is itself one of the `--cacert` certificates: trusted as it is,
+/// still held to the name connected to and to its validity period.
+fn pinned_verdict(
+    end_entity: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<(), rustls::Error> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+    let (_, cert) = X509Certificate::from_der(end_entity.as_ref())
+        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    if let Err(e) = rustls::client::verify_server_name(&parsed, server_name) {
+        // curl's fallback (RFC 6125 §6.4.4): without any subjectAltName, the subject CN names
+        // the host. Browsers do not fall back: `rules::tls::findings` says so.
+        let no_san = matches!(cert.subject_alternative_name(), Ok(None));
+        let host = match server_name {
+            ServerName::DnsName(d) => Some(d.as_ref().to_ascii_lowercase()),
+            _ => None,
+        };
+        let cn_names_it = cert
+            .subject()
+            .iter_common_name()
+            .filter_map(|cn| cn.as_str().ok())
+            .any(|cn| Some(cn.to_ascii_lowercase()) == host);
+        if !(no_san && cn_names_it) {
+            return Err(e);
+        }
+    }
+    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    let validity = cert.validity();
+    if now < validity.not_before.timestamp() {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYet,
+        ));
+    }
+    if now > validity.not_after.timestamp() {
+        return Err(rustls::Error::InvalidCertificate(CertificateError::Expired));
+    }
+    Ok(())
 }
 
 fn lock(seen: &Mutex<Seen>) -> std::sync::MutexGuard<'_, Seen> {
@@ -311,13 +455,22 @@ impl ServerCertVerifier for DangerRecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.inner.verify_server_cert(
+        let mut verdict = self.inner.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
         );
+        let pinned = verdict.is_err()
+            && self
+                .pinned
+                .iter()
+                .any(|c| c.as_ref() == end_entity.as_ref());
+        if pinned {
+            verdict = pinned_verdict(end_entity, server_name, now)
+                .map(|()| ServerCertVerified::assertion());
+        }
         {
             let mut seen = lock(&self.seen);
             seen.chain = std::iter::once(end_entity)
@@ -325,6 +478,7 @@ impl ServerCertVerifier for DangerRecordingVerifier {
                 .map(|c| c.clone().into_owned())
                 .collect();
             seen.verdict = Some(verdict.as_ref().map(|_| ()).map_err(Clone::clone));
+            seen.pinned = pinned && verdict.is_ok();
         }
         match verdict {
             Err(_) if self.insecure => Ok(ServerCertVerified::assertion()),
@@ -590,7 +744,12 @@ pub async fn handshake(
             None => "not_checked".into(),
         };
         if matches!(seen.verdict, Some(Ok(()))) {
-            record.anchor = verifying_anchor(&seen.chain, &anchors);
+            record.anchor = verifying_anchor(&seen.chain, &anchors).map(|mut a| {
+                if seen.pinned {
+                    a.matched_by = "pinned".into();
+                }
+                a
+            });
         }
         if seen.cert_requested || trust.client_identity.is_some() {
             record.client_auth = Some(ClientAuthRecord {
@@ -603,7 +762,10 @@ pub async fn handshake(
             });
         }
         match &seen.verdict {
-            Some(Err(e)) => Some((TlsFailure::from_verify_error(e), e.to_string())),
+            Some(Err(e)) => Some((
+                TlsFailure::from_verify_error(e),
+                verify_error_sentence(e, &record.chain),
+            )),
             _ => None,
         }
     };
@@ -746,6 +908,7 @@ fn client_config(
         inner,
         insecure: trust.insecure,
         seen: seen.clone(),
+        pinned: Arc::new(trust.extra_roots.clone()),
     };
     let resolver = RecordingClientCert {
         identity: trust.client_identity.as_ref().map(|i| i.key.clone()),
@@ -772,6 +935,7 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::CertificateInfo;
 
     #[test]
     fn certificate_errors_map_to_classes_in_plain_and_context_forms() {
@@ -812,6 +976,72 @@ mod tests {
         assert_eq!(
             TlsFailure::from_verify_error(&rustls::Error::HandshakeNotComplete).class(),
             "handshake_failed"
+        );
+    }
+
+    fn info(subject: &str, issuer: &str, sans: &[&str], self_signed: bool) -> CertificateInfo {
+        CertificateInfo {
+            subject: subject.into(),
+            issuer: issuer.into(),
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2026-02-01T00:00:00Z".into(),
+            days_left: -30,
+            self_signed,
+        }
+    }
+
+    #[test]
+    fn verification_errors_read_as_sentences_never_as_debug_output() {
+        let ss = [info("CN=localhost", "CN=localhost", &[], true)];
+        let ca_as_leaf = rustls::Error::InvalidCertificate(CertificateError::Other(
+            rustls::OtherError(Arc::new(webpki::Error::CaUsedAsEndEntity)),
+        ));
+        let lone = [info("CN=a.test", "CN=Private CA", &["a.test"], false)];
+        let cases: Vec<(rustls::Error, &[CertificateInfo], &str)> = vec![
+            (ca_as_leaf.clone(), &ss, "CN=localhost is self-signed and marked as a CA"),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                &ss,
+                "CN=localhost is self-signed (its own issuer)",
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                &lone,
+                "issued by CN=Private CA, which is not a trusted CA, and the server sent no intermediate certificates",
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::Expired),
+                &lone,
+                "CN=a.test expired on 2026-02-01T00:00:00Z",
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+                    expected: ServerName::try_from("b.test").unwrap(),
+                    presented: vec!["a.test".into()],
+                }),
+                &lone,
+                "CN=a.test is for a.test, not for b.test",
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(
+                    Arc::new(webpki::Error::UnsupportedCertVersion),
+                ))),
+                &lone,
+                "CN=a.test cannot be trusted: unsupported cert version",
+            ),
+        ];
+        for (e, chain, want) in cases {
+            let got = verify_error_sentence(&e, chain);
+            assert!(got.contains(want), "{e:?}: {got}");
+            for debug in ["Other(", "OtherError", "CaUsedAsEndEntity", "Context {"] {
+                assert!(!got.contains(debug), "{got}");
+            }
+        }
+        // The issue's case, as it used to print.
+        assert_eq!(
+            TlsFailure::from_verify_error(&ca_as_leaf).class(),
+            "untrusted_certificate"
         );
     }
 

@@ -130,8 +130,16 @@ fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
     match s.status {
         StageStatus::Ok => format!("  {name}{ms}  {}", shorten(&s.summary, room)),
         StageStatus::Failed => {
-            let class = format!("✗ {}", s.error.as_deref().unwrap_or("failed"));
-            let rest = shorten(&s.summary, room.saturating_sub(class.chars().count() + 2));
+            let error = s.error.as_deref().unwrap_or("failed");
+            let class = format!("✗ {error}");
+            // The class is shown once: a summary that repeats it ("untrusted_certificate: …")
+            // gives its room to the sentence.
+            let summary = s
+                .summary
+                .strip_prefix(error)
+                .and_then(|r| r.strip_prefix(": "))
+                .unwrap_or(&s.summary);
+            let rest = shorten(summary, room.saturating_sub(class.chars().count() + 2));
             format!(
                 "  {}{}  {}  {rest}",
                 name.red().bold(),
@@ -192,10 +200,10 @@ fn tls_detail(tls: &TlsRecord) -> Vec<String> {
         }
     }
     if let Some(a) = &tls.anchor {
-        let how = if a.matched_by == "signature" {
-            "issuer name and signature match"
-        } else {
-            "issuer name match only"
+        let how = match a.matched_by.as_str() {
+            "signature" => "issuer name and signature match",
+            "pinned" => "the leaf itself, pinned",
+            _ => "issuer name match only",
         };
         push("anchor", format!("{} ({}; {how})", a.subject, a.source));
     }

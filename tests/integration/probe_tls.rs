@@ -3,7 +3,7 @@
 //! the real verdict.
 
 use crate::support::raw::RawServer;
-use crate::support::tls::{TestCa, TlsWsServer, HOST};
+use crate::support::tls::{openssl_style_self_signed, TestCa, TlsWsServer, HOST};
 use crate::support::ws::Behaviour;
 use crate::support::{baseline, probe_json, stage};
 
@@ -135,4 +135,61 @@ fn wss_to_a_plaintext_port_is_not_tls() {
     assert_eq!(a["outcome"]["kind"], "tls_error", "{a}");
     assert_eq!(a["outcome"]["error"], "not_tls");
     assert_eq!(stage(a, "tls")["error"], "not_tls");
+}
+
+// Issue 12 point 2: `openssl req -x509 -subj /CN=<host>` (CA:TRUE, no SAN). Without --cacert it is
+// named self-signed, in a sentence; with --cacert holding that very certificate it is trusted as
+// itself (as curl does), with the browsers' warning about the CN-only name.
+#[test]
+fn a_self_signed_ca_leaf_is_named_self_signed_and_pinned_by_cacert() {
+    let leaf = openssl_style_self_signed(HOST);
+    let (cert, _key) = leaf.pem_files();
+    let server = TlsWsServer::start(leaf, Behaviour::Echo);
+    let report = probe_tls(&server, &[]);
+    assert_eq!(
+        report["diagnosis"]["cause"], "tls.self_signed_certificate",
+        "{}",
+        report["diagnosis"]
+    );
+    let a = baseline(&report);
+    assert_eq!(a["tls"]["chain"][0]["self_signed"], true, "{a}");
+    let detail = a["outcome"]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("is self-signed"), "{detail}");
+    assert!(
+        !detail.contains("OtherError") && !detail.contains("CaUsedAsEndEntity"),
+        "{detail}"
+    );
+
+    let report = probe_tls(&server, &["--cacert", cert.path().to_str().unwrap()]);
+    assert_eq!(
+        report["diagnosis"]["cause"], "ok.healthy",
+        "{}",
+        report["diagnosis"]
+    );
+    let tls = &baseline(&report)["tls"];
+    assert_eq!(tls["verification"], "ok", "{tls}");
+    assert_eq!(tls["anchor"]["matched_by"], "pinned", "{tls}");
+    let findings: Vec<&str> = report["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["cause"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(findings.contains(&"tls.name_only_in_cn"), "{findings:?}");
+
+    // Pinned is not blind: another host name on the same certificate still fails.
+    let (url, _) = server.url_and_resolve("/ws");
+    let other = url.replace(HOST, "other.test");
+    let resolve = format!("other.test:{}:127.0.0.1", server.port());
+    let (report, _) = probe_json(&[
+        "--quick",
+        "--resolve",
+        &resolve,
+        "--cacert",
+        cert.path().to_str().unwrap(),
+        &other,
+    ]);
+    assert_eq!(
+        report["diagnosis"]["cause"], "tls.hostname_mismatch",
+        "{}",
+        report["diagnosis"]
+    );
 }

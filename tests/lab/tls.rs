@@ -89,12 +89,74 @@ fn report_001_tls_trusted_via_cacert_is_healthy() {
     }
 }
 
-// /work/shared/seeds/001 Issue 3: a self-signed certificate.
+// /work/shared/seeds/001 Issue 3: a self-signed certificate, named as such (not "serve the
+// full chain").
 #[test]
-fn report_001_tls_self_signed_is_untrusted() {
+fn report_001_tls_self_signed_certificate() {
     if let Some(run) = probe_tls("report_001_tls_self_signed", Leaf::SelfSigned) {
-        run.expect("tls", "tls.untrusted_certificate", 1);
+        run.expect("tls", "tls.self_signed_certificate", 1);
     }
+}
+
+// Issue 12 point 2: the certificate a user makes with `openssl req -x509 -subj /CN=localhost`
+// (CA:TRUE, the name in the CN only), served by nginx. Without --cacert it is named self-signed
+// in a sentence; with --cacert holding that certificate it is trusted as itself, as `curl
+// --cacert` trusts it, with the warning that browsers refuse a CN-only name.
+#[test]
+fn an_openssl_self_signed_certificate_is_named_and_trusted_when_pinned_with_cacert() {
+    let test = require!("tls_openssl_self_signed", Tool::Nginx, Tool::Python);
+    let mut scene = Scene::new(test);
+    let (cert, key) = (scene.path().join("self.crt"), scene.path().join("self.key"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", &format!("/CN={HOST}")])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs (scripts/setup installs it)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let path = |p: &PathBuf| p.display().to_string();
+    let port = scene.nginx(
+        "tls-expiring.conf",
+        &[
+            ("UPSTREAM", stack::app(App::FastApi).addr()),
+            ("CERT", path(&cert)),
+            ("KEY", path(&key)),
+        ],
+    );
+    let url = format!("wss://{HOST}:{port}/ws");
+    let resolve = format!("{HOST}:{port}:127.0.0.1");
+    let auth = ["--token", VALID_TOKEN, "--origin", ALLOWED_ORIGIN];
+    let mut args = vec![url.as_str(), "--resolve", resolve.as_str()];
+    args.extend_from_slice(&auth);
+    let run = wsdoctor(&args);
+    run.expect("tls", "tls.self_signed_certificate", 1);
+    let detail = run.json["attempts"][0]["outcome"]["detail"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        detail.contains("is self-signed and marked as a CA"),
+        "{detail}"
+    );
+    assert!(!detail.contains("Other"), "no Debug output: {detail}");
+
+    let cacert = path(&cert);
+    args.extend_from_slice(&["--cacert", cacert.as_str()]);
+    let run = wsdoctor(&args);
+    run.expect("ok", "ok.healthy", 0);
+    assert_eq!(
+        run.json["attempts"][0]["tls"]["anchor"]["matched_by"],
+        "pinned"
+    );
+    run.expect_finding("tls.name_only_in_cn");
 }
 
 // /work/shared/seeds/001 Issue 3 "Renew if expired": the certificate expired in 2021.

@@ -87,6 +87,24 @@ impl TestCa {
     }
 }
 
+/// A self-signed certificate as `openssl req -x509 -subj /CN=<name>` makes it: its own issuer,
+/// marked as a CA (basicConstraints CA:TRUE), the name in the CN only (no subjectAltName).
+pub fn openssl_style_self_signed(name: &str) -> Leaf {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("self-signed params");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.not_before = date_time_ymd(2020, 1, 1);
+    params.not_after = date_time_ymd(2099, 1, 1);
+    let key = KeyPair::generate().expect("self-signed key");
+    let cert = params.self_signed(&key).expect("self-signed cert");
+    Leaf {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        chain: vec![cert.der().clone()],
+        key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+    }
+}
+
 fn pem_temp(pem: &str) -> tempfile::NamedTempFile {
     let mut f = tempfile::NamedTempFile::new().expect("temp file");
     f.write_all(pem.as_bytes()).expect("write pem");

@@ -269,6 +269,11 @@ pub fn tls_failed(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     let (cause, summary, next) = match &b.outcome {
         Outcome::TlsError { .. } => match b.outcome.class() {
+            Some(FailureClass::UntrustedCertificate) if presents_self_signed(b) => (
+                Cause::TlsSelfSignedCertificate,
+                "the certificate is self-signed: it is its own issuer, and no trusted CA vouches for it",
+                "trust it on purpose with --cacert <the certificate's PEM>, or serve a certificate from a trusted CA",
+            ),
             Some(FailureClass::UntrustedCertificate) => (
                 Cause::TlsUntrustedCertificate,
                 "the certificate chain does not lead to a trusted root",
@@ -336,11 +341,23 @@ pub fn tls_failed(f: &Facts) -> Option<Verdict> {
                 leaf.not_before,
                 leaf.not_after,
                 leaf.days_left,
-                leaf.sans.join(", ")
+                if leaf.sans.is_empty() {
+                    "none (no subjectAltName)".to_string()
+                } else {
+                    leaf.sans.join(", ")
+                }
             ));
         }
     }
     Some(v)
+}
+
+/// True when the server presented one certificate and it is self-signed (its own issuer, its
+/// signature verified with its own key): no chain to complete, no intermediate missing.
+fn presents_self_signed(a: &AttemptRecord) -> bool {
+    a.tls
+        .as_ref()
+        .is_some_and(|t| t.chain.len() == 1 && t.chain[0].self_signed)
 }
 
 /// True when an attempt's TLS stage got the server's side of a handshake: a negotiated version
@@ -442,15 +459,36 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
     let Some(b) = f.base() else {
         return Vec::new();
     };
-    let Some(leaf) = b.tls.as_ref().and_then(|t| t.chain.first()) else {
+    let Some(tls) = b.tls.as_ref() else {
         return Vec::new();
     };
+    let Some(leaf) = tls.chain.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    // A leaf trusted with a name in its CN only: curl and wsdoctor accept it (RFC 6125's legacy
+    // fallback when there is no subjectAltName), Chrome (since 58) and Firefox (since 48) refuse
+    // it as ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN.
+    if tls.verification == "ok" && leaf.sans.is_empty() {
+        out.push(Finding {
+            cause: Cause::TlsNameOnlyInCn,
+            severity: Severity::Warning,
+            summary: format!(
+                "{} names its host only in the CN, with no subjectAltName: curl and wsdoctor accept it, Chrome and Firefox refuse the connection (ERR_CERT_COMMON_NAME_INVALID); reissue it with the name as a SAN (openssl req -x509 … -addext subjectAltName=DNS:<host>)",
+                leaf.subject
+            ),
+            evidence: vec![format!(
+                "leaf {} issued by {}: no subject alternative names",
+                leaf.subject, leaf.issuer
+            )],
+        });
+    }
     if verdict == Cause::TlsExpiredCertificate
         || !(0..=EXPIRING_SOON_DAYS).contains(&leaf.days_left)
     {
-        return Vec::new();
+        return out;
     }
-    vec![Finding {
+    out.push(Finding {
         cause: Cause::TlsExpiringSoon,
         severity: Severity::Warning,
         summary: format!(
@@ -461,7 +499,8 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
             "leaf {} issued by {}, valid {} to {} ({} days left, threshold {EXPIRING_SOON_DAYS})",
             leaf.subject, leaf.issuer, leaf.not_before, leaf.not_after, leaf.days_left
         )],
-    }]
+    });
+    out
 }
 
 #[cfg(test)]
@@ -484,6 +523,7 @@ mod tests {
                 not_before: "2026-01-01T00:00:00Z".into(),
                 not_after: "2026-12-01T00:00:00Z".into(),
                 days_left,
+                self_signed: false,
             }],
             verification: "ok".into(),
             insecure: false,
@@ -754,6 +794,7 @@ mod tests {
                 not_before: "2026-01-01T00:00:00Z".into(),
                 not_after: "2027-01-01T00:00:00Z".into(),
                 days_left: 30,
+                self_signed: true,
             }],
             verification: verification.into(),
             ..tls_record()
@@ -910,5 +951,59 @@ mod tests {
             crate::diagnose::diagnose(&r).0.cause,
             Cause::TlsHandshakeFailed
         );
+    }
+
+    #[test]
+    fn a_lone_self_signed_certificate_is_named_and_a_lone_leaf_from_an_unknown_ca_is_not() {
+        let mut b = attempt("baseline").tls("untrusted_certificate");
+        b.tls = Some(spoken(None, "untrusted_certificate"));
+        let r = run(vec![b.clone()]).build();
+        let v = tls_failed(&Facts::new(&r)).expect("a verdict");
+        assert_eq!(v.cause, Cause::TlsSelfSignedCertificate);
+        assert!(
+            v.evidence
+                .iter()
+                .any(|e| e.contains("none (no subjectAltName)") || e.contains("names: localhost")),
+            "{v:?}"
+        );
+        // One certificate from another issuer: an incomplete chain or a private CA.
+        let mut t = spoken(None, "untrusted_certificate");
+        t.chain[0].issuer = "CN=Private CA".into();
+        t.chain[0].self_signed = false;
+        b.tls = Some(t);
+        let r = run(vec![b]).build();
+        assert_eq!(
+            tls_failed(&Facts::new(&r)).map(|v| v.cause),
+            Some(Cause::TlsUntrustedCertificate)
+        );
+    }
+
+    #[test]
+    fn a_verified_leaf_without_sans_is_a_browser_warning() {
+        let mut b = attempt("baseline").upgraded();
+        let mut t = spoken(Some("TLSv1.3"), "ok");
+        t.chain[0].sans.clear();
+        b.tls = Some(t.clone());
+        let r = run(vec![b.clone()]).build();
+        let found = findings(&Facts::new(&r), Cause::Healthy);
+        assert!(
+            found.iter().any(|f| f.cause == Cause::TlsNameOnlyInCn
+                && f.summary.contains("Chrome and Firefox refuse")),
+            "{found:?}"
+        );
+        // With a SAN, or when the certificate did not verify, nothing to add.
+        t.chain[0].sans = vec!["localhost".into()];
+        b.tls = Some(t.clone());
+        let r = run(vec![b.clone()]).build();
+        assert!(findings(&Facts::new(&r), Cause::Healthy)
+            .iter()
+            .all(|f| f.cause != Cause::TlsNameOnlyInCn));
+        t.chain[0].sans.clear();
+        t.verification = "untrusted_certificate".into();
+        b.tls = Some(t);
+        let r = run(vec![b]).build();
+        assert!(findings(&Facts::new(&r), Cause::Healthy)
+            .iter()
+            .all(|f| f.cause != Cause::TlsNameOnlyInCn));
     }
 }
