@@ -187,6 +187,8 @@ causes! {
     ServerTimeout => ("server.timeout", Server, "the server accepted the connection but never answered in time"),
     /// 101 then a close that does not depend on credential or Origin.
     ServerClosedAfterUpgrade => ("server.closed_after_upgrade", Server, "the server accepts the upgrade, then closes the connection"),
+    /// The application server (not a proxy) refuses the request as too large (431, 414).
+    ServerRequestTooLarge => ("server.request_too_large", Server, "the application server refuses the request because the URL or a header is too long"),
     /// The server answers the upgrade as plain HTTP: it has no WebSocket support enabled.
     ServerWebsocketUnsupported => ("server.websocket_unsupported", Server, "the server answers the upgrade as plain HTTP: WebSocket support is not enabled"),
     /// The port answers in HTTP/2 frames: it speaks HTTP/2 with prior knowledge only (h2c, gRPC).

@@ -250,14 +250,27 @@ fn proxy_kind(a: &AttemptRecord) -> &str {
     }
 }
 
+/// True when a session record says the connection was not watched after its 101 (`--quick`).
+pub fn not_watched(s: &crate::model::SessionRecord) -> bool {
+    s.watched_ms < 1.0 && s.end == crate::model::SessionEnd::StillOpen
+}
+
 /// A short account of an attempt's answer: "403, empty body", "404 {\"detail\":\"Not Found\"}",
 /// "101, then close 1008 ORIGIN_BLOCKED after 12 ms", "101, stayed open", "tcp refused".
 pub fn describe(a: &AttemptRecord) -> String {
     match &a.outcome {
-        Outcome::Upgraded { subprotocol } => match subprotocol {
-            Some(p) => format!("101, stayed open (subprotocol {p})"),
-            None => "101, stayed open".into(),
-        },
+        Outcome::Upgraded { subprotocol } => {
+            // `--quick` does not watch the session: "stayed open" would claim what was not seen.
+            let open = if a.session.as_ref().is_some_and(not_watched) {
+                "101, not watched"
+            } else {
+                "101, stayed open"
+            };
+            match subprotocol {
+                Some(p) => format!("{open} (subprotocol {p})"),
+                None => open.into(),
+            }
+        }
         Outcome::UpgradedThenClosed {
             close_code,
             close_reason,

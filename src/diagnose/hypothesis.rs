@@ -208,6 +208,7 @@ pub fn prior(cause: Cause) -> f64 {
         ServerClosedAfterUpgrade | ProxyRedirect | RoutingNotWebsocket => 0.03,
         RoutingWrongUpstream | ProxyFrontRefuses | OriginHostRewritten => 0.03,
         ProxyRequestTooLarge | RoutingMethodNotAllowed | ServerTimeout => 0.02,
+        ServerRequestTooLarge => 0.015,
         ProxyHttp2WebsocketRefused => 0.02,
         TlsNotTls | TlsPlaintextToTlsPort | TlsHandshakeFailed | TcpReset | TcpUnreachable => 0.02,
         RoutingIntermittent | DnsAddressInconsistent | ServerLoopbackBind => 0.02,
@@ -400,9 +401,13 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
             Part::PlainGet => p(Expect::Same, 0.8, 0.3),
             _ => p(Expect::Refused, 0.2, 2.5),
         },
-        ProxyRequestTooLarge => match part {
-            Part::NoCredential => p(Expect::Different, 0.5, 0.3),
+        // The size is the request's, not its meaning: a wrong token of the same length gets the
+        // same refusal, and so does every variant of about the same size. Without the token it
+        // may pass (support) or still be too large (the size is elsewhere: cookies, headers).
+        ProxyRequestTooLarge | ServerRequestTooLarge => match part {
+            Part::NoCredential => p(Expect::Different, 0.5, 0.0),
             Part::WrongCredential => p(Expect::Same, 0.5, 1.0),
+            Part::Origin | Part::Browser | Part::PlainGet => p(Expect::Refused, 0.1, 0.5),
             _ => ANY,
         },
         _ => ANY,

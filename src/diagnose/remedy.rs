@@ -93,6 +93,10 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "move long tokens out of the URL (header, cookie or a short one-time ticket)",
             "or raise the proxy's request-line/header buffers",
         ],
+        Cause::ServerRequestTooLarge => &[
+            "move long tokens out of the URL (header, cookie or a short one-time ticket), or shrink the cookies sent to this host",
+            "or raise the application server's header limit: Node --max-http-header-size, gunicorn --limit-request-line/--limit-request-field_size, uvicorn --h11-max-incomplete-event-size",
+        ],
         Cause::OriginRejected => &[
             "add the page's origin (scheme://host[:port]) to the server's allowed origins",
         ],
@@ -520,20 +524,6 @@ const SNIPPETS: &[Row] = &[
         "read the token from the query or a cookie as well (browsers cannot set headers)",
         "python",
         "@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket, token: str | None = Query(None)):\n    token = token or websocket.cookies.get(\"token\")",
-    ),
-    (
-        Cause::ServerClosedAfterUpgrade,
-        "nginx",
-        "keep idle sockets alive longer than the ping interval",
-        "nginx",
-        "proxy_read_timeout 300s;\nproxy_send_timeout 300s;",
-    ),
-    (
-        Cause::ServerClosedAfterUpgrade,
-        "HAProxy",
-        "idle WebSocket tunnels",
-        "haproxy",
-        "timeout tunnel 1h",
     ),
     (
         Cause::ProxyRedirect,

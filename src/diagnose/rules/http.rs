@@ -49,7 +49,12 @@ const NON_UPGRADING_SERVERS: &[(&str, &str)] = &[
 /// support is off in the server itself. Refusals (401/403/429) and 426 are left to other rules.
 pub fn websocket_unsupported(f: &Facts) -> Option<Verdict> {
     let (b, status) = refused(f)?;
-    if matches!(status, 401 | 403 | 407 | 426 | 429) || status >= 500 {
+    // A refusal of the request itself (auth, rate, size) comes before any routing: it says
+    // nothing about upgrade support, whatever a plain GET of the same size gets.
+    if matches!(status, 401 | 403 | 407 | 413 | 426 | 429)
+        || status >= 500
+        || is_size_refusal(b, status)
+    {
         return None;
     }
     if !intermediaries(b).is_empty() || f.direct_base().is_some_and(|d| d.outcome.is_success()) {
@@ -208,17 +213,62 @@ pub fn request_too_large(f: &Facts) -> Option<Verdict> {
     if !is_size_refusal(b, status) {
         return None;
     }
-    let who = producer(b).map(|r| r.name).unwrap_or("the server");
-    Some(
-        Verdict::new(
+    // Who wrote the refusal decides where the limit is: a proxy's own page (nginx's "400 Request
+    // Header Or Cookie Too Large") or an application server's answer (a framework's JSON 431,
+    // Node's bare 431) relayed by whatever is in front. A Server header alone decides nothing.
+    let authorship = response(b).map_or(0.5, |r| crate::fingerprint::proxy_authorship(&r));
+    let by_proxy = authorship > 0.5;
+    let who = producer(b).map(|r| r.name);
+    let (cause, who, limit) = if by_proxy {
+        (
             Cause::ProxyRequestTooLarge,
-            0.9,
-            format!("{who} refuses the request because the URL or a header is too long"),
+            who.unwrap_or("the proxy"),
+            "the proxy's header buffers",
         )
-        .because(cite(b))
-        .because("a long token in the query string or a large Cookie header exceeds the buffer")
-        .next("move the token out of the URL (a header, cookie or one-time ticket) or raise the proxy's header buffers"),
+    } else {
+        (
+            Cause::ServerRequestTooLarge,
+            who.unwrap_or("the application server"),
+            "the application server's header limit",
+        )
+    };
+    let mut v = Verdict::new(
+        cause,
+        if (0.3..0.7).contains(&authorship) {
+            0.75
+        } else {
+            0.9
+        },
+        format!("{who} refuses the request because the URL or a header is too long"),
     )
+    .because(cite(b))
+    .because(format!(
+        "the refusal reads as {} (proxy authorship {authorship:.2})",
+        if by_proxy {
+            "a proxy's own page"
+        } else {
+            "an application's answer"
+        }
+    ))
+    .because("a long token in the query string or a large Cookie header exceeds the limit")
+    .next(format!(
+        "move the token out of the URL (a header, cookie or one-time ticket) or raise {limit}"
+    ));
+    if (0.3..0.7).contains(&authorship) {
+        let (other, why) = if by_proxy {
+            (
+                Cause::ServerRequestTooLarge,
+                "the application behind the proxy may have written it",
+            )
+        } else {
+            (
+                Cause::ProxyRequestTooLarge,
+                "a proxy that answers in the application's style may have written it",
+            )
+        };
+        v = v.or(other, why);
+    }
+    Some(v)
 }
 
 /// True when a refusal is about the request's size: 414, 431, or a 400 whose body says so (nginx:
@@ -649,6 +699,55 @@ mod tests {
         );
         let near = run(vec![attempt("baseline").rejected(400, "Bad Request")]).build();
         assert_eq!(cause(request_too_large, &near), None);
+    }
+
+    #[test]
+    fn an_application_431_is_the_servers_and_a_proxy_page_is_the_proxys() {
+        // A framework's JSON 431 behind uvicorn, and Node's bare 431 relayed by nginx (which
+        // stamps its Server header on everything it relays and never writes a 431 itself).
+        let json = run(vec![
+            attempt("baseline").rejected_with(
+                431,
+                &[("server", "uvicorn"), ("content-type", "application/json")],
+                r#"{"detail":"Request Header Fields Too Large"}"#,
+            ),
+            attempt("control.plain_get").rejected_with(
+                431,
+                &[("server", "uvicorn"), ("content-type", "application/json")],
+                r#"{"detail":"Request Header Fields Too Large"}"#,
+            ),
+        ])
+        .build();
+        assert_eq!(
+            cause(request_too_large, &json),
+            Some(Cause::ServerRequestTooLarge)
+        );
+        assert_eq!(cause(websocket_unsupported, &json), None);
+        assert_eq!(
+            crate::diagnose::diagnose(&json).0.cause,
+            Cause::ServerRequestTooLarge
+        );
+        let relayed = run(vec![attempt("baseline").rejected_with(
+            431,
+            &[("server", "nginx/1.22.1"), ("connection", "close")],
+            "",
+        )])
+        .build();
+        let v = request_too_large(&Facts::new(&relayed)).expect("a verdict");
+        assert_eq!(v.cause, Cause::ServerRequestTooLarge);
+        assert!(
+            v.alternatives
+                .iter()
+                .any(|a| a.cause == Cause::ProxyRequestTooLarge),
+            "{v:?}"
+        );
+        let page = run(vec![
+            attempt("baseline").fixture("nginx_header-too-large_400.http")
+        ])
+        .build();
+        let v = request_too_large(&Facts::new(&page)).expect("a verdict");
+        assert_eq!(v.cause, Cause::ProxyRequestTooLarge);
+        assert!(v.alternatives.is_empty(), "{v:?}");
     }
 
     #[test]

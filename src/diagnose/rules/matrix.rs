@@ -254,7 +254,10 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     // A refusal (401/403/429…) that the plain GET gets too happens before any routing — an auth
     // gate, an IP allowlist, a framework guard in front of every route — so its sameness says
     // nothing about whether the upgrade arrived. Only the app's own words or --direct can.
-    let blanket_refusal = matches!(status, 401 | 403 | 407 | 429);
+    // A size refusal (414, 431, nginx's "Request Header Or Cookie Too Large") is as blanket:
+    // the request is refused before anyone looks at its upgrade headers.
+    let blanket_refusal =
+        matches!(status, 401 | 403 | 407 | 413 | 429) || super::http::is_size_refusal(b, status);
     if blanket_refusal && !(says_no_upgrade || is_426 || direct_confirms) {
         return None;
     }

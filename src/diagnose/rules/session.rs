@@ -169,6 +169,23 @@ pub fn healthy(f: &Facts) -> Option<Verdict> {
     if !b.outcome.is_success() {
         return None;
     }
+    let unwatched = b.session.as_ref().is_some_and(crate::wording::not_watched);
+    if unwatched {
+        // `--quick`: a valid 101, and nothing seen after it.
+        return Some(
+            Verdict::new(
+                Cause::Healthy,
+                0.8,
+                "the WebSocket upgrade succeeded (a valid 101); the session after it was not watched",
+            )
+            .because(cite(b))
+            .because("not watched (--quick): a close right after the 101 would not have been seen")
+            .next(format!(
+                "wsdoctor {} without --quick watches the session and runs the variants",
+                f.run.target
+            )),
+        );
+    }
     let mut v = Verdict::new(
         Cause::Healthy,
         0.95,
@@ -201,10 +218,14 @@ pub fn auth_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
         .iter()
         .filter_map(|id| f.get(id))
         .collect();
+    // Only a credential variant that was upgraded too can show a close that follows the
+    // credential. One refused over HTTP (401 before any 101) shows that the server judges the
+    // credential at the handshake, which the baseline's passed: its close comes later, for
+    // another reason (its code and reason may still say auth).
     let differs: Vec<&AttemptRecord> = cred_variants
         .iter()
         .copied()
-        .filter(|a| !same_answer(a, b))
+        .filter(|a| !same_answer(a, b) && a.outcome.status() == Some(101))
         .collect();
     let says_auth = auth_close(code, &reason);
     // 1008 (policy violation) is what many servers send for both a bad Origin and a missing
@@ -258,23 +279,36 @@ pub fn auth_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
 /// 101, then a close that does not depend on the credential or the Origin.
 pub fn server_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
-    close_of(b)?;
+    let (code, _) = close_of(b)?;
     let compared: Vec<&AttemptRecord> =
         f.public("credential.").chain(f.public("origin.")).collect();
     let all_same = !compared.is_empty() && compared.iter().all(|a| same_answer(a, b));
+    // RFC 6455 §7.4.1 / the IANA registry: 1011 is the server's internal error, 1012 a restart,
+    // 1013 "try again later" (overloaded) — the server says why, and it is not a timeout.
+    let summary = match code {
+        Some(1011) => "the server accepts the upgrade, then fails inside its handler: close 1011 (internal error), whatever the credential or Origin",
+        Some(1012) => "the server accepts the upgrade, then closes with 1012: it is restarting",
+        Some(1013) => "the server accepts the upgrade, then closes with 1013 (try again later): it is overloaded or a dependency is down",
+        _ => "the server accepts the upgrade, then closes the connection whatever the credential or Origin",
+    };
     let mut v = Verdict::new(
         Cause::ServerClosedAfterUpgrade,
         if all_same { 0.8 } else { 0.65 },
-        "the server accepts the upgrade, then closes the connection whatever the credential or Origin",
+        summary,
     )
     .because(cite(b));
+    if code == Some(1011) {
+        v = v.because("1011 is the server's own internal error (an exception in the handler after accept): its log has the traceback");
+    }
     if all_same {
         v = v.because(format!(
             "{} variants that change only the credential or the Origin close the same way",
             compared.len()
         ));
     }
-    if !f.run.credential_given {
+    if code == Some(1011) {
+        v = v.next("read the server's log at the time of the probe: the exception that ended the handler is there");
+    } else if !f.run.credential_given {
         v = v
             .or(
                 Cause::AuthMissingCredentials,
@@ -381,6 +415,82 @@ mod tests {
         );
         let closed = run(vec![attempt("baseline").closed(1000, "")]).build();
         assert!(healthy(&Facts::new(&closed)).is_none());
+    }
+
+    fn session(watched_ms: f64) -> SessionRecord {
+        SessionRecord {
+            accept_valid: true,
+            subprotocol: None,
+            extensions: None,
+            ping_rtt_ms: None,
+            watched_ms,
+            end: SessionEnd::StillOpen,
+            messages_received: 0,
+            idle: None,
+        }
+    }
+
+    #[test]
+    fn a_quick_run_is_healthy_without_claiming_the_session_stayed_open() {
+        let mut b = attempt("baseline").upgraded();
+        b.session = Some(session(0.0));
+        let r = run(vec![b.clone()]).build();
+        let v = healthy(&Facts::new(&r)).expect("healthy");
+        let text = format!("{} {:?}", v.summary, v.evidence);
+        assert!(text.contains("not watched"), "{text}");
+        assert!(
+            !text.contains("stayed open") && !text.contains("watched 0 ms"),
+            "{text}"
+        );
+        b.session = Some(session(800.0));
+        let r = run(vec![b]).build();
+        let v = healthy(&Facts::new(&r)).expect("healthy");
+        assert!(v.summary.contains("stayed open"), "{v:?}");
+        assert!(
+            v.evidence
+                .iter()
+                .any(|e| e == "watched 800 ms without a close"),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_1011_close_is_named_the_servers_internal_error() {
+        let r = run(vec![
+            attempt("baseline").closed(1011, "internal error"),
+            attempt("credential.none").closed(1011, "internal error"),
+            attempt("origin.none").closed(1011, "internal error"),
+        ])
+        .build();
+        let v = server_closed_after_upgrade(&Facts::new(&r)).expect("a verdict");
+        assert!(v.summary.contains("1011 (internal error)"), "{v:?}");
+        assert!(
+            v.next_step.as_deref().is_some_and(|s| s.contains("log")),
+            "{v:?}"
+        );
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert!(
+            d.snippets.iter().all(|s| !s.code.contains("timeout")),
+            "no timeout fix for an internal error: {:?}",
+            d.snippets
+        );
+    }
+
+    #[test]
+    fn near_miss_a_close_after_the_handshake_judged_the_credential_is_not_about_it() {
+        // Without or with a wrong token: 401 before any 101. With the real one: 101, then 1011.
+        let r = run(vec![
+            attempt("baseline").closed(1011, "internal error"),
+            attempt("credential.none").rejected(401, "Missing token"),
+            attempt("credential.wrong").rejected(401, "Invalid token"),
+        ])
+        .cred()
+        .build();
+        assert!(auth_closed_after_upgrade(&Facts::new(&r)).is_none());
+        assert_eq!(
+            crate::diagnose::diagnose(&r).0.cause,
+            Cause::ServerClosedAfterUpgrade
+        );
     }
 
     #[test]

@@ -224,6 +224,9 @@ pub enum App {
     /// The FastAPI worker whose WebSocket routes raise before accept (`WS_ERROR=before_accept`):
     /// uvicorn answers 500 with its plain-text "Internal Server Error".
     FastApiWsError,
+    /// Python websockets whose handler raises after the handshake (`MODE=error`): websockets
+    /// closes with 1011 (internal error).
+    PyWebsocketsError,
     /// Python websockets in "API container" mode (`MODE=api`): every handshake refused with 403
     /// before the Origin and the credential are looked at.
     PyWebsocketsApiContainer,
@@ -253,7 +256,7 @@ pub enum App {
 pub const SOCKET_IO_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
 
 impl App {
-    const COUNT: usize = 20;
+    const COUNT: usize = 21;
 
     fn index(self) -> usize {
         self as usize
@@ -290,6 +293,7 @@ impl App {
             App::FastApiWsError => uvicorn("uvicorn-ws-error")
                 .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
                 .env("WS_ERROR", "before_accept"),
+            App::PyWebsocketsError => python_app("websockets-error", "ws_server.py", "error"),
             App::PyWebsocketsApiContainer => python_app("websockets-api", "ws_server.py", "api"),
             App::NodeWsApiContainer => Spawn::new("node-ws-api", Tool::Node.get())
                 .args([apps.join("node/server.js")])
