@@ -228,6 +228,20 @@ pub struct ProbeArgs {
     /// Only the baseline attempt: no variants, no close-wait.
     #[arg(long)]
     pub quick: bool,
+    /// Run only these variants besides the baseline: ids as in the JSON (`credential.none`,
+    /// `origin.foreign`) or groups (`credential`, `origin`, `controls`, `browsers`, `http2`, …),
+    /// comma-separated (repeatable).
+    #[arg(long, value_name = "LIST")]
+    pub variants: Vec<String>,
+    /// Do not run these variants (ids or groups, comma-separated, repeatable); applied after
+    /// --variants.
+    #[arg(long, value_name = "LIST")]
+    pub skip: Vec<String>,
+    /// Production-safe: no wrong credential, no foreign or `null` Origin, no malformed handshake,
+    /// no token moved into the URL, no replayed ticket; the report says what that leaves
+    /// undecided.
+    #[arg(long)]
+    pub safe: bool,
     /// Skip the HTTP/2 path (RFC 8441 extended CONNECT) that browsers may take to a wss:// origin.
     #[arg(long)]
     pub http1_only: bool,

@@ -620,6 +620,7 @@ pub fn to_report(obs: &Observation) -> Report {
         http_controls: Vec::new(),
         addresses: Vec::new(),
         http2: None,
+        skipped: Vec::new(),
     };
     let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
     let cap = obs.detail.confidence_cap();
@@ -669,6 +670,8 @@ pub fn to_report(obs: &Observation) -> Report {
         http_controls: Vec::new(),
         addresses: Vec::new(),
         http2: None,
+        skipped_variants: Vec::new(),
+        cannot_tell_apart: Vec::new(),
         diagnosis,
         findings,
         comparison: None,

@@ -147,6 +147,7 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         http_controls,
         addresses,
         http2,
+        skipped: plan.skipped.clone(),
     }
 }
 

@@ -84,6 +84,7 @@ fn simulated(input: &Input, answer: impl Fn(&A, Part, &AttemptRecord) -> Attempt
         http_controls: plan.http_controls.iter().map(shape).collect(),
         addresses: Vec::new(),
         http2: None,
+        skipped: plan.skipped.clone(),
     }
 }
 

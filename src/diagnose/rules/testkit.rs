@@ -312,6 +312,7 @@ pub fn run(attempts: Vec<AttemptRecord>) -> R {
             http_controls: Vec::new(),
             addresses: Vec::new(),
             http2: None,
+            skipped: Vec::new(),
         },
     }
 }
