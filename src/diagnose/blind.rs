@@ -81,7 +81,7 @@ pub const FAMILIES: &[Family] = &[
     },
     Family {
         member: Member::Part(Part::Placement),
-        summary: "without the credential in its other places, a server that reads it from one place only cannot be told from one that refuses it (auth.placement, auth.header_only)",
+        summary: "without the credential in the other places left out, a server that reads it only from one of them cannot be told from one that refuses it (auth.placement, auth.header_only)",
         causes: &[Cause::AuthPlacement, Cause::AuthHeaderOnly],
     },
     Family {
