@@ -74,6 +74,16 @@ pub struct CheckArgs {
     /// Print tokens, cookies and tickets in full in every target's report (never in CI logs).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Baseline only for every target: overrides each target's `quick`, `variants` and `skip`.
+    #[arg(long)]
+    pub quick: bool,
+    /// Production-safe for every target (no wrong credential, no foreign or `null` Origin, no
+    /// malformed handshake; see `wsdoctor --help`): overrides each target's `safe`.
+    #[arg(long)]
+    pub safe: bool,
+    /// Overall time limit of every target's probe: overrides each target's `timeout`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -155,6 +155,33 @@ impl Selection {
     pub fn keeps(&self, v: &Variant) -> bool {
         self.reason(v, false).is_none()
     }
+
+    /// The selection as given, for listings: `variants credential.none, origin`, `skip control`,
+    /// `safe`. Empty for a default run.
+    pub fn describe(&self) -> Vec<String> {
+        let names = |l: &[Selector]| l.iter().map(Selector::name).collect::<Vec<_>>().join(", ");
+        let mut out = Vec::new();
+        if let Some(only) = &self.only {
+            out.push(format!("variants {}", names(only)));
+        }
+        if !self.skip.is_empty() {
+            out.push(format!("skip {}", names(&self.skip)));
+        }
+        if self.safe {
+            out.push("safe".into());
+        }
+        out
+    }
+}
+
+impl Selector {
+    /// The entry as the JSON spells it.
+    pub fn name(&self) -> &str {
+        match self {
+            Selector::Group(g) => g,
+            Selector::Id(id) => id,
+        }
+    }
 }
 
 /// Parses the entries of one flag: comma-separated, surrounding spaces ignored.
