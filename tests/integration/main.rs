@@ -25,3 +25,4 @@ mod probe_transport;
 mod props;
 mod render_formats;
 mod render_json;
+mod variants;
