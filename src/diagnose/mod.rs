@@ -197,6 +197,7 @@ mod tests {
             include_str!("../../tests/lab/server.rs"),
             include_str!("../../tests/lab/ticket.rs"),
             include_str!("../../tests/lab/tls.rs"),
+            include_str!("../../tests/lab/variants.rs"),
         ]
         .concat();
         let integration = [

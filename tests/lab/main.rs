@@ -52,3 +52,4 @@ mod routing;
 mod server;
 mod ticket;
 mod tls;
+mod variants;
