@@ -74,6 +74,16 @@ pub struct CheckArgs {
     /// Print tokens, cookies and tickets in full in every target's report (never in CI logs).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Baseline only for every target: overrides each target's `quick`, `variants` and `skip`.
+    #[arg(long)]
+    pub quick: bool,
+    /// Production-safe for every target (no wrong credential, no foreign or `null` Origin, no
+    /// malformed handshake; see `wsdoctor --help`): overrides each target's `safe`.
+    #[arg(long)]
+    pub safe: bool,
+    /// Overall time limit of every target's probe: overrides each target's `timeout`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -228,6 +238,20 @@ pub struct ProbeArgs {
     /// Only the baseline attempt: no variants, no close-wait.
     #[arg(long)]
     pub quick: bool,
+    /// Run only these variants besides the baseline: ids as in the JSON (`credential.none`,
+    /// `origin.foreign`) or groups (`credential`, `origin`, `controls`, `browsers`, `http2`, …),
+    /// comma-separated (repeatable).
+    #[arg(long, value_name = "LIST")]
+    pub variants: Vec<String>,
+    /// Do not run these variants (ids or groups, comma-separated, repeatable); applied after
+    /// --variants.
+    #[arg(long, value_name = "LIST")]
+    pub skip: Vec<String>,
+    /// Production-safe: no wrong credential, no foreign or `null` Origin, no malformed handshake,
+    /// no token moved into the URL, no replayed ticket; the report says what that leaves
+    /// undecided.
+    #[arg(long)]
+    pub safe: bool,
     /// Skip the HTTP/2 path (RFC 8441 extended CONNECT) that browsers may take to a wss:// origin.
     #[arg(long)]
     pub http1_only: bool,

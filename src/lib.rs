@@ -49,7 +49,7 @@ pub async fn measure(config: &Config) -> Run {
         trust: config.trust.clone(),
         resolve: config.resolve.clone(),
         connect_to: config.connect_to.clone(),
-        fan_out: !config.quick,
+        fan_out: plan.address_fan_out,
         pin: None,
         redactor: config.redactor.clone(),
     };
@@ -69,6 +69,7 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
     let (diagnosis, findings) = diagnose::diagnose(&run);
     let comparison = diagnose::compare::compare(&run);
     let browser_checks = diagnose::browser::checks(&run);
+    let cannot_tell_apart = diagnose::blind::spots(&run, &diagnosis);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
     let input = Some(model::RunInput {
         credential_given: run.credential_given,
@@ -87,6 +88,8 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
         addresses: run.addresses,
         http2: run.http2,
         other_scheme: run.other_scheme,
+        skipped_variants: run.skipped,
+        cannot_tell_apart,
         diagnosis,
         findings,
         comparison,

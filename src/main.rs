@@ -124,7 +124,13 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
 }
 
 fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
-    let targets = match check::file::load(&args.file, args.show_secrets) {
+    let overrides = check::file::Overrides {
+        show_secrets: args.show_secrets,
+        quick: args.quick,
+        safe: args.safe,
+        timeout: args.timeout,
+    };
+    let targets = match check::file::load(&args.file, &overrides) {
         Ok(t) => t,
         Err(e) => return usage(e),
     };

@@ -916,6 +916,65 @@ pub struct TicketRecord {
     pub ms: f64,
 }
 
+/// Why a planned variant was not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// `--variants` (or a check file's `variants`) does not name it.
+    NotSelected,
+    /// `--skip` (or `skip`) names it.
+    Skip,
+    /// `--safe` (or `safe = true`) leaves it out: it sends a wrong credential, a foreign or `null`
+    /// Origin, a malformed handshake, the token in the URL, or a used one-time ticket.
+    Safe,
+}
+
+impl SkipReason {
+    /// The id as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NotSelected => "not_selected",
+            SkipReason::Skip => "skip",
+            SkipReason::Safe => "safe",
+        }
+    }
+
+    /// For people: "skipped by --safe".
+    pub fn text(self) -> &'static str {
+        match self {
+            SkipReason::NotSelected => "not in --variants",
+            SkipReason::Skip => "skipped by --skip",
+            SkipReason::Safe => "skipped by --safe",
+        }
+    }
+}
+
+/// A variant a default run would have sent that this run did not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedVariant {
+    /// The variant as planned (its id, what it would have changed).
+    pub variant: Variant,
+    /// Why it was not run.
+    pub reason: SkipReason,
+}
+
+/// What a run that left some variants out cannot tell apart: one family of variants, the
+/// sentence saying what its attempts would have shown, and the causes they bear on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlindSpot {
+    /// The ids of the family's variants that were not run.
+    pub variants: Vec<String>,
+    /// What the diagnosis therefore cannot tell apart, in one sentence.
+    pub summary: String,
+    /// The causes and findings of the catalogue that these attempts are evidence for.
+    pub causes: Vec<Cause>,
+    /// This run's candidate causes (`diagnosis.considered`, not ruled out) that these attempts
+    /// would have tested, by the engine's own predictions: the verdict rests on fewer attempts
+    /// when it is among them.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub untested: Vec<Cause>,
+}
+
 /// Everything measured in one run: the input to `diagnose`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
@@ -950,6 +1009,9 @@ pub struct Run {
     /// to plaintext; a TLS handshake that ended or was answered in plaintext).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub other_scheme: Option<Box<AttemptRecord>>,
+    /// The variants the plan left out (`--variants`, `--skip`, `--safe`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub skipped: Vec<SkippedVariant>,
 }
 
 /// The HTTP/2 path (RFC 8441): a connection of its own offering ALPN `h2, http/1.1` as browsers
@@ -1314,6 +1376,13 @@ pub struct Report {
     /// to v1; see `Run::other_scheme`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub other_scheme: Option<Box<AttemptRecord>>,
+    /// The variants a default run would have sent that this one did not, and why (`--variants`,
+    /// `--skip`, `--safe`; additive to v1).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub skipped_variants: Vec<SkippedVariant>,
+    /// What the diagnosis cannot tell apart because of them (additive to v1).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub cannot_tell_apart: Vec<BlindSpot>,
     /// The verdict.
     pub diagnosis: Diagnosis,
     /// Further findings.
@@ -1388,6 +1457,7 @@ impl Report {
             addresses: self.addresses.clone(),
             http2: self.http2.clone(),
             other_scheme: self.other_scheme.clone(),
+            skipped: self.skipped_variants.clone(),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::model::ids;
 use url::Url;
 
 use crate::config::{Config, TicketConfig};
-use crate::model::{CredentialPlacement, RequestKind, Variant};
+use crate::model::{CredentialPlacement, RequestKind, SkipReason, SkippedVariant, Variant};
 use crate::secret::Secret;
 
 pub use crate::secret::HeaderValue;
@@ -61,36 +61,46 @@ pub struct Plan {
     pub http2_variants: Vec<AttemptSpec>,
     /// The same port with the other scheme, run only when the baseline's failure calls for it.
     pub other_scheme: Option<AttemptSpec>,
+    /// Whether the baseline is also pinned to each resolved address (`address.<n>`): not with
+    /// `--quick`, nor when `--variants`/`--skip` leave the `address` group out.
+    pub address_fan_out: bool,
+    /// What a run without `--variants`, `--skip` and `--safe` would have sent and this one
+    /// does not, in plan order.
+    pub skipped: Vec<SkippedVariant>,
 }
 
 /// Builds the plan for a config.
 pub fn build(config: &Config) -> Plan {
     let base = baseline(config);
-    let h2 = http2(config);
     let base_variant = base.variant.clone();
+    let mut skipped = Vec::new();
     let mut attempts = vec![base];
-    if config.quick {
+    let planned = if config.quick {
         // --quick still compares the baseline with the backend when --direct names one.
-        attempts.extend(direct_twins(config, &base_variant, Vec::new()));
+        direct_twins(config, &base_variant, Vec::new())
     } else {
-        attempts.extend(variants(config));
-    }
+        variants(config)
+    };
+    attempts.extend(select(config, planned, &mut skipped));
+    let http_controls = if config.quick {
+        Vec::new()
+    } else {
+        select(config, http_controls(config), &mut skipped)
+    };
+    let (h2, http2_variants) = select_http2(config, &mut skipped);
+    let mut pinned = Variant::baseline();
+    pinned.id = format!("{}0", ids::ADDRESS_PREFIX);
+    pinned.group = "address".into();
     Plan {
         attempts,
-        http_controls: if config.quick {
-            Vec::new()
-        } else {
-            http_controls(config)
-        },
+        http_controls,
         ticket: config.ticket.clone(),
         ticket_credential: config.credential.as_ref().map(|c| c.secret.clone()),
-        http2_variants: if h2.is_some() {
-            http2_variants(config)
-        } else {
-            Vec::new()
-        },
+        http2_variants,
         http2: h2,
-        other_scheme: other_scheme(config),
+        other_scheme: other_scheme(config).filter(|s| skip_reason(config, &s.variant).is_none()),
+        address_fan_out: !config.quick && config.selection.keeps(&pinned),
+        skipped,
     }
 }
 
@@ -120,6 +130,119 @@ pub fn other_scheme(config: &Config) -> Option<AttemptSpec> {
     spec.secret_query.clear();
     spec.ticket_param = None;
     Some(spec)
+}
+
+/// Why `v` is not run under this config's selection, if it is not.
+pub fn skip_reason(config: &Config, v: &Variant) -> Option<SkipReason> {
+    config.selection.reason(
+        v,
+        config.selection.safe && unsafe_to_send(config, v).is_some(),
+    )
+}
+
+/// Keeps the specs the selection runs; the others go to `skipped`.
+fn select(
+    config: &Config,
+    specs: Vec<AttemptSpec>,
+    skipped: &mut Vec<SkippedVariant>,
+) -> Vec<AttemptSpec> {
+    let mut kept = Vec::with_capacity(specs.len());
+    for s in specs {
+        match skip_reason(config, &s.variant) {
+            Some(reason) => skipped.push(SkippedVariant {
+                variant: s.variant,
+                reason,
+            }),
+            None => kept.push(s),
+        }
+    }
+    kept
+}
+
+/// The HTTP/2 path and its variants, as the selection has them. The path's own request (`http2`)
+/// runs when it is selected or when one of its variants is (they ride on its connection).
+fn select_http2(
+    config: &Config,
+    skipped: &mut Vec<SkippedVariant>,
+) -> (Option<AttemptSpec>, Vec<AttemptSpec>) {
+    let Some(h2) = http2(config) else {
+        return (None, Vec::new());
+    };
+    // The cap applies to what the selection keeps; what a default run would send and this one
+    // does not is listed.
+    let candidates = http2_candidates(config);
+    let default: Vec<Variant> = candidates
+        .iter()
+        .take(HTTP2_VARIANTS)
+        .map(|s| s.variant.clone())
+        .collect();
+    let twins: Vec<AttemptSpec> = candidates
+        .into_iter()
+        .filter(|s| skip_reason(config, &s.variant).is_none())
+        .take(HTTP2_VARIANTS)
+        .collect();
+    let twins_skipped: Vec<SkippedVariant> = default
+        .into_iter()
+        .filter(|v| twins.iter().all(|t| t.variant.id != v.id))
+        .map(|v| SkippedVariant {
+            reason: skip_reason(config, &v).unwrap_or(SkipReason::NotSelected),
+            variant: v,
+        })
+        .collect();
+    match skip_reason(config, &h2.variant) {
+        Some(reason) if twins.is_empty() => {
+            skipped.push(SkippedVariant {
+                variant: h2.variant,
+                reason,
+            });
+            (None, Vec::new())
+        }
+        _ => {
+            skipped.extend(twins_skipped);
+            (Some(h2), twins)
+        }
+    }
+}
+
+/// Why `--safe` leaves `v` out: what in it a production service would hold against the caller.
+/// `None` for a request that carries nothing the user's own client would not (the baseline's
+/// credential where the client puts it or in a header or cookie, no credential, the user's or
+/// the site's own Origin or none, a plain GET, a browser's shape of the same request). The README
+/// lists the same choices.
+pub fn unsafe_to_send(config: &Config, v: &Variant) -> Option<&'static str> {
+    if v.wrong_credential {
+        return Some("a wrong credential counts as a failed login: lockouts, alerts");
+    }
+    if matches!(
+        v.request,
+        RequestKind::MissingKey | RequestKind::WrongVersion
+    ) {
+        return Some("a malformed handshake is what a WAF flags as an attack");
+    }
+    if let Some(origin) = &v.origin {
+        let own = config.origin.as_deref() == Some(origin.as_str())
+            || *origin == config.same_origin()
+            || (v.direct
+                && config
+                    .direct
+                    .as_ref()
+                    .is_some_and(|d| *origin == crate::config::same_origin_of(d)));
+        if !own {
+            return Some("a foreign or null Origin is what a cross-site attack sends");
+        }
+    }
+    let base_in_query = config
+        .credential
+        .as_ref()
+        .is_some_and(|c| matches!(c.placement, CredentialPlacement::Query { .. }));
+    if matches!(v.credential, CredentialPlacement::Query { .. }) && !base_in_query {
+        return Some("a token in the URL is written to every access log on the path");
+    }
+    let core = v.id.strip_prefix(ids::DIRECT_PREFIX).unwrap_or(&v.id);
+    if core == ids::TICKET_REUSE {
+        return Some("replaying a one-time ticket is what a security monitor flags");
+    }
+    None
 }
 
 /// The baseline: the user's placement, Origin, headers and subprotocols.
@@ -170,6 +293,14 @@ pub const HTTP2_VARIANTS: usize = 6;
 /// `http2.<id>`, group `http2`. A deliberately wrong credential is not repeated: the HTTP/1.1
 /// matrix has said what it gets.
 pub fn http2_variants(config: &Config) -> Vec<AttemptSpec> {
+    http2_candidates(config)
+        .into_iter()
+        .take(HTTP2_VARIANTS)
+        .collect()
+}
+
+/// Every variant the HTTP/2 path could repeat, in order, before the [`HTTP2_VARIANTS`] cap.
+fn http2_candidates(config: &Config) -> Vec<AttemptSpec> {
     variants(config)
         .into_iter()
         .filter(|s| {
@@ -178,7 +309,6 @@ pub fn http2_variants(config: &Config) -> Vec<AttemptSpec> {
                 && s.ticket_param.is_none()
                 && !s.variant.direct
         })
-        .take(HTTP2_VARIANTS)
         .map(|mut s| {
             s.variant.id = format!("{}.{}", ids::HTTP2, s.variant.id);
             s.variant.label = format!("HTTP/2: {}", s.variant.label);
@@ -922,6 +1052,244 @@ mod tests {
         let mut a = ProbeArgs::with_defaults(url);
         extra(&mut a);
         Config::from_args(&a).unwrap()
+    }
+
+    fn with_selection(url: &str, only: &[&str], skip: &[&str], safe: bool) -> Config {
+        config(url, |a| {
+            a.token = Some("tok-0123456789".into());
+            a.origin = Some("https://app.test".into());
+            a.variants = only.iter().map(|s| s.to_string()).collect();
+            a.skip = skip.iter().map(|s| s.to_string()).collect();
+            a.safe = safe;
+        })
+    }
+
+    #[test]
+    fn variants_runs_only_the_named_ones_besides_the_baseline() {
+        let plan = build(&with_selection(
+            "ws://h.test/ws",
+            &["credential.none"],
+            &[],
+            false,
+        ));
+        assert_eq!(ids(&plan.attempts), ["baseline", "credential.none"]);
+        assert!(plan.http_controls.is_empty() && !plan.address_fan_out);
+        // Everything else a default run sends is listed, in plan order, as not selected.
+        let default = build(&with_selection("ws://h.test/ws", &[], &[], false));
+        let sent: Vec<&str> = default
+            .attempts
+            .iter()
+            .chain(&default.http_controls)
+            .skip(1)
+            .map(|s| s.variant.id.as_str())
+            .filter(|id| *id != "credential.none")
+            .collect();
+        let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.variant.id.as_str()).collect();
+        assert_eq!(skipped, sent);
+        assert!(plan
+            .skipped
+            .iter()
+            .all(|s| s.reason == SkipReason::NotSelected));
+        assert!(default.skipped.is_empty() && default.address_fan_out);
+    }
+
+    #[test]
+    fn skip_removes_a_group_and_its_twins_after_variants() {
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.direct = Some("ws://127.0.0.1:9/ws".into());
+            a.skip = vec!["origin".into()];
+        });
+        let plan = build(&c);
+        let all: Vec<&AttemptSpec> = plan.attempts.iter().chain(&plan.http2_variants).collect();
+        assert!(
+            all.iter().all(|s| !s.variant.id.contains("origin.")),
+            "{:?}",
+            ids(&plan.attempts)
+        );
+        assert!(all.iter().any(|s| s.variant.id == "direct.baseline"));
+        let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.variant.id.as_str()).collect();
+        for id in [
+            "origin.same",
+            "origin.foreign",
+            "direct.origin.same",
+            "http2.origin.same",
+        ] {
+            assert!(skipped.contains(&id), "{id}: {skipped:?}");
+        }
+        assert!(plan.skipped.iter().all(|s| s.reason == SkipReason::Skip));
+        // --variants then --skip: the group minus one id.
+        let plan = build(&with_selection(
+            "ws://h.test/ws",
+            &["origin"],
+            &["origin.null"],
+            false,
+        ));
+        assert_eq!(
+            ids(&plan.attempts),
+            ["baseline", "origin.none", "origin.same", "origin.foreign"]
+        );
+        // An HTTP/2 variant alone still needs the path's own request, which carries it.
+        let plan = build(&with_selection(
+            "wss://h.test/ws",
+            &["http2.origin.same"],
+            &[],
+            false,
+        ));
+        assert!(plan.http2.is_some());
+        assert_eq!(ids(&plan.http2_variants), ["http2.origin.same"]);
+        let plan = build(&with_selection("wss://h.test/ws", &[], &["http2"], false));
+        assert!(plan.http2.is_none() && plan.http2_variants.is_empty());
+        assert_eq!(plan.skipped[0].variant.id, "http2");
+    }
+
+    #[test]
+    fn safe_sends_no_wrong_credential_foreign_origin_malformed_handshake_or_url_token() {
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.origin = Some("https://app.test".into());
+            a.direct = Some("ws://127.0.0.1:9/ws".into());
+            a.safe = true;
+        });
+        let plan = build(&c);
+        let sent: Vec<&AttemptSpec> = plan
+            .attempts
+            .iter()
+            .chain(&plan.http_controls)
+            .chain(&plan.http2)
+            .chain(&plan.http2_variants)
+            .collect();
+        let own = ["https://app.test", "https://h.test", "http://127.0.0.1:9"];
+        for s in &sent {
+            let id = &s.variant.id;
+            assert!(!s.variant.wrong_credential, "{id}");
+            if let Some(o) = header(s, "Origin") {
+                assert!(own.contains(&o), "{id} sends Origin {o}");
+            }
+            if let Some(a) = header(s, "Authorization") {
+                assert_eq!(a, "Bearer tok-0123456789", "{id}");
+            }
+            assert_eq!(
+                header(s, "Sec-WebSocket-Version").unwrap_or("13"),
+                "13",
+                "{id}"
+            );
+            if s.variant.request == RequestKind::Upgrade {
+                assert!(header(s, "Sec-WebSocket-Key").is_some(), "{id}");
+            }
+            assert!(s.secret_query.is_empty(), "{id} puts the token in the URL");
+        }
+        let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.variant.id.as_str()).collect();
+        assert_eq!(
+            skipped,
+            [
+                "credential.query",
+                "credential.wrong",
+                "origin.foreign",
+                "origin.null",
+                "control.missing_key",
+                "control.version_8",
+                "direct.credential.query",
+                "direct.credential.wrong",
+                "direct.origin.foreign",
+                "direct.origin.null",
+                "http2.credential.query",
+            ]
+        );
+        assert!(plan.skipped.iter().all(|s| s.reason == SkipReason::Safe));
+        // What stays: the real credential where it is safe, the own Origins, the browsers.
+        for id in [
+            "credential.none",
+            "credential.cookie",
+            "origin.none",
+            "origin.same",
+            "control.plain_get",
+            "browser.chrome",
+            "direct.origin.same",
+        ] {
+            assert!(sent.iter().any(|s| s.variant.id == id), "{id} is not sent");
+        }
+        // A ticket flow: a second ticket is fine, replaying a used one is not.
+        let t = config("ws://h/ws", |a| {
+            a.token = Some("jwt".into());
+            a.ticket_url = Some("http://h/api/ws-ticket".into());
+            a.safe = true;
+        });
+        let plan = build(&t);
+        assert!(ids(&plan.attempts).contains(&"ticket.fresh"));
+        assert_eq!(plan.skipped[0].variant.id, "ticket.reuse");
+        // A baseline that already carries the token in the URL may move it to a header.
+        let q = config("ws://h/ws", |a| {
+            a.token = Some("tok".into());
+            a.auth = "query".into();
+            a.safe = true;
+        });
+        assert!(ids(&build(&q).attempts).contains(&"credential.header"));
+    }
+
+    #[test]
+    fn selection_conflicts_are_usage_errors() {
+        let err = |f: &dyn Fn(&mut ProbeArgs)| {
+            let mut a = ProbeArgs::with_defaults("ws://h/ws");
+            f(&mut a);
+            Config::from_args(&a).map(|_| ()).unwrap_err().to_string()
+        };
+        assert!(err(&|a| {
+            a.quick = true;
+            a.skip = vec!["origin".into()];
+        })
+        .contains("--quick does not run"));
+        assert!(err(&|a| {
+            a.safe = true;
+            a.expect_origin_rejected = vec!["https://evil.test".into()];
+        })
+        .contains("which --safe does not send"));
+        assert!(err(&|a| {
+            a.skip = vec!["origin".into()];
+            a.expect_origin_rejected = vec!["https://evil.test".into()];
+        })
+        .contains("origin.extra"));
+        assert!(err(&|a| {
+            a.variants = vec!["origin".into()];
+            a.expect_status_without_credentials = Some(401);
+        })
+        .contains("credential.none"));
+        // --quick and --safe agree: the baseline alone is safe.
+        let mut a = ProbeArgs::with_defaults("ws://h/ws");
+        a.quick = true;
+        a.safe = true;
+        assert!(Config::from_args(&a).is_ok());
+    }
+
+    #[test]
+    fn every_planned_id_is_a_valid_selector() {
+        let c = config("wss://api.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.origin = Some("https://app.test".into());
+            a.direct = Some("ws://127.0.0.1:9/ws".into());
+            a.auth_check = Some("https://api.test/me".into());
+            a.health_url = Some("https://api.test/health".into());
+            a.repeat = 2;
+            a.expect_origin_rejected = vec!["https://evil.test".into()];
+        });
+        let p = build(&c);
+        for s in p
+            .attempts
+            .iter()
+            .chain(&p.http_controls)
+            .chain(&p.http2)
+            .chain(&p.http2_variants)
+        {
+            let id = &s.variant.id;
+            let sel = crate::config::variants::parse_entry(id);
+            assert!(sel.is_ok(), "{id}: {sel:?}");
+            let group = crate::config::variants::parse_entry(&s.variant.group);
+            assert!(
+                group.is_ok() || s.variant.group == "baseline",
+                "{}",
+                s.variant.group
+            );
+        }
     }
 
     #[test]

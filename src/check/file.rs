@@ -116,6 +116,12 @@ pub struct TargetSpec {
     pub foreign_origin: Option<String>,
     /// As `--quick`.
     pub quick: Option<bool>,
+    /// As `--variants`: ids or groups (each entry may itself be a comma-separated list).
+    pub variants: Option<Vec<String>>,
+    /// As `--skip`.
+    pub skip: Option<Vec<String>>,
+    /// As `--safe`.
+    pub safe: Option<bool>,
     /// As `--http1-only`.
     pub http1_only: Option<bool>,
     /// As `--cacert` (relative paths are relative to the check file).
@@ -166,9 +172,21 @@ pub struct Target {
     pub expectations: Expectations,
 }
 
-/// Reads and validates a check file. `show_secrets` (`check --show-secrets`) turns redaction off
-/// for every target.
-pub fn load(path: &Path, show_secrets: bool) -> Result<Vec<Target>, CheckFileError> {
+/// What `wsdoctor check` flags set for every target, over the file's own keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `check --show-secrets`: redaction off for every target.
+    pub show_secrets: bool,
+    /// `check --quick`: every target baseline-only (its `variants` and `skip` are dropped).
+    pub quick: bool,
+    /// `check --safe`: every target production-safe.
+    pub safe: bool,
+    /// `check --timeout`: every target's overall time limit.
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// Reads and validates a check file, with the command line's `overrides` over every target.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Vec<Target>, CheckFileError> {
     let read_err = |source| CheckFileError::Read {
         path: path.to_path_buf(),
         source,
@@ -181,7 +199,7 @@ pub fn load(path: &Path, show_secrets: bool) -> Result<Vec<Target>, CheckFileErr
     }
     let text = std::fs::read_to_string(path).map_err(read_err)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    parse(&text, path, base, show_secrets)
+    parse(&text, path, base, overrides)
 }
 
 /// Parses check-file text; `path` names the file in errors, `base` resolves relative paths.
@@ -189,7 +207,7 @@ pub fn parse(
     text: &str,
     path: &Path,
     base: &Path,
-    show_secrets: bool,
+    overrides: &Overrides,
 ) -> Result<Vec<Target>, CheckFileError> {
     let file: CheckFileToml = toml::from_str(text).map_err(|e| CheckFileError::Toml {
         path: path.to_path_buf(),
@@ -213,7 +231,7 @@ pub fn parse(
     let mut targets: Vec<Target> = Vec::with_capacity(file.target.len());
     // The command line's defaults, parsed once: clap costs more than the rest of a target's setup.
     let mut defaults = ProbeArgs::with_defaults("");
-    defaults.show_secrets = show_secrets;
+    defaults.show_secrets = overrides.show_secrets;
     for (i, spec) in file.target.into_iter().enumerate() {
         let spec = spec.or(&file.defaults);
         let shown_name = spec
@@ -221,11 +239,13 @@ pub fn parse(
             .clone()
             .or_else(|| spec.url.clone())
             .unwrap_or_else(|| format!("#{}", i + 1));
-        let target = build(spec, &defaults, base).map_err(|reason| CheckFileError::Target {
-            path: path.to_path_buf(),
-            index: i + 1,
-            name: shown_name.clone(),
-            reason,
+        let target = build_with(spec, &defaults, base, overrides).map_err(|reason| {
+            CheckFileError::Target {
+                path: path.to_path_buf(),
+                index: i + 1,
+                name: shown_name.clone(),
+                reason,
+            }
         })?;
         if targets.iter().any(|t| t.name == target.name) {
             return Err(invalid(format!(
@@ -269,6 +289,9 @@ impl TargetSpec {
             repeat,
             foreign_origin,
             quick,
+            variants,
+            skip,
+            safe,
             http1_only,
             cacert,
             insecure,
@@ -290,6 +313,16 @@ impl TargetSpec {
 /// Turns a merged spec into the command line's `ProbeArgs`, then validates it through
 /// `Config::from_args`, the one path every probe takes.
 pub fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Target, String> {
+    build_with(spec, defaults, base, &Overrides::default())
+}
+
+/// [`build`] with `wsdoctor check`'s flags over the spec's keys.
+pub fn build_with(
+    spec: TargetSpec,
+    defaults: &ProbeArgs,
+    base: &Path,
+    overrides: &Overrides,
+) -> Result<Target, String> {
     if spec.token.is_some() {
         return Err(
             "inline secrets are not allowed in a check file: name an environment variable with token_env or a file with token_file"
@@ -324,6 +357,9 @@ pub fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Targ
     args.auth_check = spec.auth_check;
     args.direct = spec.direct;
     args.quick = spec.quick.unwrap_or(false);
+    args.variants = spec.variants.unwrap_or_default();
+    args.skip = spec.skip.unwrap_or_default();
+    args.safe = spec.safe.unwrap_or(false);
     args.http1_only = spec.http1_only.unwrap_or(false);
     args.insecure = spec.insecure.unwrap_or(false);
     args.subprotocols = spec.subprotocols.unwrap_or_default();
@@ -353,10 +389,27 @@ pub fn build(spec: TargetSpec, defaults: &ProbeArgs, base: &Path) -> Result<Targ
     if let Some(t) = spec.close_wait {
         args.close_wait = parse_duration(&t).map_err(|e| format!("close_wait: {e}"))?;
     }
+    // The command line over the file: `check --quick` makes the target baseline-only, so the
+    // file's choice among its variants no longer applies.
+    if overrides.quick {
+        args.quick = true;
+        args.variants.clear();
+        args.skip.clear();
+    }
+    args.safe |= overrides.safe;
+    if let Some(t) = overrides.timeout {
+        args.timeout = t;
+    }
     args.expect = spec.expect;
     args.expect_origin_rejected = spec.expect_origin_rejected.unwrap_or_default();
     args.expect_status_without_credentials = spec.expect_status_without_credentials;
     args.max_handshake_ms = spec.max_handshake_ms;
+    if overrides.quick
+        && (!args.expect_origin_rejected.is_empty()
+            || args.expect_status_without_credentials.is_some())
+    {
+        return Err("expect_origin_rejected and expect_status_without_credentials read the variants, which check --quick skips".into());
+    }
     let mut expectations = expectations_of(&args).map_err(|e| e.to_string())?;
     if let Some(id) = spec.expect_cause {
         expectations.cause = Some(Cause::from_id(&id).ok_or_else(|| {
@@ -410,7 +463,11 @@ mod tests {
     use super::*;
 
     fn parse_str(text: &str) -> Result<Vec<Target>, CheckFileError> {
-        parse(text, Path::new("check.toml"), Path::new("."), false)
+        parse_with(text, &Overrides::default())
+    }
+
+    fn parse_with(text: &str, o: &Overrides) -> Result<Vec<Target>, CheckFileError> {
+        parse(text, Path::new("check.toml"), Path::new("."), o)
     }
 
     #[test]
@@ -494,6 +551,126 @@ expect = "auth.missing_credentials"
             .unwrap_err()
             .to_string()
             .contains("no targets"));
+    }
+
+    #[test]
+    fn variants_skip_and_safe_keys_go_through_the_command_lines_parser() {
+        use crate::config::variants::Selector;
+        let targets = parse_str(
+            r#"
+[defaults]
+safe = true
+
+[[target]]
+name = "narrow"
+url = "ws://127.0.0.1:9/ws"
+variants = ["credential.none", "origin,controls"]
+skip = ["origin.null"]
+
+[[target]]
+name = "unsafe-on-purpose"
+url = "ws://127.0.0.1:9/ws"
+safe = false
+"#,
+        )
+        .unwrap();
+        let narrow = &targets[0].config.selection;
+        assert_eq!(
+            narrow.only,
+            Some(vec![
+                Selector::Id("credential.none".into()),
+                Selector::Group("origin"),
+                Selector::Group("control"),
+            ])
+        );
+        assert_eq!(narrow.skip, vec![Selector::Id("origin.null".into())]);
+        assert!(narrow.safe, "[defaults] safe applies");
+        assert!(!targets[1].config.selection.safe, "a target's own key wins");
+        // The same usage errors as the command line, named for the target.
+        let e = parse_str("[[target]]\nname = \"t\"\nurl = \"ws://h/\"\nskip = [\"orign\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("target 1 't': invalid value for --skip: 'orign' is not a variant id or group (did you mean 'origin'?)"),
+            "{e}"
+        );
+        let e = parse_str("[[target]]\nurl = \"ws://h/\"\nquick = true\nvariants = [\"origin\"]\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("--quick does not run"), "{e}");
+        let e = parse_str("[[target]]\nurl = \"ws://h/\"\nsafe = true\nexpect_origin_rejected = [\"https://evil.example\"]\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("which --safe does not send"), "{e}");
+        let e = parse_str("[[target]]\nurl = \"ws://h/\"\nsafe = \"yes\"\n").unwrap_err();
+        assert!(e.to_string().contains("safe"), "{e}");
+    }
+
+    #[test]
+    fn check_flags_override_every_targets_quick_safe_and_timeout() {
+        let text = r#"
+[defaults]
+timeout = "3s"
+
+[[target]]
+name = "narrow"
+url = "ws://127.0.0.1:9/ws"
+variants = ["origin"]
+safe = false
+
+[[target]]
+name = "own-timeout"
+url = "ws://127.0.0.1:9/other"
+timeout = "20s"
+"#;
+        let plain = parse_str(text).unwrap();
+        assert!(!plain[0].config.quick && !plain[0].config.selection.safe);
+        assert_eq!(plain[1].config.timeout, std::time::Duration::from_secs(20));
+        let o = Overrides {
+            quick: true,
+            safe: true,
+            timeout: Some(std::time::Duration::from_millis(1500)),
+            ..Overrides::default()
+        };
+        let over = parse_with(text, &o).unwrap();
+        for t in &over {
+            assert!(t.config.quick, "{}", t.name);
+            assert!(t.config.selection.safe, "{}", t.name);
+            assert!(
+                !t.config.selection.is_narrowed(),
+                "{}: quick drops variants",
+                t.name
+            );
+            assert_eq!(t.config.timeout, std::time::Duration::from_millis(1500));
+            assert_eq!(crate::plan::build(&t.config).attempts.len(), 1);
+        }
+        // --quick cannot keep an assertion that reads the variants: the error says who asked.
+        let e = parse_with(
+            "[[target]]\nurl = \"ws://h/\"\nexpect_status_without_credentials = 401\n",
+            &Overrides {
+                quick: true,
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("which check --quick skips"), "{e}");
+        let e = parse_with(
+            "[[target]]\nurl = \"ws://h/\"\nexpect_origin_rejected = [\"https://evil.example\"]\n",
+            &Overrides {
+                safe: true,
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("which --safe does not send"), "{e}");
+        // A zero --timeout is refused as on the command line.
+        let e = parse_with(
+            "[[target]]\nurl = \"ws://h/\"\n",
+            &Overrides {
+                timeout: Some(std::time::Duration::ZERO),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("--timeout"), "{e}");
     }
 
     #[test]

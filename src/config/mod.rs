@@ -3,6 +3,7 @@
 //! `ConfigError` (exit 2). No network I/O.
 
 pub mod proxy;
+pub mod variants;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -114,6 +115,8 @@ pub struct Config {
     pub repeat: u32,
     /// Baseline only.
     pub quick: bool,
+    /// Which variants run (`--variants`, `--skip`, `--safe`).
+    pub selection: variants::Selection,
     /// No HTTP/2 path (`--http1-only`).
     pub http1_only: bool,
     /// TLS trust.
@@ -216,6 +219,7 @@ impl Config {
             flag: "--proxy",
             reason: e.to_string(),
         })?;
+        let selection = selection(args)?;
         if args.repeat > 100 {
             return Err(ConfigError::InvalidValue {
                 flag: "--repeat",
@@ -241,6 +245,7 @@ impl Config {
             direct,
             repeat: args.repeat,
             quick: args.quick,
+            selection,
             http1_only: args.http1_only,
             trust,
             resolve,
@@ -264,6 +269,49 @@ impl Config {
     pub fn same_origin(&self) -> String {
         same_origin_of(&self.target)
     }
+}
+
+/// `--variants`, `--skip` and `--safe`, checked against `--quick` and the assertions that read
+/// variants (which must then run).
+fn selection(args: &ProbeArgs) -> Result<variants::Selection, ConfigError> {
+    let selection = variants::Selection::parse(&args.variants, &args.skip, args.safe)?;
+    if args.quick && selection.is_narrowed() {
+        return Err(ConfigError::InvalidValue {
+            flag: "--quick",
+            reason: "--variants and --skip choose among the variants, which --quick does not run: give one".into(),
+        });
+    }
+    if !args.expect_origin_rejected.is_empty() {
+        if args.safe {
+            return Err(ConfigError::InvalidValue {
+                flag: "--safe",
+                reason: "--expect-origin-rejected sends the Origins it names, which --safe does not send: give one".into(),
+            });
+        }
+        let mut extra = crate::model::Variant::baseline();
+        extra.id = "origin.extra.0".into();
+        extra.group = "origin".into();
+        if !selection.keeps(&extra) {
+            return Err(ConfigError::InvalidValue {
+                flag: "--expect-origin-rejected",
+                reason:
+                    "it reads the origin.extra.<n> variants, which --variants or --skip leave out"
+                        .into(),
+            });
+        }
+    }
+    if args.expect_status_without_credentials.is_some() {
+        let mut none = crate::model::Variant::baseline();
+        none.id = crate::model::ids::CREDENTIAL_NONE.into();
+        none.group = "credential".into();
+        if !selection.keeps(&none) {
+            return Err(ConfigError::InvalidValue {
+                flag: "--expect-status-without-credentials",
+                reason: "it reads credential.none, which --variants or --skip leave out".into(),
+            });
+        }
+    }
+    Ok(selection)
 }
 
 /// `-H` as curl reads it, `@FILE`s expanded: the headers to send, the built-in ones to remove

@@ -8,6 +8,7 @@
 //! `rules::direct::amend` adds what the pairs say. `browser` judges every 101 as Chrome and
 //! Firefox would. No I/O, no clock, no printing. The method: `docs/diagnosis.md`.
 
+pub mod blind;
 pub mod browser;
 /// The catalogue lives in its own leaf module (`crate::cause`), so that `model` can name causes
 /// without depending on the decision layer; it is re-exported here under its old path.
@@ -197,6 +198,7 @@ mod tests {
             include_str!("../../tests/lab/server.rs"),
             include_str!("../../tests/lab/ticket.rs"),
             include_str!("../../tests/lab/tls.rs"),
+            include_str!("../../tests/lab/variants.rs"),
         ]
         .concat();
         let integration = [

@@ -621,6 +621,7 @@ pub fn to_report(obs: &Observation) -> Report {
         addresses: Vec::new(),
         http2: None,
         other_scheme: None,
+        skipped: Vec::new(),
     };
     let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
     let cap = obs.detail.confidence_cap();
@@ -671,6 +672,8 @@ pub fn to_report(obs: &Observation) -> Report {
         addresses: Vec::new(),
         http2: None,
         other_scheme: None,
+        skipped_variants: Vec::new(),
+        cannot_tell_apart: Vec::new(),
         diagnosis,
         findings,
         comparison: None,

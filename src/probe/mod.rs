@@ -154,6 +154,7 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         addresses,
         http2,
         other_scheme,
+        skipped: plan.skipped.clone(),
     }
 }
 

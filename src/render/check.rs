@@ -86,6 +86,7 @@ pub fn plan(targets: &[Target], out: &mut dyn Write) -> io::Result<()> {
         if c.quick {
             what.push("quick".into());
         }
+        what.extend(c.selection.describe());
         writeln!(
             out,
             "  {} · {}",

@@ -1,11 +1,12 @@
 //! render::github: GitHub Actions workflow commands, so a CI step annotates the run. A fault is one
 //! `::error`, each warning finding a `::warning`, each info finding and a healthy verdict a
-//! `::notice`. Values are escaped as the Actions runner expects: `%`, CR and LF in messages, and
+//! `::notice`; variants left out (`--variants`, `--skip`, `--safe`) one more `::notice` with what
+//! they leave undecided. Values are escaped as the Actions runner expects: `%`, CR and LF in messages, and
 //! also `:` and `,` in properties (actions/toolkit `escapeData` / `escapeProperty`).
 
 use std::io::{self, Write};
 
-use super::{is_fault, plain};
+use super::{blind_spot_lines, is_fault, not_run_lines, plain};
 use crate::model::{Report, Severity};
 
 /// Writes the workflow commands, one per line.
@@ -39,6 +40,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             message.push_str(&format!("\n· {}", plain(e)));
         }
         command(out, kind, &format!("wsdoctor {}", f.cause), &message)?;
+    }
+    let not_run = not_run_lines(report);
+    if !not_run.is_empty() {
+        let mut message = format!("{} {target}", not_run.join("; "));
+        for line in blind_spot_lines(report) {
+            message.push_str(&format!("\n· {}", plain(&line)));
+        }
+        command(out, "notice", "wsdoctor variants not run", &message)?;
     }
     if !is_fault(report) {
         command(

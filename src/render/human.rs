@@ -1,6 +1,8 @@
 //! render::human: the report for people, at most 100 columns wide. Header, notes, the baseline's
 //! stage waterfall, the ticket fetches, the attempt matrix (the decisive rows marked `←`), the
-//! public-vs-direct pairs that differ (with `--direct`), the failing attempt as it was on the wire, the verdict with its evidence and fixes, then findings.
+//! public-vs-direct pairs that differ (with `--direct`), the failing attempt as it was on the
+//! wire, the verdict with its evidence, the variants not run and what they leave undecided, and
+//! fixes, then findings.
 //!
 //! Colour comes from `colored`, whose global override main sets once; widths are computed on the
 //! plain text before colouring so ANSI codes never break alignment. Nothing here reads the
@@ -11,8 +13,8 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::{
-    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, pair_cells, plain,
-    result_vs_baseline, shorten,
+    all_attempts, attempt_label, blind_spot_lines, cited_ids, failing_attempt, fmt_ms, is_fault,
+    not_run_lines, pair_cells, plain, result_vs_baseline, shorten,
 };
 use crate::model::{
     AttemptRecord, Report, SessionEnd, Severity, Stage, StageRecord, StageStatus, TicketRecord,
@@ -664,6 +666,8 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     section(out, "could also be", &alternatives)?;
     section(out, "weighed", &weighed(d))?;
+    section(out, "not run", &not_run_lines(report))?;
+    section(out, "cannot tell apart", &blind_spot_lines(report))?;
     if let Some(next) = &d.next_step {
         writeln!(out, "  {}", "to confirm".dimmed())?;
         for line in wrap(&plain(next), "    ", "      ") {

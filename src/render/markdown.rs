@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use super::{
-    all_attempts, attempt_label, cited_ids, failing_attempt, fmt_ms, is_fault, pair_cells,
-    pair_class_text, printable, result_vs_baseline,
+    all_attempts, attempt_label, blind_spot_lines, cited_ids, failing_attempt, fmt_ms, is_fault,
+    not_run_lines, pair_cells, pair_class_text, printable, result_vs_baseline,
 };
 use crate::model::{Report, SessionEnd, Severity, StageStatus};
 
@@ -56,6 +56,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .collect();
         list(out, "Could also be", &alts)?;
     }
+    list(out, "Not run", &not_run_lines(report))?;
+    list(out, "Cannot tell apart", &blind_spot_lines(report))?;
     if let Some(next) = &d.next_step {
         writeln!(out)?;
         writeln!(out, "## To confirm")?;

@@ -19,7 +19,9 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use crate::diagnose::cause::Category;
-use crate::model::{AttemptPair, AttemptRecord, CredentialPlacement, Outcome, PairClass, Report};
+use crate::model::{
+    AttemptPair, AttemptRecord, CredentialPlacement, Outcome, PairClass, Report, SkipReason,
+};
 
 /// The output formats (defined with the flags that choose them, in `cli`).
 pub use crate::cli::Format;
@@ -179,6 +181,44 @@ pub(crate) fn placement_text(p: &CredentialPlacement) -> Option<String> {
         CredentialPlacement::Subprotocol => Some("token as subprotocol".to_string()),
         CredentialPlacement::Ticket { param } => Some(format!("ticket ?{param}=")),
     }
+}
+
+/// One line per reason a variant was not run, naming the variants it left out:
+/// `skipped by --safe: credential.wrong, origin.foreign`. Empty when everything ran.
+pub(crate) fn not_run_lines(report: &Report) -> Vec<String> {
+    let mut lines = Vec::new();
+    for reason in [SkipReason::NotSelected, SkipReason::Skip, SkipReason::Safe] {
+        let ids: Vec<&str> = report
+            .skipped_variants
+            .iter()
+            .filter(|s| s.reason == reason)
+            .map(|s| s.variant.id.as_str())
+            .collect();
+        if !ids.is_empty() {
+            lines.push(format!("{}: {}", reason.text(), ids.join(", ")));
+        }
+    }
+    lines
+}
+
+/// One line per blind spot: its sentence, and whether the verdict rests on fewer attempts.
+pub(crate) fn blind_spot_lines(report: &Report) -> Vec<String> {
+    report
+        .cannot_tell_apart
+        .iter()
+        .map(|b| {
+            if b.untested.contains(&report.diagnosis.cause) {
+                format!(
+                    "{} — the verdict {} was not tested against {}",
+                    b.summary,
+                    report.diagnosis.cause,
+                    b.variants.join(", ")
+                )
+            } else {
+                b.summary.clone()
+            }
+        })
+        .collect()
 }
 
 /// The label of an attempt; the baseline's says what it carries ("baseline (X-API-Key, Origin …)").

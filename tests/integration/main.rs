@@ -26,3 +26,4 @@ mod props;
 mod render_formats;
 mod render_json;
 mod scheme;
+mod variants;

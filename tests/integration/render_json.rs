@@ -220,12 +220,33 @@ struct MReport {
     http_controls: Vec<MAttempt>,
     #[serde(default)]
     addresses: Vec<MAddress>,
+    #[serde(default)]
+    skipped_variants: Vec<MSkipped>,
+    #[serde(default)]
+    cannot_tell_apart: Vec<MBlindSpot>,
     diagnosis: MDiagnosis,
     findings: Vec<MFinding>,
     comparison: Option<MComparison>,
     started_at: Option<String>,
     ok: bool,
     duration_ms: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MSkipped {
+    variant: MVariant,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MBlindSpot {
+    variants: Vec<String>,
+    summary: String,
+    causes: Vec<String>,
+    #[serde(default)]
+    untested: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -544,6 +565,22 @@ fn json_output_deserialises_into_the_mirror_structs() {
         assert!(m.duration_ms >= 0.0);
         let baseline = m.attempts.first().expect("a baseline attempt");
         assert_eq!(baseline.variant.id, "baseline", "{name}");
+        // A skipped variant is not an attempt, and every blind spot names skipped variants.
+        for s in &m.skipped_variants {
+            assert!(["not_selected", "skip", "safe"].contains(&s.reason.as_str()));
+            assert!(
+                m.attempts.iter().all(|a| a.variant.id != s.variant.id),
+                "{name}"
+            );
+        }
+        for b in &m.cannot_tell_apart {
+            for id in &b.variants {
+                assert!(
+                    m.skipped_variants.iter().any(|s| &s.variant.id == id),
+                    "{name}: {id}"
+                );
+            }
+        }
         // The waterfall is the baseline's stages.
         let waterfall: Vec<(&str, &str)> = m
             .stages

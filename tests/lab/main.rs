@@ -53,3 +53,4 @@ mod scheme;
 mod server;
 mod ticket;
 mod tls;
+mod variants;

@@ -85,6 +85,7 @@ fn simulated(input: &Input, answer: impl Fn(&A, Part, &AttemptRecord) -> Attempt
         addresses: Vec::new(),
         http2: None,
         other_scheme: None,
+        skipped: plan.skipped.clone(),
     }
 }
 

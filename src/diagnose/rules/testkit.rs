@@ -313,6 +313,7 @@ pub fn run(attempts: Vec<AttemptRecord>) -> R {
             addresses: Vec::new(),
             http2: None,
             other_scheme: None,
+            skipped: Vec::new(),
         },
     }
 }
