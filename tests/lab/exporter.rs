@@ -264,12 +264,22 @@ fn prometheus_scrapes_success_failure_and_the_cause_through_the_blackbox_relabel
         exporter.log_text()
     );
     assert_eq!(diagnosis["metric"]["category"], "proxy", "{diagnosis}");
-    // The exporter's own health, scraped by the second job.
-    let own = query(
-        &api,
-        "sum(wsdoctor_exporter_probes_total{job=\"wsdoctor_exporter\",module=\"lab\"})",
-    );
-    assert!(!own.is_empty(), "the exporter's /metrics is scraped");
+    // The exporter's own health, scraped by the second job (on its own schedule: its first
+    // scrape may come after the probes' first ones).
+    loop {
+        let own = query(
+            &api,
+            "sum(wsdoctor_exporter_probes_total{job=\"wsdoctor_exporter\",module=\"lab\"})",
+        );
+        if !own.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the exporter's /metrics is not scraped after {SETTLE:?}"
+        );
+        std::thread::sleep(POLL);
+    }
 
     // The shipped rule: pending (for: 2m) for the broken target only, its annotations carrying
     // the cause read by the query template, and a report link that opens the why.
