@@ -888,6 +888,25 @@ pub struct AttemptRecord {
 }
 
 impl AttemptRecord {
+    /// A record of `variant` sent to `url` before anything was measured: no stages, and the
+    /// outcome of a run that never got past DNS (the probe overwrites it).
+    pub fn unmeasured(variant: Variant, url: String) -> AttemptRecord {
+        AttemptRecord {
+            variant,
+            url,
+            stages: Vec::new(),
+            dns: None,
+            tcp: None,
+            proxy: None,
+            tls: None,
+            request: None,
+            response: None,
+            session: None,
+            outcome: Outcome::Timeout { stage: Stage::Dns },
+            ms: 0.0,
+        }
+    }
+
     /// The record of one stage, if present.
     pub fn stage(&self, stage: Stage) -> Option<&StageRecord> {
         self.stages.iter().find(|s| s.stage == stage)

@@ -8,7 +8,7 @@
 use super::cause::Cause;
 use super::evidence::Facts;
 use super::hypothesis::{self, Part};
-use crate::model::{ids, AttemptRecord, BlindSpot, Diagnosis, Outcome, Run, Stage, Variant};
+use crate::model::{ids, AttemptRecord, BlindSpot, Diagnosis, Run, Variant};
 
 /// Which variants a family holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,20 +143,7 @@ pub const FAMILIES: &[Family] = &[
 
 /// A record standing for an attempt that was not made: its variant, nothing observed.
 fn placeholder(variant: &Variant) -> AttemptRecord {
-    AttemptRecord {
-        variant: variant.clone(),
-        url: String::new(),
-        stages: Vec::new(),
-        dns: None,
-        tcp: None,
-        proxy: None,
-        tls: None,
-        request: None,
-        response: None,
-        session: None,
-        outcome: Outcome::Timeout { stage: Stage::Dns },
-        ms: 0.0,
-    }
+    AttemptRecord::unmeasured(variant.clone(), String::new())
 }
 
 /// True when `a` belongs to the family of `member`.

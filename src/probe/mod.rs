@@ -207,20 +207,7 @@ pub async fn run_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecor
 }
 
 pub(crate) fn empty_record(spec: &AttemptSpec, redactor: &Redactor) -> AttemptRecord {
-    AttemptRecord {
-        variant: spec.variant.clone(),
-        url: redactor.url(spec.wire_url().as_str()),
-        stages: Vec::new(),
-        dns: None,
-        tcp: None,
-        proxy: None,
-        tls: None,
-        request: None,
-        response: None,
-        session: None,
-        outcome: Outcome::Timeout { stage: Stage::Dns },
-        ms: 0.0,
-    }
+    AttemptRecord::unmeasured(spec.variant.clone(), redactor.url(spec.wire_url().as_str()))
 }
 
 fn ms_since(t: Instant) -> f64 {
