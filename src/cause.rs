@@ -187,6 +187,8 @@ causes! {
     ServerTimeout => ("server.timeout", Server, "the server accepted the connection but never answered in time"),
     /// 101 then a close that does not depend on credential or Origin.
     ServerClosedAfterUpgrade => ("server.closed_after_upgrade", Server, "the server accepts the upgrade, then closes the connection"),
+    /// 101, then pings at a flood rate: the server's heartbeat is misconfigured or abusive.
+    ServerPingFlood => ("server.ping_flood", Server, "the server accepts the upgrade, then floods the connection with pings"),
     /// The application server (not a proxy) refuses the request as too large (431, 414).
     ServerRequestTooLarge => ("server.request_too_large", Server, "the application server refuses the request because the URL or a header is too long"),
     /// The server answers the upgrade as plain HTTP: it has no WebSocket support enabled.

@@ -667,6 +667,9 @@ pub struct SessionRecord {
     /// Data frames received during the watch (count only).
     #[serde(default)]
     pub messages_received: u32,
+    /// Pings the server sent during the watch (tungstenite answers each with a pong).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub pings_received: u32,
     /// The idle watch (`--idle`), on the baseline only.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub idle: Option<IdleRecord>,
@@ -692,6 +695,11 @@ pub struct IdleRecord {
     /// Milliseconds of silence (no frame sent or received) before it ended; absent when still open.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub silent_ms: Option<f64>,
+}
+
+/// Serde helper: leave a zero count out of the JSON.
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// How the session watch ended.
@@ -722,6 +730,16 @@ pub enum SessionEnd {
         /// What was wrong.
         detail: String,
         /// Milliseconds after the 101.
+        after_ms: f64,
+    },
+    /// The server flooded the connection with pings (`PING_FLOOD_WINDOW` of them at
+    /// `PING_FLOOD_RATE` per second or more): wsdoctor stopped reading and closed it.
+    PingFlood {
+        /// Pings received before the watch stopped.
+        pings: u32,
+        /// Pings per second over the last `PING_FLOOD_WINDOW` of them.
+        per_second: f64,
+        /// Milliseconds after the 101 when the watch stopped.
         after_ms: f64,
     },
 }

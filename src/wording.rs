@@ -149,7 +149,13 @@ fn body_gist(body: &str, max: usize) -> String {
 pub fn result_text(a: &AttemptRecord) -> String {
     match &a.outcome {
         Outcome::Upgraded { subprotocol } => {
-            let mut parts = vec!["open".to_string()];
+            let flood = a.session.as_ref().and_then(|s| match s.end {
+                crate::model::SessionEnd::PingFlood { per_second, .. } => {
+                    Some(format!("ping flood {per_second:.0}/s"))
+                }
+                _ => None,
+            });
+            let mut parts = vec![flood.unwrap_or_else(|| "open".to_string())];
             if let Some(p) = subprotocol {
                 parts.push(format!("subprotocol {p}"));
             }
@@ -261,7 +267,15 @@ pub fn describe(a: &AttemptRecord) -> String {
     match &a.outcome {
         Outcome::Upgraded { subprotocol } => {
             // `--quick` does not watch the session: "stayed open" would claim what was not seen.
-            let open = if a.session.as_ref().is_some_and(not_watched) {
+            let flood = a.session.as_ref().and_then(|s| match s.end {
+                crate::model::SessionEnd::PingFlood { per_second, .. } => {
+                    Some(format!("101, then a ping flood ({per_second:.0}/s)"))
+                }
+                _ => None,
+            });
+            let open = if let Some(flood) = &flood {
+                flood.as_str()
+            } else if a.session.as_ref().is_some_and(not_watched) {
                 "101, not watched"
             } else {
                 "101, stayed open"

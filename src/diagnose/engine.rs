@@ -290,6 +290,21 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
                 ));
             }
         }
+        // A ping flood is legal framing that a browser answers ping by ping: open, not healthy.
+        if cause == Cause::Healthy && super::evidence::ping_flood_of(base).is_some() {
+            let pred = Prediction {
+                expect: hypothesis::Expect::Open,
+                support: 0.0,
+                penalty: HARD,
+            };
+            penalty += HARD;
+            observations.push(observation(
+                &base.variant.id,
+                pred,
+                Fit::Contradicted,
+                Some(base),
+            ));
+        }
         if cause == Cause::Healthy && browser::refused_by_a_browser(base) {
             let pred = Prediction {
                 expect: hypothesis::Expect::Open,

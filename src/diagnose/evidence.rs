@@ -72,6 +72,18 @@ pub fn answer(a: &AttemptRecord) -> Answer {
     }
 }
 
+/// The ping flood that ended an attempt's watch: (pings, per second, ms after the 101).
+pub fn ping_flood_of(a: &AttemptRecord) -> Option<(u32, f64, f64)> {
+    match a.session.as_ref()?.end {
+        crate::model::SessionEnd::PingFlood {
+            pings,
+            per_second,
+            after_ms,
+        } => Some((pings, per_second, after_ms)),
+        _ => None,
+    }
+}
+
 /// True when two attempts got the same answer (same status and same normalised body, or the same
 /// close, or the same failure class).
 pub fn same_answer(a: &AttemptRecord, b: &AttemptRecord) -> bool {

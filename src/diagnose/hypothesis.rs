@@ -9,7 +9,7 @@
 //! these predictions. Pure data and pure functions: no I/O, no decisions here.
 
 use super::cause::Cause;
-use super::evidence::{answer, same_answer, Answer, Facts};
+use super::evidence::{answer, ping_flood_of, same_answer, Answer, Facts};
 use crate::model::ids;
 use crate::model::{AttemptRecord, CredentialPlacement, RequestKind};
 
@@ -26,6 +26,8 @@ pub enum Expect {
     Different,
     /// The baseline's answer (support), or at least no upgrade (neutral); an upgrade contradicts.
     Refused,
+    /// An upgrade whose watch ended in a ping flood (`session.end.kind = ping_flood`).
+    PingFlood,
     /// No opinion: the cause says nothing about this attempt.
     Any,
 }
@@ -39,6 +41,7 @@ impl Expect {
             Expect::NotOpen => "no_upgrade",
             Expect::Different => "different_from_baseline",
             Expect::Refused => "same_refusal",
+            Expect::PingFlood => "ping_flood",
             Expect::Any => "any",
         }
     }
@@ -51,6 +54,7 @@ impl Expect {
             Expect::Open => yes(a.outcome.is_success()),
             Expect::NotOpen => yes(!a.outcome.is_success()),
             Expect::Different => yes(!same_answer(base, a)),
+            Expect::PingFlood => yes(ping_flood_of(a).is_some()),
             Expect::Refused if same_answer(base, a) => Fit::Explained,
             Expect::Refused if a.outcome.is_success() => Fit::Contradicted,
             Expect::Refused | Expect::Any => Fit::Silent,
@@ -307,6 +311,15 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
     // proves it good): the engine reads it as one record (`engine::credential_proven`).
     if matches!(part, Part::AuthCheck | Part::AuthCheckNone) {
         return ANY;
+    }
+    // A flood is the server's keepalive, not its answer to one request: every attempt that
+    // upgrades (a `--direct` twin too, unless a proxy on the path sends the pings) is flooded.
+    if cause == ServerPingFlood {
+        return if a.outcome.status() == Some(101) && part != Part::PlainGet {
+            p(Expect::PingFlood, 0.2, 0.5)
+        } else {
+            ANY
+        };
     }
     if a.variant.direct {
         return direct(cause, f, base, a, part);

@@ -208,6 +208,7 @@ mod tests {
             include_str!("../../tests/integration/addresses.rs"),
             include_str!("../../tests/integration/forward_proxy_socks.rs"),
             include_str!("../../tests/integration/scheme.rs"),
+            include_str!("../../tests/integration/hostile.rs"),
         ]
         .concat();
         let mut cited = 0;

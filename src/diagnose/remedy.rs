@@ -139,6 +139,11 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "a close frame with code 1011 is the server's own internal error (an exception in the handler): its log has the traceback",
             "only a close after a long silence with no close frame is an idle timeout: measure it with --idle before raising a read timeout",
         ],
+        Cause::ServerPingFlood => &[
+            "fix the server's heartbeat interval: one ping every 20–30 s keeps proxies and NATs awake; an interval given in milliseconds where the setting takes seconds (or 0) sends them back to back",
+            "if a proxy or gateway sends the pings (--direct against the app tells), fix its keepalive setting instead",
+            "until then every client spends CPU and bandwidth answering pongs, and mobile clients drain their batteries",
+        ],
         Cause::ServerWebsocketUnsupported => &[
             "enable WebSocket support in the server: uvicorn needs a WebSocket library (pip install 'uvicorn[standard]', or websockets/wsproto) and no --ws none",
             "WSGI servers (gunicorn sync workers, Werkzeug, waitress) cannot upgrade: serve the socket from an ASGI server or an async worker",
@@ -524,6 +529,27 @@ const SNIPPETS: &[Row] = &[
         "read the token from the query or a cookie as well (browsers cannot set headers)",
         "python",
         "@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket, token: str | None = Query(None)):\n    token = token or websocket.cookies.get(\"token\")",
+    ),
+    (
+        Cause::ServerPingFlood,
+        "Python websockets",
+        "ping_interval is in seconds (default 20); None turns the server's pings off",
+        "python",
+        "async with websockets.serve(handler, host, port, ping_interval=20, ping_timeout=20):\n    await asyncio.Future()",
+    ),
+    (
+        Cause::ServerPingFlood,
+        "Node ws",
+        "setInterval takes milliseconds: ping each client every 30 s, not in a tight loop",
+        "javascript",
+        "const interval = setInterval(() => {\n  for (const ws of wss.clients) ws.ping();\n}, 30_000);\nwss.on('close', () => clearInterval(interval));",
+    ),
+    (
+        Cause::ServerPingFlood,
+        "Socket.IO",
+        "pingInterval and pingTimeout are in milliseconds (defaults 25000 and 20000)",
+        "javascript",
+        "const io = new Server(httpServer, { pingInterval: 25000, pingTimeout: 20000 });",
     ),
     (
         Cause::ProxyRedirect,

@@ -19,6 +19,15 @@ pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// The most frames read during the session watch; a flood ends the watch early.
 pub const MAX_FRAMES_WATCHED: u32 = 1000;
 
+/// A ping flood: this many pings received at [`PING_FLOOD_RATE`] per second or more ends the watch
+/// early. Heartbeats come every few seconds (Socket.IO 25 s, Python websockets 20 s, most servers
+/// 20–60 s); twenty in two seconds is a misconfigured interval (`setInterval(ping, 30)` meant as
+/// seconds) or an abusive server. It also bounds the pongs wsdoctor sends back.
+pub const PING_FLOOD_WINDOW: usize = 20;
+
+/// Pings per second, over the last [`PING_FLOOD_WINDOW`] pings, that make a flood.
+pub const PING_FLOOD_RATE: f64 = 10.0;
+
 /// The read buffer of an upgraded connection under watch. tungstenite allocates 128 KiB per
 /// connection by default; the watch reads only control frames, and a `check` can hold a
 /// thousand connections at once.

@@ -16,8 +16,8 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::model::SessionEnd;
 use crate::probe::limits::{
-    CLOSE_REASON_CHARS, MAX_FRAMES_WATCHED, MAX_FRAME_BYTES, POLITE_CLOSE_WAIT,
-    WATCH_READ_BUFFER_BYTES,
+    CLOSE_REASON_CHARS, MAX_FRAMES_WATCHED, MAX_FRAME_BYTES, PING_FLOOD_RATE, PING_FLOOD_WINDOW,
+    POLITE_CLOSE_WAIT, WATCH_READ_BUFFER_BYTES,
 };
 use crate::probe::upgrade::Head;
 use crate::probe::BoxedIo;
@@ -177,6 +177,8 @@ pub struct Watch {
     pub pings_sent: u32,
     /// Pongs received.
     pub pongs_received: u32,
+    /// Pings the server sent (tungstenite answers each with a pong).
+    pub pings_received: u32,
     /// Milliseconds after the 101 of the last frame sent or received.
     pub last_activity_ms: f64,
 }
@@ -264,6 +266,7 @@ pub async fn watch(
             stopped_at_compressed: false,
             pings_sent: 0,
             pongs_received: 0,
+            pings_received: 0,
             last_activity_ms: ms_since(upgraded_at),
         };
     }
@@ -281,6 +284,7 @@ pub async fn watch(
     let mut next_ping = plan.ping_interval.map(|i| ping_sent + i);
     let mut next_progress = plan.progress.then(|| started + PROGRESS_EVERY);
     let mut frames = 0u32;
+    let mut pings = PingMeter::default();
     let end = loop {
         if frames >= MAX_FRAMES_WATCHED {
             tracing::debug!(frames, "session watch: frame limit reached");
@@ -332,6 +336,20 @@ pub async fn watch(
                         }
                     }
                     Message::Text(_) | Message::Binary(_) => messages += 1,
+                    Message::Ping(_) => {
+                        if let Some(per_second) = pings.received(Instant::now()) {
+                            tracing::debug!(
+                                pings = pings.count,
+                                per_second,
+                                "session watch: ping flood"
+                            );
+                            break Some(SessionEnd::PingFlood {
+                                pings: pings.count,
+                                per_second,
+                                after_ms: ms_since(upgraded_at),
+                            });
+                        }
+                    }
                     Message::Close(frame) => {
                         let (code, reason) = match frame {
                             Some(f) => (Some(u16::from(f.code)), f.reason.to_string()),
@@ -361,6 +379,16 @@ pub async fn watch(
     }
     let watched_ms = ms_since(started);
     let end = match end {
+        Some(end @ SessionEnd::PingFlood { .. }) => {
+            // Stop answering: one close frame (bounded, not waited for), then drop the stream.
+            let until = deadline.min(Instant::now() + POLITE_CLOSE_WAIT);
+            let frame = CloseFrame {
+                code: CloseCode::Policy,
+                reason: "wsdoctor: ping flood".into(),
+            };
+            let _ = tokio::time::timeout_at(until, ws.close(Some(frame))).await;
+            end
+        }
         Some(end @ SessionEnd::CloseFrame { .. }) => {
             // Flush tungstenite's queued close reply (RFC 6455 §5.5.1), bounded.
             let until = deadline.min(Instant::now() + POLITE_CLOSE_WAIT);
@@ -383,7 +411,36 @@ pub async fn watch(
         stopped_at_compressed,
         pings_sent,
         pongs_received: pongs,
+        pings_received: pings.count,
         last_activity_ms,
+    }
+}
+
+/// Counts the server's pings and tells a flood: [`PING_FLOOD_WINDOW`] pings at
+/// [`PING_FLOOD_RATE`] per second or more, over a sliding window of the last ones (so a flood
+/// that starts late is caught too). Bounded: it keeps `PING_FLOOD_WINDOW` instants.
+#[derive(Debug, Default)]
+struct PingMeter {
+    count: u32,
+    recent: std::collections::VecDeque<Instant>,
+}
+
+impl PingMeter {
+    /// Records a ping at `now`; the rate per second when the window shows a flood.
+    fn received(&mut self, now: Instant) -> Option<f64> {
+        self.count = self.count.saturating_add(1);
+        if self.recent.len() == PING_FLOOD_WINDOW {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(now);
+        if self.recent.len() < PING_FLOOD_WINDOW {
+            return None;
+        }
+        let first = *self.recent.front()?;
+        // WINDOW pings are WINDOW - 1 intervals; a span under the clock's resolution counts as 1 µs.
+        let span = now.saturating_duration_since(first).as_secs_f64().max(1e-6);
+        let rate = (PING_FLOOD_WINDOW - 1) as f64 / span;
+        (rate >= PING_FLOOD_RATE).then_some((rate * 10.0).round() / 10.0)
     }
 }
 
@@ -467,6 +524,43 @@ mod tests {
     fn head(lines: &str) -> Head {
         let raw = format!("HTTP/1.1 101 Switching Protocols\r\n{lines}\r\n");
         parse_head(raw.as_bytes()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn heartbeats_are_no_flood_and_a_burst_is() {
+        let t0 = Instant::now();
+        let mut m = PingMeter::default();
+        // A ping every 200 ms (5/s) for 200 pings: brisk, but under the flood rate.
+        for i in 0..200u64 {
+            let at = t0 + std::time::Duration::from_millis(200 * i);
+            assert_eq!(m.received(at), None, "ping {i}");
+        }
+        // Then a burst: a ping every millisecond. The window fills with burst pings and calls it.
+        let burst = t0 + std::time::Duration::from_millis(200 * 200);
+        let mut called = None;
+        for i in 0..(PING_FLOOD_WINDOW as u64) {
+            if let Some(rate) = m.received(burst + std::time::Duration::from_millis(i)) {
+                called = Some((i, rate));
+                break;
+            }
+        }
+        let (at, rate) = called.expect("a 1000/s burst is a flood");
+        assert!(at < PING_FLOOD_WINDOW as u64, "called within one window");
+        assert!(rate >= PING_FLOOD_RATE, "{rate}");
+        assert_eq!(m.count, 200 + at as u32 + 1);
+    }
+
+    #[test]
+    fn fewer_pings_than_the_window_are_never_a_flood() {
+        let t = Instant::now();
+        let mut m = PingMeter::default();
+        for _ in 0..PING_FLOOD_WINDOW - 1 {
+            assert_eq!(m.received(t), None);
+        }
+        assert!(
+            m.received(t).is_some(),
+            "the window's last ping at the same instant"
+        );
     }
 
     #[test]

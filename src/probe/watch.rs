@@ -28,6 +28,7 @@ pub(crate) async fn session_stage(
                 after_ms: 0.0,
             },
             messages_received: 0,
+            pings_received: 0,
             idle: None,
         });
         push_stage(rec, Stage::Session, t, detail.clone(), Some(class));
@@ -97,6 +98,7 @@ pub(crate) async fn watch_upgraded(
         watched_ms: w.watched_ms,
         end: w.end.clone(),
         messages_received: w.messages,
+        pings_received: w.pings_received,
         idle: idle.map(|i| idle_record(i, &w)),
     });
     match w.end {
@@ -167,6 +169,26 @@ pub(crate) async fn watch_upgraded(
                 clean: false,
             }
         }
+        SessionEnd::PingFlood {
+            pings,
+            per_second,
+            after_ms,
+        } => {
+            // Legal frames, so a browser opens this connection and answers every ping: the
+            // attempt upgraded, and the session stage records the flood that ended the watch.
+            push_stage(
+                rec,
+                Stage::Session,
+                t,
+                format!(
+                    "{pings} pings in {after_ms:.0} ms ({per_second:.0}/s), {} data message{}: watch stopped",
+                    w.messages,
+                    if w.messages == 1 { "" } else { "s" }
+                ),
+                Some("ping_flood"),
+            );
+            Outcome::Upgraded { subprotocol }
+        }
         SessionEnd::ProtocolError { detail, .. } => {
             let detail = format!("invalid WebSocket frames after the 101: {detail}");
             push_stage(
@@ -195,6 +217,7 @@ pub(crate) fn idle_record(i: IdleWatch, w: &session::Watch) -> IdleRecord {
             (if how == "reset" { "rst" } else { "fin" }, Some(*after_ms))
         }
         SessionEnd::ProtocolError { after_ms, .. } => ("protocol_error", Some(*after_ms)),
+        SessionEnd::PingFlood { after_ms, .. } => ("ping_flood", Some(*after_ms)),
     };
     IdleRecord {
         requested_ms: i.duration.as_secs_f64() * 1000.0,

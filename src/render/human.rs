@@ -627,6 +627,14 @@ fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "< [framing error after {}: {detail}]",
                 fmt_ms(*after_ms)
             )),
+            SessionEnd::PingFlood {
+                pings,
+                per_second,
+                after_ms,
+            } => Some(format!(
+                "< [{pings} pings in {} ({per_second:.0}/s): watch stopped]",
+                fmt_ms(*after_ms)
+            )),
         };
         lines.extend(end);
     }

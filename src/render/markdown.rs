@@ -295,6 +295,14 @@ fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 fmt_ms(*after_ms),
                 inline(detail)
             )),
+            SessionEnd::PingFlood {
+                pings,
+                per_second,
+                after_ms,
+            } => Some(format!(
+                "Then {pings} pings in {} ({per_second:.0}/s): a flood; wsdoctor stopped reading.",
+                fmt_ms(*after_ms)
+            )),
         };
         if let Some(line) = line {
             writeln!(out)?;

@@ -355,15 +355,35 @@ fn a_101_then_random_bytes_is_a_protocol_violation() {
 }
 
 #[test]
-fn a_101_then_a_flood_of_pings_ends_the_watch_at_the_frame_limit() {
+fn a_101_then_a_flood_of_pings_is_a_server_fault_with_its_rate_and_a_short_watch() {
     let s = HostileServer::start(Hostile::AcceptThenPingFlood { max: 1 << 20 });
     let b = run_bounded(&["--close-wait", "2s", &s.ws_url("/ws")]);
-    // A ping flood is rude but legal: the upgrade works and the watch ends at the frame limit
-    // long before the close-wait, so the run is healthy.
+    // Legal frames, so the attempt upgraded (a browser opens it); but thousands of pings a second
+    // is the server's fault, and the watch stops at the flood window instead of answering pongs
+    // through the close-wait.
     let a = baseline(&b.report);
     assert_eq!(a["outcome"]["kind"], "upgraded", "{a}");
-    assert_eq!(cause(&b), "ok.healthy", "{}", b.report["diagnosis"]);
-    assert_eq!(b.code, 0);
+    assert_eq!(cause(&b), "server.ping_flood", "{}", b.report["diagnosis"]);
+    assert_eq!(b.code, 1);
+    let end = &a["session"]["end"];
+    assert_eq!(end["kind"], "ping_flood", "{a}");
+    let pings = end["pings"].as_u64().unwrap_or_default();
+    assert!((20..=25).contains(&pings), "stopped at the window: {end}");
+    assert!(
+        end["per_second"].as_f64().unwrap_or_default() >= 1000.0,
+        "{end}"
+    );
+    assert!(
+        a["session"]["watched_ms"].as_f64().unwrap_or(f64::MAX) < 1000.0,
+        "{a}"
+    );
+    // Healthy was considered and the flood contradicts it.
+    let considered = b.report["diagnosis"]["considered"].to_string();
+    assert!(considered.contains("ok.healthy"), "{considered}");
+    assert!(
+        b.elapsed < TIMEOUT,
+        "the flood window, not the deadline, ended it"
+    );
 }
 
 #[test]

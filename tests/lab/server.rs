@@ -127,3 +127,82 @@ fn a_websockets_handler_raising_closes_1011_and_is_the_servers_error_not_a_timeo
         }
     }
 }
+
+// Issue 12 point 17: a keepalive written as `setInterval(ping, 30)` (30 s meant) pings every
+// client 33 times a second; Python websockets with `ping_interval=0.01` a hundred times. Legal
+// frames, so a browser opens the socket — and spends its life answering pongs. wsdoctor names the
+// flood with the rate it measured, directly and through nginx (which relays the pings), and stops
+// reading after `PING_FLOOD_WINDOW` pings instead of answering them for the whole close-wait.
+#[test]
+fn a_keepalive_that_pings_dozens_of_times_a_second_is_a_ping_flood_directly_and_behind_nginx() {
+    let test = require!("ping_flood", Tool::Node, Tool::Python, Tool::Nginx);
+    let mut scene = stack::Scene::new(test);
+    let node = stack::app(App::NodeWsPingFlood).addr();
+    let python = stack::app(App::PyWebsocketsPingFlood).addr();
+    let nginx = stack::Proxy::Nginx.start_healthy(&mut scene, &node);
+    for (url, min_rate, max_rate) in [
+        (format!("ws://{node}/ws"), 15.0, 60.0),
+        (format!("ws://127.0.0.1:{nginx}/ws"), 15.0, 60.0),
+        (format!("ws://{python}/ws"), 15.0, f64::INFINITY),
+    ] {
+        let run = wsdoctor(&[
+            url.as_str(),
+            "--token",
+            VALID_TOKEN,
+            "--origin",
+            stack::ALLOWED_ORIGIN,
+        ]);
+        run.expect("server", "server.ping_flood", 1);
+        let base = &run.json["attempts"][0];
+        assert_eq!(
+            base["outcome"]["kind"],
+            "upgraded",
+            "{url}: {}",
+            run.describe()
+        );
+        let end = &base["session"]["end"];
+        assert_eq!(end["kind"], "ping_flood", "{url}: {end}");
+        let rate = end["per_second"].as_f64().unwrap_or_default();
+        assert!(
+            (min_rate..=max_rate).contains(&rate),
+            "{url}: measured {rate}/s"
+        );
+        // Stopped at the window, long before the 2 s close-wait.
+        assert!(
+            end["pings"].as_u64().unwrap_or(u64::MAX) <= 25,
+            "{url}: {end}"
+        );
+        assert!(
+            base["session"]["watched_ms"].as_f64().unwrap_or(9e9) < 1900.0,
+            "{url}"
+        );
+        let text = run.diagnosis_text();
+        assert!(
+            text.contains(&format!("{rate:.0} per second")),
+            "{url}: {text}"
+        );
+        assert!(text.contains("heartbeat"), "{url}: {text}");
+    }
+}
+
+// The near miss: a brisk keepalive (4 pings a second) is a heartbeat, not a flood.
+#[test]
+fn a_brisk_but_sane_keepalive_is_healthy_and_its_pings_are_counted() {
+    require!("brisk_heartbeat", Tool::Node);
+    let url = format!("ws://{}/ws", stack::app(App::NodeWsBriskHeartbeat).addr());
+    let run = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        stack::ALLOWED_ORIGIN,
+    ]);
+    run.expect("ok", "ok.healthy", 0);
+    let session = &run.json["attempts"][0]["session"];
+    assert_eq!(session["end"]["kind"], "still_open", "{session}");
+    let pings = session["pings_received"].as_u64().unwrap_or_default();
+    assert!(
+        (3..=12).contains(&pings),
+        "{pings} pings in a 2 s watch at 4/s"
+    );
+}

@@ -122,6 +122,7 @@ pub const PROPOSERS: &[(&str, RuleFn)] = &[
     ("http::browsers_refuse_101", http::browsers_refuse_101),
     ("matrix::ticket_failed", matrix::ticket_failed),
     ("session::idle_timeout", session::idle_timeout),
+    ("session::ping_flood", session::ping_flood),
     ("session::healthy", session::healthy),
     (
         "http2::http2_websocket_refused",

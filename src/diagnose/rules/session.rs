@@ -6,7 +6,7 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{
-    answer, auth_close, cite, responder_names, same_answer, Answer, Facts,
+    answer, auth_close, cite, ping_flood_of, responder_names, same_answer, Answer, Facts,
 };
 use crate::model::ids;
 use crate::model::{AttemptRecord, IdleRecord};
@@ -208,6 +208,49 @@ fn close_of(a: &AttemptRecord) -> Option<(Option<u16>, String)> {
     }
 }
 
+/// 101, then pings at a flood rate (`limits::PING_FLOOD_RATE` over `PING_FLOOD_WINDOW` pings):
+/// legal frames, so a browser opens the socket and answers every one of them, but no heartbeat
+/// needs more than one every few seconds. The server's keepalive is misconfigured (an interval
+/// in seconds read as milliseconds, a zero interval) or it is abusive.
+pub fn ping_flood(f: &Facts) -> Option<Verdict> {
+    let b = f.base()?;
+    let (pings, per_second, after_ms) = ping_flood_of(b)?;
+    let messages = b.session.as_ref().map_or(0, |s| s.messages_received);
+    let flooded: Vec<&AttemptRecord> = f
+        .run
+        .attempts
+        .iter()
+        .filter(|a| !std::ptr::eq(*a, b) && ping_flood_of(a).is_some())
+        .collect();
+    let upgraded_others = f
+        .run
+        .attempts
+        .iter()
+        .filter(|a| !std::ptr::eq(*a, b) && a.outcome.status() == Some(101))
+        .count();
+    let mut v = Verdict::new(
+        Cause::ServerPingFlood,
+        0.9,
+        format!(
+            "the server accepts the upgrade, then floods the connection with pings: {per_second:.0} per second"
+        ),
+    )
+    .because(cite(b))
+    .because(format!(
+        "{pings} pings in the first {after_ms:.0} ms after the 101 and {messages} data message{}; a heartbeat needs one every few seconds, and a browser answers every ping with a pong",
+        if messages == 1 { "" } else { "s" }
+    ));
+    if upgraded_others > 0 {
+        v = v.because(format!(
+            "{} of {upgraded_others} other upgraded attempts were flooded the same way",
+            flooded.len()
+        ));
+    }
+    Some(
+        v.next("check the server's heartbeat setting: an interval given in milliseconds where seconds are meant (or 0) sends pings back to back; --direct against the app shows whether it or a proxy sends them"),
+    )
+}
+
 /// 101, then a close that is about the credential: an auth close code/reason (4001, 4401, 4403,
 /// 3000, 3003, or a reason naming auth/token/ticket), or a close that changes when only the
 /// credential changes. Without a credential this is `auth.missing_credentials`.
@@ -341,6 +384,7 @@ mod tests {
             watched_ms: lifetime_ms.unwrap_or(5000.0),
             end: SessionEnd::StillOpen,
             messages_received: 0,
+            pings_received: 0,
             idle: Some(IdleRecord {
                 requested_ms: 120_000.0,
                 ping_interval_ms: ping_ms,
@@ -426,8 +470,61 @@ mod tests {
             watched_ms,
             end: SessionEnd::StillOpen,
             messages_received: 0,
+            pings_received: 0,
             idle: None,
         }
+    }
+
+    fn flooded(id: &str, per_second: f64) -> AttemptRecord {
+        let mut a = attempt(id).upgraded();
+        a.session = Some(SessionRecord {
+            end: SessionEnd::PingFlood {
+                pings: 20,
+                per_second,
+                after_ms: 600.0,
+            },
+            pings_received: 20,
+            ..session(600.0)
+        });
+        a
+    }
+
+    #[test]
+    fn a_ping_flood_on_the_baseline_is_the_servers_fault_and_not_healthy() {
+        let r = run(vec![
+            flooded("baseline", 33.3),
+            flooded("origin.foreign", 34.0),
+            attempt("credential.none").rejected(401, "Missing token"),
+        ])
+        .cred()
+        .build();
+        let v = ping_flood(&Facts::new(&r)).expect("a flood");
+        assert_eq!(v.cause, Cause::ServerPingFlood);
+        assert!(v.summary.contains("33 per second"), "{}", v.summary);
+        let text = v.evidence.join("\n");
+        assert!(text.contains("20 pings in the first 600 ms"), "{text}");
+        assert!(text.contains("1 of 1 other upgraded attempts"), "{text}");
+        // The engine: healthy is proposed too, and the flooded baseline contradicts it.
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::ServerPingFlood);
+        let healthy = d
+            .considered
+            .iter()
+            .find(|c| c.cause == Cause::Healthy)
+            .expect("healthy considered");
+        assert!(!healthy.contradicted.is_empty(), "{healthy:?}");
+    }
+
+    #[test]
+    fn near_miss_counted_pings_without_a_flood_stay_healthy() {
+        let mut b = attempt("baseline").upgraded();
+        b.session = Some(SessionRecord {
+            pings_received: 8,
+            ..session(2000.0)
+        });
+        let r = run(vec![b]).build();
+        assert!(ping_flood(&Facts::new(&r)).is_none());
+        assert_eq!(crate::diagnose::diagnose(&r).0.cause, Cause::Healthy);
     }
 
     #[test]

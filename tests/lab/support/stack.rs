@@ -232,6 +232,14 @@ pub enum App {
     PyWebsocketsApiContainer,
     /// Node ws in "API container" mode (`MODE=api`): verifyClient refuses every handshake with 403.
     NodeWsApiContainer,
+    /// Node ws with its keepalive written as `setInterval(ping, 30)` (`HEARTBEAT_MS=30`, meant
+    /// as seconds): about 33 pings a second to every client.
+    NodeWsPingFlood,
+    /// Node ws with a brisk but sane keepalive (`HEARTBEAT_MS=250`, 4 pings a second).
+    NodeWsBriskHeartbeat,
+    /// Python websockets with `ping_interval=0.01` (`PING_INTERVAL=0.01`): a keepalive ping
+    /// every 10 ms, each sent once the last pong is back.
+    PyWebsocketsPingFlood,
     /// aiohttp worker (`fixtures/apps/python/aiohttp_app.py`): token from Bearer, X-API-Key,
     /// ?token= or the `token` cookie (401 "missing token" / "invalid token"), Origin allowlist
     /// [ALLOWED_ORIGIN] (403), all before `ws.prepare()`.
@@ -256,7 +264,7 @@ pub enum App {
 pub const SOCKET_IO_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
 
 impl App {
-    const COUNT: usize = 21;
+    const COUNT: usize = 24;
 
     fn index(self) -> usize {
         self as usize
@@ -265,7 +273,11 @@ impl App {
     /// The tools this app needs.
     pub fn tool(self) -> Tool {
         match self {
-            App::NodeWs | App::NodeWsApiContainer | App::SocketIo => Tool::Node,
+            App::NodeWs
+            | App::NodeWsApiContainer
+            | App::NodeWsPingFlood
+            | App::NodeWsBriskHeartbeat
+            | App::SocketIo => Tool::Node,
             _ => Tool::Python,
         }
     }
@@ -279,6 +291,14 @@ impl App {
                 .args(["--log-level", "info", "--timeout-graceful-shutdown", "1"])
                 .cwd(apps.join("python"))
                 .env("LAB_TOKEN", VALID_TOKEN)
+        };
+        let node_ws = |name: &str| {
+            Spawn::new(name, Tool::Node.get())
+                .args([apps.join("node/server.js")])
+                .cwd(apps.join("node"))
+                .env("PORT", port.to_string())
+                .env("LAB_TOKEN", VALID_TOKEN)
+                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN)
         };
         let python_app = |name: &str, file: &str, mode: &str| {
             Spawn::new(name, Tool::Python.get())
@@ -295,6 +315,10 @@ impl App {
                 .env("WS_ERROR", "before_accept"),
             App::PyWebsocketsError => python_app("websockets-error", "ws_server.py", "error"),
             App::PyWebsocketsApiContainer => python_app("websockets-api", "ws_server.py", "api"),
+            App::PyWebsocketsPingFlood => {
+                python_app("websockets-ping-flood", "ws_server.py", "worker")
+                    .env("PING_INTERVAL", "0.01")
+            }
             App::NodeWsApiContainer => Spawn::new("node-ws-api", Tool::Node.get())
                 .args([apps.join("node/server.js")])
                 .cwd(apps.join("node"))
@@ -344,12 +368,9 @@ impl App {
                 .env("PORT", port.to_string())
                 .env("LAB_TOKEN", VALID_TOKEN)
                 .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
-            App::NodeWs => Spawn::new("node-ws", Tool::Node.get())
-                .args([apps.join("node/server.js")])
-                .cwd(apps.join("node"))
-                .env("PORT", port.to_string())
-                .env("LAB_TOKEN", VALID_TOKEN)
-                .env("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            App::NodeWs => node_ws("node-ws"),
+            App::NodeWsPingFlood => node_ws("node-ws-ping-flood").env("HEARTBEAT_MS", "30"),
+            App::NodeWsBriskHeartbeat => node_ws("node-ws-brisk").env("HEARTBEAT_MS", "250"),
         };
         spawn.ready_on(port)
     }
