@@ -301,6 +301,18 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "idle")]
     pub ping_interval: Option<Duration>,
 
+    /// After the upgrade, send this message on the baseline connection (repeatable, in order):
+    /// text, or `@FILE` for a file's bytes (sent as text when they are UTF-8, binary otherwise).
+    #[arg(long, value_name = "TEXT|@FILE")]
+    pub send: Vec<String>,
+    /// Assert that the server answers with a data message matching this regular expression
+    /// (every message until the first match is read; binary ones as lossy UTF-8).
+    #[arg(long, value_name = "REGEX", help_heading = "Assertions")]
+    pub expect_reply: Option<String>,
+    /// How long to wait for a reply after the messages were sent (never past --timeout).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub reply_timeout: Duration,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -360,6 +372,7 @@ impl ProbeArgs {
     /// True when any assertion flag was given (the run is then a one-target check).
     pub fn has_expectations(&self) -> bool {
         self.expect.is_some()
+            || self.expect_reply.is_some()
             || !self.expect_origin_rejected.is_empty()
             || self.expect_status_without_credentials.is_some()
             || self.max_handshake_ms.is_some()

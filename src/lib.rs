@@ -52,6 +52,7 @@ pub async fn measure(config: &Config) -> Run {
         fan_out: plan.address_fan_out,
         pin: None,
         redactor: config.redactor.clone(),
+        conversation: config.conversation.clone(),
     };
     let target = config.redactor.url(config.target.as_str());
     let mut run = probe::run_plan(&plan, &ctx, &target).await;

@@ -670,6 +670,9 @@ pub struct SessionRecord {
     /// Pings the server sent during the watch (tungstenite answers each with a pong).
     #[serde(skip_serializing_if = "is_zero", default)]
     pub pings_received: u32,
+    /// What `--send` wrote and what came back (`--expect-reply`), on the baseline only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exchange: Option<ExchangeRecord>,
     /// The idle watch (`--idle`), on the baseline only.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub idle: Option<IdleRecord>,
@@ -695,6 +698,47 @@ pub struct IdleRecord {
     /// Milliseconds of silence (no frame sent or received) before it ended; absent when still open.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub silent_ms: Option<f64>,
+}
+
+/// The messages of `--send` and the replies read on the baseline (`--expect-reply`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExchangeRecord {
+    /// What was sent, in order, as typed (a `{token}` placeholder stays one).
+    pub sent: Vec<MessageRecord>,
+    /// The first data messages the server sent (at most `MESSAGES_KEPT`).
+    pub received: Vec<MessageRecord>,
+    /// How many data messages the server sent during the watch.
+    pub received_total: u32,
+    /// The reply pattern (`--expect-reply`), when one was given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expect_reply: Option<String>,
+    /// The first message that matched it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub matched: Option<ReplyMatch>,
+    /// How long a reply was waited for after the last message sent, in ms.
+    pub reply_timeout_ms: f64,
+}
+
+/// One WebSocket data message, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    /// `text` or `binary`.
+    pub kind: String,
+    /// Its length in bytes.
+    pub bytes: usize,
+    /// The first characters (text, redacted) or bytes (binary, hex).
+    pub excerpt: String,
+    /// Milliseconds after the 101.
+    pub after_ms: f64,
+}
+
+/// The reply that matched `--expect-reply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyMatch {
+    /// Its position among the server's messages (1-based).
+    pub index: u32,
+    /// The message.
+    pub message: MessageRecord,
 }
 
 /// Serde helper: leave a zero count out of the JSON.

@@ -52,6 +52,8 @@ pub struct Expectations {
     pub status_without_credentials: Option<u16>,
     /// `max_handshake_ms`: the baseline's handshake budget.
     pub max_handshake_ms: Option<u64>,
+    /// `expect_reply`: a pattern some data message on the baseline must match after `send`.
+    pub reply: Option<String>,
 }
 
 impl Expectations {
@@ -110,6 +112,9 @@ pub fn evaluate_names(expectations: &Expectations) -> Vec<String> {
     if let Some(m) = e.max_handshake_ms {
         out.push(format!("max_handshake_ms = {m}"));
     }
+    if let Some(r) = &e.reply {
+        out.push(format!("expect_reply = {r}"));
+    }
     out
 }
 
@@ -137,7 +142,57 @@ pub fn evaluate(expectations: &Expectations, report: &Report) -> Vec<Expectation
     if let Some(max) = e.max_handshake_ms {
         out.push(handshake_budget(max, report));
     }
+    if let Some(pattern) = &e.reply {
+        out.push(reply(pattern, report));
+    }
     out
+}
+
+fn reply(pattern: &str, report: &Report) -> ExpectationResult {
+    let name = format!("expect_reply = {pattern}");
+    let base = report.baseline();
+    let exchange = base.and_then(|b| b.session.as_ref()?.exchange.as_ref());
+    let (passed, detail) = match (base, exchange) {
+        (None, _) => (false, "no baseline attempt was made".to_string()),
+        (Some(b), None) => (
+            false,
+            format!(
+                "the baseline did not upgrade, so nothing was sent: {}",
+                crate::wording::result_text(b)
+            ),
+        ),
+        (Some(_), Some(x)) => match &x.matched {
+            Some(m) => (
+                true,
+                format!(
+                    "message {} of {} matched after {:.0} ms: {}",
+                    m.index, x.received_total, m.message.after_ms, m.message.excerpt
+                ),
+            ),
+            None => {
+                let got = match x.received.first() {
+                    Some(first) => format!(
+                        "{} received, the first: {}",
+                        x.received_total, first.excerpt
+                    ),
+                    None => "nothing received".to_string(),
+                };
+                (
+                    false,
+                    format!(
+                        "no message matched within {:.0} ms of sending {}: {got}",
+                        x.reply_timeout_ms,
+                        x.sent.len()
+                    ),
+                )
+            }
+        },
+    };
+    ExpectationResult {
+        name,
+        passed,
+        detail,
+    }
 }
 
 fn verdict(name: &str, want: VerdictExpectation, report: &Report) -> ExpectationResult {
@@ -327,6 +382,7 @@ mod tests {
             origin_rejected: vec!["https://a.example".into()],
             status_without_credentials: Some(401),
             max_handshake_ms: Some(5),
+            reply: Some("^ok$".into()),
         };
         let evaluated: Vec<String> = evaluate(&e, &fixture("tcp_refused"))
             .into_iter()

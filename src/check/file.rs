@@ -140,6 +140,20 @@ pub struct TargetSpec {
     pub timeout: Option<String>,
     /// As `--close-wait`.
     pub close_wait: Option<String>,
+    /// As `--proxy` (`socks5h://…`, `http://…`, or `""` for none).
+    pub proxy: Option<String>,
+    /// As `--noproxy`.
+    pub noproxy: Option<String>,
+    /// As `--idle`.
+    pub idle: Option<String>,
+    /// As `--ping-interval`.
+    pub ping_interval: Option<String>,
+    /// As `--send`, one entry per message (`@FILE` is relative to the check file).
+    pub send: Option<Vec<String>>,
+    /// As `--expect-reply`.
+    pub expect_reply: Option<String>,
+    /// As `--reply-timeout`.
+    pub reply_timeout: Option<String>,
     /// `ok`, `fault` or a cause id.
     pub expect: Option<String>,
     /// A cause id.
@@ -301,6 +315,13 @@ impl TargetSpec {
             connect_to,
             timeout,
             close_wait,
+            proxy,
+            noproxy,
+            idle,
+            ping_interval,
+            send,
+            expect_reply,
+            reply_timeout,
             expect,
             expect_cause,
             expect_origin_rejected,
@@ -389,6 +410,27 @@ pub fn build_with(
     if let Some(t) = spec.close_wait {
         args.close_wait = parse_duration(&t).map_err(|e| format!("close_wait: {e}"))?;
     }
+    args.proxy = spec.proxy;
+    args.noproxy = spec.noproxy;
+    if let Some(t) = spec.idle {
+        args.idle = Some(parse_duration(&t).map_err(|e| format!("idle: {e}"))?);
+    }
+    if let Some(t) = spec.ping_interval {
+        args.ping_interval = Some(parse_duration(&t).map_err(|e| format!("ping_interval: {e}"))?);
+    }
+    args.send = spec
+        .send
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| match m.strip_prefix('@') {
+            Some(p) => format!("@{}", base.join(p).display()),
+            None => m,
+        })
+        .collect();
+    args.expect_reply = spec.expect_reply;
+    if let Some(t) = spec.reply_timeout {
+        args.reply_timeout = parse_duration(&t).map_err(|e| format!("reply_timeout: {e}"))?;
+    }
     // The command line over the file: `check --quick` makes the target baseline-only, so the
     // file's choice among its variants no longer applies.
     if overrides.quick {
@@ -455,6 +497,7 @@ pub fn expectations_of(args: &ProbeArgs) -> Result<Expectations, ConfigError> {
         origin_rejected: args.expect_origin_rejected.clone(),
         status_without_credentials: args.expect_status_without_credentials,
         max_handshake_ms: args.max_handshake_ms,
+        reply: args.expect_reply.clone(),
     })
 }
 
@@ -514,6 +557,59 @@ expect = "auth.missing_credentials"
             other.expectations.verdict,
             Some(VerdictExpectation::Cause(Cause::AuthMissingCredentials))
         );
+    }
+
+    #[test]
+    fn send_expect_reply_idle_and_proxy_keys_go_through_the_command_lines_validation() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("init.json"),
+            r#"{"type":"connection_init"}"#,
+        )
+        .unwrap();
+        let text = r#"
+[[target]]
+url = "ws://127.0.0.1:9/graphql"
+send = ["@init.json", "40"]
+expect_reply = '"type":"connection_ack"'
+reply_timeout = "3s"
+idle = "10s"
+ping_interval = "2s"
+proxy = "socks5h://127.0.0.1:1080"
+noproxy = "internal.test"
+"#;
+        let targets = parse(
+            text,
+            Path::new("check.toml"),
+            dir.path(),
+            &Overrides::default(),
+        )
+        .expect("valid");
+        let t = &targets[0];
+        let c = t.config.conversation.as_ref().expect("a conversation");
+        assert_eq!(
+            c.messages,
+            [
+                crate::config::conversation::Payload::Text(r#"{"type":"connection_init"}"#.into()),
+                crate::config::conversation::Payload::Text("40".into())
+            ]
+        );
+        assert_eq!(c.reply_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(
+            t.expectations.reply.as_deref(),
+            Some(r#""type":"connection_ack""#)
+        );
+        assert_eq!(t.config.idle, Some(std::time::Duration::from_secs(10)));
+        assert_eq!(
+            t.config.ping_interval,
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert!(t.config.proxy.is_some());
+        // The same validation as the command line: a bad pattern names the flag.
+        let bad = parse_str("[[target]]\nurl = \"ws://h.test/ws\"\nexpect_reply = \"(\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("--expect-reply"), "{bad}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the credential loaded from its source, `--resolve` and `--cacert` read. Every problem here is a
 //! `ConfigError` (exit 2). No network I/O.
 
+pub mod conversation;
 pub mod proxy;
 pub mod variants;
 
@@ -139,6 +140,8 @@ pub struct Config {
     pub format: Format,
     /// Redaction of every secret the config holds.
     pub redactor: Redactor,
+    /// `--send` / `--expect-reply` on the upgraded baseline.
+    pub conversation: Option<conversation::Conversation>,
 }
 
 impl Config {
@@ -226,6 +229,7 @@ impl Config {
                 reason: format!("{} is more than the limit of 100", args.repeat),
             });
         }
+        let conversation = conversation::from_args(args, credential.as_ref().map(|c| &c.secret))?;
         Ok(Config {
             target,
             notes,
@@ -260,6 +264,7 @@ impl Config {
                 args.close_wait
             },
             format: args.format,
+            conversation,
             redactor,
         })
     }

@@ -28,6 +28,13 @@ pub const PING_FLOOD_WINDOW: usize = 20;
 /// Pings per second, over the last [`PING_FLOOD_WINDOW`] pings, that make a flood.
 pub const PING_FLOOD_RATE: f64 = 10.0;
 
+/// The server's data messages kept in the exchange record (`--send`/`--expect-reply`); later ones
+/// are counted, and the one that matched is kept whatever its position.
+pub const MESSAGES_KEPT: usize = 8;
+
+/// Characters kept of a message's text (hex digits of a binary one) in the exchange record.
+pub const MESSAGE_EXCERPT_CHARS: usize = 200;
+
 /// The read buffer of an upgraded connection under watch. tungstenite allocates 128 KiB per
 /// connection by default; the watch reads only control frames, and a `check` can hold a
 /// thousand connections at once.

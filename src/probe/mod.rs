@@ -11,6 +11,7 @@
 
 mod addresses;
 mod connect;
+pub mod conversation;
 pub mod dns;
 mod exchange;
 mod http2;
@@ -80,6 +81,8 @@ pub struct ProbeContext {
     pub pin: Option<Pin>,
     /// Redaction applied to everything recorded.
     pub redactor: Redactor,
+    /// `--send` / `--expect-reply`: what to say on the upgraded baseline and what to wait for.
+    pub conversation: Option<conversation::Conversation>,
 }
 
 /// An attempt pinned to one resolved address by the address fan-out.

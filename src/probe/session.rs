@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::model::SessionEnd;
+use crate::probe::conversation::{Conversation, Talk};
 use crate::probe::limits::{
     CLOSE_REASON_CHARS, MAX_FRAMES_WATCHED, MAX_FRAME_BYTES, PING_FLOOD_RATE, PING_FLOOD_WINDOW,
     POLITE_CLOSE_WAIT, WATCH_READ_BUFFER_BYTES,
@@ -179,6 +180,8 @@ pub struct Watch {
     pub pongs_received: u32,
     /// Pings the server sent (tungstenite answers each with a pong).
     pub pings_received: u32,
+    /// The `--send` / `--expect-reply` exchange, when one was planned.
+    pub exchange: Option<crate::model::ExchangeRecord>,
     /// Milliseconds after the 101 of the last frame sent or received.
     pub last_activity_ms: f64,
 }
@@ -236,6 +239,7 @@ pub async fn watch(
     leftover: Vec<u8>,
     upgraded_at: Instant,
     plan: WatchPlan,
+    conversation: Option<&Conversation>,
     deadline: Instant,
     redactor: &Redactor,
 ) -> Watch {
@@ -248,13 +252,15 @@ pub async fn watch(
     let mut ws =
         WebSocketStream::from_partially_read(io, leftover, Role::Client, Some(config)).await;
     let started = Instant::now();
-    let wanted_end = started + plan.duration;
-    let watch_end = wanted_end.min(deadline);
+    let close_wait_end = started + plan.duration;
+    let mut wanted_end = close_wait_end;
+    let mut watch_end = wanted_end.min(deadline);
     let mut rtt = None;
     let mut messages = 0u32;
     let mut stopped_at_compressed = false;
+    let mut talk = conversation.map(|c| Talk::new(c, redactor));
 
-    if plan.duration.is_zero() {
+    if plan.duration.is_zero() && talk.is_none() {
         polite_close(&mut ws, deadline).await;
         return Watch {
             end: SessionEnd::StillOpen,
@@ -268,6 +274,7 @@ pub async fn watch(
             pongs_received: 0,
             pings_received: 0,
             last_activity_ms: ms_since(upgraded_at),
+            exchange: None,
         };
     }
 
@@ -281,6 +288,25 @@ pub async fn watch(
     let mut pings_sent = 1u32;
     let mut pongs = 0u32;
     let mut last_activity_ms = ms_since(upgraded_at);
+    // `--send`: the messages in order, then (with `--expect-reply`) the watch lasts at least until
+    // a reply matches or the reply wait is over.
+    if let Some(talk) = talk.as_mut() {
+        for (i, frame) in crate::probe::conversation::frames(talk.plan())
+            .into_iter()
+            .enumerate()
+        {
+            let written = tokio::time::timeout_at(deadline, ws.send(frame)).await;
+            if !matches!(written, Ok(Ok(()))) {
+                break;
+            }
+            talk.sent(i, ms_since(upgraded_at), redactor);
+        }
+        last_activity_ms = ms_since(upgraded_at);
+        if talk.waiting() {
+            wanted_end = wanted_end.max(Instant::now() + talk.plan().reply_timeout);
+            watch_end = wanted_end.min(deadline);
+        }
+    }
     let mut next_ping = plan.ping_interval.map(|i| ping_sent + i);
     let mut next_progress = plan.progress.then(|| started + PROGRESS_EVERY);
     let mut frames = 0u32;
@@ -335,7 +361,20 @@ pub async fn watch(
                             rtt = Some(ms_since(ping_sent));
                         }
                     }
-                    Message::Text(_) | Message::Binary(_) => messages += 1,
+                    Message::Text(_) | Message::Binary(_) => {
+                        messages += 1;
+                        let matched = talk
+                            .as_mut()
+                            .is_some_and(|t| t.received(&msg, ms_since(upgraded_at), redactor));
+                        // The reply came: the watch needs to last no longer than the close-wait.
+                        if matched {
+                            wanted_end = close_wait_end;
+                            watch_end = wanted_end.min(deadline);
+                            if Instant::now() >= watch_end {
+                                break None;
+                            }
+                        }
+                    }
                     Message::Ping(_) => {
                         if let Some(per_second) = pings.received(Instant::now()) {
                             tracing::debug!(
@@ -413,6 +452,7 @@ pub async fn watch(
         pongs_received: pongs,
         pings_received: pings.count,
         last_activity_ms,
+        exchange: talk.map(|t| t.record),
     }
 }
 

@@ -119,6 +119,7 @@ fn ctx() -> ProbeContext {
         fan_out: false,
         pin: None,
         redactor: Redactor::disabled(),
+        conversation: None,
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) async fn session_stage(
             },
             messages_received: 0,
             pings_received: 0,
+            exchange: None,
             idle: None,
         });
         push_stage(rec, Stage::Session, t, detail.clone(), Some(class));
@@ -87,9 +88,22 @@ pub(crate) async fn watch_upgraded(
             .is_some_and(|e| e.to_ascii_lowercase().contains("permessage-deflate")),
         ..plan
     };
-    let w = session::watch(io, leftover, upgraded_at, plan, ctx.deadline, redactor)
-        .instrument(tracing::debug_span!("session"))
-        .await;
+    // The application conversation runs on the baseline only: the variants stay handshakes.
+    let conversation = ctx
+        .conversation
+        .as_ref()
+        .filter(|_| spec.variant.id == ids::BASELINE);
+    let w = session::watch(
+        io,
+        leftover,
+        upgraded_at,
+        plan,
+        conversation,
+        ctx.deadline,
+        redactor,
+    )
+    .instrument(tracing::debug_span!("session"))
+    .await;
     rec.session = Some(SessionRecord {
         accept_valid: negotiated.accept_valid,
         subprotocol: subprotocol.clone(),
@@ -99,17 +113,21 @@ pub(crate) async fn watch_upgraded(
         end: w.end.clone(),
         messages_received: w.messages,
         pings_received: w.pings_received,
+        exchange: w.exchange.clone(),
         idle: idle.map(|i| idle_record(i, &w)),
     });
     match w.end {
         SessionEnd::StillOpen => {
-            let mut summary = if ctx.close_wait.is_zero() {
+            let mut summary = if ctx.close_wait.is_zero() && w.exchange.is_none() {
                 "accept key ok · not watched (--quick)".to_string()
             } else {
                 format!("open after {:.0} ms", w.watched_ms)
             };
             if let Some(rtt) = w.ping_rtt_ms {
                 summary.push_str(&format!(" · ping {rtt:.1} ms"));
+            }
+            if let Some(x) = &w.exchange {
+                summary.push_str(&exchange_summary(x));
             }
             if w.stopped_at_compressed {
                 summary.push_str(
@@ -228,4 +246,23 @@ pub(crate) fn idle_record(i: IdleWatch, w: &session::Watch) -> IdleRecord {
         lifetime_ms,
         silent_ms: lifetime_ms.map(|l| (l - w.last_activity_ms).max(0.0)),
     }
+}
+
+/// The exchange on the session line: " · sent 1 · reply matched after 3 ms (message 2 of 2)".
+fn exchange_summary(x: &crate::model::ExchangeRecord) -> String {
+    let mut out = format!(" · sent {}", x.sent.len());
+    match (&x.expect_reply, &x.matched) {
+        (Some(_), Some(m)) => out.push_str(&format!(
+            " · reply matched after {:.0} ms (message {} of {})",
+            m.message.after_ms, m.index, x.received_total
+        )),
+        (Some(_), None) => out.push_str(&format!(
+            " · no reply matched in {:.0} ms ({} message{} received)",
+            x.reply_timeout_ms,
+            x.received_total,
+            if x.received_total == 1 { "" } else { "s" }
+        )),
+        (None, _) => out.push_str(&format!(" · {} received", x.received_total)),
+    }
+    out
 }

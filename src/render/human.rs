@@ -13,8 +13,8 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::{
-    all_attempts, attempt_label, blind_spot_lines, cited_ids, failing_attempt, fmt_ms, is_fault,
-    not_run_lines, pair_cells, plain, result_vs_baseline, shorten,
+    all_attempts, attempt_label, blind_spot_lines, cited_ids, exchange_lines, failing_attempt,
+    fmt_ms, is_fault, not_run_lines, pair_cells, plain, result_vs_baseline, shorten,
 };
 use crate::model::{
     AttemptRecord, Report, SessionEnd, Severity, Stage, StageRecord, StageStatus, TicketRecord,
@@ -77,6 +77,16 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 for line in tls_detail(tls) {
                     writeln!(out, "{}", line.dimmed())?;
                 }
+            }
+        }
+        if s.stage == Stage::Session {
+            const INDENT: &str = "                     ";
+            for line in exchange_lines(report) {
+                writeln!(
+                    out,
+                    "{INDENT}{}",
+                    shorten(&line, WIDTH - INDENT.len()).dimmed()
+                )?;
             }
         }
         earlier_failure |= s.status == StageStatus::Failed;

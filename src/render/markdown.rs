@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use super::{
-    all_attempts, attempt_label, blind_spot_lines, cited_ids, failing_attempt, fmt_ms, is_fault,
-    not_run_lines, pair_cells, pair_class_text, printable, result_vs_baseline,
+    all_attempts, attempt_label, blind_spot_lines, cited_ids, exchange_lines, failing_attempt,
+    fmt_ms, is_fault, not_run_lines, pair_cells, pair_class_text, printable, result_vs_baseline,
 };
 use crate::model::{Report, SessionEnd, Severity, StageStatus};
 
@@ -83,6 +83,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
 
     stages(report, out)?;
+    let exchange = exchange_lines(report);
+    if !exchange.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Exchange (baseline)")?;
+        writeln!(out)?;
+        fenced(out, "text", &exchange.join("\n"))?;
+    }
     addresses(report, out)?;
     matrix(report, out)?;
     comparison(report, out)?;

@@ -221,6 +221,58 @@ pub(crate) fn blind_spot_lines(report: &Report) -> Vec<String> {
         .collect()
 }
 
+/// The `--send` / `--expect-reply` exchange of the baseline, one line per message: `>` sent, `<`
+/// received (the kept ones), then what the pattern found. Empty without an exchange.
+pub(crate) fn exchange_lines(report: &Report) -> Vec<String> {
+    let Some(x) = report
+        .baseline()
+        .and_then(|b| b.session.as_ref())
+        .and_then(|s| s.exchange.as_ref())
+    else {
+        return Vec::new();
+    };
+    let line = |dir: &str, m: &crate::model::MessageRecord| {
+        format!(
+            "{dir} {} {} B at {}  {}",
+            m.kind,
+            m.bytes,
+            fmt_ms(m.after_ms),
+            m.excerpt.replace(['\n', '\r'], " ")
+        )
+    };
+    let mut out: Vec<String> = x.sent.iter().map(|m| line(">", m)).collect();
+    for (i, m) in x.received.iter().enumerate() {
+        let mut l = line("<", m);
+        if x.matched
+            .as_ref()
+            .is_some_and(|r| r.index as usize == i + 1)
+        {
+            l.push_str("  ✓ matches");
+        }
+        out.push(l);
+    }
+    let kept = x.received.len() as u32;
+    if x.received_total > kept {
+        out.push(format!("… {} more received", x.received_total - kept));
+    }
+    if let Some(m) = x.matched.as_ref().filter(|m| m.index > kept) {
+        out.push(format!(
+            "{}  ✓ matches (message {})",
+            line("<", &m.message),
+            m.index
+        ));
+    }
+    if let Some(pattern) = &x.expect_reply {
+        if x.matched.is_none() {
+            out.push(format!(
+                "✗ no message matched /{pattern}/ within {} of the last sent",
+                fmt_ms(x.reply_timeout_ms)
+            ));
+        }
+    }
+    out
+}
+
 /// The label of an attempt; the baseline's says what it carries ("baseline (X-API-Key, Origin …)").
 pub(crate) fn attempt_label(a: &AttemptRecord) -> String {
     if a.variant.id != ids::BASELINE {

@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod demo;
 mod docs_links;
+mod exchange;
 mod explain;
 mod exporter;
 mod forward_proxy_socks;

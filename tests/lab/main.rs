@@ -36,6 +36,7 @@ mod browser;
 mod capture;
 mod direct;
 mod engine_cases;
+mod exchange;
 mod exporter;
 mod findings;
 mod forward_proxy;

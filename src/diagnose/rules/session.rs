@@ -385,6 +385,7 @@ mod tests {
             end: SessionEnd::StillOpen,
             messages_received: 0,
             pings_received: 0,
+            exchange: None,
             idle: Some(IdleRecord {
                 requested_ms: 120_000.0,
                 ping_interval_ms: ping_ms,
@@ -471,6 +472,7 @@ mod tests {
             end: SessionEnd::StillOpen,
             messages_received: 0,
             pings_received: 0,
+            exchange: None,
             idle: None,
         }
     }
