@@ -131,7 +131,9 @@ pub struct Observation {
 
 /// Recognises the input kind and parses it.
 pub fn parse(input: &str) -> Result<Observation, ExplainError> {
-    let text = input.trim_start_matches('\u{feff}').trim();
+    // The end is kept for the raw response: its body's last bytes are the server's.
+    let untrimmed = input.trim_start_matches('\u{feff}').trim_start();
+    let text = untrimmed.trim_end();
     if text.is_empty() {
         return Err(ExplainError::Empty);
     }
@@ -139,10 +141,10 @@ pub fn parse(input: &str) -> Result<Observation, ExplainError> {
         return har::parse(text);
     }
     if curl::looks_like(text) {
-        return curl::parse(text);
+        return curl::parse(untrimmed);
     }
     if http::looks_like(text) {
-        return http::parse(text);
+        return http::parse(untrimmed);
     }
     console::parse(text)
 }
@@ -211,6 +213,30 @@ pub(crate) fn header_line(line: &str) -> Option<(String, String)> {
         return None;
     }
     Some((name.to_string(), value.trim().to_string()))
+}
+
+/// The body as the response frames it: the first `Content-Length` bytes of what follows the head
+/// when the response gives a length (and is not chunked), else all of it. Both the raw-response
+/// and the curl parsers read a body through this, so the same bytes give the same body.
+pub(crate) fn framed_body<'a>(rest: &'a str, headers: &[(String, String)]) -> &'a str {
+    let chunked = headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked")
+    });
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .filter(|_| !chunked);
+    match length {
+        Some(n) if n < rest.len() => {
+            let mut end = n;
+            while end > 0 && !rest.is_char_boundary(end) {
+                end -= 1;
+            }
+            rest.get(..end).unwrap_or("")
+        }
+        _ => rest,
+    }
 }
 
 /// A response from its status line, header lines and body text.

@@ -113,7 +113,102 @@ const CASES: &[(&str, &str, f64, &str)] = &[
         "wss://chat.example.test/ws",
     ),
     ("har_refused.har", "tcp.refused", 0.7, "ws://127.0.0.1:9/ws"),
+    (
+        "curl_nginx_403.txt",
+        "proxy.access_denied",
+        0.6,
+        "ws://127.0.0.1:18767/ws/chat",
+    ),
+    (
+        "curl_nginx_403_silent.txt",
+        "proxy.access_denied",
+        0.6,
+        "ws://127.0.0.1:18767/ws/chat",
+    ),
+    (
+        "http_nginx_403.http",
+        "proxy.access_denied",
+        0.6,
+        "ws://127.0.0.1:18767/ws/chat",
+    ),
+    (
+        "curl_app_403_nobuffer.txt",
+        "origin.rejected",
+        0.6,
+        "ws://127.0.0.1:18766/ws",
+    ),
+    (
+        "curl_app_403_no_i.txt",
+        "origin.rejected",
+        0.6,
+        "ws://127.0.0.1:18766/ws",
+    ),
+    (
+        "http_app_403.http",
+        "origin.rejected",
+        0.6,
+        "ws://127.0.0.1:18766/ws",
+    ),
 ];
+
+/// What a diagnosis of one answer rests on: the cause, the confidence and the response as read.
+fn verdict_and_body(report: &Value) -> (Value, Value, Value, Value, Value) {
+    let d = &report["diagnosis"];
+    let r = &report["attempts"][0]["response"];
+    (
+        d["cause"].clone(),
+        d["confidence"].clone(),
+        r["status"].clone(),
+        r["body_excerpt"].clone(),
+        r["body_bytes"].clone(),
+    )
+}
+
+/// Issue 12 point 4: real `curl -v -i … > t 2>&1` transcripts (with the progress meter, with `-s`,
+/// with `-N` so the meter is glued to a body without a final newline, and `-v` without `-i`) of
+/// the same exchange give the body the server sent (bounded by its Content-Length) and the
+/// diagnosis the raw bytes give. nginx's own 403 page starts with `<html>`, which was read as a
+/// `<` response line and lost (`(0-byte body)` with `Content-Length: 153`, and
+/// `auth.missing_credentials` instead of `proxy.access_denied`).
+#[test]
+fn a_curl_transcript_explains_as_the_raw_bytes_of_the_same_exchange() {
+    for (raw, transcripts) in [
+        (
+            "http_nginx_403.http",
+            &["curl_nginx_403.txt", "curl_nginx_403_silent.txt"][..],
+        ),
+        (
+            "http_app_403.http",
+            &["curl_app_403_nobuffer.txt", "curl_app_403_no_i.txt"][..],
+        ),
+    ] {
+        let (want, _) = explain_json(raw);
+        let length: u64 = std::fs::read_to_string(fixture(raw))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            want["attempts"][0]["response"]["body_bytes"], length,
+            "{raw}: the raw body is its Content-Length"
+        );
+        for t in transcripts {
+            let (got, _) = explain_json(t);
+            assert_eq!(
+                verdict_and_body(&got),
+                verdict_and_body(&want),
+                "{t} against {raw}"
+            );
+            let body = got["attempts"][0]["response"]["body_excerpt"]
+                .as_str()
+                .unwrap();
+            assert!(!body.contains("--:--:--"), "{t}: the meter is no body");
+        }
+    }
+}
 
 #[test]
 fn every_input_kind_gives_the_cause_id_a_capped_confidence_and_the_settling_command() {
