@@ -544,9 +544,14 @@ pub fn settle_command(obs: &Observation) -> String {
         }
         None => words.push(NO_URL.to_string()),
     }
+    // A browser always sends the page's Origin and whatever credential the page attaches; a
+    // console line shows neither, so the command names where they go.
+    let browser_unseen = obs.kind == InputKind::Console && obs.request_line.is_none();
     if let Some(origin) = find_header(&obs.request_headers, "origin") {
         words.push("--origin".into());
         words.push(sh_quote(origin));
+    } else if browser_unseen {
+        words.push("--origin '<page origin>'".into());
     }
     let auth = match &placement {
         CredentialPlacement::Header { name, scheme }
@@ -561,6 +566,7 @@ pub fn settle_command(obs: &Observation) -> String {
         }
         CredentialPlacement::Query { name } => Some(format!("--auth query:{}", sh_quote(name))),
         CredentialPlacement::Cookie { name } => Some(format!("--auth cookie:{}", sh_quote(name))),
+        _ if browser_unseen => Some(String::new()),
         _ => None,
     };
     if let Some(extra) = auth {
@@ -648,6 +654,7 @@ pub fn to_report(obs: &Observation) -> Report {
         http2: None,
         other_scheme: None,
         skipped: Vec::new(),
+        request_unknown: obs.request_line.is_none(),
     };
     let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
     let cap = obs.detail.confidence_cap();

@@ -258,6 +258,69 @@ fn every_input_kind_gives_the_cause_id_a_capped_confidence_and_the_settling_comm
     }
 }
 
+/// Issue 12 point 4: a Chrome console line carries the status and nothing of the request. The
+/// report claims nothing about a credential or the Origin, ties the causes of a browser's 403 in
+/// the field's order (Origin, auth, routing, proxy) at a low confidence, and names the command
+/// whose variants tell them apart.
+#[test]
+fn a_console_403_lists_the_causes_of_a_browser_403_and_the_command_that_tells_them_apart() {
+    let line = "main.js:12 WebSocket connection to 'wss://chat.example.test/ws' failed: Error during WebSocket handshake: Unexpected response code: 403";
+    let out = wsdoctor()
+        .args(["explain", "-", "--format", "json"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &report["diagnosis"];
+    assert_eq!(d["cause"], "origin.rejected", "{d:#}");
+    assert!(d["confidence"].as_f64().unwrap() < 0.3, "{d:#}");
+    let alternatives: Vec<&str> = d["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        alternatives,
+        [
+            "auth.missing_credentials",
+            "routing.wrong_upstream",
+            "proxy.access_denied"
+        ]
+    );
+    let summary = d["summary"].as_str().unwrap();
+    assert!(summary.contains("cannot be told apart"), "{summary}");
+    let text = d.to_string();
+    for claim in [
+        "no credential was given",
+        "none was sent",
+        "refuses requests without an Origin",
+    ] {
+        assert!(!text.contains(claim), "{claim}: {text}");
+    }
+    let next = d["next_step"].as_str().unwrap();
+    assert!(
+        next.starts_with("run `wsdoctor wss://chat.example.test/ws --origin '<page origin>' --token-env WS_TOKEN`"),
+        "{next}"
+    );
+    assert!(
+        next.contains("Origin variants") && next.contains("credential variants"),
+        "{next}"
+    );
+    // The human report says the same in words.
+    let out = wsdoctor()
+        .args(["explain", "-", "--color", "never"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        human.contains("most common first: origin.rejected, auth.missing_credentials,"),
+        "{human}"
+    );
+}
+
 #[test]
 fn explain_reads_stdin_and_every_format_renders() {
     let line = "WebSocket connection to 'wss://chat.example.test/ws?access_token=abc.def.ghi' failed: Error during WebSocket handshake: Unexpected response code: 401";
@@ -281,8 +344,10 @@ fn explain_reads_stdin_and_every_format_renders() {
         .output()
         .unwrap();
     let human = String::from_utf8(out.stdout).unwrap();
+    // The command may wrap across lines of the report.
+    let words = human.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        human.contains("--token-env WS_TOKEN --auth query:access_token"),
+        words.contains("--token-env WS_TOKEN --auth query:access_token"),
         "{human}"
     );
 }
