@@ -32,7 +32,10 @@ pub fn verdict_line(check: &CheckReport) -> String {
     let total = check.targets.len();
     let failed = total - check.passed_count();
     if check.passed {
-        format!("wsdoctor check: all {total} targets passed")
+        match total {
+            1 => "wsdoctor check: the one target passed".to_string(),
+            n => format!("wsdoctor check: all {n} targets passed"),
+        }
     } else {
         let names: Vec<&str> = check
             .targets
@@ -41,7 +44,8 @@ pub fn verdict_line(check: &CheckReport) -> String {
             .map(|t| t.name.as_str())
             .collect();
         format!(
-            "wsdoctor check: {failed} of {total} targets failed: {}",
+            "wsdoctor check: {failed} of {} failed: {}",
+            crate::wording::count(total, "target", "targets"),
             printable(&names.join(", "))
         )
     }

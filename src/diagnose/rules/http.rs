@@ -364,8 +364,9 @@ pub fn proxy_access_denied(f: &Facts) -> Option<Verdict> {
         .collect();
     if !others.is_empty() {
         v = v.because(format!(
-            "{} variants changing only the credential or the Origin get the same refusal",
-            others.len()
+            "{} changing only the credential or the Origin {} the same refusal",
+            crate::wording::count(others.len(), "variant", "variants"),
+            if others.len() == 1 { "gets" } else { "get" }
         ));
     }
     Some(v.next(format!(
