@@ -103,7 +103,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
             let code = exit::code_for(&report);
             let line = render::check::report_verdict_line(&report);
             sink.write(
-                |out| render::render(&report, config.format, out),
+                |out, layout| render::render_with(&report, config.format, layout, out),
                 &line,
                 code,
             )
@@ -115,7 +115,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
             let result = CheckReport::new(vec![TargetResult::new(&name, &e, report)], duration);
             let line = render::check::verdict_line(&result);
             sink.write(
-                |out| render::check::render(&result, config.format, out),
+                |out, _| render::check::render(&result, config.format, out),
                 &line,
                 exit::code_for_check(&result),
             )
@@ -165,7 +165,7 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
     ));
     let line = render::check::verdict_line(&result);
     sink.write(
-        |out| render::check::render(&result, args.format, out),
+        |out, _| render::check::render(&result, args.format, out),
         &line,
         exit::code_for_check(&result),
     )
@@ -237,7 +237,7 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     };
     let line = render::check::report_verdict_line(&report);
     sink.write(
-        |out| render::render(&report, args.format, out),
+        |out, layout| render::render_with(&report, args.format, layout, out),
         &line,
         exit::code_for(&report),
     )
@@ -275,23 +275,34 @@ impl Sink {
     /// Renders into the sink; with a file, prints the verdict line on stdout.
     fn write(
         self,
-        render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+        render: impl FnOnce(&mut dyn Write, &render::Layout) -> std::io::Result<()>,
         verdict: &str,
         code: u8,
     ) -> ExitCode {
         match self {
             Sink::Stdout => {
+                // The one look at the terminal's width: COLUMNS, else the terminal's own.
+                let terminal = std::io::stdout()
+                    .is_terminal()
+                    .then(|| terminal_size::terminal_size().map(|(w, _)| w.0))
+                    .flatten();
+                let columns =
+                    term::report_columns(std::env::var("COLUMNS").ok().as_deref(), terminal);
+                let layout = render::Layout::for_columns(columns);
                 // Buffered: stdout alone is line-buffered, and serde_json writes in small
                 // pieces, each of which the line buffer scans for a newline (docs/performance.md).
                 let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-                if let Err(e) = render(&mut out).and_then(|_| out.flush()) {
+                if let Err(e) = render(&mut out, &layout).and_then(|_| out.flush()) {
                     return done(Err(e));
                 }
             }
             Sink::File(mut file, path) => {
                 // A file gets no terminal colour codes.
                 colored::control::set_override(false);
-                if let Err(e) = render(&mut file).and_then(|_| file.flush()) {
+                // A file gets no terminal width either.
+                if let Err(e) =
+                    render(&mut file, &render::Layout::default()).and_then(|_| file.flush())
+                {
                     eprintln!("wsdoctor: cannot write '{}': {e}", path.display());
                     return ExitCode::from(exit::USAGE);
                 }

@@ -1093,6 +1093,12 @@ pub struct Run {
     /// The variants the plan left out (`--variants`, `--skip`, `--safe`).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub skipped: Vec<SkippedVariant>,
+    /// True when what the baseline's request carried is not known: an explain input that shows
+    /// only the answer (a browser console line, a response saved without its request). Then
+    /// `credential_given` and `user_origin` say nothing, and the causes that rest on them cannot
+    /// be confirmed (`diagnose::hypothesis::needs_request`). False for every probe.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub request_unknown: bool,
 }
 
 /// The HTTP/2 path (RFC 8441): a connection of its own offering ALPN `h2, http/1.1` as browsers
@@ -1539,6 +1545,7 @@ impl Report {
             http2: self.http2.clone(),
             other_scheme: self.other_scheme.clone(),
             skipped: self.skipped_variants.clone(),
+            request_unknown: false,
         }
     }
 }

@@ -20,6 +20,16 @@ pub fn progress_enabled(silent: bool, stderr_is_terminal: bool, ci: bool) -> boo
     !silent && stderr_is_terminal && !ci
 }
 
+/// The columns the report may use on stdout: `COLUMNS` when it is a positive number (the user's
+/// or the shell's word wins, as for `ls`), else the terminal's width when stdout is one, else
+/// None (the renderers' default, 100).
+pub fn report_columns(columns_env: Option<&str>, terminal_columns: Option<u16>) -> Option<usize> {
+    columns_env
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+        .or_else(|| terminal_columns.filter(|c| *c > 0).map(usize::from))
+}
+
 /// True when an environment variable is set to a non-empty value.
 pub fn env_flag(value: Option<std::ffi::OsString>) -> bool {
     value.is_some_and(|v| !v.is_empty())
@@ -45,6 +55,15 @@ mod tests {
     #[test_case(true, true, false => false; "silent")]
     fn progress(silent: bool, tty: bool, ci: bool) -> bool {
         progress_enabled(silent, tty, ci)
+    }
+
+    #[test_case(Some("132"), Some(80) => Some(132); "COLUMNS wins")]
+    #[test_case(None, Some(80) => Some(80); "the terminal's width")]
+    #[test_case(Some("wide"), Some(90) => Some(90); "a COLUMNS that is no number is ignored")]
+    #[test_case(Some("0"), None => None; "zero is no width")]
+    #[test_case(None, None => None; "a pipe gets the default")]
+    fn columns(env: Option<&str>, terminal: Option<u16>) -> Option<usize> {
+        report_columns(env, terminal)
     }
 
     #[test]

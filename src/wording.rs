@@ -78,6 +78,69 @@ pub fn http2_line(h: &Http2Record) -> (bool, String) {
     }
 }
 
+/// A count with its noun in the right number: `1 day`, `2 days`, `0 days`. Callers pass
+/// magnitudes ("expired 3 days ago", not "-3 days").
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    if n == N::from(1) {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The session stage as the reports show it: the time to the open connection (every stage
+/// before the session, connect and handshake) for its time column, and a line that says
+/// separately how long wsdoctor watched it and how that ended. A failed session keeps the
+/// probe's own account of the end ("close 1008 … after 3.0 ms", the time after the 101).
+pub fn session_stage(
+    stages: &[crate::model::StageRecord],
+    stage: &crate::model::StageRecord,
+    session: &crate::model::SessionRecord,
+) -> (f64, String) {
+    use crate::model::{SessionEnd, StageStatus};
+    let open_ms: f64 = stages
+        .iter()
+        .take_while(|s| s.stage != Stage::Session)
+        .filter(|s| s.status != StageStatus::Skipped)
+        .filter_map(|s| s.ms)
+        .sum();
+    const OPEN: &str = "opened (connect + handshake)";
+    let mut text = match (&session.end, stage.status) {
+        (SessionEnd::StillOpen, _) if not_watched(session) => {
+            format!("{OPEN} · not watched (--quick)")
+        }
+        (SessionEnd::StillOpen, _) => {
+            format!(
+                "{OPEN} · watched {}, stayed open",
+                fmt_ms(session.watched_ms)
+            )
+        }
+        // The end says when, after the 101: the watch ended there.
+        (_, StageStatus::Failed) => format!("opened, then {}", stage.summary),
+        _ => format!(
+            "{OPEN} · watched {} · {}",
+            fmt_ms(session.watched_ms),
+            stage.summary
+        ),
+    };
+    if session.end == SessionEnd::StillOpen {
+        if let Some(rtt) = session.ping_rtt_ms {
+            text.push_str(&format!(" · ping {}", fmt_ms(rtt)));
+        }
+        // The probe's remarks on how the watch ended early (a compressed message, the frame
+        // limit, the deadline) and on the `--send` exchange are kept as written.
+        for remark in stage
+            .summary
+            .split(" · ")
+            .filter(|r| r.starts_with("watch ") || r.starts_with("sent ") || r.contains("reply"))
+        {
+            text.push_str(" · ");
+            text.push_str(remark);
+        }
+    }
+    (open_ms, text)
+}
+
 /// Milliseconds for people: `2.1 ms`, `412.0 ms`, `2.06 s`.
 pub fn fmt_ms(ms: f64) -> String {
     if ms >= 1000.0 {
@@ -360,5 +423,18 @@ pub fn body(a: &AttemptRecord) -> &str {
         (Some(r), _) => &r.body_excerpt,
         (None, Outcome::Rejected { body_excerpt, .. }) => body_excerpt,
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_of_one_is_singular() {
+        assert_eq!(count(1_i64, "day", "days"), "1 day");
+        assert_eq!(count(0_usize, "day", "days"), "0 days");
+        assert_eq!(count(60_i64, "day", "days"), "60 days");
+        assert_eq!(count(1_usize, "attempt", "attempts"), "1 attempt");
     }
 }

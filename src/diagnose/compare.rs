@@ -245,7 +245,7 @@ pub fn pairs_line(c: &Comparison, limit: usize) -> String {
         shown.push(format!("{}: {tail}", ids.join(", ")));
     }
     if hidden > 0 {
-        shown.push(format!("{hidden} more pairs"));
+        shown.push(crate::wording::count(hidden, "more pair", "more pairs"));
     }
     format!("public vs --direct: {}", shown.join("; "))
 }

@@ -51,6 +51,10 @@ pub struct Scored {
     pub prior: f64,
     /// Every attempt with an opinion: (attempt id, prediction, fit, observed).
     pub observations: Vec<Observation>,
+    /// True when nothing observed can confirm the cause: the request it rests on is not known
+    /// (`hypothesis::needs_request`), or it was proposed only because the status allows it
+    /// ([`STATUS_ONLY`]).
+    pub unconfirmable: bool,
 }
 
 impl Scored {
@@ -162,10 +166,41 @@ const CATCH_ALLS: &[(&str, Cause)] = &[
 /// The most a catch-all's signature may claim.
 pub const CATCH_ALL_CONFIDENCE: f64 = 0.55;
 
+/// The proposer name of the candidates a bare status allows (`hypothesis::status_causes`).
+pub const STATUS_ONLY: &str = "hypothesis::status_causes";
+
+/// What tells the causes of a bare refusal apart: the matrix a probe makes.
+const DISTINGUISHING: &str = "with the page's own Origin and credential, its Origin variants (none, the site's own, a foreign one) single out an Origin check, its credential variants (none, a wrong one of the same shape) an auth check, its plain GET and --direct a routing or proxy fault";
+
+/// The status of a refusal of which nothing else is known: the request is not known
+/// (`Run::request_unknown`) and no response was recorded (a browser console line), so only
+/// `hypothesis::status_causes` can say what it may be. None otherwise.
+pub fn status_only(f: &Facts) -> Option<u16> {
+    let base = f.base()?;
+    if !f.run.request_unknown || base.response.is_some() {
+        return None;
+    }
+    let status = match &base.outcome {
+        crate::model::Outcome::Rejected { status, .. }
+        | crate::model::Outcome::Redirected { status, .. } => *status,
+        _ => return None,
+    };
+    (!hypothesis::status_causes(status).is_empty()).then_some(status)
+}
+
 /// Scores one candidate against every attempt.
 pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
     let catch_all = CATCH_ALLS.contains(&(proposer, verdict.cause));
     let cause = verdict.cause;
+    let unconfirmable =
+        proposer == STATUS_ONLY || (f.run.request_unknown && hypothesis::needs_request(cause));
+    // With only a status known, the field's frequencies for that status are the prior.
+    let status_share = status_only(f).and_then(|s| {
+        hypothesis::status_causes(s)
+            .iter()
+            .find(|(c, _)| *c == cause)
+            .map(|(_, share)| *share)
+    });
     let mut observations = Vec::new();
     let mut support = 0.0;
     let mut penalty = 0.0;
@@ -319,16 +354,18 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
     }
     Scored {
         proposer,
-        signature: logit(if catch_all {
-            verdict.confidence.min(CATCH_ALL_CONFIDENCE)
-        } else {
-            verdict.confidence
+        signature: logit(match (catch_all, unconfirmable) {
+            (_, true) => verdict.confidence.min(hypothesis::UNCONFIRMABLE),
+            (true, false) => verdict.confidence.min(CATCH_ALL_CONFIDENCE),
+            (false, false) => verdict.confidence,
         }),
         support: (1.0 + support).ln(),
         penalty,
-        prior: PRIOR_WEIGHT * (hypothesis::prior(cause) / 0.05).ln(),
+        prior: PRIOR_WEIGHT
+            * (status_share.unwrap_or_else(|| hypothesis::prior(cause)) / 0.05).ln(),
         verdict,
         observations,
+        unconfirmable,
     }
 }
 
@@ -397,6 +434,27 @@ pub fn candidates(f: &Facts) -> Vec<(&'static str, Verdict)> {
             None => out.push((name, v)),
         }
     }
+    // A bare status: every cause it allows is a candidate nothing can confirm, and they replace
+    // the catch-alls ("something refused the upgrade"), which say less.
+    if let (Some(status), Some(base)) = (status_only(f), f.base()) {
+        out.retain(|(name, v)| !CATCH_ALLS.contains(&(*name, v.cause)));
+        for (cause, _) in hypothesis::status_causes(status) {
+            // A wss:// URL already speaks TLS.
+            let moot = *cause == Cause::TlsPlaintextToTlsPort && f.run.target.starts_with("wss://");
+            if moot || out.iter().any(|(_, v)| v.cause == *cause) {
+                continue;
+            }
+            out.push((
+                STATUS_ONLY,
+                Verdict::new(
+                    *cause,
+                    hypothesis::UNCONFIRMABLE,
+                    hypothesis::status_reading(*cause),
+                )
+                .because(cite(base)),
+            ));
+        }
+    }
     out
 }
 
@@ -431,6 +489,30 @@ fn separating_step(f: &Facts, a: Cause, b: Cause) -> Option<String> {
         return Some("--direct to the backend: the same 5xx there is the application's own".into());
     }
     None
+}
+
+/// The verdict when only a status is known and nothing confirms the winner: it says so, names
+/// every candidate still standing in the field's order, claims nothing about what the request
+/// carried, and names what tells them apart.
+fn undecidable(status: u16, mut v: Verdict, winner: &Scored, scored: &[Scored]) -> Verdict {
+    let standing: Vec<&str> = scored
+        .iter()
+        .filter(|s| s.unconfirmable && !s.contradicted())
+        .map(|s| s.verdict.cause.id())
+        .collect();
+    v.summary = format!(
+        "only the status is known ({status}): the request (its Origin, any credential) is not, so the causes of a {status} cannot be told apart; most common first: {}",
+        standing.join(", ")
+    );
+    v.evidence
+        .retain(|e| !e.contains("explains these attempts about as well"));
+    v.evidence.push(format!(
+        "nothing in the input shows what the request carried: no cause that rests on it can be confirmed or ruled out, so {} is only the most common reading: {}",
+        winner.verdict.cause.id(),
+        hypothesis::status_reading(winner.verdict.cause)
+    ));
+    v.next_step = Some(DISTINGUISHING.to_string());
+    v
 }
 
 /// Scores every candidate and decides.
@@ -503,7 +585,7 @@ pub fn decide(f: &Facts) -> Option<Decision> {
         let step = separating_step(f, v.cause, other.verdict.cause);
         if i == 1 && gap <= TIE_MARGIN {
             let winner_id = v.cause.id();
-            let why = if hypothesis::prior(v.cause) > hypothesis::prior(other.verdict.cause) {
+            let why = if winner.prior > other.prior {
                 format!("{winner_id} is the more common cause in the field")
             } else {
                 format!("{winner_id}'s signature fits the answers a little better")
@@ -551,6 +633,9 @@ pub fn decide(f: &Facts) -> Option<Decision> {
         .collect();
     for b in buts {
         v = v.because(b);
+    }
+    if let Some(status) = status_only(f).filter(|_| winner.unconfirmable) {
+        v = undecidable(status, v, winner, &scored);
     }
     Some(Decision {
         proposer: winner.proposer,

@@ -221,6 +221,92 @@ pub fn prior(cause: Cause) -> f64 {
     }
 }
 
+/// The signature strength of a cause nothing observed can confirm or rule out (a logit of 0):
+/// every such candidate starts even, and only the field's frequencies order them.
+pub const UNCONFIRMABLE: f64 = 0.5;
+
+/// True for causes whose signature is what the request carried (a credential or its absence, a
+/// placement, a ticket, an Origin the proxy rewrote). When the request is not known
+/// (`Run::request_unknown`: an explain input that shows only the answer) nothing can confirm
+/// them: their signature is capped at [`UNCONFIRMABLE`], so they tie with each other and with the
+/// causes of the same status that the answer cannot separate.
+pub fn needs_request(cause: Cause) -> bool {
+    matches!(
+        cause,
+        Cause::AuthMissingCredentials
+            | Cause::AuthCredentialsRejected
+            | Cause::AuthPlacement
+            | Cause::AuthTicketFailed
+            | Cause::OriginHostRewritten
+    )
+}
+
+/// The causes of a refused upgrade of which only the status is known (a browser console line:
+/// `Unexpected response code: 403`), most common first, with their share among such refusals in
+/// the field (issue trackers, Q&A threads, `shared/seeds/`). A browser always sends the page's
+/// Origin, so an Origin allowlist leads for 403; it cannot set headers on a WebSocket, so a
+/// credential the page never attached is the commonest auth failure. Empty for a status with no
+/// such list. The engine proposes each as an unconfirmable candidate (`engine::candidates`) and
+/// uses these shares as their prior.
+pub fn status_causes(status: u16) -> &'static [(Cause, f64)] {
+    use Cause::*;
+    match status {
+        400 => &[
+            (ProxyUpgradeNotForwarded, 0.35),
+            (ServerBadHandshakeResponse, 0.25),
+            (ProxyRequestTooLarge, 0.15),
+            (TlsPlaintextToTlsPort, 0.12),
+            (OriginRejected, 0.1),
+        ],
+        401 => &[
+            (AuthMissingCredentials, 0.5),
+            (AuthCredentialsRejected, 0.35),
+            (ProxyAccessDenied, 0.15),
+        ],
+        403 => &[
+            (OriginRejected, 0.4),
+            (AuthMissingCredentials, 0.3),
+            (RoutingWrongUpstream, 0.16),
+            (ProxyAccessDenied, 0.14),
+        ],
+        404 => &[
+            (RoutingNotFound, 0.55),
+            (ProxyUpgradeNotForwarded, 0.3),
+            (RoutingWrongUpstream, 0.15),
+        ],
+        426 => &[
+            (ProxyUpgradeNotForwarded, 0.75),
+            (ServerBadHandshakeResponse, 0.25),
+        ],
+        500 => &[(ServerError, 0.7), (ProxyBadGateway, 0.3)],
+        502 | 504 => &[(ProxyBadGateway, 0.75), (ServerError, 0.25)],
+        // 503 is as often an application's "not ready" as a balancer without healthy backends.
+        501 | 503 | 505..=599 => &[(ServerError, 0.55), (ProxyBadGateway, 0.45)],
+        _ => &[],
+    }
+}
+
+/// What `cause` would mean for an upgrade refused with a status and nothing else known: a
+/// possibility, never a finding (no claim about what the request carried).
+pub fn status_reading(cause: Cause) -> &'static str {
+    use Cause::*;
+    match cause {
+        OriginRejected => "an Origin check: the server's allowlist may not include the page's origin",
+        AuthMissingCredentials => "an auth check: the page may send no credential the server reads (a browser cannot set headers on a WebSocket)",
+        AuthCredentialsRejected => "an auth check: the credential the page sends (cookie, query token) may be refused, expired or meant for another audience",
+        RoutingWrongUpstream => "a routing fault: the path may reach a backend that refuses every upgrade, whatever it carries",
+        ProxyAccessDenied => "a proxy, CDN or WAF rule in front of the application may refuse the upgrade itself",
+        ProxyUpgradeNotForwarded => "a proxy may drop the Upgrade and Connection headers, so the application sees a plain request",
+        ServerBadHandshakeResponse => "the server may refuse the handshake itself (a header or version it does not accept)",
+        ProxyRequestTooLarge => "the request may be too large for the proxy (a browser's cookies count)",
+        TlsPlaintextToTlsPort => "a ws:// URL may point at a port that speaks TLS (use wss://)",
+        RoutingNotFound => "nothing may serve this path (a prefix the proxy strips, a trailing slash)",
+        ProxyBadGateway => "a proxy may be unable to reach a healthy upstream",
+        ServerError => "the application may fail while accepting the upgrade",
+        _ => "a refusal this status alone cannot explain further",
+    }
+}
+
 /// True for causes whose answer does not change from one identical request to the next: their
 /// repeats and pinned addresses must get the baseline's answer.
 fn deterministic(cause: Cause) -> bool {

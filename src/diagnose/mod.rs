@@ -232,6 +232,113 @@ mod tests {
         assert!(cited >= 9, "only {cited} lab/integration tests cited");
     }
 
+    /// A browser console line: the status alone, the request unknown (issue 12 point 4).
+    fn status_only_run(status: u16) -> Run {
+        let mut base = attempt("baseline").rejected(status, "");
+        base.response = None;
+        let mut run = run(vec![base]).build();
+        run.target = "wss://chat.example.test/ws".into();
+        run.user_origin = None;
+        run.request_unknown = true;
+        run
+    }
+
+    #[test]
+    fn a_bare_403_with_the_request_unknown_ties_its_causes_in_field_order_and_claims_nothing() {
+        let (d, _) = diagnose(&status_only_run(403));
+        let order: Vec<Cause> = d.considered.iter().map(|c| c.cause).collect();
+        assert_eq!(
+            order,
+            [
+                Cause::OriginRejected,
+                Cause::AuthMissingCredentials,
+                Cause::RoutingWrongUpstream,
+                Cause::ProxyAccessDenied
+            ]
+        );
+        assert_eq!(d.cause, Cause::OriginRejected);
+        assert!(d.confidence < 0.3, "{}", d.confidence);
+        assert!(d.summary.contains("cannot be told apart"), "{}", d.summary);
+        let alternatives: Vec<Cause> = d.alternatives.iter().map(|a| a.cause).collect();
+        assert_eq!(&alternatives[..], &order[1..]);
+        let text = format!("{} {:?} {:?}", d.summary, d.evidence, d.alternatives);
+        for claim in [
+            "no credential was given",
+            "none was sent",
+            "refuses Origin",
+            "requests without an Origin",
+        ] {
+            assert!(!text.contains(claim), "{claim}: {text}");
+        }
+        let next = d.next_step.unwrap_or_default();
+        assert!(
+            next.contains("Origin variants") && next.contains("credential variants"),
+            "{next}"
+        );
+    }
+
+    #[test]
+    fn a_bare_status_is_read_as_the_commonest_cause_of_that_status() {
+        for (status, first) in [
+            (400, Cause::ProxyUpgradeNotForwarded),
+            (401, Cause::AuthMissingCredentials),
+            (404, Cause::RoutingNotFound),
+            (426, Cause::ProxyUpgradeNotForwarded),
+            (500, Cause::ServerError),
+            (502, Cause::ProxyBadGateway),
+            (503, Cause::ServerError),
+        ] {
+            let (d, _) = diagnose(&status_only_run(status));
+            assert_eq!(d.cause, first, "{status}: {d:#?}");
+            assert!(!format!("{:?}", d.evidence).contains("no credential was given"));
+            let listed: Vec<Cause> = hypothesis_causes(status);
+            assert!(
+                d.considered.iter().all(|c| listed.contains(&c.cause)),
+                "{status}: {:?}",
+                d.considered
+            );
+        }
+        // A wss:// URL already speaks TLS: a 400 is not read as plaintext to a TLS port.
+        let (d, _) = diagnose(&status_only_run(400));
+        assert!(d
+            .considered
+            .iter()
+            .all(|c| c.cause != Cause::TlsPlaintextToTlsPort));
+    }
+
+    fn hypothesis_causes(status: u16) -> Vec<Cause> {
+        hypothesis::status_causes(status)
+            .iter()
+            .map(|(c, _)| *c)
+            .collect()
+    }
+
+    /// A response saved without its request: the auth refusal it shows cannot say whether a
+    /// credential was sent; with the request known (a probe), it still can.
+    #[test]
+    fn with_the_request_unknown_an_auth_refusal_claims_no_missing_credential() {
+        let mut r = run(vec![attempt("baseline").rejected(401, "Unauthorized")]).build();
+        r.user_origin = None;
+        let (known, _) = diagnose(&r);
+        assert_eq!(known.cause, Cause::AuthMissingCredentials);
+        assert!(known
+            .evidence
+            .iter()
+            .any(|e| e == "no credential was given to wsdoctor"));
+        r.request_unknown = true;
+        let (unknown, _) = diagnose(&r);
+        assert_eq!(unknown.category, crate::cause::Category::Auth);
+        assert!(
+            unknown
+                .evidence
+                .iter()
+                .all(|e| !e.contains("no credential was given")),
+            "{:?}",
+            unknown.evidence
+        );
+        assert!(unknown.summary.contains("not known"), "{}", unknown.summary);
+    }
+
     #[test]
     fn every_foundation_cause_comes_from_a_single_baseline() {
         let cases = vec![

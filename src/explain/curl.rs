@@ -1,7 +1,13 @@
-//! explain::curl: a `curl -v` (or `-v -i`) transcript: `*` info lines, `>` request lines, `<`
-//! response lines, then the body (with `-i`, the head again unprefixed). The last response wins
-//! (interim 1xx answers and redirects followed with -L come before it); without a response, curl's
-//! error text says which stage failed.
+//! explain::curl: a `curl -v` (or `-v -i`) transcript as `curl -v -i URL > t 2>&1` saves it: curl's
+//! stderr (`*` info lines, `>` request lines, `<` response lines, `{ [153 bytes data]` markers and,
+//! without `-s`, the progress meter with its `\r`-separated updates) interleaved with its stdout
+//! (with `-i`, the response head again unprefixed, then the body). The two streams are told apart
+//! by what curl writes to stderr, never by position: curl's stdout is buffered, so the body may come
+//! before, between or after the stderr lines, and a body without a final newline has the next
+//! stderr text glued to it. The body is bounded by the response's `Content-Length` when it gives
+//! one, so it is byte for byte what the server sent. The last response wins (interim 1xx answers
+//! and redirects followed with -L come before it); without a response, curl's error text says which
+//! stage failed.
 
 use super::{
     error_outcome, header_line, outcome_of, response, status_line, Detail, ExplainError, InputKind,
@@ -26,18 +32,155 @@ struct Block {
     headers: Vec<(String, String)>,
 }
 
+/// curl's progress-meter heading, the first of its two lines (stderr, without `-s`).
+const METER_HEADING: &str = "% Total    % Received % Xferd";
+/// The second line of the heading.
+const METER_UNITS: &str = "Dload  Upload   Total   Spent    Left  Speed";
+/// Info lines curl glues to a body that ends without a newline.
+const GLUED_INFO: &[&str] = &[
+    "* Connection #",
+    "* Closing connection",
+    "* shutting down connection",
+];
+
+/// The length of one progress-meter update at the start of `s` (`  0     0    0     0    0     0
+/// 0      0 --:--:-- --:--:-- --:--:--     0`): eight amounts, three times and a speed, the
+/// speed's digits ending it (curl writes the next text straight after). None when `s` does not
+/// start with one.
+fn meter_len(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    for field in 0..12 {
+        while bytes.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        let start = at;
+        let time = (8..11).contains(&field);
+        while let Some(&b) = bytes.get(at) {
+            let ok = if time {
+                b.is_ascii_digit() || b == b':' || b == b'-' || b == b'd' || b == b'h'
+            } else {
+                b.is_ascii_digit() || b == b'.'
+            };
+            if !ok {
+                break;
+            }
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        // Amounts and speeds carry a unit suffix once they grow (`142k`, `1.2M`).
+        if !time && matches!(bytes.get(at), Some(b'k' | b'M' | b'G' | b'T' | b'P')) {
+            at += 1;
+        }
+        if time && !s[start..at].contains(':') {
+            return None;
+        }
+    }
+    Some(at)
+}
+
+/// The transcript without the progress meter: its two heading lines and every `\r`-led update
+/// (the last one ends with curl's own newline), wherever they are glued.
+fn without_meter(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if line.contains(METER_UNITS) {
+            continue;
+        }
+        let line = match line.find(METER_HEADING) {
+            // The heading may follow a body that ended without a newline: keep what precedes it.
+            Some(at) => line.get(..at).unwrap_or("").trim_end_matches(' '),
+            None => line,
+        };
+        let mut rest = line;
+        while let Some(cr) = rest.find('\r') {
+            let after = rest.get(cr + 1..).unwrap_or("");
+            match meter_len(after) {
+                Some(n) => {
+                    out.push_str(rest.get(..cr).unwrap_or(""));
+                    let tail = after.get(n..).unwrap_or("");
+                    // The final update's newline is curl's, not the body's.
+                    rest = if tail == "\n" || tail == "\r\n" {
+                        ""
+                    } else {
+                        tail
+                    };
+                }
+                None => {
+                    out.push_str(rest.get(..=cr).unwrap_or(""));
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// True for a line curl writes to stderr in verbose mode. Its markers are followed by a space
+/// (`> `, `< `, `* `) or stand alone: a body line such as nginx's `<html>` is stdout.
+fn is_stderr(line: &str) -> bool {
+    ["> ", "< ", "* ", "{ [", "} [", "curl: ("]
+        .iter()
+        .any(|p| line.starts_with(p))
+        || matches!(line, ">" | "<" | "*")
+}
+
+/// The response body from curl's stdout: the `-i` heads (interim ones included) skipped, then
+/// the body as the response frames it (`super::framed_body`).
+fn body_of<'a>(stdout: &'a str, headers: &[(String, String)]) -> &'a str {
+    let mut rest = stdout.trim_start_matches(['\r', '\n']);
+    // `-i` writes every head it receives (1xx, redirects with -L, the final one) before the body.
+    for _ in 0..32 {
+        let first = rest.split_inclusive('\n').next().unwrap_or("");
+        if status_line(first).is_none() {
+            break;
+        }
+        let mut consumed = 0;
+        for line in rest.split_inclusive('\n') {
+            consumed += line.len();
+            if line.trim().is_empty() {
+                break;
+            }
+        }
+        rest = rest.get(consumed..).unwrap_or("");
+    }
+    super::framed_body(rest, headers)
+}
+
 /// Parses the transcript.
 pub fn parse(text: &str) -> Result<Observation, ExplainError> {
+    let text = without_meter(text);
     let mut info: Vec<&str> = Vec::new();
     let mut request_line = None;
     let mut request_headers = Vec::new();
     let mut responses: Vec<Block> = Vec::new();
-    let mut body: Vec<&str> = Vec::new();
+    let mut stdout = String::new();
     let mut command_url = None;
-    let mut in_dup_head = false;
-    for line in text.lines() {
-        let trimmed_end = line.trim_end_matches('\r');
-        if let Some(rest) = trimmed_end.strip_prefix('>') {
+    for raw in text.split_inclusive('\n') {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        if !is_stderr(line) {
+            if command_url.is_none()
+                && responses.is_empty()
+                && (line.contains("curl ") || line.starts_with('$'))
+            {
+                // The URL is curl's last argument; earlier ones are header values such as Origin.
+                command_url = super::find_urls(line).pop();
+                continue;
+            }
+            // A body without a final newline has curl's next info line glued to it.
+            match GLUED_INFO.iter().filter_map(|m| line.find(m)).min() {
+                Some(at) => {
+                    stdout.push_str(raw.get(..at).unwrap_or(""));
+                    info.push(line.get(at..).unwrap_or(""));
+                }
+                None => stdout.push_str(raw),
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('>') {
             let rest = rest.trim_start();
             if let Some(rl) = super::http::request_line(rest) {
                 request_line = Some(rl);
@@ -47,14 +190,13 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
             }
             continue;
         }
-        if let Some(rest) = trimmed_end.strip_prefix('<') {
+        if let Some(rest) = line.strip_prefix('<') {
             let rest = rest.trim_start();
             if let Some(s) = status_line(rest) {
                 responses.push(Block {
                     status: Some(s),
                     headers: Vec::new(),
                 });
-                body.clear();
             } else if let Some(h) = header_line(rest) {
                 if let Some(b) = responses.last_mut() {
                     b.headers.push(h);
@@ -62,34 +204,9 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
             }
             continue;
         }
-        if trimmed_end.starts_with('*') || trimmed_end.starts_with("curl: (") {
-            info.push(trimmed_end);
-            continue;
+        if line.starts_with('*') || line.starts_with("curl: (") {
+            info.push(line);
         }
-        if trimmed_end.starts_with("{ [") || trimmed_end.starts_with("} [") {
-            continue;
-        }
-        if command_url.is_none() && (trimmed_end.contains("curl ") || trimmed_end.starts_with('$'))
-        {
-            // The URL is curl's last argument; earlier ones are header values such as Origin.
-            command_url = super::find_urls(trimmed_end).pop();
-            continue;
-        }
-        if responses.is_empty() {
-            continue;
-        }
-        // `-i` repeats the head unprefixed on stdout: skip it.
-        if status_line(trimmed_end).is_some() {
-            in_dup_head = true;
-            continue;
-        }
-        if in_dup_head {
-            if trimmed_end.trim().is_empty() {
-                in_dup_head = false;
-            }
-            continue;
-        }
-        body.push(line);
     }
     let tls = info
         .iter()
@@ -114,9 +231,8 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
     }) = final_response
     {
         let said = format!("< {} {} {}", status.0, status.1, status.2);
-        let body_text = body.join("\n");
-        let body_text = body_text.trim_start_matches(['\r', '\n']);
-        let r = response(status, headers, body_text);
+        let body_text = body_of(&stdout, &headers).to_string();
+        let r = response(status, headers, &body_text);
         return Ok(Observation {
             kind: InputKind::Curl,
             detail: Detail::Response,
@@ -188,6 +304,35 @@ mod tests {
         assert_eq!(r.header("server"), Some("uvicorn"));
         assert_eq!(r.body_excerpt, "");
         assert_eq!(obs.request_headers.len(), 2);
+    }
+
+    #[test]
+    fn the_progress_meter_is_stderr_wherever_it_is_glued() {
+        let meter =
+            "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0";
+        assert_eq!(meter_len(meter), Some(meter.len()));
+        let done = "100   153  100   153    0     0   125k      0 --:--:-- 0:00:01 --:--:--  149k";
+        assert_eq!(meter_len(done), Some(done.len()));
+        assert_eq!(meter_len("100 percent of users"), None);
+        let text = format!(
+            "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n\r{meter}*   Trying 127.0.0.1:80...\nbody\r{done}\n* Connection #0 to host h left intact\n"
+        );
+        assert_eq!(
+            without_meter(&text),
+            "*   Trying 127.0.0.1:80...\nbody* Connection #0 to host h left intact\n"
+        );
+    }
+
+    /// curl 8 writes the info line straight after a body without a final newline; an HTML body's
+    /// `<html>` line is stdout, not a `<` response line.
+    #[test]
+    fn a_body_is_bounded_by_content_length_and_never_taken_for_stderr() {
+        let text = "> GET /ws HTTP/1.1\r\n> Host: h.test\r\n> \r\n< HTTP/1.1 403 Forbidden\r\n< Content-Length: 14\r\n< \r\n{ [14 bytes data]\nHTTP/1.1 403 Forbidden\r\nContent-Length: 14\r\n\r\n<html>\r\nno</a>* Connection #0 to host h.test left intact\n";
+        let obs = parse(text).unwrap();
+        let r = obs.response.as_ref().unwrap();
+        assert_eq!(r.body_excerpt, "<html>\r\nno</a>");
+        assert_eq!(r.body_bytes, 14);
+        assert_eq!(obs.url.as_deref(), Some("ws://h.test/ws"));
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
             headers.push(h);
         }
     }
-    let body = text.get(consumed..).unwrap_or("");
+    let body = super::framed_body(text.get(consumed..).unwrap_or(""), &headers);
     let said = format!("{} {} {}", status.0, status.1, status.2);
     let r = response(status, headers, body);
     let url = request.as_ref().and_then(|(_, target): &(String, String)| {

@@ -131,7 +131,9 @@ pub struct Observation {
 
 /// Recognises the input kind and parses it.
 pub fn parse(input: &str) -> Result<Observation, ExplainError> {
-    let text = input.trim_start_matches('\u{feff}').trim();
+    // The end is kept for the raw response: its body's last bytes are the server's.
+    let untrimmed = input.trim_start_matches('\u{feff}').trim_start();
+    let text = untrimmed.trim_end();
     if text.is_empty() {
         return Err(ExplainError::Empty);
     }
@@ -139,10 +141,10 @@ pub fn parse(input: &str) -> Result<Observation, ExplainError> {
         return har::parse(text);
     }
     if curl::looks_like(text) {
-        return curl::parse(text);
+        return curl::parse(untrimmed);
     }
     if http::looks_like(text) {
-        return http::parse(text);
+        return http::parse(untrimmed);
     }
     console::parse(text)
 }
@@ -211,6 +213,30 @@ pub(crate) fn header_line(line: &str) -> Option<(String, String)> {
         return None;
     }
     Some((name.to_string(), value.trim().to_string()))
+}
+
+/// The body as the response frames it: the first `Content-Length` bytes of what follows the head
+/// when the response gives a length (and is not chunked), else all of it. Both the raw-response
+/// and the curl parsers read a body through this, so the same bytes give the same body.
+pub(crate) fn framed_body<'a>(rest: &'a str, headers: &[(String, String)]) -> &'a str {
+    let chunked = headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked")
+    });
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .filter(|_| !chunked);
+    match length {
+        Some(n) if n < rest.len() => {
+            let mut end = n;
+            while end > 0 && !rest.is_char_boundary(end) {
+                end -= 1;
+            }
+            rest.get(..end).unwrap_or("")
+        }
+        _ => rest,
+    }
 }
 
 /// A response from its status line, header lines and body text.
@@ -518,9 +544,14 @@ pub fn settle_command(obs: &Observation) -> String {
         }
         None => words.push(NO_URL.to_string()),
     }
+    // A browser always sends the page's Origin and whatever credential the page attaches; a
+    // console line shows neither, so the command names where they go.
+    let browser_unseen = obs.kind == InputKind::Console && obs.request_line.is_none();
     if let Some(origin) = find_header(&obs.request_headers, "origin") {
         words.push("--origin".into());
         words.push(sh_quote(origin));
+    } else if browser_unseen {
+        words.push("--origin '<page origin>'".into());
     }
     let auth = match &placement {
         CredentialPlacement::Header { name, scheme }
@@ -535,6 +566,7 @@ pub fn settle_command(obs: &Observation) -> String {
         }
         CredentialPlacement::Query { name } => Some(format!("--auth query:{}", sh_quote(name))),
         CredentialPlacement::Cookie { name } => Some(format!("--auth cookie:{}", sh_quote(name))),
+        _ if browser_unseen => Some(String::new()),
         _ => None,
     };
     if let Some(extra) = auth {
@@ -622,6 +654,7 @@ pub fn to_report(obs: &Observation) -> Report {
         http2: None,
         other_scheme: None,
         skipped: Vec::new(),
+        request_unknown: obs.request_line.is_none(),
     };
     let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
     let cap = obs.detail.confidence_cap();

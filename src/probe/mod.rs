@@ -158,6 +158,7 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         http2,
         other_scheme,
         skipped: plan.skipped.clone(),
+        request_unknown: false,
     }
 }
 

@@ -32,7 +32,10 @@ pub fn verdict_line(check: &CheckReport) -> String {
     let total = check.targets.len();
     let failed = total - check.passed_count();
     if check.passed {
-        format!("wsdoctor check: all {total} targets passed")
+        match total {
+            1 => "wsdoctor check: the one target passed".to_string(),
+            n => format!("wsdoctor check: all {n} targets passed"),
+        }
     } else {
         let names: Vec<&str> = check
             .targets
@@ -41,7 +44,8 @@ pub fn verdict_line(check: &CheckReport) -> String {
             .map(|t| t.name.as_str())
             .collect();
         format!(
-            "wsdoctor check: {failed} of {total} targets failed: {}",
+            "wsdoctor check: {failed} of {} failed: {}",
+            crate::wording::count(total, "target", "targets"),
             printable(&names.join(", "))
         )
     }
@@ -197,7 +201,11 @@ fn human(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
 fn markdown_note(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     let total = check.targets.len();
     let passed = check.passed_count();
-    writeln!(out, "# wsdoctor check: {passed} of {total} targets passed")?;
+    writeln!(
+        out,
+        "# wsdoctor check: {passed} of {} passed",
+        crate::wording::count(total, "target", "targets")
+    )?;
     writeln!(out)?;
     writeln!(
         out,
@@ -493,5 +501,17 @@ mod tests {
         );
         let r = fixture("tcp_refused");
         assert!(report_verdict_line(&r).starts_with("wsdoctor: fault tcp.refused (confidence"));
+        // One target reads in the singular (issue 12 point 14).
+        let one = CheckReport::new(
+            vec![TargetResult::new(
+                "healthy",
+                &Expectations::default(),
+                fixture("ok_healthy_origin_not_enforced"),
+            )],
+            10.0,
+        );
+        assert_eq!(verdict_line(&one), "wsdoctor check: the one target passed");
+        assert!(rendered(&one, Format::Markdown)
+            .starts_with("# wsdoctor check: 1 of 1 target passed\n"));
     }
 }

@@ -1,8 +1,10 @@
-//! render::human: the report for people, at most 100 columns wide. Header, notes, the baseline's
-//! stage waterfall, the ticket fetches, the attempt matrix (the decisive rows marked `←`), the
-//! public-vs-direct pairs that differ (with `--direct`), the failing attempt as it was on the
-//! wire, the verdict with its evidence, the variants not run and what they leave undecided, and
-//! fixes, then findings.
+//! render::human: the report for people, at most 100 columns wide (the matrix follows the
+//! terminal's width, which main passes in a [`Layout`]). Header and notes; the verdict first
+//! (category, cause, its one line and the first fix), so it is on the first screen of `| less`;
+//! then the baseline's stage waterfall, the ticket fetches, the attempt matrix (the decisive rows
+//! marked `←`), the public-vs-direct pairs that differ (with `--direct`), the failing attempt as it
+//! was on the wire; then the verdict's evidence, the variants not run and what they leave
+//! undecided, how to confirm and the fixes; then findings.
 //!
 //! Colour comes from `colored`, whose global override main sets once; widths are computed on the
 //! plain text before colouring so ANSI codes never break alignment. Nothing here reads the
@@ -14,12 +16,13 @@ use colored::Colorize;
 
 use super::{
     all_attempts, attempt_label, blind_spot_lines, cited_ids, exchange_lines, failing_attempt,
-    fmt_ms, is_fault, not_run_lines, pair_cells, plain, result_vs_baseline, shorten,
+    fmt_ms, is_fault, not_run_lines, pair_cells, plain, result_vs_baseline, shorten, Layout,
 };
 use crate::model::{
     AttemptRecord, Report, SessionEnd, Severity, Stage, StageRecord, StageStatus, TicketRecord,
     TlsRecord,
 };
+use crate::wording::count;
 
 /// The widest line the report writes.
 pub const WIDTH: usize = 100;
@@ -32,16 +35,29 @@ const MAX_LABEL: usize = 56;
 /// The narrowest the label column gets, however long the results.
 const MIN_LABEL: usize = 24;
 
-/// Writes the human report.
+/// The narrowest and widest terminal the matrix adapts to.
+const COLUMNS: std::ops::RangeInclusive<usize> = 60..=200;
+
+/// Writes the human report for a 100-column terminal (files, pipes, tests).
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    render_with(report, &Layout::default(), out)
+}
+
+/// Writes the human report for the terminal `layout` describes.
+pub fn render_with(report: &Report, layout: &Layout, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
+    verdict(report, out)?;
     waterfall(report, out)?;
     addresses(report, out)?;
     tickets(&report.tickets, out)?;
-    matrix(report, out)?;
+    matrix(
+        report,
+        layout.columns.clamp(*COLUMNS.start(), *COLUMNS.end()),
+        out,
+    )?;
     comparison(report, out)?;
     wire(report, out)?;
-    verdict(report, out)?;
+    reasons(report, out)?;
     findings(report, out)
 }
 
@@ -69,9 +85,24 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .map_or(&report.target, |a| &a.url)
         .starts_with("ws://");
     let mut earlier_failure = false;
+    let session = report.baseline().and_then(|a| a.session.as_ref());
     for s in &report.stages {
         let not_applicable = plaintext && s.stage == Stage::Tls;
-        writeln!(out, "{}", stage_line(s, earlier_failure && !not_applicable))?;
+        let line = match session.filter(|_| s.stage == Stage::Session) {
+            Some(session) if s.status != StageStatus::Skipped => {
+                let (open_ms, summary) = crate::wording::session_stage(&report.stages, s, session);
+                stage_line(
+                    &StageRecord {
+                        ms: Some(open_ms),
+                        summary,
+                        ..s.clone()
+                    },
+                    false,
+                )
+            }
+            _ => stage_line(s, earlier_failure && !not_applicable),
+        };
+        writeln!(out, "{line}")?;
         if s.stage == Stage::Tls {
             if let Some(tls) = report.baseline().and_then(|a| a.tls.as_ref()) {
                 for line in tls_detail(tls) {
@@ -192,9 +223,9 @@ fn tls_detail(tls: &TlsRecord) -> Vec<String> {
         push("", format!("   issuer {}", c.issuer));
         let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
         let left = if c.days_left < 0 {
-            format!("expired {} days ago", -c.days_left)
+            format!("expired {} ago", count(-c.days_left, "day", "days"))
         } else {
-            format!("{} days left", c.days_left)
+            format!("{} left", count(c.days_left, "day", "days"))
         };
         let validity = format!(
             "   valid {} → {} ({left})",
@@ -224,7 +255,8 @@ fn tls_detail(tls: &TlsRecord) -> Vec<String> {
             match c.acceptable_issuer_count {
                 0 => "certificate requested (any issuer)".to_string(),
                 n => format!(
-                    "certificate requested ({n} acceptable issuer(s): {})",
+                    "certificate requested ({}: {})",
+                    count(n, "acceptable issuer", "acceptable issuers"),
                     c.acceptable_issuers.join("; ")
                 ),
             }
@@ -448,8 +480,8 @@ fn rows(report: &Report) -> Vec<Row> {
     rows
 }
 
-/// The attempt matrix: every variant's result against the baseline's.
-fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// The attempt matrix: every variant's result against the baseline's, `columns` wide.
+fn matrix(report: &Report, columns: usize, out: &mut dyn Write) -> io::Result<()> {
     // A single attempt is already the waterfall; a table would repeat it.
     if report.attempts.len() + report.http_controls.len() < 2 {
         return Ok(());
@@ -461,13 +493,15 @@ fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .map(|r| r.result.chars().count())
         .max()
         .unwrap_or(0);
-    let room = (WIDTH - 2 - 2 - 3).saturating_sub(longest_result);
+    let room = (columns - 2 - 2 - 3).saturating_sub(longest_result);
+    // At 100 columns a label gets at most MAX_LABEL; a wider terminal gives the rest to labels.
+    let max_label = (MAX_LABEL + columns).saturating_sub(WIDTH).max(MIN_LABEL);
     let width = rows
         .iter()
         .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp("attempt".len(), room.clamp(MIN_LABEL, MAX_LABEL));
+        .clamp("attempt".len(), room.clamp(MIN_LABEL, max_label));
     writeln!(
         out,
         "  {}",
@@ -475,7 +509,7 @@ fn matrix(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     for r in &rows {
         let label = format!("{:<width$}", shorten(&r.label, width));
-        let room = WIDTH - 2 - width - 2 - if r.cited { 3 } else { 0 };
+        let room = columns.saturating_sub(2 + width + 2 + if r.cited { 3 } else { 0 });
         let result = shorten(&r.result, room);
         if r.cited {
             writeln!(
@@ -539,16 +573,30 @@ fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}",
-                format!("… {} more differing pairs", differing.len() - MAX_PAIRS).dimmed()
+                format!(
+                    "… {}",
+                    count(
+                        differing.len() - MAX_PAIRS,
+                        "more differing pair",
+                        "more differing pairs"
+                    )
+                )
+                .dimmed()
             )?;
         }
     }
     let same = c.pairs.len() - differing.len();
     if same > 0 {
         let text = if differing.is_empty() {
-            format!("all {same} pairs got the same answer on both sides")
+            match same {
+                1 => "the one pair got the same answer on both sides".to_string(),
+                n => format!("all {n} pairs got the same answer on both sides"),
+            }
         } else {
-            format!("{same} more pairs got the same answer on both sides")
+            format!(
+                "{} got the same answer on both sides",
+                count(same, "more pair", "more pairs")
+            )
         };
         writeln!(out, "  {}", text.dimmed())?;
     }
@@ -584,8 +632,12 @@ fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         if resp.headers.len() > MAX_RESPONSE_HEADERS {
             lines.push(format!(
-                "< … {} more headers",
-                resp.headers.len() - MAX_RESPONSE_HEADERS
+                "< … {}",
+                count(
+                    resp.headers.len() - MAX_RESPONSE_HEADERS,
+                    "more header",
+                    "more headers"
+                )
             ));
         }
         if resp.status != 101 {
@@ -654,7 +706,7 @@ fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// The verdict block: cause, summary, evidence, alternatives, how to confirm, how to fix.
+/// The verdict at the top: category, cause and confidence, its one line, and the first fix.
 fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let d = &report.diagnosis;
     if is_fault(report) {
@@ -676,6 +728,18 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for line in wrap(&plain(&d.summary), "  ", "  ") {
         writeln!(out, "{line}")?;
     }
+    if let Some(first) = d.remedy.first().filter(|_| is_fault(report)) {
+        for line in wrap(&format!("fix: {}", plain(first)), "  ", "       ") {
+            writeln!(out, "{}", line.bold())?;
+        }
+    }
+    writeln!(out)
+}
+
+/// What the verdict rests on, after the measurements: evidence, alternatives, the weighing, the
+/// variants not run, how to confirm, and every fix with its snippets.
+fn reasons(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let d = &report.diagnosis;
     section(out, "evidence", &d.evidence)?;
     let alternatives: Vec<String> = d
         .alternatives
@@ -692,7 +756,10 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "{line}")?;
         }
     }
-    section(out, "fix", &d.remedy)?;
+    // A fault's first fix is under the verdict at the top.
+    let shown = usize::from(is_fault(report)).min(d.remedy.len());
+    let title = if shown == 0 { "fix" } else { "other fixes" };
+    section(out, title, d.remedy.get(shown..).unwrap_or_default())?;
     for s in &d.snippets {
         let title = if s.title.is_empty() {
             format!("fix ({})", s.target)
@@ -721,7 +788,7 @@ fn weighed(d: &crate::model::Diagnosis) -> Vec<String> {
             let against = match c.contradicted.as_slice() {
                 [] => "contradicts none".to_string(),
                 ids if ids.len() <= 2 => format!("ruled out by {}", ids.join(", ")),
-                ids => format!("ruled out by {} attempts", ids.len()),
+                ids => format!("ruled out by {}", count(ids.len(), "attempt", "attempts")),
             };
             format!(
                 "{} {:.2} · explains {} · {against}",
@@ -843,7 +910,7 @@ mod tests {
             "(60 days left)",
             "names api.example.test",
             "anchor CN=ISRG Root X1 (webpki-roots; issuer name and signature match)",
-            "client certificate requested (1 acceptable issuer(s): CN=client CA); none sent",
+            "client certificate requested (1 acceptable issuer: CN=client CA); none sent",
             "alert  certificate_required from the server after the handshake (first read)",
             "alpn   [http/1.1] refused; [h2] alone: ok, selected h2",
         ] {
@@ -936,6 +1003,101 @@ mod tests {
         assert!(text.contains("! warning · origin.not_enforced\n"));
         assert!(text.contains("i info · auth.header_only\n"));
         assert!(!text.contains("on the wire"));
+    }
+
+    /// Issue 12 point 14: the verdict, its one line and the first fix open the report, before
+    /// the waterfall, the matrix and the wire, so they are on the first screen of `| less`.
+    #[test]
+    fn the_verdict_and_its_first_fix_come_before_the_waterfall_and_the_wire() {
+        let text = rendered(&fixture("000_routing_wrong_upstream"), Format::Human);
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("no {needle:?} in\n{text}"))
+        };
+        let verdict = at("✗ routing · routing.wrong_upstream · confidence 0.85");
+        let fix = at("  fix: route the WebSocket path to the backend");
+        assert!(verdict < fix && fix < at("\n  dns "), "{text}");
+        assert!(at("\n  dns ") < at("on the wire") && at("on the wire") < at("  evidence\n"));
+        assert!(
+            text.lines().take(12).any(|l| l.starts_with("✗ routing")),
+            "the verdict is on the first screen:\n{text}"
+        );
+        assert_eq!(text.matches("✗ routing · ").count(), 1, "{text}");
+        // The first fix is not repeated below; the others follow the evidence.
+        assert_eq!(
+            text.matches("route the WebSocket path to the backend")
+                .count(),
+            1
+        );
+        assert!(text.contains("  other fixes\n    · keep the proxy's read timeout"));
+    }
+
+    #[test]
+    fn the_matrix_label_column_follows_the_terminal_width() {
+        let report = fixture("ok_healthy_origin_not_enforced");
+        let at = |columns: usize| {
+            colored::control::set_override(false);
+            let mut out = Vec::new();
+            render_with(&report, &Layout { columns }, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let full = "baseline (Authorization: Bearer, Origin chat.example.test)";
+        let default = rendered(&report, Format::Human);
+        assert_eq!(default, at(100));
+        assert!(!default.contains(full), "cut at 100 columns:\n{default}");
+        let wide = at(160);
+        assert!(wide.contains(full), "{wide}");
+        let narrow = at(60);
+        let matrix: Vec<&str> = narrow
+            .lines()
+            .skip_while(|l| !l.starts_with("  attempt "))
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert!(matrix.len() > 3, "{narrow}");
+        for l in matrix {
+            assert!(
+                l.chars().count() <= 60,
+                "{} columns: {l}",
+                l.chars().count()
+            );
+        }
+    }
+
+    #[test]
+    fn the_session_line_shows_the_time_to_open_and_says_how_long_it_watched() {
+        let text = rendered(&fixture("ok_healthy_origin_not_enforced"), Format::Human);
+        // dns 1.2 + tcp 1.9 + tls 8.7 + upgrade 4.4 = 16.2 ms to the open connection.
+        assert!(
+            text.contains("\n  session   16.2 ms  opened (connect + handshake) · watched 2.00 s, stayed open · ping 0.7 ms\n"),
+            "{text}"
+        );
+        let text = rendered(&fixture("004_origin_rejected_after_upgrade"), Format::Human);
+        assert!(
+            text.contains("\n  session   20.1 ms  ✗ closed  opened, then close 1008 ORIGIN_BLOCKED after 3.0 ms\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_count_of_one_reads_in_the_singular() {
+        use crate::model::WireHeader;
+        let mut report = fixture("000_routing_wrong_upstream");
+        let a = &mut report.attempts[0];
+        let tls = a.tls.as_mut().unwrap();
+        tls.chain[0].days_left = 1;
+        tls.chain[1].days_left = -1;
+        let resp = a.response.as_mut().unwrap();
+        while resp.headers.len() < MAX_RESPONSE_HEADERS + 1 {
+            resp.headers.push(WireHeader {
+                name: "x-pad".into(),
+                value: "1".into(),
+            });
+        }
+        let text = rendered(&report, Format::Human);
+        for want in ["(1 day left)", "(expired 1 day ago)", "< … 1 more header\n"] {
+            assert!(text.contains(want), "{want}\n{text}");
+        }
+        assert!(!text.contains("1 days") && !text.contains("(s)"), "{text}");
     }
 
     #[test]

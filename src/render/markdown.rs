@@ -34,12 +34,22 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{}", inline(&d.summary))?;
     writeln!(out)?;
+    // The first fix stands with the verdict, before the evidence, so the note opens with what
+    // to do.
+    if let Some(first) = d.remedy.first().filter(|_| is_fault(report)) {
+        writeln!(out, "**Fix:** {}", inline(first))?;
+        writeln!(out)?;
+    }
     writeln!(
         out,
-        "<sub>{} {} · {} attempts · {}</sub>",
+        "<sub>{} {} · {} · {}</sub>",
         report.tool.name,
         report.tool.version,
-        report.attempts.len() + report.http_controls.len(),
+        crate::wording::count(
+            report.attempts.len() + report.http_controls.len(),
+            "attempt",
+            "attempts"
+        ),
         fmt_ms(report.duration_ms)
     )?;
     for note in &report.notes {
@@ -106,8 +116,20 @@ fn stages(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "| stage | time | status | detail |")?;
     writeln!(out, "|---|--:|---|---|")?;
+    let session = report.baseline().and_then(|a| a.session.as_ref());
     for s in &report.stages {
-        let time = s.ms.map(fmt_ms).unwrap_or_else(|| "—".to_string());
+        // The session's time is the time to the open connection; how long it was watched is
+        // said in its detail.
+        let opened = session
+            .filter(|_| s.stage == crate::model::Stage::Session && s.status != StageStatus::Skipped)
+            .map(|session| crate::wording::session_stage(&report.stages, s, session));
+        let (time, summary) = match opened {
+            Some((open_ms, text)) => (fmt_ms(open_ms), text),
+            None => (
+                s.ms.map(fmt_ms).unwrap_or_else(|| "—".to_string()),
+                s.summary.clone(),
+            ),
+        };
         let status = match (s.status, &s.error) {
             (StageStatus::Ok, _) => "ok".to_string(),
             (StageStatus::Failed, Some(e)) => format!("**failed: {}**", cell(e)),
@@ -118,7 +140,7 @@ fn stages(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "| {} | {time} | {status} | {} |",
             s.stage.as_str(),
-            cell(&s.summary)
+            cell(&summary)
         )?;
     }
     if let Some(h2) = &report.http2 {
@@ -235,9 +257,16 @@ fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if same > 0 {
         writeln!(out)?;
         if differing.is_empty() {
-            writeln!(out, "All {same} pairs got the same answer on both sides.")?;
+            match same {
+                1 => writeln!(out, "The one pair got the same answer on both sides.")?,
+                n => writeln!(out, "All {n} pairs got the same answer on both sides.")?,
+            }
         } else {
-            writeln!(out, "{same} more pairs got the same answer on both sides.")?;
+            writeln!(
+                out,
+                "{} got the same answer on both sides.",
+                crate::wording::count(same, "more pair", "more pairs")
+            )?;
         }
     }
     Ok(())
@@ -383,6 +412,27 @@ mod tests {
     use super::*;
     use crate::render::tests::{fixture, rendered};
     use crate::render::Format;
+
+    /// Issue 12 point 14: the note opens with the verdict and the first fix, before the evidence,
+    /// and the session row gives the time to open and, apart, how long it was watched.
+    #[test]
+    fn the_first_fix_stands_with_the_verdict_and_the_session_row_says_what_it_watched() {
+        let text = rendered(&fixture("000_routing_wrong_upstream"), Format::Markdown);
+        let fix = text
+            .find("**Fix:** route the WebSocket path to the backend")
+            .unwrap_or(usize::MAX);
+        let evidence = text.find("## Evidence").unwrap_or(0);
+        assert!(fix < evidence, "{text}");
+        let text = rendered(&fixture("ok_healthy_origin_not_enforced"), Format::Markdown);
+        assert!(
+            !text.contains("**Fix:**"),
+            "a healthy verdict has nothing to fix first"
+        );
+        assert!(
+            text.contains("| session | 16.2 ms | ok | opened (connect + handshake) · watched 2.00 s, stayed open · ping 0.7 ms |"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn the_note_opens_with_the_target_and_the_verdict() {

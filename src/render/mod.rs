@@ -26,7 +26,44 @@ use crate::model::{
 /// The output formats (defined with the flags that choose them, in `cli`).
 pub use crate::cli::Format;
 
-/// Writes the report in the chosen format.
+/// Where a report is shown, as far as its layout cares: main measures it once (`term::report_columns`)
+/// and passes it in; renderers never look at the terminal themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The terminal's width in columns (the human matrix fits its label column to it; 100 for a
+    /// file, a pipe or a test).
+    pub columns: usize,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            columns: human::WIDTH,
+        }
+    }
+}
+
+impl Layout {
+    /// The layout for a terminal of `columns` (None: the default 100).
+    pub fn for_columns(columns: Option<usize>) -> Layout {
+        columns.map_or_else(Layout::default, |columns| Layout { columns })
+    }
+}
+
+/// Writes the report in the chosen format, laid out for `layout` (only the human format reads it).
+pub fn render_with(
+    report: &Report,
+    format: Format,
+    layout: &Layout,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::render_with(report, layout, out),
+        _ => render(report, format, out),
+    }
+}
+
+/// Writes the report in the chosen format for the default layout (files, pipes, tests).
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
         Format::Human => human::render(report, out),

@@ -649,7 +649,7 @@ fn output_writes_the_report_to_a_new_file_and_a_verdict_line_to_stdout() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8(out.stdout)
         .unwrap()
-        .starts_with("wsdoctor check: all 1 targets passed · report written to "));
+        .starts_with("wsdoctor check: the one target passed · report written to "));
     roxmltree::Document::parse(&std::fs::read_to_string(&xml).unwrap()).unwrap();
 }
 

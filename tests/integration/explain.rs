@@ -113,7 +113,102 @@ const CASES: &[(&str, &str, f64, &str)] = &[
         "wss://chat.example.test/ws",
     ),
     ("har_refused.har", "tcp.refused", 0.7, "ws://127.0.0.1:9/ws"),
+    (
+        "curl_nginx_403.txt",
+        "proxy.access_denied",
+        0.6,
+        "ws://127.0.0.1:18767/ws/chat",
+    ),
+    (
+        "curl_nginx_403_silent.txt",
+        "proxy.access_denied",
+        0.6,
+        "ws://127.0.0.1:18767/ws/chat",
+    ),
+    (
+        "http_nginx_403.http",
+        "proxy.access_denied",
+        0.6,
+        "ws://127.0.0.1:18767/ws/chat",
+    ),
+    (
+        "curl_app_403_nobuffer.txt",
+        "origin.rejected",
+        0.6,
+        "ws://127.0.0.1:18766/ws",
+    ),
+    (
+        "curl_app_403_no_i.txt",
+        "origin.rejected",
+        0.6,
+        "ws://127.0.0.1:18766/ws",
+    ),
+    (
+        "http_app_403.http",
+        "origin.rejected",
+        0.6,
+        "ws://127.0.0.1:18766/ws",
+    ),
 ];
+
+/// What a diagnosis of one answer rests on: the cause, the confidence and the response as read.
+fn verdict_and_body(report: &Value) -> (Value, Value, Value, Value, Value) {
+    let d = &report["diagnosis"];
+    let r = &report["attempts"][0]["response"];
+    (
+        d["cause"].clone(),
+        d["confidence"].clone(),
+        r["status"].clone(),
+        r["body_excerpt"].clone(),
+        r["body_bytes"].clone(),
+    )
+}
+
+/// Issue 12 point 4: real `curl -v -i … > t 2>&1` transcripts (with the progress meter, with `-s`,
+/// with `-N` so the meter is glued to a body without a final newline, and `-v` without `-i`) of
+/// the same exchange give the body the server sent (bounded by its Content-Length) and the
+/// diagnosis the raw bytes give. nginx's own 403 page starts with `<html>`, which was read as a
+/// `<` response line and lost (`(0-byte body)` with `Content-Length: 153`, and
+/// `auth.missing_credentials` instead of `proxy.access_denied`).
+#[test]
+fn a_curl_transcript_explains_as_the_raw_bytes_of_the_same_exchange() {
+    for (raw, transcripts) in [
+        (
+            "http_nginx_403.http",
+            &["curl_nginx_403.txt", "curl_nginx_403_silent.txt"][..],
+        ),
+        (
+            "http_app_403.http",
+            &["curl_app_403_nobuffer.txt", "curl_app_403_no_i.txt"][..],
+        ),
+    ] {
+        let (want, _) = explain_json(raw);
+        let length: u64 = std::fs::read_to_string(fixture(raw))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            want["attempts"][0]["response"]["body_bytes"], length,
+            "{raw}: the raw body is its Content-Length"
+        );
+        for t in transcripts {
+            let (got, _) = explain_json(t);
+            assert_eq!(
+                verdict_and_body(&got),
+                verdict_and_body(&want),
+                "{t} against {raw}"
+            );
+            let body = got["attempts"][0]["response"]["body_excerpt"]
+                .as_str()
+                .unwrap();
+            assert!(!body.contains("--:--:--"), "{t}: the meter is no body");
+        }
+    }
+}
 
 #[test]
 fn every_input_kind_gives_the_cause_id_a_capped_confidence_and_the_settling_command() {
@@ -163,6 +258,69 @@ fn every_input_kind_gives_the_cause_id_a_capped_confidence_and_the_settling_comm
     }
 }
 
+/// Issue 12 point 4: a Chrome console line carries the status and nothing of the request. The
+/// report claims nothing about a credential or the Origin, ties the causes of a browser's 403 in
+/// the field's order (Origin, auth, routing, proxy) at a low confidence, and names the command
+/// whose variants tell them apart.
+#[test]
+fn a_console_403_lists_the_causes_of_a_browser_403_and_the_command_that_tells_them_apart() {
+    let line = "main.js:12 WebSocket connection to 'wss://chat.example.test/ws' failed: Error during WebSocket handshake: Unexpected response code: 403";
+    let out = wsdoctor()
+        .args(["explain", "-", "--format", "json"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &report["diagnosis"];
+    assert_eq!(d["cause"], "origin.rejected", "{d:#}");
+    assert!(d["confidence"].as_f64().unwrap() < 0.3, "{d:#}");
+    let alternatives: Vec<&str> = d["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        alternatives,
+        [
+            "auth.missing_credentials",
+            "routing.wrong_upstream",
+            "proxy.access_denied"
+        ]
+    );
+    let summary = d["summary"].as_str().unwrap();
+    assert!(summary.contains("cannot be told apart"), "{summary}");
+    let text = d.to_string();
+    for claim in [
+        "no credential was given",
+        "none was sent",
+        "refuses requests without an Origin",
+    ] {
+        assert!(!text.contains(claim), "{claim}: {text}");
+    }
+    let next = d["next_step"].as_str().unwrap();
+    assert!(
+        next.starts_with("run `wsdoctor wss://chat.example.test/ws --origin '<page origin>' --token-env WS_TOKEN`"),
+        "{next}"
+    );
+    assert!(
+        next.contains("Origin variants") && next.contains("credential variants"),
+        "{next}"
+    );
+    // The human report says the same in words.
+    let out = wsdoctor()
+        .args(["explain", "-", "--color", "never"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        human.contains("most common first: origin.rejected, auth.missing_credentials,"),
+        "{human}"
+    );
+}
+
 #[test]
 fn explain_reads_stdin_and_every_format_renders() {
     let line = "WebSocket connection to 'wss://chat.example.test/ws?access_token=abc.def.ghi' failed: Error during WebSocket handshake: Unexpected response code: 401";
@@ -186,8 +344,10 @@ fn explain_reads_stdin_and_every_format_renders() {
         .output()
         .unwrap();
     let human = String::from_utf8(out.stdout).unwrap();
+    // The command may wrap across lines of the report.
+    let words = human.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        human.contains("--token-env WS_TOKEN --auth query:access_token"),
+        words.contains("--token-env WS_TOKEN --auth query:access_token"),
         "{human}"
     );
 }

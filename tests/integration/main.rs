@@ -16,6 +16,7 @@ mod exporter;
 mod forward_proxy_socks;
 mod hostile;
 mod http2;
+mod layout;
 mod polish;
 mod probe_http;
 mod probe_session;

@@ -213,7 +213,7 @@ fn tls_leaf_expiring_in_7_days_is_healthy_with_a_warning() {
         .unwrap_or_else(|| panic!("no tls.expiring_soon finding\n{}", run.describe()));
     assert_eq!(f["severity"], "warning");
     let summary = f["summary"].as_str().unwrap_or_default();
-    assert!(summary.contains("expires in 7 day(s)"), "{summary}");
+    assert!(summary.contains("expires in 7 days"), "{summary}");
 }
 
 /// A client CA written to `dir` (for nginx's `ssl_client_certificate`) and a client certificate

@@ -35,6 +35,8 @@ pub fn wsdoctor() -> assert_cmd::Command {
     for var in [
         "RUST_LOG",
         "NO_COLOR",
+        // The human matrix follows COLUMNS: tests set it when they mean to.
+        "COLUMNS",
         "CLICOLOR",
         "CLICOLOR_FORCE",
         "SSL_CERT_FILE",

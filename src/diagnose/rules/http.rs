@@ -364,8 +364,9 @@ pub fn proxy_access_denied(f: &Facts) -> Option<Verdict> {
         .collect();
     if !others.is_empty() {
         v = v.because(format!(
-            "{} variants changing only the credential or the Origin get the same refusal",
-            others.len()
+            "{} changing only the credential or the Origin {} the same refusal",
+            crate::wording::count(others.len(), "variant", "variants"),
+            if others.len() == 1 { "gets" } else { "get" }
         ));
     }
     Some(v.next(format!(
@@ -469,6 +470,23 @@ pub fn auth_refusal(f: &Facts) -> Option<Verdict> {
     }
     let challenge = response(b).is_some_and(|r| r.header("www-authenticate").is_some());
     let explicit = status != 403 || challenge || mentions_auth(text);
+    if f.run.request_unknown {
+        // Whether a credential was sent is not known: the answer says auth, nothing says which.
+        let mut v = Verdict::new(
+            Cause::AuthMissingCredentials,
+            if explicit { 0.65 } else { 0.5 },
+            format!("the server wants a credential ({status}); whether the request carried one is not known"),
+        )
+        .because(cite(b))
+        .because("the input does not show the request, so a missing credential cannot be told from a refused one");
+        if challenge {
+            v = v.because("the answer carries WWW-Authenticate");
+        }
+        return Some(v.or(
+            Cause::AuthCredentialsRejected,
+            "a credential that was sent and refused gets the same answer",
+        ));
+    }
     if !f.run.credential_given {
         let conf = if status != 403 || challenge {
             0.8

@@ -345,8 +345,18 @@ pub fn server_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
     }
     if all_same {
         v = v.because(format!(
-            "{} variants that change only the credential or the Origin close the same way",
-            compared.len()
+            "{} that {} only the credential or the Origin {} the same way",
+            crate::wording::count(compared.len(), "variant", "variants"),
+            if compared.len() == 1 {
+                "changes"
+            } else {
+                "change"
+            },
+            if compared.len() == 1 {
+                "closes"
+            } else {
+                "close"
+            }
         ));
     }
     if code == Some(1011) {

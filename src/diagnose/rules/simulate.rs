@@ -86,6 +86,7 @@ fn simulated(input: &Input, answer: impl Fn(&A, Part, &AttemptRecord) -> Attempt
         http2: None,
         other_scheme: None,
         skipped: plan.skipped.clone(),
+        request_unknown: false,
     }
 }
 

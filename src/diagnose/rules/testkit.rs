@@ -314,6 +314,7 @@ pub fn run(attempts: Vec<AttemptRecord>) -> R {
             http2: None,
             other_scheme: None,
             skipped: Vec::new(),
+            request_unknown: false,
         },
     }
 }

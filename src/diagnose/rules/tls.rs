@@ -93,7 +93,8 @@ fn request_line(auth: &ClientAuthRecord) -> String {
     let issuers = match auth.acceptable_issuer_count {
         0 => "no acceptable issuers listed (any issuer)".to_string(),
         n => format!(
-            "{n} acceptable issuer(s): {}",
+            "{}: {}",
+            crate::wording::count(n, "acceptable issuer", "acceptable issuers"),
             auth.acceptable_issuers.join("; ")
         ),
     };
@@ -335,12 +336,12 @@ pub fn tls_failed(f: &Facts) -> Option<Verdict> {
     if let Some(tls) = &b.tls {
         if let Some(leaf) = tls.chain.first() {
             v = v.because(format!(
-                "certificate {} issued by {}, valid {} to {} ({} days left), names: {}",
+                "certificate {} issued by {}, valid {} to {} ({} left), names: {}",
                 leaf.subject,
                 leaf.issuer,
                 leaf.not_before,
                 leaf.not_after,
-                leaf.days_left,
+                crate::wording::count(leaf.days_left, "day", "days"),
                 if leaf.sans.is_empty() {
                     "none (no subjectAltName)".to_string()
                 } else {
@@ -492,12 +493,13 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
         cause: Cause::TlsExpiringSoon,
         severity: Severity::Warning,
         summary: format!(
-            "the certificate expires in {} day(s) ({}): renew it before clients start refusing the handshake",
-            leaf.days_left, leaf.not_after
+            "the certificate expires in {} ({}): renew it before clients start refusing the handshake",
+            crate::wording::count(leaf.days_left, "day", "days"), leaf.not_after
         ),
         evidence: vec![format!(
-            "leaf {} issued by {}, valid {} to {} ({} days left, threshold {EXPIRING_SOON_DAYS})",
-            leaf.subject, leaf.issuer, leaf.not_before, leaf.not_after, leaf.days_left
+            "leaf {} issued by {}, valid {} to {} ({} left, threshold {EXPIRING_SOON_DAYS} days)",
+            leaf.subject, leaf.issuer, leaf.not_before, leaf.not_after,
+            crate::wording::count(leaf.days_left, "day", "days")
         )],
     });
     out
@@ -748,7 +750,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].cause, Cause::TlsExpiringSoon);
         assert_eq!(found[0].severity, Severity::Warning);
-        assert!(found[0].summary.contains("expires in 7 day(s)"));
+        assert!(found[0].summary.contains("expires in 7 days"));
         assert_eq!(
             findings(&Facts::new(&with_leaf(14)), Cause::Healthy).len(),
             1
