@@ -119,6 +119,9 @@ fn ctx() -> ProbeContext {
         fan_out: false,
         pin: None,
         redactor: Redactor::disabled(),
+        ip_family: None,
+        connect_timeout: None,
+        events: Default::default(),
     }
 }
 
