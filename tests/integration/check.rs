@@ -102,7 +102,7 @@ fn json_of(stdout: &[u8]) -> Value {
 }
 
 /// Validates a `wsdoctor.check/v1` object, resolving the report schema it references.
-fn assert_valid_check(value: &Value) {
+pub(crate) fn assert_valid_check(value: &Value) {
     struct Local;
     impl jsonschema::Retrieve for Local {
         fn retrieve(
