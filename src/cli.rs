@@ -738,6 +738,71 @@ mod tests {
     }
 
     #[test]
+    fn curl_spellings_parse_as_curl_means_them() {
+        let cli = Cli::try_parse_from([
+            "wsdoctor",
+            "-x",
+            "http://proxy.test:3128",
+            "-m",
+            "7",
+            "--connect-timeout",
+            "2s",
+            "-A",
+            "agent/1",
+            "-4",
+            "--capath",
+            "/etc/ssl/certs",
+            "-u",
+            "alice:s3cret",
+            "-s",
+            "ws://h/",
+        ])
+        .unwrap();
+        let p = &cli.probe;
+        assert_eq!(p.proxy.as_deref(), Some("http://proxy.test:3128"));
+        assert_eq!(p.timeout, Duration::from_secs(7));
+        assert_eq!(p.connect_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(p.user_agent.as_deref(), Some("agent/1"));
+        assert!(p.ipv4 && !p.ipv6);
+        assert_eq!(p.capath.len(), 1);
+        let user = p.user.as_ref().unwrap();
+        assert_eq!(user.user, "alice");
+        assert_eq!(user.token().expose(), "YWxpY2U6czNjcmV0");
+        assert!(
+            !format!("{user:?}").contains("s3cret"),
+            "the password is a Secret"
+        );
+        assert!(cli.silent);
+        let cli = Cli::try_parse_from(["wsdoctor", "--max-time", "3", "ws://h/"]).unwrap();
+        assert_eq!(cli.probe.timeout, Duration::from_secs(3));
+        assert!(Cli::try_parse_from(["wsdoctor", "-4", "-6", "ws://h/"]).is_err());
+        assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-q"]).is_ok_and(|c| c.silent));
+    }
+
+    #[test]
+    fn basic_user_needs_a_colon_and_a_name_and_never_echoes_the_value() {
+        assert_eq!(
+            parse_basic_user("bob:").unwrap().password.expose(),
+            "",
+            "an empty password is allowed"
+        );
+        let e = parse_basic_user("hunter2").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(parse_basic_user(":pw").is_err());
+    }
+
+    #[test]
+    fn each_command_accepts_only_its_formats() {
+        assert!(Cli::try_parse_from(["wsdoctor", "demo", "--format", "junit"]).is_err());
+        assert!(Cli::try_parse_from(["wsdoctor", "demo", "--format", "github"]).is_ok());
+        let cli =
+            Cli::try_parse_from(["wsdoctor", "check", "c.toml", "--format", "junit"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Check(ref c)) if c.format == Format::Junit));
+        let cli = Cli::try_parse_from(["wsdoctor", "ws://h/"]).unwrap();
+        assert_eq!(cli.probe.format, Format::Human, "the default");
+    }
+
+    #[test]
     fn only_one_credential_source() {
         let r = Cli::try_parse_from(["wsdoctor", "ws://h/", "--token", "a", "--token-env", "B"]);
         assert!(r.is_err());

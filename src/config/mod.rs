@@ -1161,6 +1161,52 @@ mod tests {
     }
 
     #[test]
+    fn dash_u_is_basic_in_the_authorization_header_and_redacted() {
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.user = Some(crate::cli::parse_basic_user("alice:pw-secret-1").unwrap());
+        let c = Config::from_args(&a).unwrap();
+        assert_eq!(c.auth_scheme, "Basic");
+        let cred = c.credential.as_ref().unwrap();
+        assert_eq!(cred.secret.expose(), "YWxpY2U6cHctc2VjcmV0LTE=");
+        assert!(matches!(
+            &cred.placement,
+            CredentialPlacement::Header { name, scheme } if name == "Authorization" && scheme == "Basic"
+        ));
+        let shown = c
+            .redactor
+            .text("echo alice:pw-secret-1 pw-secret-1 YWxpY2U6cHctc2VjcmV0LTE=");
+        assert!(
+            !shown.contains("pw-secret-1") && !shown.contains("YWxpY2U6"),
+            "{shown}"
+        );
+        a.auth = "query".into();
+        assert!(
+            Config::from_args(&a).is_err(),
+            "-u is the Authorization header"
+        );
+    }
+
+    #[test]
+    fn a_scheme_less_target_is_answered_with_the_url_it_means() {
+        assert_eq!(
+            missing_scheme("example.com/ws").as_deref(),
+            Some("ws://example.com/ws")
+        );
+        assert_eq!(
+            missing_scheme("localhost:8080").as_deref(),
+            Some("ws://localhost:8080")
+        );
+        assert_eq!(
+            missing_scheme("api.test:443/ws?x=1").as_deref(),
+            Some("wss://api.test:443/ws?x=1")
+        );
+        assert_eq!(missing_scheme("ws://h/"), None);
+        assert_eq!(missing_scheme("ftp://h/"), None);
+        assert_eq!(missing_scheme("not a url"), None);
+        assert_eq!(missing_scheme("mailto:a@b"), None);
+    }
+
+    #[test]
     fn idle_raises_a_short_timeout_with_a_note_and_keeps_a_long_one() {
         let mut a = args("ws://127.0.0.1:9/ws");
         a.idle = Some(Duration::from_secs(60));
