@@ -59,11 +59,11 @@ pub struct Cli {
     pub probe: ProbeArgs,
 
     /// When to colour the output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Output")]
     pub color: ColorChoice,
 
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     pub verbose: u8,
 
     /// No progress display and no notes on stderr (as curl -sS: errors are still printed).
@@ -72,7 +72,8 @@ pub struct Cli {
         long,
         visible_alias = "quiet",
         short_alias = 'q',
-        global = true
+        global = true,
+        help_heading = "Output"
     )]
     pub silent: bool,
 }
@@ -125,8 +126,10 @@ pub struct CheckArgs {
     /// malformed handshake; see `wsdoctor --help`): overrides each target's `safe`.
     #[arg(long)]
     pub safe: bool,
-    /// Overall time limit of every target's probe: overrides each target's `timeout`.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Overall time limit of every target's probe: overrides each target's `timeout`
+    /// (-m/--max-time as curl).
+    #[arg(long, short = 'm', visible_alias = "max-time", value_name = "DURATION",
+          value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -137,10 +140,10 @@ pub struct CheckArgs {
 pub struct OutputArgs {
     /// Write the report to FILE instead of stdout; stdout then gets a one-line verdict (`-`
     /// means stdout).
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<std::path::PathBuf>,
     /// Overwrite the --output file if it exists (without it wsdoctor refuses to clobber).
-    #[arg(long, requires = "output")]
+    #[arg(long, requires = "output", help_heading = "Output")]
     pub force: bool,
 }
 
@@ -776,6 +779,10 @@ mod tests {
         let cli = Cli::try_parse_from(["wsdoctor", "--max-time", "3", "ws://h/"]).unwrap();
         assert_eq!(cli.probe.timeout, Duration::from_secs(3));
         assert!(Cli::try_parse_from(["wsdoctor", "-4", "-6", "ws://h/"]).is_err());
+        let cli = Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-m", "4"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Check(ref c)) if c.timeout == Some(Duration::from_secs(4)))
+        );
         assert!(Cli::try_parse_from(["wsdoctor", "check", "c.toml", "-q"]).is_ok_and(|c| c.silent));
     }
 
