@@ -29,3 +29,7 @@ pub fn code_for_check(check: &crate::check::CheckReport) -> u8 {
         FAULT
     }
 }
+
+/// Interrupted (Ctrl-C, SIGINT): 128 + 2, the shell convention. What was measured is printed,
+/// marked partial.
+pub const INTERRUPTED: u8 = 130;

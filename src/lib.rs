@@ -25,6 +25,7 @@ pub mod logging;
 pub mod model;
 pub mod plan;
 pub mod probe;
+pub mod progress;
 pub mod render;
 pub mod secret;
 pub mod term;
@@ -37,6 +38,11 @@ use model::{Report, Run, ToolInfo, REPORT_SCHEMA};
 
 /// Measures a validated config: builds the plan and runs it under the config's deadline.
 pub async fn measure(config: &Config) -> Run {
+    measure_with(config, probe::events::Events::default()).await
+}
+
+/// [`measure`], sending stage and attempt events to `events` as the run goes on.
+pub async fn measure_with(config: &Config, events: probe::events::Events) -> Run {
     let plan = plan::build(config);
     let ctx = probe::ProbeContext {
         deadline: tokio::time::Instant::now() + config.timeout,
@@ -53,6 +59,9 @@ pub async fn measure(config: &Config) -> Run {
         pin: None,
         redactor: config.redactor.clone(),
         conversation: config.conversation.clone(),
+        ip_family: config.ip_family,
+        connect_timeout: config.connect_timeout,
+        events,
     };
     let target = config.redactor.url(config.target.as_str());
     let mut run = probe::run_plan(&plan, &ctx, &target).await;
@@ -105,9 +114,14 @@ pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
 
 /// Probes and diagnoses one target: the whole job of `wsdoctor URL`.
 pub async fn probe_target(config: &Config) -> Report {
+    probe_target_with(config, probe::events::Events::default()).await
+}
+
+/// [`probe_target`], sending stage and attempt events to `events` as the run goes on.
+pub async fn probe_target_with(config: &Config, events: probe::events::Events) -> Report {
     let started = StdInstant::now();
     let started_at = now_rfc3339();
-    let run = measure(config).await;
+    let run = measure_with(config, events).await;
     let mut report = report(
         run,
         config.notes.clone(),

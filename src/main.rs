@@ -3,18 +3,36 @@
 //! itself lives in the library; this file only wires I/O to it.
 
 use std::fs::File;
+use std::future::Future;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, Parser};
 
 use wsdoctor::check::{self, CheckReport, TargetResult};
 use wsdoctor::cli::{CheckArgs, Cli, Command, ExplainArgs, ExporterArgs, OutputArgs, ProbeArgs};
 use wsdoctor::config::Config;
+use wsdoctor::probe::events::Events;
+use wsdoctor::progress::{PartialReport, Tracker};
 use wsdoctor::{exit, explain, logging, render, term};
 
+/// What `wsdoctor` alone prints (on stderr, exit 2): how to start, not a full run or a panic.
+const SHORT_USAGE: &str = "wsdoctor: tells you why a WebSocket connection fails
+
+Usage: wsdoctor [OPTIONS] <URL>
+       wsdoctor <COMMAND> [ARGS]
+
+  wsdoctor ws://127.0.0.1:8080/ws     probe a URL and diagnose it
+  wsdoctor demo                       broken servers on loopback, each diagnosed
+  wsdoctor --help                     every option and the exit status";
+
 fn main() -> ExitCode {
+    if std::env::args_os().len() <= 1 {
+        eprintln!("{SHORT_USAGE}");
+        return ExitCode::from(exit::USAGE);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -41,6 +59,15 @@ fn main() -> ExitCode {
         cli.verbose,
         term::color_enabled(cli.color, no_color, std::io::stderr().is_terminal()),
     );
+    // The one progress decision: a person at a terminal, not CI, not -s.
+    let ui = Ui {
+        progress: term::progress_enabled(
+            cli.silent,
+            std::io::stderr().is_terminal(),
+            term::env_flag(std::env::var_os("CI")),
+        ),
+        silent: cli.silent,
+    };
 
     match cli.command {
         Some(Command::Completions(args)) => {
@@ -52,9 +79,12 @@ fn main() -> ExitCode {
             return done(out.write_all(&script).and_then(|_| out.flush()));
         }
         Some(Command::Man) => {
+            let mut page = Vec::new();
+            if let Err(e) = man_page(&mut page) {
+                return done(Err(e));
+            }
             let mut out = std::io::stdout().lock();
-            let result = clap_mangen::Man::new(Cli::command()).render(&mut out);
-            return done(result.and_then(|_| out.flush()));
+            return done(out.write_all(&page).and_then(|_| out.flush()));
         }
         Some(Command::Explain(args)) => return explain(&args),
         Some(Command::Exporter(args)) => return exporter(&args),
@@ -71,13 +101,142 @@ fn main() -> ExitCode {
             let code = runtime.block_on(wsdoctor::demo::run(&args, &mut std::io::stdout().lock()));
             ExitCode::from(code)
         }
-        Some(Command::Probe(args)) => probe(&runtime, &args),
-        Some(Command::Check(args)) => check(&runtime, &args),
-        _ => probe(&runtime, &cli.probe),
+        Some(Command::Probe(args)) => probe(&runtime, &args, ui),
+        Some(Command::Check(args)) => check(&runtime, &args, ui),
+        _ => probe(&runtime, &cli.probe, ui),
     }
 }
 
-fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
+/// What stderr gets besides errors, decided once.
+#[derive(Debug, Clone, Copy)]
+struct Ui {
+    /// Draw a progress line (a terminal, not CI, not -s).
+    progress: bool,
+    /// -s: no notes either.
+    silent: bool,
+}
+
+/// The man page: clap_mangen's sections, with EXIT STATUS in place of its generic "EXTRA".
+fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(Cli::command());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    man.render_subcommands_section(out)?;
+    writeln!(out, ".SH \"EXIT STATUS\"")?;
+    for (code, what) in wsdoctor::cli::EXIT_STATUS {
+        writeln!(
+            out,
+            ".TP\n{code}\n{}",
+            what.replace('\\', "\\\\").replace('-', "\\-")
+        )?;
+    }
+    man.render_version_section(out)?;
+    man.render_authors_section(out)
+}
+
+/// How a run on the runtime ended.
+enum Ended<T> {
+    /// It finished.
+    Done(T),
+    /// Ctrl-C came first.
+    Interrupted,
+}
+
+/// The progress line on stderr: drawn only when `Ui::progress` and a wait has lasted
+/// [`wsdoctor::progress::SHOW_AFTER`]; cleared before anything else is printed.
+struct Spinner {
+    enabled: bool,
+    started: Instant,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Spinner {
+    fn new(enabled: bool) -> Spinner {
+        Spinner {
+            enabled,
+            started: Instant::now(),
+            bar: None,
+        }
+    }
+
+    /// Shows `line` (what runs, what it waits for), once the run has lasted long enough.
+    fn show(&mut self, line: Option<String>) {
+        if !self.enabled || self.started.elapsed() < wsdoctor::progress::SHOW_AFTER {
+            return;
+        }
+        let Some(line) = line else { return };
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            let style = indicatif::ProgressStyle::with_template("{spinner} wsdoctor: {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar
+        });
+        bar.set_message(line);
+        bar.tick();
+    }
+
+    /// A line above the progress line (check's finished targets).
+    fn println(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `work` to its end unless Ctrl-C comes first, feeding every event from `rx` to `on_event`
+/// and redrawing the progress line from `line` ten times a second. After an interrupt the events
+/// already sent are still taken in, so the partial report has everything measured.
+async fn until_interrupted<T, E>(
+    work: impl Future<Output = T>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<E>,
+    spinner: &mut Spinner,
+    mut on_event: impl FnMut(E, &Spinner),
+    line: impl Fn() -> Option<String>,
+) -> Ended<T> {
+    tokio::pin!(work);
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    // A handler that cannot be installed leaves Ctrl-C to the default action.
+    let mut listen = true;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            out = &mut work => {
+                spinner.clear();
+                return Ended::Done(out);
+            }
+            signal = &mut interrupt, if listen => {
+                if signal.is_err() {
+                    listen = false;
+                    continue;
+                }
+                while let Ok(e) = rx.try_recv() {
+                    on_event(e, spinner);
+                }
+                spinner.clear();
+                return Ended::Interrupted;
+            }
+            Some(e) = rx.recv() => on_event(e, spinner),
+            _ = tick.tick() => spinner.show(line()),
+        }
+    }
+}
+
+fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCode {
     let config = match Config::from_args(args) {
         Ok(c) => c,
         Err(e) => return usage(e),
@@ -94,10 +253,42 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    for note in &config.notes {
-        eprintln!("note: {note}");
+    if !ui.silent {
+        for note in &config.notes {
+            eprintln!("note: {note}");
+        }
     }
-    let report = runtime.block_on(wsdoctor::probe_target(&config));
+    let started = Instant::now();
+    let started_at = wsdoctor::now_rfc3339();
+    let (events, rx) = Events::channel();
+    let tracker = std::cell::RefCell::new(Tracker::new());
+    let mut spinner = Spinner::new(ui.progress);
+    let ended = runtime.block_on(until_interrupted(
+        wsdoctor::probe_target_with(&config, events),
+        rx,
+        &mut spinner,
+        |e, _| tracker.borrow_mut().apply(e, Instant::now()),
+        || tracker.borrow().line(Instant::now()),
+    ));
+    let report = match ended {
+        Ended::Done(report) => report,
+        Ended::Interrupted => {
+            let partial = PartialReport::new(
+                &tracker.borrow(),
+                &config.redactor.url(config.target.as_str()),
+                config.notes.clone(),
+                started_at,
+                started,
+                Instant::now(),
+            );
+            let line = render::partial::verdict_line(&partial);
+            return sink.write(
+                |out, _| render::partial::render(&partial, config.format, out),
+                &line,
+                exit::INTERRUPTED,
+            );
+        }
+    };
     match expectations {
         None => {
             let code = exit::code_for(&report);
@@ -123,7 +314,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs) -> ExitCode {
     }
 }
 
-fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
+fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCode {
     let overrides = check::file::Overrides {
         show_secrets: args.show_secrets,
         quick: args.quick,
@@ -142,27 +333,74 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    // Progress is for a person watching: only on a terminal, never in a CI log or a pipe.
-    let progress = std::io::stderr().is_terminal();
     let (jobs, jobs_note) = check::effective_jobs(args.jobs.map(usize::from), targets.len());
-    if let Some(note) = jobs_note {
+    if let Some(note) = jobs_note.filter(|_| !ui.silent) {
         eprintln!("wsdoctor: {note}");
     }
-    let result = runtime.block_on(check::run(
-        &targets,
-        jobs,
-        |done, total, t: &TargetResult| {
-            if progress {
-                eprintln!(
-                    "[{done:>width$}/{total}] {} {} ({})",
-                    if t.passed() { "pass" } else { "FAIL" },
-                    render::printable_name(&t.name),
-                    t.report.diagnosis.cause,
-                    width = total.to_string().len()
-                );
+    let started = Instant::now();
+    let total = targets.len();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<(usize, TargetResult)>();
+    let finished = std::cell::RefCell::new(Vec::<(usize, TargetResult)>::new());
+    let mut spinner = Spinner::new(ui.progress);
+    let index_of = |name: &str| targets.iter().position(|t| t.name == name);
+    let ended = runtime.block_on(until_interrupted(
+        check::run(&targets, jobs, |_, _, t: &TargetResult| {
+            let _ = tx.send((index_of(&t.name).unwrap_or(usize::MAX), t.clone()));
+        }),
+        rx,
+        &mut spinner,
+        |(i, t), spinner| {
+            let mut finished = finished.borrow_mut();
+            finished.push((i, t));
+            if ui.progress {
+                if let Some((_, t)) = finished.last() {
+                    spinner.println(format!(
+                        "[{:>width$}/{total}] {} {} ({})",
+                        finished.len(),
+                        if t.passed() { "pass" } else { "FAIL" },
+                        render::printable_name(&t.name),
+                        t.report.diagnosis.cause,
+                        width = total.to_string().len()
+                    ));
+                }
             }
         },
+        || {
+            let finished = finished.borrow();
+            let running = check_in_flight(&targets, jobs, &finished);
+            (!running.is_empty()).then(|| {
+                format!(
+                    "check: {} of {total} done · waiting for {}",
+                    finished.len(),
+                    running.join(", ")
+                )
+            })
+        },
     ));
+    let result = match ended {
+        Ended::Done(result) => result,
+        Ended::Interrupted => {
+            let mut finished = finished.into_inner();
+            finished.sort_by_key(|(i, _)| *i);
+            let unfinished: Vec<String> = targets
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !finished.iter().any(|(j, _)| j == i))
+                .map(|(_, t)| t.name.clone())
+                .collect();
+            let result = CheckReport::interrupted(
+                finished.into_iter().map(|(_, t)| t).collect(),
+                unfinished,
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+            let line = render::check::verdict_line(&result);
+            return sink.write(
+                |out, _| render::check::render(&result, args.format, out),
+                &line,
+                exit::INTERRUPTED,
+            );
+        }
+    };
     let line = render::check::verdict_line(&result);
     sink.write(
         |out, _| render::check::render(&result, args.format, out),
@@ -243,33 +481,70 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     )
 }
 
+/// The targets a check is probing now: `check::run` starts them in file order, `jobs` at a time,
+/// so the running ones are the first `finished + jobs` minus those finished (shortened for a
+/// progress line).
+fn check_in_flight(
+    targets: &[check::file::Target],
+    jobs: usize,
+    finished: &[(usize, TargetResult)],
+) -> Vec<String> {
+    let started = (finished.len() + jobs.max(1)).min(targets.len());
+    let running: Vec<String> = targets
+        .iter()
+        .enumerate()
+        .take(started)
+        .filter(|(i, _)| !finished.iter().any(|(j, _)| j == i))
+        .map(|(_, t)| render::printable_name(&t.name))
+        .collect();
+    const SHOWN: usize = 3;
+    if running.len() > SHOWN {
+        let more = running.len() - SHOWN;
+        let mut shown: Vec<String> = running.into_iter().take(SHOWN).collect();
+        shown.push(format!("{more} more"));
+        shown
+    } else {
+        running
+    }
+}
+
 /// Where the report goes: stdout, or the `--output` file (then stdout gets one line).
 enum Sink {
     Stdout,
-    File(BufWriter<File>, PathBuf),
+    /// The path, and whether it may replace a file (`--force`).
+    File(PathBuf, bool),
 }
 
 impl Sink {
-    /// Opens the `--output` file before anything runs, so a clobber refusal costs nothing.
+    /// Checks the `--output` file before anything runs, so a clobber refusal (or a directory
+    /// that cannot take the file) costs nothing. The file itself is created only when the report
+    /// is complete: an interrupted or failed run never leaves an empty one behind.
     fn open(args: &OutputArgs) -> Result<Sink, String> {
         let Some(path) = args.output.as_ref().filter(|p| p.as_os_str() != "-") else {
             return Ok(Sink::Stdout);
         };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true);
-        if args.force {
-            options.create(true).truncate(true);
-        } else {
-            options.create_new(true);
-        }
-        match options.open(path) {
-            Ok(f) => Ok(Sink::File(BufWriter::new(f), path.clone())),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
+        let exists = path.symlink_metadata().is_ok();
+        if exists && !args.force {
+            return Err(format!(
                 "'{}' already exists: pass --force to overwrite it",
                 path.display()
-            )),
-            Err(e) => Err(format!("cannot create '{}': {e}", path.display())),
+            ));
         }
+        if !exists {
+            // Can the file be made there? Made and removed at once, so nothing stays behind.
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(f) => {
+                    drop(f);
+                    let _ = std::fs::remove_file(path);
+                }
+                Err(e) => return Err(format!("cannot create '{}': {e}", path.display())),
+            }
+        }
+        Ok(Sink::File(path.clone(), args.force))
     }
 
     /// Renders into the sink; with a file, prints the verdict line on stdout.
@@ -296,13 +571,24 @@ impl Sink {
                     return done(Err(e));
                 }
             }
-            Sink::File(mut file, path) => {
+            Sink::File(path, force) => {
                 // A file gets no terminal colour codes.
                 colored::control::set_override(false);
-                // A file gets no terminal width either.
-                if let Err(e) =
-                    render(&mut file, &render::Layout::default()).and_then(|_| file.flush())
-                {
+                // The whole report first, then the file: it exists only with its content. A file
+                // gets no terminal width either.
+                let mut bytes = Vec::with_capacity(64 * 1024);
+                let written = render(&mut bytes, &render::Layout::default()).and_then(|_| {
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true);
+                    if force {
+                        options.create(true).truncate(true);
+                    } else {
+                        options.create_new(true);
+                    }
+                    let mut file = options.open(&path)?;
+                    file.write_all(&bytes).and_then(|_| file.flush())
+                });
+                if let Err(e) = written {
                     eprintln!("wsdoctor: cannot write '{}': {e}", path.display());
                     return ExitCode::from(exit::USAGE);
                 }
@@ -347,7 +633,16 @@ fn one_line(e: &clap::Error) -> String {
         .collect();
     let joined = message.join(" ");
     let joined = joined.strip_prefix("error: ").unwrap_or(&joined);
-    format!("{joined} (see --help)")
+    // clap's suggestions ("a similar argument exists: '--origin'") are the useful part of a typo.
+    let tips: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tip: "))
+        .collect();
+    if tips.is_empty() {
+        format!("{joined} (see --help)")
+    } else {
+        format!("{joined}; {} (see --help)", tips.join("; "))
+    }
 }
 
 /// The async runtime from `builder` (current-thread for probes, multi-thread for the exporter),

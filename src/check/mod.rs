@@ -100,6 +100,10 @@ pub struct CheckReport {
     pub passed: bool,
     /// Wall time of the whole check in ms.
     pub duration_ms: f64,
+    /// Targets that had not finished when the check was interrupted (Ctrl-C), in file order;
+    /// absent from a check that ran to its end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfinished: Vec<String>,
 }
 
 impl CheckReport {
@@ -110,6 +114,21 @@ impl CheckReport {
             passed: targets.iter().all(TargetResult::passed),
             targets,
             duration_ms,
+            unfinished: Vec::new(),
+        }
+    }
+
+    /// The result of a check interrupted before `unfinished` (names) were done: the finished
+    /// targets as they are, and never passed.
+    pub fn interrupted(
+        targets: Vec<TargetResult>,
+        unfinished: Vec<String>,
+        duration_ms: f64,
+    ) -> CheckReport {
+        CheckReport {
+            passed: false,
+            unfinished,
+            ..CheckReport::new(targets, duration_ms)
         }
     }
 

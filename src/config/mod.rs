@@ -31,6 +31,41 @@ pub struct ResolveOverride {
     pub addrs: Vec<IpAddr>,
 }
 
+/// `-4`/`-6`: the one address family to connect to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    /// `-4`: IPv4 only.
+    V4,
+    /// `-6`: IPv6 only.
+    V6,
+}
+
+impl IpFamily {
+    /// True for an address of this family.
+    pub fn admits(self, ip: IpAddr) -> bool {
+        match self {
+            IpFamily::V4 => ip.is_ipv4(),
+            IpFamily::V6 => ip.is_ipv6(),
+        }
+    }
+
+    /// "IPv4" or "IPv6".
+    pub fn name(self) -> &'static str {
+        match self {
+            IpFamily::V4 => "IPv4",
+            IpFamily::V6 => "IPv6",
+        }
+    }
+
+    /// The flag that asked for it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            IpFamily::V4 => "-4",
+            IpFamily::V6 => "-6",
+        }
+    }
+}
+
 /// Trust settings for TLS.
 #[derive(Debug, Clone, Default)]
 pub struct TrustConfig {
@@ -136,6 +171,10 @@ pub struct Config {
     pub idle: Option<Duration>,
     /// Ping interval during the idle watch (`--ping-interval`).
     pub ping_interval: Option<Duration>,
+    /// `--connect-timeout`: each attempt's dns, tcp, tunnel and tls together.
+    pub connect_timeout: Option<Duration>,
+    /// `-4`/`-6`.
+    pub ip_family: Option<IpFamily>,
     /// Output format.
     pub format: Format,
     /// Redaction of every secret the config holds.
@@ -159,6 +198,11 @@ impl Config {
         let credential_secret = load_credential(args)?;
         let user = user_headers(args)?;
         let mut redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
+        // -u: the password and `user:password` are hidden too, wherever a server echoes them.
+        if let Some(u) = &args.user {
+            redactor.add(&u.password);
+            redactor.add(&Secret::new(format!("{}:{}", u.user, u.password.expose())));
+        }
         // Credentials given as raw headers (-H 'Cookie: …') are secrets too: a server may
         // reflect them in a body or an error text.
         for (name, value) in &user.headers {
@@ -169,12 +213,13 @@ impl Config {
         let mut notes = Vec::new();
         let target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
 
+        let auth_scheme = basic_scheme(args)?;
         let credential = match credential_secret {
             Some(secret) => Some(Credential {
                 secret,
                 placement: parse_placement(
                     &args.auth,
-                    &args.auth_scheme,
+                    &auth_scheme,
                     &args.token_param,
                     &args.cookie_name,
                 )?,
@@ -203,6 +248,12 @@ impl Config {
             .iter()
             .map(|r| parse_connect_to(r))
             .collect::<Result<Vec<_>, _>>()?;
+        if args.connect_timeout.is_some_and(|d| d.is_zero()) {
+            return Err(ConfigError::InvalidValue {
+                flag: "--connect-timeout",
+                reason: "must be greater than zero".into(),
+            });
+        }
         if args.timeout.is_zero() {
             return Err(ConfigError::InvalidValue {
                 flag: "--timeout",
@@ -236,7 +287,7 @@ impl Config {
             credential,
             token_param: args.token_param.clone(),
             cookie_name: args.cookie_name.clone(),
-            auth_scheme: args.auth_scheme.clone(),
+            auth_scheme,
             headers: raw_headers(&user.headers),
             removed_headers: user.removed,
             origin: user.origin,
@@ -258,6 +309,12 @@ impl Config {
             timeout,
             idle: args.idle,
             ping_interval: args.ping_interval,
+            connect_timeout: args.connect_timeout,
+            ip_family: match (args.ipv4, args.ipv6) {
+                (true, _) => Some(IpFamily::V4),
+                (_, true) => Some(IpFamily::V6),
+                _ => None,
+            },
             close_wait: if args.quick {
                 Duration::ZERO
             } else {
@@ -338,6 +395,22 @@ fn user_headers(args: &ProbeArgs) -> Result<UserHeaders, ConfigError> {
         match arg {
             HeaderArg::Line(k, v) => lines.push((k.clone(), v.clone())),
             HeaderArg::File(path) => lines.extend(read_header_file(path)?),
+        }
+    }
+    // -A is -H 'User-Agent: …' (as in curl, an explicit -H User-Agent wins over -A).
+    if let Some(agent) = &args.user_agent {
+        if !lines
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
+        {
+            let agent = agent.trim();
+            if agent.bytes().any(|b| b.is_ascii_control()) {
+                return Err(ConfigError::InvalidValue {
+                    flag: "--user-agent",
+                    reason: "control characters cannot go in a header".into(),
+                });
+            }
+            lines.insert(0, ("User-Agent".into(), agent.to_string()));
         }
     }
     let mut out = UserHeaders {
@@ -506,6 +579,15 @@ fn trust_config(args: &ProbeArgs) -> Result<TrustConfig, ConfigError> {
         ));
         extra_roots.extend(certs);
     }
+    for dir in &args.capath {
+        for (path, certs) in read_capath(dir)? {
+            extra_root_sources.extend(std::iter::repeat_n(
+                format!("--capath {}", path.display()),
+                certs.len(),
+            ));
+            extra_roots.extend(certs);
+        }
+    }
     let client_identity = match (&args.cert, &args.key) {
         (Some(cert), key) => Some(read_client_identity(cert, key.as_deref())?),
         (None, Some(_)) => {
@@ -522,6 +604,65 @@ fn trust_config(args: &ProbeArgs) -> Result<TrustConfig, ConfigError> {
         insecure: args.insecure,
         client_identity,
     })
+}
+
+/// Most files read from one `--capath` directory.
+const MAX_CAPATH_FILES: usize = 4096;
+
+/// Reads a `--capath` directory as curl (OpenSSL) uses one: every regular file (or symlink to
+/// one) holding PEM certificates; files with none (a README, a CRL) are skipped. Hashed names
+/// (`ab12cd34.0`) usually link to a certificate also present under its own name: each
+/// certificate is kept once. In name order, so the sources are stable.
+fn read_capath(
+    dir: &Path,
+) -> Result<Vec<(std::path::PathBuf, Vec<CertificateDer<'static>>)>, ConfigError> {
+    let read_err = |source| ConfigError::ReadFile {
+        what: "--capath",
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        // Certificate files are small: a large file is not one (and is not read whole).
+        .filter(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.len() <= 1024 * 1024)
+        })
+        .take(MAX_CAPATH_FILES + 1)
+        .collect();
+    if paths.len() > MAX_CAPATH_FILES {
+        return Err(ConfigError::InvalidValue {
+            flag: "--capath",
+            reason: format!(
+                "'{}' holds more than {MAX_CAPATH_FILES} files",
+                dir.display()
+            ),
+        });
+    }
+    paths.sort();
+    let mut seen: Vec<CertificateDer<'static>> = Vec::new();
+    let mut out = Vec::new();
+    for path in paths {
+        // Unreadable or certificate-less files are skipped, as OpenSSL's lookup skips them.
+        let Ok(certs) = read_pem_certs(&path, "--capath") else {
+            continue;
+        };
+        let fresh: Vec<_> = certs.into_iter().filter(|c| !seen.contains(c)).collect();
+        if fresh.is_empty() {
+            continue;
+        }
+        seen.extend(fresh.iter().cloned());
+        out.push((path, fresh));
+    }
+    if out.is_empty() {
+        return Err(ConfigError::InvalidValue {
+            flag: "--capath",
+            reason: format!("'{}' holds no PEM certificate", dir.display()),
+        });
+    }
+    Ok(out)
 }
 
 /// Time left for dns, tcp, tls and the upgrade when `--idle` raises `--timeout`.
@@ -584,7 +725,25 @@ pub fn same_origin_of(url: &Url) -> String {
     }
 }
 
+/// The Authorization scheme: `Basic` with `-u` (which is HTTP Basic in the Authorization header,
+/// as curl sends it), else `--auth-scheme`.
+fn basic_scheme(args: &ProbeArgs) -> Result<String, ConfigError> {
+    if args.user.is_none() {
+        return Ok(args.auth_scheme.clone());
+    }
+    if !args.auth.eq_ignore_ascii_case("header") || args.auth_scheme != "Bearer" {
+        return Err(ConfigError::InvalidValue {
+            flag: "-u",
+            reason: "-u is HTTP Basic in the Authorization header: --auth and --auth-scheme do not apply (use --token for another placement)".into(),
+        });
+    }
+    Ok("Basic".into())
+}
+
 fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
+    if let Some(u) = &args.user {
+        return Ok(Some(u.token()));
+    }
     if let Some(t) = &args.token {
         return Ok(Some(Secret::new(t.clone())));
     }
@@ -659,6 +818,36 @@ pub fn parse_placement(
     }
 }
 
+/// The URL a scheme-less target means (`example.com/ws` -> `ws://example.com/ws`; port 443 ->
+/// `wss://`), when `raw` has no scheme of its own: either it does not parse without a base, or
+/// what parses as a scheme is a host followed by a port (`localhost:8080/ws`).
+fn missing_scheme(raw: &str) -> Option<String> {
+    if raw.is_empty() || raw.contains("://") || raw.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let host_port = raw.split(['/', '?']).next().unwrap_or_default();
+    let looks_like_host_port = host_port
+        .split_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    let no_base = matches!(
+        Url::parse(raw),
+        Err(url::ParseError::RelativeUrlWithoutBase)
+    );
+    if !(no_base || looks_like_host_port) {
+        return None;
+    }
+    let scheme = if host_port.ends_with(":443") {
+        "wss"
+    } else {
+        "ws"
+    };
+    let suggested = format!("{scheme}://{raw}");
+    Url::parse(&suggested)
+        .ok()
+        .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+        .map(|_| suggested)
+}
+
 /// Parses and normalises a WebSocket URL; http(s) is mapped to ws(s) with a note.
 pub fn normalise_ws_url(
     raw: &str,
@@ -666,6 +855,12 @@ pub fn normalise_ws_url(
     notes: &mut Vec<String>,
 ) -> Result<Url, ConfigError> {
     let shown = redactor.url(raw);
+    if let Some(suggested) = missing_scheme(raw.trim()) {
+        return Err(ConfigError::InvalidUrl {
+            reason: format!("no scheme: did you mean {}?", redactor.url(&suggested)),
+            url: shown,
+        });
+    }
     let mut url = Url::parse(raw.trim()).map_err(|e| ConfigError::InvalidUrl {
         url: shown.clone(),
         reason: e.to_string(),
@@ -968,6 +1163,52 @@ mod tests {
     /// clap's own defaults, exactly as the command line gives them.
     fn args(url: &str) -> ProbeArgs {
         ProbeArgs::with_defaults(url)
+    }
+
+    #[test]
+    fn dash_u_is_basic_in_the_authorization_header_and_redacted() {
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.user = Some(crate::cli::parse_basic_user("alice:pw-secret-1").unwrap());
+        let c = Config::from_args(&a).unwrap();
+        assert_eq!(c.auth_scheme, "Basic");
+        let cred = c.credential.as_ref().unwrap();
+        assert_eq!(cred.secret.expose(), "YWxpY2U6cHctc2VjcmV0LTE=");
+        assert!(matches!(
+            &cred.placement,
+            CredentialPlacement::Header { name, scheme } if name == "Authorization" && scheme == "Basic"
+        ));
+        let shown = c
+            .redactor
+            .text("echo alice:pw-secret-1 pw-secret-1 YWxpY2U6cHctc2VjcmV0LTE=");
+        assert!(
+            !shown.contains("pw-secret-1") && !shown.contains("YWxpY2U6"),
+            "{shown}"
+        );
+        a.auth = "query".into();
+        assert!(
+            Config::from_args(&a).is_err(),
+            "-u is the Authorization header"
+        );
+    }
+
+    #[test]
+    fn a_scheme_less_target_is_answered_with_the_url_it_means() {
+        assert_eq!(
+            missing_scheme("example.com/ws").as_deref(),
+            Some("ws://example.com/ws")
+        );
+        assert_eq!(
+            missing_scheme("localhost:8080").as_deref(),
+            Some("ws://localhost:8080")
+        );
+        assert_eq!(
+            missing_scheme("api.test:443/ws?x=1").as_deref(),
+            Some("wss://api.test:443/ws?x=1")
+        );
+        assert_eq!(missing_scheme("ws://h/"), None);
+        assert_eq!(missing_scheme("ftp://h/"), None);
+        assert_eq!(missing_scheme("not a url"), None);
+        assert_eq!(missing_scheme("mailto:a@b"), None);
     }
 
     #[test]

@@ -21,6 +21,18 @@ pub(crate) async fn connect_with_alpn(
     rec: &mut AttemptRecord,
     alpn: &[&str],
 ) -> Result<BoxedIo, Outcome> {
+    // --connect-timeout bounds dns, tcp, the tunnel and tls of this attempt, as in curl.
+    let limited;
+    let ctx = match ctx.connect_timeout {
+        Some(limit) => {
+            limited = ProbeContext {
+                deadline: ctx.deadline.min(Instant::now() + limit),
+                ..ctx.clone()
+            };
+            &limited
+        }
+        None => ctx,
+    };
     let target_host = url.host_str().unwrap_or_default().to_string();
     let target_port = url.port_or_known_default().unwrap_or(80);
     let via = ctx.proxy.as_ref().filter(|p| p.applies_to(&target_host));
@@ -59,6 +71,12 @@ pub(crate) async fn connect_with_alpn(
     }
 
     // dns
+    ctx.events.stage_started(
+        rec,
+        Stage::Dns,
+        format!("the addresses of {host}"),
+        ctx.deadline,
+    );
     let t = Instant::now();
     let pin = ctx.pin.filter(|_| via.is_none());
     let resolved = match pin {
@@ -69,6 +87,31 @@ pub(crate) async fn connect_with_alpn(
                 .instrument(tracing::debug_span!("dns", host = %host))
                 .await
         }
+    };
+    // -4/-6 keep one address family, as curl's do (for a literal address too).
+    let resolved = match (resolved, ctx.ip_family) {
+        (Ok((addrs, source)), Some(family)) => {
+            let kept: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| family.admits(a.ip()))
+                .collect();
+            if kept.is_empty() {
+                Err(dns::DnsFailure::NoAddresses(format!(
+                    "{host} has no {} address ({}): {}",
+                    family.name(),
+                    family.flag(),
+                    addrs
+                        .iter()
+                        .map(|a| a.ip().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            } else {
+                Ok((kept, source))
+            }
+        }
+        (other, _) => other,
     };
     let addrs = match resolved {
         Ok((addrs, source)) => {
@@ -132,6 +175,12 @@ pub(crate) async fn connect_with_alpn(
     };
 
     // tcp
+    ctx.events.stage_started(
+        rec,
+        Stage::Tcp,
+        format!("a TCP connection to {host}:{port}"),
+        ctx.deadline,
+    );
     let t = Instant::now();
     let connect_until = match pin {
         Some(_) => ctx.deadline.min(t + limits::PINNED_CONNECT_WAIT),
@@ -199,6 +248,12 @@ pub(crate) async fn connect_with_alpn(
     }
 
     // tls
+    ctx.events.stage_started(
+        rec,
+        Stage::Tls,
+        format!("the TLS handshake with {target_host}"),
+        ctx.deadline,
+    );
     let t = Instant::now();
     let Some(tls_host) = url.host() else {
         push_stage(

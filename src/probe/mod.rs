@@ -13,6 +13,7 @@ mod addresses;
 mod connect;
 pub mod conversation;
 pub mod dns;
+pub mod events;
 mod exchange;
 mod http2;
 pub mod limits;
@@ -83,6 +84,12 @@ pub struct ProbeContext {
     pub redactor: Redactor,
     /// `--send` / `--expect-reply`: what to say on the upgraded baseline and what to wait for.
     pub conversation: Option<conversation::Conversation>,
+    /// `-4`/`-6`: connect to addresses of this family only.
+    pub ip_family: Option<crate::config::IpFamily>,
+    /// `--connect-timeout`: the limit of each attempt's dns, tcp, tunnel and tls together.
+    pub connect_timeout: Option<Duration>,
+    /// Where stage and attempt events go while the run goes on (progress, a partial report).
+    pub events: events::Events,
 }
 
 /// An attempt pinned to one resolved address by the address fan-out.
@@ -204,6 +211,10 @@ pub async fn run_attempt(spec: &AttemptSpec, ctx: &ProbeContext) -> AttemptRecor
         rec.outcome = outcome;
         fill_skipped(&mut rec.stages, &spec.url);
         rec.ms = ms_since(started);
+        if ctx.events.listening() {
+            ctx.events
+                .emit(events::ProbeEvent::AttemptDone(Box::new(rec.clone())));
+        }
         rec
     }
     .instrument(span)
@@ -308,6 +319,12 @@ async fn attempt_stages(
         target: &target,
         headers: &spec.headers,
     };
+    ctx.events.stage_started(
+        rec,
+        Stage::Upgrade,
+        "the answer to the upgrade request",
+        ctx.deadline,
+    );
     let ex = match exchange_stage(&mut io, &request, ctx.deadline, redactor, rec).await {
         Ok(ex) => ex,
         Err(o) => return o,

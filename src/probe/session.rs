@@ -193,8 +193,6 @@ pub struct WatchPlan {
     pub duration: std::time::Duration,
     /// Send a ping at this interval (`--ping-interval`); one ping at the start otherwise.
     pub ping_interval: Option<std::time::Duration>,
-    /// Print progress on stderr about once a second (only when stderr is a terminal).
-    pub progress: bool,
     /// The server agreed to `permessage-deflate`: a frame with RSV1 set is a compressed message
     /// (RFC 7692), not a protocol error. tungstenite does not decode it, so the watch stops there
     /// with the connection counted as open.
@@ -202,34 +200,20 @@ pub struct WatchPlan {
 }
 
 impl WatchPlan {
-    /// The plain close-wait: one ping, no progress.
+    /// The plain close-wait: one ping.
     pub fn close_wait(duration: std::time::Duration) -> WatchPlan {
         WatchPlan {
             duration,
             ping_interval: None,
-            progress: false,
             deflate: false,
         }
     }
 }
 
 const PING_PAYLOAD: &[u8] = b"wsdoctor";
-const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
-}
-
-fn progress_line(elapsed: std::time::Duration, total: std::time::Duration, pings: u32) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\rwsdoctor: idle watch {:.0} s of {:.0} s, {pings} ping(s) sent ",
-        elapsed.as_secs_f64(),
-        total.as_secs_f64()
-    );
-    let _ = err.flush();
 }
 
 /// Watches an upgraded connection for `plan.duration` (never past `deadline`), pinging as planned,
@@ -308,7 +292,6 @@ pub async fn watch(
         }
     }
     let mut next_ping = plan.ping_interval.map(|i| ping_sent + i);
-    let mut next_progress = plan.progress.then(|| started + PROGRESS_EVERY);
     let mut frames = 0u32;
     let mut pings = PingMeter::default();
     let end = loop {
@@ -316,7 +299,7 @@ pub async fn watch(
             tracing::debug!(frames, "session watch: frame limit reached");
             break None;
         }
-        let wake = [Some(watch_end), next_ping, next_progress]
+        let wake = [Some(watch_end), next_ping]
             .into_iter()
             .flatten()
             .min()
@@ -327,10 +310,6 @@ pub async fn watch(
                 let now = Instant::now();
                 if now >= watch_end {
                     break None;
-                }
-                if next_progress.is_some_and(|t| now >= t) {
-                    progress_line(now - started, plan.duration, pings_sent);
-                    next_progress = Some(now + PROGRESS_EVERY);
                 }
                 if let (Some(t), Some(interval)) = (next_ping, plan.ping_interval) {
                     if now >= t {
@@ -413,9 +392,6 @@ pub async fn watch(
             Ok(Some(Err(e))) => break Some(classify_error(&e, ms_since(upgraded_at))),
         }
     };
-    if plan.progress {
-        eprintln!();
-    }
     let watched_ms = ms_since(started);
     let end = match end {
         Some(end @ SessionEnd::PingFlood { .. }) => {

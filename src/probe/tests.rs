@@ -120,6 +120,9 @@ fn ctx() -> ProbeContext {
         pin: None,
         redactor: Redactor::disabled(),
         conversation: None,
+        ip_family: None,
+        connect_timeout: None,
+        events: Default::default(),
     }
 }
 

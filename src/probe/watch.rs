@@ -76,7 +76,7 @@ pub(crate) async fn watch_upgraded(
         Some(i) => session::WatchPlan {
             duration: i.duration,
             ping_interval: i.ping_interval,
-            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            // Progress is the watcher's to show (events below), never printed from the probe.
             deflate: false,
         },
         None => session::WatchPlan::close_wait(ctx.close_wait),
@@ -88,6 +88,22 @@ pub(crate) async fn watch_upgraded(
             .is_some_and(|e| e.to_ascii_lowercase().contains("permessage-deflate")),
         ..plan
     };
+    let waiting_for = match idle {
+        Some(i) => format!(
+            "the end of the --idle {} hold (or the server's close)",
+            humantime::format_duration(i.duration)
+        ),
+        None => format!(
+            "a close within the close-wait ({})",
+            humantime::format_duration(ctx.close_wait)
+        ),
+    };
+    ctx.events.stage_started(
+        rec,
+        Stage::Session,
+        waiting_for,
+        ctx.deadline.min(upgraded_at + plan.duration),
+    );
     // The application conversation runs on the baseline only: the variants stay handshakes.
     let conversation = ctx
         .conversation

@@ -31,6 +31,15 @@ pub fn render(check: &CheckReport, format: Format, out: &mut dyn Write) -> io::R
 pub fn verdict_line(check: &CheckReport) -> String {
     let total = check.targets.len();
     let failed = total - check.passed_count();
+    if !check.unfinished.is_empty() {
+        return format!(
+            "wsdoctor check: interrupted · {} of {} targets finished ({} passed, {failed} failed) · not finished: {}",
+            total,
+            total + check.unfinished.len(),
+            total - failed,
+            printable(&check.unfinished.join(", "))
+        );
+    }
     if check.passed {
         match total {
             1 => "wsdoctor check: the one target passed".to_string(),
@@ -113,6 +122,9 @@ fn cause(t: &TargetResult) -> &'static str {
 fn human(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     let total = check.targets.len();
     let passed = check.passed_count();
+    if !check.unfinished.is_empty() {
+        writeln!(out, "{}", verdict_line(check).bold())?;
+    }
     writeln!(
         out,
         "{} · {total} target{} · {passed} passed, {} failed · {}",

@@ -13,6 +13,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod partial;
 
 use crate::model::ids;
 use std::collections::BTreeSet;
