@@ -154,6 +154,14 @@ pub struct TargetSpec {
     pub expect_reply: Option<String>,
     /// As `--reply-timeout`.
     pub reply_timeout: Option<String>,
+    /// As `--connect-timeout`.
+    pub connect_timeout: Option<String>,
+    /// As `-A/--user-agent`.
+    pub user_agent: Option<String>,
+    /// As `-4` (`4`) or `-6` (`6`).
+    pub ip_version: Option<u8>,
+    /// As `--capath` (relative to the check file).
+    pub capath: Option<Vec<PathBuf>>,
     /// `ok`, `fault` or a cause id.
     pub expect: Option<String>,
     /// A cause id.
@@ -322,6 +330,10 @@ impl TargetSpec {
             send,
             expect_reply,
             reply_timeout,
+            connect_timeout,
+            user_agent,
+            ip_version,
+            capath,
             expect,
             expect_cause,
             expect_origin_rejected,
@@ -428,6 +440,23 @@ pub fn build_with(
         })
         .collect();
     args.expect_reply = spec.expect_reply;
+    if let Some(t) = spec.connect_timeout {
+        args.connect_timeout =
+            Some(parse_duration(&t).map_err(|e| format!("connect_timeout: {e}"))?);
+    }
+    args.user_agent = spec.user_agent;
+    match spec.ip_version {
+        None => {}
+        Some(4) => args.ipv4 = true,
+        Some(6) => args.ipv6 = true,
+        Some(n) => return Err(format!("ip_version: {n} is neither 4 nor 6")),
+    }
+    args.capath = spec
+        .capath
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| base.join(p))
+        .collect();
     if let Some(t) = spec.reply_timeout {
         args.reply_timeout = parse_duration(&t).map_err(|e| format!("reply_timeout: {e}"))?;
     }
@@ -605,6 +634,24 @@ noproxy = "internal.test"
             Some(std::time::Duration::from_secs(2))
         );
         assert!(t.config.proxy.is_some());
+        let curl_keys = parse_str(
+            "[[target]]\nurl = \"ws://h.test/ws\"\nconnect_timeout = \"2s\"\nuser_agent = \"probe/1\"\nip_version = 6\n",
+        )
+        .expect("valid");
+        let c = &curl_keys[0].config;
+        assert_eq!(c.connect_timeout, Some(std::time::Duration::from_secs(2)));
+        assert_eq!(c.ip_family, Some(crate::config::IpFamily::V6));
+        assert!(
+            c.headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("user-agent") && v.as_ref() == "probe/1"),
+            "{:?}",
+            c.headers
+        );
+        let bad = parse_str("[[target]]\nurl = \"ws://h.test/ws\"\nip_version = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("neither 4 nor 6"), "{bad}");
         // The same validation as the command line: a bad pattern names the flag.
         let bad = parse_str("[[target]]\nurl = \"ws://h.test/ws\"\nexpect_reply = \"(\"\n")
             .unwrap_err()
