@@ -309,8 +309,33 @@ fn browsers_open_websockets_through_the_haproxy_http2_front() {
         warm: Some(format!("https://{HOST}:{port}/warm")),
     };
     let url = format!("wss://{HOST}:{port}/ws");
+    let log = || std::fs::read_to_string(scene.path().join("haproxy.log")).unwrap_or_default();
+    let mut took_h2 = Vec::new();
     for b in Browser::ALL {
+        let before = log().len();
         let result = browser::observe_with(b, scene.path(), &url, &[], &options);
         assert!(result.opened, "{}: {}", b.id(), result.describe());
+        // HAProxy's own log says which path the browser's WebSocket took.
+        let text = log();
+        let seen: Vec<&str> = text[before.min(text.len())..]
+            .lines()
+            .filter(|l| l.starts_with("path ") && l.contains("/ws"))
+            .collect();
+        assert!(
+            !seen.is_empty(),
+            "{}: HAProxy saw no WebSocket request:\n{text}",
+            b.id()
+        );
+        if seen.iter().any(|l| l.starts_with("path HTTP/2.0 ")) {
+            took_h2.push(b.id());
+        }
     }
+    // As the report says (rules::http2::WHO_TAKES_IT): both take the HTTP/2 path where it is
+    // advertised, and it works through this front.
+    assert_eq!(
+        took_h2,
+        ["chrome", "firefox"],
+        "browsers on the HTTP/2 path:\n{}",
+        log()
+    );
 }
