@@ -196,6 +196,8 @@ mod tests {
             include_str!("../../tests/lab/routing.rs"),
             include_str!("../../tests/lab/scheme.rs"),
             include_str!("../../tests/lab/server.rs"),
+            include_str!("../../tests/lab/http2_501.rs"),
+            include_str!("../../tests/lab/http2_apache.rs"),
             include_str!("../../tests/lab/ticket.rs"),
             include_str!("../../tests/lab/tls.rs"),
             include_str!("../../tests/lab/variants.rs"),

@@ -43,6 +43,7 @@ mod forward_proxy;
 mod headers;
 mod healthy;
 mod http2;
+mod http2_501;
 mod http2_apache;
 mod idle;
 mod matrix_app;

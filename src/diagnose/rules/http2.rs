@@ -41,6 +41,17 @@ pub fn http2_websocket_refused(f: &Facts) -> Option<Verdict> {
         "the server chose ALPN h2 and advertised SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so browsers that implement RFC 8441 use that path and do not fall back to HTTP/1.1 when the stream is refused",
     )
     .because(WHO_TAKES_IT);
+    // What the stream's status says about the front, and what browsers then do (the lab saw both
+    // fail on a 501 and a 405 without retrying over HTTP/1.1).
+    match a.outcome.status() {
+        Some(501) => {
+            v = v.because("501 Not Implemented: the front speaks extended CONNECT but implements no WebSockets behind it; Chromium 156 and Firefox ESR 153 do not fall back to HTTP/1.1 after it, the WebSocket fails (1006)");
+        }
+        Some(405) => {
+            v = v.because("405 Method Not Allowed: the front does not route CONNECT streams to anything (Node's http2 answers so when no 'connect' handler is set); browsers do not fall back to HTTP/1.1 after it");
+        }
+        _ => {}
+    }
     // The same connection, the credential and Origin variants: does the refusal depend on them?
     let opened: Vec<&AttemptRecord> = h2
         .variants
