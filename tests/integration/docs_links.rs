@@ -102,3 +102,25 @@ fn the_link_checker_sees_a_broken_link() {
         "authmissing_credentials"
     );
 }
+
+// Issue 12 point 16: the README's CI example must not compile wsdoctor in every scheduled job:
+// the binary is cached per version and built only on a cache miss.
+#[test]
+fn the_readme_ci_example_caches_the_binary_and_builds_only_on_a_miss() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let start = readme
+        .find("# .github/workflows/websocket-smoke.yml")
+        .expect("the CI example");
+    let block = &readme[start..readme[start..].find("```").map_or(readme.len(), |e| start + e)];
+    assert!(block.contains("uses: actions/cache@"), "{block}");
+    assert!(block.contains("path: ~/.cargo/bin/wsdoctor"), "{block}");
+    let install = block
+        .find("cargo install")
+        .expect("the example installs wsdoctor");
+    let before = &block[..install];
+    let step = &before[before.rfind("- name:").unwrap_or(0)..];
+    assert!(
+        step.contains("if: steps.wsdoctor-bin.outputs.cache-hit != 'true'"),
+        "cargo install runs on every job: {step}"
+    );
+}
