@@ -659,7 +659,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
-    /// Stage waterfall, the attempt matrix, the wire exchange and the diagnosis, for people.
+    /// The verdict and its first fix, then the stage waterfall, the attempt matrix, the wire
+    /// exchange and the evidence, for people.
     #[default]
     Human,
     /// The `wsdoctor.report/v1` JSON object (see docs/json.md).

@@ -307,49 +307,30 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
                 observations.push(o);
             }
         }
-        // The HTTP/2 path browsers take where it is advertised: a refusal there is a failure for
-        // them, whatever HTTP/1.1 got.
+        // What rules out "healthy" although the baseline upgraded and stayed open for
+        // wsdoctor's own client: the HTTP/2 path browsers take where it is advertised was refused
+        // (a failure for them, whatever HTTP/1.1 got); the connection was flooded with pings
+        // (legal framing a browser answers ping by ping: open, not healthy); a browser refuses
+        // the 101 itself.
         if cause == Cause::Healthy {
-            if let Some((_, h2)) = rules::http2::refused_stream(f) {
+            let ruled_out: [Option<(&AttemptRecord, Option<String>)>; 3] = [
+                rules::http2::refused_stream(f).map(|(_, h2)| (h2, None)),
+                super::evidence::ping_flood_of(base).map(|_| (base, None)),
+                browser::refused_by_a_browser(base).then(|| (base, Some(browser::summary(base)))),
+            ];
+            for (a, observed) in ruled_out.into_iter().flatten() {
                 let pred = Prediction {
                     expect: hypothesis::Expect::Open,
                     support: 0.0,
                     penalty: HARD,
                 };
                 penalty += HARD;
-                observations.push(observation(
-                    &h2.variant.id,
-                    pred,
-                    Fit::Contradicted,
-                    Some(h2),
-                ));
+                let mut o = observation(&a.variant.id, pred, Fit::Contradicted, Some(a));
+                if let Some(observed) = observed {
+                    o.observed = observed;
+                }
+                observations.push(o);
             }
-        }
-        // A ping flood is legal framing that a browser answers ping by ping: open, not healthy.
-        if cause == Cause::Healthy && super::evidence::ping_flood_of(base).is_some() {
-            let pred = Prediction {
-                expect: hypothesis::Expect::Open,
-                support: 0.0,
-                penalty: HARD,
-            };
-            penalty += HARD;
-            observations.push(observation(
-                &base.variant.id,
-                pred,
-                Fit::Contradicted,
-                Some(base),
-            ));
-        }
-        if cause == Cause::Healthy && browser::refused_by_a_browser(base) {
-            let pred = Prediction {
-                expect: hypothesis::Expect::Open,
-                support: 0.0,
-                penalty: HARD,
-            };
-            penalty += HARD;
-            let mut o = observation(&base.variant.id, pred, Fit::Contradicted, Some(base));
-            o.observed = browser::summary(base);
-            observations.push(o);
         }
     }
     Scored {

@@ -111,7 +111,10 @@ fn the_readme_ci_example_caches_the_binary_and_builds_only_on_a_miss() {
     let start = readme
         .find("# .github/workflows/websocket-smoke.yml")
         .expect("the CI example");
-    let block = &readme[start..readme[start..].find("```").map_or(readme.len(), |e| start + e)];
+    let block = &readme[start
+        ..readme[start..]
+            .find("```")
+            .map_or(readme.len(), |e| start + e)];
     assert!(block.contains("uses: actions/cache@"), "{block}");
     assert!(block.contains("path: ~/.cargo/bin/wsdoctor"), "{block}");
     let install = block

@@ -19,17 +19,22 @@ fn socket_io_answers_its_connect_packet_directly_and_through_nginx() {
     let nginx = stack::Proxy::Nginx.start_healthy(&mut scene, &app);
     for host in [app, format!("127.0.0.1:{nginx}")] {
         let url = format!("ws://{host}{SOCKET_IO_PATH}");
-        let run = wsdoctor(&[
-            url.as_str(),
-            "--token",
-            VALID_TOKEN,
-            "--origin",
-            ALLOWED_ORIGIN,
-            "--send",
-            "40",
-            "--expect-reply",
-            r#"^40\{"sid":"#,
-        ]);
+        let connect = |reply: &str, extra: &[&str]| {
+            let mut args = vec![
+                url.as_str(),
+                "--token",
+                VALID_TOKEN,
+                "--origin",
+                ALLOWED_ORIGIN,
+                "--send",
+                "40",
+                "--expect-reply",
+                reply,
+            ];
+            args.extend_from_slice(extra);
+            wsdoctor(&args)
+        };
+        let run = connect(r#"^40\{"sid":"#, &[]);
         assert_eq!(run.code, Some(0), "{url}: {}", run.stdout);
         let x = exchange(&run);
         let first = x["received"][0]["excerpt"].as_str().unwrap_or("");
@@ -41,19 +46,7 @@ fn socket_io_answers_its_connect_packet_directly_and_through_nginx() {
         assert_eq!(x["sent"][0]["excerpt"], "40");
 
         // The same check expecting an event the server never sends fails, with what came.
-        let run = wsdoctor(&[
-            url.as_str(),
-            "--token",
-            VALID_TOKEN,
-            "--origin",
-            ALLOWED_ORIGIN,
-            "--send",
-            "40",
-            "--expect-reply",
-            r#"^42\["welcome""#,
-            "--reply-timeout",
-            "1s",
-        ]);
+        let run = connect(r#"^42\["welcome""#, &["--reply-timeout", "1s"]);
         assert_eq!(run.code, Some(1), "{url}: {}", run.stdout);
         let e = &run.json["targets"][0]["expectations"][0];
         assert_eq!(e["passed"], false, "{e}");
