@@ -322,6 +322,22 @@ fn a_console_403_lists_the_causes_of_a_browser_403_and_the_command_that_tells_th
 }
 
 #[test]
+fn a_console_426_claims_nothing_wsdoctor_did_not_send() {
+    // From a console line wsdoctor sent nothing: the upgrade headers were the browser's.
+    let line = "WebSocket connection to 'wss://chat.example.test/ws' failed: Error during WebSocket handshake: Unexpected response code: 426";
+    let out = wsdoctor()
+        .args(["explain", "-", "--format", "json"])
+        .write_stdin(line)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = report["diagnosis"].to_string();
+    assert!(!text.contains("wsdoctor sent"), "{text}");
+    assert!(!text.contains("like a plain GET"), "{text}");
+    assert!(text.contains("a browser always does"), "{text}");
+}
+
+#[test]
 fn explain_reads_stdin_and_every_format_renders() {
     let line = "WebSocket connection to 'wss://chat.example.test/ws?access_token=abc.def.ghi' failed: Error during WebSocket handshake: Unexpected response code: 401";
     for format in ["human", "json", "markdown", "junit", "github"] {

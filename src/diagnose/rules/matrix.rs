@@ -297,14 +297,20 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     } else {
         via_names.join(" and ")
     };
-    let mut v = Verdict::new(
-        Cause::ProxyUpgradeNotForwarded,
-        confidence,
-        format!(
-            "{front} does not forward the WebSocket upgrade: the application answered it like a plain GET"
-        ),
-    )
-    .because(format!("upgrade: {}", cite(b)));
+    // Who sent the upgrade headers: wsdoctor, or (explain on a browser console line or a saved
+    // answer without its request) the client, which for a browser always sends them.
+    let sender = if f.run.request_unknown {
+        "the client sent them (a browser always does)"
+    } else {
+        "wsdoctor sent them"
+    };
+    let summary = if f.run.request_unknown {
+        format!("{front} does not forward the WebSocket upgrade: the server answered as if the request had none")
+    } else {
+        format!("{front} does not forward the WebSocket upgrade: the application answered it like a plain GET")
+    };
+    let mut v = Verdict::new(Cause::ProxyUpgradeNotForwarded, confidence, summary)
+        .because(format!("upgrade: {}", cite(b)));
     if let Some(g) = plain {
         if same_as_plain {
             v = v.because(format!(
@@ -316,15 +322,20 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
         }
     }
     if says_no_upgrade {
-        v = v.because("the application's own text says the request had no (valid) Upgrade/Connection headers, yet wsdoctor sent them");
+        v = v.because(format!("the application's own text says the request had no (valid) Upgrade/Connection headers, yet {sender}"));
     } else if version_refused {
-        v = v.because(
-            "505 HTTP Version Not Supported: the application refuses the HTTP version it received, yet wsdoctor spoke HTTP/1.1 — a proxy in between speaks HTTP/1.0 upstream",
-        );
+        let client = if f.run.request_unknown {
+            "the client spoke HTTP/1.1 (a WebSocket upgrade needs it)"
+        } else {
+            "wsdoctor spoke HTTP/1.1"
+        };
+        v = v.because(format!(
+            "505 HTTP Version Not Supported: the application refuses the HTTP version it received, yet {client} — a proxy in between speaks HTTP/1.0 upstream"
+        ));
     } else if is_426 {
-        v = v.because(
-            "426 Upgrade Required means the server got no Upgrade: websocket, yet wsdoctor sent it",
-        );
+        v = v.because(format!(
+            "426 Upgrade Required means the server got no Upgrade: websocket, yet {sender}"
+        ));
     }
     if let Some(r) = p {
         if fastapi_json_404 {
