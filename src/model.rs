@@ -717,6 +717,10 @@ pub struct ExchangeRecord {
     pub matched: Option<ReplyMatch>,
     /// How long a reply was waited for after the last message sent, in ms.
     pub reply_timeout_ms: f64,
+    /// How the server ended the connection after the messages were sent (a close, a drop, a
+    /// framing error), when it did; the session itself stayed open through its close-wait.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ended: Option<SessionEnd>,
 }
 
 /// One WebSocket data message, as recorded.

@@ -141,6 +141,39 @@ pub fn session_stage(
     (open_ms, text)
 }
 
+/// How the server ended a `--send` conversation: "close 4400 bad message after 3.0 ms".
+pub fn conversation_end(end: &crate::model::SessionEnd) -> String {
+    use crate::model::SessionEnd;
+    match end {
+        SessionEnd::CloseFrame {
+            code,
+            reason,
+            after_ms,
+        } => {
+            let code = code.map_or_else(|| "without a code".to_string(), |c| c.to_string());
+            let reason = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(" {reason}")
+            };
+            format!(
+                "the server closed it (close {code}{reason}) {} after the 101",
+                fmt_ms(*after_ms)
+            )
+        }
+        SessionEnd::Dropped { how, after_ms } => format!(
+            "the server dropped the connection without a close frame ({how}) {} after the 101",
+            fmt_ms(*after_ms)
+        ),
+        SessionEnd::ProtocolError { detail, after_ms } => format!(
+            "invalid frames {} after the 101: {detail}",
+            fmt_ms(*after_ms)
+        ),
+        SessionEnd::PingFlood { per_second, .. } => format!("a ping flood ({per_second:.0}/s)"),
+        SessionEnd::StillOpen => "still open".to_string(),
+    }
+}
+
 /// Milliseconds for people: `2.1 ms`, `412.0 ms`, `2.06 s`.
 pub fn fmt_ms(ms: f64) -> String {
     if ms >= 1000.0 {

@@ -170,13 +170,16 @@ fn reply(pattern: &str, report: &Report) -> ExpectationResult {
                 ),
             ),
             None => {
-                let got = match x.received.first() {
+                let mut got = match x.received.first() {
                     Some(first) => format!(
                         "{} received, the first: {}",
                         x.received_total, first.excerpt
                     ),
                     None => "nothing received".to_string(),
                 };
+                if let Some(e) = &x.ended {
+                    got.push_str(&format!("; then {}", crate::wording::conversation_end(e)));
+                }
                 (
                     false,
                     format!(

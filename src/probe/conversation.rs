@@ -53,6 +53,7 @@ impl<'a> Talk<'a> {
                     .map(|r| redactor.text(r.as_str())),
                 matched: None,
                 reply_timeout_ms: plan.reply_timeout.as_secs_f64() * 1000.0,
+                ended: None,
             },
         }
     }
@@ -79,8 +80,16 @@ impl<'a> Talk<'a> {
         }
     }
 
-    /// Records a data message from the server; true when it is the first to match the pattern.
-    pub fn received(&mut self, msg: &Message, after_ms: f64, redactor: &Redactor) -> bool {
+    /// Records a data message from the server; true when it is the first to match the pattern
+    /// (only a message that `may_match`: one that came after the messages were sent, or any with
+    /// nothing to send).
+    pub fn received(
+        &mut self,
+        msg: &Message,
+        after_ms: f64,
+        may_match: bool,
+        redactor: &Redactor,
+    ) -> bool {
         let (kind, bytes, text, excerpt) = match msg {
             Message::Text(t) => ("text", t.len(), t.as_str().to_string(), None),
             Message::Binary(b) => (
@@ -98,7 +107,8 @@ impl<'a> Talk<'a> {
             excerpt: excerpt.unwrap_or_else(|| text_excerpt(&text, redactor)),
             after_ms,
         };
-        let matches = self.record.matched.is_none()
+        let matches = may_match
+            && self.record.matched.is_none()
             && self
                 .plan
                 .expect_reply
@@ -196,33 +206,40 @@ mod tests {
         let p = plan(vec![Payload::Text("40".into())], Some("^40"));
         let mut talk = Talk::new(&p, &r);
         assert!(talk.waiting());
-        assert!(!talk.received(&Message::Text(r#"0{"sid":"x"}"#.into()), 2.0, &r));
-        assert!(talk.received(&Message::Text(r#"40{"sid":"y"}"#.into()), 3.0, &r));
-        assert!(!talk.received(&Message::Text("40 again".into()), 4.0, &r));
+        assert!(!talk.received(&Message::Text(r#"0{"sid":"x"}"#.into()), 2.0, true, &r));
+        assert!(talk.received(&Message::Text(r#"40{"sid":"y"}"#.into()), 3.0, true, &r));
+        assert!(!talk.received(&Message::Text("40 again".into()), 4.0, true, &r));
         assert!(!talk.waiting());
+        // A message before the ones sent is recorded but never matches.
+        let mut early = Talk::new(&p, &r);
+        assert!(!early.received(&Message::Text("40 early".into()), 1.0, false, &r));
+        assert!(early.waiting());
+        assert_eq!(early.record.received_total, 1);
         let m = talk.record.matched.as_ref().unwrap();
         assert_eq!(m.index, 2);
         assert_eq!(m.message.excerpt, r#"40{"sid":"y"}"#);
         assert_eq!(talk.record.received_total, 3);
         // A server echoing the credential back is redacted in the record.
-        talk.received(&Message::Text("hello s3cr3t-token".into()), 5.0, &r);
+        talk.received(&Message::Text("hello s3cr3t-token".into()), 5.0, true, &r);
         assert!(!format!("{:?}", talk.record).contains("s3cr3t"));
         // Binary is matched as lossy UTF-8 and shown as hex.
         let p = plan(vec![], Some("pong"));
         let mut talk = Talk::new(&p, &r);
-        assert!(talk.received(&Message::Binary(b"\x00pong".to_vec().into()), 1.0, &r));
+        assert!(talk.received(&Message::Binary(b"\x00pong".to_vec().into()), 1.0, true, &r));
         assert_eq!(talk.record.received[0].excerpt, "00706f6e67");
         // Printable UTF-8 sent as binary (Node ws echoes Buffers) reads as text, redacted; so
         // does a binary message holding the credential, which hex would not hide.
         talk.received(
             &Message::Binary(b"echo s3cr3t-token".to_vec().into()),
             2.0,
+            true,
             &r,
         );
         assert_eq!(talk.record.received[1].excerpt, "echo [redacted]");
         talk.received(
             &Message::Binary(b"\x01s3cr3t-token".to_vec().into()),
             3.0,
+            true,
             &r,
         );
         assert!(
@@ -239,7 +256,7 @@ mod tests {
         let mut talk = Talk::new(&p, &r);
         let long = "x".repeat(10_000);
         for _ in 0..100 {
-            talk.received(&Message::Text(long.clone().into()), 1.0, &r);
+            talk.received(&Message::Text(long.clone().into()), 1.0, true, &r);
         }
         assert_eq!(talk.record.received.len(), MESSAGES_KEPT);
         assert_eq!(talk.record.received_total, 100);

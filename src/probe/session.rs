@@ -236,8 +236,7 @@ pub async fn watch(
     let mut ws =
         WebSocketStream::from_partially_read(io, leftover, Role::Client, Some(config)).await;
     let started = Instant::now();
-    let close_wait_end = started + plan.duration;
-    let mut wanted_end = close_wait_end;
+    let mut wanted_end = started + plan.duration;
     let mut watch_end = wanted_end.min(deadline);
     let mut rtt = None;
     let mut messages = 0u32;
@@ -272,25 +271,10 @@ pub async fn watch(
     let mut pings_sent = 1u32;
     let mut pongs = 0u32;
     let mut last_activity_ms = ms_since(upgraded_at);
-    // `--send`: the messages in order, then (with `--expect-reply`) the watch lasts at least until
-    // a reply matches or the reply wait is over.
-    if let Some(talk) = talk.as_mut() {
-        for (i, frame) in crate::probe::conversation::frames(talk.plan())
-            .into_iter()
-            .enumerate()
-        {
-            let written = tokio::time::timeout_at(deadline, ws.send(frame)).await;
-            if !matches!(written, Ok(Ok(()))) {
-                break;
-            }
-            talk.sent(i, ms_since(upgraded_at), redactor);
-        }
-        last_activity_ms = ms_since(upgraded_at);
-        if talk.waiting() {
-            wanted_end = wanted_end.max(Instant::now() + talk.plan().reply_timeout);
-            watch_end = wanted_end.min(deadline);
-        }
-    }
+    // `--send` / `--expect-reply`: first the close-wait every variant has (so the baseline's
+    // session compares with theirs), then the messages and the wait for a reply. How the
+    // conversation ends is the exchange's to record, not the session's.
+    let mut talking = false;
     let mut next_ping = plan.ping_interval.map(|i| ping_sent + i);
     let mut frames = 0u32;
     let mut pings = PingMeter::default();
@@ -309,7 +293,28 @@ pub async fn watch(
             Err(_) => {
                 let now = Instant::now();
                 if now >= watch_end {
-                    break None;
+                    let Some(t) = talk.as_mut().filter(|_| !talking && now < deadline) else {
+                        break None;
+                    };
+                    talking = true;
+                    for (i, frame) in crate::probe::conversation::frames(t.plan())
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let written = tokio::time::timeout_at(deadline, ws.send(frame)).await;
+                        if !matches!(written, Ok(Ok(()))) {
+                            break;
+                        }
+                        t.sent(i, ms_since(upgraded_at), redactor);
+                    }
+                    last_activity_ms = ms_since(upgraded_at);
+                    // A greeting already matched (`--expect-reply` without `--send`): done.
+                    if t.plan().expect_reply.is_some() && !t.waiting() {
+                        break None;
+                    }
+                    wanted_end = Instant::now() + t.plan().reply_timeout;
+                    watch_end = wanted_end.min(deadline);
+                    continue;
                 }
                 if let (Some(t), Some(interval)) = (next_ping, plan.ping_interval) {
                     if now >= t {
@@ -342,14 +347,13 @@ pub async fn watch(
                     }
                     Message::Text(_) | Message::Binary(_) => {
                         messages += 1;
-                        let matched = talk
-                            .as_mut()
-                            .is_some_and(|t| t.received(&msg, ms_since(upgraded_at), redactor));
-                        // The reply came: the watch needs to last no longer than the close-wait.
-                        if matched {
-                            wanted_end = close_wait_end;
-                            watch_end = wanted_end.min(deadline);
-                            if Instant::now() >= watch_end {
+                        if let Some(t) = talk.as_mut() {
+                            // Before the messages are sent only a greeting check may match.
+                            let may_match = talking || t.plan().messages.is_empty();
+                            let matched =
+                                t.received(&msg, ms_since(upgraded_at), may_match, redactor);
+                            // The reply that was waited for (any reply, without a pattern) ends it.
+                            if talking && (matched || t.plan().expect_reply.is_none()) {
                                 break None;
                             }
                         }
@@ -393,7 +397,28 @@ pub async fn watch(
         }
     };
     let watched_ms = ms_since(started);
+    // A close, a drop or a framing error after the messages ends the conversation: the exchange
+    // records it; the session stayed open through its close-wait.
+    let end = match (end, talk.as_mut()) {
+        (
+            Some(
+                e @ (SessionEnd::CloseFrame { .. }
+                | SessionEnd::Dropped { .. }
+                | SessionEnd::ProtocolError { .. }),
+            ),
+            Some(t),
+        ) if talking => {
+            if matches!(e, SessionEnd::CloseFrame { .. }) {
+                let until = deadline.min(Instant::now() + POLITE_CLOSE_WAIT);
+                let _ = tokio::time::timeout_at(until, ws.close(None)).await;
+            }
+            t.record.ended = Some(e);
+            Some(SessionEnd::StillOpen)
+        }
+        (end, _) => end,
+    };
     let end = match end {
+        Some(SessionEnd::StillOpen) => SessionEnd::StillOpen,
         Some(end @ SessionEnd::PingFlood { .. }) => {
             // Stop answering: one close frame (bounded, not waited for), then drop the stream.
             let until = deadline.min(Instant::now() + POLITE_CLOSE_WAIT);

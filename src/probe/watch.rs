@@ -280,5 +280,8 @@ fn exchange_summary(x: &crate::model::ExchangeRecord) -> String {
         )),
         (None, _) => out.push_str(&format!(" · {} received", x.received_total)),
     }
+    if let Some(e) = &x.ended {
+        out.push_str(&format!(" · then {}", crate::wording::conversation_end(e)));
+    }
     out
 }

@@ -300,6 +300,9 @@ pub(crate) fn exchange_lines(report: &Report) -> Vec<String> {
             m.index
         ));
     }
+    if let Some(e) = &x.ended {
+        out.push(format!("✗ {}", crate::wording::conversation_end(e)));
+    }
     if let Some(pattern) = &x.expect_reply {
         if x.matched.is_none() {
             out.push(format!(

@@ -193,3 +193,48 @@ fn a_bad_pattern_or_a_missing_file_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_close_provoked_by_the_message_is_the_exchanges_and_the_variants_still_compare() {
+    // The application closes 4400 on whatever it is sent. The conversation runs after the
+    // close-wait every variant has, so the baseline's session stayed open like theirs: the
+    // verdict is about the handshake (healthy) and the failed reply names the close.
+    let server = WsServer::start(Behaviour::CloseOnMessage(4400, "bad message".into()));
+    let (stdout, _, code) = run(&[
+        &server.url("/ws"),
+        "--close-wait",
+        "300ms",
+        "--send",
+        "hello",
+        "--expect-reply",
+        "^ok",
+        "--reply-timeout",
+        "2s",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    let v: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_valid_check(&v);
+    let report = &v["targets"][0]["report"];
+    let base = &report["attempts"][0];
+    assert_eq!(base["outcome"]["kind"], "upgraded", "{base}");
+    assert_eq!(base["session"]["end"]["kind"], "still_open", "{base}");
+    let x = &base["session"]["exchange"];
+    assert_eq!(x["ended"]["kind"], "close_frame", "{x}");
+    assert_eq!(x["ended"]["code"], 4400, "{x}");
+    // The close came right after the message, well before the 2 s reply wait ran out.
+    let sent = x["sent"][0]["after_ms"].as_f64().unwrap_or_default();
+    let closed = x["ended"]["after_ms"].as_f64().unwrap_or(f64::MAX);
+    assert!(sent >= 250.0, "the message went after the close-wait: {x}");
+    assert!(closed - sent < 1000.0, "{x}");
+    assert_eq!(
+        report["diagnosis"]["cause"], "ok.healthy",
+        "{}",
+        report["diagnosis"]
+    );
+    let e = &v["targets"][0]["expectations"][0];
+    assert_eq!(e["passed"], false);
+    let detail = e["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("close 4400 bad message"), "{detail}");
+}

@@ -22,6 +22,9 @@ pub enum Behaviour {
     Close(u16, String),
     /// Drop the TCP connection right after the 101, without a close frame.
     Drop,
+    /// Stay quiet until the first data message, then close with this code and reason (an
+    /// application that rejects what it was sent).
+    CloseOnMessage(u16, String),
 }
 
 /// A running WebSocket server.
@@ -104,6 +107,22 @@ where
         }
         Behaviour::Drop => {
             drop(ws);
+        }
+        Behaviour::CloseOnMessage(code, reason) => {
+            while let Some(Ok(msg)) = ws.next().await {
+                if msg.is_text() || msg.is_binary() {
+                    let frame = CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: reason.into(),
+                    };
+                    let _ = ws.close(Some(frame)).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                        while let Some(Ok(_)) = ws.next().await {}
+                    })
+                    .await;
+                    break;
+                }
+            }
         }
     }
 }
