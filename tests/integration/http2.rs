@@ -211,6 +211,7 @@ fn h2c_to_an_http1_only_server_is_recorded_and_does_not_blame_the_http1_path() {
     // Asked to test only that path, the run fails on it, plainly, while the report stays healthy.
     let (json, code, _) = h2c(&answers, &["--http2-only"]);
     assert_eq!(code, 1, "{json}");
+    crate::check::assert_valid_check(&json);
     let e = &json["targets"][0]["expectations"][0];
     assert_eq!(e["name"], "http2_only = true", "{json}");
     assert_eq!(e["passed"], false, "{json}");
@@ -307,6 +308,7 @@ fn http2_only_passes_exactly_when_the_http2_path_opens() {
     let http1 = start(vec!["http/1.1"], None);
     let (json, code) = run(&http1, &[]);
     assert_eq!(json["schema"], "wsdoctor.check/v1", "{json}");
+    crate::check::assert_valid_check(&json);
     assert_eq!(code, 1, "{json}");
     let e = &json["targets"][0]["expectations"];
     assert_eq!(e.as_array().map(Vec::len), Some(1), "{e}");
