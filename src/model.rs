@@ -1080,8 +1080,9 @@ pub struct Run {
     /// Every resolved address of the target with its own pinned attempt, when it has several.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub addresses: Vec<AddressRecord>,
-    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets; absent with `--quick`,
-    /// `--http1-only`, for `ws://`, and in reports made before it.
+    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets (and `ws://` ones with
+    /// `--h2c`, in cleartext); absent with `--quick` (unless `--http2-only`), `--http1-only`, for
+    /// `ws://` without `--h2c`, and in reports made before it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub http2: Option<Http2Record>,
     /// The same port with the other scheme (variant `control.other_scheme`: `wss://` for a
@@ -1475,7 +1476,8 @@ pub struct Report {
     /// Every resolved address of the target and what its pinned attempt got (when it has several).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub addresses: Vec<AddressRecord>,
-    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets (additive to v1).
+    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets, or a `ws://` target's
+    /// cleartext HTTP/2 with prior knowledge under `--h2c` (additive to v1).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub http2: Option<Http2Record>,
     /// The same port with the other scheme, when the baseline's failure called for it (additive
