@@ -361,6 +361,16 @@ pub struct ProbeArgs {
     /// Skip the HTTP/2 path (RFC 8441 extended CONNECT) that browsers may take to a wss:// origin.
     #[arg(long, help_heading = "Variants")]
     pub http1_only: bool,
+    /// Test the HTTP/2 path browsers take (RFC 8441 extended CONNECT): the run passes only when
+    /// the server negotiates h2, advertises extended CONNECT and the stream opens (the HTTP/1.1
+    /// baseline still runs as the reference; with any --expect* it is one more assertion).
+    #[arg(long, conflicts_with = "http1_only", help_heading = "Variants")]
+    pub http2_only: bool,
+    /// For ws:// targets, also try the HTTP/2 path in cleartext with prior knowledge (h2c: the
+    /// connection preface at once, no TLS, no ALPN), as a front speaking h2c to this server
+    /// would; browsers never do. Ignored, with a note, for wss:// (ALPN decides there).
+    #[arg(long, conflicts_with = "http1_only", help_heading = "Variants")]
+    pub h2c: bool,
 
     /// Extra trust anchors (PEM file; repeatable).
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
@@ -505,6 +515,7 @@ impl ProbeArgs {
             || !self.expect_origin_rejected.is_empty()
             || self.expect_status_without_credentials.is_some()
             || self.max_handshake_ms.is_some()
+            || self.http2_only
     }
 }
 

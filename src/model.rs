@@ -1084,8 +1084,9 @@ pub struct Run {
     /// Every resolved address of the target with its own pinned attempt, when it has several.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub addresses: Vec<AddressRecord>,
-    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets; absent with `--quick`,
-    /// `--http1-only`, for `ws://`, and in reports made before it.
+    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets (and `ws://` ones with
+    /// `--h2c`, in cleartext); absent with `--quick` (unless `--http2-only`), `--http1-only`, for
+    /// `ws://` without `--h2c`, and in reports made before it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub http2: Option<Http2Record>,
     /// The same port with the other scheme (variant `control.other_scheme`: `wss://` for a
@@ -1110,8 +1111,18 @@ pub struct Run {
 /// an extended CONNECT stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Http2Record {
-    /// The ALPN protocols offered, in order (`["h2", "http/1.1"]`).
+    /// The ALPN protocols offered, in order (`["h2", "http/1.1"]`; empty in cleartext).
     pub alpn_offered: Vec<String>,
+    /// True for `--h2c` on a `ws://` target: cleartext HTTP/2 with prior knowledge (the
+    /// connection preface sent at once, no TLS, no ALPN), a path no browser takes. Absent (false)
+    /// on the TLS path and in reports made before it (additive to v1).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub prior_knowledge: bool,
+    /// With prior knowledge: the status line of the HTTP/1.x answer the server gave the
+    /// connection preface (`HTTP/1.1 400 Bad Request`), when it answered in HTTP/1.x: it does
+    /// not speak cleartext HTTP/2 (additive to v1).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub http1_answer: Option<String>,
     /// The protocol the server selected (`h2`, `http/1.1`), absent when none was or the connection
     /// failed before.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -1141,7 +1152,16 @@ impl Http2Record {
     /// True when browsers that implement RFC 8441 would open the WebSocket on this path: the
     /// server chose h2 and advertised extended CONNECT.
     pub fn browsers_take_it(&self) -> bool {
-        self.alpn.as_deref() == Some("h2") && self.extended_connect == Some(true)
+        !self.prior_knowledge
+            && self.alpn.as_deref() == Some("h2")
+            && self.extended_connect == Some(true)
+    }
+
+    /// True when an HTTP/2 connection was made and its SETTINGS advertised extended CONNECT: by
+    /// ALPN h2 over TLS, or with prior knowledge in cleartext.
+    pub fn extended_connect_offered(&self) -> bool {
+        (self.prior_knowledge || self.alpn.as_deref() == Some("h2"))
+            && self.extended_connect == Some(true)
     }
 }
 
@@ -1460,7 +1480,8 @@ pub struct Report {
     /// Every resolved address of the target and what its pinned attempt got (when it has several).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub addresses: Vec<AddressRecord>,
-    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets (additive to v1).
+    /// The HTTP/2 path browsers may take (RFC 8441), for `wss://` targets, or a `ws://` target's
+    /// cleartext HTTP/2 with prior knowledge under `--h2c` (additive to v1).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub http2: Option<Http2Record>,
     /// The same port with the other scheme, when the baseline's failure called for it (additive

@@ -173,12 +173,14 @@ fn select_http2(
     let candidates = http2_candidates(config);
     let default: Vec<Variant> = candidates
         .iter()
+        .filter(|_| !config.quick)
         .take(HTTP2_VARIANTS)
         .map(|s| s.variant.clone())
         .collect();
+    // --quick --http2-only runs the path's own request and none of its variants.
     let twins: Vec<AttemptSpec> = candidates
         .into_iter()
-        .filter(|s| skip_reason(config, &s.variant).is_none())
+        .filter(|s| !config.quick && skip_reason(config, &s.variant).is_none())
         .take(HTTP2_VARIANTS)
         .collect();
     let twins_skipped: Vec<SkippedVariant> = default
@@ -189,7 +191,9 @@ fn select_http2(
             variant: v,
         })
         .collect();
-    match skip_reason(config, &h2.variant) {
+    // --http2-only: the path is what the run is about, whatever --variants/--skip select.
+    let reason = skip_reason(config, &h2.variant).filter(|_| !config.http2_only);
+    match reason {
         Some(reason) if twins.is_empty() => {
             skipped.push(SkippedVariant {
                 variant: h2.variant,
@@ -268,20 +272,30 @@ pub fn baseline(config: &Config) -> AttemptSpec {
     spec_for(config, &config.target, variant)
 }
 
-/// The HTTP/2 path's request: the baseline's, under the `http2` variant, for `wss://` targets.
-/// Not with `--quick` (the baseline only), `--http1-only`, or a ticket flow (a ticket is good
-/// for one connection, the baseline's).
+/// The HTTP/2 path's request: the baseline's, under the `http2` variant, for `wss://` targets
+/// and for `ws://` ones with `--h2c` (cleartext, prior knowledge). Not with `--http1-only` or a
+/// ticket flow (a ticket is good for one connection, the baseline's), nor with `--quick` (the
+/// baseline only) unless `--http2-only` makes the path what the run is about.
 pub fn http2(config: &Config) -> Option<AttemptSpec> {
-    if config.quick
+    let scheme_has_it = match config.target.scheme() {
+        "wss" | "https" => true,
+        "ws" | "http" => config.h2c,
+        _ => false,
+    };
+    if (config.quick && !config.http2_only)
         || config.http1_only
         || config.ticket.is_some()
-        || !matches!(config.target.scheme(), "wss" | "https")
+        || !scheme_has_it
     {
         return None;
     }
     let mut spec = baseline(config);
     spec.variant.id = ids::HTTP2.into();
-    spec.variant.label = "HTTP/2 extended CONNECT (RFC 8441)".into();
+    spec.variant.label = if matches!(config.target.scheme(), "ws" | "http") {
+        "HTTP/2 extended CONNECT (RFC 8441) in cleartext with prior knowledge (h2c)".into()
+    } else {
+        "HTTP/2 extended CONNECT (RFC 8441)".into()
+    };
     spec.variant.group = "http2".into();
     Some(spec)
 }
@@ -1141,6 +1155,32 @@ mod tests {
         let plan = build(&with_selection("wss://h.test/ws", &[], &["http2"], false));
         assert!(plan.http2.is_none() && plan.http2_variants.is_empty());
         assert_eq!(plan.skipped[0].variant.id, "http2");
+    }
+
+    #[test]
+    fn h2c_gives_ws_targets_the_http2_path_and_http2_only_keeps_it_under_quick_and_skip() {
+        assert!(build(&config("ws://h.test/ws", |_| {})).http2.is_none());
+        let plan = build(&config("ws://h.test/ws", |a| a.h2c = true));
+        let h2 = plan.http2.as_ref().expect("the cleartext path is planned");
+        assert_eq!(h2.variant.id, "http2");
+        assert!(h2.variant.label.contains("h2c"), "{}", h2.variant.label);
+        assert!(!plan.http2_variants.is_empty());
+        // --quick alone leaves the path out; with --http2-only it is the run, without variants.
+        assert!(build(&config("wss://h.test/ws", |a| a.quick = true))
+            .http2
+            .is_none());
+        let plan = build(&config("wss://h.test/ws", |a| {
+            a.quick = true;
+            a.http2_only = true;
+        }));
+        assert!(plan.http2.is_some() && plan.http2_variants.is_empty());
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+        let plan = build(&config("wss://h.test/ws", |a| {
+            a.skip = vec!["http2".into()];
+            a.http2_only = true;
+        }));
+        assert!(plan.http2.is_some());
+        assert!(plan.skipped.iter().all(|s| s.variant.id != "http2"));
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub fn http2_line(h: &Http2Record) -> (bool, String) {
     if let Some(e) = &h.error {
         return (false, printable(e));
     }
+    if h.prior_knowledge {
+        return h2c_line(h);
+    }
     match (h.alpn.as_deref(), h.extended_connect, h.attempt.as_deref()) {
         (Some("h2"), Some(true), Some(a)) => {
             let failed = !a.outcome.is_success();
@@ -74,6 +77,34 @@ pub fn http2_line(h: &Http2Record) -> (bool, String) {
         (None, _, _) => (
             false,
             "no ALPN protocol chosen: browsers use HTTP/1.1 here".to_string(),
+        ),
+    }
+}
+
+/// [`http2_line`] for cleartext HTTP/2 with prior knowledge (`--h2c`), a path browsers never
+/// take: a failed stream is marked failed, never "browsers on HTTP/2 fail".
+fn h2c_line(h: &Http2Record) -> (bool, String) {
+    match (h.extended_connect, h.attempt.as_deref()) {
+        (Some(true), Some(a)) => {
+            let got = match &a.outcome {
+                Outcome::Upgraded { .. } => ":status 200".to_string(),
+                Outcome::Rejected { status, .. } | Outcome::Redirected { status, .. } => {
+                    format!(":status {status}")
+                }
+                other => outcome_line(other),
+            };
+            (
+                !a.outcome.is_success(),
+                format!("h2c (prior knowledge) · extended CONNECT (advertised) → {got}"),
+            )
+        }
+        (Some(false), _) => (
+            false,
+            "h2c (prior knowledge) · extended CONNECT not advertised".to_string(),
+        ),
+        _ => (
+            false,
+            "h2c (prior knowledge) · SETTINGS not read".to_string(),
         ),
     }
 }
@@ -469,5 +500,28 @@ mod tests {
         assert_eq!(count(0_usize, "day", "days"), "0 days");
         assert_eq!(count(60_i64, "day", "days"), "60 days");
         assert_eq!(count(1_usize, "attempt", "attempts"), "1 attempt");
+    }
+
+    #[test]
+    fn the_h2c_line_names_prior_knowledge_and_never_browsers() {
+        let mut h = Http2Record {
+            alpn_offered: Vec::new(),
+            prior_knowledge: true,
+            http1_answer: None,
+            alpn: None,
+            extended_connect: Some(false),
+            error: None,
+            attempt: None,
+            variants: Vec::new(),
+            ms: 1.0,
+        };
+        let (failed, line) = http2_line(&h);
+        assert!(!failed);
+        assert_eq!(
+            line,
+            "h2c (prior knowledge) · extended CONNECT not advertised"
+        );
+        h.extended_connect = None;
+        assert!(!http2_line(&h).1.contains("browsers"));
     }
 }

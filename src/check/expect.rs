@@ -54,6 +54,10 @@ pub struct Expectations {
     pub max_handshake_ms: Option<u64>,
     /// `expect_reply`: a pattern some data message on the baseline must match after `send`.
     pub reply: Option<String>,
+    /// `http2_only` (`--http2-only`): the HTTP/2 path must be there and open — h2 negotiated (or
+    /// spoken with prior knowledge under `--h2c`), extended CONNECT advertised, the stream
+    /// upgraded and still open after the close-wait.
+    pub http2_path_open: bool,
 }
 
 impl Expectations {
@@ -115,8 +119,14 @@ pub fn evaluate_names(expectations: &Expectations) -> Vec<String> {
     if let Some(r) = &e.reply {
         out.push(format!("expect_reply = {r}"));
     }
+    if e.http2_path_open {
+        out.push(HTTP2_ONLY.to_string());
+    }
     out
 }
+
+/// The name of the `--http2-only` assertion, as a check file writes it.
+const HTTP2_ONLY: &str = "http2_only = true";
 
 /// Evaluates every assertion against a finished report, in a fixed order (that of
 /// `evaluate_names`).
@@ -145,7 +155,79 @@ pub fn evaluate(expectations: &Expectations, report: &Report) -> Vec<Expectation
     if let Some(pattern) = &e.reply {
         out.push(reply(pattern, report));
     }
+    if e.http2_path_open {
+        out.push(http2_path_open(report));
+    }
     out
+}
+
+/// `--http2-only`: whether the report's HTTP/2 path is one a WebSocket opens on. Read from the
+/// `http2` record alone, so the diagnosis (which weighs it against HTTP/1.1) stays as it is.
+fn http2_path_open(report: &Report) -> ExpectationResult {
+    let (passed, detail) = match &report.http2 {
+        None => (
+            false,
+            "the HTTP/2 path was not probed (wss://, or ws:// with --h2c, and no ticket flow)"
+                .to_string(),
+        ),
+        Some(h2) => http2_verdict(h2),
+    };
+    ExpectationResult {
+        name: HTTP2_ONLY.to_string(),
+        passed,
+        detail,
+    }
+}
+
+fn http2_verdict(h2: &crate::model::Http2Record) -> (bool, String) {
+    let path = if h2.prior_knowledge {
+        "cleartext HTTP/2 (h2c, prior knowledge)"
+    } else {
+        "HTTP/2"
+    };
+    // Over TLS, what browsers do instead; h2c is no browser's path.
+    let instead = if h2.prior_knowledge {
+        ""
+    } else {
+        ": browsers use HTTP/1.1 here"
+    };
+    if let Some(e) = &h2.error {
+        return (
+            false,
+            format!("no {path} WebSocket path here{instead}: {e}"),
+        );
+    }
+    if !h2.prior_knowledge && h2.alpn.as_deref() != Some("h2") {
+        let chose = match h2.alpn.as_deref() {
+            Some(p) => format!("chose ALPN {p}"),
+            None => "chose no ALPN protocol".to_string(),
+        };
+        return (
+            false,
+            format!(
+                "no HTTP/2 WebSocket path here{instead}: offered ALPN {}, the server {chose}, not h2",
+                h2.alpn_offered.join(", ")
+            ),
+        );
+    }
+    match (h2.extended_connect, h2.attempt.as_deref()) {
+        (Some(false), _) => (
+            false,
+            format!("no {path} WebSocket path here{instead}: the server speaks HTTP/2 but its SETTINGS do not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441)"),
+        ),
+        (Some(true), Some(a)) => {
+            let result = crate::wording::result_text(a);
+            if a.outcome.is_success() {
+                (true, format!("the extended CONNECT stream over {path} upgraded: {result}"))
+            } else {
+                (false, format!("the extended CONNECT stream over {path} failed: {result}"))
+            }
+        }
+        _ => (
+            false,
+            format!("no {path} WebSocket path here{instead}: the server's SETTINGS were never read"),
+        ),
+    }
 }
 
 fn reply(pattern: &str, report: &Report) -> ExpectationResult {
@@ -386,6 +468,7 @@ mod tests {
             status_without_credentials: Some(401),
             max_handshake_ms: Some(5),
             reply: Some("^ok$".into()),
+            http2_path_open: true,
         };
         let evaluated: Vec<String> = evaluate(&e, &fixture("tcp_refused"))
             .into_iter()
@@ -444,6 +527,71 @@ mod tests {
         let r = evaluate(&e, &report);
         assert!(r[0].passed, "{:?}", r[0]);
         assert!(r[0].detail.contains("closed right after the upgrade"));
+    }
+
+    fn h2(alpn: Option<&str>, extended: Option<bool>) -> crate::model::Http2Record {
+        crate::model::Http2Record {
+            alpn_offered: vec!["h2".into(), "http/1.1".into()],
+            prior_knowledge: false,
+            http1_answer: None,
+            alpn: alpn.map(str::to_string),
+            extended_connect: extended,
+            error: None,
+            attempt: None,
+            variants: Vec::new(),
+            ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn http2_only_holds_only_when_the_extended_connect_stream_opens() {
+        let e = Expectations {
+            http2_path_open: true,
+            ..Default::default()
+        };
+        let mut report = fixture("ok_healthy_origin_not_enforced");
+        let base = report.attempts[0].clone();
+        let check = |report: &Report| {
+            let r = evaluate(&e, report);
+            assert_eq!(r.len(), 1, "no implicit expect = ok: {r:?}");
+            assert_eq!(r[0].name, "http2_only = true");
+            (r[0].passed, r[0].detail.clone())
+        };
+        report.http2 = None;
+        assert!(!check(&report).0);
+        report.http2 = Some(h2(Some("http/1.1"), None));
+        let (passed, detail) = check(&report);
+        assert!(!passed);
+        assert!(
+            detail.starts_with("no HTTP/2 WebSocket path here: browsers use HTTP/1.1 here")
+                && detail.contains("chose ALPN http/1.1"),
+            "{detail}"
+        );
+        report.http2 = Some(h2(Some("h2"), Some(false)));
+        let (passed, detail) = check(&report);
+        assert!(
+            !passed && detail.contains("SETTINGS_ENABLE_CONNECT_PROTOCOL"),
+            "{detail}"
+        );
+        let mut open = h2(Some("h2"), Some(true));
+        open.attempt = Some(Box::new(base.clone()));
+        report.http2 = Some(open.clone());
+        let (passed, detail) = check(&report);
+        assert!(passed, "{detail}");
+        let mut refused = fixture("tcp_refused").attempts[0].clone();
+        refused.variant.id = "http2".into();
+        open.attempt = Some(Box::new(refused));
+        report.http2 = Some(open);
+        let (passed, detail) = check(&report);
+        assert!(!passed && detail.contains("failed"), "{detail}");
+        // Cleartext: no claim about browsers, which never take it.
+        let mut h2c = h2(None, None);
+        h2c.prior_knowledge = true;
+        h2c.error = Some("the server answered the HTTP/2 connection preface in HTTP/1.x".into());
+        report.http2 = Some(h2c);
+        let (passed, detail) = check(&report);
+        assert!(!passed && !detail.contains("browsers"), "{detail}");
+        assert!(detail.contains("h2c"), "{detail}");
     }
 
     #[test]

@@ -124,6 +124,10 @@ pub struct TargetSpec {
     pub safe: Option<bool>,
     /// As `--http1-only`.
     pub http1_only: Option<bool>,
+    /// As `--http2-only`: the target passes only when its HTTP/2 path opens.
+    pub http2_only: Option<bool>,
+    /// As `--h2c`.
+    pub h2c: Option<bool>,
     /// As `--cacert` (relative paths are relative to the check file).
     pub cacert: Option<Vec<PathBuf>>,
     /// As `--insecure`.
@@ -315,6 +319,8 @@ impl TargetSpec {
             skip,
             safe,
             http1_only,
+            http2_only,
+            h2c,
             cacert,
             insecure,
             cert,
@@ -394,6 +400,14 @@ pub fn build_with(
     args.skip = spec.skip.unwrap_or_default();
     args.safe = spec.safe.unwrap_or(false);
     args.http1_only = spec.http1_only.unwrap_or(false);
+    args.http2_only = spec.http2_only.unwrap_or(false);
+    args.h2c = spec.h2c.unwrap_or(false);
+    if args.http1_only && args.http2_only {
+        return Err("http1_only and http2_only cannot both be true".into());
+    }
+    if args.http1_only && args.h2c {
+        return Err("http1_only and h2c cannot both be true".into());
+    }
     args.insecure = spec.insecure.unwrap_or(false);
     args.subprotocols = spec.subprotocols.unwrap_or_default();
     args.resolve = spec.resolve.unwrap_or_default();
@@ -527,6 +541,7 @@ pub fn expectations_of(args: &ProbeArgs) -> Result<Expectations, ConfigError> {
         status_without_credentials: args.expect_status_without_credentials,
         max_handshake_ms: args.max_handshake_ms,
         reply: args.expect_reply.clone(),
+        http2_path_open: args.http2_only,
     })
 }
 
@@ -586,6 +601,48 @@ expect = "auth.missing_credentials"
             other.expectations.verdict,
             Some(VerdictExpectation::Cause(Cause::AuthMissingCredentials))
         );
+    }
+
+    #[test]
+    fn http2_only_and_h2c_keys_are_the_flags_and_http2_only_is_an_assertion() {
+        let targets = parse_str(
+            r#"
+[[target]]
+url = "wss://127.0.0.1:9/ws"
+http2_only = true
+
+[[target]]
+url = "ws://127.0.0.1:9/ws"
+h2c = true
+http2_only = true
+expect = "ok"
+"#,
+        )
+        .unwrap();
+        assert!(targets[0].config.http2_only);
+        assert!(targets[0].expectations.http2_path_open);
+        // The assertion replaces the implicit `expect = ok`: the verdict is about the HTTP/2 path.
+        assert_eq!(
+            crate::check::expect::evaluate_names(&targets[0].expectations),
+            ["http2_only = true"]
+        );
+        assert!(targets[1].config.h2c && targets[1].config.http2_only);
+        assert_eq!(
+            crate::check::expect::evaluate_names(&targets[1].expectations),
+            ["expect = ok", "http2_only = true"]
+        );
+        for bad in [
+            "http1_only = true\nhttp2_only = true",
+            "http1_only = true\nh2c = true",
+        ] {
+            let text = format!("[[target]]\nurl = \"ws://127.0.0.1:9/ws\"\n{bad}\n");
+            let e = parse_str(&text).unwrap_err().to_string();
+            assert!(e.contains("cannot both be true"), "{e}");
+        }
+        let e = parse_str("[[target]]\nurl = \"ws://127.0.0.1:9/ws\"\nhttp2_only = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--h2c"), "{e}");
     }
 
     #[test]

@@ -155,6 +155,12 @@ pub struct Config {
     pub selection: variants::Selection,
     /// No HTTP/2 path (`--http1-only`).
     pub http1_only: bool,
+    /// `--http2-only`: the run is about the HTTP/2 path, which runs even with `--quick` and
+    /// whatever `--variants`/`--skip` say; its assertion lives in `check::expect`.
+    pub http2_only: bool,
+    /// `--h2c`: a `ws://` target's HTTP/2 path in cleartext with prior knowledge (false for
+    /// `wss://`, where it is ignored with a note).
+    pub h2c: bool,
     /// TLS trust.
     pub trust: TrustConfig,
     /// Resolve overrides.
@@ -274,6 +280,10 @@ impl Config {
             reason: e.to_string(),
         })?;
         let selection = selection(args)?;
+        let h2c = h2c_choice(args, secure, &mut notes);
+        if args.http2_only {
+            http2_only_valid(args, secure)?;
+        }
         if args.repeat > 100 {
             return Err(ConfigError::InvalidValue {
                 flag: "--repeat",
@@ -302,6 +312,8 @@ impl Config {
             quick: args.quick,
             selection,
             http1_only: args.http1_only,
+            http2_only: args.http2_only,
+            h2c,
             trust,
             resolve,
             connect_to,
@@ -1156,6 +1168,37 @@ pub fn read_client_identity(
     })
 }
 
+/// `--h2c` as the run uses it: for `ws://` only. For `wss://` the HTTP/2 path negotiates h2 by
+/// ALPN as browsers do, so the flag changes nothing and a note says so.
+fn h2c_choice(args: &ProbeArgs, secure: bool, notes: &mut Vec<String>) -> bool {
+    if args.h2c && secure {
+        notes.push(
+            "--h2c is for ws:// targets and is ignored here: for wss:// the HTTP/2 path offers ALPN h2 as browsers do"
+                .into(),
+        );
+        return false;
+    }
+    args.h2c
+}
+
+/// `--http2-only` needs an HTTP/2 path the plan can run: `wss://` (or `ws://` with `--h2c`), and
+/// no ticket flow (a ticket is good for one upgrade, the baseline's).
+fn http2_only_valid(args: &ProbeArgs, secure: bool) -> Result<(), ConfigError> {
+    if !secure && !args.h2c {
+        return Err(ConfigError::InvalidValue {
+            flag: "--http2-only",
+            reason: "browsers speak HTTP/2 only over TLS, so a ws:// target has no HTTP/2 path they take: use wss://, or add --h2c to try cleartext HTTP/2 with prior knowledge".into(),
+        });
+    }
+    if args.ticket_url.is_some() {
+        return Err(ConfigError::InvalidValue {
+            flag: "--http2-only",
+            reason: "a ticket flow's ticket is good for one upgrade (the baseline's), so the HTTP/2 path cannot be tested with --ticket-url".into(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1163,6 +1206,34 @@ mod tests {
     /// clap's own defaults, exactly as the command line gives them.
     fn args(url: &str) -> ProbeArgs {
         ProbeArgs::with_defaults(url)
+    }
+
+    #[test]
+    fn h2c_is_for_ws_and_http2_only_needs_a_path_browsers_or_h2c_take() {
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.h2c = true;
+        let c = Config::from_args(&a).unwrap();
+        assert!(c.h2c && c.notes.is_empty(), "{:?}", c.notes);
+        let mut a = args("wss://127.0.0.1:9/ws");
+        a.h2c = true;
+        let c = Config::from_args(&a).unwrap();
+        assert!(!c.h2c);
+        assert!(
+            c.notes.iter().any(|n| n.contains("--h2c is for ws://")),
+            "{:?}",
+            c.notes
+        );
+        let mut a = args("ws://127.0.0.1:9/ws");
+        a.http2_only = true;
+        let e = Config::from_args(&a).unwrap_err().to_string();
+        assert!(e.contains("--http2-only") && e.contains("--h2c"), "{e}");
+        a.h2c = true;
+        assert!(Config::from_args(&a).unwrap().http2_only);
+        let mut a = args("wss://127.0.0.1:9/ws");
+        a.http2_only = true;
+        a.ticket_url = Some("https://127.0.0.1:9/ticket".into());
+        let e = Config::from_args(&a).unwrap_err().to_string();
+        assert!(e.contains("ticket"), "{e}");
     }
 
     #[test]

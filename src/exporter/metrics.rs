@@ -442,6 +442,8 @@ mod tests {
         };
         report.http2 = Some(crate::model::Http2Record {
             alpn_offered: vec!["h2".into(), "http/1.1".into()],
+            prior_knowledge: false,
+            http1_answer: None,
             alpn: Some("h2".into()),
             extended_connect: Some(true),
             error: None,

@@ -10,6 +10,10 @@
 //! its RST_STREAM/GOAWAY code are recorded, and a `200` stream is watched like an HTTP/1.1
 //! session (close frame and code, ping). The framing is the `h2` crate's; this file only
 //! records. Bounded: every wait ends at the run's deadline, header lists and frames are capped.
+//!
+//! With `--h2c` a `ws://` target gets the same stage in cleartext with prior knowledge (RFC 9113
+//! §3.3): no TLS, no ALPN, the connection preface at once. A server that does not speak it
+//! answers the preface in HTTP/1.x (recorded with its status line) or closes.
 
 use std::pin::Pin as StdPin;
 use std::task::{Context, Poll};
@@ -59,8 +63,13 @@ pub(crate) async fn http2_path(
 ) -> Http2Record {
     let started = Instant::now();
     let mut rec = empty_record(spec, &ctx.redactor);
+    // ws:// reaches this only with --h2c (plan::http2): cleartext, prior knowledge, no ALPN.
+    let prior_knowledge = !is_tls(&spec.url);
+    let alpn: &[&str] = if prior_knowledge { &[] } else { BROWSER_ALPN };
     let mut out = Http2Record {
-        alpn_offered: BROWSER_ALPN.iter().map(|s| s.to_string()).collect(),
+        alpn_offered: alpn.iter().map(|s| s.to_string()).collect(),
+        prior_knowledge,
+        http1_answer: None,
         alpn: None,
         extended_connect: None,
         error: None,
@@ -68,7 +77,7 @@ pub(crate) async fn http2_path(
         variants: Vec::new(),
         ms: 0.0,
     };
-    let io = match connect_with_alpn(&spec.url, ctx, &mut rec, BROWSER_ALPN).await {
+    let io = match connect_with_alpn(&spec.url, ctx, &mut rec, alpn).await {
         Ok(io) => io,
         Err(outcome) => {
             out.error = Some(format!(
@@ -80,11 +89,24 @@ pub(crate) async fn http2_path(
         }
     };
     out.alpn = rec.tls.as_ref().and_then(|t| t.alpn.clone());
-    if out.alpn.as_deref() != Some("h2") {
+    if !prior_knowledge && out.alpn.as_deref() != Some("h2") {
         out.ms = ms_since(started);
         return out;
     }
+    // With prior knowledge nothing said the server speaks HTTP/2: keep the start of its answer,
+    // so an HTTP/1.x reply to the preface is recorded as such rather than as a frame error.
+    let (io, first): (BoxedIo, Option<FirstBytes>) = if prior_knowledge {
+        let tap = FirstBytes::default();
+        (Box::new(tap.wrap(io)), Some(tap))
+    } else {
+        (io, None)
+    };
     let outcome = extended_connect(spec, variants, ctx, io, &mut rec, &mut out).await;
+    if let Some(tap) = first {
+        if out.error.is_some() {
+            prior_knowledge_refusal(&tap.bytes(), &mut out);
+        }
+    }
     if let Some(outcome) = outcome {
         rec.outcome = outcome;
         fill_skipped(&mut rec.stages, &spec.url);
@@ -189,6 +211,7 @@ async fn stream_attempt(
     let target = request_target(&wire_url);
     // `:authority` carries what `Host` does (RFC 9113 §8.3.1), never userinfo.
     let authority = crate::plan::host_header(&spec.url);
+    let scheme = if is_tls(&spec.url) { "https" } else { "http" };
     let headers: Vec<(String, &HeaderValueRef)> = spec
         .headers
         .iter()
@@ -206,7 +229,7 @@ async fn stream_attempt(
         },
         WireHeader {
             name: ":scheme".into(),
-            value: "https".into(),
+            value: scheme.into(),
         },
         WireHeader {
             name: ":path".into(),
@@ -229,7 +252,7 @@ async fn stream_attempt(
     let mut builder = http::Request::builder()
         .method(http::Method::CONNECT)
         .version(http::Version::HTTP_2)
-        .uri(format!("https://{authority}{target}"))
+        .uri(format!("{scheme}://{authority}{target}"))
         .extension(h2::ext::Protocol::from_static("websocket"));
     for (k, v) in &headers {
         builder = builder.header(k.as_str(), v.expose());
@@ -377,6 +400,104 @@ async fn stream_attempt(
 }
 
 type HeaderValueRef = crate::secret::HeaderValue;
+
+/// True for the schemes the HTTP/2 path reaches over TLS.
+fn is_tls(url: &Url) -> bool {
+    matches!(url.scheme(), "wss" | "https")
+}
+
+/// How many of the server's first bytes a cleartext (prior knowledge) connection keeps.
+const FIRST_BYTES: usize = 256;
+
+/// The first [`FIRST_BYTES`] a server sent on a cleartext HTTP/2 connection, shared with the
+/// wrapper the h2 connection reads through.
+#[derive(Clone, Default)]
+struct FirstBytes(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl FirstBytes {
+    fn wrap(&self, io: BoxedIo) -> Tapped {
+        Tapped {
+            io,
+            tap: self.clone(),
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.0.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+}
+
+/// A connection whose first bytes read are copied into a [`FirstBytes`].
+struct Tapped {
+    io: BoxedIo,
+    tap: FirstBytes,
+}
+
+impl AsyncRead for Tapped {
+    fn poll_read(
+        mut self: StdPin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = StdPin::new(&mut self.io).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            if let Ok(mut kept) = self.tap.0.lock() {
+                let room = FIRST_BYTES.saturating_sub(kept.len());
+                let new = &buf.filled()[before..];
+                kept.extend_from_slice(&new[..new.len().min(room)]);
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Tapped {
+    fn poll_write(
+        mut self: StdPin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        StdPin::new(&mut self.io).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: StdPin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        StdPin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: StdPin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        StdPin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// A cleartext HTTP/2 connection that failed before its SETTINGS: says what the server did with
+/// the preface when that tells more than the frame error (an HTTP/1.x answer, or a close).
+fn prior_knowledge_refusal(first: &[u8], out: &mut Http2Record) {
+    let Some(error) = out.error.take() else {
+        return;
+    };
+    out.error = Some(if first.starts_with(b"HTTP/") {
+        let line = first
+            .split(|b| *b == b'\r' || *b == b'\n')
+            .next()
+            .unwrap_or_default();
+        let line = String::from_utf8_lossy(line).into_owned();
+        let text = format!(
+            "the server answered the HTTP/2 connection preface in HTTP/1.x ({line}): it does not speak cleartext HTTP/2 (h2c) with prior knowledge"
+        );
+        out.http1_answer = Some(line);
+        text
+    } else if first.is_empty() {
+        format!(
+            "the server sent nothing in reply to the HTTP/2 connection preface ({error}): it does not speak cleartext HTTP/2 (h2c) with prior knowledge"
+        )
+    } else {
+        error
+    });
+}
 
 /// Reads the start of a refusal's body, bounded in size and time.
 async fn read_excerpt(body: &mut h2::RecvStream, wire: &mut WireResponse, deadline: Instant) {

@@ -339,3 +339,205 @@ fn browsers_open_websockets_through_the_haproxy_http2_front() {
         log()
     );
 }
+
+/// `ws://` probe of a loopback port with `extra` (the lab adds the JSON format, close-wait and
+/// timeout).
+fn probe_ws(port: u16, extra: &[&str]) -> Probe {
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    let mut args = vec![url.as_str()];
+    args.extend_from_slice(extra);
+    wsdoctor(&args)
+}
+
+/// The one expectation of a `--http2-only` run (a one-target check): (passed, detail).
+fn http2_only_result(run: &Probe) -> (bool, String) {
+    assert_eq!(
+        run.json["schema"],
+        "wsdoctor.check/v1",
+        "{}",
+        run.describe()
+    );
+    let e = &run.json["targets"][0]["expectations"];
+    assert_eq!(e.as_array().map(Vec::len), Some(1), "{}", run.describe());
+    assert_eq!(e[0]["name"], "http2_only = true");
+    (
+        e[0]["passed"] == true,
+        e[0]["detail"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// Starts `fixtures/apps/node/h2-connect.js` with `H2C=1` (cleartext, prior knowledge only, the
+/// extended CONNECT handed to ws); returns its port.
+fn start_node_h2c(scene: &Scene) -> (Proc, u16) {
+    let port = free_port();
+    let node = Tool::Node.program().expect("node");
+    let spawn = Spawn::new("node-h2c-connect", node)
+        .args([repo_root()
+            .join("fixtures/apps/node/h2-connect.js")
+            .display()
+            .to_string()])
+        .env("H2C", "1")
+        .env("PORT", port.to_string())
+        .ready_on(port);
+    (Proc::start(spawn, scene.path()), port)
+}
+
+// Issue 15 (--h2c): Node's cleartext http2.createServer() with enableConnectProtocol, handing the
+// extended CONNECT stream to ws. It speaks HTTP/2 with prior knowledge only, so the HTTP/1.1
+// baseline gets HTTP/2 frames (server.http2_only, exit 1), while --h2c's stream upgrades and is
+// watched (the ping answered by ws over the stream). --http2-only --h2c asks about that path
+// alone, and passes.
+#[test]
+fn node_h2c_takes_websockets_over_cleartext_http2_with_prior_knowledge() {
+    let test = require!("http2_node_h2c", Tool::Node);
+    let scene = Scene::new(test);
+    let (node, port) = start_node_h2c(&scene);
+    let run = probe_ws(port, &["--h2c"]);
+    run.expect("server", "server.http2_only", 1);
+    crate::support::assert_report_schema(&run.json);
+    let h2 = &run.json["http2"];
+    assert_eq!(h2["prior_knowledge"], true, "{}", run.describe());
+    assert_eq!(h2["extended_connect"], true, "{}", run.describe());
+    let a = &h2["attempt"];
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{}", run.describe());
+    assert_eq!(a["response"]["status"], 200);
+    assert!(
+        a["session"]["ping_rtt_ms"].as_f64().is_some(),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        node.log_text().contains("path http2 CONNECT websocket /ws"),
+        "{}",
+        node.log_text()
+    );
+    let text = run.diagnosis_text();
+    assert!(
+        text.contains("h2c") && text.contains("upgrades too"),
+        "{text}"
+    );
+    // The HTTP/2 path alone: it opens.
+    let only = probe_ws(port, &["--h2c", "--http2-only"]);
+    let (passed, detail) = http2_only_result(&only);
+    assert!(passed, "{detail}\n{}", only.describe());
+    assert_eq!(only.code, Some(0), "{}", only.describe());
+}
+
+// Issue 15 (--h2c, a second product): HAProxy 2.6 on a cleartext bind reads the HTTP/2 preface as
+// prior knowledge and HTTP/1.1 otherwise, on one port, and carries both to a websockets app.
+// Healthy on both paths; --http2-only --h2c passes.
+#[test]
+fn haproxy_cleartext_bind_carries_websockets_over_h2c_and_http1() {
+    let test = require!("http2_haproxy_h2c", Tool::Haproxy, Tool::Python);
+    let mut scene = Scene::new(test);
+    let port = scene.haproxy(
+        "h2c-ws.cfg",
+        &[("UPSTREAM", stack::app(App::PyWebsockets).addr())],
+    );
+    let run = probe_ws(port, &[&AUTH[..], &["--h2c"]].concat());
+    run.expect("ok", "ok.healthy", 0);
+    crate::support::assert_report_schema(&run.json);
+    let h2 = &run.json["http2"];
+    assert_eq!(h2["prior_knowledge"], true, "{}", run.describe());
+    assert_eq!(
+        h2["alpn_offered"],
+        serde_json::json!([]),
+        "{}",
+        run.describe()
+    );
+    let a = &h2["attempt"];
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{}", run.describe());
+    assert_eq!(a["response"]["version"], "HTTP/2");
+    assert!(
+        a["request"]["headers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|h| h["name"] == ":scheme" && h["value"] == "http"),
+        "{}",
+        run.describe()
+    );
+    let only = probe_ws(port, &[&AUTH[..], &["--h2c", "--http2-only"]].concat());
+    let (passed, detail) = http2_only_result(&only);
+    assert!(passed, "{detail}\n{}", only.describe());
+    assert_eq!(only.code, Some(0));
+    // Without --h2c, --http2-only on ws:// is a usage error that names the flag.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsdoctor"))
+        .args([format!("ws://127.0.0.1:{port}/ws").as_str(), "--http2-only"])
+        .output()
+        .expect("run wsdoctor");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--h2c"));
+}
+
+// Issue 15 (--h2c against HTTP/1.1 only): nginx without http2 answers the HTTP/2 preface with an
+// HTTP/1.1 400. That is recorded on the HTTP/2 path (http1_answer), the HTTP/1.1 upgrade through
+// the same nginx stays the healthy verdict, and --http2-only --h2c fails plainly.
+#[test]
+fn nginx_without_http2_answers_the_h2c_preface_in_http1_and_http1_is_not_blamed() {
+    let test = require!("http2_nginx_h2c_refused", Tool::Nginx, Tool::Python);
+    let mut scene = Scene::new(test);
+    let port = stack::Proxy::Nginx.start_healthy(&mut scene, &stack::app(App::FastApi).addr());
+    let run = probe_ws(port, &[&AUTH[..], &["--h2c"]].concat());
+    run.expect("ok", "ok.healthy", 0);
+    crate::support::assert_report_schema(&run.json);
+    let h2 = &run.json["http2"];
+    assert_eq!(h2["prior_knowledge"], true, "{}", run.describe());
+    assert!(
+        h2["http1_answer"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("HTTP/1.1 400")),
+        "{}",
+        run.describe()
+    );
+    assert!(h2.get("attempt").is_none(), "{}", run.describe());
+    let only = probe_ws(port, &[&AUTH[..], &["--h2c", "--http2-only"]].concat());
+    let (passed, detail) = http2_only_result(&only);
+    assert!(!passed, "{}", only.describe());
+    assert!(
+        detail.starts_with("no cleartext HTTP/2 (h2c, prior knowledge) WebSocket path here")
+            && detail.contains("HTTP/1.1 400"),
+        "{detail}"
+    );
+    assert_eq!(only.code, Some(1));
+    assert_eq!(
+        only.json["targets"][0]["report"]["diagnosis"]["cause"],
+        "ok.healthy"
+    );
+}
+
+// Issue 15 (--http2-only over TLS): nginx speaks h2 but not RFC 8441, so there is no HTTP/2
+// WebSocket path: the report stays healthy (browsers use HTTP/1.1 here) and the run asked about
+// the HTTP/2 path alone exits 1 saying so. HAProxy's h2 front passes the same question.
+#[test]
+fn http2_only_fails_plainly_where_extended_connect_is_not_advertised() {
+    let test = require!("http2_only_tls", Tool::Nginx, Tool::Haproxy, Tool::Python);
+    let mut scene = Scene::new(test);
+    let certs = certs::make(scene.path(), HOST);
+    let path = |p: &PathBuf| p.display().to_string();
+    let nginx = scene.nginx(
+        "tls-h2.conf",
+        &[
+            ("UPSTREAM", stack::app(App::FastApi).addr()),
+            ("CERT", path(&certs.trusted.cert)),
+            ("KEY", path(&certs.trusted.key)),
+        ],
+    );
+    let run = probe(nginx, &certs.ca, &[&AUTH[..], &["--http2-only"]].concat());
+    let (passed, detail) = http2_only_result(&run);
+    assert!(!passed, "{}", run.describe());
+    assert!(
+        detail.starts_with("no HTTP/2 WebSocket path here: browsers use HTTP/1.1 here")
+            && detail.contains("SETTINGS_ENABLE_CONNECT_PROTOCOL"),
+        "{detail}"
+    );
+    assert_eq!(run.code, Some(1));
+    let report = &run.json["targets"][0]["report"];
+    assert_eq!(report["diagnosis"]["cause"], "ok.healthy");
+    assert_eq!(report["attempts"][0]["outcome"]["kind"], "upgraded");
+    let haproxy = start_haproxy_h2(&mut scene, &certs, &stack::app(App::PyWebsockets).addr());
+    let run = probe(haproxy, &certs.ca, &[&AUTH[..], &["--http2-only"]].concat());
+    let (passed, detail) = http2_only_result(&run);
+    assert!(passed, "{detail}\n{}", run.describe());
+    assert_eq!(run.code, Some(0));
+}

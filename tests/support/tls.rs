@@ -233,6 +233,51 @@ pub enum H2Hostile {
     /// A correct connection (SETTINGS with extended CONNECT, SETTINGS ACK, PING answers) whose
     /// streams are never answered.
     StreamNeverAnswers,
+    /// The same connection, answering every stream `:status 200` and keeping it open without a
+    /// byte more: an extended CONNECT accepted.
+    AcceptsStreams,
+    /// No HTTP/2 at all: the preface answered `HTTP/1.1 400 Bad Request` and closed, as nginx
+    /// answers it on a port without `http2`.
+    AnswersHttp1,
+}
+
+/// One port for both, as HAProxy's cleartext binds are: a connection that opens with the HTTP/2
+/// preface (`PRI * HTTP/2.0`) gets `how`, any other the WebSocket server playing `behaviour`.
+/// The first read decides (a client writes the preface in one piece; `GET ` differs at byte 0).
+pub fn h2c_and_ws_server(how: H2Hostile, behaviour: Behaviour) -> ServerThread {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    ServerThread::spawn(move |listener| async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (b, seen) = (behaviour.clone(), seen.clone());
+            tokio::spawn(async move {
+                let mut first = [0u8; 4];
+                let Ok(n) = stream.peek(&mut first).await else {
+                    return;
+                };
+                if first[..n].starts_with(b"PRI") {
+                    h2_hostile(stream, how).await;
+                } else {
+                    serve(stream, b, seen).await;
+                }
+            });
+        }
+    })
+}
+
+/// A cleartext HTTP/2 server with prior knowledge only (h2c, as gRPC ports are): every
+/// connection gets `how` from its first byte.
+pub fn h2c_server(how: H2Hostile) -> ServerThread {
+    ServerThread::spawn(move |listener| async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(h2_hostile(stream, how));
+        }
+    })
 }
 
 /// An HTTP/2 frame: 3-byte length, type, flags, stream id, payload (RFC 9113 §4.1).
@@ -266,6 +311,14 @@ where
             let _ = s.flush().await;
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
+        H2Hostile::AnswersHttp1 => {
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                )
+                .await;
+            let _ = s.shutdown().await;
+        }
         H2Hostile::GoawayAtOnce => {
             let mut out = h2_frame(0x4, 0, 0, &[]);
             out.extend(h2_frame(0x7, 0, 0, &[0, 0, 0, 0, 0, 0, 0, 1]));
@@ -279,12 +332,14 @@ where
             let _ = s.flush().await;
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
-        H2Hostile::StreamNeverAnswers => {
+        H2Hostile::StreamNeverAnswers | H2Hostile::AcceptsStreams => {
             if s.write_all(&settings_extended_connect()).await.is_err() {
                 return;
             }
+            let answer = how == H2Hostile::AcceptsStreams;
             // Read frames (bounded: 1,000 frames of at most 64 KiB), acknowledge SETTINGS,
-            // answer PINGs, and ignore every stream.
+            // answer PINGs, and ignore every stream (or answer its HEADERS `:status 200`, HPACK
+            // static index 8).
             for _ in 0..1000 {
                 let mut head = [0u8; 9];
                 if s.read_exact(&mut head).await.is_err() {
@@ -300,9 +355,11 @@ where
                 if s.read_exact(&mut payload).await.is_err() {
                     return;
                 }
+                let stream = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff;
                 let reply = match (head[3], head[4] & 0x1) {
                     (0x4, 0) => Some(h2_frame(0x4, 0x1, 0, &[])),
                     (0x6, 0) => Some(h2_frame(0x6, 0x1, 0, &payload)),
+                    (0x1, _) if answer => Some(h2_frame(0x1, 0x4, stream, &[0x88])),
                     _ => None,
                 };
                 if let Some(r) = reply {

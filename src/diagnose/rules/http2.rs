@@ -94,6 +94,10 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
     let Some(b) = f.base() else {
         return v;
     };
+    if h2.prior_knowledge {
+        v.evidence.push(h2c_line(h2));
+        return v;
+    }
     let stream = h2.attempt.as_deref().filter(|_| h2.browsers_take_it());
     let line = match (b.outcome.is_success(), stream) {
         (true, Some(a)) if a.outcome.is_success() => Some(format!(
@@ -115,6 +119,32 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
     v
 }
 
+/// What cleartext HTTP/2 with prior knowledge (`--h2c`) found, as evidence beside a verdict it
+/// never decides: no browser speaks h2c, so it is the path of a front that forwards HTTP/2
+/// streams to this server in cleartext (Envoy, HAProxy `proto h2`), not the browsers'. A server
+/// that does not speak it is said so, never blamed on the HTTP/1.1 upgrade.
+fn h2c_line(h2: &Http2Record) -> String {
+    const WHO: &str =
+        "browsers never use cleartext HTTP/2; a front that forwards HTTP/2 streams here in cleartext does";
+    if let Some(e) = &h2.error {
+        return format!("h2c (HTTP/2 with prior knowledge): {e}");
+    }
+    match (h2.extended_connect, h2.attempt.as_deref()) {
+        (Some(true), Some(a)) if a.outcome.is_success() => format!(
+            "{} — over h2c (HTTP/2 with prior knowledge, RFC 8441) the same request upgrades too ({WHO})",
+            cite(a)
+        ),
+        (Some(true), Some(a)) => format!(
+            "{} — over h2c (HTTP/2 with prior knowledge, RFC 8441) the extended CONNECT fails ({WHO})",
+            cite(a)
+        ),
+        (Some(false), _) => format!(
+            "h2c (HTTP/2 with prior knowledge): the server speaks it but does not advertise extended CONNECT (RFC 8441), so WebSockets reach it over HTTP/1.1 only ({WHO})"
+        ),
+        _ => "h2c (HTTP/2 with prior knowledge): no SETTINGS were read".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +155,8 @@ mod tests {
         let mut r = run(vec![attempt("baseline").upgraded()]).build();
         r.http2 = Some(Http2Record {
             alpn_offered: vec!["h2".into(), "http/1.1".into()],
+            prior_knowledge: false,
+            http1_answer: None,
             alpn: Some("h2".into()),
             extended_connect: Some(extended),
             error: None,
@@ -204,6 +236,45 @@ mod tests {
             d.evidence
                 .iter()
                 .any(|e| e.contains("HTTP/1.1 clients") && e.contains("do not")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn h2c_is_evidence_never_the_browsers_verdict() {
+        // Refused over cleartext HTTP/2 while HTTP/1.1 upgrades: no browser takes h2c, so this is
+        // not proxy.http2_websocket_refused; the evidence says what h2c got.
+        let mut r = with_h2(true, Some(attempt("http2").rejected(405, "")));
+        let h2 = r.http2.as_mut().expect("h2");
+        h2.prior_knowledge = true;
+        h2.alpn = None;
+        h2.alpn_offered.clear();
+        assert!(http2_websocket_refused(&Facts::new(&r)).is_none());
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::Healthy, "{d:?}");
+        assert!(
+            d.evidence
+                .iter()
+                .any(|e| e.contains("h2c") && e.contains("fails") && e.contains("browsers never")),
+            "{d:?}"
+        );
+        // A server that answers the preface in HTTP/1.1: said so, HTTP/1.1 not blamed.
+        let h2 = r.http2.as_mut().expect("h2");
+        h2.attempt = None;
+        h2.extended_connect = None;
+        h2.error = Some("the server answered the HTTP/2 connection preface in HTTP/1.x".into());
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::Healthy, "{d:?}");
+        assert!(
+            d.evidence
+                .iter()
+                .any(|e| e.starts_with("h2c") && e.contains("HTTP/1.x")),
+            "{d:?}"
+        );
+        assert!(
+            !d.evidence
+                .iter()
+                .any(|e| e.contains("browsers use HTTP/1.1")),
             "{d:?}"
         );
     }
