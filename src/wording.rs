@@ -274,6 +274,19 @@ fn body_gist(body: &str, max: usize) -> String {
 /// The one-line result of an attempt ("403 · uvicorn, empty body",
 /// "101 → close 1008 ORIGIN_BLOCKED after 3.0 ms", "tcp refused").
 pub fn result_text(a: &AttemptRecord) -> String {
+    as_accepted(a, result_text_of(a))
+}
+
+/// An RFC 8441 stream is accepted with `:status 200`, not a 101: the words say which.
+fn as_accepted(a: &AttemptRecord, text: String) -> String {
+    let http2 = a.response.as_ref().is_some_and(|r| r.version == "HTTP/2");
+    match text.strip_prefix("101") {
+        Some(rest) if http2 && a.outcome.status() == Some(101) => format!("200 (HTTP/2){rest}"),
+        _ => text,
+    }
+}
+
+fn result_text_of(a: &AttemptRecord) -> String {
     match &a.outcome {
         Outcome::Upgraded { subprotocol } => {
             let flood = a.session.as_ref().and_then(|s| match s.end {
@@ -391,6 +404,10 @@ pub fn not_watched(s: &crate::model::SessionRecord) -> bool {
 /// A short account of an attempt's answer: "403, empty body", "404 {\"detail\":\"Not Found\"}",
 /// "101, then close 1008 ORIGIN_BLOCKED after 12 ms", "101, stayed open", "tcp refused".
 pub fn describe(a: &AttemptRecord) -> String {
+    as_accepted(a, describe_of(a))
+}
+
+fn describe_of(a: &AttemptRecord) -> String {
     match &a.outcome {
         Outcome::Upgraded { subprotocol } => {
             // `--quick` does not watch the session: "stayed open" would claim what was not seen.
@@ -493,6 +510,33 @@ pub fn body(a: &AttemptRecord) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_http2_stream_is_accepted_with_200_not_101() {
+        use crate::diagnose::rules::testkit::attempt;
+        let mut a = attempt("http2").upgraded();
+        a.response = Some(crate::model::WireResponse {
+            version: "HTTP/2".into(),
+            status: 200,
+            reason: String::new(),
+            headers: Vec::new(),
+            body_excerpt: String::new(),
+            body_bytes: 0,
+            body_truncated: false,
+        });
+        assert!(
+            result_text(&a).starts_with("200 (HTTP/2) · open"),
+            "{}",
+            result_text(&a)
+        );
+        assert!(
+            describe(&a).starts_with("200 (HTTP/2), "),
+            "{}",
+            describe(&a)
+        );
+        let plain = attempt("baseline").upgraded();
+        assert!(result_text(&plain).starts_with("101 · open"));
+    }
 
     #[test]
     fn a_count_of_one_is_singular() {
