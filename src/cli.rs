@@ -218,9 +218,10 @@ pub struct ProbeArgs {
         long,
         value_name = "TOKEN",
         group = "credential",
+        value_parser = |s: &str| Ok::<Secret, std::convert::Infallible>(Secret::new(s)),
         help_heading = "Credentials"
     )]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// Read the credential from this environment variable.
     #[arg(
         long,
@@ -520,12 +521,30 @@ impl ProbeArgs {
 }
 
 /// One `-H` argument: a header line, or `@FILE` with one header line per line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum HeaderArg {
     /// `Name: value` (an empty value removes wsdoctor's own header of that name).
     Line(String, String),
     /// `@FILE`: read by `config` (blank lines and `#` comments skipped).
     File(std::path::PathBuf),
+}
+
+/// `{:?}` of a credential header (`Authorization`, `Cookie`, `X-API-Key`…) shows no value: a
+/// `-H` argument is typed by the user and must not reach a log in full by accident.
+impl std::fmt::Debug for HeaderArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeaderArg::Line(name, value) => {
+                let shown = if crate::secret::header_secrets(name, value).is_empty() {
+                    value.as_str()
+                } else {
+                    crate::secret::REDACTED
+                };
+                f.debug_tuple("Line").field(name).field(&shown).finish()
+            }
+            HeaderArg::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
 }
 
 /// Parses a `-H` argument: `@FILE` or `Name: value`.
@@ -764,6 +783,28 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn debug_of_the_parsed_arguments_shows_no_credential() {
+        let cli = Cli::try_parse_from([
+            "wsdoctor",
+            "ws://h.test/ws",
+            "--token",
+            "tok-debug-4711",
+            "-H",
+            "Authorization: Bearer hdr-debug-4712",
+            "-H",
+            "Cookie: sid=cookie-debug-4713",
+            "-H",
+            "X-Trace: visible-4714",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        for secret in ["tok-debug-4711", "hdr-debug-4712", "cookie-debug-4713"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("visible-4714"), "{shown}");
     }
 
     #[test]

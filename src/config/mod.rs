@@ -757,7 +757,7 @@ fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
         return Ok(Some(u.token()));
     }
     if let Some(t) = &args.token {
-        return Ok(Some(Secret::new(t.clone())));
+        return Ok(Some(t.clone()));
     }
     if let Some(var) = &args.token_env {
         return match std::env::var(var) {
