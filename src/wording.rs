@@ -271,22 +271,19 @@ fn body_gist(body: &str, max: usize) -> String {
     }
 }
 
-/// The one-line result of an attempt ("403 · uvicorn, empty body",
-/// "101 → close 1008 ORIGIN_BLOCKED after 3.0 ms", "tcp refused").
-pub fn result_text(a: &AttemptRecord) -> String {
-    as_accepted(a, result_text_of(a))
-}
-
-/// An RFC 8441 stream is accepted with `:status 200`, not a 101: the words say which.
-fn as_accepted(a: &AttemptRecord, text: String) -> String {
-    let http2 = a.response.as_ref().is_some_and(|r| r.version == "HTTP/2");
-    match text.strip_prefix("101") {
-        Some(rest) if http2 && a.outcome.status() == Some(101) => format!("200 (HTTP/2){rest}"),
-        _ => text,
+/// How an upgrade was accepted: a `101`, or `:status 200` for an RFC 8441 stream.
+fn accepted(a: &AttemptRecord) -> &'static str {
+    if a.response.as_ref().is_some_and(|r| r.version == "HTTP/2") {
+        "200 (HTTP/2)"
+    } else {
+        "101"
     }
 }
 
-fn result_text_of(a: &AttemptRecord) -> String {
+/// The one-line result of an attempt ("403 · uvicorn, empty body",
+/// "101 → close 1008 ORIGIN_BLOCKED after 3.0 ms", "tcp refused").
+pub fn result_text(a: &AttemptRecord) -> String {
+    let ok = accepted(a);
     match &a.outcome {
         Outcome::Upgraded { subprotocol } => {
             let flood = a.session.as_ref().and_then(|s| match s.end {
@@ -302,7 +299,7 @@ fn result_text_of(a: &AttemptRecord) -> String {
             if let Some(rtt) = a.session.as_ref().and_then(|s| s.ping_rtt_ms) {
                 parts.push(format!("ping {}", fmt_ms(rtt)));
             }
-            format!("101 · {}", parts.join(", "))
+            format!("{ok} · {}", parts.join(", "))
         }
         Outcome::UpgradedThenClosed {
             close_code,
@@ -319,10 +316,10 @@ fn result_text_of(a: &AttemptRecord) -> String {
                     } else {
                         format!(" {}", shorten(reason, 40))
                     };
-                    format!("101 → close {code}{reason} after {after}")
+                    format!("{ok} → close {code}{reason} after {after}")
                 }
-                (true, None) => format!("101 → close without a code after {after}"),
-                (false, _) => format!("101 → dropped without a close frame (1006) after {after}"),
+                (true, None) => format!("{ok} → close without a code after {after}"),
+                (false, _) => format!("{ok} → dropped without a close frame (1006) after {after}"),
             }
         }
         Outcome::Rejected {
@@ -404,29 +401,27 @@ pub fn not_watched(s: &crate::model::SessionRecord) -> bool {
 /// A short account of an attempt's answer: "403, empty body", "404 {\"detail\":\"Not Found\"}",
 /// "101, then close 1008 ORIGIN_BLOCKED after 12 ms", "101, stayed open", "tcp refused".
 pub fn describe(a: &AttemptRecord) -> String {
-    as_accepted(a, describe_of(a))
-}
-
-fn describe_of(a: &AttemptRecord) -> String {
+    let ok = accepted(a);
     match &a.outcome {
         Outcome::Upgraded { subprotocol } => {
             // `--quick` does not watch the session: "stayed open" would claim what was not seen.
             let flood = a.session.as_ref().and_then(|s| match s.end {
                 crate::model::SessionEnd::PingFlood { per_second, .. } => {
-                    Some(format!("101, then a ping flood ({per_second:.0}/s)"))
+                    Some(format!("then a ping flood ({per_second:.0}/s)"))
                 }
                 _ => None,
             });
-            let open = if let Some(flood) = &flood {
-                flood.as_str()
+            let then = if let Some(flood) = flood {
+                flood
             } else if a.session.as_ref().is_some_and(not_watched) {
-                "101, not watched"
+                "not watched".to_string()
             } else {
-                "101, stayed open"
+                "stayed open".to_string()
             };
+            let open = format!("{ok}, {then}");
             match subprotocol {
                 Some(p) => format!("{open} (subprotocol {p})"),
-                None => open.into(),
+                None => open,
             }
         }
         Outcome::UpgradedThenClosed {
@@ -447,7 +442,7 @@ fn describe_of(a: &AttemptRecord) -> String {
                 (None, true) => "a close frame without code".into(),
                 (None, false) => "a bare TCP close (1006)".into(),
             };
-            format!("101, then {what} after {after_ms:.0} ms")
+            format!("{ok}, then {what} after {after_ms:.0} ms")
         }
         Outcome::Rejected { status, .. } => format!("{status}, {}", body_summary(body(a))),
         Outcome::Redirected {

@@ -89,19 +89,23 @@ fn a_reply_that_matches_passes_and_the_token_stays_a_placeholder_in_every_format
 fn a_reply_that_never_comes_fails_within_the_reply_timeout() {
     let server = WsServer::start(Behaviour::Echo);
     let url = server.url("/ws");
+    // A greeting the echo server never sends, waited for `wait`.
+    let unanswered = |wait: &str, extra: &[&str]| {
+        let mut args = vec![
+            url.as_str(),
+            "--quick",
+            "--send",
+            "hello",
+            "--expect-reply",
+            "^welcome",
+            "--reply-timeout",
+            wait,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
     let started = Instant::now();
-    let (stdout, _, code) = run(&[
-        url.as_str(),
-        "--quick",
-        "--send",
-        "hello",
-        "--expect-reply",
-        "^welcome",
-        "--reply-timeout",
-        "600ms",
-        "--format",
-        "json",
-    ]);
+    let (stdout, _, code) = unanswered("600ms", &["--format", "json"]);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -127,16 +131,7 @@ fn a_reply_that_never_comes_fails_within_the_reply_timeout() {
         .unwrap_or_default();
     assert!((550.0..3000.0).contains(&watched), "{watched}");
     // The human report of the failed target shows the exchange under the session line.
-    let (stdout, _, code) = run(&[
-        url.as_str(),
-        "--quick",
-        "--send",
-        "hello",
-        "--expect-reply",
-        "^welcome",
-        "--reply-timeout",
-        "300ms",
-    ]);
+    let (stdout, _, code) = unanswered("300ms", &[]);
     assert_eq!(code, 1);
     for want in [
         "> text 5 B",

@@ -13,19 +13,8 @@ use std::io::Read;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::scripted::{response, ScriptedServer, Step};
+use crate::support::scripted::{holding_server, ScriptedServer, Step};
 use crate::support::{refused_port, wsdoctor_std};
-
-/// A server that upgrades and then holds the session (for `--idle`), 404 for plain GETs.
-fn holding_server() -> ScriptedServer {
-    ScriptedServer::http(|req| {
-        if req.is_upgrade() {
-            vec![Step::Switch(vec![]), Step::Session]
-        } else {
-            vec![Step::Write(response(404, "Not Found", &[], "not found"))]
-        }
-    })
-}
 
 /// Waits until `ready()` holds (bounded), failing the test past `limit`.
 fn wait_for(what: &str, limit: Duration, ready: impl Fn() -> bool) {
@@ -188,11 +177,9 @@ fn ctrl_c_before_any_attempt_finished_still_writes_the_partial_report_to_the_out
     );
 }
 
-#[test]
-fn ctrl_c_during_a_check_prints_the_finished_targets_and_names_the_unfinished() {
-    let hang = ScriptedServer::http(|_| vec![Step::Hang]);
-    let dir = tempfile::tempdir().unwrap();
-    let check = dir.path().join("check.toml");
+/// A check file of two quick targets: one refused at once, one whose server never answers.
+fn two_target_check(dir: &std::path::Path, hang: &ScriptedServer) -> std::path::PathBuf {
+    let check = dir.join("check.toml");
     std::fs::write(
         &check,
         format!(
@@ -214,6 +201,14 @@ timeout = "60s"
         ),
     )
     .unwrap();
+    check
+}
+
+#[test]
+fn ctrl_c_during_a_check_prints_the_finished_targets_and_names_the_unfinished() {
+    let hang = ScriptedServer::http(|_| vec![Step::Hang]);
+    let dir = tempfile::tempdir().unwrap();
+    let check = two_target_check(dir.path(), &hang);
     let child = spawn(
         &["check", check.to_str().unwrap(), "--format", "json"],
         dir.path(),
@@ -241,16 +236,7 @@ timeout = "60s"
 fn ctrl_c_during_a_human_check_says_which_targets_did_not_finish() {
     let hang = ScriptedServer::http(|_| vec![Step::Hang]);
     let dir = tempfile::tempdir().unwrap();
-    let check = dir.path().join("check.toml");
-    std::fs::write(
-        &check,
-        format!(
-            "[[target]]\nname = \"refused\"\nurl = \"ws://127.0.0.1:{}/ws\"\nquick = true\n\n[[target]]\nname = \"hangs\"\nurl = \"{}\"\nquick = true\ntimeout = \"60s\"\n",
-            refused_port(),
-            hang.ws_url("/ws")
-        ),
-    )
-    .unwrap();
+    let check = two_target_check(dir.path(), &hang);
     let child = spawn(&["check", check.to_str().unwrap()], dir.path());
     wait_for(
         "the hanging target's request",

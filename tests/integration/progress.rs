@@ -12,29 +12,24 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::scripted::{response, ScriptedServer, Step};
+use crate::support::scripted::holding_server;
 use crate::support::wsdoctor;
 
-/// Upgrades and holds the session; 404 for plain GETs.
-fn holding_server() -> ScriptedServer {
-    ScriptedServer::http(|req| {
-        if req.is_upgrade() {
-            vec![Step::Switch(vec![]), Step::Session]
-        } else {
-            vec![Step::Write(response(404, "Not Found", &[], "not found"))]
-        }
-    })
-}
-
 /// What the terminal showed when wsdoctor ran with `args` on a pty (`script -qec`), with `env`
-/// set; `None` when `script` is not available here.
+/// set; `None` when `script` is not available here (outside CI; under CI that fails the test).
 fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Option<String> {
     let usable = Command::new("script")
         .args(["-qec", "true", "/dev/null"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !usable {
-        eprintln!("skipped: util-linux `script` is not available to make a terminal");
+        let msg = "util-linux `script` is not available to make a terminal (Debian: bsdutils)";
+        // Under CI a missing component is a failure, never a silent skip.
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+            "{msg}"
+        );
+        eprintln!("SKIPPED {msg}");
         return None;
     }
     let bin = env!("CARGO_BIN_EXE_wsdoctor");

@@ -98,11 +98,12 @@ fn haproxy_h2_front_carries_websockets_over_http2_and_http1() {
     assert!(quick.json.get("http2").is_none(), "{}", quick.describe());
 }
 
-/// Starts `fixtures/apps/node/h2-connect.js` with the lab's trusted leaf; returns its port.
+/// Starts `fixtures/apps/node/h2-connect.js` with the lab's trusted leaf and `env` (its own
+/// switches: `CONNECT_STATUS`, `PAGE`); returns its port.
 pub fn start_node_h2_connect(
     scene: &Scene,
     certs: &certs::LabCerts,
-    page: Option<PathBuf>,
+    env: &[(&str, &str)],
 ) -> (Proc, u16) {
     let port = free_port();
     let node = Tool::Node.program().expect("node");
@@ -115,10 +116,60 @@ pub fn start_node_h2_connect(
         .env("KEY", certs.trusted.key.display().to_string())
         .env("PORT", port.to_string())
         .ready_on(port);
-    if let Some(p) = page {
-        spawn = spawn.env("PAGE", p.display().to_string());
+    for (k, v) in env {
+        spawn = spawn.env(k, *v);
     }
     (Proc::start(spawn, scene.path()), port)
+}
+
+/// What one browser's WebSocket did against the Node front.
+#[derive(Debug)]
+pub struct BrowserPath {
+    /// `chrome` or `firefox`.
+    pub id: &'static str,
+    /// The front logged an extended CONNECT stream from it.
+    pub http2: bool,
+    /// The front logged an HTTP/1.1 upgrade from it.
+    pub http1: bool,
+    /// The WebSocket opened.
+    pub opened: bool,
+    /// The browser's own account, for failure messages.
+    pub describe: String,
+}
+
+/// Which path each browser's WebSocket to `url` took, as the Node front logged it, and whether
+/// it opened.
+pub fn browser_paths(
+    node: &Proc,
+    scene: &Scene,
+    url: &str,
+    options: &crate::support::browser::Options,
+) -> Vec<BrowserPath> {
+    use crate::support::browser::{self, Browser};
+    Browser::ALL
+        .into_iter()
+        .map(|b| {
+            let before = node.log_text().len();
+            let result = browser::observe_with(b, scene.path(), url, &[], options);
+            let log = node.log_text();
+            let seen = &log[before.min(log.len())..];
+            let h2 = seen.contains("path http2 CONNECT websocket /ws");
+            let h1 = seen.contains("path http1.1 upgrade /ws");
+            assert!(
+                h2 || h1,
+                "{}: the front saw no WebSocket request:\n{seen}\n{}",
+                b.id(),
+                result.describe()
+            );
+            BrowserPath {
+                id: b.id(),
+                http2: h2,
+                http1: h1,
+                opened: result.opened,
+                describe: result.describe(),
+            }
+        })
+        .collect()
 }
 
 // Issue 15: Node's http2 server advertises extended CONNECT (enableConnectProtocol) for an app
@@ -129,7 +180,7 @@ fn node_http2_advertising_extended_connect_it_does_not_handle_is_the_fault() {
     let test = require!("http2_node_refused", Tool::Node);
     let scene = Scene::new(test);
     let certs = certs::make(scene.path(), HOST);
-    let (_node, port) = start_node_h2_connect(&scene, &certs, None);
+    let (_node, port) = start_node_h2_connect(&scene, &certs, &[]);
     let run = probe(port, &certs.ca, &[]);
     run.expect("proxy", "proxy.http2_websocket_refused", 1);
     crate::support::assert_report_schema(&run.json);
@@ -216,7 +267,7 @@ fn nginx_http2_without_rfc8441_is_healthy_over_http1() {
 // HTTP/1.1 must have opened.
 #[test]
 fn browsers_against_the_node_http2_front_fail_exactly_when_they_take_the_http2_path() {
-    use crate::support::browser::{self, Browser, Options};
+    use crate::support::browser::Options;
     let test = require!(
         "http2_browsers_node",
         Tool::Node,
@@ -225,7 +276,7 @@ fn browsers_against_the_node_http2_front_fail_exactly_when_they_take_the_http2_p
     );
     let scene = Scene::new(test);
     let certs = certs::make(scene.path(), HOST);
-    let (node, port) = start_node_h2_connect(&scene, &certs, None);
+    let (node, port) = start_node_h2_connect(&scene, &certs, &[]);
     let run = probe(port, &certs.ca, &[]);
     run.expect("proxy", "proxy.http2_websocket_refused", 1);
     let options = Options {
@@ -234,31 +285,19 @@ fn browsers_against_the_node_http2_front_fail_exactly_when_they_take_the_http2_p
     };
     let url = format!("wss://{HOST}:{port}/ws");
     let mut took_h2 = Vec::new();
-    for b in Browser::ALL {
-        let before = node.log_text().len();
-        let result = browser::observe_with(b, scene.path(), &url, &[], &options);
-        let log = node.log_text();
-        let seen = &log[before.min(log.len())..];
-        let h2 = seen.contains("path http2 CONNECT websocket /ws");
-        let h1 = seen.contains("path http1.1 upgrade /ws");
-        assert!(
-            h2 || h1,
-            "{}: the front saw no WebSocket request:\n{seen}\n{}",
-            b.id(),
-            result.describe()
-        );
+    for p in browser_paths(&node, &scene, &url, &options) {
         // The report's claim: the HTTP/2 path fails, HTTP/1.1 opens.
         assert_eq!(
-            result.opened,
-            !h2,
+            p.opened,
+            !p.http2,
             "{}: took {} and opened = {}\n{}",
-            b.id(),
-            if h2 { "HTTP/2" } else { "HTTP/1.1" },
-            result.opened,
-            result.describe()
+            p.id,
+            if p.http2 { "HTTP/2" } else { "HTTP/1.1" },
+            p.opened,
+            p.describe
         );
-        if h2 {
-            took_h2.push(b.id());
+        if p.http2 {
+            took_h2.push(p.id);
         }
     }
     // The report says both take it (rules::http2::WHO_TAKES_IT): Chromium 156 and Firefox ESR

@@ -7,32 +7,18 @@
 
 use crate::support::certs;
 use crate::support::cli::wsdoctor;
-use crate::support::process::{Proc, Spawn};
 use crate::support::stack::{Scene, Tool};
-use crate::support::{free_port, repo_root};
 
 const HOST: &str = "localhost";
 
 #[test]
 fn browsers_do_not_fall_back_after_a_501_to_the_extended_connect_and_the_report_says_so() {
-    use crate::support::browser::{self, Browser, Options};
+    use crate::support::browser::Options;
     let test = require!("http2_501", Tool::Node, Tool::Chromium, Tool::Firefox);
     let scene = Scene::new(test);
     let certs = certs::make(scene.path(), HOST);
-    let port = free_port();
-    let node = Proc::start(
-        Spawn::new("node-h2-connect-501", Tool::Node.program().expect("node"))
-            .args([repo_root()
-                .join("fixtures/apps/node/h2-connect.js")
-                .display()
-                .to_string()])
-            .env("CERT", certs.trusted.cert.display().to_string())
-            .env("KEY", certs.trusted.key.display().to_string())
-            .env("PORT", port.to_string())
-            .env("CONNECT_STATUS", "501")
-            .ready_on(port),
-        scene.path(),
-    );
+    let (node, port) =
+        crate::http2::start_node_h2_connect(&scene, &certs, &[("CONNECT_STATUS", "501")]);
     let url = format!("wss://{HOST}:{port}/ws");
     let resolve = format!("{HOST}:{port}:127.0.0.1");
     let ca = certs.ca.display().to_string();
@@ -50,21 +36,21 @@ fn browsers_do_not_fall_back_after_a_501_to_the_extended_connect_and_the_report_
         ca: Some(certs.ca.clone()),
         warm: Some(format!("https://{HOST}:{port}/warm")),
     };
-    let mut outcomes = Vec::new();
-    for b in Browser::ALL {
-        let before = node.log_text().len();
-        let result = browser::observe_with(b, scene.path(), &url, &[], &options);
-        let log = node.log_text();
-        let seen = &log[before.min(log.len())..];
-        let h2 = seen.contains("path http2 CONNECT websocket /ws");
-        let h1 = seen.contains("path http1.1 upgrade /ws");
-        outcomes.push((b.id(), h2, h1, result.opened));
-    }
+    let outcomes = crate::http2::browser_paths(&node, &scene, &url, &options);
+    assert_eq!(outcomes.len(), 2, "Chromium and Firefox: {outcomes:?}");
     // What the browsers did: both took the HTTP/2 path, met the 501, did not retry over HTTP/1.1
     // and failed. The report must say exactly that.
-    for (id, h2, h1, opened) in &outcomes {
-        assert!(*h2, "{id} did not try the HTTP/2 path: {outcomes:?}");
-        assert!(!*h1 && !*opened, "{id} fell back or opened: {outcomes:?}");
+    for p in &outcomes {
+        assert!(
+            p.http2,
+            "{} did not try the HTTP/2 path: {outcomes:?}",
+            p.id
+        );
+        assert!(
+            !p.http1 && !p.opened,
+            "{} fell back or opened: {outcomes:?}",
+            p.id
+        );
     }
     run.expect("proxy", "proxy.http2_websocket_refused", 1);
     let text = run.diagnosis_text();

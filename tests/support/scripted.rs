@@ -332,3 +332,15 @@ pub fn nginx_page(status: u16, reason: &str, extra: &[(&str, &str)]) -> Vec<u8> 
     ));
     out.into_bytes()
 }
+
+/// A server that upgrades and then holds the session (for `--idle` and long close-waits), 404
+/// for plain GETs.
+pub fn holding_server() -> ScriptedServer {
+    ScriptedServer::http(|req| {
+        if req.is_upgrade() {
+            vec![Step::Switch(vec![]), Step::Session]
+        } else {
+            vec![Step::Write(response(404, "Not Found", &[], "not found"))]
+        }
+    })
+}
