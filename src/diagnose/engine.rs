@@ -21,7 +21,9 @@ use super::browser;
 use super::cause::Cause;
 use super::evidence::{cite, describe, Facts};
 use super::hypothesis::{self, Fit, Part, Prediction, HARD};
+use super::observe::{self, Observations};
 use super::rules::{self, Verdict};
+use super::weigh::{self, Weighed};
 use crate::model::{AttemptRecord, Considered, Observation};
 
 /// A penalty at least this heavy is a contradiction: the cause does not explain that attempt.
@@ -55,6 +57,10 @@ pub struct Scored {
     /// (`hypothesis::needs_request`), or it was proposed only because the status allows it
     /// ([`STATUS_ONLY`]).
     pub unconfirmable: bool,
+    /// The strongest typed observation that explains it (from `weigh`), with its attempt id.
+    pub best_weighed: Option<(weigh::Expected, String, f64)>,
+    /// The support of the typed observations alone (`weigh`).
+    pub weighed_support: f64,
 }
 
 impl Scored {
@@ -188,8 +194,40 @@ pub fn status_only(f: &Facts) -> Option<u16> {
     (!hypothesis::status_causes(status).is_empty()).then_some(status)
 }
 
+/// The proposer name of a cause no signature proposer put forward: it is weighed against the
+/// observations like every other, from [`NO_SIGNATURE`].
+pub const WEIGHED_ONLY: &str = "observations";
+/// The signature strength of a cause no proposer recognised: it has to earn its place from what
+/// the observations say of it.
+pub const NO_SIGNATURE: f64 = 0.5;
+/// The proposer name of the causes that are only ever findings (never a run's verdict).
+pub const FINDING_ONLY: &str = "finding";
+
+/// True for the causes that are only ever reported as findings beside a verdict.
+pub fn finding_only(cause: Cause) -> bool {
+    matches!(
+        cause,
+        Cause::TlsExpiringSoon
+            | Cause::TlsNameOnlyInCn
+            | Cause::OriginNotEnforced
+            | Cause::AuthNotEnforced
+            | Cause::AuthHeaderOnly
+            | Cause::ServerNegotiationMismatch
+    )
+}
+
+fn weighed_observation(w: &Weighed) -> Observation {
+    Observation {
+        attempt: w.attempt.variant.id.clone(),
+        expected: w.expected.as_str().to_string(),
+        observed: describe(w.attempt),
+        fit: w.fit.as_str().to_string(),
+        weight: w.weight,
+    }
+}
+
 /// Scores one candidate against every attempt.
-pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
+pub fn score(f: &Facts, obs: &Observations, proposer: &'static str, verdict: Verdict) -> Scored {
     let catch_all = CATCH_ALLS.contains(&(proposer, verdict.cause));
     let cause = verdict.cause;
     let unconfirmable =
@@ -333,6 +371,23 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
             }
         }
     }
+    // The typed observations, weighed by every cause alike (`weigh`).
+    let mut best_weighed: Option<(weigh::Expected, String, f64)> = None;
+    let mut weighed_support = 0.0;
+    for w in weigh::weigh(cause, f, obs) {
+        if w.fit == Fit::Explained && best_weighed.as_ref().is_none_or(|b| b.2 < w.weight) {
+            best_weighed = Some((w.expected, w.attempt.variant.id.clone(), w.weight));
+        }
+        match w.fit {
+            Fit::Explained => {
+                support += w.weight;
+                weighed_support += w.weight;
+            }
+            Fit::Contradicted => penalty += w.weight,
+            Fit::Silent => continue,
+        }
+        observations.push(weighed_observation(&w));
+    }
     Scored {
         proposer,
         signature: logit(match (catch_all, unconfirmable) {
@@ -347,6 +402,8 @@ pub fn score(f: &Facts, proposer: &'static str, verdict: Verdict) -> Scored {
         verdict,
         observations,
         unconfirmable,
+        best_weighed,
+        weighed_support,
     }
 }
 
@@ -496,24 +553,86 @@ fn undecidable(status: u16, mut v: Verdict, winner: &Scored, scored: &[Scored]) 
     v
 }
 
-/// Scores every candidate and decides.
-pub fn decide(f: &Facts) -> Option<Decision> {
-    let mut scored: Vec<Scored> = candidates(f)
-        .into_iter()
-        .map(|(name, v)| score(f, name, rules::direct::amend(f, v)))
-        .collect();
-    if scored.is_empty() {
-        return None;
+/// How much the "unexplained" alternative gains from the winner itself: when nothing fits
+/// every attempt (the best cause is contradicted), and when the best cause rests on no
+/// observation at all but its title.
+fn unexplained_by(winner: &Scored) -> f64 {
+    let mut w: f64 = 0.0;
+    if winner.contradicted() {
+        w += 1.0;
     }
+    if winner.proposer == WEIGHED_ONLY && winner.weighed_support < 0.5 {
+        w += 1.0;
+    }
+    w
+}
+
+/// The verdict of a cause that won on the observations alone: its summary says what the
+/// decisive observation showed.
+fn weighed_summary(f: &Facts, mut v: Verdict, winner: &Scored) -> Verdict {
+    if let Some((expected, id, _)) = &winner.best_weighed {
+        if let Some(a) = f.get(id).or_else(|| {
+            f.run
+                .http2
+                .as_ref()
+                .and_then(|h| h.attempt.as_deref())
+                .filter(|a| a.variant.id == *id)
+        }) {
+            if let Some(line) = weigh::sentence(v.cause, *expected, &describe(a)) {
+                v.summary = line;
+            }
+            v = v.because(format!("{id}: {}", describe(a)));
+        }
+    }
+    v
+}
+
+/// A cause no proposer put forward, as a candidate: its title for a summary until an observation
+/// says more (`weighed_summary`).
+fn weighed_only(f: &Facts, cause: Cause) -> Verdict {
+    let v = Verdict::new(cause, NO_SIGNATURE, cause.title());
+    match f.base() {
+        Some(b) => v.because(cite(b)),
+        None => v,
+    }
+}
+
+/// Scores every cause of the catalogue against the run and decides. The signature proposers
+/// (`rules::PROPOSERS`) only say how strongly a cause's signature shows; no cause needs one to be
+/// weighed.
+pub fn decide(f: &Facts) -> Option<Decision> {
+    f.base()?;
+    let obs = observe::observe(f);
+    let proposed = candidates(f);
+    let mut scored: Vec<Scored> = proposed
+        .iter()
+        .cloned()
+        .map(|(name, v)| score(f, &obs, name, rules::direct::amend(f, v)))
+        .collect();
+    for cause in Cause::ALL.iter().copied() {
+        if finding_only(cause) || proposed.iter().any(|(_, v)| v.cause == cause) {
+            continue;
+        }
+        // A wss:// URL already speaks TLS.
+        if cause == Cause::TlsPlaintextToTlsPort && f.run.target.starts_with("wss://") {
+            continue;
+        }
+        let s = score(f, &obs, WEIGHED_ONLY, weighed_only(f, cause));
+        scored.push(s);
+    }
+    // A cause no proposer recognised that no observation speaks for explains nothing: it is
+    // listed, and takes no share of belief (the "unexplained" alternative stands for it).
+    let silent = |s: &Scored| s.proposer == WEIGHED_ONLY && s.weighed_support <= 0.0;
     scored.sort_by(|a, b| {
-        a.contradicted()
-            .cmp(&b.contradicted())
+        silent(a)
+            .cmp(&silent(b))
+            .then(a.contradicted().cmp(&b.contradicted()))
             .then(b.score().total_cmp(&a.score()))
     });
-    let unexplained = unexplained_weight(f);
+    let unexplained = unexplained_weight(f) + unexplained_by(&scored[0]);
     // A hypothesis an attempt contradicts is ruled out: it takes no share of belief while one
     // without contradictions remains.
-    let ruled_out = |s: &Scored| s.contradicted() && !scored[0].contradicted();
+    let ruled_out = |s: &Scored| (s.contradicted() && !scored[0].contradicted()) || silent(s);
     let total: f64 = scored
         .iter()
         .filter(|s| !ruled_out(s))
@@ -539,8 +658,27 @@ pub fn decide(f: &Facts) -> Option<Decision> {
             contradicted: s.ids(Fit::Contradicted),
         })
         .collect();
+    let mut considered = considered;
+    considered.extend(
+        Cause::ALL
+            .iter()
+            .copied()
+            .filter(|c| finding_only(*c))
+            .map(|cause| Considered {
+                cause,
+                proposer: FINDING_ONLY.to_string(),
+                score: 0.0,
+                share: 0.0,
+                prior: hypothesis::prior(cause),
+                explained: Vec::new(),
+                contradicted: Vec::new(),
+            }),
+    );
     let winner = &scored[0];
     let mut v = winner.verdict.clone();
+    if winner.proposer == WEIGHED_ONLY {
+        v = weighed_summary(f, v, winner);
+    }
     let mut confidence = share(winner);
     if winner.contradicted() {
         // Nothing fits every attempt: say so and stay modest.
@@ -556,7 +694,7 @@ pub fn decide(f: &Facts) -> Option<Decision> {
         });
     }
     for (i, other) in scored.iter().enumerate().skip(1) {
-        if other.contradicted() && !winner.contradicted() {
+        if (other.contradicted() && !winner.contradicted()) || silent(other) {
             continue;
         }
         let gap = winner.score() - other.score();
@@ -624,4 +762,51 @@ pub fn decide(f: &Facts) -> Option<Decision> {
         verdict: v,
         considered,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::testkit::*;
+
+    #[test]
+    fn every_cause_of_the_catalogue_is_considered_whatever_the_proposers_say() {
+        for r in [
+            run(vec![attempt("baseline").rejected(403, "")]).build(),
+            run(vec![attempt("baseline").upgraded()]).build(),
+        ] {
+            let (d, _) = crate::diagnose::diagnose(&r);
+            for c in Cause::ALL {
+                assert!(
+                    d.considered.iter().any(|x| x.cause == *c),
+                    "{} is not considered",
+                    c.id()
+                );
+            }
+            let share: f64 = d.considered.iter().map(|c| c.share).sum();
+            assert!(share <= 1.0 + 1e-9, "{share}");
+        }
+    }
+
+    #[test]
+    fn a_cause_no_proposer_named_wins_when_the_observations_explain_it() {
+        // The upgrade is closed without a byte; the plain GET of the same URL gets the front's
+        // own 503 page: the front cannot reach its upstream (no proposer reads the controls).
+        let base = attempt("baseline").violation("connection_closed");
+        let plain = attempt("control.plain_get").rejected(
+            503,
+            "<html><head><title>503 Backend fetch failed</title></head><body>Guru Meditation</body></html>",
+        );
+        let r = run(vec![base, plain]).build();
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert_eq!(d.cause, Cause::ProxyBadGateway, "{d:#?}");
+        assert!(d.summary.contains("gateway error"), "{}", d.summary);
+        let bad = d
+            .considered
+            .iter()
+            .find(|c| c.cause == Cause::ServerBadHandshakeResponse)
+            .map(|c| c.share)
+            .unwrap_or(1.0);
+        assert!(bad < d.confidence, "{bad} vs {}", d.confidence);
+    }
 }

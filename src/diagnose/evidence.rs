@@ -85,9 +85,41 @@ pub fn ping_flood_of(a: &AttemptRecord) -> Option<(u32, f64, f64)> {
 }
 
 /// True when two attempts got the same answer (same status and same normalised body, or the same
-/// close, or the same failure class).
+/// close, or the same failure class). Two upgrades are compared only over the window both were
+/// watched: one that stayed open for its whole watch and one that closed only after that much
+/// time had passed were both open over the stretch both saw (an `--idle` hold watches the
+/// baseline far longer than the variants' close-wait; a difference is evidence only over the
+/// same window).
 pub fn same_answer(a: &AttemptRecord, b: &AttemptRecord) -> bool {
-    answer(a) == answer(b)
+    let (x, y) = (answer(a), answer(b));
+    x == y || open_over_the_overlap(a, b) || open_over_the_overlap(b, a)
+}
+
+/// True when `open` stayed open through its whole watch and `closed` closed without a close
+/// frame or with a normal close only after `open`'s watch had ended.
+fn open_over_the_overlap(open: &AttemptRecord, closed: &AttemptRecord) -> bool {
+    if !matches!(open.outcome, Outcome::Upgraded { .. }) {
+        return false;
+    }
+    let Some(window) = open.session.as_ref().map(|s| s.watched_ms) else {
+        return false;
+    };
+    closed_after(closed).is_some_and(|at| at >= window)
+}
+
+/// When an upgraded attempt ended, in ms after its 101 (None when it did not upgrade or stayed
+/// open).
+pub fn closed_after(a: &AttemptRecord) -> Option<f64> {
+    if !matches!(a.outcome, Outcome::UpgradedThenClosed { .. }) {
+        return None;
+    }
+    match a.session.as_ref()?.end {
+        crate::model::SessionEnd::CloseFrame { after_ms, .. }
+        | crate::model::SessionEnd::Dropped { after_ms, .. }
+        | crate::model::SessionEnd::ProtocolError { after_ms, .. }
+        | crate::model::SessionEnd::PingFlood { after_ms, .. } => Some(after_ms),
+        crate::model::SessionEnd::StillOpen => None,
+    }
 }
 
 /// True when two attempts got the same answer from the same producer (byte-for-byte refusals).

@@ -17,8 +17,10 @@ pub mod compare;
 pub mod engine;
 pub mod evidence;
 pub mod hypothesis;
+pub mod observe;
 pub mod remedy;
 pub mod rules;
+pub mod weigh;
 
 use crate::model::{Diagnosis, Finding, Run};
 use cause::Cause;
@@ -27,7 +29,9 @@ use rules::Verdict;
 
 /// Diagnoses a run: the best-supported hypothesis, plus findings.
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
-    let facts = Facts::new(run);
+    // Attempts are compared over the window each was watched (`observe::over_common_window`).
+    let run = observe::over_common_window(run);
+    let facts = Facts::new(&run);
     let decision = engine::decide(&facts);
     let (verdict, observations, considered) = match decision {
         Some(d) => (d.verdict, d.observations, d.considered),
@@ -45,7 +49,8 @@ pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
 
 /// The proposer whose hypothesis wins a run (for tests and `--verbose` tracing).
 pub fn deciding_rule(run: &Run) -> Option<&'static str> {
-    engine::decide(&Facts::new(run)).map(|d| d.proposer)
+    let run = observe::over_common_window(run);
+    engine::decide(&Facts::new(&run)).map(|d| d.proposer)
 }
 
 fn fallback(facts: &Facts) -> Verdict {
@@ -248,7 +253,13 @@ mod tests {
     #[test]
     fn a_bare_403_with_the_request_unknown_ties_its_causes_in_field_order_and_claims_nothing() {
         let (d, _) = diagnose(&status_only_run(403));
-        let order: Vec<Cause> = d.considered.iter().map(|c| c.cause).collect();
+        // Every cause is weighed; those the status allows share the belief.
+        let order: Vec<Cause> = d
+            .considered
+            .iter()
+            .filter(|c| c.share > 0.0)
+            .map(|c| c.cause)
+            .collect();
         assert_eq!(
             order,
             [
@@ -295,7 +306,10 @@ mod tests {
             assert!(!format!("{:?}", d.evidence).contains("no credential was given"));
             let listed: Vec<Cause> = hypothesis_causes(status);
             assert!(
-                d.considered.iter().all(|c| listed.contains(&c.cause)),
+                d.considered
+                    .iter()
+                    .filter(|c| c.share > 0.0)
+                    .all(|c| listed.contains(&c.cause)),
                 "{status}: {:?}",
                 d.considered
             );

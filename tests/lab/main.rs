@@ -40,6 +40,7 @@ mod exchange;
 mod exporter;
 mod findings;
 mod forward_proxy;
+mod generalise;
 mod headers;
 mod healthy;
 mod http2;

@@ -865,6 +865,10 @@ mod tests {
                     d.considered
                         .iter()
                         .filter(|c| c.cause != Cause::TlsPlaintextToTlsPort)
+                        // Proposed readings, and any weighed reading that holds a share.
+                        .filter(|c| c.share > 0.0
+                            || (c.proposer != crate::diagnose::engine::WEIGHED_ONLY
+                                && c.proposer != crate::diagnose::engine::FINDING_ONLY))
                         .all(
                             |c| c.contradicted.iter().any(|x| x == "control.other_scheme")
                                 || c.cause.category() == crate::diagnose::cause::Category::Tls

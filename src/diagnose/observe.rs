@@ -1,0 +1,640 @@
+//! observe: the typed facts the causes weigh, read from the records in one place. Every attempt,
+//! control and HTTP control becomes an [`AttemptObs`] carrying its attempt id: what class of
+//! outcome it got, its status, what its close code and reason are about, what its body is about,
+//! how likely it is that a front (proxy, CDN, gateway) wrote the answer rather than the
+//! application, how long it was watched, what the request carried, and how it relates to the
+//! baseline over the window both were watched. Adding a kind of observation means one field or
+//! variant here and an arm in the causes that care (`weigh`).
+//!
+//! Pure: no I/O, no clock.
+
+use std::borrow::Cow;
+
+use super::evidence::{self, same_answer, Facts};
+use super::hypothesis::{part, Part};
+use crate::model::{AttemptRecord, CredentialPlacement, Outcome, Run};
+
+/// What a close reason or a refusal body is about. Read from the words real servers and fronts
+/// use (see [`topic_of`]); a `Server` header never decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// The Origin (an allowlist, CORS, cross-site refusal).
+    Origin,
+    /// A credential: missing, invalid, expired (token, ticket, login, API key).
+    Auth,
+    /// Too many requests, a quota.
+    RateLimit,
+    /// The front could not reach or use its upstream (bad gateway, backend fetch failed, no
+    /// server available, failed to connect downstream).
+    Upstream,
+    /// Temporarily unavailable: overloaded, restarting, a store or dependency down.
+    Unavailable,
+    /// The application failed (an exception, an internal error).
+    Internal,
+    /// Nothing at this path (not found, no route, cannot GET).
+    NotFound,
+    /// A protocol on top of WebSocket: the endpoint wants its own transport parameters or
+    /// framing (Engine.IO's "Transport unknown", SockJS, a subprotocol it requires).
+    Transport,
+    /// The WebSocket handshake itself: no Upgrade header seen, "upgrade required", an HTTP version
+    /// or key it cannot take — what an application says when the upgrade did not reach it whole.
+    Handshake,
+    /// A blanket refusal that names no reason: access denied, forbidden, blocked.
+    Denied,
+    /// The request was too large (headers, URI).
+    TooLarge,
+    /// An idle or session timeout.
+    Idle,
+    /// The server is going away (shutdown, restart, redeploy).
+    GoingAway,
+}
+
+impl Topic {
+    /// The id as in JSON and docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Origin => "origin",
+            Topic::Auth => "auth",
+            Topic::RateLimit => "rate_limit",
+            Topic::Upstream => "upstream",
+            Topic::Unavailable => "unavailable",
+            Topic::Internal => "internal",
+            Topic::NotFound => "not_found",
+            Topic::Transport => "transport",
+            Topic::Handshake => "handshake",
+            Topic::Denied => "denied",
+            Topic::TooLarge => "too_large",
+            Topic::Idle => "idle",
+            Topic::GoingAway => "going_away",
+        }
+    }
+}
+
+/// The words of each topic, most specific topic first: the first topic with a match wins, so
+/// "session store unavailable" is about availability (not a session credential), "Failed to
+/// connect to downstream server" about the upstream (not an internal failure) and
+/// "ORIGIN_BLOCKED" about the Origin (not a blanket denial).
+const TOPIC_WORDS: &[(Topic, &[&str])] = &[
+    (
+        Topic::Origin,
+        &["origin", "cors", "cross-site", "cross site", "csrf"],
+    ),
+    (
+        Topic::TooLarge,
+        &[
+            "too large",
+            "too long",
+            "header or cookie",
+            "uri too",
+            "request-uri",
+        ],
+    ),
+    (
+        Topic::RateLimit,
+        &["rate limit", "rate-limit", "too many", "throttl", "quota"],
+    ),
+    (
+        Topic::Upstream,
+        &[
+            "upstream",
+            "downstream",
+            "backend",
+            "bad gateway",
+            "gateway time",
+            "no server is available",
+            "no healthy",
+            "proxy error",
+            "error occurred while trying to proxy",
+            "failed to connect",
+            "could not connect",
+            "connection refused",
+            "econnrefused",
+            "origin is unreachable",
+        ],
+    ),
+    (
+        Topic::Unavailable,
+        &[
+            "unavailable",
+            "try again",
+            "overload",
+            "too busy",
+            "capacity",
+            "maintenance",
+            "not ready",
+        ],
+    ),
+    (
+        Topic::Transport,
+        &[
+            "transport unknown",
+            "unknown transport",
+            "unsupported protocol version",
+            "engine.io",
+            "socket.io",
+            "sockjs",
+            "subprotocol",
+        ],
+    ),
+    (
+        Topic::Handshake,
+        &[
+            "upgrade",
+            "sec-websocket",
+            "websocket protocol",
+            "handshake",
+            "http version",
+            "http/1.0",
+            "connection header",
+        ],
+    ),
+    (
+        Topic::Auth,
+        &[
+            "unauthor",
+            "unauthenticated",
+            "not authenticated",
+            "authenticat",
+            "auth",
+            "token",
+            "credential",
+            "ticket",
+            "login",
+            "log in",
+            "sign in",
+            "jwt",
+            "api key",
+            "apikey",
+            "api-key",
+            "password",
+            "expired",
+            "signature",
+        ],
+    ),
+    (
+        Topic::NotFound,
+        &[
+            "not found",
+            "no route",
+            "cannot get",
+            "no such",
+            "unknown path",
+            "does not exist",
+        ],
+    ),
+    (Topic::Idle, &["idle", "inactiv", "timed out", "timeout"]),
+    (
+        Topic::GoingAway,
+        &[
+            "going away",
+            "shutting down",
+            "shutdown",
+            "restart",
+            "redeploy",
+        ],
+    ),
+    (
+        Topic::Denied,
+        &[
+            "access denied",
+            "forbidden",
+            "blocked",
+            "not allowed",
+            "denied",
+            "rejected",
+            "request rejected",
+        ],
+    ),
+    (
+        Topic::Internal,
+        &[
+            "internal",
+            "exception",
+            "traceback",
+            "server error",
+            "unexpected error",
+            "crash",
+            "panic",
+        ],
+    ),
+];
+
+/// What a text (a close reason, a refusal body) is about, if it says.
+pub fn topic_of(text: &str) -> Option<Topic> {
+    let t = text.to_ascii_lowercase().replace('_', " ");
+    if t.trim().is_empty() {
+        return None;
+    }
+    TOPIC_WORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| t.contains(w)))
+        .map(|(topic, _)| *topic)
+}
+
+/// The class of a close code (RFC 6455 §7.4, the IANA registry, the application range).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseClass {
+    /// 1000: a normal close.
+    Normal,
+    /// 1001: the endpoint is going away.
+    GoingAway,
+    /// 1002, 1003, 1007, 1009, 1010: the peer broke the protocol or sent what it cannot take.
+    Protocol,
+    /// 1008: a policy violation (the generic refusal of a request the server will not serve).
+    Policy,
+    /// 1011: an internal error.
+    Internal,
+    /// 1012, 1013: service restart, try again later.
+    TryAgain,
+    /// 1014: a gateway got a bad response from its upstream.
+    BadGateway,
+    /// 3000 (Unauthorized), 3003 (Forbidden): IANA-registered HTTP-like refusals.
+    Unauthorized,
+    /// Another IANA-registered code (3000-3999).
+    Registered,
+    /// 4000-4999: defined by the application.
+    Application,
+    /// No close frame: the TCP connection ended (browsers report 1006).
+    Dropped,
+    /// Anything else (1005, reserved codes).
+    Other,
+}
+
+impl CloseClass {
+    /// The class of a close code; `None` for a bare TCP close.
+    pub fn of(code: Option<u16>) -> CloseClass {
+        match code {
+            None => CloseClass::Dropped,
+            Some(1000) => CloseClass::Normal,
+            Some(1001) => CloseClass::GoingAway,
+            Some(1002 | 1003 | 1007 | 1009 | 1010) => CloseClass::Protocol,
+            Some(1008) => CloseClass::Policy,
+            Some(1011) => CloseClass::Internal,
+            Some(1012 | 1013) => CloseClass::TryAgain,
+            Some(1014) => CloseClass::BadGateway,
+            Some(3000 | 3003) => CloseClass::Unauthorized,
+            Some(3000..=3999) => CloseClass::Registered,
+            Some(4000..=4999) => CloseClass::Application,
+            Some(_) => CloseClass::Other,
+        }
+    }
+
+    /// The id as in JSON and docs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseClass::Normal => "normal",
+            CloseClass::GoingAway => "going_away",
+            CloseClass::Protocol => "protocol",
+            CloseClass::Policy => "policy",
+            CloseClass::Internal => "internal",
+            CloseClass::TryAgain => "try_again",
+            CloseClass::BadGateway => "bad_gateway",
+            CloseClass::Unauthorized => "unauthorized",
+            CloseClass::Registered => "registered",
+            CloseClass::Application => "application",
+            CloseClass::Dropped => "dropped",
+            CloseClass::Other => "other",
+        }
+    }
+
+    /// The topic the code itself carries, when it carries one: 1011 an internal error, 1012/1013
+    /// unavailability, 1014 the upstream, 3000/3003 a credential. 1008 is a policy refusal of no
+    /// particular topic (the reason says which), 4xxx is the application's own.
+    pub fn topic(self) -> Option<Topic> {
+        match self {
+            CloseClass::Internal => Some(Topic::Internal),
+            CloseClass::TryAgain => Some(Topic::Unavailable),
+            CloseClass::BadGateway => Some(Topic::Upstream),
+            CloseClass::Unauthorized => Some(Topic::Auth),
+            CloseClass::GoingAway => Some(Topic::GoingAway),
+            _ => None,
+        }
+    }
+}
+
+/// The HTTP-like application close codes many servers use for auth refusals (4001, 4401, 4403):
+/// an application-range code whose last three digits are 401 or 403 reads as that HTTP status.
+pub fn application_status(code: Option<u16>) -> Option<u16> {
+    let code = code?;
+    if !(4000..=4999).contains(&code) {
+        return None;
+    }
+    match code % 1000 {
+        401 | 1 => Some(401),
+        403 | 3 => Some(403),
+        404 => Some(404),
+        429 => Some(429),
+        500 => Some(500),
+        503 => Some(503),
+        _ => None,
+    }
+}
+
+/// The topic of a close: the reason's words first (they are the server's own explanation), then
+/// what the code itself carries, then an HTTP-like application code.
+pub fn close_topic(code: Option<u16>, reason: &str) -> Option<Topic> {
+    topic_of(reason)
+        .or_else(|| CloseClass::of(code).topic())
+        .or_else(|| match application_status(code) {
+            Some(401 | 403) => Some(Topic::Auth),
+            Some(404) => Some(Topic::NotFound),
+            Some(429) => Some(Topic::RateLimit),
+            Some(500) => Some(Topic::Internal),
+            Some(503) => Some(Topic::Unavailable),
+            _ => None,
+        })
+}
+
+/// The class of outcome one attempt got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeClass {
+    /// 101 and open through its watch.
+    Open,
+    /// 101, then a close or a drop.
+    ClosedAfterUpgrade,
+    /// 101, then bytes that are not WebSocket framing (an HTTP response written onto the
+    /// upgraded socket, a broken frame): browsers open it, then fail with 1006.
+    BrokenAfterUpgrade,
+    /// An HTTP answer other than 101 (redirects included).
+    Http,
+    /// The upgrade stage ended without any HTTP answer: closed without a byte, reset, or bytes
+    /// that are not HTTP.
+    NoHttpAnswer,
+    /// Failed before the request was sent (DNS, TCP, proxy tunnel, TLS).
+    BeforeRequest,
+    /// Nothing came back within the budget.
+    Timeout,
+}
+
+/// What the request carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carried {
+    /// Where the credential went (`None` when none did).
+    pub credential: CredentialPlacement,
+    /// A deliberately wrong credential of the same shape.
+    pub wrong_credential: bool,
+    /// The Origin header (`None` when absent).
+    pub origin: Option<String>,
+}
+
+/// One attempt, as the causes weigh it.
+#[derive(Debug, Clone)]
+pub struct AttemptObs<'a> {
+    /// The attempt id.
+    pub id: &'a str,
+    /// The part it plays in the matrix.
+    pub part: Part,
+    /// True for a `--direct` twin.
+    pub direct: bool,
+    /// Its outcome class.
+    pub class: OutcomeClass,
+    /// The HTTP status (101 for upgrades).
+    pub status: Option<u16>,
+    /// The close code's class, after a 101.
+    pub close: Option<CloseClass>,
+    /// What the close is about (reason words, then the code).
+    pub close_topic: Option<Topic>,
+    /// What a refusal body (or a redirect's) is about.
+    pub body_topic: Option<Topic>,
+    /// How likely it is that a front (proxy, gateway, CDN) wrote this answer itself rather than
+    /// relaying the application's (`fingerprint::proxy_authorship`); `None` without an HTTP
+    /// answer.
+    pub front_wrote_it: Option<f64>,
+    /// How long the connection was watched after a 101, in ms.
+    pub watched_ms: Option<f64>,
+    /// When it closed after the 101, in ms.
+    pub closed_after_ms: Option<f64>,
+    /// What the request carried.
+    pub carried: Carried,
+    /// The same answer as the baseline's, over the window both were watched.
+    pub same_as_baseline: bool,
+    /// The record itself (for citations only; weighing reads the fields above).
+    pub record: &'a AttemptRecord,
+}
+
+/// The typed observations of a run.
+#[derive(Debug, Clone)]
+pub struct Observations<'a> {
+    /// Every attempt, HTTP control and other-scheme try, the baseline first.
+    pub attempts: Vec<AttemptObs<'a>>,
+}
+
+impl<'a> Observations<'a> {
+    /// The baseline's observation.
+    pub fn base(&self) -> Option<&AttemptObs<'a>> {
+        self.attempts
+            .iter()
+            .find(|o| o.part == Part::Baseline && !o.direct)
+    }
+
+    /// The public attempts that play `part`.
+    pub fn public(&self, part: Part) -> impl Iterator<Item = &AttemptObs<'a>> + '_ {
+        self.attempts
+            .iter()
+            .filter(move |o| o.part == part && !o.direct)
+    }
+}
+
+/// The class of an attempt's outcome.
+pub fn outcome_class(a: &AttemptRecord) -> OutcomeClass {
+    match &a.outcome {
+        Outcome::Upgraded { .. } => OutcomeClass::Open,
+        Outcome::UpgradedThenClosed { .. } => {
+            let broken = a
+                .session
+                .as_ref()
+                .is_some_and(|s| matches!(s.end, crate::model::SessionEnd::ProtocolError { .. }));
+            if broken {
+                OutcomeClass::BrokenAfterUpgrade
+            } else {
+                OutcomeClass::ClosedAfterUpgrade
+            }
+        }
+        Outcome::Rejected { .. } | Outcome::Redirected { .. } => OutcomeClass::Http,
+        Outcome::Timeout { .. } => OutcomeClass::Timeout,
+        Outcome::ProtocolViolation { .. } => {
+            if a.outcome.status().is_some() || a.response.is_some() {
+                OutcomeClass::Http
+            } else {
+                OutcomeClass::NoHttpAnswer
+            }
+        }
+        Outcome::DnsError { .. } | Outcome::TlsError { .. } => OutcomeClass::BeforeRequest,
+        Outcome::TcpError { .. } => {
+            if super::hypothesis::failed_before_upgrade(a).is_some() {
+                OutcomeClass::BeforeRequest
+            } else {
+                OutcomeClass::NoHttpAnswer
+            }
+        }
+    }
+}
+
+/// Reads one record.
+fn observe_one<'a>(a: &'a AttemptRecord, base: Option<&AttemptRecord>) -> AttemptObs<'a> {
+    let (close, close_topic) = match &a.outcome {
+        Outcome::UpgradedThenClosed {
+            close_code,
+            close_reason,
+            ..
+        } => (
+            Some(CloseClass::of(*close_code)),
+            close_topic(*close_code, close_reason.as_deref().unwrap_or_default()),
+        ),
+        _ => (None, None),
+    };
+    let response = evidence::response(a);
+    let body_topic = response.as_ref().and_then(|r| topic_of(&r.body_excerpt));
+    AttemptObs {
+        id: &a.variant.id,
+        part: part(a),
+        direct: a.variant.direct,
+        class: outcome_class(a),
+        status: a
+            .outcome
+            .status()
+            .or_else(|| a.response.as_ref().map(|r| r.status)),
+        close,
+        close_topic,
+        body_topic,
+        front_wrote_it: response
+            .as_ref()
+            .filter(|r| r.status != 101)
+            .map(crate::fingerprint::proxy_authorship),
+        watched_ms: a.session.as_ref().map(|s| s.watched_ms),
+        closed_after_ms: evidence::closed_after(a),
+        carried: Carried {
+            credential: a.variant.credential.clone(),
+            wrong_credential: a.variant.wrong_credential,
+            origin: a.variant.origin.clone(),
+        },
+        same_as_baseline: base.is_some_and(|b| same_answer(b, a)),
+        record: a,
+    }
+}
+
+/// Every observation of a run.
+pub fn observe<'a>(f: &Facts<'a>) -> Observations<'a> {
+    let base = f.base();
+    let mut attempts: Vec<AttemptObs<'a>> = f
+        .run
+        .attempts
+        .iter()
+        .chain(f.run.http_controls.iter())
+        .map(|a| observe_one(a, base))
+        .collect();
+    if let Some(other) = f.run.other_scheme.as_deref() {
+        let mut o = observe_one(other, None);
+        o.part = Part::HttpControl;
+        attempts.push(o);
+    }
+    Observations { attempts }
+}
+
+/// The run as its attempts can be compared: every variant is watched for the close-wait only,
+/// while an `--idle` hold watches the baseline much longer. A baseline that upgraded, stayed
+/// open through the window the other attempts were watched, and was cut later in the hold is an
+/// open baseline for the comparisons; the hold's own record (`session.idle`) keeps what happened
+/// after, for the causes that read it (`proxy.idle_timeout`). Borrowed unchanged otherwise.
+pub fn over_common_window(run: &Run) -> Cow<'_, Run> {
+    let Some(bi) = run
+        .attempts
+        .iter()
+        .position(|a| part(a) == Part::Baseline && !a.variant.direct)
+    else {
+        return Cow::Borrowed(run);
+    };
+    let base = &run.attempts[bi];
+    let held = base.session.as_ref().is_some_and(|s| s.idle.is_some());
+    let Some(closed_at) = evidence::closed_after(base).filter(|_| held) else {
+        return Cow::Borrowed(run);
+    };
+    // The window the other attempts were watched: the longest watch of one that stayed open.
+    let window = run
+        .attempts
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| *i != bi && a.outcome.is_success())
+        .filter_map(|(_, a)| a.session.as_ref().map(|s| s.watched_ms))
+        .fold(0.0_f64, f64::max);
+    if window <= 0.0 || closed_at < window {
+        return Cow::Borrowed(run);
+    }
+    let mut run = run.clone();
+    let b = &mut run.attempts[bi];
+    let subprotocol = b.session.as_ref().and_then(|s| s.subprotocol.clone());
+    b.outcome = Outcome::Upgraded { subprotocol };
+    Cow::Owned(run)
+}
+
+/// True when the credential went anywhere in this request.
+pub fn carries_credential(o: &AttemptObs) -> bool {
+    o.carried.credential != CredentialPlacement::None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_follow_the_most_specific_words() {
+        assert_eq!(
+            topic_of("session store unavailable"),
+            Some(Topic::Unavailable)
+        );
+        assert_eq!(
+            topic_of("Failed to connect to downstream server"),
+            Some(Topic::Upstream)
+        );
+        assert_eq!(topic_of("ORIGIN_BLOCKED"), Some(Topic::Origin));
+        assert_eq!(topic_of("invalid token"), Some(Topic::Auth));
+        assert_eq!(topic_of("Missing token"), Some(Topic::Auth));
+        assert_eq!(topic_of("login required"), Some(Topic::Auth));
+        assert_eq!(
+            topic_of(r#"{"code":0,"message":"Transport unknown"}"#),
+            Some(Topic::Transport)
+        );
+        assert_eq!(
+            topic_of("Can \"Upgrade\" only to \"WebSocket\"."),
+            Some(Topic::Handshake)
+        );
+        assert_eq!(
+            topic_of("unsupported HTTP version: HTTP/1.0"),
+            Some(Topic::Handshake)
+        );
+        assert_eq!(
+            topic_of("Cross origin websockets not allowed"),
+            Some(Topic::Origin)
+        );
+        assert_eq!(topic_of("<h1>Access Denied</h1>"), Some(Topic::Denied));
+        assert_eq!(topic_of("Backend fetch failed"), Some(Topic::Upstream));
+        assert_eq!(
+            topic_of("No server is available to handle this request."),
+            Some(Topic::Upstream)
+        );
+        assert_eq!(topic_of("Cannot GET /ws"), Some(Topic::NotFound));
+        assert_eq!(topic_of("Internal Server Error"), Some(Topic::Internal));
+        assert_eq!(topic_of(""), None);
+        assert_eq!(topic_of("hello"), None);
+    }
+
+    #[test]
+    fn close_codes_carry_their_own_topic_when_the_reason_says_nothing() {
+        assert_eq!(close_topic(Some(1011), ""), Some(Topic::Internal));
+        assert_eq!(close_topic(Some(1013), ""), Some(Topic::Unavailable));
+        assert_eq!(close_topic(Some(4401), ""), Some(Topic::Auth));
+        assert_eq!(close_topic(Some(3000), ""), Some(Topic::Auth));
+        assert_eq!(close_topic(Some(1008), ""), None);
+        assert_eq!(
+            close_topic(Some(1008), "ORIGIN_BLOCKED"),
+            Some(Topic::Origin)
+        );
+        // The reason is the server's own explanation: it outranks the code.
+        assert_eq!(
+            close_topic(Some(1011), "session store unavailable"),
+            Some(Topic::Unavailable)
+        );
+        assert_eq!(CloseClass::of(None), CloseClass::Dropped);
+        assert_eq!(CloseClass::of(Some(4321)), CloseClass::Application);
+    }
+}
