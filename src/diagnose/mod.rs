@@ -17,6 +17,8 @@ pub mod compare;
 pub mod engine;
 pub mod evidence;
 pub mod hypothesis;
+#[cfg(test)]
+mod kinds_tests;
 pub mod observe;
 pub mod remedy;
 pub mod rules;

@@ -452,6 +452,18 @@ pub fn outcome_class(a: &AttemptRecord) -> OutcomeClass {
         }
         Outcome::Rejected { .. } | Outcome::Redirected { .. } => OutcomeClass::Http,
         Outcome::Timeout { .. } => OutcomeClass::Timeout,
+        // Invalid frames after a 101 (the probe records them as a malformed response whose
+        // session ended in a protocol error): the handshake passed, what followed is no WebSocket.
+        Outcome::ProtocolViolation { error, .. }
+            if error == "malformed_response"
+                && a.response.as_ref().is_some_and(|r| r.status == 101)
+                && a.session.as_ref().is_some_and(|s| {
+                    matches!(s.end, crate::model::SessionEnd::ProtocolError { .. })
+                })
+                && !super::browser::refused_by_a_browser(a) =>
+        {
+            OutcomeClass::BrokenAfterUpgrade
+        }
         Outcome::ProtocolViolation { .. } => {
             if a.outcome.status().is_some() || a.response.is_some() {
                 OutcomeClass::Http
@@ -537,18 +549,40 @@ pub fn observe<'a>(f: &Facts<'a>) -> Observations<'a> {
 /// open baseline for the comparisons; the hold's own record (`session.idle`) keeps what happened
 /// after, for the causes that read it (`proxy.idle_timeout`). Borrowed unchanged otherwise.
 pub fn over_common_window(run: &Run) -> Cow<'_, Run> {
+    let run = with_the_credential_in_the_url(run);
+    match window(&run) {
+        Some(w) => Cow::Owned(w),
+        None => run,
+    }
+}
+
+/// A credential the user put into the URL itself (a sensitive query parameter such as `?token=`,
+/// or userinfo) is a credential given, wherever the run's inputs forgot to say so: the redactor
+/// already treats it as one.
+fn with_the_credential_in_the_url(run: &Run) -> Cow<'_, Run> {
+    if run.credential_given
+        || run.request_unknown
+        || !super::weigh::url_carries_credential(&run.target)
+    {
+        return Cow::Borrowed(run);
+    }
+    let mut run = run.clone();
+    run.credential_given = true;
+    Cow::Owned(run)
+}
+
+/// The run with its baseline compared over the common window, when that changes it.
+fn window(run: &Run) -> Option<Run> {
     let Some(bi) = run
         .attempts
         .iter()
         .position(|a| part(a) == Part::Baseline && !a.variant.direct)
     else {
-        return Cow::Borrowed(run);
+        return None;
     };
     let base = &run.attempts[bi];
     let held = base.session.as_ref().is_some_and(|s| s.idle.is_some());
-    let Some(closed_at) = evidence::closed_after(base).filter(|_| held) else {
-        return Cow::Borrowed(run);
-    };
+    let closed_at = evidence::closed_after(base).filter(|_| held)?;
     // The window the other attempts were watched: the longest watch of one that stayed open.
     let window = run
         .attempts
@@ -558,13 +592,13 @@ pub fn over_common_window(run: &Run) -> Cow<'_, Run> {
         .filter_map(|(_, a)| a.session.as_ref().map(|s| s.watched_ms))
         .fold(0.0_f64, f64::max);
     if window <= 0.0 || closed_at < window {
-        return Cow::Borrowed(run);
+        return None;
     }
     let mut run = run.clone();
     let b = &mut run.attempts[bi];
     let subprotocol = b.session.as_ref().and_then(|s| s.subprotocol.clone());
     b.outcome = Outcome::Upgraded { subprotocol };
-    Cow::Owned(run)
+    Some(run)
 }
 
 /// True when the credential went anywhere in this request.

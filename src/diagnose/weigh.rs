@@ -357,6 +357,8 @@ fn close<'a>(cause: Cause, f: &Facts<'a>, base: &AttemptObs<'a>, out: &mut Vec<W
         },
         Some(Topic::Upstream) => match cause {
             ProxyBadGateway => out.push(support(b, Expected::CloseAboutTheServer, 2.0)),
+            // The one that closed is a relay whose own upstream is gone, not the application.
+            ServerClosedAfterUpgrade => out.push(against(b, Expected::CloseAboutTheServer, 0.8)),
             AuthClosedAfterUpgrade
             | AuthMissingCredentials
             | AuthCredentialsRejected

@@ -1,0 +1,220 @@
+//! The failure kinds of issue 24, each as the run a real stack produced, through the whole
+//! engine: what wins, and what may not win with confidence. (The lab reproduces them on real
+//! servers in `tests/lab/generalise.rs`; the field runs in `../shared/field-runs/`.)
+
+use super::cause::Cause;
+use super::rules::testkit::*;
+use crate::model::{Outcome, SessionEnd, SessionRecord, WireResponse};
+
+fn session(end: SessionEnd, watched_ms: f64) -> SessionRecord {
+    SessionRecord {
+        accept_valid: true,
+        subprotocol: None,
+        extensions: None,
+        ping_rtt_ms: None,
+        watched_ms,
+        end,
+        messages_received: 0,
+        pings_received: 0,
+        exchange: None,
+        idle: None,
+    }
+}
+
+fn share(d: &crate::model::Diagnosis, c: Cause) -> f64 {
+    d.considered
+        .iter()
+        .find(|x| x.cause == c)
+        .map(|x| x.share)
+        .unwrap_or(0.0)
+}
+
+/// Kind 4: a close's code and reason carry meaning: 1011 "session store unavailable" is the
+/// server's trouble, not a missing credential (the word "session" is no credential).
+#[test]
+fn a_1011_about_an_unavailable_store_is_the_server_not_auth() {
+    let r = run(vec![
+        attempt("baseline").closed(1011, "session store unavailable"),
+        attempt("credential.none").closed(1011, "session store unavailable"),
+        attempt("credential.wrong").closed(1011, "session store unavailable"),
+        attempt("origin.none").closed(1011, "session store unavailable"),
+        attempt("origin.foreign").closed(1011, "session store unavailable"),
+    ])
+    .cred()
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::ServerClosedAfterUpgrade, "{d:#?}");
+    for auth in [
+        Cause::AuthMissingCredentials,
+        Cause::AuthCredentialsRejected,
+        Cause::AuthClosedAfterUpgrade,
+    ] {
+        assert_eq!(share(&d, auth), 0.0, "{}", auth.id());
+    }
+}
+
+/// Kind 4: 1008 "ORIGIN_BLOCKED" on every variant (the allowlist admits none of the Origins tried)
+/// is the Origin check, not a generic server close.
+#[test]
+fn a_policy_close_naming_the_origin_on_every_variant_is_the_origin_check() {
+    let r = run(vec![
+        attempt("baseline").closed(1008, "ORIGIN_BLOCKED"),
+        attempt("credential.none").closed(1008, "ORIGIN_BLOCKED"),
+        attempt("origin.none").closed(1008, "ORIGIN_BLOCKED"),
+        attempt("origin.same").closed(1008, "ORIGIN_BLOCKED"),
+        attempt("origin.foreign").closed(1008, "ORIGIN_BLOCKED"),
+    ])
+    .cred()
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::OriginRejected, "{d:#?}");
+}
+
+/// Kind 4: an upstream the WebSocket proxy cannot reach, said in the close reason.
+#[test]
+fn a_1011_saying_the_downstream_is_unreachable_is_the_proxy_s_upstream() {
+    let r = run(no_cred(vec![
+        attempt("baseline").closed(1011, "Failed to connect to downstream server"),
+        attempt("origin.none").closed(1011, "Failed to connect to downstream server"),
+        attempt("origin.foreign").closed(1011, "Failed to connect to downstream server"),
+    ]))
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::ProxyBadGateway, "{d:#?}");
+}
+
+/// Kind 6: a 101 followed by bytes that are not WebSocket (a framework writing its HTTP 500 onto
+/// the upgraded socket): browsers open it and then fail with 1006 — never healthy, and not a bad
+/// handshake.
+#[test]
+fn a_101_followed_by_an_http_error_is_a_failure_after_the_upgrade() {
+    let broken = |id: &str| {
+        let mut a = attempt(id).violation("malformed_response");
+        a.response = Some(WireResponse {
+            version: "HTTP/1.1".into(),
+            status: 101,
+            reason: "Switching Protocols".into(),
+            headers: Vec::new(),
+            body_excerpt: String::new(),
+            body_bytes: 0,
+            body_truncated: false,
+        });
+        a.session = Some(session(
+            SessionEnd::ProtocolError {
+                detail: "invalid opcode".into(),
+                after_ms: 3.0,
+            },
+            3.0,
+        ));
+        a
+    };
+    let r = run(no_cred(vec![
+        broken("baseline"),
+        broken("origin.none"),
+        broken("origin.foreign"),
+    ]))
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::ServerClosedAfterUpgrade, "{d:#?}");
+    assert_eq!(share(&d, Cause::Healthy), 0.0);
+    assert!(share(&d, Cause::ServerBadHandshakeResponse) < d.confidence);
+}
+
+/// Kind 7: browser-shaped requests refused (not for their Origin) while wsdoctor's own upgrade
+/// works: a browser would fail, so the run is not healthy.
+#[test]
+fn browsers_refused_for_their_shape_is_never_healthy() {
+    let r = run(no_cred(vec![
+        attempt("baseline").upgraded(),
+        attempt("origin.none").upgraded(),
+        attempt("origin.same").upgraded(),
+        attempt("browser.chrome").rejected(400, "Unsupported extension"),
+        attempt("browser.firefox").rejected(400, "Unsupported extension"),
+    ]))
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_ne!(d.cause, Cause::Healthy, "{d:#?}");
+    assert_eq!(share(&d, Cause::Healthy), 0.0);
+}
+
+/// Kind 2: an `--idle` baseline cut by a proxy after the variants' window is compared as open over
+/// that window: the Origin variants do not turn it into an Origin refusal.
+#[test]
+fn an_idle_cut_after_the_variants_window_is_not_an_origin_refusal() {
+    let mut base = attempt("baseline").dropped();
+    if let Outcome::UpgradedThenClosed { after_ms, .. } = &mut base.outcome {
+        *after_ms = 3500.0;
+    }
+    let mut s = session(
+        SessionEnd::Dropped {
+            how: "eof".into(),
+            after_ms: 3500.0,
+        },
+        3500.0,
+    );
+    s.idle = Some(crate::model::IdleRecord {
+        requested_ms: 8000.0,
+        ping_interval_ms: None,
+        pings_sent: 1,
+        pongs_received: 1,
+        ended: "fin".into(),
+        lifetime_ms: Some(3500.0),
+        silent_ms: Some(3500.0),
+    });
+    base.session = Some(s);
+    let mut none = attempt("origin.none").upgraded();
+    none.session = Some(session(SessionEnd::StillOpen, 2000.0));
+    let r = run(no_cred(vec![
+        base,
+        none,
+        attempt("origin.foreign").rejected(403, ""),
+        attempt("origin.null").rejected(403, ""),
+    ]))
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::ProxyIdleTimeout, "{d:#?}");
+    assert_eq!(share(&d, Cause::OriginRejected), 0.0);
+}
+
+/// Kind 3: a token the user put into the URL's query is a credential given: a close about the
+/// token is the credential refused after the upgrade, never "no credential was sent".
+#[test]
+fn a_token_in_the_url_is_a_credential_given() {
+    let mut r = run(no_cred(vec![
+        attempt("baseline").closed(4401, "invalid token"),
+        attempt("origin.none").closed(4401, "invalid token"),
+        attempt("origin.foreign").closed(4401, "invalid token"),
+    ]))
+    .build();
+    r.target = "ws://api.test/ws?token=[redacted]".into();
+    let (d, _) = super::diagnose(&r);
+    assert!(
+        matches!(
+            d.cause,
+            Cause::AuthClosedAfterUpgrade | Cause::AuthCredentialsRejected
+        ),
+        "{d:#?}"
+    );
+    let text = format!("{} {:?}", d.summary, d.evidence);
+    assert!(!text.contains("no credential was"), "{text}");
+}
+
+/// Kind 5: a front's own "Access Denied" page for the upgrade, the plain GET and the site root
+/// alike is its access rule, not an application asking for a credential.
+#[test]
+fn one_access_denied_page_for_every_request_is_the_front_s_rule() {
+    let page = "<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>You don't have permission to access this server.</body></html>";
+    let r = run(vec![
+        attempt("baseline").rejected(403, page),
+        attempt("credential.none").rejected(403, page),
+        attempt("credential.wrong").rejected(403, page),
+        attempt("origin.none").rejected(403, page),
+        attempt("origin.foreign").rejected(403, page),
+        attempt("control.plain_get").rejected(403, page),
+    ])
+    .cred()
+    .http(vec![attempt("http.root").rejected(403, page)])
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::ProxyAccessDenied, "{d:#?}");
+}
