@@ -573,13 +573,10 @@ fn with_the_credential_in_the_url(run: &Run) -> Cow<'_, Run> {
 
 /// The run with its baseline compared over the common window, when that changes it.
 fn window(run: &Run) -> Option<Run> {
-    let Some(bi) = run
+    let bi = run
         .attempts
         .iter()
-        .position(|a| part(a) == Part::Baseline && !a.variant.direct)
-    else {
-        return None;
-    };
+        .position(|a| part(a) == Part::Baseline && !a.variant.direct)?;
     let base = &run.attempts[bi];
     let held = base.session.as_ref().is_some_and(|s| s.idle.is_some());
     let closed_at = evidence::closed_after(base).filter(|_| held)?;
