@@ -218,3 +218,65 @@ fn one_access_denied_page_for_every_request_is_the_front_s_rule() {
     let (d, _) = super::diagnose(&r);
     assert_eq!(d.cause, Cause::ProxyAccessDenied, "{d:#?}");
 }
+
+/// Kind 5: an application's plain-text 404 behind nginx, identical to the plain GET's, on a host
+/// whose root is served: nginx did not write it (its own 404 is its HTML page), and a proxy that
+/// drops the upgrade explains it as well as a missing route — never "nginx answers 404 itself"
+/// with confidence.
+#[test]
+fn an_application_404_behind_nginx_is_not_credited_to_nginx() {
+    let h = [("Server", "nginx/1.22.1"), ("Content-Type", "text/plain")];
+    let r = run(no_cred(vec![
+        attempt("baseline").rejected_with(404, &h, "Not Found"),
+        attempt("origin.none").rejected_with(404, &h, "Not Found"),
+        attempt("origin.foreign").rejected_with(404, &h, "Not Found"),
+        attempt("control.plain_get").rejected_with(404, &h, "Not Found"),
+        attempt("control.missing_key").rejected_with(404, &h, "Not Found"),
+    ]))
+    .http(vec![attempt("http.root").rejected_with(
+        200,
+        &[
+            ("Server", "nginx/1.22.1"),
+            ("Content-Type", "application/json"),
+        ],
+        "{\"ok\":true}",
+    )])
+    .build();
+    let (d, _) = super::diagnose(&r);
+    let text = format!("{} {:?}", d.summary, d.evidence);
+    assert!(!text.contains("answers 404 itself"), "{text}");
+    assert!(d.confidence < 0.8, "{d:#?}");
+    let both = [Cause::RoutingNotFound, Cause::ProxyUpgradeNotForwarded];
+    assert!(both.contains(&d.cause), "{d:#?}");
+    assert!(
+        d.alternatives.iter().any(|a| both.contains(&a.cause)),
+        "the other reading is named: {d:#?}"
+    );
+}
+
+/// Kind 9: two applications behind the public URL and `--direct`: the public URL gets a REST
+/// service's JSON 404, the WebSocket worker upgrades directly: the route reaches the wrong
+/// upstream, not a front refusing.
+#[test]
+fn another_application_behind_the_public_url_is_the_wrong_upstream() {
+    let h = [
+        ("Server", "nginx/1.22.1"),
+        ("Content-Type", "application/json"),
+    ];
+    let body = "{\"error\":\"not_found\",\"path\":\"/ws\"}";
+    let r = run(no_cred(vec![
+        attempt("baseline").rejected_with(404, &h, body),
+        attempt("origin.none").rejected_with(404, &h, body),
+        attempt("origin.foreign").rejected_with(404, &h, body),
+        attempt("control.plain_get").rejected_with(404, &h, body),
+        attempt("direct.baseline").upgraded(),
+        attempt("direct.control.plain_get").rejected(400, "Can \"Upgrade\" only to \"WebSocket\"."),
+    ]))
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::RoutingWrongUpstream, "{d:#?}");
+    assert!(
+        share(&d, Cause::ProxyFrontRefuses) < d.confidence / 2.0,
+        "{d:#?}"
+    );
+}

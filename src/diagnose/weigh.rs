@@ -618,6 +618,34 @@ fn direct<'a>(
         }
         _ => {}
     }
+    // The backend's own plain GET of the same path answers in another format than the public
+    // upgrade got (JSON there, not here): a proxy that drops the upgrade would relay this
+    // backend's plain answer (its status may change with the HTTP version the proxy speaks,
+    // its format does not).
+    let Some(plain) = obs
+        .attempts
+        .iter()
+        .find(|o| o.direct && o.part == Part::PlainGet && o.class == OutcomeClass::Http)
+    else {
+        return;
+    };
+    let json_of = |a: &AttemptRecord| {
+        super::evidence::response(a).is_some_and(|r| {
+            let b = r.body_excerpt.trim_start();
+            b.starts_with('{') || b.starts_with('[')
+        })
+    };
+    if json_of(base.record) != json_of(plain.record) {
+        match cause {
+            Cause::ProxyUpgradeNotForwarded => {
+                out.push(against(plain.record, Expected::TheBackendsAnswer, 0.8))
+            }
+            Cause::RoutingWrongUpstream => {
+                out.push(support(plain.record, Expected::TheBackendsAnswer, 0.5))
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The `--idle` hold: a connection cut during it is not healthy.

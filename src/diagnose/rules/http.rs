@@ -382,9 +382,17 @@ pub fn not_found(f: &Facts) -> Option<Verdict> {
         return None;
     }
     let p = producer(b);
+    // Who wrote the 404 is read from its shape (the front's own page or an application's body),
+    // never from the Server header alone.
+    let front_wrote_it =
+        response(b).is_some_and(|r| crate::fingerprint::proxy_authorship(&r) >= 0.5);
     let summary = match p {
-        Some(r) if r.kind.is_intermediary() => format!(
+        Some(r) if r.kind.is_intermediary() && front_wrote_it => format!(
             "{} has no route for this path and answers 404 itself",
+            r.name
+        ),
+        Some(r) if r.kind.is_intermediary() => format!(
+            "the application behind {} has no route for this path (404)",
             r.name
         ),
         Some(r) => format!("{} has no route for this path (404)", r.name),
