@@ -46,6 +46,7 @@ mod http2;
 mod http2_501;
 mod http2_apache;
 mod idle;
+mod litestar;
 mod matrix_app;
 mod matrix_proxy;
 mod matrix_socketio;
