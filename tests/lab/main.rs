@@ -38,6 +38,7 @@ mod direct;
 mod engine_cases;
 mod exchange;
 mod exporter;
+mod falcon;
 mod findings;
 mod forward_proxy;
 mod headers;
