@@ -41,6 +41,7 @@ mod exporter;
 mod falcon;
 mod findings;
 mod forward_proxy;
+mod granian;
 mod headers;
 mod healthy;
 mod http2;
