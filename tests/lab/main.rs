@@ -39,6 +39,7 @@ mod engine_cases;
 mod exchange;
 mod exporter;
 mod falcon;
+mod fastify;
 mod findings;
 mod forward_proxy;
 mod granian;
