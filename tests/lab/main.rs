@@ -45,6 +45,7 @@ mod forward_proxy;
 mod granian;
 mod headers;
 mod healthy;
+mod hono;
 mod http2;
 mod http2_501;
 mod http2_apache;
