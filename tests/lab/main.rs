@@ -43,6 +43,7 @@ mod fastify;
 mod findings;
 mod forward_proxy;
 mod granian;
+mod graphql_ws;
 mod headers;
 mod healthy;
 mod hono;
