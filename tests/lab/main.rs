@@ -55,6 +55,7 @@ mod litestar;
 mod matrix_app;
 mod matrix_proxy;
 mod matrix_socketio;
+mod mosquitto;
 mod origin;
 mod proxy;
 mod routing;
