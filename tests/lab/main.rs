@@ -32,6 +32,7 @@ mod support;
 mod addresses;
 mod apache;
 mod auth;
+mod autobahn;
 mod browser;
 mod capture;
 mod direct;
