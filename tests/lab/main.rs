@@ -62,6 +62,7 @@ mod proxy;
 mod routing;
 mod scheme;
 mod server;
+mod sniproxy;
 mod ticket;
 mod tls;
 mod variants;

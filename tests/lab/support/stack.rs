@@ -66,6 +66,8 @@ pub enum Tool {
     NodePackage(&'static str),
     /// Eclipse Mosquitto (Debian: mosquitto) with its libwebsockets listener.
     Mosquitto,
+    /// SNI Proxy (Debian: sniproxy): routes HTTP by Host and TLS by SNI to backends.
+    Sniproxy,
 }
 
 impl Tool {
@@ -86,6 +88,7 @@ impl Tool {
             Tool::PyPackage(_) => ".venv with fixtures/apps/python/requirements.txt",
             Tool::NodePackage(_) => "node + fixtures/apps/node/node_modules",
             Tool::Mosquitto => "mosquitto",
+            Tool::Sniproxy => "sniproxy",
         }
     }
 
@@ -108,6 +111,7 @@ impl Tool {
             }
             Tool::NodePackage(_) => "scripts/setup (npm ci in fixtures/apps/node)",
             Tool::Mosquitto => "apt-get install mosquitto",
+            Tool::Sniproxy => "apt-get install sniproxy",
         }
     }
 
@@ -150,6 +154,7 @@ impl Tool {
                 find_program("node").filter(|_| modules.join(package).join("package.json").exists())
             }
             Tool::Mosquitto => find_program("mosquitto"),
+            Tool::Sniproxy => find_program("sniproxy"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
