@@ -7,7 +7,7 @@ use std::ffi::OsString;
 
 use super::cli::{wsdoctor, Probe};
 use super::process::Spawn;
-use super::stack::{Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
+use super::stack::{Scene, ALLOWED_ORIGIN, VALID_TOKEN};
 use super::{free_port, repo_root};
 
 /// A browser Origin outside every lab allowlist: the staging frontend nobody added.
