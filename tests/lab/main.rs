@@ -39,6 +39,7 @@ mod direct;
 mod engine_cases;
 mod exchange;
 mod exporter;
+mod express_ws;
 mod falcon;
 mod fastify;
 mod findings;
