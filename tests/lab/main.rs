@@ -59,6 +59,7 @@ mod matrix_proxy;
 mod matrix_socketio;
 mod mosquitto;
 mod origin;
+mod pen;
 mod proxy;
 mod routing;
 mod scheme;

@@ -68,6 +68,8 @@ pub enum Tool {
     Mosquitto,
     /// SNI Proxy (Debian: sniproxy): routes HTTP by Host and TLS by SNI to backends.
     Sniproxy,
+    /// pen (Debian: pen), a TCP load balancer.
+    Pen,
 }
 
 impl Tool {
@@ -89,6 +91,7 @@ impl Tool {
             Tool::NodePackage(_) => "node + fixtures/apps/node/node_modules",
             Tool::Mosquitto => "mosquitto",
             Tool::Sniproxy => "sniproxy",
+            Tool::Pen => "pen",
         }
     }
 
@@ -112,6 +115,7 @@ impl Tool {
             Tool::NodePackage(_) => "scripts/setup (npm ci in fixtures/apps/node)",
             Tool::Mosquitto => "apt-get install mosquitto",
             Tool::Sniproxy => "apt-get install sniproxy",
+            Tool::Pen => "apt-get install pen",
         }
     }
 
@@ -155,6 +159,7 @@ impl Tool {
             }
             Tool::Mosquitto => find_program("mosquitto"),
             Tool::Sniproxy => find_program("sniproxy"),
+            Tool::Pen => find_program("pen"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
