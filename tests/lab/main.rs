@@ -3,7 +3,7 @@
 //! `fixtures/`, each probed by the real `wsdoctor` binary. One test per scenario of the field
 //! reports in /work/shared/seeds/ (see each test's comment). The products measured at first
 //! contact (issue 25, `docs/accuracy.md`) have a module each (`litestar`, `falcon`, `granian`,
-//! `fastify`, `hono`, `graphql_ws`, `express_ws`, `autobahn`, `mosquitto`, `sniproxy`, `pen`);
+//! `fastify`, `hono`, `graphql_ws`, `express_ws`, `autobahn`, `mosquitto`, `sniproxy`, `pen`, `sockjs`);
 //! a test whose cause the diagnosis missed at first contact is `#[ignore = "first contact: …"]`.
 //!
 //! Everything listens on 127.0.0.1 ports found by binding :0. Apps are shared per test binary;
@@ -68,6 +68,7 @@ mod routing;
 mod scheme;
 mod server;
 mod sniproxy;
+mod sockjs;
 mod ticket;
 mod tls;
 mod variants;
