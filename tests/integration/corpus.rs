@@ -60,6 +60,23 @@ impl Replayed {
     }
 }
 
+/// Runs recorded at a product's first contact (issue 25) whose expected cause the diagnosis of
+/// that day missed: one scenario name per line (`#` comments), each the run of a lab test marked
+/// `#[ignore = "first contact: …"]`. They are replayed and shown apart, outside the accuracy gate,
+/// until the diagnosis gets them right; then the line goes and the lab test is un-ignored.
+const FIRST_CONTACT_PENDING: &str = "first-contact-pending.txt";
+
+/// The scenario names listed in the corpus folder's [FIRST_CONTACT_PENDING] (none when absent).
+fn first_contact_pending() -> Vec<String> {
+    std::fs::read_to_string(corpus_dir().join(FIRST_CONTACT_PENDING))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The corpus: `fixtures/runs/`, or another folder of run records named by `WSDOCTOR_CORPUS`
 /// (to replay runs recorded elsewhere before they are committed).
 fn corpus_dir() -> PathBuf {
@@ -207,7 +224,34 @@ fn sure_share(runs: &[Replayed]) -> (usize, usize) {
 
 #[test]
 fn the_recorded_run_corpus_is_diagnosed_as_its_lab_tests_expect_with_honest_confidence() {
-    let runs = replay();
+    let pending = first_contact_pending();
+    let (waiting, runs): (Vec<Replayed>, Vec<Replayed>) = replay()
+        .into_iter()
+        .partition(|r| pending.contains(&r.scenario));
+    let missing: Vec<&String> = pending
+        .iter()
+        .filter(|p| !waiting.iter().any(|r| &r.scenario == *p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{FIRST_CONTACT_PENDING} names runs the corpus does not hold: {missing:?}"
+    );
+    let now_right: Vec<String> = waiting
+        .iter()
+        .filter(|r| r.right())
+        .map(|r| format!("  {}: {} ({:.2})", r.scenario, r.got, r.confidence))
+        .collect();
+    println!(
+        "{}",
+        tables("first contact, waiting on the diagnosis (outside the gate)", &waiting)
+    );
+    assert!(
+        now_right.is_empty(),
+        "these first-contact runs are diagnosed right now: remove them from \
+         fixtures/runs/{FIRST_CONTACT_PENDING}, un-ignore their lab tests and fill in \
+         \"right after the work\" in docs/accuracy.md\n{}",
+        now_right.join("\n")
+    );
     assert!(
         runs.len() >= MIN_RUNS,
         "the corpus holds {} runs; regenerate it with scripts/record-runs",

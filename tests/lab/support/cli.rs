@@ -166,6 +166,26 @@ impl Probe {
         );
     }
 
+    /// `expect` for a run whose output is a one-target check (`--send`/`--expect-reply`,
+    /// `--http2-only`): asserts the verdict of `targets[0].report` and the process's exit code,
+    /// and records that report (the corpus holds reports, not checks).
+    pub fn expect_in_check(&self, category: &str, cause: &str, exit: i32) {
+        let report = &self.json["targets"][0]["report"];
+        crate::support::corpus::record(report, category, cause, exit);
+        let got = (
+            str_at(report, "/diagnosis/category"),
+            str_at(report, "/diagnosis/cause"),
+        );
+        assert!(
+            got == (category, cause) && self.code == Some(exit),
+            "expected {category} / {cause} / exit {exit}, got {} / {} / exit {:?}\n{}",
+            got.0,
+            got.1,
+            self.code,
+            self.stdout
+        );
+    }
+
     /// A compact account of the run for failure messages: every attempt's variant and outcome,
     /// the tickets, the http controls and the diagnosis.
     pub fn describe(&self) -> String {

@@ -9,6 +9,7 @@ pub mod certs;
 pub mod cli;
 pub mod corpus;
 pub mod process;
+pub mod products;
 pub mod scenario;
 pub mod stack;
 pub mod template;

@@ -58,6 +58,18 @@ pub enum Tool {
     Lighttpd,
     /// The Prometheus server and promtool (Debian: prometheus), for the exporter lab.
     Prometheus,
+    /// A Python package in the venv beyond the core apps' (`litestar`, `falcon`, `granian`,
+    /// `autobahn`): the products measured at first contact (`tests/lab/<product>.rs`).
+    PyPackage(&'static str),
+    /// A Node package in fixtures/apps/node/node_modules beyond ws and socket.io (`fastify`,
+    /// `@hono/node-ws`, `graphql-ws`).
+    NodePackage(&'static str),
+    /// Eclipse Mosquitto (Debian: mosquitto) with its libwebsockets listener.
+    Mosquitto,
+    /// SNI Proxy (Debian: sniproxy): routes HTTP by Host and TLS by SNI to backends.
+    Sniproxy,
+    /// pen (Debian: pen), a TCP load balancer.
+    Pen,
 }
 
 impl Tool {
@@ -75,6 +87,11 @@ impl Tool {
             Tool::Firefox => "firefox-esr (Debian's package)",
             Tool::Lighttpd => "lighttpd",
             Tool::Prometheus => "prometheus and promtool",
+            Tool::PyPackage(_) => ".venv with fixtures/apps/python/requirements.txt",
+            Tool::NodePackage(_) => "node + fixtures/apps/node/node_modules",
+            Tool::Mosquitto => "mosquitto",
+            Tool::Sniproxy => "sniproxy",
+            Tool::Pen => "pen",
         }
     }
 
@@ -92,6 +109,13 @@ impl Tool {
             Tool::Firefox => "apt-get install firefox-esr",
             Tool::Lighttpd => "apt-get install lighttpd",
             Tool::Prometheus => "apt-get install prometheus",
+            Tool::PyPackage(_) => {
+                "scripts/setup (pip install -r fixtures/apps/python/requirements.txt)"
+            }
+            Tool::NodePackage(_) => "scripts/setup (npm ci in fixtures/apps/node)",
+            Tool::Mosquitto => "apt-get install mosquitto",
+            Tool::Sniproxy => "apt-get install sniproxy",
+            Tool::Pen => "apt-get install pen",
         }
     }
 
@@ -118,6 +142,24 @@ impl Tool {
             Tool::Prometheus => {
                 find_program("prometheus").filter(|_| find_program("promtool").is_some())
             }
+            Tool::PyPackage(package) => {
+                let venv = repo_root().join(".venv");
+                let python = venv.join("bin/python");
+                // The package's directory in site-packages (any python3.x of the venv).
+                let found = std::fs::read_dir(venv.join("lib"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|d| d.path().join("site-packages").join(package).is_dir());
+                (python.exists() && found).then_some(python)
+            }
+            Tool::NodePackage(package) => {
+                let modules = repo_root().join("fixtures/apps/node/node_modules");
+                find_program("node").filter(|_| modules.join(package).join("package.json").exists())
+            }
+            Tool::Mosquitto => find_program("mosquitto"),
+            Tool::Sniproxy => find_program("sniproxy"),
+            Tool::Pen => find_program("pen"),
             Tool::Python => {
                 let venv = repo_root().join(".venv/bin");
                 let python = venv.join("python");
@@ -439,6 +481,17 @@ impl Scene {
     /// The scene's directory.
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Starts any server described by `spawn` (it names the ports it must listen on) and keeps it
+    /// running for as long as the scene lives.
+    pub fn spawn(&mut self, spawn: Spawn) {
+        self.procs.push(Proc::start(spawn, self.dir.path()));
+    }
+
+    /// Renders `fixtures/<fixture>` with `vars` into the scene's directory; returns its path.
+    pub fn render_config(&self, fixture: &str, vars: &[(&str, String)]) -> PathBuf {
+        template::render(fixture, vars, self.dir.path())
     }
 
     /// Starts nginx from `fixtures/nginx/<fixture>` with `{{LISTEN}}` on a fresh port; returns it.
