@@ -173,6 +173,9 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
     } else if lower.contains("closed before the connection is established")
         || lower.contains("establish a connection")
         || lower.contains("failed")
+        // A logged `error` Event of a WebSocket (`Event {type: 'error', target: WebSocket}`).
+        || lower.contains("type: 'error'")
+        || lower.contains("type: \"error\"")
     {
         (
             Outcome::ProtocolViolation {
@@ -236,6 +239,13 @@ mod tests {
         assert!(
             matches!(obs.outcome, Outcome::ProtocolViolation { ref error, .. } if error == "malformed_response")
         );
+    }
+
+    #[test]
+    fn a_logged_error_event_is_an_opaque_failure() {
+        let obs = parse("Error during connect wss://h.test/ws, Event {isTrusted: true, type: 'error', target: WebSocket}").unwrap();
+        assert_eq!(obs.detail, Detail::Opaque);
+        assert_eq!(obs.url.as_deref(), Some("wss://h.test/ws"));
     }
 
     #[test]

@@ -162,7 +162,15 @@ pub fn parse(input: &str) -> Result<Observation, ExplainError> {
     }
     // `curl -i` output pasted under the command that made it.
     if let Some(rest) = http::after_command(untrimmed) {
-        return http::parse(rest);
+        let mut obs = http::parse(rest)?;
+        if obs.url.is_none() {
+            // The URL is the command's last argument (earlier ones are header values).
+            let command = untrimmed
+                .get(..untrimmed.len().saturating_sub(rest.len()))
+                .unwrap_or("");
+            obs.url = find_urls(command).pop();
+        }
+        return Ok(obs);
     }
     if client::looks_like(text) {
         return client::parse(text);
@@ -914,6 +922,14 @@ mod tests {
         assert_eq!(report.diagnosis.cause.id(), "proxy.forward_proxy_refused");
         let proxy = report.attempts[0].proxy.as_ref().unwrap();
         assert_eq!(proxy.connect, "h.test:9304");
+    }
+
+    #[test]
+    fn curl_i_output_keeps_the_url_of_its_command() {
+        let obs = parse("$ curl -i -N -H \"Origin: http://ping.it\" http://10.10.10.10/ws\n\nHTTP/1.1 400 Bad Request\nServer: nginx/1.13.5\nContent-Length: 11\n\nBad Request\n").unwrap();
+        assert_eq!(obs.kind, InputKind::HttpResponse);
+        assert_eq!(obs.url.as_deref(), Some("http://10.10.10.10/ws"));
+        assert_eq!(settle_command(&obs), "wsdoctor ws://10.10.10.10/ws");
     }
 
     #[test]
