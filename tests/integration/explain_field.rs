@@ -4,7 +4,8 @@
 //! binary calls); the test prints the accuracy, the confusion table (settled → diagnosed) and the
 //! calibration (confidence bucket → share right), and holds `explain` to the count it gets right
 //! today. A second test keeps the fixtures honest: an https source, a settled sentence, cause ids
-//! that exist, and no credential left in a capture.
+//! that exist, and no credential left in a capture; a third feeds truncated and mutated captures
+//! to `explain` (never a panic).
 
 #![expect(
     clippy::expect_used,
@@ -319,4 +320,72 @@ fn explain_on_public_field_captures_is_as_right_as_measured() {
     report.push_str(&format!("\nwrong:\n{}\n", wrong.join("\n")));
     println!("{report}");
     assert!(right >= MIN_RIGHT, "{report}");
+}
+
+/// A fixed-seed xorshift, so the mutation run is the same on every machine.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn explain_never_panics_on_truncated_or_mutated_field_captures() {
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    // Pieces of the formats the field captures taught the parsers.
+    let noise: &[&str] = &[
+        "\n",
+        "\\r\\n",
+        "\\\"",
+        "\"",
+        "'",
+        ":",
+        "$ curl -i ",
+        "\\\n",
+        "HTTP/1.1 403 ",
+        "HTTP/1.",
+        "Unexpected server response: ",
+        "server rejected WebSocket connection: HTTP ",
+        "failed:\n",
+        "net :: ",
+        "Sec-WebSocket-Protocol: x\n",
+        "é",
+        "\u{0}",
+    ];
+    for c in index() {
+        let text = read(&c);
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        for &cut in boundaries.iter().step_by((boundaries.len() / 40).max(1)) {
+            let _ = explain::explain(&text[..cut]);
+            let _ = explain::explain(&text[cut..]);
+        }
+        for _ in 0..60 {
+            let mut mutated = text.clone();
+            for _ in 0..(rng.next() % 4 + 1) {
+                let at = (rng.next() as usize) % (mutated.len() + 1);
+                let at = (0..=at)
+                    .rev()
+                    .find(|i| mutated.is_char_boundary(*i))
+                    .unwrap_or(0);
+                let piece = noise[(rng.next() as usize) % noise.len()];
+                if rng.next() % 3 == 0 {
+                    let end = (at + piece.len()).min(mutated.len());
+                    let end = (end..=mutated.len())
+                        .find(|i| mutated.is_char_boundary(*i))
+                        .unwrap_or(mutated.len());
+                    mutated.replace_range(at..end, "");
+                } else {
+                    mutated.insert_str(at, piece);
+                }
+            }
+            let _ = explain::explain(&mutated);
+        }
+    }
 }
