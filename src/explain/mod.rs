@@ -9,6 +9,7 @@
 pub mod client;
 pub mod console;
 pub mod curl;
+pub mod devtools;
 pub mod har;
 pub mod http;
 pub mod saved;
@@ -68,6 +69,8 @@ pub enum InputKind {
     Har,
     /// A WebSocket client library's or tool's error line (wscat, `websockets`, OkHttp, …).
     ClientError,
+    /// A browser's developer-tools Headers pane copied as text (`Request URL:` … `Status Code:`).
+    DevTools,
 }
 
 impl InputKind {
@@ -79,6 +82,7 @@ impl InputKind {
             InputKind::Console => "a browser console line",
             InputKind::Har => "a HAR entry",
             InputKind::ClientError => "a WebSocket client's error message",
+            InputKind::DevTools => "a browser devtools Headers pane",
         }
     }
 }
@@ -153,6 +157,9 @@ pub fn parse(input: &str) -> Result<Observation, ExplainError> {
     }
     if http::looks_like(text) {
         return http::parse(untrimmed);
+    }
+    if devtools::looks_like(text) {
+        return devtools::parse(text);
     }
     // A response quoted in a log line with its line ends escaped (`"… HTTP/1.1 403 Forbidden\r\n…"`).
     if let Some(raw) = http::embedded(text) {
@@ -626,7 +633,8 @@ pub fn settle_command(obs: &Observation) -> String {
     }
     // A browser always sends the page's Origin and whatever credential the page attaches; a
     // console line shows neither, so the command names where they go.
-    let browser_unseen = obs.kind == InputKind::Console && obs.request_line.is_none();
+    let browser_unseen =
+        matches!(obs.kind, InputKind::Console | InputKind::DevTools) && obs.request_line.is_none();
     if let Some(origin) = find_header(&obs.request_headers, "origin") {
         words.push("--origin".into());
         words.push(sh_quote(origin));
