@@ -1,5 +1,6 @@
 //! explain: offline diagnosis from one saved observation — a raw HTTP response, a `curl -v -i`
-//! transcript, a browser console line or a HAR file's WebSocket entry. Each input kind has its
+//! transcript, a browser console line or devtools Headers pane, a WebSocket client library's error
+//! line, or a HAR file's WebSocket entry. Each input kind has its
 //! own parser (`parse(&str) -> Result<Observation, ExplainError>`, never panicking on any input);
 //! the observation becomes the same records a probe makes (one baseline `AttemptRecord`) and goes
 //! through the same `diagnose`, so cause ids match. One observation has no controls, so the
@@ -49,7 +50,7 @@ pub enum ExplainError {
         source: std::io::Error,
     },
     /// No input kind recognised it.
-    #[error("not recognised as an HTTP response, a curl -v transcript, a browser console line or a HAR file: {0}")]
+    #[error("not recognised as an HTTP response, a curl -v transcript, a browser console line or Headers pane, a WebSocket client's error line or a HAR file: {0}")]
     Unrecognised(String),
     /// A HAR file without a usable WebSocket entry.
     #[error("HAR: {0}")]
