@@ -88,7 +88,8 @@ pub enum Command {
     /// Probe every target of a TOML check file and assert expectations (CI smoke checks).
     Check(CheckArgs),
     /// Diagnose offline from a saved observation: a raw HTTP response, a `curl -v` transcript,
-    /// a browser console line or a HAR file.
+    /// a browser console line or devtools Headers pane, a WebSocket client's error line or a HAR
+    /// file.
     Explain(ExplainArgs),
     /// Serve probes to Prometheus, blackbox_exporter-style: `/probe?target=URL&module=NAME`
     /// answers one probe's metrics with the diagnosed cause as a label (docs/exporter.md).

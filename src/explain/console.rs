@@ -8,8 +8,37 @@
 use super::{cut, error_outcome, find_url, Detail, ExplainError, InputKind, Observation};
 use crate::model::Outcome;
 
-/// The console lines that matter, lowercased for matching.
-fn relevant(text: &str) -> Option<&str> {
+/// The console line that matters, with the browser's own wrap undone: Chrome's message copied
+/// from the console often breaks after `failed:` (`WebSocket connection to '…' failed:` on one
+/// line, `Error during WebSocket handshake: Unexpected response code: 308` on the next), and some
+/// pastes space out `net :: ERR_…`.
+fn relevant(text: &str) -> Option<String> {
+    let line = first_relevant(text)?;
+    let mut out = line.to_string();
+    if line.trim_end().ends_with(':') {
+        let next = text
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| *l != line)
+            .skip(1)
+            .find(|l| !l.is_empty());
+        if let Some(next) = next {
+            let lower = next.to_ascii_lowercase();
+            if lower.starts_with("error")
+                || lower.starts_with("net")
+                || lower.starts_with("unexpected response")
+                || lower.starts_with("websocket is closed")
+            {
+                out.push(' ');
+                out.push_str(next);
+            }
+        }
+    }
+    Some(out.replace("net :: ", "net::").replace("net ::", "net::"))
+}
+
+/// The first console line that matters.
+fn first_relevant(text: &str) -> Option<&str> {
     let failing = |l: &&str| {
         let lower = l.to_ascii_lowercase();
         lower.contains("establish")
@@ -80,16 +109,32 @@ fn handshake_violation(lower: &str) -> Option<&'static str> {
 
 /// Parses the first relevant console line.
 pub fn parse(text: &str) -> Result<Observation, ExplainError> {
-    let line = relevant(text).ok_or_else(|| {
+    let joined = relevant(text).ok_or_else(|| {
         ExplainError::Unrecognised(format!(
             "no WebSocket error in '{}'",
             crate::render::shorten(text.lines().next().unwrap_or(""), 80)
         ))
     })?;
+    let line = joined.as_str();
     let lower = line.to_ascii_lowercase();
     let url = find_url(line);
     let said = cut(line, 400).to_string();
-    let (outcome, detail) = if let Some(status) = unexpected_status(line) {
+    let proxy_error = [
+        "err_proxy_connection_failed",
+        "err_tunnel_connection_failed",
+    ]
+    .iter()
+    .any(|e| lower.contains(e))
+    .then(|| said.clone());
+    let (outcome, detail) = if proxy_error.is_some() {
+        (
+            Outcome::ProtocolViolation {
+                error: "connection_closed".into(),
+                detail: "the browser could not open a tunnel through its forward proxy".into(),
+            },
+            Detail::Transport,
+        )
+    } else if let Some(status) = unexpected_status(line) {
         let outcome = if (300..400).contains(&status) {
             Outcome::Redirected {
                 status,
@@ -128,6 +173,9 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
     } else if lower.contains("closed before the connection is established")
         || lower.contains("establish a connection")
         || lower.contains("failed")
+        // A logged `error` Event of a WebSocket (`Event {type: 'error', target: WebSocket}`).
+        || lower.contains("type: 'error'")
+        || lower.contains("type: \"error\"")
     {
         (
             Outcome::ProtocolViolation {
@@ -151,6 +199,7 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
         response: None,
         outcome,
         said,
+        proxy_error,
     })
 }
 
@@ -176,6 +225,36 @@ mod tests {
         assert_eq!(obs.detail, Detail::Opaque);
         let obs = parse("WebSocket connection to 'ws://h/ws' failed: WebSocket is closed before the connection is established.").unwrap();
         assert_eq!(obs.detail, Detail::Opaque);
+    }
+
+    #[test]
+    fn a_message_wrapped_after_failed_is_read_whole() {
+        let obs = parse("WebSocket connection to 'ws://h.test/hosted/1' failed:\nError during WebSocket handshake: Unexpected response code: 308\n").unwrap();
+        assert!(matches!(
+            obs.outcome,
+            Outcome::Redirected { status: 308, .. }
+        ));
+        assert_eq!(obs.url.as_deref(), Some("ws://h.test/hosted/1"));
+        let obs = parse("WebSocket connection to 'ws://h/' failed: Error during WebSocket handshake: net :: ERR_INVALID_HTTP_RESPONSE").unwrap();
+        assert!(
+            matches!(obs.outcome, Outcome::ProtocolViolation { ref error, .. } if error == "malformed_response")
+        );
+    }
+
+    #[test]
+    fn a_logged_error_event_is_an_opaque_failure() {
+        let obs = parse("Error during connect wss://h.test/ws, Event {isTrusted: true, type: 'error', target: WebSocket}").unwrap();
+        assert_eq!(obs.detail, Detail::Opaque);
+        assert_eq!(obs.url.as_deref(), Some("wss://h.test/ws"));
+    }
+
+    #[test]
+    fn a_failed_forward_proxy_is_named() {
+        let obs = parse("WebSocket connection to 'ws://h.test:9304/' failed: Error in connection establishment: net::ERR_PROXY_CONNECTION_FAILED").unwrap();
+        assert!(obs.proxy_error.is_some());
+        assert_eq!(obs.detail, Detail::Transport);
+        let obs = parse("WebSocket connection to 'ws://h.test/' failed: Error during WebSocket handshake: Unexpected response code: 403").unwrap();
+        assert!(obs.proxy_error.is_none());
     }
 
     #[test]

@@ -237,11 +237,13 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
             kind: InputKind::Curl,
             detail: Detail::Response,
             url,
+            outcome: super::negotiation_outcome(&request_headers, &r)
+                .unwrap_or_else(|| outcome_of(&r)),
             request_line,
             request_headers,
-            outcome: outcome_of(&r),
             response: Some(r),
             said: said.trim().to_string(),
+            proxy_error: None,
         });
     }
     let errors: Vec<&str> = info
@@ -287,6 +289,7 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
         response: None,
         outcome,
         said,
+        proxy_error: None,
     })
 }
 

@@ -119,6 +119,7 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
             outcome: outcome_of(&r),
             response: Some(r),
             said,
+            proxy_error: None,
         });
     }
     let error = entry
@@ -149,6 +150,7 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
         } else {
             format!("status 0, {}", cut(error, 200))
         },
+        proxy_error: None,
     })
 }
 

@@ -1,13 +1,16 @@
 //! explain: offline diagnosis from one saved observation — a raw HTTP response, a `curl -v -i`
-//! transcript, a browser console line or a HAR file's WebSocket entry. Each input kind has its
+//! transcript, a browser console line or devtools Headers pane, a WebSocket client library's error
+//! line, or a HAR file's WebSocket entry. Each input kind has its
 //! own parser (`parse(&str) -> Result<Observation, ExplainError>`, never panicking on any input);
 //! the observation becomes the same records a probe makes (one baseline `AttemptRecord`) and goes
 //! through the same `diagnose`, so cause ids match. One observation has no controls, so the
 //! confidence is capped (and the evidence says so), and the report names the `wsdoctor` command
 //! that would settle it. No network, no clock.
 
+pub mod client;
 pub mod console;
 pub mod curl;
+pub mod devtools;
 pub mod har;
 pub mod http;
 pub mod saved;
@@ -17,8 +20,8 @@ use std::collections::BTreeMap;
 use url::Url;
 
 use crate::model::{
-    AttemptRecord, CredentialPlacement, Outcome, Report, Run, ToolInfo, Variant, WireHeader,
-    WireRequest, WireResponse, REPORT_SCHEMA,
+    AttemptRecord, CredentialPlacement, Outcome, ProxyRecord, Report, Run, Stage, StageRecord,
+    StageStatus, ToolInfo, Variant, WireHeader, WireRequest, WireResponse, REPORT_SCHEMA,
 };
 use crate::probe::limits::BODY_EXCERPT_BYTES;
 use crate::secret::{is_sensitive_param, Redactor, Secret};
@@ -47,7 +50,7 @@ pub enum ExplainError {
         source: std::io::Error,
     },
     /// No input kind recognised it.
-    #[error("not recognised as an HTTP response, a curl -v transcript, a browser console line or a HAR file: {0}")]
+    #[error("not recognised as an HTTP response, a curl -v transcript, a browser console line or Headers pane, a WebSocket client's error line or a HAR file: {0}")]
     Unrecognised(String),
     /// A HAR file without a usable WebSocket entry.
     #[error("HAR: {0}")]
@@ -65,6 +68,10 @@ pub enum InputKind {
     Console,
     /// A HAR file's WebSocket entry.
     Har,
+    /// A WebSocket client library's or tool's error line (wscat, `websockets`, OkHttp, …).
+    ClientError,
+    /// A browser's developer-tools Headers pane copied as text (`Request URL:` … `Status Code:`).
+    DevTools,
 }
 
 impl InputKind {
@@ -75,6 +82,8 @@ impl InputKind {
             InputKind::Curl => "a curl -v transcript",
             InputKind::Console => "a browser console line",
             InputKind::Har => "a HAR entry",
+            InputKind::ClientError => "a WebSocket client's error message",
+            InputKind::DevTools => "a browser devtools Headers pane",
         }
     }
 }
@@ -127,6 +136,10 @@ pub struct Observation {
     pub outcome: Outcome,
     /// What the input said, in a line (quoted in the evidence).
     pub said: String,
+    /// The client's words when it says its forward proxy failed it (Chrome's
+    /// `net::ERR_PROXY_CONNECTION_FAILED`, `net::ERR_TUNNEL_CONNECTION_FAILED`): the target was
+    /// never reached.
+    pub proxy_error: Option<String>,
 }
 
 /// Recognises the input kind and parses it.
@@ -145,6 +158,30 @@ pub fn parse(input: &str) -> Result<Observation, ExplainError> {
     }
     if http::looks_like(text) {
         return http::parse(untrimmed);
+    }
+    if devtools::looks_like(text) {
+        return devtools::parse(text);
+    }
+    // A response quoted in a log line with its line ends escaped (`"… HTTP/1.1 403 Forbidden\r\n…"`).
+    if let Some(raw) = http::embedded(text) {
+        if let Ok(obs) = http::parse(&raw) {
+            return Ok(obs);
+        }
+    }
+    // `curl -i` output pasted under the command that made it.
+    if let Some(rest) = http::after_command(untrimmed) {
+        let mut obs = http::parse(rest)?;
+        if obs.url.is_none() {
+            // The URL is the command's last argument (earlier ones are header values).
+            let command = untrimmed
+                .get(..untrimmed.len().saturating_sub(rest.len()))
+                .unwrap_or("");
+            obs.url = find_urls(command).pop();
+        }
+        return Ok(obs);
+    }
+    if client::looks_like(text) {
+        return client::parse(text);
     }
     console::parse(text)
 }
@@ -288,6 +325,49 @@ pub(crate) fn outcome_of(r: &WireResponse) -> Outcome {
     }
 }
 
+/// What a client makes of a `101` answering a request whose subprotocol offer the capture shows:
+/// a browser fails the handshake when the answer selects none of the offered subprotocols (Chrome:
+/// "Sent non-empty 'Sec-WebSocket-Protocol' header but no response was received") or selects one
+/// that was not offered, as the probe's records say (`missing_subprotocol`,
+/// `unrequested_subprotocol`). None for any other answer, or when the request is not shown.
+pub(crate) fn negotiation_outcome(
+    request_headers: &[(String, String)],
+    r: &WireResponse,
+) -> Option<Outcome> {
+    if r.status != 101 || request_headers.is_empty() {
+        return None;
+    }
+    let offered: Vec<&str> = request_headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-protocol"))
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let selected = r
+        .header("sec-websocket-protocol")
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let (error, detail) = match selected {
+        None if !offered.is_empty() => (
+            "missing_subprotocol",
+            format!(
+                "the request offered the subprotocol(s) {} and the 101 selects none",
+                offered.join(", ")
+            ),
+        ),
+        Some(sel) if !offered.contains(&sel) => (
+            "unrequested_subprotocol",
+            format!("the 101 selects the subprotocol {sel}, which the request did not offer"),
+        ),
+        _ => return None,
+    };
+    Some(Outcome::ProtocolViolation {
+        error: error.to_string(),
+        detail,
+    })
+}
+
 /// Client error text (curl, Chrome `net::ERR_*`, HAR `_error`) -> a transport or protocol outcome.
 pub(crate) fn error_outcome(text: &str) -> Option<Outcome> {
     let lower = text.to_ascii_lowercase();
@@ -305,12 +385,14 @@ pub(crate) fn error_outcome(text: &str) -> Option<Outcome> {
         "could not resolve host",
         "err_name_not_resolved",
         "name or service not known",
+        "getaddrinfo enotfound",
     ]) {
         make("dns", "not_found")
     } else if has(&[
         "connection refused",
         "err_connection_refused",
         "couldn't connect to server",
+        "econnrefused",
     ]) {
         make("tcp", "refused")
     } else if has(&[
@@ -324,6 +406,8 @@ pub(crate) fn error_outcome(text: &str) -> Option<Outcome> {
         "does not match target host",
         "err_cert_common_name_invalid",
         "subject name does not match",
+        "certificate is valid for",
+        "does not match certificate's altnames",
     ]) {
         make("tls", "hostname_mismatch")
     } else if has(&[
@@ -332,6 +416,8 @@ pub(crate) fn error_outcome(text: &str) -> Option<Outcome> {
         "unable to get local issuer",
         "err_cert_authority_invalid",
         "unknown ca",
+        "certificate signed by unknown authority",
+        "unable to verify the first certificate",
     ]) {
         make("tls", "untrusted_certificate")
     } else if has(&[
@@ -340,9 +426,11 @@ pub(crate) fn error_outcome(text: &str) -> Option<Outcome> {
         "packet length too long",
     ]) {
         make("tls", "not_tls")
+    } else if has(&["err_invalid_http_response", "invalid http response"]) {
+        make("protocol", "malformed_response")
     } else if has(&["empty reply from server"]) {
         make("protocol", "connection_closed")
-    } else if has(&["connection reset", "err_connection_reset"]) {
+    } else if has(&["connection reset", "err_connection_reset", "econnreset"]) {
         make("protocol", "connection_reset")
     } else if has(&[
         "network is unreachable",
@@ -379,7 +467,7 @@ pub(crate) fn find_urls(text: &str) -> Vec<String> {
         let url = tail
             .get(..end)
             .unwrap_or("")
-            .trim_end_matches(['.', ',', ';', ')']);
+            .trim_end_matches(['.', ',', ';', ')', ':']);
         if Url::parse(url).is_ok() {
             out.push(url.to_string());
         }
@@ -546,7 +634,8 @@ pub fn settle_command(obs: &Observation) -> String {
     }
     // A browser always sends the page's Origin and whatever credential the page attaches; a
     // console line shows neither, so the command names where they go.
-    let browser_unseen = obs.kind == InputKind::Console && obs.request_line.is_none();
+    let browser_unseen =
+        matches!(obs.kind, InputKind::Console | InputKind::DevTools) && obs.request_line.is_none();
     if let Some(origin) = find_header(&obs.request_headers, "origin") {
         words.push("--origin".into());
         words.push(sh_quote(origin));
@@ -628,13 +717,47 @@ pub fn to_report(obs: &Observation) -> Report {
         ..r.clone()
     });
     let outcome = redact_outcome(&obs.outcome, &redactor);
+    // A client that says its forward proxy failed it never reached the target: the records say so
+    // as a probe through a proxy would (a proxy stage that failed), naming no proxy it did not see.
+    let (stages, proxy) = match &obs.proxy_error {
+        Some(said) => {
+            let connect = url
+                .as_ref()
+                .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                .unwrap_or_else(|| "HOST:443".to_string());
+            (
+                vec![StageRecord {
+                    stage: Stage::Proxy,
+                    status: StageStatus::Failed,
+                    ms: None,
+                    summary: format!(
+                        "the client reports its forward proxy failed: {}",
+                        crate::render::shorten(&redactor.text(said), 120)
+                    ),
+                    error: Some("proxy_failed".to_string()),
+                }],
+                Some(ProxyRecord {
+                    url: "the browser's configured proxy".to_string(),
+                    kind: "http".to_string(),
+                    source: "the browser's proxy settings".to_string(),
+                    connect,
+                    authenticated: false,
+                    resolved: None,
+                    status: None,
+                    response: None,
+                    reply: None,
+                }),
+            )
+        }
+        None => (Vec::new(), None),
+    };
     let attempt = AttemptRecord {
         variant: variant.clone(),
         url: shown_url.clone(),
-        stages: Vec::new(),
+        stages,
         dns: None,
         tcp: None,
-        proxy: None,
+        proxy,
         tls: None,
         request,
         response,
@@ -799,6 +922,23 @@ mod tests {
             !json.contains("s3cr3t-value") && !json.contains("cookie-secret"),
             "{json}"
         );
+    }
+
+    #[test]
+    fn a_browser_whose_forward_proxy_failed_is_told_so() {
+        let obs = parse("WebSocket connection to 'ws://h.test:9304/' failed: Error in connection establishment: net::ERR_PROXY_CONNECTION_FAILED").unwrap();
+        let report = to_report(&obs);
+        assert_eq!(report.diagnosis.cause.id(), "proxy.forward_proxy_refused");
+        let proxy = report.attempts[0].proxy.as_ref().unwrap();
+        assert_eq!(proxy.connect, "h.test:9304");
+    }
+
+    #[test]
+    fn curl_i_output_keeps_the_url_of_its_command() {
+        let obs = parse("$ curl -i -N -H \"Origin: http://ping.it\" http://10.10.10.10/ws\n\nHTTP/1.1 400 Bad Request\nServer: nginx/1.13.5\nContent-Length: 11\n\nBad Request\n").unwrap();
+        assert_eq!(obs.kind, InputKind::HttpResponse);
+        assert_eq!(obs.url.as_deref(), Some("http://10.10.10.10/ws"));
+        assert_eq!(settle_command(&obs), "wsdoctor ws://10.10.10.10/ws");
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod demo;
 mod docs_links;
 mod exchange;
 mod explain;
+mod explain_field;
 mod exporter;
 mod forward_proxy_socks;
 mod help;
