@@ -312,16 +312,17 @@ impl CloseClass {
     }
 }
 
-/// The HTTP-like application close codes many servers use for auth refusals (4001, 4401, 4403):
-/// an application-range code whose last three digits are 401 or 403 reads as that HTTP status.
+/// The HTTP-like close codes many servers use for refusals (4001, 4401, 4403; Falcon's 3403): a
+/// code from 3000 to 4999 whose last three digits are an HTTP status reads as that status.
 pub fn application_status(code: Option<u16>) -> Option<u16> {
     let code = code?;
-    if !(4000..=4999).contains(&code) {
+    if !(3000..=4999).contains(&code) {
         return None;
     }
     match code % 1000 {
-        401 | 1 => Some(401),
-        403 | 3 => Some(403),
+        401 => Some(401),
+        403 => Some(403),
+        1 | 3 if code >= 4000 => Some(if code % 1000 == 1 { 401 } else { 403 }),
         404 => Some(404),
         429 => Some(429),
         500 => Some(500),
@@ -333,7 +334,13 @@ pub fn application_status(code: Option<u16>) -> Option<u16> {
 /// The topic of a close: the reason's words first (they are the server's own explanation), then
 /// what the code itself carries, then an HTTP-like application code.
 pub fn close_topic(code: Option<u16>, reason: &str) -> Option<Topic> {
-    topic_of(reason)
+    let from_reason = topic_of(reason);
+    // "Forbidden" with an HTTP-like 401/403 code (Falcon's 3403, 4403): the code says what was
+    // refused.
+    if from_reason == Some(Topic::Denied) && matches!(application_status(code), Some(401 | 403)) {
+        return Some(Topic::Auth);
+    }
+    from_reason
         .or_else(|| CloseClass::of(code).topic())
         .or_else(|| match application_status(code) {
             Some(401 | 403) => Some(Topic::Auth),
@@ -472,8 +479,11 @@ pub fn outcome_class(a: &AttemptRecord) -> OutcomeClass {
             }
         }
         Outcome::DnsError { .. } | Outcome::TlsError { .. } => OutcomeClass::BeforeRequest,
-        Outcome::TcpError { .. } => {
-            if super::hypothesis::failed_before_upgrade(a).is_some() {
+        // A reset after the request was sent is the upgrade's (lack of) answer; refused,
+        // unreachable or a reset in the TCP stage is the connection's.
+        Outcome::TcpError { error, .. } => {
+            let reset = error.contains("reset");
+            if super::hypothesis::failed_before_upgrade(a).is_some() || !reset {
                 OutcomeClass::BeforeRequest
             } else {
                 OutcomeClass::NoHttpAnswer
@@ -665,6 +675,8 @@ mod tests {
             close_topic(Some(1011), "session store unavailable"),
             Some(Topic::Unavailable)
         );
+        assert_eq!(close_topic(Some(3403), "Forbidden"), Some(Topic::Auth));
+        assert_eq!(close_topic(Some(1008), "Forbidden"), Some(Topic::Denied));
         assert_eq!(CloseClass::of(None), CloseClass::Dropped);
         assert_eq!(CloseClass::of(Some(4321)), CloseClass::Application);
     }

@@ -65,6 +65,17 @@ pub enum Expected {
     NoCredentialSent,
     /// The connection stays open through the `--idle` hold.
     OpenThroughTheHold,
+    /// No request to the port gets any HTTP answer (a TCP relay whose backend is gone).
+    NothingAnswersHttp,
+    /// The plain GET of the same URL says in words what the silent WebSocket answer did not.
+    ThePlainGetSaysWhy,
+    /// The upgrade is never answered while the plain GET of the same URL is: the upgrade
+    /// listener does not own the path.
+    UpgradeUnownedPath,
+    /// The `--send` exchange ended in a close.
+    TheExchangeStaysOpen,
+    /// Every upgrade refused alike while the plain GET of the same URL gets 404.
+    RefusedAlikePlainGetNotFound,
 }
 
 /// Every expectation, for the schema check.
@@ -87,6 +98,11 @@ pub const ALL_EXPECTED: &[Expected] = &[
     Expected::TheBackendsAnswer,
     Expected::NoCredentialSent,
     Expected::OpenThroughTheHold,
+    Expected::NothingAnswersHttp,
+    Expected::ThePlainGetSaysWhy,
+    Expected::UpgradeUnownedPath,
+    Expected::TheExchangeStaysOpen,
+    Expected::RefusedAlikePlainGetNotFound,
 ];
 
 impl Expected {
@@ -111,6 +127,11 @@ impl Expected {
             Expected::TheBackendsAnswer => "the_backends_answer",
             Expected::NoCredentialSent => "no_credential_sent",
             Expected::OpenThroughTheHold => "open_through_the_hold",
+            Expected::NothingAnswersHttp => "nothing_answers_http",
+            Expected::ThePlainGetSaysWhy => "the_plain_get_says_why",
+            Expected::UpgradeUnownedPath => "upgrade_unowned_path",
+            Expected::TheExchangeStaysOpen => "the_exchange_stays_open",
+            Expected::RefusedAlikePlainGetNotFound => "refused_alike_plain_get_not_found",
         }
     }
 }
@@ -162,6 +183,9 @@ pub fn weigh<'a>(cause: Cause, f: &Facts<'a>, obs: &Observations<'a>) -> Vec<Wei
     own_origin(cause, f, obs, base, &mut out);
     direct(cause, obs, base, &mut out);
     idle(cause, base, &mut out);
+    no_http_at_all(cause, f, obs, base, &mut out);
+    plain_get_says_why(cause, f, obs, base, &mut out);
+    exchange(cause, f, base, &mut out);
     out
 }
 
@@ -173,7 +197,9 @@ pub fn baseline_fits(cause: Cause, base: &AttemptObs) -> Option<bool> {
     let class = base.class;
     let status = base.status.unwrap_or(0);
     let http_refusal = class == O::Http && status != 101;
-    let closed = matches!(class, O::ClosedAfterUpgrade | O::BrokenAfterUpgrade);
+    // A close the `--send` exchange provoked is a close after the upgrade too.
+    let closed = matches!(class, O::ClosedAfterUpgrade | O::BrokenAfterUpgrade)
+        || exchange_close(base.record).is_some();
     let fits = match cause {
         Healthy => matches!(class, O::Open),
         DnsResolutionFailed => class == O::BeforeRequest,
@@ -208,9 +234,14 @@ pub fn baseline_fits(cause: Cause, base: &AttemptObs) -> Option<bool> {
         | AuthCredentialsRejected
         | AuthPlacement => (http_refusal && status >= 400) || closed,
         AuthClosedAfterUpgrade => closed,
-        RoutingNotFound => (http_refusal && status == 404) || class == O::NoHttpAnswer,
+        RoutingNotFound => {
+            (http_refusal && (400..500).contains(&status))
+                || matches!(class, O::NoHttpAnswer | O::Timeout)
+                || closed
+        }
         RoutingMethodNotAllowed => http_refusal && status == 405,
-        RoutingNotWebsocket | ServerWebsocketUnsupported => http_refusal,
+        RoutingNotWebsocket => http_refusal || closed,
+        ServerWebsocketUnsupported => http_refusal,
         RoutingWrongUpstream => http_refusal || closed,
         ServerError => (http_refusal && status >= 500) || closed,
         ServerTimeout => matches!(class, O::Timeout | O::NoHttpAnswer),
@@ -310,8 +341,10 @@ fn no_answer<'a>(
                 }
             }
         }
+        // A server may refuse a handshake by closing without a word (an MQTT broker refusing an
+        // unknown subprotocol): the missing response weighs against, without ruling it out.
         Cause::ServerBadHandshakeResponse => {
-            out.push(against(base.record, Expected::AResponse, 1.0));
+            out.push(against(base.record, Expected::AResponse, 0.5));
         }
         _ => {}
     }
@@ -406,8 +439,14 @@ fn refusal<'a>(
         }
     }
     if gateway_error(base) {
+        // A page about a backend or upstream that no application signs is a front's.
+        let unsigned_upstream_page = base.body_topic == Some(Topic::Upstream)
+            && base.front_wrote_it.is_some_and(|p| p >= 0.3);
         match cause {
             ProxyBadGateway => out.push(support(b, Expected::AGatewayErrorPage, 1.0)),
+            ServerError if unsigned_upstream_page => {
+                out.push(against(b, Expected::AGatewayErrorPage, 0.8))
+            }
             ServerError if base.front_wrote_it.is_some_and(|p| p >= 0.5) => {
                 out.push(against(b, Expected::AnApplicationAnswer, 0.5))
             }
@@ -430,6 +469,34 @@ fn refusal<'a>(
                 }
                 _ => {}
             }
+        }
+    }
+    // Refused alike whatever the request carries, while a plain GET of the same URL gets 404 on a
+    // host whose root is served: nothing at this path serves HTTP, and the WebSocket handler
+    // (where there is one) does not own it either — or a credential check refuses every
+    // credential it is shown; `--auth-check` or the path tells them apart.
+    // (401 and 403 are left to the auth causes and the field's order: an auth check that refuses
+    // every credential it is shown answers the same way.)
+    if status != 404 && (400..500).contains(&status) && !matches!(status, 401 | 403) {
+        let plain_404 = obs
+            .public(Part::PlainGet)
+            .any(|o| o.status == Some(404) && !o.same_as_baseline);
+        let alike = obs
+            .attempts
+            .iter()
+            .filter(|o| {
+                !o.direct
+                    && matches!(
+                        o.part,
+                        Part::NoCredential | Part::WrongCredential | Part::Placement | Part::Origin
+                    )
+            })
+            .all(|o| o.same_as_baseline);
+        let root_ok = obs
+            .public(Part::HttpControl)
+            .any(|o| o.status.is_some_and(|s| (200..400).contains(&s)));
+        if plain_404 && alike && root_ok && cause == RoutingNotFound {
+            out.push(support(b, Expected::RefusedAlikePlainGetNotFound, 0.8));
         }
     }
     // An application's 404, identical to the plain GET's, on a host whose root is served: the
@@ -664,6 +731,168 @@ fn idle<'a>(cause: Cause, base: &AttemptObs<'a>, out: &mut Vec<Weighed<'a>>) {
     }
 }
 
+/// Nothing on the port answers HTTP: every request, the plain GET and the site root included,
+/// is closed or reset without a byte, and the port does not speak TLS either. An HTTP server with
+/// a broken handshake still answers a plain GET; a TCP relay (an L4 balancer, an SNI proxy) whose
+/// backend is gone accepts and drops everything.
+fn no_http_at_all<'a>(
+    cause: Cause,
+    f: &Facts<'a>,
+    obs: &Observations<'a>,
+    base: &AttemptObs<'a>,
+    out: &mut Vec<Weighed<'a>>,
+) {
+    if base.class != OutcomeClass::NoHttpAnswer {
+        return;
+    }
+    let public: Vec<&AttemptObs> = obs
+        .attempts
+        .iter()
+        .filter(|o| !o.direct && o.id != ids::CONTROL_OTHER_SCHEME)
+        .collect();
+    let controls = public
+        .iter()
+        .filter(|o| matches!(o.part, Part::PlainGet | Part::HttpControl))
+        .count();
+    let none_answers = public.iter().all(|o| {
+        matches!(
+            o.class,
+            OutcomeClass::NoHttpAnswer | OutcomeClass::BeforeRequest | OutcomeClass::Timeout
+        )
+    });
+    // The other scheme's try tells what the port speaks: TLS, or HTTP to a ClientHello it could
+    // not parse (an HTTP server refusing the handshake, not a relay with nothing behind it).
+    let tls_port = f.run.other_scheme.as_deref().is_some_and(|o| {
+        super::rules::tls::spoke_tls(o)
+            || matches!(&o.outcome, crate::model::Outcome::TlsError { error, .. } if error == "not_tls")
+    });
+    // A front that answers HTTP/2 where HTTP/1.1 gets nothing is an HTTP/2-only front.
+    let http2_answers = f.run.http2.as_ref().is_some_and(|h| {
+        h.attempt
+            .as_deref()
+            .is_some_and(|a| a.outcome.status().is_some())
+    });
+    if controls == 0 || !none_answers || tls_port || http2_answers {
+        return;
+    }
+    match cause {
+        Cause::ProxyBadGateway => out.push(support(base.record, Expected::NothingAnswersHttp, 1.5)),
+        Cause::RoutingNotFound | Cause::ServerTimeout => {
+            out.push(against(base.record, Expected::NothingAnswersHttp, 0.8))
+        }
+        _ => {}
+    }
+}
+
+/// A WebSocket answer that says nothing (a close without a code or reason, an upgrade never
+/// answered) is read through the plain GET of the same URL, which often says it in words: a 401
+/// about a token, a 404, the route's own JSON. An upgrade never answered while the plain GET is
+/// answered at once is an upgrade listener that does not own the path.
+fn plain_get_says_why<'a>(
+    cause: Cause,
+    f: &Facts<'a>,
+    obs: &Observations<'a>,
+    base: &AttemptObs<'a>,
+    out: &mut Vec<Weighed<'a>>,
+) {
+    use Cause::*;
+    let silent_close = matches!(base.class, OutcomeClass::ClosedAfterUpgrade)
+        && base.close_topic.is_none()
+        && matches!(
+            base.close,
+            Some(CloseClass::Dropped | CloseClass::Other | CloseClass::Normal)
+        );
+    let unanswered = base.class == OutcomeClass::Timeout
+        && base.record.stages.iter().all(|s| {
+            !matches!(
+                s.stage,
+                crate::model::Stage::Dns | crate::model::Stage::Tcp | crate::model::Stage::Tls
+            ) || s.status != crate::model::StageStatus::Failed
+        });
+    if !silent_close && !unanswered {
+        return;
+    }
+    let Some(plain) = obs
+        .public(Part::PlainGet)
+        .find(|o| o.class == OutcomeClass::Http && o.status != Some(101))
+    else {
+        return;
+    };
+    let p = plain.record;
+    if unanswered {
+        match cause {
+            RoutingNotFound => out.push(support(p, Expected::UpgradeUnownedPath, 1.5)),
+            ServerTimeout => out.push(against(p, Expected::UpgradeUnownedPath, 0.5)),
+            _ => {}
+        }
+        return;
+    }
+    let status = plain.status.unwrap_or(0);
+    let about_auth = matches!(status, 401 | 403) || plain.body_topic == Some(Topic::Auth);
+    let carried = f.run.credential_given || url_carries_credential(&f.run.target);
+    let says = if about_auth {
+        Some(if carried {
+            AuthCredentialsRejected
+        } else {
+            AuthMissingCredentials
+        })
+    } else if status == 404 {
+        Some(RoutingNotFound)
+    } else if (200..300).contains(&status) {
+        Some(RoutingNotWebsocket)
+    } else {
+        None
+    };
+    let Some(says) = says else {
+        return;
+    };
+    if cause == says {
+        out.push(support(p, Expected::ThePlainGetSaysWhy, 1.5));
+    } else if cause == ServerClosedAfterUpgrade {
+        out.push(against(p, Expected::ThePlainGetSaysWhy, 0.8));
+    }
+}
+
+/// The `--send` exchange: a close the messages provoke (an application protocol refusing what was
+/// sent, such as graphql-ws's 4403 to `connection_init`) is a failure a healthy reading cannot
+/// explain, and its code and reason are weighed like a close after the 101.
+fn exchange<'a>(cause: Cause, f: &Facts<'a>, base: &AttemptObs<'a>, out: &mut Vec<Weighed<'a>>) {
+    let Some((code, reason)) = exchange_close(base.record) else {
+        return;
+    };
+    let b = base.record;
+    let carried = f.run.credential_given || url_carries_credential(&f.run.target);
+    match (cause, super::observe::close_topic(code, reason)) {
+        (Cause::Healthy, _) => out.push(against(b, Expected::TheExchangeStaysOpen, HARD)),
+        (Cause::AuthClosedAfterUpgrade, Some(Topic::Auth)) if carried => {
+            out.push(support(b, Expected::CloseAboutCredential, 2.0))
+        }
+        (Cause::AuthMissingCredentials, Some(Topic::Auth)) if !carried => {
+            out.push(support(b, Expected::CloseAboutCredential, 2.0))
+        }
+        (Cause::OriginRejected, Some(Topic::Origin)) => {
+            out.push(support(b, Expected::CloseAboutOrigin, 2.0))
+        }
+        (Cause::ServerClosedAfterUpgrade, t)
+            if t != Some(Topic::Auth) && t != Some(Topic::Origin) =>
+        {
+            out.push(support(b, Expected::CloseAboutTheServer, 1.0))
+        }
+        _ => {}
+    }
+}
+
+/// The close (code, reason) the `--send` exchange ended in, unless a normal one.
+fn exchange_close(a: &AttemptRecord) -> Option<(Option<u16>, &str)> {
+    let ended = a.session.as_ref()?.exchange.as_ref()?.ended.as_ref()?;
+    let (code, reason) = match ended {
+        crate::model::SessionEnd::CloseFrame { code, reason, .. } => (*code, reason.as_str()),
+        crate::model::SessionEnd::Dropped { .. } => (None, ""),
+        _ => return None,
+    };
+    (code != Some(1000)).then_some((code, reason))
+}
+
 /// True when the target URL itself carries a credential: a sensitive query parameter (as the
 /// redactor knows them, redacted or not) or userinfo.
 pub fn url_carries_credential(target: &str) -> bool {
@@ -720,6 +949,21 @@ pub fn sentence(cause: Cause, expected: Expected, observed: &str) -> Option<Stri
         ),
         (RoutingWrongUpstream, Expected::AnApplicationAnswer) => format!(
             "the public URL gets an application's refusal the --direct backend does not give ({observed}): the path reaches another application"
+        ),
+        (ProxyBadGateway, Expected::NothingAnswersHttp) => format!(
+            "no request to this port gets any HTTP answer, not even a plain GET of the site root ({observed}): a TCP relay or balancer in front accepts connections and drops them, its backend is gone"
+        ),
+        (RoutingNotFound, Expected::RefusedAlikePlainGetNotFound) => format!(
+            "every upgrade is refused alike whatever it carries, while a plain GET of the same URL gets 404 ({observed}): nothing at this path serves HTTP and no WebSocket handler owns it"
+        ),
+        (RoutingNotFound, Expected::UpgradeUnownedPath) => format!(
+            "the upgrade is never answered while a plain GET of the same URL is answered at once ({observed}): the server's WebSocket listener does not own this path"
+        ),
+        (_, Expected::ThePlainGetSaysWhy) => format!(
+            "the upgrade is accepted and then closed without a reason, and a plain GET of the same URL says why ({observed})"
+        ),
+        (AuthMissingCredentials, Expected::CloseAboutCredential) => format!(
+            "the server accepts the upgrade and then refuses the credential over the connection ({observed})"
         ),
         _ => return None,
     };

@@ -243,7 +243,10 @@ fn the_recorded_run_corpus_is_diagnosed_as_its_lab_tests_expect_with_honest_conf
         .collect();
     println!(
         "{}",
-        tables("first contact, waiting on the diagnosis (outside the gate)", &waiting)
+        tables(
+            "first contact, waiting on the diagnosis (outside the gate)",
+            &waiting
+        )
     );
     assert!(
         now_right.is_empty(),

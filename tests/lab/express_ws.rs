@@ -28,7 +28,6 @@ fn express_ws_route_with_the_token_and_the_allowed_origin_is_healthy() {
 
 // The middleware's 401 is swallowed: 101, then a close frame without a code.
 #[test]
-#[ignore = "first contact: server.closed_after_upgrade — waits on the diagnosis (issue 24)"]
 fn express_ws_auth_middleware_without_a_token_is_missing_credentials() {
     let test = require!("express_ws_no_token", EXPRESS_WS);
     let mut scene = Scene::new(test);
@@ -37,7 +36,6 @@ fn express_ws_auth_middleware_without_a_token_is_missing_credentials() {
 }
 
 #[test]
-#[ignore = "first contact: server.closed_after_upgrade — waits on the diagnosis (issue 24)"]
 fn express_ws_auth_middleware_refusing_a_wrong_token_is_credentials_rejected() {
     let test = require!("express_ws_bad_token", EXPRESS_WS);
     let mut scene = Scene::new(test);
@@ -67,7 +65,6 @@ fn express_ws_verify_client_refusing_the_staging_frontend_is_origin_rejected() {
 // No `app.ws` route for the path: 101, then a close frame without a code; the plain GET is
 // Express's 404 "Cannot GET /socket".
 #[test]
-#[ignore = "first contact: server.closed_after_upgrade — waits on the diagnosis (issue 24)"]
 fn express_ws_unknown_websocket_path_is_not_found() {
     let test = require!("express_ws_wrong_path", EXPRESS_WS);
     let mut scene = Scene::new(test);

@@ -72,7 +72,6 @@ fn falcon_unknown_websocket_path_is_not_found() {
 // No variant holds the valid token, so every one closes alike with 3403 "Forbidden": Falcon's
 // 3000 + HTTP status convention for an HTTPError raised after accept.
 #[test]
-#[ignore = "first contact: server.closed_after_upgrade — waits on the diagnosis (issue 24)"]
 fn falcon_responder_raising_forbidden_after_accept_is_auth_closed_after_upgrade() {
     let test = require!("falcon_close_3403", Tool::PyPackage("falcon"));
     let mut scene = Scene::new(test);

@@ -76,7 +76,6 @@ fn graphql_ws_legacy_subprotocol_is_closed_4406_with_a_negotiation_finding() {
 // The handshake is accepted whatever the token (graphql-ws reads it from the first message):
 // the refusal is the 4403 close that answers `connection_init`.
 #[test]
-#[ignore = "first contact: ok.healthy — waits on the diagnosis (issue 24)"]
 fn graphql_ws_on_connect_refusing_a_wrong_token_is_auth_closed_after_upgrade() {
     let test = require!("graphql_ws_bad_token", GRAPHQL_WS);
     let mut scene = Scene::new(test);
@@ -101,7 +100,6 @@ fn graphql_ws_on_connect_refusing_a_wrong_token_is_auth_closed_after_upgrade() {
 // Apollo's old default path: ws's `path` option answers any other path 400 "Bad Request"; the
 // plain GET of that URL is the site's 404.
 #[test]
-#[ignore = "first contact: routing.wrong_upstream — waits on the diagnosis (issue 24)"]
 fn graphql_ws_on_another_path_is_not_found() {
     let test = require!("graphql_ws_wrong_path", GRAPHQL_WS);
     let mut scene = Scene::new(test);

@@ -55,7 +55,6 @@ fn pen_pool_with_one_misconfigured_member_is_intermittent() {
 
 // Its only backend is down: pen accepts, fails to connect, and resets the client.
 #[test]
-#[ignore = "first contact: server.bad_handshake_response — waits on the diagnosis (issue 24)"]
 fn pen_with_its_backend_down_is_bad_gateway() {
     let test = require!("pen_backend_down", Tool::Pen);
     let mut scene = Scene::new(test);

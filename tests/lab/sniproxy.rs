@@ -61,7 +61,6 @@ fn sniproxy_routing_the_host_to_the_worker_is_healthy() {
 // (Table entries are unanchored regular expressions: `api.lab.test` also matches
 // `staging-api.lab.test`, so the name must not contain it.)
 #[test]
-#[ignore = "first contact: server.error — waits on the diagnosis (issue 24)"]
 fn sniproxy_without_a_table_entry_for_the_host_is_bad_gateway() {
     let test = require!("sniproxy_unknown_host", Tool::Sniproxy, Tool::Python);
     let mut scene = Scene::new(test);
@@ -71,7 +70,6 @@ fn sniproxy_without_a_table_entry_for_the_host_is_bad_gateway() {
 
 // The table's backend is down: sniproxy accepts, fails to connect, and closes without a byte.
 #[test]
-#[ignore = "first contact: server.bad_handshake_response — waits on the diagnosis (issue 24)"]
 fn sniproxy_with_the_backend_down_is_bad_gateway() {
     let test = require!("sniproxy_backend_down", Tool::Sniproxy, Tool::Python);
     let mut scene = Scene::new(test);

@@ -36,7 +36,6 @@ fn sockjs_prefix_given_to_a_plain_websocket_client_is_not_websocket() {
 
 // A path outside the prefix: the upgrade is never answered.
 #[test]
-#[ignore = "first contact: server.timeout — waits on the diagnosis (issue 24)"]
 fn sockjs_path_outside_the_prefix_is_not_found() {
     let test = require!("sockjs_outside_prefix", SOCKJS);
     let mut scene = Scene::new(test);

@@ -141,8 +141,15 @@ pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
         "connection_closed" => "the server closed the connection without an HTTP answer",
         _ => "the handshake response is not valid HTTP/1.1",
     };
+    // Closed without a byte is the absence of a response, not a malformed one: a weak
+    // signature, which the controls of the same URL (`weigh::no_answer`) can outweigh.
+    let strength = if error == "connection_closed" {
+        0.55
+    } else {
+        0.9
+    };
     Some(
-        Verdict::new(Cause::ServerBadHandshakeResponse, 0.9, summary)
+        Verdict::new(Cause::ServerBadHandshakeResponse, strength, summary)
             .because(cite(b))
             .because(detail.clone())
             .next("compare with --direct to see whether the server or a proxy in front of it writes this response"),
