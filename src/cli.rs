@@ -26,6 +26,10 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
         130,
         "interrupted (Ctrl-C): what was measured so far is printed, marked partial",
     ),
+    (
+        143,
+        "terminated (SIGTERM: timeout, docker stop, a cancelled CI job): as 130",
+    ),
 ];
 
 /// [`EXIT_STATUS`] as the text after `--help`.
@@ -46,7 +50,7 @@ fn exit_status_help() -> String {
 #[command(subcommand_negates_reqs = true)]
 #[command(override_usage = "wsdoctor [OPTIONS] <URL>\n       wsdoctor <COMMAND> [ARGS]")]
 #[command(
-    after_help = "Exit status: 0 healthy, 1 fault, 2 usage error, 130 interrupted (--help for more)."
+    after_help = "Exit status: 0 healthy, 1 fault, 2 usage error, 130 interrupted, 143 terminated (--help for more)."
 )]
 #[command(after_long_help = exit_status_help())]
 pub struct Cli {
