@@ -175,7 +175,13 @@ pub struct ExporterArgs {
     /// target keys minus `url`. Without it only the built-in `default` module exists.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
-    /// Validate the config file, print its modules and exit (0 when valid, 2 when not).
+    /// The listener's web config (YAML, the Prometheus exporter toolkit's format):
+    /// `tls_server_config` (cert_file, key_file, client_ca_file, client_auth_type) and
+    /// `basic_auth_users` (bcrypt hashes) for every route. See docs/exporter.md.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config_file: Option<std::path::PathBuf>,
+    /// Validate the config file (and the web config), print its modules and exit (0 when
+    /// valid, 2 when not).
     #[arg(long, requires = "config")]
     pub check_config: bool,
 }

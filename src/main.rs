@@ -494,6 +494,11 @@ fn exporter(args: &ExporterArgs) -> ExitCode {
         let Some(path) = &args.config else {
             return usage("--check-config needs --config FILE");
         };
+        if let Some(web) = &args.web_config_file {
+            if let Err(e) = exporter::web::WebConfig::load(web) {
+                return usage(e);
+            }
+        }
         return match ExporterConfig::load(path) {
             Ok(c) => {
                 let mut out = std::io::stdout().lock();
@@ -521,11 +526,16 @@ fn exporter(args: &ExporterArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let served = runtime.block_on(exporter::serve(args.listen, args.config.clone(), |addr| {
-        eprintln!(
-            "wsdoctor exporter: listening on http://{addr}/ (probe: /probe?target=URL&module=NAME)"
-        );
-    }));
+    let served = runtime.block_on(exporter::serve(
+        args.listen,
+        args.config.clone(),
+        args.web_config_file.clone(),
+        |scheme, addr| {
+            eprintln!(
+                "wsdoctor exporter: listening on {scheme}://{addr}/ (probe: /probe?target=URL&module=NAME)"
+            );
+        },
+    ));
     match served {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => usage(e),
