@@ -1012,6 +1012,12 @@ pub enum SkipReason {
     /// `--safe` (or `safe = true`) leaves it out: it sends a wrong credential, a foreign or `null`
     /// Origin, a malformed handshake, the token in the URL, or a used one-time ticket.
     Safe,
+    /// Planned and due, but the run's `--timeout` deadline had passed before it could start: it
+    /// never connected, so it is evidence of nothing.
+    Deadline,
+    /// `ticket.reuse` whose ticket never reached the server (the attempt that fetched it did not
+    /// run, or ended before an answer): replaying it would have been its first use.
+    TicketUnused,
 }
 
 impl SkipReason {
@@ -1021,6 +1027,8 @@ impl SkipReason {
             SkipReason::NotSelected => "not_selected",
             SkipReason::Skip => "skip",
             SkipReason::Safe => "safe",
+            SkipReason::Deadline => "deadline",
+            SkipReason::TicketUnused => "ticket_unused",
         }
     }
 
@@ -1030,6 +1038,8 @@ impl SkipReason {
             SkipReason::NotSelected => "not in --variants",
             SkipReason::Skip => "skipped by --skip",
             SkipReason::Safe => "skipped by --safe",
+            SkipReason::Deadline => "not run: the --timeout deadline had passed",
+            SkipReason::TicketUnused => "not run: the ticket it would replay was never used",
         }
     }
 }
