@@ -1015,8 +1015,9 @@ pub enum SkipReason {
     /// Planned and due, but the run's `--timeout` deadline had passed before it could start: it
     /// never connected, so it is evidence of nothing.
     Deadline,
-    /// `ticket.reuse` whose ticket never reached the server (the attempt that fetched it did not
-    /// run, or ended before an answer): replaying it would have been its first use.
+    /// `ticket.reuse` with no used ticket to replay: none was obtained, or it never reached the
+    /// server (the attempt that fetched it did not run, or ended before an answer), so a replay
+    /// would have been no ticket at all, or its first use.
     TicketUnused,
 }
 
@@ -1039,7 +1040,7 @@ impl SkipReason {
             SkipReason::Skip => "skipped by --skip",
             SkipReason::Safe => "skipped by --safe",
             SkipReason::Deadline => "not run: the --timeout deadline had passed",
-            SkipReason::TicketUnused => "not run: the ticket it would replay was never used",
+            SkipReason::TicketUnused => "not run: no used ticket to replay",
         }
     }
 }

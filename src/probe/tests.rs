@@ -379,6 +379,24 @@ async fn a_replay_of_a_ticket_that_never_reached_the_server_is_not_run_and_says_
 }
 
 #[tokio::test]
+async fn without_a_ticket_there_is_no_replay_so_a_later_upgrade_cannot_read_as_one() {
+    let (tickets, _) = http_server(|_, _| respond("503 Service Unavailable", "{}")).await;
+    let (ws, seen) = http_server(|_, _| respond("403 Forbidden", "")).await;
+    let plan = ticket_plan(&format!("ws://{ws}/ws"), tickets);
+    let run = run_plan(&plan, &ctx(), "ws://x/").await;
+    let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+    assert_eq!(ids, ["baseline", "ticket.fresh"]);
+    assert!(run.tickets.iter().all(|t| !t.obtained));
+    assert_eq!(run.skipped.len(), 1, "{:?}", run.skipped);
+    assert_eq!(
+        run.skipped[0].reason,
+        crate::model::SkipReason::TicketUnused
+    );
+    // The attempts that ran went without a ticket, as a client whose fetch failed does.
+    assert!(seen.lock().unwrap().iter().all(|l| l == "GET /ws HTTP/1.1"));
+}
+
+#[tokio::test]
 async fn a_variant_whose_turn_comes_after_the_deadline_is_not_run_and_says_why() {
     let (ws, seen) = http_server(|_, _| respond("403 Forbidden", "")).await;
     let url = format!("ws://{ws}/ws");

@@ -38,7 +38,7 @@ pub struct TicketRun {
 enum Used {
     /// The server answered the upgrade request that carried this ticket.
     Answered(Secret),
-    /// No ticket was obtained: the attempt went without one, and so does the replay.
+    /// No ticket was obtained: the attempt went without one, and there is nothing to replay.
     NoTicket,
     /// A ticket was obtained but never reached the server (the attempt did not run, or ended
     /// before an answer): replaying it would be its first use.
@@ -48,7 +48,8 @@ enum Used {
 /// Runs the ticket attempts of the plan: every fresh ticket is fetched first (concurrently, each
 /// fetch holding a slot), then the attempts run concurrently, bounded by `slots`. `ticket.reuse`
 /// waits for the ticket attempt planned before it, and replays its ticket only once the server
-/// has answered that ticket's upgrade request; otherwise it is not run, with the reason.
+/// has answered that ticket's upgrade request; otherwise (no ticket, or one never answered) it is
+/// not run, with the reason.
 pub async fn run_ticket_attempts(plan: &Plan, ctx: &ProbeContext, slots: &Semaphore) -> TicketRun {
     let ticketed: Vec<(usize, &AttemptSpec, &String)> = plan
         .attempts
@@ -134,10 +135,12 @@ pub async fn run_ticket_attempts(plan: &Plan, ctx: &ProbeContext, slots: &Semaph
                     Some(rx) => rx.await.unwrap_or(Used::Unused),
                     None => Used::NoTicket,
                 };
+                // A replay without a ticket would be the no-credential attempt again, and its
+                // upgrade would read as "a used ticket accepted": it runs only with a ticket the
+                // server has already answered.
                 match used {
                     Used::Answered(t) => (Some(t), false),
-                    Used::NoTicket => (None, false),
-                    Used::Unused => {
+                    Used::NoTicket | Used::Unused => {
                         return Err(skipped(spec, SkipReason::TicketUnused));
                     }
                 }
