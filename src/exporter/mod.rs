@@ -300,6 +300,9 @@ async fn require_basic_auth(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes().to_vec());
+    if auth.remembered(given.as_deref()) {
+        return next.run(request).await;
+    }
     let accepted = match auth.slots.acquire().await {
         Ok(_slot) => {
             let checker = Arc::clone(&auth);

@@ -507,6 +507,22 @@ impl BasicAuth {
         })
     }
 
+    /// True when `authorization` carries credentials bcrypt already accepted: a hash, no bcrypt
+    /// run, so a scrape with the right password never waits behind a flood of wrong ones.
+    pub fn remembered(&self, authorization: Option<&[u8]>) -> bool {
+        let Some((user, password)) = authorization.and_then(basic_credentials) else {
+            return false;
+        };
+        let Some(hash) = self.users.get(&user) else {
+            return false;
+        };
+        let key = remembered_key(&user, &password, hash);
+        match self.accepted.lock() {
+            Ok(a) => a.contains(&key),
+            Err(poisoned) => poisoned.into_inner().contains(&key),
+        }
+    }
+
     /// True when `authorization` (the request's `Authorization` header) is `Basic` with a user of
     /// the config and its password. Blocking: bcrypt runs here (call from a blocking task).
     pub fn verify(&self, authorization: Option<&[u8]>) -> bool {
@@ -683,8 +699,11 @@ mod tests {
         );
         let web = parse(&text).unwrap();
         let auth = web.auth.unwrap();
+        assert!(!auth.remembered(Some(&header("alice", "wonderland"))));
         assert!(auth.verify(Some(&header("alice", "wonderland"))));
         // Remembered: the second check takes the cached path and still says yes.
+        assert!(auth.remembered(Some(&header("alice", "wonderland"))));
+        assert!(!auth.remembered(Some(&header("alice", "wonderlan"))));
         assert!(auth.verify(Some(&header("alice", "wonderland"))));
         assert!(auth.verify(Some(&header("bob", "builder"))));
         assert!(!auth.verify(Some(&header("alice", "builder"))));
