@@ -34,7 +34,7 @@ use crate::cli::Format;
 use crate::model::Report;
 use config::{normalise_target, ExporterConfig, ExporterConfigError, DEFAULT_MODULE};
 use metrics::OwnMetrics;
-use web::{BasicAuth, WebConfig, WebConfigError};
+use web::{WebConfig, WebConfigError, WebState};
 
 /// The header Prometheus sends with its scrape timeout in seconds.
 pub const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
@@ -245,28 +245,27 @@ pub async fn serve(
     spawn_sighup_reload(Arc::clone(&shared));
     let scheme = web.scheme();
     tracing::info!(%bound, scheme, auth = web.auth.is_some(), "wsdoctor exporter listening");
+    let tls = web.tls.is_some();
+    let web = Arc::new(WebState::new(web, web_path));
     let app = router(shared, &web);
-    match web.tls.clone() {
-        Some(tls) => {
-            let listener = web::TlsListener::new(listener, tls).map_err(ExporterError::Serve)?;
-            ready(scheme, bound);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(ExporterError::Serve)
-        }
-        None => {
-            ready(scheme, bound);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(ExporterError::Serve)
-        }
+    if tls {
+        let listener = web::TlsListener::new(listener, web).map_err(ExporterError::Serve)?;
+        ready(scheme, bound);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(ExporterError::Serve)
+    } else {
+        ready(scheme, bound);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(ExporterError::Serve)
     }
 }
 
-fn router(shared: Arc<Shared>, web: &WebConfig) -> Router {
-    let mut app = Router::new()
+fn router(shared: Arc<Shared>, web: &Arc<WebState>) -> Router {
+    Router::new()
         .route("/", get(index))
         .route("/probe", get(probe))
         .route("/metrics", get(own_metrics))
@@ -274,28 +273,34 @@ fn router(shared: Arc<Shared>, web: &WebConfig) -> Router {
         .route("/report/{id}", get(report_by_id))
         .route("/-/reload", post(reload))
         .route("/-/healthy", get(|| async { "OK\n" }))
-        .with_state(shared);
-    if let Some(auth) = &web.auth {
-        // Every route, as the exporter toolkit does: a report names targets and causes.
-        app = app.layer(axum::middleware::from_fn_with_state(
-            Arc::clone(auth),
-            require_basic_auth,
-        ));
-    }
-    if !web.headers.is_empty() {
-        let headers = Arc::new(web.headers.clone());
-        app = app.layer(axum::middleware::from_fn_with_state(headers, add_headers));
-    }
-    app
+        .with_state(shared)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(web),
+            apply_web_config,
+        ))
 }
 
-/// The basic-auth gate: 401 with `WWW-Authenticate: Basic` unless the request carries a user of
-/// `basic_auth_users` and its password. bcrypt runs on a blocking thread, a few at a time.
-async fn require_basic_auth(
-    State(auth): State<Arc<BasicAuth>>,
+/// The web config on every route, as the exporter toolkit applies it: the basic-auth gate (401
+/// with `WWW-Authenticate: Basic` unless the request carries a user of `basic_auth_users` and
+/// its password; bcrypt runs on a blocking thread, a few at a time), then the configured
+/// response headers.
+async fn apply_web_config(
+    State(web): State<Arc<WebState>>,
     request: Request,
     next: Next,
 ) -> Response {
+    let web = web.current();
+    let mut response = match &web.auth {
+        Some(auth) => require_basic_auth(Arc::clone(auth), request, next).await,
+        None => next.run(request).await,
+    };
+    for (name, value) in &web.headers {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
+    response
+}
+
+async fn require_basic_auth(auth: Arc<web::BasicAuth>, request: Request, next: Next) -> Response {
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -324,19 +329,6 @@ async fn require_basic_auth(
         "Unauthorized\n",
     )
         .into_response()
-}
-
-/// `http_server_config.headers` on every response.
-async fn add_headers(
-    State(headers): State<Arc<Vec<(header::HeaderName, header::HeaderValue)>>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let mut response = next.run(request).await;
-    for (name, value) in headers.iter() {
-        response.headers_mut().insert(name.clone(), value.clone());
-    }
-    response
 }
 
 #[cfg(unix)]

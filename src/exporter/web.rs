@@ -140,6 +140,90 @@ pub struct WebConfig {
     pub auth: Option<Arc<BasicAuth>>,
     /// Headers added to every response (`http_server_config.headers`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The files it was read from (the web config, its certificate, key and CA files): a change
+    /// to any of them is picked up by [`WebState`].
+    files: Vec<PathBuf>,
+}
+
+/// The running web config, re-read when its file or one of the files it names changes (the
+/// exporter toolkit reads it at every request, so a renewed certificate or a new user applies
+/// without a restart). A changed file that does not load keeps the running config (logged once
+/// per change), and so does one that would turn TLS on or off: that needs a restart.
+#[derive(Debug)]
+pub struct WebState {
+    current: std::sync::RwLock<Arc<WebConfig>>,
+    /// The modification time and size of each file, when last read.
+    stamps: Mutex<Vec<Option<(std::time::SystemTime, u64)>>>,
+    path: Option<PathBuf>,
+}
+
+impl WebState {
+    /// The state of `web`, loaded from `path` (none: the built-in plain listener).
+    pub fn new(web: WebConfig, path: Option<PathBuf>) -> WebState {
+        let stamps = stamps(&web.files);
+        WebState {
+            current: std::sync::RwLock::new(Arc::new(web)),
+            stamps: Mutex::new(stamps),
+            path,
+        }
+    }
+
+    /// The web config to apply now, re-read first when one of its files changed.
+    pub fn current(&self) -> Arc<WebConfig> {
+        let running = match self.current.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        };
+        let Some(path) = &self.path else {
+            return running;
+        };
+        let now = stamps(&running.files);
+        {
+            let mut seen = match self.stamps.lock() {
+                Ok(s) => s,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if *seen == now {
+                return running;
+            }
+            *seen = now;
+        }
+        match WebConfig::load(path) {
+            Ok(new) if new.tls.is_some() != running.tls.is_some() => {
+                tracing::error!(
+                    "the web config changed TLS on or off: that needs a restart; the running web config is kept"
+                );
+                running
+            }
+            Ok(new) => {
+                // The new config may name other files: watch those from now on.
+                if let Ok(mut seen) = self.stamps.lock() {
+                    *seen = stamps(&new.files);
+                }
+                let new = Arc::new(new);
+                match self.current.write() {
+                    Ok(mut c) => *c = Arc::clone(&new),
+                    Err(poisoned) => *poisoned.into_inner() = Arc::clone(&new),
+                }
+                tracing::info!(path = %path.display(), "web config reloaded");
+                new
+            }
+            Err(e) => {
+                tracing::error!("web config reload failed, keeping the running one: {e}");
+                running
+            }
+        }
+    }
+}
+
+fn stamps(files: &[PathBuf]) -> Vec<Option<(std::time::SystemTime, u64)>> {
+    files
+        .iter()
+        .map(|f| {
+            let m = std::fs::metadata(f).ok()?;
+            Some((m.modified().ok()?, m.len()))
+        })
+        .collect()
 }
 
 /// How client certificates are handled.
@@ -161,7 +245,9 @@ impl WebConfig {
             reason: "not UTF-8 text".into(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        WebConfig::parse(&text, path, base)
+        let mut web = WebConfig::parse(&text, path, base)?;
+        web.files.insert(0, path.to_path_buf());
+        Ok(web)
     }
 
     /// Parses web config text; `path` names the file in errors, `base` resolves relative paths.
@@ -215,6 +301,12 @@ impl WebConfig {
             }
         }
         if let Some(tls) = raw.tls_server_config {
+            for file in [&tls.cert_file, &tls.key_file, &tls.client_ca_file]
+                .into_iter()
+                .flatten()
+            {
+                web.files.push(base.join(file));
+            }
             let (config, client_auth) = tls_config(tls, path, base)?;
             web.tls = config.map(Arc::new);
             web.client_auth = client_auth;
@@ -596,11 +688,11 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    /// Wraps `listener`; must be called on the runtime that serves.
-    pub fn new(listener: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<TlsListener> {
+    /// Wraps `listener`; each connection gets the TLS config `web` has at that moment (a renewed
+    /// certificate applies to the next handshake). Must be called on the runtime that serves.
+    pub fn new(listener: TcpListener, web: Arc<WebState>) -> std::io::Result<TlsListener> {
         let local = listener.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
-        let acceptor = tokio_rustls::TlsAcceptor::from(config);
         let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
         tokio::spawn(async move {
             loop {
@@ -620,7 +712,10 @@ impl TlsListener {
                 if tx.is_closed() {
                     return;
                 }
-                let acceptor = acceptor.clone();
+                let Some(config) = web.current().tls.clone() else {
+                    continue;
+                };
+                let acceptor = tokio_rustls::TlsAcceptor::from(config);
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let _permit = permit;

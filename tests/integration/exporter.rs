@@ -675,3 +675,59 @@ fn a_web_config_with_a_certificate_serves_tls_only_and_checks_basic_auth_over_it
     );
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
+
+#[test]
+fn a_changed_web_config_applies_to_the_next_request_without_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let web = write_web_config(
+        &dir,
+        &format!(
+            "basic_auth_users:\n  alice: '{}'\n",
+            bcrypt_hash("alice-pass-1")
+        ),
+    );
+    let exporter = Exporter::start_with(None, &[], &["--web.config.file", web.to_str().unwrap()]);
+    let alice = basic("alice", "alice-pass-1");
+    let bob = basic("bob", "bob-pass-2");
+    assert_eq!(
+        exporter
+            .get("/metrics", &[("Authorization", &alice)])
+            .status,
+        200
+    );
+    assert_eq!(
+        exporter.get("/metrics", &[("Authorization", &bob)]).status,
+        401
+    );
+    // The exporter toolkit re-reads the file: a new user list applies at once.
+    std::fs::write(
+        &web,
+        format!(
+            "basic_auth_users:\n  bob: '{}'\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n",
+            bcrypt_hash("bob-pass-2")
+        ),
+    )
+    .expect("rewrite web config");
+    assert_eq!(
+        exporter.get("/metrics", &[("Authorization", &bob)]).status,
+        200
+    );
+    assert_eq!(
+        exporter
+            .get("/metrics", &[("Authorization", &alice)])
+            .status,
+        401
+    );
+    // A broken file keeps the running one (and says so in the log).
+    std::fs::write(&web, "basic_auth_users:\n  bob: not-a-hash\n").expect("rewrite");
+    assert_eq!(
+        exporter.get("/metrics", &[("Authorization", &bob)]).status,
+        200
+    );
+    assert_eq!(exporter.get("/metrics", &[]).status, 401);
+    assert!(
+        exporter.log().contains("web config reload failed"),
+        "{}",
+        exporter.log()
+    );
+}
