@@ -26,6 +26,10 @@ pub const EXIT_STATUS: &[(u8, &str)] = &[
         130,
         "interrupted (Ctrl-C): what was measured so far is printed, marked partial",
     ),
+    (
+        143,
+        "terminated (SIGTERM: timeout, docker stop, a cancelled CI job): as 130",
+    ),
 ];
 
 /// [`EXIT_STATUS`] as the text after `--help`.
@@ -46,7 +50,7 @@ fn exit_status_help() -> String {
 #[command(subcommand_negates_reqs = true)]
 #[command(override_usage = "wsdoctor [OPTIONS] <URL>\n       wsdoctor <COMMAND> [ARGS]")]
 #[command(
-    after_help = "Exit status: 0 healthy, 1 fault, 2 usage error, 130 interrupted (--help for more)."
+    after_help = "Exit status: 0 healthy, 1 fault, 2 usage error, 130 interrupted, 143 terminated (--help for more)."
 )]
 #[command(after_long_help = exit_status_help())]
 pub struct Cli {
@@ -172,7 +176,13 @@ pub struct ExporterArgs {
     /// target keys minus `url`. Without it only the built-in `default` module exists.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
-    /// Validate the config file, print its modules and exit (0 when valid, 2 when not).
+    /// The listener's web config (YAML, the Prometheus exporter toolkit's format):
+    /// `tls_server_config` (cert_file, key_file, client_ca_file, client_auth_type) and
+    /// `basic_auth_users` (bcrypt hashes) for every route. See docs/exporter.md.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config_file: Option<std::path::PathBuf>,
+    /// Validate the config file (and the web config), print its modules and exit (0 when
+    /// valid, 2 when not).
     #[arg(long, requires = "config")]
     pub check_config: bool,
 }

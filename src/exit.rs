@@ -33,3 +33,7 @@ pub fn code_for_check(check: &crate::check::CheckReport) -> u8 {
 /// Interrupted (Ctrl-C, SIGINT): 128 + 2, the shell convention. What was measured is printed,
 /// marked partial.
 pub const INTERRUPTED: u8 = 130;
+
+/// Terminated (SIGTERM: `timeout`, `docker stop`, Kubernetes, a cancelled CI job): 128 + 15.
+/// Handled as Ctrl-C is: what was measured is printed, marked partial.
+pub const TERMINATED: u8 = 143;

@@ -141,8 +141,67 @@ fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
 enum Ended<T> {
     /// It finished.
     Done(T),
-    /// Ctrl-C came first.
-    Interrupted,
+    /// Ctrl-C (SIGINT) or SIGTERM came first.
+    Interrupted(Stop),
+}
+
+/// The signal that stopped a run. SIGTERM (`timeout`, `docker stop`, Kubernetes, a cancelled CI
+/// job) is handled exactly as Ctrl-C: the partial report, then the shell's 128 + signal number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Ctrl-C: exit 130.
+    Interrupt,
+    /// SIGTERM: exit 143.
+    Terminate,
+}
+
+impl Stop {
+    fn code(self) -> u8 {
+        match self {
+            Stop::Interrupt => exit::INTERRUPTED,
+            Stop::Terminate => exit::TERMINATED,
+        }
+    }
+
+    /// The signal's name, as the reports give it.
+    fn name(self) -> &'static str {
+        match self {
+            Stop::Interrupt => "SIGINT",
+            Stop::Terminate => "SIGTERM",
+        }
+    }
+}
+
+/// The next SIGTERM; never, where it cannot be listened for (the default action then stays).
+async fn terminated(term: &mut Option<Terminate>) {
+    match term {
+        #[cfg(unix)]
+        Some(t) => {
+            if t.recv().await.is_none() {
+                std::future::pending::<()>().await;
+            }
+        }
+        #[cfg(not(unix))]
+        Some(_) => std::future::pending::<()>().await,
+        None => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(unix)]
+type Terminate = tokio::signal::unix::Signal;
+#[cfg(not(unix))]
+type Terminate = ();
+
+/// Listens for SIGTERM from now on (replacing its default action, which kills without a word).
+fn listen_for_sigterm() -> Option<Terminate> {
+    #[cfg(unix)]
+    {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// The progress line on stderr: drawn only when `Ui::progress` and a wait has lasted
@@ -197,9 +256,10 @@ impl Spinner {
     }
 }
 
-/// Runs `work` to its end unless Ctrl-C comes first, feeding every event from `rx` to `on_event`
-/// and redrawing the progress line from `line` ten times a second. After an interrupt the events
-/// already sent are still taken in, so the partial report has everything measured.
+/// Runs `work` to its end unless Ctrl-C or SIGTERM comes first, feeding every event from `rx` to
+/// `on_event` and redrawing the progress line from `line` ten times a second. After an interrupt
+/// the events already sent are still taken in, so the partial report has everything measured.
+/// The handlers stay installed afterwards, so a second signal cannot cut the report's writing.
 async fn until_interrupted<T, E>(
     work: impl Future<Output = T>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<E>,
@@ -210,6 +270,7 @@ async fn until_interrupted<T, E>(
     tokio::pin!(work);
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
+    let mut term = listen_for_sigterm();
     // A handler that cannot be installed leaves Ctrl-C to the default action.
     let mut listen = true;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -228,7 +289,14 @@ async fn until_interrupted<T, E>(
                     on_event(e, spinner);
                 }
                 spinner.clear();
-                return Ended::Interrupted;
+                return Ended::Interrupted(Stop::Interrupt);
+            }
+            () = terminated(&mut term) => {
+                while let Ok(e) = rx.try_recv() {
+                    on_event(e, spinner);
+                }
+                spinner.clear();
+                return Ended::Interrupted(Stop::Terminate);
             }
             Some(e) = rx.recv() => on_event(e, spinner),
             _ = tick.tick() => spinner.show(line()),
@@ -272,8 +340,8 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
     ));
     let report = match ended {
         Ended::Done(report) => report,
-        Ended::Interrupted => {
-            let partial = PartialReport::new(
+        Ended::Interrupted(stop) => {
+            let mut partial = PartialReport::new(
                 &tracker.borrow(),
                 &config.redactor.url(config.target.as_str()),
                 config.notes.clone(),
@@ -281,11 +349,12 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
                 started,
                 Instant::now(),
             );
+            partial.signal = Some(stop.name().to_string());
             let line = render::partial::verdict_line(&partial);
             return sink.write(
                 |out, _| render::partial::render(&partial, config.format, out),
                 &line,
-                exit::INTERRUPTED,
+                stop.code(),
             );
         }
     };
@@ -379,25 +448,35 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
     ));
     let result = match ended {
         Ended::Done(result) => result,
-        Ended::Interrupted => {
+        Ended::Interrupted(stop) => {
             let mut finished = finished.into_inner();
             finished.sort_by_key(|(i, _)| *i);
-            let unfinished: Vec<String> = targets
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !finished.iter().any(|(j, _)| j == i))
-                .map(|(_, t)| t.name.clone())
-                .collect();
-            let result = CheckReport::interrupted(
+            // `check::run` starts targets in file order, `jobs` at a time: those past the first
+            // `finished + jobs` had not started.
+            let started_count = (finished.len() + jobs.max(1)).min(targets.len());
+            let mut unfinished = Vec::new();
+            let mut not_started = Vec::new();
+            for (i, t) in targets.iter().enumerate() {
+                if finished.iter().any(|(j, _)| *j == i) {
+                    continue;
+                }
+                unfinished.push(t.name.clone());
+                if i >= started_count {
+                    not_started.push(t.name.clone());
+                }
+            }
+            let mut result = CheckReport::interrupted(
                 finished.into_iter().map(|(_, t)| t).collect(),
                 unfinished,
                 started.elapsed().as_secs_f64() * 1000.0,
             );
+            result.not_started = not_started;
+            result.signal = Some(stop.name().to_string());
             let line = render::check::verdict_line(&result);
             return sink.write(
                 |out, _| render::check::render(&result, args.format, out),
                 &line,
-                exit::INTERRUPTED,
+                stop.code(),
             );
         }
     };
@@ -415,6 +494,11 @@ fn exporter(args: &ExporterArgs) -> ExitCode {
         let Some(path) = &args.config else {
             return usage("--check-config needs --config FILE");
         };
+        if let Some(web) = &args.web_config_file {
+            if let Err(e) = exporter::web::WebConfig::load(web) {
+                return usage(e);
+            }
+        }
         return match ExporterConfig::load(path) {
             Ok(c) => {
                 let mut out = std::io::stdout().lock();
@@ -442,11 +526,16 @@ fn exporter(args: &ExporterArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let served = runtime.block_on(exporter::serve(args.listen, args.config.clone(), |addr| {
-        eprintln!(
-            "wsdoctor exporter: listening on http://{addr}/ (probe: /probe?target=URL&module=NAME)"
-        );
-    }));
+    let served = runtime.block_on(exporter::serve(
+        args.listen,
+        args.config.clone(),
+        args.web_config_file.clone(),
+        |scheme, addr| {
+            eprintln!(
+                "wsdoctor exporter: listening on {scheme}://{addr}/ (probe: /probe?target=URL&module=NAME)"
+            );
+        },
+    ));
     match served {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => usage(e),
@@ -577,17 +666,8 @@ impl Sink {
                 // The whole report first, then the file: it exists only with its content. A file
                 // gets no terminal width either.
                 let mut bytes = Vec::with_capacity(64 * 1024);
-                let written = render(&mut bytes, &render::Layout::default()).and_then(|_| {
-                    let mut options = std::fs::OpenOptions::new();
-                    options.write(true);
-                    if force {
-                        options.create(true).truncate(true);
-                    } else {
-                        options.create_new(true);
-                    }
-                    let mut file = options.open(&path)?;
-                    file.write_all(&bytes).and_then(|_| file.flush())
-                });
+                let written = render(&mut bytes, &render::Layout::default())
+                    .and_then(|_| write_whole(&path, &bytes, force));
                 if let Err(e) = written {
                     eprintln!("wsdoctor: cannot write '{}': {e}", path.display());
                     return ExitCode::from(exit::USAGE);
@@ -600,6 +680,60 @@ impl Sink {
             }
         }
         ExitCode::from(code)
+    }
+}
+
+/// Writes `bytes` as the file `path` so that it appears only whole: into a temporary file beside
+/// it, then renamed over it (`force`) or linked to its name (which, like `create_new`, refuses to
+/// clobber a file made meanwhile). A kill in the middle leaves no half report under `path`. A path
+/// that is not a regular file (a device, a pipe, a symlink) is written through directly.
+fn write_whole(path: &std::path::Path, bytes: &[u8], force: bool) -> std::io::Result<()> {
+    let direct = || {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if force {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        let mut file = options.open(path)?;
+        file.write_all(bytes).and_then(|_| file.flush())
+    };
+    let special = path
+        .symlink_metadata()
+        .is_ok_and(|m| !m.file_type().is_file());
+    let (Some(name), false) = (path.file_name(), special) else {
+        return direct();
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let temp = dir.join(format!(
+        ".{}.wsdoctor-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let staged = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()));
+    if staged.is_err() {
+        let _ = std::fs::remove_file(&temp);
+        return direct();
+    }
+    let placed = if force {
+        std::fs::rename(&temp, path)
+    } else {
+        std::fs::hard_link(&temp, path)
+    };
+    let _ = std::fs::remove_file(&temp);
+    match placed {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        // A file system without hard links (or renames): the plain write.
+        Err(_) => direct(),
     }
 }
 

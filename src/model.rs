@@ -1012,6 +1012,13 @@ pub enum SkipReason {
     /// `--safe` (or `safe = true`) leaves it out: it sends a wrong credential, a foreign or `null`
     /// Origin, a malformed handshake, the token in the URL, or a used one-time ticket.
     Safe,
+    /// Planned and due, but the run's `--timeout` deadline had passed before it could start: it
+    /// never connected, so it is evidence of nothing.
+    Deadline,
+    /// `ticket.reuse` with no used ticket to replay: none was obtained, or it never reached the
+    /// server (the attempt that fetched it did not run, or ended before an answer), so a replay
+    /// would have been no ticket at all, or its first use.
+    TicketUnused,
 }
 
 impl SkipReason {
@@ -1021,6 +1028,8 @@ impl SkipReason {
             SkipReason::NotSelected => "not_selected",
             SkipReason::Skip => "skip",
             SkipReason::Safe => "safe",
+            SkipReason::Deadline => "deadline",
+            SkipReason::TicketUnused => "ticket_unused",
         }
     }
 
@@ -1030,6 +1039,8 @@ impl SkipReason {
             SkipReason::NotSelected => "not in --variants",
             SkipReason::Skip => "skipped by --skip",
             SkipReason::Safe => "skipped by --safe",
+            SkipReason::Deadline => "not run: the --timeout deadline had passed",
+            SkipReason::TicketUnused => "not run: no used ticket to replay",
         }
     }
 }

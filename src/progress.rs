@@ -211,6 +211,9 @@ pub struct PartialReport {
     pub attempts: Vec<PartialAttempt>,
     /// Wall time until the interrupt, in ms.
     pub duration_ms: f64,
+    /// The signal that interrupted the run (`SIGINT`, `SIGTERM`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
 }
 
 impl PartialReport {
@@ -231,6 +234,7 @@ impl PartialReport {
             notes,
             attempts: tracker.partial(now),
             duration_ms: now.saturating_duration_since(started).as_secs_f64() * 1000.0,
+            signal: None,
         }
     }
 

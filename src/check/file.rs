@@ -76,6 +76,8 @@ pub struct TargetSpec {
     pub name: Option<String>,
     /// The WebSocket URL.
     pub url: Option<String>,
+    /// An exporter module's own `allowed_targets` (rejected in a check file).
+    pub allowed_targets: Option<Vec<String>>,
     /// Rejected: secrets never go in a check file (kept only to say so clearly).
     pub token: Option<toml::Value>,
     /// Environment variable holding the credential.
@@ -295,6 +297,7 @@ impl TargetSpec {
         merged!(
             name,
             url,
+            allowed_targets,
             token,
             token_env,
             token_file,
@@ -366,6 +369,11 @@ pub fn build_with(
         return Err(
             "inline secrets are not allowed in a check file: name an environment variable with token_env or a file with token_file"
                 .into(),
+        );
+    }
+    if spec.allowed_targets.is_some() {
+        return Err(
+            "allowed_targets is a key of the exporter's modules, not of a check target".into(),
         );
     }
     let url = spec.url.ok_or("no url")?;

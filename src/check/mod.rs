@@ -100,10 +100,18 @@ pub struct CheckReport {
     pub passed: bool,
     /// Wall time of the whole check in ms.
     pub duration_ms: f64,
-    /// Targets that had not finished when the check was interrupted (Ctrl-C), in file order;
+    /// Targets that had not finished when the check was interrupted (Ctrl-C, SIGTERM), in file order;
     /// absent from a check that ran to its end.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unfinished: Vec<String>,
+    /// Those of `unfinished` that had not even started (they waited for a `--jobs` slot), in
+    /// file order; the others were cut off while probing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_started: Vec<String>,
+    /// The signal that interrupted the check (`SIGINT`, `SIGTERM`); absent from a check that
+    /// ran to its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
 }
 
 impl CheckReport {
@@ -115,6 +123,8 @@ impl CheckReport {
             targets,
             duration_ms,
             unfinished: Vec::new(),
+            not_started: Vec::new(),
+            signal: None,
         }
     }
 

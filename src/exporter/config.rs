@@ -85,6 +85,8 @@ struct ConfigToml {
     max_concurrent_probes: Option<usize>,
     keep_reports: Option<usize>,
     #[serde(default)]
+    enable_reload: bool,
+    #[serde(default)]
     module: BTreeMap<String, TargetSpec>,
 }
 
@@ -96,6 +98,11 @@ pub struct Module {
     spec: TargetSpec,
     /// The module's own timeout (before the scrape timeout bounds it).
     pub timeout: Duration,
+    /// The module's own `allowed_targets`: its targets must match one of them as well as the
+    /// exporter-wide list (empty: the exporter-wide list alone decides).
+    allowed: Vec<(String, GlobMatcher)>,
+    /// Whether the module sends a credential (a token, a cookie, a client certificate…).
+    pub sends_credential: bool,
 }
 
 /// A validated exporter config.
@@ -108,6 +115,8 @@ pub struct ExporterConfig {
     pub max_concurrent: usize,
     /// Reports kept in memory.
     pub keep_reports: usize,
+    /// `POST /-/reload` is served (off unless the config turns it on).
+    pub enable_reload: bool,
     defaults: ProbeArgs,
     base: PathBuf,
 }
@@ -123,11 +132,14 @@ impl ExporterConfig {
                     name: DEFAULT_MODULE.to_string(),
                     spec: TargetSpec::default(),
                     timeout: defaults.timeout,
+                    allowed: Vec::new(),
+                    sends_credential: false,
                 },
             )]),
             allowed: Vec::new(),
             max_concurrent: DEFAULT_MAX_CONCURRENT,
             keep_reports: DEFAULT_KEEP_REPORTS,
+            enable_reload: false,
             defaults,
             base: PathBuf::from("."),
         }
@@ -174,14 +186,9 @@ impl ExporterConfig {
         if let Some(n) = raw.keep_reports {
             config.keep_reports = n;
         }
-        for pattern in raw.allowed_targets {
-            let glob = GlobBuilder::new(&pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| invalid(format!("allowed_targets: '{pattern}': {e}")))?;
-            config.allowed.push((pattern, glob.compile_matcher()));
-        }
-        for (name, spec) in raw.module {
+        config.enable_reload = raw.enable_reload;
+        config.allowed = patterns(raw.allowed_targets).map_err(invalid)?;
+        for (name, mut spec) in raw.module {
             let module_err = |reason: String| ExporterConfigError::Module {
                 path: path.to_path_buf(),
                 name: name.clone(),
@@ -206,16 +213,24 @@ impl ExporterConfig {
                     "name is not a module key: the module's name is its table name".into(),
                 ));
             }
+            let allowed =
+                patterns(spec.allowed_targets.take().unwrap_or_default()).map_err(&module_err)?;
             // Validated now, with a placeholder URL, through the path every probe takes.
             let target = config
                 .build_spec(&spec, PLACEHOLDER_URL)
                 .map_err(module_err)?;
+            let c = &target.config;
+            let sends_credential = c.credential.is_some()
+                || c.trust.client_identity.is_some()
+                || spec.headers.as_ref().is_some_and(|h| !h.is_empty());
             config.modules.insert(
                 name.clone(),
                 Module {
                     name,
                     spec,
                     timeout: target.config.timeout,
+                    allowed,
+                    sends_credential,
                 },
             );
         }
@@ -238,14 +253,53 @@ impl ExporterConfig {
         self.allowed.iter().map(|(p, _)| p.as_str()).collect()
     }
 
-    /// True when `target` (normalised: `ws`/`wss`, no userinfo) may be probed.
+    /// True when `target` (normalised: `ws`/`wss`, no userinfo) may be probed by some module:
+    /// the exporter-wide `allowed_targets` alone.
     pub fn allows(&self, target: &url::Url) -> bool {
-        self.allowed.is_empty()
-            || self
-                .allowed
-                .iter()
-                .any(|(_, g)| g.is_match(target.as_str()))
+        matches_any(&self.allowed, target)
     }
+
+    /// True when `module` may probe `target`: it matches the exporter-wide `allowed_targets`
+    /// and the module's own, each when set. A module's credential thus only ever goes to that
+    /// module's targets.
+    pub fn allows_for(&self, module: &Module, target: &url::Url) -> bool {
+        matches_any(&self.allowed, target) && matches_any(&module.allowed, target)
+    }
+
+    /// The modules that send a credential to any target a scraper names (no `allowed_targets`,
+    /// neither the module's nor the exporter's).
+    pub fn open_credential_modules(&self) -> Vec<&str> {
+        self.modules
+            .values()
+            .filter(|m| m.sends_credential && self.allowed.is_empty() && m.allowed.is_empty())
+            .map(|m| m.name.as_str())
+            .collect()
+    }
+}
+
+impl Module {
+    /// The module's own `allowed_targets` patterns as written.
+    pub fn allowed_patterns(&self) -> Vec<&str> {
+        self.allowed.iter().map(|(p, _)| p.as_str()).collect()
+    }
+}
+
+/// True when `patterns` is empty or one of them matches `target`.
+fn matches_any(patterns: &[(String, GlobMatcher)], target: &url::Url) -> bool {
+    patterns.is_empty() || patterns.iter().any(|(_, g)| g.is_match(target.as_str()))
+}
+
+/// Compiles `allowed_targets` patterns (`*` never crosses a `/`).
+fn patterns(raw: Vec<String>) -> Result<Vec<(String, GlobMatcher)>, String> {
+    raw.into_iter()
+        .map(|pattern| {
+            let glob = GlobBuilder::new(&pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("allowed_targets: '{pattern}': {e}"))?;
+            Ok((pattern, glob.compile_matcher()))
+        })
+        .collect()
 }
 
 /// A target as it may be shown (answers, logs, the report index): sensitive query parameters
@@ -335,6 +389,40 @@ mod tests {
         // Without patterns everything is allowed.
         assert!(ExporterConfig::builtin().allows(&normalise_target("ws://a/").unwrap()));
         assert!(parse("allowed_targets = [\"ws://[\"]\n").is_err());
+    }
+
+    #[test]
+    fn a_module_s_allowed_targets_narrow_the_exporter_wide_list() {
+        let c = parse(
+            "allowed_targets = [\"wss://*.example.com/**\"]\nenable_reload = true\n\n[module.chat]\nallowed_targets = [\"wss://chat.example.com/**\"]\n\n[module.wide]\nallowed_targets = [\"wss://**\"]\n",
+        )
+        .unwrap();
+        assert!(c.enable_reload);
+        let url = |u: &str| normalise_target(u).unwrap();
+        let chat = &c.modules["chat"];
+        assert_eq!(chat.allowed_patterns(), ["wss://chat.example.com/**"]);
+        assert!(c.allows_for(chat, &url("wss://chat.example.com/ws")));
+        assert!(!c.allows_for(chat, &url("wss://api.example.com/ws")));
+        // The exporter-wide list still bounds a module whose own list is wider.
+        let wide = &c.modules["wide"];
+        assert!(c.allows_for(wide, &url("wss://api.example.com/ws")));
+        assert!(!c.allows_for(wide, &url("wss://evil.test/ws")));
+        // Without a list of its own a module has the exporter-wide one.
+        let default = &c.modules[DEFAULT_MODULE];
+        assert!(c.allows_for(default, &url("wss://api.example.com/ws")));
+        assert!(!ExporterConfig::builtin().enable_reload);
+        let e = parse("[module.chat]\nallowed_targets = [\"ws://[\"]\n").unwrap_err();
+        assert!(e.to_string().contains("module 'chat'"), "{e}");
+    }
+
+    #[test]
+    fn a_module_with_a_credential_and_no_allowed_targets_is_named() {
+        std::env::set_var("WSDOCTOR_CONFIG_TEST_TOKEN", "t");
+        let c = parse(
+            "[module.secret]\ntoken_env = \"WSDOCTOR_CONFIG_TEST_TOKEN\"\n[module.scoped]\ntoken_env = \"WSDOCTOR_CONFIG_TEST_TOKEN\"\nallowed_targets = [\"ws://a/**\"]\n[module.plain]\nquick = true\n",
+        )
+        .unwrap();
+        assert_eq!(c.open_credential_modules(), ["secret"]);
     }
 
     #[test]

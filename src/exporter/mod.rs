@@ -4,13 +4,15 @@
 //! bounded ring so an alert's link lands on the *why* (`/report?target=…&module=…`).
 //!
 //! Routes: `/probe`, `/metrics` (the exporter's own health), `/` (recent probes),
-//! `/report/{id}` and `/report?target=&module=` (`&format=json|markdown`), `POST /-/reload`,
-//! `/-/healthy`. The config is reloaded on SIGHUP or `POST /-/reload`; a bad reload keeps the
-//! old config. Every probe is bounded by its deadline and a concurrency limit, so a black-holed
-//! target never holds up another scrape.
+//! `/report/{id}` and `/report?target=&module=` (`&format=json|markdown`), `POST /-/reload`
+//! (only with `enable_reload = true`), `/-/healthy`. The config is reloaded on SIGHUP or
+//! `POST /-/reload`; a bad reload keeps the old config. Every probe is bounded by its deadline
+//! and a concurrency limit, so a black-holed target never holds up another scrape. The listener
+//! takes the exporter toolkit's web config (`web`): TLS, and basic auth on every route.
 
 pub mod config;
 pub mod metrics;
+pub mod web;
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -19,8 +21,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -31,6 +34,7 @@ use crate::cli::Format;
 use crate::model::Report;
 use config::{normalise_target, ExporterConfig, ExporterConfigError, DEFAULT_MODULE};
 use metrics::OwnMetrics;
+use web::{WebConfig, WebConfigError, WebState};
 
 /// The header Prometheus sends with its scrape timeout in seconds.
 pub const SCRAPE_TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
@@ -51,6 +55,9 @@ pub enum ExporterError {
     /// The config is invalid.
     #[error(transparent)]
     Config(#[from] ExporterConfigError),
+    /// The web config (`--web.config.file`) is invalid.
+    #[error(transparent)]
+    Web(#[from] WebConfigError),
     /// The listen address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -185,20 +192,37 @@ fn warn_if_open(config: &ExporterConfig) {
             "no allowed_targets in the config: this exporter probes any URL it is asked to (set allowed_targets to restrict it)"
         );
     }
+    for module in config.open_credential_modules() {
+        tracing::warn!(
+            module,
+            "module sends a credential to any target a scraper names: set allowed_targets in it"
+        );
+    }
 }
 
-/// Loads the config (or the built-in one), binds `listen` and serves until SIGINT/SIGTERM.
-/// Must run on a multi-threaded runtime; `ready` is called with the bound address.
+/// Loads the config (or the built-in one) and the web config, binds `listen` and serves until
+/// SIGINT/SIGTERM. Must run on a multi-threaded runtime; `ready` is called with the scheme
+/// (`http` or `https`) and the bound address.
 pub async fn serve(
     listen: SocketAddr,
     path: Option<PathBuf>,
-    ready: impl FnOnce(SocketAddr),
+    web_path: Option<PathBuf>,
+    ready: impl FnOnce(&str, SocketAddr),
 ) -> Result<(), ExporterError> {
     let config = match &path {
         Some(p) => ExporterConfig::load(p)?,
         None => ExporterConfig::builtin(),
     };
+    let web = match &web_path {
+        Some(p) => WebConfig::load(p)?,
+        None => WebConfig::default(),
+    };
     warn_if_open(&config);
+    if config.enable_reload && web.auth.is_none() {
+        tracing::warn!(
+            "enable_reload is on without basic_auth_users (--web.config.file): anyone who reaches the port can reload the config"
+        );
+    }
     raise_open_file_limit(config.max_concurrent);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -219,15 +243,28 @@ pub async fn serve(
         own: OwnMetrics::default(),
     });
     spawn_sighup_reload(Arc::clone(&shared));
-    tracing::info!(%bound, "wsdoctor exporter listening");
-    ready(bound);
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(ExporterError::Serve)
+    let scheme = web.scheme();
+    tracing::info!(%bound, scheme, auth = web.auth.is_some(), "wsdoctor exporter listening");
+    let tls = web.tls.is_some();
+    let web = Arc::new(WebState::new(web, web_path));
+    let app = router(shared, &web);
+    if tls {
+        let listener = web::TlsListener::new(listener, web).map_err(ExporterError::Serve)?;
+        ready(scheme, bound);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(ExporterError::Serve)
+    } else {
+        ready(scheme, bound);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(ExporterError::Serve)
+    }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<Shared>, web: &Arc<WebState>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/probe", get(probe))
@@ -237,6 +274,61 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/-/reload", post(reload))
         .route("/-/healthy", get(|| async { "OK\n" }))
         .with_state(shared)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(web),
+            apply_web_config,
+        ))
+}
+
+/// The web config on every route, as the exporter toolkit applies it: the basic-auth gate (401
+/// with `WWW-Authenticate: Basic` unless the request carries a user of `basic_auth_users` and
+/// its password; bcrypt runs on a blocking thread, a few at a time), then the configured
+/// response headers.
+async fn apply_web_config(
+    State(web): State<Arc<WebState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let web = web.current();
+    let mut response = match &web.auth {
+        Some(auth) => require_basic_auth(Arc::clone(auth), request, next).await,
+        None => next.run(request).await,
+    };
+    for (name, value) in &web.headers {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
+    response
+}
+
+async fn require_basic_auth(auth: Arc<web::BasicAuth>, request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec());
+    if auth.remembered(given.as_deref()) {
+        return next.run(request).await;
+    }
+    let accepted = match auth.slots.acquire().await {
+        Ok(_slot) => {
+            let checker = Arc::clone(&auth);
+            tokio::task::spawn_blocking(move || checker.verify(given.as_deref()))
+                .await
+                .unwrap_or(false)
+        }
+        Err(_) => false,
+    };
+    if accepted {
+        return next.run(request).await;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [
+            (header::WWW_AUTHENTICATE, "Basic"),
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        ],
+        "Unauthorized\n",
+    )
+        .into_response()
 }
 
 #[cfg(unix)]
@@ -356,14 +448,20 @@ async fn probe(
             return text(StatusCode::BAD_REQUEST, format!("{e}\n"));
         }
     };
-    // The allowlist first: a target outside it reads no token file and no certificate.
-    if !config.allows(&url) {
+    // The allowlists first: a target outside them reads no token file and no certificate, and
+    // a module's credential goes only to that module's targets.
+    if !config.allows_for(module, &url) {
         let shown = config::shown_target(url.as_str());
         shared.own.probed(&module.name, "error");
-        tracing::warn!(target = %shown, "refused: not in allowed_targets");
+        let whose = if config.allows(&url) {
+            format!("module '{}''s", module.name)
+        } else {
+            "this exporter's".to_string()
+        };
+        tracing::warn!(target = %shown, module = %module.name, "refused: not in allowed_targets");
         return text(
             StatusCode::FORBIDDEN,
-            format!("target {shown} is not in this exporter's allowed_targets\n"),
+            format!("target {shown} is not in {whose} allowed_targets\n"),
         );
     }
     let built = match config.target(module, &url) {
@@ -463,8 +561,15 @@ async fn own_metrics(State(shared): State<Arc<Shared>>) -> Response {
     openmetrics(shared.own.encode())
 }
 
-/// `POST /-/reload`.
+/// `POST /-/reload`: refused unless the config says `enable_reload = true` (SIGHUP always
+/// reloads: whoever can signal the process runs it).
 async fn reload(State(shared): State<Arc<Shared>>) -> Response {
+    if !shared.config().enable_reload {
+        return text(
+            StatusCode::FORBIDDEN,
+            "POST /-/reload is off: set enable_reload = true in the exporter config (with basic_auth_users in --web.config.file), or send SIGHUP\n",
+        );
+    }
     if shared.path.is_none() {
         return text(
             StatusCode::OK,

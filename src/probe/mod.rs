@@ -124,7 +124,18 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
             .filter(|(_, s)| s.ticket_param.is_none())
             .map(|(i, spec)| async move {
                 let _slot = slots.acquire().await.ok();
-                (i, run_attempt(spec, ctx).await)
+                // A variant whose turn comes after the deadline never connects: it is reported
+                // as not run, not as a timeout it never had (the baseline always runs).
+                if Instant::now() >= ctx.deadline && spec.variant.id != ids::BASELINE {
+                    return (
+                        i,
+                        Err(crate::model::SkippedVariant {
+                            variant: spec.variant.clone(),
+                            reason: crate::model::SkipReason::Deadline,
+                        }),
+                    );
+                }
+                (i, Ok(run_attempt(spec, ctx).await))
             }),
     );
     let ticketed = ticket::run_ticket_attempts(plan, ctx, slots);
@@ -143,10 +154,21 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
             None => None,
         }
     };
-    let (plain, (ticketed, tickets), http_controls, (pinned, addresses), http2) =
+    let (plain, ticketed, http_controls, (pinned, addresses), http2) =
         tokio::join!(plain, ticketed, controls, fanned, h2);
-    let mut attempts: Vec<(usize, AttemptRecord)> = plain.into_iter().chain(ticketed).collect();
+    let mut attempts: Vec<(usize, AttemptRecord)> = ticketed.attempts;
+    let mut not_run: Vec<(usize, crate::model::SkippedVariant)> = ticketed.not_run;
+    for (i, run) in plain {
+        match run {
+            Ok(record) => attempts.push((i, record)),
+            Err(skipped) => not_run.push((i, skipped)),
+        }
+    }
     attempts.sort_by_key(|(i, _)| *i);
+    not_run.sort_by_key(|(i, _)| *i);
+    let tickets = ticketed.fetches;
+    let mut skipped = plan.skipped.clone();
+    skipped.extend(not_run.into_iter().map(|(_, s)| s));
     let other_scheme = match (&plan.other_scheme, attempts.first()) {
         (Some(spec), Some((_, base))) if other_scheme_called_for(base) => {
             Some(Box::new(other_scheme_attempt(spec, ctx).await))
@@ -164,7 +186,7 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
         addresses,
         http2,
         other_scheme,
-        skipped: plan.skipped.clone(),
+        skipped,
         request_unknown: false,
     }
 }

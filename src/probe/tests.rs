@@ -308,15 +308,122 @@ async fn ticket_attempts_fetch_fresh_tickets_and_reuse_sends_the_previous_one() 
     let run = run_plan(&plan, &ctx(), "ws://x/").await;
     assert_eq!(run.tickets.len(), 2);
     assert!(run.tickets.iter().all(|t| t.obtained && t.method == "POST"));
-    let lines = seen.lock().unwrap().clone();
+    // The two fresh attempts run at once, each with its own ticket; the replay comes after the
+    // baseline was answered, with the baseline's ticket.
+    let mut lines = seen.lock().unwrap().clone();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let replayed = lines.pop().unwrap();
+    assert!(
+        lines.contains(&replayed),
+        "{replayed} was not sent before: {lines:?}"
+    );
+    lines.sort();
     assert_eq!(
         lines,
         [
             "GET /ws?ticket=tkt-0 HTTP/1.1",
-            "GET /ws?ticket=tkt-0 HTTP/1.1",
             "GET /ws?ticket=tkt-1 HTTP/1.1"
         ]
     );
+    let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+    assert_eq!(ids, ["baseline", "ticket.reuse", "ticket.fresh"]);
+}
+
+/// A ticket plan of the baseline, `ticket.fresh` and `ticket.reuse` against `ws`.
+fn ticket_plan(ws: &str, tickets: std::net::SocketAddr) -> Plan {
+    let mut base = spec(ws, "baseline", RequestKind::Upgrade);
+    base.variant.credential = CredentialPlacement::Ticket {
+        param: "ticket".into(),
+    };
+    base.ticket_param = Some("ticket".into());
+    let mut fresh = base.clone();
+    fresh.variant.id = "ticket.fresh".into();
+    let mut reuse = base.clone();
+    reuse.variant.id = "ticket.reuse".into();
+    Plan {
+        attempts: vec![base, fresh, reuse],
+        http_controls: Vec::new(),
+        ticket: Some(TicketConfig {
+            url: Url::parse(&format!("http://{tickets}/ticket")).unwrap(),
+            method: "GET".into(),
+            field: "/ticket".into(),
+            param: "ticket".into(),
+        }),
+        ticket_credential: None,
+        http2: None,
+        other_scheme: None,
+        http2_variants: Vec::new(),
+        address_fan_out: false,
+        skipped: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_replay_of_a_ticket_that_never_reached_the_server_is_not_run_and_says_why() {
+    let (tickets, _) =
+        http_server(|n, _| respond("200 OK", &format!("{{\"ticket\":\"tkt-{n}\"}}"))).await;
+    // The WebSocket port refuses: no ticket attempt is answered, so none of the tickets is used.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let plan = ticket_plan(&format!("ws://127.0.0.1:{port}/ws"), tickets);
+    let run = run_plan(&plan, &ctx(), "ws://x/").await;
+    let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+    assert_eq!(ids, ["baseline", "ticket.fresh"]);
+    assert_eq!(run.skipped.len(), 1, "{:?}", run.skipped);
+    assert_eq!(run.skipped[0].variant.id, "ticket.reuse");
+    assert_eq!(
+        run.skipped[0].reason,
+        crate::model::SkipReason::TicketUnused
+    );
+}
+
+#[tokio::test]
+async fn without_a_ticket_there_is_no_replay_so_a_later_upgrade_cannot_read_as_one() {
+    let (tickets, _) = http_server(|_, _| respond("503 Service Unavailable", "{}")).await;
+    let (ws, seen) = http_server(|_, _| respond("403 Forbidden", "")).await;
+    let plan = ticket_plan(&format!("ws://{ws}/ws"), tickets);
+    let run = run_plan(&plan, &ctx(), "ws://x/").await;
+    let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+    assert_eq!(ids, ["baseline", "ticket.fresh"]);
+    assert!(run.tickets.iter().all(|t| !t.obtained));
+    assert_eq!(run.skipped.len(), 1, "{:?}", run.skipped);
+    assert_eq!(
+        run.skipped[0].reason,
+        crate::model::SkipReason::TicketUnused
+    );
+    // The attempts that ran went without a ticket, as a client whose fetch failed does.
+    assert!(seen.lock().unwrap().iter().all(|l| l == "GET /ws HTTP/1.1"));
+}
+
+#[tokio::test]
+async fn a_variant_whose_turn_comes_after_the_deadline_is_not_run_and_says_why() {
+    let (ws, seen) = http_server(|_, _| respond("403 Forbidden", "")).await;
+    let url = format!("ws://{ws}/ws");
+    let plan = Plan {
+        attempts: vec![
+            spec(&url, "baseline", RequestKind::Upgrade),
+            spec(&url, "origin.none", RequestKind::Upgrade),
+        ],
+        http_controls: Vec::new(),
+        ticket: None,
+        ticket_credential: None,
+        http2: None,
+        other_scheme: None,
+        http2_variants: Vec::new(),
+        address_fan_out: false,
+        skipped: Vec::new(),
+    };
+    let mut c = ctx();
+    c.deadline = Instant::now();
+    let run = run_plan(&plan, &c, "ws://x/").await;
+    // The baseline always runs (here into the deadline); the variant is not run, not a timeout.
+    let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
+    assert_eq!(ids, ["baseline"]);
+    assert_eq!(run.skipped.len(), 1, "{:?}", run.skipped);
+    assert_eq!(run.skipped[0].variant.id, "origin.none");
+    assert_eq!(run.skipped[0].reason, crate::model::SkipReason::Deadline);
+    assert!(seen.lock().unwrap().len() <= 1);
 }
 
 #[tokio::test]

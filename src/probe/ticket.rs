@@ -1,15 +1,18 @@
 //! probe::ticket: the one-time ticket flow (`--ticket-url`). For every ticket attempt, fetches a
 //! fresh ticket (or reuses the previous one for `ticket.reuse`) over the same dns/tcp/tls/upgrade
 //! code paths as every attempt, records a `TicketRecord`, adds the ticket to a run-local redactor
-//! so it is hidden in every later record, and connects with `?PARAM=<ticket>` — or without it when
-//! no ticket could be obtained (what a buggy client does). Must not decide causes.
+//! so it is hidden in every record, and connects with `?PARAM=<ticket>` — or without it when no
+//! ticket could be obtained (what a buggy client does). The tickets are fetched first, all at
+//! once, then the attempts run concurrently like every other variant; only `ticket.reuse` waits,
+//! for the attempt whose ticket it replays. A variant that could not run is returned as a
+//! `SkippedVariant` with its reason, never as an attempt. Must not decide causes.
 
 use crate::model::ids;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::config::TicketConfig;
-use crate::model::{AttemptRecord, TicketRecord, Variant};
+use crate::model::{AttemptRecord, SkipReason, SkippedVariant, TicketRecord, Variant};
 use crate::plan::{host_header, AttemptSpec, Plan};
 use crate::probe::{
     connect, exchange_stage, outcome_text, request_target, run_attempt, upgrade, ProbeContext,
@@ -19,55 +22,188 @@ use crate::secret::{Redactor, Secret};
 /// The variant id that reuses the previous ticket.
 pub const REUSE_VARIANT: &str = ids::TICKET_REUSE;
 
-/// Runs the ticket attempts of the plan in plan order (each depends on the one before), returning
-/// `(plan index, record)` pairs and the ticket fetches.
-pub async fn run_ticket_attempts(
-    plan: &Plan,
-    ctx: &ProbeContext,
-    slots: &Semaphore,
-) -> (Vec<(usize, AttemptRecord)>, Vec<TicketRecord>) {
-    let mut redactor = ctx.redactor.clone();
-    let mut last: Option<Secret> = None;
-    let mut out = Vec::new();
-    let mut fetches = Vec::new();
-    for (i, spec) in plan.attempts.iter().enumerate() {
-        let Some(param) = &spec.ticket_param else {
-            continue;
-        };
-        let _slot = slots.acquire().await.ok();
-        let ticket = if spec.variant.id == REUSE_VARIANT {
-            last.clone()
-        } else {
-            let (record, ticket) = match &plan.ticket {
-                Some(cfg) => fetch(cfg, plan.ticket_credential.as_ref(), ctx, &mut redactor).await,
-                None => (
-                    TicketRecord {
-                        url: String::new(),
-                        method: "GET".into(),
-                        status: None,
-                        body_excerpt: String::new(),
-                        obtained: false,
-                        error: Some("no --ticket-url was given".into()),
-                        ms: 0.0,
-                    },
-                    None,
-                ),
-            };
-            fetches.push(record);
-            last = ticket.clone();
-            ticket
-        };
-        let mut spec = spec.clone();
-        if let Some(t) = &ticket {
-            spec.secret_query.push((param.clone(), t.clone()));
-        }
-        let local = ProbeContext {
-            redactor: redactor.clone(),
-            ..ctx.clone()
-        };
-        out.push((i, run_attempt(&spec, &local).await));
+/// What the ticket flow of a run produced.
+#[derive(Debug, Default)]
+pub struct TicketRun {
+    /// `(plan index, record)` of every ticket attempt that ran.
+    pub attempts: Vec<(usize, AttemptRecord)>,
+    /// The ticket fetches, in plan order.
+    pub fetches: Vec<TicketRecord>,
+    /// `(plan index, variant)` of the ticket attempts that did not run, with the reason.
+    pub not_run: Vec<(usize, SkippedVariant)>,
+}
+
+/// How a ticket attempt's ticket ended up, for the `ticket.reuse` that replays it.
+#[derive(Debug, Clone)]
+enum Used {
+    /// The server answered the upgrade request that carried this ticket.
+    Answered(Secret),
+    /// No ticket was obtained: the attempt went without one, and there is nothing to replay.
+    NoTicket,
+    /// A ticket was obtained but never reached the server (the attempt did not run, or ended
+    /// before an answer): replaying it would be its first use.
+    Unused,
+}
+
+/// Runs the ticket attempts of the plan: every fresh ticket is fetched first (concurrently, each
+/// fetch holding a slot), then the attempts run concurrently, bounded by `slots`. `ticket.reuse`
+/// waits for the ticket attempt planned before it, and replays its ticket only once the server
+/// has answered that ticket's upgrade request; otherwise (no ticket, or one never answered) it is
+/// not run, with the reason.
+pub async fn run_ticket_attempts(plan: &Plan, ctx: &ProbeContext, slots: &Semaphore) -> TicketRun {
+    let ticketed: Vec<(usize, &AttemptSpec, &String)> = plan
+        .attempts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.ticket_param.as_ref().map(|p| (i, s, p)))
+        .collect();
+    if ticketed.is_empty() {
+        return TicketRun::default();
     }
-    (out, fetches)
+    // One fetch per attempt that needs a fresh ticket, all at once.
+    let fetched = futures_util::future::join_all(
+        ticketed
+            .iter()
+            .filter(|(_, s, _)| s.variant.id != REUSE_VARIANT)
+            .map(|(i, _, _)| async move {
+                let _slot = slots.acquire().await.ok();
+                let mut redactor = ctx.redactor.clone();
+                let (record, ticket) = match &plan.ticket {
+                    Some(cfg) if Instant::now() < ctx.deadline => {
+                        fetch(cfg, plan.ticket_credential.as_ref(), ctx, &mut redactor).await
+                    }
+                    Some(cfg) => (
+                        not_fetched(cfg, &redactor, "the --timeout deadline had passed"),
+                        None,
+                    ),
+                    None => (
+                        TicketRecord {
+                            url: String::new(),
+                            method: "GET".into(),
+                            status: None,
+                            body_excerpt: String::new(),
+                            obtained: false,
+                            error: Some("no --ticket-url was given".into()),
+                            ms: 0.0,
+                        },
+                        None,
+                    ),
+                };
+                (*i, record, ticket)
+            }),
+    )
+    .await;
+    // Every ticket is hidden in every record of the run, whichever attempt carried it.
+    let mut redactor = ctx.redactor.clone();
+    for (_, _, ticket) in &fetched {
+        if let Some(t) = ticket {
+            redactor.add(t);
+        }
+    }
+    let local = ProbeContext {
+        redactor,
+        ..ctx.clone()
+    };
+    let local = &local;
+    let ticket_of = |i: usize| {
+        fetched
+            .iter()
+            .find(|(j, _, _)| *j == i)
+            .and_then(|(_, _, t)| t.clone())
+    };
+    // `ticket.reuse` replays the ticket of the ticket attempt planned right before it.
+    let mut senders = std::collections::BTreeMap::new();
+    let mut receivers = std::collections::BTreeMap::new();
+    for (n, (i, spec, _)) in ticketed.iter().enumerate() {
+        if spec.variant.id != REUSE_VARIANT {
+            continue;
+        }
+        if let Some((source, _, _)) = n.checked_sub(1).and_then(|m| ticketed.get(m)) {
+            let (tx, rx) = tokio::sync::oneshot::channel::<Used>();
+            senders.insert(*source, tx);
+            receivers.insert(*i, rx);
+        }
+    }
+    let runs = futures_util::future::join_all(ticketed.iter().map(|(i, spec, param)| {
+        let tell = senders.remove(i);
+        let wait = receivers.remove(i);
+        let fresh = ticket_of(*i);
+        let index = *i;
+        let run = async move {
+            let (ticket, fresh_one) = if spec.variant.id == REUSE_VARIANT {
+                let used = match wait {
+                    Some(rx) => rx.await.unwrap_or(Used::Unused),
+                    None => Used::NoTicket,
+                };
+                // A replay without a ticket would be the no-credential attempt again, and its
+                // upgrade would read as "a used ticket accepted": it runs only with a ticket the
+                // server has already answered.
+                match used {
+                    Used::Answered(t) => (Some(t), false),
+                    Used::NoTicket | Used::Unused => {
+                        return Err(skipped(spec, SkipReason::TicketUnused));
+                    }
+                }
+            } else {
+                (fresh, true)
+            };
+            let _slot = slots.acquire().await.ok();
+            if Instant::now() >= local.deadline && spec.variant.id != ids::BASELINE {
+                if let Some(tx) = tell {
+                    let _ = tx.send(Used::Unused);
+                }
+                return Err(skipped(spec, SkipReason::Deadline));
+            }
+            let mut spec = (*spec).clone();
+            if let Some(t) = &ticket {
+                spec.secret_query.push(((*param).clone(), t.clone()));
+            }
+            let record = run_attempt(&spec, local).await;
+            if let Some(tx) = tell {
+                let used = match (&ticket, record.outcome.status()) {
+                    (Some(t), Some(_)) if fresh_one => Used::Answered(t.clone()),
+                    (Some(_), _) => Used::Unused,
+                    (None, _) => Used::NoTicket,
+                };
+                let _ = tx.send(used);
+            }
+            Ok(record)
+        };
+        async move { (index, run.await) }
+    }))
+    .await;
+    let mut out = TicketRun {
+        fetches: fetched.into_iter().map(|(_, r, _)| r).collect(),
+        ..TicketRun::default()
+    };
+    for (i, run) in runs {
+        match run {
+            Ok(record) => out.attempts.push((i, record)),
+            Err(s) => out.not_run.push((i, s)),
+        }
+    }
+    out
+}
+
+/// A planned variant that did not run, and why.
+fn skipped(spec: &AttemptSpec, reason: SkipReason) -> SkippedVariant {
+    SkippedVariant {
+        variant: spec.variant.clone(),
+        reason,
+    }
+}
+
+/// The record of a fetch that was not made.
+fn not_fetched(cfg: &TicketConfig, redactor: &Redactor, why: &str) -> TicketRecord {
+    TicketRecord {
+        url: redactor.url(cfg.url.as_str()),
+        method: cfg.method.clone(),
+        status: None,
+        body_excerpt: String::new(),
+        obtained: false,
+        error: Some(format!("not fetched: {why}")),
+        ms: 0.0,
+    }
 }
 
 /// Fetches one ticket. The ticket, when found, is added to `redactor` before anything is recorded.

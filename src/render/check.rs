@@ -32,8 +32,12 @@ pub fn verdict_line(check: &CheckReport) -> String {
     let total = check.targets.len();
     let failed = total - check.passed_count();
     if !check.unfinished.is_empty() {
+        let by = match check.signal.as_deref() {
+            Some(s) if s != "SIGINT" => format!(" by {s}"),
+            _ => String::new(),
+        };
         return format!(
-            "wsdoctor check: interrupted · {} of {} targets finished ({} passed, {failed} failed) · not finished: {}",
+            "wsdoctor check: interrupted{by} · {} of {} targets finished ({} passed, {failed} failed) · not finished: {}",
             total,
             total + check.unfinished.len(),
             total - failed,
@@ -287,10 +291,15 @@ fn junit_doc(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|t| t.expectations.iter().filter(|e| !e.passed).count())
         .sum();
+    // An interrupted check's unfinished targets are testcases too (never missing from the
+    // count): `<error>` for those cut off while probing, `<skipped>` for those never started.
+    let skipped = check.not_started.len();
+    let errors = check.unfinished.len() - skipped.min(check.unfinished.len());
+    let tests = tests + check.unfinished.len();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="wsdoctor check" tests="{tests}" failures="{failures}" errors="0" time="{:.3}">"#,
+        r#"<testsuites name="wsdoctor check" tests="{tests}" failures="{failures}" errors="{errors}" skipped="{skipped}" time="{:.3}">"#,
         check.duration_ms / 1000.0
     )?;
     for t in &check.targets {
@@ -343,6 +352,43 @@ fn junit_doc(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         writeln!(out, "  </testsuite>")?;
+    }
+    let by = check.signal.as_deref().unwrap_or("an interrupt");
+    for name in &check.unfinished {
+        let started = !check.not_started.contains(name);
+        let (errors, skipped) = if started { (1, 0) } else { (0, 1) };
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="1" failures="0" errors="{errors}" skipped="{skipped}" time="0.000">"#,
+            junit::attr(name)
+        )?;
+        writeln!(
+            out,
+            r#"    <testcase name="finished" classname="wsdoctor.check.{}" time="0.000">"#,
+            junit::attr(name)
+        )?;
+        if started {
+            let message = format!("interrupted by {by} before the probe finished: no report");
+            writeln!(
+                out,
+                r#"      <error message="{}" type="interrupted">{}</error>"#,
+                junit::attr(&message),
+                junit::text(&message)
+            )?;
+        } else {
+            writeln!(
+                out,
+                r#"      <skipped message="{}"/>"#,
+                junit::attr(&format!(
+                    "not started: the check was interrupted by {by} first"
+                ))
+            )?;
+        }
+        writeln!(
+            out,
+            "    </testcase>
+  </testsuite>"
+        )?;
     }
     writeln!(out, "</testsuites>")
 }

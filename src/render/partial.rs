@@ -34,8 +34,13 @@ pub fn verdict_line(p: &PartialReport) -> String {
 
 fn headline(p: &PartialReport) -> String {
     let finished = p.attempts.iter().filter(|a| a.finished).count();
+    // Ctrl-C is what a person at the terminal did; another signal is named.
+    let by = match p.signal.as_deref() {
+        Some(s) if s != "SIGINT" => format!(" by {s}"),
+        _ => String::new(),
+    };
     format!(
-        "wsdoctor: interrupted after {} · partial report, no diagnosis · {} · {finished} attempt{} finished, {} cut off",
+        "wsdoctor: interrupted{by} after {} · partial report, no diagnosis · {} · {finished} attempt{} finished, {} cut off",
         fmt_ms(p.duration_ms),
         printable(&p.target),
         if finished == 1 { "" } else { "s" },
@@ -198,6 +203,7 @@ mod tests {
                 record: None,
             }],
             duration_ms: 1300.0,
+            signal: None,
         }
     }
 

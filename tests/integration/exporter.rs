@@ -1,7 +1,8 @@
 //! `wsdoctor exporter`: the HTTP contract Prometheus relies on, against in-process loopback
 //! servers (the real-Prometheus test is in tests/lab/exporter.rs). Config errors at start-up,
 //! 400/403 answers, secrets in no output, the scrape timeout, a black hole beside a healthy
-//! scrape, reloads.
+//! scrape, reloads; the web config (`--web.config.file`: TLS, basic auth), `/-/reload` refused
+//! unless enabled, and `allowed_targets` per module (issue 26 point 9).
 
 #![expect(
     clippy::expect_used,
@@ -398,13 +399,13 @@ fn a_black_holed_target_does_not_hold_up_a_concurrent_healthy_scrape() {
 #[test]
 fn reload_on_post_and_sighup_keeps_the_old_config_when_the_new_one_is_bad() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write_config(&dir, "[module.one]\nquick = true\n");
+    let path = write_config(&dir, "enable_reload = true\n[module.one]\nquick = true\n");
     let exporter = Exporter::start(Some(&path), &[]);
     let target = format!("ws://127.0.0.1:{}/ws", refused_port());
     assert_eq!(exporter.probe(&target, "two", &[]).status, 400);
     std::fs::write(
         &path,
-        "[module.one]\nquick = true\n[module.two]\nquick = true\n",
+        "enable_reload = true\n[module.one]\nquick = true\n[module.two]\nquick = true\n",
     )
     .expect("write");
     let a = exporter.post("/-/reload");
@@ -444,4 +445,289 @@ fn reload_on_post_and_sighup_keeps_the_old_config_when_the_new_one_is_bad() {
     }
     assert_eq!(answered, 200, "module three never appeared after SIGHUP");
     assert_eq!(exporter.probe(&target, "two", &[]).status, 400);
+}
+
+/// A bcrypt hash of `password` at the lowest cost (fast in a debug build).
+fn bcrypt_hash(password: &str) -> String {
+    bcrypt::hash(password, 4).expect("bcrypt")
+}
+
+/// `Authorization: Basic …` for `user:password`.
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+fn write_web_config(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+    let path = dir.path().join("web.yml");
+    std::fs::write(&path, text).expect("write web config");
+    path
+}
+
+#[test]
+fn with_basic_auth_users_every_route_answers_401_basic_without_the_right_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let web = write_web_config(
+        &dir,
+        &format!(
+            "basic_auth_users:\n  prometheus: '{}'\n",
+            bcrypt_hash("scrape-pass-1")
+        ),
+    );
+    let exporter = Exporter::start_with(None, &[], &["--web.config.file", web.to_str().unwrap()]);
+    let target = format!("ws://127.0.0.1:{}/ws", refused_port());
+    let good = basic("prometheus", "scrape-pass-1");
+    for (what, auth) in [
+        ("no credentials", None),
+        (
+            "a wrong password",
+            Some(basic("prometheus", "scrape-pass-2")),
+        ),
+        ("an unknown user", Some(basic("grafana", "scrape-pass-1"))),
+        ("a bearer token", Some("Bearer scrape-pass-1".to_string())),
+    ] {
+        let headers: Vec<(&str, &str)> = auth
+            .as_deref()
+            .map(|a| vec![("Authorization", a)])
+            .unwrap_or_default();
+        for path in ["/metrics", "/", "/-/healthy", "/report/1"] {
+            let a = exporter.get(path, &headers);
+            assert_eq!(a.status, 401, "{what} {path}: {}", a.body);
+            assert_eq!(
+                a.www_authenticate.as_deref(),
+                Some("Basic"),
+                "{what} {path}"
+            );
+        }
+        let a = exporter.probe(&target, "default", &headers);
+        assert_eq!(a.status, 401, "{what} /probe: {}", a.body);
+        assert!(!a.body.contains("probe_success"), "{}", a.body);
+    }
+    let a = exporter.probe(&target, "default", &[("Authorization", good.as_str())]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(sample(&a.body, "probe_success"), Some(0.0), "{}", a.body);
+    let a = exporter.get("/-/healthy", &[("Authorization", good.as_str())]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(
+        !exporter.log().contains("scrape-pass-1"),
+        "{}",
+        exporter.log()
+    );
+}
+
+#[test]
+fn post_reload_is_refused_unless_enabled_and_then_needs_the_same_credentials() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Without enable_reload: 403, with or without a web config.
+    let path = write_config(&dir, "[module.one]\nquick = true\n");
+    let exporter = Exporter::start(Some(&path), &[]);
+    let a = exporter.post("/-/reload");
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert!(a.body.contains("enable_reload"), "{}", a.body);
+    drop(exporter);
+    // With it, and basic auth: the scraper's password is needed, and then it reloads.
+    std::fs::write(&path, "enable_reload = true\n[module.one]\nquick = true\n").expect("write");
+    let web = write_web_config(
+        &dir,
+        &format!(
+            "basic_auth_users:\n  ops: '{}'\n",
+            bcrypt_hash("ops-pass-7")
+        ),
+    );
+    let exporter = Exporter::start_with(
+        Some(&path),
+        &[],
+        &["--web.config.file", web.to_str().unwrap()],
+    );
+    let a = exporter.post("/-/reload");
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert_eq!(a.www_authenticate.as_deref(), Some("Basic"));
+    let a = exporter.post_with("/-/reload", &[("Authorization", &basic("ops", "wrong"))]);
+    assert_eq!(a.status, 401, "{}", a.body);
+    let a = exporter.post_with(
+        "/-/reload",
+        &[("Authorization", &basic("ops", "ops-pass-7"))],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    // A reload that turns it off turns it off.
+    std::fs::write(&path, "[module.one]\nquick = true\n").expect("write");
+    let a = exporter.post_with(
+        "/-/reload",
+        &[("Authorization", &basic("ops", "ops-pass-7"))],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = exporter.post_with(
+        "/-/reload",
+        &[("Authorization", &basic("ops", "ops-pass-7"))],
+    );
+    assert_eq!(a.status, 403, "{}", a.body);
+}
+
+#[test]
+fn a_module_credential_only_goes_to_that_module_s_allowed_targets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let own = WsServer::start(Behaviour::Echo);
+    let other = WsServer::start(Behaviour::Echo);
+    let own_url = own.url("/ws");
+    let other_url = other.url("/ws");
+    let own_port = own_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .expect("port")
+        .to_string();
+    let path = write_config(
+        &dir,
+        &format!(
+            "allowed_targets = [\"ws://127.0.0.1:*/**\"]\n\n[module.secret]\ntoken_env = \"MODULE_TOKEN\"\nquick = true\nallowed_targets = [\"ws://127.0.0.1:{own_port}/**\"]\n\n[module.open]\nquick = true\n"
+        ),
+    );
+    let exporter = Exporter::start(Some(&path), &[("MODULE_TOKEN", "module-token-42")]);
+    // The module's credential goes to its own target…
+    let a = exporter.probe(&own_url, "secret", &[]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(own.requests().len(), 1);
+    // …never to another one the exporter-wide list allows: 403 before any connection.
+    let a = exporter.probe(&other_url, "secret", &[]);
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert!(a.body.contains("module 'secret'"), "{}", a.body);
+    assert!(other.requests().is_empty(), "{:?}", other.requests());
+    // A module without its own list keeps the exporter-wide one.
+    let a = exporter.probe(&other_url, "open", &[]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(other.requests().len(), 1);
+    let a = exporter.probe("ws://10.0.0.1:80/ws", "open", &[]);
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert!(a.body.contains("this exporter's"), "{}", a.body);
+    // A check file does not take the key.
+    let check = dir.path().join("check.toml");
+    std::fs::write(
+        &check,
+        "[[target]]\nurl = \"ws://127.0.0.1:9/ws\"\nallowed_targets = [\"ws://a/\"]\n",
+    )
+    .expect("write");
+    let out = wsdoctor()
+        .args(["check", "--dry-run"])
+        .arg(&check)
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("allowed_targets"));
+}
+
+#[test]
+fn a_web_config_with_a_certificate_serves_tls_only_and_checks_basic_auth_over_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = crate::support::tls::TestCa::new("wsdoctor exporter test CA");
+    let leaf = ca.valid_leaf(&["127.0.0.1", "localhost"]);
+    let (cert, key) = leaf.pem_files();
+    let web = write_web_config(
+        &dir,
+        &format!(
+            "tls_server_config:\n  cert_file: {}\n  key_file: {}\nbasic_auth_users:\n  prometheus: '{}'\n",
+            cert.path().display(),
+            key.path().display(),
+            bcrypt_hash("tls-pass-3")
+        ),
+    );
+    let exporter = Exporter::start_with(None, &[], &["--web.config.file", web.to_str().unwrap()])
+        .trusting(ca.pem().as_bytes());
+    assert!(exporter.base.starts_with("https://"), "{}", exporter.base);
+    let a = exporter.get("/metrics", &[]);
+    assert_eq!(a.status, 401, "{}", a.body);
+    let a = exporter.get(
+        "/metrics",
+        &[("Authorization", &basic("prometheus", "tls-pass-3"))],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("wsdoctor_exporter"), "{}", a.body);
+    // Plain HTTP on the TLS port gets no answer from the exporter.
+    let plain = exporter.base.replacen("https://", "http://", 1);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(15)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let answered = agent.get(&format!("{plain}/metrics")).call();
+    assert!(
+        answered
+            .as_ref()
+            .map_or(true, |r| r.status().as_u16() != 200),
+        "plaintext was served on the TLS port"
+    );
+    // A bad web config stops the start with exit 2 and names the key, never the hash.
+    let bad = write_web_config(&dir, "basic_auth_users:\n  prometheus: not-a-hash-s3cret\n");
+    let out = wsdoctor()
+        .args(["exporter", "--listen", "127.0.0.1:0", "--web.config.file"])
+        .arg(&bad)
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("prometheus") && stderr.contains("bcrypt"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+#[test]
+fn a_changed_web_config_applies_to_the_next_request_without_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let web = write_web_config(
+        &dir,
+        &format!(
+            "basic_auth_users:\n  alice: '{}'\n",
+            bcrypt_hash("alice-pass-1")
+        ),
+    );
+    let exporter = Exporter::start_with(None, &[], &["--web.config.file", web.to_str().unwrap()]);
+    let alice = basic("alice", "alice-pass-1");
+    let bob = basic("bob", "bob-pass-2");
+    assert_eq!(
+        exporter
+            .get("/metrics", &[("Authorization", &alice)])
+            .status,
+        200
+    );
+    assert_eq!(
+        exporter.get("/metrics", &[("Authorization", &bob)]).status,
+        401
+    );
+    // The exporter toolkit re-reads the file: a new user list applies at once.
+    std::fs::write(
+        &web,
+        format!(
+            "basic_auth_users:\n  bob: '{}'\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n",
+            bcrypt_hash("bob-pass-2")
+        ),
+    )
+    .expect("rewrite web config");
+    assert_eq!(
+        exporter.get("/metrics", &[("Authorization", &bob)]).status,
+        200
+    );
+    assert_eq!(
+        exporter
+            .get("/metrics", &[("Authorization", &alice)])
+            .status,
+        401
+    );
+    // A broken file keeps the running one (and says so in the log).
+    std::fs::write(&web, "basic_auth_users:\n  bob: not-a-hash\n").expect("rewrite");
+    assert_eq!(
+        exporter.get("/metrics", &[("Authorization", &bob)]).status,
+        200
+    );
+    assert_eq!(exporter.get("/metrics", &[]).status, 401);
+    assert!(
+        exporter.log().contains("web config reload failed"),
+        "{}",
+        exporter.log()
+    );
 }

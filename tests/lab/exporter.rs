@@ -332,3 +332,216 @@ fn prometheus_scrapes_success_failure_and_the_cause_through_the_blackbox_relabel
         "the module's token is in no report and no log"
     );
 }
+
+/// `Authorization: Basic …` for `user:password`.
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+// Issue 26 point 9: the exporter's listener under the exporter toolkit's web config. A real
+// Prometheus scrapes it over TLS (`scheme: https`, `tls_config.ca_file`) with `basic_auth` and
+// stores the probe's metrics; a job without credentials is refused with 401.
+#[test]
+fn prometheus_scrapes_the_exporter_over_tls_with_basic_auth_and_a_scrape_without_it_gets_401() {
+    let test = require!("exporter_web_config", Tool::Python, Tool::Prometheus);
+    let app = stack::app(App::FastApi).addr();
+    let target = format!("ws://{app}/ws");
+    let scene = Scene::new(test);
+    let dir = scene.path().to_path_buf();
+    let certs = crate::support::certs::make(&dir, "localhost");
+
+    let password = "lab-scrape-password-8";
+    let hash = bcrypt::hash(password, 4).expect("bcrypt");
+    let web = dir.join("web.yml");
+    std::fs::write(
+        &web,
+        format!(
+            "tls_server_config:\n  cert_file: {}\n  key_file: {}\nbasic_auth_users:\n  prometheus: '{hash}'\n",
+            certs.trusted.cert.display(),
+            certs.trusted.key.display()
+        ),
+    )
+    .expect("write web.yml");
+    let modules = dir.join("modules.toml");
+    std::fs::write(
+        &modules,
+        format!(
+            "allowed_targets = [\"ws://127.0.0.1:*/ws\"]\n\n[module.lab]\ntoken_env = \"LAB_TOKEN\"\norigin = \"{ALLOWED_ORIGIN}\"\nquick = true\nclose_wait = \"300ms\"\ntimeout = \"3s\"\nallowed_targets = [\"{target}\"]\n"
+        ),
+    )
+    .expect("write modules.toml");
+    let exporter_port = free_port();
+    let exporter_addr = format!("127.0.0.1:{exporter_port}");
+    let exporter = Proc::start(
+        Spawn::new("wsdoctor-exporter-tls", env!("CARGO_BIN_EXE_wsdoctor"))
+            .args([
+                "-v",
+                "exporter",
+                "--listen",
+                exporter_addr.as_str(),
+                "--config",
+                modules.to_str().expect("utf-8 path"),
+                "--web.config.file",
+                web.to_str().expect("utf-8 path"),
+            ])
+            .env("LAB_TOKEN", VALID_TOKEN)
+            .env("NO_COLOR", "1")
+            .ready_on(exporter_port),
+        &dir,
+    );
+
+    // The test's own client first: TLS with the lab CA, 401 without the password.
+    let ca = ureq::tls::Certificate::from_pem(&std::fs::read(&certs.ca).expect("read the lab CA"))
+        .expect("PEM CA")
+        .to_owned();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+                    ca,
+                ])))
+                .build(),
+        )
+        .build()
+        .into();
+    let metrics_url = format!("https://localhost:{exporter_port}/metrics");
+    let answer = agent.get(&metrics_url).call().expect("HTTPS on loopback");
+    assert_eq!(answer.status().as_u16(), 401);
+    assert_eq!(
+        answer
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Basic")
+    );
+    let answer = agent
+        .get(&metrics_url)
+        .header("Authorization", &basic("prometheus", password))
+        .call()
+        .expect("HTTPS on loopback");
+    assert_eq!(answer.status().as_u16(), 200);
+
+    // Prometheus: one job with the password (the blackbox relabelling to /probe), one without.
+    let config = format!(
+        r#"global:
+  scrape_interval: 3s
+  scrape_timeout: 2500ms
+scrape_configs:
+  - job_name: wsdoctor_tls
+    metrics_path: /probe
+    params:
+      module: [lab]
+    scheme: https
+    tls_config:
+      ca_file: {ca}
+    basic_auth:
+      username: prometheus
+      password: {password}
+    static_configs:
+      - targets: ["{target}"]
+    relabel_configs:
+      - source_labels: [__address__]
+        target_label: __param_target
+      - source_labels: [__param_target]
+        target_label: instance
+      - target_label: __address__
+        replacement: localhost:{exporter_port}
+  - job_name: wsdoctor_no_credentials
+    scheme: https
+    tls_config:
+      ca_file: {ca}
+    static_configs:
+      - targets: ["localhost:{exporter_port}"]
+"#,
+        ca = certs.ca.display()
+    );
+    std::fs::write(dir.join("prometheus.yml"), &config).expect("write prometheus.yml");
+    promtool(&dir, &["check", "config", "prometheus.yml"], None);
+    let prometheus_port = free_port();
+    let prometheus_addr = format!("127.0.0.1:{prometheus_port}");
+    let tsdb = dir.join("tsdb");
+    let _prometheus = Proc::start(
+        Spawn::new(
+            "prometheus-tls",
+            Tool::Prometheus.program().expect("prometheus"),
+        )
+        .args([
+            format!("--config.file={}", dir.join("prometheus.yml").display()),
+            format!("--storage.tsdb.path={}", tsdb.display()),
+            format!("--web.listen-address={prometheus_addr}"),
+            "--log.level=warn".to_string(),
+        ])
+        .cwd(&dir)
+        .ready_on(prometheus_port),
+        &dir,
+    );
+    let api = format!("http://{prometheus_addr}");
+    let deadline = Instant::now() + SETTLE;
+    while http_get(&format!("{api}/-/ready")).0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "Prometheus not ready after {SETTLE:?}"
+        );
+        std::thread::sleep(POLL);
+    }
+
+    // The authenticated job stores the probe's metrics (a success, with the cause label).
+    let deadline = Instant::now() + SETTLE;
+    let healthy = loop {
+        if let Some(s) = sample_for(&api, "probe_success{job=\"wsdoctor_tls\"}", &target) {
+            if s["value"][1] == "1" {
+                break s;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Prometheus stored no probe_success 1 for {target} over TLS with basic auth after \
+             {SETTLE:?}: {:?}\nexporter log:\n{}",
+            query(&api, "{job=~\"wsdoctor.*\"}"),
+            exporter.log_text()
+        );
+        std::thread::sleep(POLL);
+    };
+    assert_eq!(healthy["metric"]["job"], "wsdoctor_tls", "{healthy}");
+    let cause = sample_for(&api, "wsdoctor_diagnosis{job=\"wsdoctor_tls\"}", &target)
+        .expect("wsdoctor_diagnosis stored with probe_success");
+    assert_eq!(cause["metric"]["cause"], "ok.healthy", "{cause}");
+    let up = sample_for(&api, "up{job=\"wsdoctor_tls\"}", &target).expect("up");
+    assert_eq!(up["value"][1], "1", "{up}");
+
+    // The job without credentials: down, and Prometheus says why (401).
+    let deadline = Instant::now() + SETTLE;
+    let refused = loop {
+        let (status, body) = http_get(&format!("{api}/api/v1/targets"));
+        assert_eq!(status, 200, "{body}");
+        let json: Value = serde_json::from_str(&body).expect("targets JSON");
+        let found = json["data"]["activeTargets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .find(|t| t["labels"]["job"] == "wsdoctor_no_credentials" && t["health"] == "down");
+        if let Some(t) = found {
+            break t;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job without credentials was never scraped: {body}"
+        );
+        std::thread::sleep(POLL);
+    };
+    assert!(
+        refused["lastError"].as_str().unwrap_or("").contains("401"),
+        "a scrape without credentials gets 401: {refused}"
+    );
+    assert!(
+        !exporter.log_text().contains(password) && !exporter.log_text().contains(VALID_TOKEN),
+        "no password or token in the exporter's log"
+    );
+}

@@ -13,9 +13,11 @@ use super::WSDOCTOR;
 /// A running exporter.
 pub struct Exporter {
     child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when it serves TLS).
     pub base: String,
     log: Arc<Mutex<Vec<String>>>,
+    /// The CA (PEM) that signed the exporter's certificate, when it serves TLS.
+    ca: Option<Vec<u8>>,
 }
 
 /// One HTTP answer.
@@ -27,12 +29,20 @@ pub struct Answer {
     pub content_type: String,
     /// Body text.
     pub body: String,
+    /// `WWW-Authenticate`, when the answer has one.
+    pub www_authenticate: Option<String>,
 }
 
 impl Exporter {
     /// Starts `wsdoctor exporter --listen 127.0.0.1:0 [--config FILE]` with `env` (and nothing
     /// else) in its environment; waits (at most 20 s) for its "listening on" line.
     pub fn start(config: Option<&Path>, env: &[(&str, &str)]) -> Exporter {
+        Exporter::start_with(config, env, &[])
+    }
+
+    /// As [`Exporter::start`], with `args` added after the exporter's own (`--web.config.file
+    /// FILE`); `base` is then `https://…` when the exporter says it serves TLS.
+    pub fn start_with(config: Option<&Path>, env: &[(&str, &str)], args: &[&str]) -> Exporter {
         let mut cmd = std::process::Command::new(WSDOCTOR);
         cmd.env_clear()
             .envs(env.iter().copied())
@@ -43,6 +53,7 @@ impl Exporter {
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
+        cmd.args(args);
         let mut child = cmd.spawn().expect("spawn wsdoctor exporter");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -50,14 +61,14 @@ impl Exporter {
         let kept = Arc::clone(&log);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let addr = rest.split('/').next().unwrap_or("").to_string();
-                    let _ = tx.send(addr);
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let base = rest.split(' ').next().unwrap_or("");
+                    let _ = tx.send(base.trim_end_matches('/').to_string());
                 }
                 kept.lock().unwrap_or_else(|e| e.into_inner()).push(line);
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(20)) {
+        let base = match rx.recv_timeout(Duration::from_secs(20)) {
             Ok(a) => a,
             Err(_) => {
                 let _ = child.kill();
@@ -67,9 +78,16 @@ impl Exporter {
         };
         Exporter {
             child,
-            base: format!("http://{addr}"),
+            base,
             log,
+            ca: None,
         }
+    }
+
+    /// Trusts `ca_pem` (the CA of the exporter's TLS certificate) in every later request.
+    pub fn trusting(mut self, ca_pem: &[u8]) -> Exporter {
+        self.ca = Some(ca_pem.to_vec());
+        self
     }
 
     /// Everything the exporter wrote to stderr so far.
@@ -87,12 +105,27 @@ impl Exporter {
 
     /// GET `path` (with `headers`), at most 60 s.
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        request(&format!("{}{path}", self.base), "GET", headers)
+        request(
+            &format!("{}{path}", self.base),
+            "GET",
+            headers,
+            self.ca.as_deref(),
+        )
     }
 
     /// POST `path` with an empty body.
     pub fn post(&self, path: &str) -> Answer {
-        request(&format!("{}{path}", self.base), "POST", &[])
+        self.post_with(path, &[])
+    }
+
+    /// POST `path` with an empty body and `headers`.
+    pub fn post_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        request(
+            &format!("{}{path}", self.base),
+            "POST",
+            headers,
+            self.ca.as_deref(),
+        )
     }
 
     /// `/probe?target=…&module=…` with the target percent-encoded.
@@ -125,12 +158,19 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
-fn request(url: &str, method: &str, headers: &[(&str, &str)]) -> Answer {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+fn request(url: &str, method: &str, headers: &[(&str, &str)], ca: Option<&[u8]>) -> Answer {
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
+        .timeout_global(Some(Duration::from_secs(60)));
+    if let Some(pem) = ca {
+        let cert = ureq::tls::Certificate::from_pem(pem).expect("the CA is PEM");
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![cert])))
+                .build(),
+        );
+    }
+    let agent: ureq::Agent = config.build().into();
     let result = if method == "POST" {
         let mut req = agent.post(url);
         for (k, v) in headers {
@@ -151,9 +191,15 @@ fn request(url: &str, method: &str, headers: &[(&str, &str)]) -> Answer {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    let www_authenticate = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     Answer {
         status: response.status().as_u16(),
         content_type,
+        www_authenticate,
         body: response
             .body_mut()
             .read_to_string()

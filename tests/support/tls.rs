@@ -41,6 +41,11 @@ impl TestCa {
         pem_temp(&self.issuer.pem())
     }
 
+    /// The CA certificate as PEM text (e.g. a client's trust anchor).
+    pub fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
     /// The CA certificate (DER), e.g. as a server's client-certificate trust anchor.
     pub fn der(&self) -> CertificateDer<'static> {
         self.issuer.der().clone()
