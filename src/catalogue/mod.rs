@@ -425,34 +425,65 @@ pub fn entry(name: &str) -> Option<&'static Entry> {
 
 /// True when every condition of `answer` holds for `resp`.
 pub fn matches(answer: &Answer, resp: &WireResponse) -> bool {
-    answer.conds.iter().all(|c| holds(c, resp))
+    matches_prepared(answer, &Prepared::new(resp))
 }
 
-fn holds(cond: &Cond, resp: &WireResponse) -> bool {
-    let body = resp.body_excerpt.trim();
+/// A response made ready for matching many answers: the body lowered once, not per condition
+/// (a probe identifies every attempt's answer several times, against every catalogued answer).
+struct Prepared<'a> {
+    resp: &'a WireResponse,
+    body: &'a str,
+    body_lower: std::cell::OnceCell<String>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(resp: &'a WireResponse) -> Self {
+        Prepared {
+            resp,
+            body: resp.body_excerpt.trim(),
+            body_lower: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn body_lower(&self) -> &str {
+        self.body_lower
+            .get_or_init(|| self.resp.body_excerpt.to_ascii_lowercase())
+    }
+}
+
+fn matches_prepared(answer: &Answer, p: &Prepared) -> bool {
+    answer.conds.iter().all(|c| holds(c, p))
+}
+
+/// Case-insensitive (ASCII) `contains` without allocating.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || (n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n)))
+}
+
+fn holds(cond: &Cond, p: &Prepared) -> bool {
+    let resp = p.resp;
+    let body = p.body;
     match *cond {
         Cond::Status(list) => list.contains(&resp.status),
-        Cond::HeaderContains(name, needle) => resp.header(name).is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .contains(&needle.to_ascii_lowercase())
-        }),
+        Cond::HeaderContains(name, needle) => resp
+            .header(name)
+            .is_some_and(|v| contains_ignore_case(v, needle)),
         Cond::HeaderIs(name, value) => resp
             .header(name)
             .is_some_and(|v| v.trim().eq_ignore_ascii_case(value)),
         Cond::HeaderStartsWith(name, prefix) => resp.header(name).is_some_and(|v| {
-            v.trim()
-                .to_ascii_lowercase()
-                .starts_with(&prefix.to_ascii_lowercase())
+            let v = v.trim().as_bytes();
+            v.len() >= prefix.len() && v[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
         }),
         Cond::HeaderPresent(name) => resp.header(name).is_some(),
         Cond::HeaderAbsent(name) => resp.header(name).is_none(),
         Cond::HeaderNameExact(name) => resp.headers.iter().any(|h| h.name == name),
-        Cond::BodyContains(needle) => resp
-            .body_excerpt
-            .to_ascii_lowercase()
-            .contains(&needle.to_ascii_lowercase()),
+        // Needles are ASCII in the data (build.rs writes them as given; the tests' examples
+        // match), so the lowered body is searched for the lowered needle.
+        Cond::BodyContains(needle) => p.body_lower().contains(&needle.to_ascii_lowercase()),
         Cond::BodyIsOneOf(list) => list.contains(&body),
-        Cond::BodyStartsWithOneOf(list) => list.iter().any(|p| body.starts_with(p)),
+        Cond::BodyStartsWithOneOf(list) => list.iter().any(|s| body.starts_with(s)),
         Cond::ReasonIs(reason) => resp.reason.trim() == reason,
         Cond::BodyIsStandardReason => {
             !body.is_empty() && standard_reason(resp.status).is_some_and(|r| r == body)
@@ -491,27 +522,40 @@ pub fn standard_reason(status: u16) -> Option<&'static str> {
 
 /// The first answer of `role` that matches, in identification order.
 pub fn first_answer(resp: &WireResponse, role: Role) -> Option<&'static Answer> {
+    first_prepared(&Prepared::new(resp), role)
+}
+
+fn first_prepared(p: &Prepared, role: Role) -> Option<&'static Answer> {
     ANSWERS
         .iter()
         .filter(|a| a.role == role)
-        .find(|a| matches(a, resp))
+        .find(|a| matches_prepared(a, p))
+}
+
+fn identify_prepared(p: &Prepared) -> Option<&'static Answer> {
+    first_prepared(p, Role::Producer).or_else(|| first_prepared(p, Role::Path))
 }
 
 /// The producer's answer: the first producer answer that matches, else the first path answer
 /// (only header evidence, so its product may have relayed the response).
 pub fn identify(resp: &WireResponse) -> Option<&'static Answer> {
-    first_answer(resp, Role::Producer).or_else(|| first_answer(resp, Role::Path))
+    identify_prepared(&Prepared::new(resp))
 }
 
 /// Fronts seen on the path of a response (from any matching answer of a front), other than the
 /// producer, each once, in identification order.
 pub fn fronts_on_path(resp: &WireResponse) -> Vec<&'static Answer> {
-    let producer = identify(resp).map(|a| a.name);
+    let p = Prepared::new(resp);
+    fronts_prepared(&p, identify_prepared(&p))
+}
+
+fn fronts_prepared(p: &Prepared, producer: Option<&'static Answer>) -> Vec<&'static Answer> {
+    let producer = producer.map(|a| a.name);
     let mut out: Vec<&'static Answer> = Vec::new();
     for a in ANSWERS {
         if a.kind.is_intermediary()
             && Some(a.name) != producer
-            && matches(a, resp)
+            && matches_prepared(a, p)
             && !out.iter().any(|o| o.name == a.name)
         {
             out.push(a);
@@ -569,8 +613,12 @@ impl Attribution {
 /// Reads a response through the catalogue: who wrote it (a probability), what its body is about,
 /// which causes it supports or rules out, and the idle timeout documented on its path.
 pub fn attribute(resp: &WireResponse) -> Attribution {
-    let answer = identify(resp);
-    let fronts: Vec<&'static Entry> = fronts_on_path(resp).iter().map(|a| a.entry()).collect();
+    let p = Prepared::new(resp);
+    let answer = identify_prepared(&p);
+    let fronts: Vec<&'static Entry> = fronts_prepared(&p, answer)
+        .iter()
+        .map(|a| a.entry())
+        .collect();
     let front_wrote_it = front_authorship(answer, resp);
     let body_topic = answer
         .and_then(|a| a.topic)
