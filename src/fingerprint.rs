@@ -67,7 +67,13 @@ fn responder(s: &Signature) -> Responder {
 /// an application-shaped body (JSON, plain text, a framework's words) was relayed, an empty one
 /// could be either.
 pub fn proxy_authorship(resp: &WireResponse) -> f64 {
-    catalogue::attribute(resp).front_wrote_it
+    let at = catalogue::attribute(resp);
+    if at.answer.is_none() {
+        // Nothing names anyone: an unknown front and an unknown app are equally likely (the
+        // catalogue's shape-based reading is `attribute(..).front_wrote_it`).
+        return 0.3;
+    }
+    at.front_wrote_it
 }
 
 /// True when every condition of `sig` holds for `resp`.

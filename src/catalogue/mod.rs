@@ -662,8 +662,7 @@ pub fn attribute(resp: &WireResponse) -> Attribution {
 /// could be either.
 fn front_authorship(answer: Option<&'static Answer>, resp: &WireResponse) -> f64 {
     let Some(a) = answer else {
-        // Nothing names anyone: an unknown front and an unknown app are equally likely.
-        return 0.3;
+        return unknown_authorship(resp);
     };
     if let Some(p) = a.front_wrote_it {
         return p;
@@ -689,6 +688,35 @@ fn front_authorship(answer: Option<&'static Answer>, resp: &WireResponse) -> f64
                 0.35
             }
         }
+    }
+}
+
+/// Who wrote an answer no catalogued product recognises, from its shape alone: an
+/// application-shaped body (JSON, plain text) was most likely written by the application; an HTML
+/// page that names its own status in a title or heading is a server's error template — a front's
+/// more often than not when a `Via` header says a front is on the path; an empty body could be
+/// either. (`fingerprint::proxy_authorship` keeps its old 0.3 for unknown answers, so the engine
+/// that reads it decides as before.)
+fn unknown_authorship(resp: &WireResponse) -> f64 {
+    let body = resp.body_excerpt.trim();
+    if body.is_empty() {
+        return 0.3;
+    }
+    let ctype = resp
+        .header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if ctype.contains("json") || !body.starts_with('<') {
+        return 0.15;
+    }
+    let lower = body.to_ascii_lowercase();
+    let names_status = resp.status >= 400
+        && (lower.contains("<title>") || lower.contains("<h1>"))
+        && lower.contains(&resp.status.to_string());
+    match (names_status, resp.header("via").is_some()) {
+        (true, true) => 0.7,
+        (true, false) => 0.5,
+        (false, _) => 0.35,
     }
 }
 

@@ -319,3 +319,21 @@ fn products_doc_matches_the_data() {
         "docs/products.md is out of date: WSDOCTOR_BLESS=1 cargo test --lib catalogue::tests::products_doc_matches_the_data"
     );
 }
+
+#[test]
+fn an_unknown_answer_is_attributed_by_its_shape() {
+    // An error template naming its status, with a front's Via: most likely the front's own page.
+    let page = parse_raw(b"HTTP/1.1 502 Bad Gateway\r\nVia: 1.1 edge-7\r\nContent-Type: text/html\r\n\r\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>");
+    let at = attribute(&page);
+    assert!(at.product.is_none());
+    assert!(at.front_wrote_it >= 0.7, "{}", at.front_wrote_it);
+    assert_eq!(at.supports, &["proxy.bad_gateway"]);
+    // An application's JSON 404 through an unknown front: the application's answer.
+    let json = parse_raw(b"HTTP/1.1 404 Not Found\r\nVia: 1.1 edge-7\r\nContent-Type: application/json\r\n\r\n{\"error\":\"no such room\"}");
+    let at = attribute(&json);
+    assert!(at.front_wrote_it <= 0.15, "{}", at.front_wrote_it);
+    assert_eq!(at.supports, &["routing.not_found"]);
+    // The old API keeps its even-handed 0.3 for both, so the engine reading it is unchanged.
+    assert!((crate::fingerprint::proxy_authorship(&page) - 0.3).abs() < 1e-9);
+    assert!((crate::fingerprint::proxy_authorship(&json) - 0.3).abs() < 1e-9);
+}
