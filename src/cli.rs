@@ -93,7 +93,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Diagnose offline from a saved observation: a raw HTTP response, a `curl -v` transcript,
     /// a browser console line or devtools Headers pane, a WebSocket client's error line or a HAR
-    /// file.
+    /// file (`--list-products`: the products it recognises).
     Explain(ExplainArgs),
     /// Serve probes to Prometheus, blackbox_exporter-style: `/probe?target=URL&module=NAME`
     /// answers one probe's metrics with the diagnosed cause as a label (docs/exporter.md).
@@ -158,6 +158,11 @@ pub struct ExplainArgs {
     /// The observation to read: a file, or `-` for stdin (at most 4 MiB).
     #[arg(value_name = "FILE", default_value = "-")]
     pub input: String,
+    /// Print the products wsdoctor recognises (proxies, CDNs, load balancers, gateways,
+    /// platform routers, server frameworks, libraries, brokers), what it recognises each by, and
+    /// exit; every fact's source is in docs/products.md.
+    #[arg(long)]
+    pub list_products: bool,
     /// Output format.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = report_formats())]
     pub format: Format,

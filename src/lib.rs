@@ -9,6 +9,7 @@
 //!
 //! Measuring (`probe`), deciding (`diagnose`) and printing (`render`) never mix.
 
+pub mod catalogue;
 pub mod cause;
 pub mod certs;
 pub mod check;
@@ -148,7 +149,11 @@ mod layering {
     use std::path::{Path, PathBuf};
 
     /// Files compiled only for tests (whole files behind `#[cfg(test)] mod …;`).
-    const TEST_ONLY: &[&str] = &["diagnose/rules/testkit.rs", "diagnose/rules/simulate.rs"];
+    const TEST_ONLY: &[&str] = &[
+        "diagnose/rules/testkit.rs",
+        "diagnose/rules/simulate.rs",
+        "catalogue/tests.rs",
+    ];
 
     fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {

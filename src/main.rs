@@ -543,6 +543,10 @@ fn exporter(args: &ExporterArgs) -> ExitCode {
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {
+    if args.list_products {
+        let mut out = std::io::stdout().lock();
+        return done(wsdoctor::catalogue::render::listing(&mut out).and_then(|_| out.flush()));
+    }
     let sink = match Sink::open(&args.output) {
         Ok(s) => s,
         Err(e) => return usage(e),

@@ -588,3 +588,52 @@ fn a_saved_json_report_is_diagnosed_again_and_says_what_changed() {
         n.contains("changed from routing.not_found") && n.contains("to ok.healthy")
     }));
 }
+
+#[test]
+fn list_products_prints_every_catalogued_product_once_stably_and_exits_0() {
+    let run = || {
+        wsdoctor()
+            .args(["explain", "--list-products"])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/products.md"))
+            .unwrap();
+    // docs/products.md's table rows name the same products, in the same order.
+    let documented: Vec<String> = docs
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| product "))
+        .map(|l| l[2..].split(" | ").next().unwrap().replace("\\|", "|"))
+        .collect();
+    let listed: Vec<&str> = text.lines().skip(2).collect();
+    assert!(
+        documented.len() >= 60,
+        "{} products documented",
+        documented.len()
+    );
+    assert_eq!(listed.len(), documented.len());
+    for (line, name) in listed.iter().zip(&documented) {
+        assert!(line.starts_with(name.as_str()), "{line} / {name}");
+    }
+    for product in [
+        "Cloudflare",
+        "AWS ALB",
+        "Envoy",
+        "Phoenix",
+        "Spring",
+        "Node ws",
+    ] {
+        assert!(
+            listed.iter().any(|l| l.starts_with(product)),
+            "{product} is not listed"
+        );
+    }
+    // Stable: the same bytes every run.
+    assert_eq!(run().stdout, text.as_bytes());
+    // It reads no input: the flag alone is the whole command.
+    assert!(out.stderr.is_empty());
+}
