@@ -404,7 +404,8 @@ pub struct AttemptObs<'a> {
     /// What a refusal body (or a redirect's) is about.
     pub body_topic: Option<Topic>,
     /// How likely it is that a front (proxy, gateway, CDN) wrote this answer itself rather than
-    /// relaying the application's (`fingerprint::proxy_authorship`); `None` without an HTTP
+    /// relaying the application's (`catalogue::attribute`: the product's own page, vendor
+    /// headers, `Via`, the body's shape — never a `Server` header alone); `None` without an HTTP
     /// answer.
     pub front_wrote_it: Option<f64>,
     /// How long the connection was watched after a 101, in ms.
@@ -522,7 +523,7 @@ fn observe_one<'a>(a: &'a AttemptRecord, base: Option<&AttemptRecord>) -> Attemp
         front_wrote_it: response
             .as_ref()
             .filter(|r| r.status != 101)
-            .map(crate::fingerprint::proxy_authorship),
+            .map(|r| crate::catalogue::attribute(r).front_wrote_it),
         watched_ms: a.session.as_ref().map(|s| s.watched_ms),
         closed_after_ms: evidence::closed_after(a),
         carried: Carried {

@@ -440,8 +440,10 @@ fn refusal<'a>(
     }
     if gateway_error(base) {
         // A page about a backend or upstream that no application signs is a front's.
-        let unsigned_upstream_page = base.body_topic == Some(Topic::Upstream)
-            && base.front_wrote_it.is_some_and(|p| p >= 0.3);
+        let signed_by_an_app = super::evidence::response(b)
+            .and_then(|r| crate::catalogue::attribute(&r).product)
+            .is_some_and(|e| !e.is_front());
+        let unsigned_upstream_page = base.body_topic == Some(Topic::Upstream) && !signed_by_an_app;
         match cause {
             ProxyBadGateway => out.push(support(b, Expected::AGatewayErrorPage, 1.0)),
             ServerError if unsigned_upstream_page => {
