@@ -455,6 +455,18 @@ fn refusal<'a>(
             _ => {}
         }
     }
+    // A front's own refusal page ("Access Denied", a WAF's block page) is a policy refusal, not an
+    // application asking for a credential.
+    let denied_page = base.body_topic == Some(Topic::Denied)
+        && base.front_wrote_it.is_some_and(|p| p >= 0.5)
+        && base.status.is_some_and(|s| (400..500).contains(&s));
+    if denied_page {
+        match cause {
+            ProxyAccessDenied => out.push(support(b, Expected::AFrontWideRefusal, 1.0)),
+            AuthMissingCredentials => out.push(against(b, Expected::AFrontWideRefusal, 0.8)),
+            _ => {}
+        }
+    }
     // The same refusal for the plain GET and for the site root: nothing WebSocket- or
     // path-specific refused it.
     let status = base.status.unwrap_or(0);
