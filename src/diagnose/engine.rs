@@ -228,8 +228,29 @@ fn weighed_observation(w: &Weighed) -> Observation {
 
 /// Scores one candidate against every attempt.
 pub fn score(f: &Facts, obs: &Observations, proposer: &'static str, verdict: Verdict) -> Scored {
+    let weighed = weigh::weigh(verdict.cause, f, obs);
+    score_weighed(f, proposer, verdict, weighed)
+}
+
+/// Scores one candidate from its weighed observations, then every attempt's prediction — except
+/// for a cause no proposer named that the weighed observations rule out or say nothing for: it
+/// takes no share whatever the predictions add (the silent rule in [`decide`]), so they are not
+/// computed (the decision is the same, in a tenth of the time).
+fn score_weighed<'a>(
+    f: &Facts<'a>,
+    proposer: &'static str,
+    verdict: Verdict,
+    weighed: Vec<Weighed<'a>>,
+) -> Scored {
     let catch_all = CATCH_ALLS.contains(&(proposer, verdict.cause));
     let cause = verdict.cause;
+    let decided_by_weighing = proposer == WEIGHED_ONLY
+        && (!weighed
+            .iter()
+            .any(|w| w.fit == Fit::Explained && w.weight > 0.0)
+            || weighed
+                .iter()
+                .any(|w| w.fit == Fit::Contradicted && w.weight >= HARD));
     let unconfirmable =
         proposer == STATUS_ONLY || (f.run.request_unknown && hypothesis::needs_request(cause));
     // With only a status known, the field's frequencies for that status are the prior.
@@ -242,7 +263,7 @@ pub fn score(f: &Facts, obs: &Observations, proposer: &'static str, verdict: Ver
     let mut observations = Vec::new();
     let mut support = 0.0;
     let mut penalty = 0.0;
-    if let Some(base) = f.base() {
+    if let Some(base) = f.base().filter(|_| !decided_by_weighing) {
         for a in f.run.attempts.iter().chain(f.run.http_controls.iter()) {
             let pred = hypothesis::predict(cause, f, base, a);
             if pred.expect == hypothesis::Expect::Any && pred.support == 0.0 {
@@ -374,7 +395,7 @@ pub fn score(f: &Facts, obs: &Observations, proposer: &'static str, verdict: Ver
     // The typed observations, weighed by every cause alike (`weigh`).
     let mut best_weighed: Option<(weigh::Expected, String, f64)> = None;
     let mut weighed_support = 0.0;
-    for w in weigh::weigh(cause, f, obs) {
+    for w in weighed {
         if w.fit == Fit::Explained && best_weighed.as_ref().is_none_or(|b| b.2 < w.weight) {
             best_weighed = Some((w.expected, w.attempt.variant.id.clone(), w.weight));
         }

@@ -407,7 +407,7 @@ pub struct AttemptObs<'a> {
     /// relaying the application's (`catalogue::attribute`: the product's own page, vendor
     /// headers, `Via`, the body's shape — never a `Server` header alone); `None` without an HTTP
     /// answer.
-    pub front_wrote_it: Option<f64>,
+    front_wrote_it: std::cell::OnceCell<Option<f64>>,
     /// How long the connection was watched after a 101, in ms.
     pub watched_ms: Option<f64>,
     /// When it closed after the 101, in ms.
@@ -418,6 +418,18 @@ pub struct AttemptObs<'a> {
     pub same_as_baseline: bool,
     /// The record itself (for citations only; weighing reads the fields above).
     pub record: &'a AttemptRecord,
+}
+
+impl AttemptObs<'_> {
+    /// How likely it is that a front wrote this answer (see the field's doc); read from the
+    /// catalogue on first use, since only some arms ask.
+    pub fn front_wrote_it(&self) -> Option<f64> {
+        *self.front_wrote_it.get_or_init(|| {
+            evidence::response(self.record)
+                .filter(|r| r.status != 101)
+                .map(|r| crate::catalogue::attribute(&r).front_wrote_it)
+        })
+    }
 }
 
 /// The typed observations of a run.
@@ -520,10 +532,7 @@ fn observe_one<'a>(a: &'a AttemptRecord, base: Option<&AttemptRecord>) -> Attemp
         close,
         close_topic,
         body_topic,
-        front_wrote_it: response
-            .as_ref()
-            .filter(|r| r.status != 101)
-            .map(|r| crate::catalogue::attribute(r).front_wrote_it),
+        front_wrote_it: std::cell::OnceCell::new(),
         watched_ms: a.session.as_ref().map(|s| s.watched_ms),
         closed_after_ms: evidence::closed_after(a),
         carried: Carried {

@@ -285,7 +285,7 @@ fn answered_controls<'o, 'a>(
 fn gateway_error(o: &AttemptObs) -> bool {
     matches!(o.status, Some(502..=504))
         || (o.status.is_some_and(|s| s >= 500)
-            && (o.front_wrote_it.is_some_and(|p| p >= 0.5)
+            && (o.front_wrote_it().is_some_and(|p| p >= 0.5)
                 || matches!(o.body_topic, Some(Topic::Upstream | Topic::Unavailable))))
 }
 
@@ -440,16 +440,18 @@ fn refusal<'a>(
     }
     if gateway_error(base) {
         // A page about a backend or upstream that no application signs is a front's.
-        let signed_by_an_app = super::evidence::response(b)
-            .and_then(|r| crate::catalogue::attribute(&r).product)
-            .is_some_and(|e| !e.is_front());
-        let unsigned_upstream_page = base.body_topic == Some(Topic::Upstream) && !signed_by_an_app;
+        let unsigned_upstream_page = || {
+            base.body_topic == Some(Topic::Upstream)
+                && super::evidence::response(b)
+                    .and_then(|r| crate::catalogue::attribute(&r).product)
+                    .is_none_or(|e| e.is_front())
+        };
         match cause {
             ProxyBadGateway => out.push(support(b, Expected::AGatewayErrorPage, 1.0)),
-            ServerError if unsigned_upstream_page => {
+            ServerError if unsigned_upstream_page() => {
                 out.push(against(b, Expected::AGatewayErrorPage, 0.8))
             }
-            ServerError if base.front_wrote_it.is_some_and(|p| p >= 0.5) => {
+            ServerError if base.front_wrote_it().is_some_and(|p| p >= 0.5) => {
                 out.push(against(b, Expected::AnApplicationAnswer, 0.5))
             }
             _ => {}
@@ -458,7 +460,7 @@ fn refusal<'a>(
     // A front's own refusal page ("Access Denied", a WAF's block page) is a policy refusal, not an
     // application asking for a credential.
     let denied_page = base.body_topic == Some(Topic::Denied)
-        && base.front_wrote_it.is_some_and(|p| p >= 0.5)
+        && base.front_wrote_it().is_some_and(|p| p >= 0.5)
         && base.status.is_some_and(|s| (400..500).contains(&s));
     if denied_page {
         match cause {
@@ -516,7 +518,7 @@ fn refusal<'a>(
     // An application's 404, identical to the plain GET's, on a host whose root is served: the
     // application has no such route, or never saw the upgrade (a proxy that drops it) — the two
     // explain it alike, and `--direct` tells them apart.
-    if status == 404 && base.front_wrote_it.is_some_and(|p| p < 0.5) {
+    if status == 404 && base.front_wrote_it().is_some_and(|p| p < 0.5) {
         let plain_same = obs.public(Part::PlainGet).any(|o| o.same_as_baseline);
         let root_ok = obs
             .public(Part::HttpControl)
@@ -568,7 +570,7 @@ fn after_upgrade<'a>(
         match cause {
             Healthy => out.push(against(a, Expected::BrowsersGetTheSame, HARD)),
             ProxyAccessDenied
-                if o.front_wrote_it.is_some_and(|p| p >= 0.5)
+                if o.front_wrote_it().is_some_and(|p| p >= 0.5)
                     && o.status.is_some_and(|s| (400..500).contains(&s)) =>
             {
                 out.push(support(a, Expected::BrowsersGetTheSame, 1.0))
@@ -601,7 +603,7 @@ fn own_origin_of(target: &str) -> Option<String> {
 /// one a front wrote itself, or names one.
 fn front_on_the_path(obs: &Observations) -> bool {
     obs.attempts.iter().filter(|o| !o.direct).any(|o| {
-        o.front_wrote_it.is_some_and(|p| p >= 0.8)
+        o.front_wrote_it().is_some_and(|p| p >= 0.8)
             || super::evidence::producer(o.record).is_some_and(|r| r.kind.is_intermediary())
             || !super::evidence::intermediaries(o.record).is_empty()
     })
@@ -684,7 +686,7 @@ fn direct<'a>(
         .is_some_and(|r| r.kind == crate::fingerprint::ResponderKind::App);
     let app_answer = base.class == OutcomeClass::Http
         && base.status != Some(101)
-        && base.front_wrote_it.is_some_and(|p| p < 0.5)
+        && base.front_wrote_it().is_some_and(|p| p < 0.5)
         && (json || app_product);
     let differs = !super::evidence::same_answer(base.record, twin.record);
     if !(app_answer && differs && twin.class != OutcomeClass::BeforeRequest) {
