@@ -350,6 +350,11 @@ pub struct ProbeArgs {
     /// comma-separated (repeatable).
     #[arg(long, value_name = "LIST", help_heading = "Variants")]
     pub variants: Vec<String>,
+    /// Also try the credential as a URL query parameter (variant credential.query), which puts
+    /// it in the access log of every server and proxy on the path. A default run moves the
+    /// credential into a URL only when you put it there; `--variants credential.query` asks too.
+    #[arg(long, help_heading = "Variants")]
+    pub try_url_token: bool,
     /// Do not run these variants (ids or groups, comma-separated, repeatable); applied after
     /// --variants.
     #[arg(long, value_name = "LIST", help_heading = "Variants")]

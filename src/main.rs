@@ -257,6 +257,8 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
         for note in &config.notes {
             eprintln!("note: {note}");
         }
+        let plan = wsdoctor::plan::build(&config);
+        eprintln!("wsdoctor: {}", wsdoctor::plan::disclosure(&config, &plan));
     }
     let started = Instant::now();
     let started_at = wsdoctor::now_rfc3339();
@@ -275,7 +277,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
         Ended::Interrupted => {
             let partial = PartialReport::new(
                 &tracker.borrow(),
-                &config.redactor.url(config.target.as_str()),
+                &config.shown_target,
                 config.notes.clone(),
                 started_at,
                 started,

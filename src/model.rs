@@ -1012,6 +1012,10 @@ pub enum SkipReason {
     /// `--safe` (or `safe = true`) leaves it out: it sends a wrong credential, a foreign or `null`
     /// Origin, a malformed handshake, the token in the URL, or a used one-time ticket.
     Safe,
+    /// Not sent by default: it would move the user's credential into the URL (and so into every
+    /// access log on the path), where the user did not put it; `--try-url-token` or
+    /// `--variants credential.query` sends it (additive to v1).
+    CredentialInUrl,
 }
 
 impl SkipReason {
@@ -1021,6 +1025,7 @@ impl SkipReason {
             SkipReason::NotSelected => "not_selected",
             SkipReason::Skip => "skip",
             SkipReason::Safe => "safe",
+            SkipReason::CredentialInUrl => "credential_in_url",
         }
     }
 
@@ -1030,6 +1035,9 @@ impl SkipReason {
             SkipReason::NotSelected => "not in --variants",
             SkipReason::Skip => "skipped by --skip",
             SkipReason::Safe => "skipped by --safe",
+            SkipReason::CredentialInUrl => {
+                "not sent by default, it would put the credential in a URL and so in access logs (--try-url-token sends it)"
+            }
         }
     }
 }
@@ -1522,7 +1530,7 @@ pub struct Report {
 }
 
 /// The parts of a [`Run`] that are not records: what the user supplied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInput {
     /// Whether the user supplied a credential.
     pub credential_given: bool,

@@ -163,10 +163,10 @@ impl Redactor {
 
     /// Hides known secrets and the values of sensitive query parameters in a URL or request target.
     pub fn url(&self, url: &str) -> String {
-        let text = self.text(url);
         if !self.enabled {
-            return text;
+            return url.to_string();
         }
+        let text = self.text(&redact_userinfo(url));
         let Some((head, rest)) = text.split_once('?') else {
             return text;
         };
@@ -223,6 +223,20 @@ impl Redactor {
             _ if is_sensitive_header(&lower) => REDACTED.to_string(),
             _ => self.text(value),
         }
+    }
+}
+
+/// `scheme://user:password@host/…` -> `scheme://[redacted]@host/…`: the userinfo of a URL is a
+/// credential (curl sends it as HTTP Basic), the user name included (`https://TOKEN@host`).
+pub fn redact_userinfo(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{REDACTED}{}", &url[..start], &rest[at..]),
+        None => url.to_string(),
     }
 }
 
@@ -383,6 +397,19 @@ mod tests {
             format!("echo {REDACTED} back")
         );
         assert_eq!(r.text("q=abc%2Bdef%2Fghi"), format!("q={REDACTED}"));
+    }
+
+    #[test]
+    fn the_userinfo_of_a_url_is_hidden_whole() {
+        let r = Redactor::new([], true);
+        assert_eq!(
+            r.url("ws://alice:pa55@h:8080/ws?x=1"),
+            format!("ws://{REDACTED}@h:8080/ws?x=1")
+        );
+        assert_eq!(r.url("wss://tok123@h/ws"), format!("wss://{REDACTED}@h/ws"));
+        // An @ after the authority is not userinfo.
+        assert_eq!(r.url("ws://h/ws?mail=a@b"), "ws://h/ws?mail=a@b");
+        assert_eq!(r.url("h/ws"), "h/ws");
     }
 
     #[test]

@@ -263,7 +263,11 @@ pub fn parse(
         let shown_name = spec
             .name
             .clone()
-            .or_else(|| spec.url.clone())
+            .or_else(|| {
+                // Named by its URL: userinfo and credential parameters hidden.
+                let hide = crate::secret::Redactor::new([], true);
+                spec.url.as_deref().map(|u| hide.url(u))
+            })
             .unwrap_or_else(|| format!("#{}", i + 1));
         let target = build_with(spec, &defaults, base, overrides).map_err(|reason| {
             CheckFileError::Target {

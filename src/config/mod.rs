@@ -3,6 +3,7 @@
 //! `ConfigError` (exit 2). No network I/O.
 
 pub mod conversation;
+pub mod credential;
 pub mod proxy;
 pub mod variants;
 
@@ -119,8 +120,16 @@ pub struct Config {
     pub target: Url,
     /// Notes about normalisation ("http:// mapped to ws://").
     pub notes: Vec<String>,
+    /// The target for every output: as given, redacted (no userinfo; a query credential shown
+    /// as `[redacted]` in its place, even when the run sends it as `credential.query` does).
+    pub shown_target: String,
     /// The credential, if any.
     pub credential: Option<Credential>,
+    /// Where the credential came from (a flag, the URL, a `-H` header), when there is one.
+    pub credential_source: Option<credential::CredentialSource>,
+    /// `--try-url-token`: also try the credential in the URL's query (`credential.query`), which
+    /// a default run does not send unless the user put it there.
+    pub try_url_token: bool,
     /// Query parameter name for the query-placement variant.
     pub token_param: String,
     /// Cookie name for the cookie-placement variant.
@@ -202,7 +211,7 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let raw_url = args.url.as_deref().unwrap_or_default();
         let credential_secret = load_credential(args)?;
-        let user = user_headers(args)?;
+        let mut user = user_headers(args)?;
         let mut redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
         // -u: the password and `user:password` are hidden too, wherever a server echoes them.
         if let Some(u) = &args.user {
@@ -217,31 +226,87 @@ impl Config {
             }
         }
         let mut notes = Vec::new();
-        let target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
+        let mut target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
+        // The URL's userinfo is a credential (curl sends it as HTTP Basic): never on the wire as
+        // such, never in a record, hidden wherever a server echoes it.
+        let userinfo = credential::take_userinfo(&mut target);
+        if let Some(u) = &userinfo {
+            redactor.add(&u.password);
+            redactor.add(&Secret::new(format!("{}:{}", u.user, u.password.expose())));
+            redactor.add(&u.token());
+            if u.password.expose().is_empty() {
+                redactor.add(&Secret::new(u.user.clone()));
+            }
+        }
 
-        let auth_scheme = basic_scheme(args)?;
-        let credential = match credential_secret {
-            Some(secret) => Some(Credential {
-                secret,
-                placement: parse_placement(
+        // The target as the user gave it, for every output: userinfo gone, a query token kept
+        // in its place (redacted) even when it becomes the run's credential.
+        let shown_target = redactor.url(target.as_str());
+        let mut auth_scheme = basic_scheme(args)?;
+        let mut token_param = args.token_param.clone();
+        let (credential, credential_source) = match credential_secret {
+            Some(secret) => {
+                if userinfo.is_some() {
+                    notes.push("the URL's user:password is not sent: the credential flag gives the credential".into());
+                }
+                let placement = parse_placement(
                     &args.auth,
                     &auth_scheme,
                     &args.token_param,
                     &args.cookie_name,
-                )?,
-            }),
-            None => None,
+                )?;
+                (
+                    Some(Credential { secret, placement }),
+                    Some(credential::CredentialSource::Flag),
+                )
+            }
+            None => match implicit_credential(&mut user.headers, userinfo, &mut target) {
+                Some(found) => {
+                    match &found.placement {
+                        CredentialPlacement::Header { name, scheme }
+                            if name.eq_ignore_ascii_case("authorization") =>
+                        {
+                            auth_scheme = scheme.clone();
+                        }
+                        CredentialPlacement::Query { name } => token_param = name.clone(),
+                        _ => {}
+                    }
+                    redactor.add(&found.secret);
+                    notes.push(format!(
+                        "{} is used as the credential: the credential variants move it, as with --token",
+                        found.source.describe()
+                    ));
+                    (
+                        Some(Credential {
+                            secret: found.secret,
+                            placement: found.placement,
+                        }),
+                        Some(found.source),
+                    )
+                }
+                None => (None, None),
+            },
         };
+        let mut direct_userinfo_dropped = false;
         let ticket = ticket_config(args, &redactor)?;
         let health_url = optional_http_url(args.health_url.as_deref(), "--health-url", &redactor)?;
         let auth_check = optional_http_url(args.auth_check.as_deref(), "--auth-check", &redactor)?;
         let direct = match &args.direct {
             Some(u) => {
                 let mut direct_notes = Vec::new();
-                Some(normalise_ws_url(u, &redactor, &mut direct_notes)?)
+                let mut d = normalise_ws_url(u, &redactor, &mut direct_notes)?;
+                if let Some(info) = credential::take_userinfo(&mut d) {
+                    redactor.add(&info.password);
+                    redactor.add(&info.token());
+                    direct_userinfo_dropped = true;
+                }
+                Some(d)
             }
             None => None,
         };
+        if direct_userinfo_dropped {
+            notes.push("--direct's user:password is not sent: the direct twins carry the target's credential".into());
+        }
         validate_origins_and_protocols(args)?;
         let trust = trust_config(args)?;
         let resolve = args
@@ -294,8 +359,11 @@ impl Config {
         Ok(Config {
             target,
             notes,
+            shown_target: redactor.url(&shown_target),
             credential,
-            token_param: args.token_param.clone(),
+            credential_source,
+            try_url_token: args.try_url_token,
+            token_param,
             cookie_name: args.cookie_name.clone(),
             auth_scheme,
             headers: raw_headers(&user.headers),
@@ -504,6 +572,33 @@ fn read_header_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
             })
         })
         .collect()
+}
+
+/// The credential given without a credential flag: a `-H` credential header first (as curl lets
+/// `-H Authorization` win over userinfo), then the URL's userinfo, then a token in its query.
+fn implicit_credential(
+    headers: &mut Vec<(String, String)>,
+    userinfo: Option<crate::cli::BasicUser>,
+    target: &mut Url,
+) -> Option<credential::Found> {
+    if let Some(found) = credential::take_header_credential(headers) {
+        return Some(found);
+    }
+    if let Some(u) = userinfo {
+        return Some(credential::Found {
+            secret: u.token(),
+            placement: CredentialPlacement::Header {
+                name: "Authorization".into(),
+                scheme: "Basic".into(),
+            },
+            source: credential::CredentialSource::UrlUserinfo,
+        });
+    }
+    credential::take_query_token(target).map(|(name, secret)| credential::Found {
+        secret,
+        placement: CredentialPlacement::Query { name: name.clone() },
+        source: credential::CredentialSource::UrlQuery(name),
+    })
 }
 
 /// `-H` headers as planned: a value that carries a credential (Authorization, Cookie, an API

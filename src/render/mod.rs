@@ -225,7 +225,12 @@ pub(crate) fn placement_text(p: &CredentialPlacement) -> Option<String> {
 /// `skipped by --safe: credential.wrong, origin.foreign`. Empty when everything ran.
 pub(crate) fn not_run_lines(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
-    for reason in [SkipReason::NotSelected, SkipReason::Skip, SkipReason::Safe] {
+    for reason in [
+        SkipReason::NotSelected,
+        SkipReason::Skip,
+        SkipReason::Safe,
+        SkipReason::CredentialInUrl,
+    ] {
         let ids: Vec<&str> = report
             .skipped_variants
             .iter()

@@ -8,6 +8,7 @@ mod causes;
 mod check;
 mod cli;
 mod corpus;
+mod credentials;
 mod demo;
 mod docs_links;
 mod exchange;
