@@ -242,6 +242,14 @@ impl Config {
         // The target as the user gave it, for every output: userinfo gone, a query token kept
         // in its place (redacted) even when it becomes the run's credential.
         let shown_target = redactor.url(target.as_str());
+        header_safe(&args.auth_scheme, "--auth-scheme")?;
+        if args.auth_scheme.contains(' ') {
+            return Err(ConfigError::InvalidValue {
+                flag: "--auth-scheme",
+                reason: "a scheme is one word (Bearer, Token, Basic)".into(),
+            });
+        }
+        header_safe(&args.cookie_name, "--cookie-name")?;
         let mut auth_scheme = basic_scheme(args)?;
         let mut token_param = args.token_param.clone();
         let (credential, credential_source) = match credential_secret {
@@ -272,6 +280,11 @@ impl Config {
                         _ => {}
                     }
                     redactor.add(&found.secret);
+                    // A query value is percent-decoded: %0D%0A must not become a header line
+                    // when a variant moves it into a header.
+                    if let credential::CredentialSource::UrlQuery(_) = &found.source {
+                        header_safe(found.secret.expose(), "the URL's credential parameter")?;
+                    }
                     notes.push(format!(
                         "{} is used as the credential: the credential variants move it, as with --token",
                         found.source.describe()
@@ -473,7 +486,11 @@ fn user_headers(args: &ProbeArgs) -> Result<UserHeaders, ConfigError> {
     let mut lines: Vec<(String, String)> = Vec::new();
     for arg in &args.headers {
         match arg {
-            HeaderArg::Line(k, v) => lines.push((k.clone(), v.clone())),
+            HeaderArg::Line(k, v) => {
+                header_name_safe(k, "-H")?;
+                header_safe(v, "-H")?;
+                lines.push((k.clone(), v.clone()));
+            }
             HeaderArg::File(path) => lines.extend(read_header_file(path)?),
         }
     }
@@ -562,16 +579,34 @@ fn read_header_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
             reason: format!("'{}' is larger than 64 KiB", path.display()),
         });
     }
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            crate::cli::parse_header(l).map_err(|reason| ConfigError::InvalidValue {
-                flag: "-H @FILE",
-                reason: format!("{}: {reason}", path.display()),
-            })
-        })
-        .collect()
+    // Errors name the file and line and what is wrong, never the line: it may be a credential.
+    let at = |n: usize, what: String| ConfigError::InvalidValue {
+        flag: "-H @FILE",
+        reason: format!("'{}' line {n}: {what}", path.display()),
+    };
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let (name, value) = crate::cli::parse_header(l).map_err(|reason| at(i + 1, reason))?;
+        header_name_safe(&name, "-H @FILE").map_err(|_| {
+            at(
+                i + 1,
+                "the header name must be letters, digits and !#$%&'*+-.^_`|~ only".into(),
+            )
+        })?;
+        header_safe(&value, "-H @FILE").map_err(|_| {
+            at(
+                i + 1,
+                "the value contains a control character (CR, NUL …), which cannot go in a header"
+                    .into(),
+            )
+        })?;
+        out.push((name, value));
+    }
+    Ok(out)
 }
 
 /// The credential given without a credential flag: a `-H` credential header first (as curl lets
@@ -654,6 +689,38 @@ fn optional_http_url(
     url.map(|u| parse_http_url(u, flag, redactor)).transpose()
 }
 
+/// True for a byte that must not go in a header value: CR, LF, NUL and the other controls
+/// (horizontal tab is allowed, as RFC 9110 allows it).
+fn is_forbidden_in_header(b: u8) -> bool {
+    (b.is_ascii_control() && b != b'\t') || b == 0x7f
+}
+
+/// Refuses a header-bound input holding a control character (a CR/LF would put extra header
+/// lines on the wire). The message names the flag, never the value, which may be a credential.
+pub fn header_safe(value: &str, flag: &'static str) -> Result<(), ConfigError> {
+    if value.bytes().any(is_forbidden_in_header) {
+        return Err(ConfigError::InvalidValue {
+            flag,
+            reason: "it contains a control character (CR, LF, NUL …), which cannot go in a header"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// A header name as RFC 9110 has them: visible ASCII without `:` (nor the separators a token
+/// excludes, which no real header name uses).
+fn header_name_safe(name: &str, flag: &'static str) -> Result<(), ConfigError> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(ConfigError::InvalidValue {
+            flag,
+            reason: "the header name must be letters, digits and !#$%&'*+-.^_`|~ only".into(),
+        });
+    }
+    Ok(())
+}
+
 /// `--origin`, `--foreign-origin`, `--expect-origin-rejected` and `--subprotocol` values.
 fn validate_origins_and_protocols(args: &ProbeArgs) -> Result<(), ConfigError> {
     if let Some(o) = &args.origin {
@@ -664,6 +731,7 @@ fn validate_origins_and_protocols(args: &ProbeArgs) -> Result<(), ConfigError> {
         validate_origin(o, "--expect-origin-rejected")?;
     }
     for p in &args.subprotocols {
+        header_safe(p, "--subprotocol")?;
         if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
             return Err(ConfigError::InvalidValue {
                 flag: "--subprotocol",
@@ -849,14 +917,22 @@ fn basic_scheme(args: &ProbeArgs) -> Result<String, ConfigError> {
 
 fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
     if let Some(u) = &args.user {
+        // Basic's base64 cannot carry a CR/LF, but a control character in a password is a
+        // paste error worth a word rather than a 401.
+        header_safe(&u.user, "-u")?;
+        header_safe(u.password.expose(), "-u")?;
         return Ok(Some(u.token()));
     }
     if let Some(t) = &args.token {
+        header_safe(t.expose(), "--token")?;
         return Ok(Some(t.clone()));
     }
     if let Some(var) = &args.token_env {
         return match std::env::var(var) {
-            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+            Ok(v) if !v.is_empty() => {
+                header_safe(&v, "--token-env")?;
+                Ok(Some(Secret::new(v)))
+            }
             _ => Err(ConfigError::MissingEnv {
                 var: var.clone(),
                 flag: "--token-env",
@@ -876,6 +952,7 @@ fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
                 reason: "the file is empty".into(),
             });
         }
+        header_safe(t, "--token-file")?;
         return Ok(Some(Secret::new(t)));
     }
     Ok(None)
@@ -900,13 +977,17 @@ pub fn parse_placement(
         if n.is_empty() {
             return Err(bad(format!("'{spec}' names no parameter")));
         }
+        header_safe(n, "--auth")?;
     }
     match kind.trim().to_ascii_lowercase().as_str() {
         "header" => Ok(match name {
-            Some(n) if !n.eq_ignore_ascii_case("authorization") => CredentialPlacement::Header {
-                name: n.to_string(),
-                scheme: String::new(),
-            },
+            Some(n) if !n.eq_ignore_ascii_case("authorization") => {
+                header_name_safe(n, "--auth")?;
+                CredentialPlacement::Header {
+                    name: n.to_string(),
+                    scheme: String::new(),
+                }
+            }
             _ => CredentialPlacement::Header {
                 name: "Authorization".into(),
                 scheme: scheme.to_string(),
@@ -1022,6 +1103,8 @@ fn parse_http_url(raw: &str, flag: &'static str, redactor: &Redactor) -> Result<
 }
 
 fn validate_origin(origin: &str, flag: &'static str) -> Result<(), ConfigError> {
+    // Checked before parsing: the URL parser drops CR, LF and tabs, the header would not.
+    header_safe(origin, flag)?;
     if origin == "null" {
         return Ok(());
     }

@@ -18,6 +18,7 @@ mod forward_proxy_socks;
 mod help;
 mod hostile;
 mod http2;
+mod inputs;
 mod interrupt;
 mod layout;
 mod polish;

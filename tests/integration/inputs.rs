@@ -1,0 +1,140 @@
+//! Hostile input (issue 26 points 3, 4 and 5): control characters in anything bound for a header
+//! are refused before a byte is sent; files are read with a bound, `/dev/zero` included; config
+//! errors name the file, line and column and never echo the offending text.
+
+#![expect(
+    clippy::expect_used,
+    reason = "integration tests: a failed setup or parse is the test's failure"
+)]
+
+use std::time::{Duration, Instant};
+
+use crate::support::hostile::{Hostile, HostileServer};
+use crate::support::wsdoctor;
+
+/// A credential-looking value that must never be echoed.
+const SECRET: &str = "sk-Rq7vN3bX9mWd";
+
+/// Runs wsdoctor, expecting a usage error: exit 2, one stderr line naming `flag`, no secret,
+/// no injected header name, quickly.
+fn refused(args: &[&str], flag: &str) {
+    let start = Instant::now();
+    let out = wsdoctor()
+        .args(["--timeout", "3s", "--close-wait", "100ms"])
+        .args(args)
+        .output()
+        .expect("wsdoctor runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(flag),
+        "{args:?}: {flag} not named: {stderr}"
+    );
+    for leak in [SECRET, "X-Injected", "Rq7vN"] {
+        assert!(!stderr.contains(leak), "{args:?}: {leak} echoed: {stderr}");
+    }
+    assert!(out.stdout.is_empty(), "{args:?}: a report was written");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{args:?} took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn cr_lf_in_any_header_bound_input_is_refused_before_anything_is_sent() {
+    let server = HostileServer::start(Hostile::EchoRequest { status: 403 });
+    let url = server.ws_url("/ws");
+    let inject = format!("{SECRET}\r\nX-Injected: 1");
+    let header = format!("X-A: {SECRET}\r\nX-Injected: 1");
+    let auth_header = format!("Authorization: Bearer {SECRET}\nX-Injected: 1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{SECRET}\nX-Injected: 1\n")).expect("write");
+    let token_file = token_file.to_string_lossy().into_owned();
+    let header_file = dir.path().join("headers");
+    std::fs::write(
+        &header_file,
+        format!("X-Ok: 1\nX-A: {SECRET}\rX-Injected: 1\n"),
+    )
+    .expect("write");
+    let header_file = format!("@{}", header_file.display());
+    let query = format!("{url}?token={SECRET}%0D%0AX-Injected:%201");
+    for (args, flag) in [
+        (vec!["-H", header.as_str(), url.as_str()], "-H"),
+        (vec!["-H", auth_header.as_str(), url.as_str()], "-H"),
+        (vec!["--token", inject.as_str(), url.as_str()], "--token"),
+        (
+            vec![
+                "--token",
+                SECRET,
+                "--auth-scheme",
+                "Bearer\r\nX-Injected:",
+                url.as_str(),
+            ],
+            "--auth-scheme",
+        ),
+        (
+            vec![
+                "--token",
+                SECRET,
+                "--auth",
+                "header:X-Key\r\nX-Injected",
+                url.as_str(),
+            ],
+            "--auth",
+        ),
+        (
+            vec!["--token", inject.as_str(), "--auth", "cookie", url.as_str()],
+            "--token",
+        ),
+        (
+            vec![
+                "--token",
+                SECRET,
+                "--cookie-name",
+                "a\r\nX-Injected: 1",
+                url.as_str(),
+            ],
+            "--cookie-name",
+        ),
+        (
+            vec!["--token-file", token_file.as_str(), url.as_str()],
+            "--token-file",
+        ),
+        (vec!["-H", header_file.as_str(), url.as_str()], "line 2"),
+        (
+            vec!["--origin", "https://a.test\r\nX-Injected: 1", url.as_str()],
+            "--origin",
+        ),
+        (
+            vec!["--subprotocol", "chat\r\nX-Injected: 1", url.as_str()],
+            "--subprotocol",
+        ),
+        (vec![query.as_str()], "credential parameter"),
+    ] {
+        refused(&args, flag);
+    }
+    assert_eq!(server.connections(), 0, "a request was sent");
+    // A token file's trailing newline is trimmed as before.
+    let good = dir.path().join("good");
+    std::fs::write(&good, format!("{SECRET}\n")).expect("write");
+    let out = wsdoctor()
+        .args([
+            "--format",
+            "json",
+            "--close-wait",
+            "100ms",
+            "--timeout",
+            "3s",
+        ])
+        .args(["--token-file", &good.to_string_lossy(), &url])
+        .output()
+        .expect("wsdoctor runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.contains(&format!("Authorization: Bearer {SECRET}\r\n"))));
+}
