@@ -469,6 +469,44 @@ fn selection(args: &ProbeArgs) -> Result<variants::Selection, ConfigError> {
     Ok(selection)
 }
 
+/// Longest `--token-file` read.
+pub const MAX_TOKEN_FILE: u64 = 64 * 1024;
+/// Longest certificate or key file read (`--cacert`, `--capath` files, `--cert`, `--key`).
+pub const MAX_PEM_FILE: u64 = 1024 * 1024;
+
+/// Reads at most `limit` bytes of `path`. A longer file — or an endless one such as `/dev/zero`,
+/// whose metadata says 0 bytes — is an error of kind `FileTooLarge`, known after reading
+/// `limit + 1` bytes, so memory stays bounded whatever the path is.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than the {} limit", human_bytes(limit)),
+        ));
+    }
+    Ok(buf)
+}
+
+/// [`read_bounded`] as UTF-8 text.
+pub fn read_bounded_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    String::from_utf8(read_bounded(path, limit)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// `65536` -> "64 KiB", `1048576` -> "1 MiB".
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n}-byte"),
+    }
+}
+
 /// `-H` as curl reads it, `@FILE`s expanded: the headers to send, the built-in ones to remove
 /// (`Name:`), and the Origin and subprotocols, which are matrix dimensions rather than extras
 /// (`-H 'Origin: X'` is `--origin X`, so the Origin variants still change only the Origin).
@@ -560,25 +598,12 @@ fn user_headers(args: &ProbeArgs) -> Result<UserHeaders, ConfigError> {
 
 /// Reads `-H @FILE`: one `Name: value` per line, blank lines and `#` comments skipped.
 fn read_header_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
-    let read = || -> std::io::Result<String> {
-        use std::io::Read;
-        let mut text = String::new();
-        std::fs::File::open(path)?
-            .take(MAX_HEADER_FILE + 1)
-            .read_to_string(&mut text)?;
-        Ok(text)
-    };
-    let text = read().map_err(|source| ConfigError::ReadFile {
-        what: "-H @FILE",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if text.len() as u64 > MAX_HEADER_FILE {
-        return Err(ConfigError::InvalidValue {
-            flag: "-H @FILE",
-            reason: format!("'{}' is larger than 64 KiB", path.display()),
-        });
-    }
+    let text =
+        read_bounded_text(path, MAX_HEADER_FILE).map_err(|source| ConfigError::ReadFile {
+            what: "-H @FILE",
+            path: path.to_path_buf(),
+            source,
+        })?;
     // Errors name the file and line and what is wrong, never the line: it may be a credential.
     let at = |n: usize, what: String| ConfigError::InvalidValue {
         flag: "-H @FILE",
@@ -940,11 +965,12 @@ fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
         };
     }
     if let Some(path) = &args.token_file {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-            what: "--token-file",
-            path: path.clone(),
-            source,
-        })?;
+        let text =
+            read_bounded_text(path, MAX_TOKEN_FILE).map_err(|source| ConfigError::ReadFile {
+                what: "--token-file",
+                path: path.clone(),
+                source,
+            })?;
         let t = text.trim();
         if t.is_empty() {
             return Err(ConfigError::InvalidValue {
@@ -1291,7 +1317,7 @@ pub fn read_pem_certs(
     path: &Path,
     flag: &'static str,
 ) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::ReadFile {
+    let bytes = read_bounded(path, MAX_PEM_FILE).map_err(|source| ConfigError::ReadFile {
         what: flag,
         path: path.to_path_buf(),
         source,
@@ -1320,7 +1346,7 @@ pub fn read_client_identity(
         Some(k) => (k, "--key"),
         None => (cert, "--cert"),
     };
-    let bytes = std::fs::read(key_path).map_err(|source| ConfigError::ReadFile {
+    let bytes = read_bounded(key_path, MAX_PEM_FILE).map_err(|source| ConfigError::ReadFile {
         what: flag,
         path: key_path.to_path_buf(),
         source,

@@ -138,3 +138,55 @@ fn cr_lf_in_any_header_bound_input_is_refused_before_anything_is_sent() {
         .iter()
         .any(|r| r.contains(&format!("Authorization: Bearer {SECRET}\r\n"))));
 }
+
+/// Runs wsdoctor with `args` under a 20 s hard limit; returns (exit code, stderr, elapsed).
+fn bounded_run(args: &[&str]) -> (Option<i32>, String, Duration) {
+    let start = Instant::now();
+    let out = wsdoctor()
+        .timeout(Duration::from_secs(20))
+        .args(args)
+        .output()
+        .expect("wsdoctor runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        start.elapsed(),
+    )
+}
+
+#[test]
+fn endless_and_huge_files_are_refused_quickly_with_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 100 MB, sparse: costs nothing on disk, its metadata tells the truth.
+    let big = dir.path().join("big");
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(100 * 1024 * 1024))
+        .expect("sparse file");
+    let big = big.to_string_lossy().into_owned();
+    let url = format!("ws://127.0.0.1:{}/ws", crate::support::refused_port());
+    for file in ["/dev/zero", big.as_str()] {
+        let at = format!("@{file}");
+        let cases: Vec<(Vec<&str>, &str)> = vec![
+            (vec!["--token-file", file, &url], "--token-file"),
+            (vec!["--cacert", file, &url], "--cacert"),
+            (vec!["--cert", file, &url], "--cert"),
+            (vec!["--send", &at, &url], "--send"),
+            (vec!["-H", &at, &url], "-H @FILE"),
+            (vec!["check", file], file),
+        ];
+        for (args, named) in cases {
+            let (code, stderr, elapsed) = bounded_run(&args);
+            assert_eq!(code, Some(2), "{args:?}: {stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+            assert!(stderr.contains(named), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("larger than") || stderr.contains("more than"),
+                "{args:?}: {stderr}"
+            );
+            assert!(
+                elapsed < Duration::from_secs(5),
+                "{args:?} took {elapsed:?}"
+            );
+        }
+    }
+}
