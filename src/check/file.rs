@@ -240,7 +240,7 @@ pub fn parse(
 ) -> Result<Vec<Target>, CheckFileError> {
     let file: CheckFileToml = toml::from_str(text).map_err(|e| CheckFileError::Toml {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_string(),
+        message: crate::config::toml_error(text, &e),
     })?;
     let invalid = |reason: String| CheckFileError::Invalid {
         path: path.to_path_buf(),

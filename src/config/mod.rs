@@ -498,6 +498,62 @@ pub fn read_bounded_text(path: &Path, limit: u64) -> std::io::Result<String> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
+/// A TOML error as one line that names where and what, never the text: `line 3, column 11:
+/// invalid type: string, expected a sequence`. toml's own `Display` quotes the offending line
+/// (`headers = ["Authorization: Bearer …"]`) and serde's messages quote the value; both may be a
+/// credential, so the position comes from the span and quoted values are dropped.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = drop_quoted(e.message().trim());
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            // The key of a `key = value` line, when the error is in its value: a key is a name
+            // the file format gives, not something secret.
+            let line_text = text.lines().nth(line - 1).unwrap_or_default();
+            let key = line_text
+                .split_once('=')
+                .map(|(k, _)| k.trim())
+                .filter(|k| column > k.len() && !k.is_empty())
+                .filter(|k| {
+                    k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+                });
+            match key {
+                Some(k) => format!("line {line}, column {column} (key {k}): {message}"),
+                None => format!("line {line}, column {column}: {message}"),
+            }
+        }
+        None => message,
+    }
+}
+
+/// Removes every double-quoted part (serde quotes values: `invalid type: string "…"`) and
+/// single-line TOML snippets, keeping the words around them.
+fn drop_quoted(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or_default();
+    let mut out = String::with_capacity(first_line.len());
+    let mut in_quote = false;
+    let mut escaped = false;
+    for c in first_line.chars() {
+        match (in_quote, c) {
+            (true, '\\') if !escaped => escaped = true,
+            (true, '"') if !escaped => in_quote = false,
+            (true, _) => escaped = false,
+            (false, '"') => {
+                in_quote = true;
+                // "string \"x\"" -> "string": no dangling space before the dropped value.
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            (false, c) => out.push(c),
+        }
+    }
+    out
+}
+
 /// `65536` -> "64 KiB", `1048576` -> "1 MiB".
 fn human_bytes(n: u64) -> String {
     match n {
@@ -1410,6 +1466,38 @@ mod tests {
     /// clap's own defaults, exactly as the command line gives them.
     fn args(url: &str) -> ProbeArgs {
         ProbeArgs::with_defaults(url)
+    }
+
+    #[test]
+    fn toml_errors_name_line_and_column_and_never_the_text() {
+        let text =
+            "[defaults]\nurl = \"ws://h/ws\"\nheaders = \"Authorization: Bearer sk-Secret99\"\n";
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            defaults: D,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct D {
+            url: String,
+            headers: Vec<String>,
+        }
+        let e = toml::from_str::<T>(text).unwrap_err();
+        let line = toml_error(text, &e);
+        assert!(
+            line.starts_with("line 3, column 11 (key headers): invalid type: string,"),
+            "{line}"
+        );
+        assert!(
+            !line.contains("Secret99") && !line.contains("Bearer"),
+            "{line}"
+        );
+        let broken = "[defaults]\nheaders = [\"Authorization: Bearer sk-Secret99\"\n";
+        let e = toml::from_str::<T>(broken).unwrap_err();
+        let line = toml_error(broken, &e);
+        assert!(line.starts_with("line "), "{line}");
+        assert!(!line.contains("Secret99") && !line.contains('\n'), "{line}");
     }
 
     #[test]

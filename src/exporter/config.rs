@@ -161,7 +161,7 @@ impl ExporterConfig {
     ) -> Result<ExporterConfig, ExporterConfigError> {
         let raw: ConfigToml = toml::from_str(text).map_err(|e| ExporterConfigError::Toml {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: crate::config::toml_error(text, &e),
         })?;
         let invalid = |reason: String| ExporterConfigError::Invalid {
             path: path.to_path_buf(),

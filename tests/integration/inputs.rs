@@ -190,3 +190,62 @@ fn endless_and_huge_files_are_refused_quickly_with_one_line() {
         }
     }
 }
+
+#[test]
+fn config_errors_name_file_line_and_column_and_never_the_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A value of the wrong type, a broken line, a header file line without a colon.
+    let wrong_type = dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong_type,
+        format!("[[target]]\nurl = \"ws://127.0.0.1:9/ws\"\nheaders = \"Authorization: Bearer {SECRET}\"\n"),
+    )
+    .expect("write");
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        format!("[[target]]\nurl = \"ws://127.0.0.1:9/ws\"\nheaders = {{ Authorization = \"Bearer {SECRET}\"\n"),
+    )
+    .expect("write");
+    for (file, line) in [(&wrong_type, "line 3"), (&broken, "line 3")] {
+        let f = file.to_string_lossy().into_owned();
+        let (code, stderr, _) = bounded_run(&["check", &f]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&f) && stderr.contains(line) && stderr.contains("column"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("Rq7vN") && !stderr.contains("Bearer"),
+            "{stderr}"
+        );
+    }
+    let headers = dir.path().join("headers.txt");
+    std::fs::write(
+        &headers,
+        format!("# credentials\nX-Ok: 1\nBearer {SECRET}\n"),
+    )
+    .expect("write");
+    let at = format!("@{}", headers.display());
+    refused(&["-H", &at, "ws://127.0.0.1:9/ws"], "line 3");
+
+    // The exporter's reload answers whoever asked with the same redacted line.
+    let path = dir.path().join("exporter.toml");
+    std::fs::write(&path, "[module.one]\nquick = true\n").expect("write");
+    let exporter = crate::support::exporter::Exporter::start(Some(&path), &[]);
+    std::fs::write(
+        &path,
+        format!("[module.one]\nquick = true\nheaders = [\"Authorization: Bearer {SECRET}\"\n"),
+    )
+    .expect("write");
+    let a = exporter.post("/-/reload");
+    assert_eq!(a.status, 500, "{}", a.body);
+    assert!(a.body.contains("line 3"), "{}", a.body);
+    assert!(
+        !a.body.contains("Rq7vN") && !a.body.contains("Bearer"),
+        "{}",
+        a.body
+    );
+    assert!(!exporter.log().contains("Rq7vN"), "{}", exporter.log());
+}
