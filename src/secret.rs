@@ -9,6 +9,9 @@ use serde::{Serialize, Serializer};
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
+/// The shortest start of a secret that [`Redactor::excerpt`] hides when it ends a cut excerpt.
+pub const PREFIX_AT_CUT: usize = 3;
+
 /// Query parameter names whose values are always redacted, whatever their content.
 pub const SENSITIVE_PARAMS: &[&str] = &[
     "token",
@@ -157,6 +160,45 @@ impl Redactor {
             if out.contains(v.as_str()) {
                 out = out.replace(v.as_str(), REDACTED);
             }
+        }
+        out
+    }
+
+    /// An excerpt of server text (a body) at most `limit` bytes long: redacted first, then cut
+    /// on a character boundary. When the text was cut — here, or by the reader that kept only
+    /// its first bytes (`cut`) — a trailing part that begins a known secret (at least
+    /// [`PREFIX_AT_CUT`] bytes of it) is taken for the secret and hidden too: a server that
+    /// echoes the token across the cut must not get all of it but its last character out.
+    pub fn excerpt(&self, text: &str, limit: usize, cut: bool) -> String {
+        let shown = self.text(text);
+        let (mut out, cut) = if shown.len() > limit {
+            let mut i = limit;
+            while !shown.is_char_boundary(i) {
+                i -= 1;
+            }
+            (shown[..i].to_string(), true)
+        } else {
+            (shown, cut)
+        };
+        if !cut || !self.enabled {
+            return out;
+        }
+        // A multi-byte character split by the reader shows as U+FFFD at the very end.
+        let kept = out.trim_end_matches('\u{FFFD}').len();
+        let tail = &out[..kept];
+        let longest = self
+            .values
+            .iter()
+            .filter_map(|v| {
+                (PREFIX_AT_CUT..v.len())
+                    .rev()
+                    .filter(|k| v.is_char_boundary(*k))
+                    .find(|k| tail.ends_with(&v[..*k]))
+            })
+            .max();
+        if let Some(k) = longest {
+            out.truncate(kept - k);
+            out.push_str(REDACTED);
         }
         out
     }
@@ -397,6 +439,24 @@ mod tests {
             format!("echo {REDACTED} back")
         );
         assert_eq!(r.text("q=abc%2Bdef%2Fghi"), format!("q={REDACTED}"));
+    }
+
+    #[test]
+    fn an_excerpt_is_redacted_then_cut_and_a_secret_across_the_cut_is_hidden() {
+        let r = Redactor::new([&Secret::new("tok-Zq8mW3vK9pXr")], true);
+        // The reader kept the body up to the token's last character.
+        let body = format!("{}tok-Zq8mW3vK9pX", "a".repeat(20));
+        let e = r.excerpt(&body, 64, true);
+        assert_eq!(e, format!("{}{REDACTED}", "a".repeat(20)));
+        // Cut here, after redaction: the whole token is hidden, then the text cut.
+        let body = format!("{}tok-Zq8mW3vK9pXr and more", "b".repeat(10));
+        let e = r.excerpt(&body, 15, false);
+        assert!(!e.contains("tok-Z") && e.len() <= 15, "{e}");
+        // Uncut text is left alone, even when it ends like a secret begins.
+        assert_eq!(r.excerpt("ends with tok-Zq", 64, false), "ends with tok-Zq");
+        // Too short a start is not taken for the secret.
+        assert_eq!(r.excerpt("xx to", 64, true), "xx to");
+        assert_eq!(Redactor::disabled().excerpt("tok-Zq8", 64, true), "tok-Zq8");
     }
 
     #[test]

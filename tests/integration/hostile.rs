@@ -545,3 +545,59 @@ fn no_credential_goes_to_a_health_url_on_another_host() {
     // The target itself did get the credential (so the check above is not vacuous).
     assert!(target.requests().iter().any(|r| r.contains(TOKEN)));
 }
+
+/// Every start of `secret` longer than 4 characters that occurs in `text`.
+fn secret_prefixes_in(text: &str, secret: &str) -> Vec<String> {
+    (5..=secret.len())
+        .map(|n| &secret[..n])
+        .filter(|p| text.contains(p))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_token_echoed_across_the_excerpt_cut_is_redacted_whole() {
+    // The body echoes the token so that all of it but its last character falls inside the
+    // 8 KiB excerpt.
+    let keep = 8 * 1024;
+    let mut body = "a".repeat(keep - (TOKEN.len() - 1));
+    body.push_str(TOKEN);
+    body.push_str(&"b".repeat(100));
+    let reply = format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let server = HostileServer::start(Hostile::Reply(reply.into_bytes()));
+    let b = run_bounded(&["--token", TOKEN, "--quick", &server.ws_url("/ws")]);
+    let excerpt = baseline(&b.report)["response"]["body_excerpt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        excerpt.starts_with("aaaa"),
+        "no excerpt: {}",
+        baseline(&b.report)
+    );
+    assert_eq!(baseline(&b.report)["response"]["body_truncated"], true);
+    assert_eq!(
+        secret_prefixes_in(&b.report.to_string(), TOKEN),
+        Vec::<String>::new()
+    );
+    for format in ["markdown", "human"] {
+        let out = crate::support::wsdoctor()
+            .args(["--token", TOKEN, "--quick", "-vv", "--format", format])
+            .arg(server.ws_url("/ws"))
+            .output()
+            .expect("wsdoctor runs");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            secret_prefixes_in(&all, TOKEN),
+            Vec::<String>::new(),
+            "{format}"
+        );
+    }
+}
