@@ -643,7 +643,7 @@ pub(crate) mod tests {
         );
         let markdown = rendered(&report, Format::Markdown);
         assert!(markdown.contains("## Public vs direct"));
-        assert!(markdown.contains("| `baseline` | 403, body &lt;html>"));
+        assert!(markdown.contains("| `baseline` | 403, body &lt;html&gt;"));
         assert!(markdown.contains("| accepted directly only |"));
         // Every pair agreeing: no rows, one line saying so.
         let mut same = report.clone();

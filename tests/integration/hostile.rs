@@ -601,3 +601,54 @@ fn a_token_echoed_across_the_excerpt_cut_is_redacted_whole() {
         );
     }
 }
+
+#[test]
+fn markdown_carries_no_live_html_or_link_from_a_server() {
+    let evil = "<img src=x onerror=alert(1)> [link](http://evil.test) ```\n# owned";
+    let reply = format!(
+        "HTTP/1.1 403 Forbidden <b>x</b>\r\nServer: <script>alert(2)</script> [s](http://evil.test)\r\nContent-Length: {}\r\n\r\n{evil}",
+        evil.len()
+    );
+    let server = HostileServer::start(Hostile::Reply(reply.into_bytes()));
+    let out = crate::support::wsdoctor()
+        .args([
+            "--format",
+            "markdown",
+            "--close-wait",
+            "100ms",
+            "--timeout",
+            "3s",
+        ])
+        .arg(server.ws_url("/ws"))
+        .output()
+        .expect("wsdoctor runs");
+    let md = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(md.contains("403"), "{md}");
+    // Outside fenced blocks nothing a server wrote is live.
+    let mut in_fence: Option<String> = None;
+    for line in md.lines() {
+        let ticks: String = line.chars().take_while(|c| *c == '`').collect();
+        if ticks.len() >= 3 {
+            match &in_fence {
+                Some(open) if ticks.len() >= open.len() && line.trim() == ticks => in_fence = None,
+                None => in_fence = Some(ticks),
+                _ => {}
+            }
+            continue;
+        }
+        if in_fence.is_some() {
+            continue;
+        }
+        for live in ["<img", "<script", "<b>", "[link](", "[s](", "http://evil"] {
+            assert!(
+                !line.contains(live),
+                "live {live} outside a fence: {line}\n{md}"
+            );
+        }
+        assert!(
+            !line.starts_with("# owned"),
+            "a heading from the body:\n{md}"
+        );
+    }
+    assert!(in_fence.is_none(), "a fence was left open:\n{md}");
+}
