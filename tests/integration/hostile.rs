@@ -652,3 +652,130 @@ fn markdown_carries_no_live_html_or_link_from_a_server() {
     }
     assert!(in_fence.is_none(), "a fence was left open:\n{md}");
 }
+
+// ---- the secrets sweep, extended (issue 26 point 7 of "done means") ----------------------------
+
+const PASSWORD: &str = "pw-Kx5sD8eLq2Vn";
+const HEADER_TOKEN: &str = "hf-Tg6yB1cMw9Za";
+const HEADER_COOKIE: &str = "hc-Nj3pF7rXs4Qe";
+const CONFIG_TOKEN: &str = "cf-Ua2hG5kYt8Lm";
+
+/// Every form of `secret` that must not appear: itself, its base64 (alone and as `alice:` Basic),
+/// its percent-encoding, its hex, and every start of it longer than 4 characters.
+fn forms(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = vec![
+        b64.encode(secret),
+        b64.encode(format!("alice:{secret}")),
+        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        secret.bytes().map(|b| format!("{b:02x}")).collect(),
+    ];
+    out.extend((5..=secret.len()).map(|n| secret[..n].to_string()));
+    out
+}
+
+fn assert_no_secret(what: &str, text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        for form in forms(secret) {
+            assert!(
+                !text.contains(&form),
+                "{what}: '{form}' (a form of a secret) leaked:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_secrets_sweep_covers_userinfo_header_files_truncation_and_config_errors() {
+    let echo = HostileServer::start(Hostile::EchoRequest { status: 403 });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let headers = dir.path().join("headers.txt");
+    std::fs::write(
+        &headers,
+        format!("Authorization: Bearer {HEADER_TOKEN}\nCookie: session={HEADER_COOKIE}\n"),
+    )
+    .expect("write");
+    let at_headers = format!("@{}", headers.display());
+    let userinfo = format!("ws://alice:{PASSWORD}@{}/ws?room=1", echo.thread.addr);
+    // A body that carries the token across the excerpt's cut.
+    let mut body = "a".repeat(8 * 1024 - (TOKEN.len() - 1));
+    body.push_str(TOKEN);
+    body.push_str("tail");
+    let cut = HostileServer::start(Hostile::Reply(
+        format!(
+            "HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    ));
+    let cut_url = cut.ws_url("/ws");
+    let echo_url = echo.ws_url("/ws");
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("userinfo", vec![userinfo.as_str()]),
+        (
+            "-H @FILE",
+            vec!["-H", at_headers.as_str(), echo_url.as_str()],
+        ),
+        ("truncation", vec!["--token", TOKEN, cut_url.as_str()]),
+    ];
+    let all = [PASSWORD, HEADER_TOKEN, HEADER_COOKIE, TOKEN];
+    for format in ["human", "json", "markdown", "junit", "github"] {
+        for (name, args) in &runs {
+            let report = dir
+                .path()
+                .join(format!("{name}-{format}.out").replace(' ', "_"));
+            let out = crate::support::wsdoctor()
+                .args(["-vvv", "--color", "always", "--close-wait", "100ms"])
+                .args(["--timeout", "5s", "--format", format, "--output"])
+                .arg(&report)
+                .args(args)
+                .output()
+                .expect("wsdoctor runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let file = std::fs::read_to_string(&report).unwrap_or_default();
+            assert!(
+                !file.is_empty(),
+                "{name}/{format}: no report written: {stderr}"
+            );
+            assert_no_secret(&format!("{name}/{format} stdout"), &stdout, &all);
+            assert_no_secret(&format!("{name}/{format} stderr"), &stderr, &all);
+            assert_no_secret(&format!("{name}/{format} file"), &file, &all);
+        }
+    }
+    // The servers saw the credentials: the sweep is not vacuous.
+    let seen = echo.requests().join("\n");
+    assert!(seen.contains(HEADER_TOKEN) && seen.contains(HEADER_COOKIE));
+    assert!(
+        seen.contains(&forms(PASSWORD)[1]),
+        "userinfo was not sent as Basic"
+    );
+    // Config errors: a broken check file and a broken header file holding a credential.
+    let check = dir.path().join("check.toml");
+    std::fs::write(
+        &check,
+        format!("[[target]]\nurl = \"{echo_url}\"\nheaders = [\"Authorization: Bearer {CONFIG_TOKEN}\"\n"),
+    )
+    .expect("write");
+    let bad_headers = dir.path().join("bad.txt");
+    std::fs::write(&bad_headers, format!("Bearer {CONFIG_TOKEN}\n")).expect("write");
+    let at_bad = format!("@{}", bad_headers.display());
+    for args in [
+        vec!["-vvv", "check", check.to_str().unwrap_or_default()],
+        vec!["-vvv", "-H", at_bad.as_str(), echo_url.as_str()],
+    ] {
+        let out = crate::support::wsdoctor()
+            .args(&args)
+            .output()
+            .expect("wsdoctor runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_no_secret(&format!("{args:?}"), &text, &[CONFIG_TOKEN]);
+    }
+}
