@@ -1324,6 +1324,14 @@ mod tests {
         );
         let c = config("wss://h.test/ws", |_| {});
         assert!(disclosure(&c, &build(&c)).contains("no credential given"));
+        // Named by --variants, the URL placement is asked for and runs.
+        let named = build(&with_selection(
+            "ws://h.test/ws",
+            &["credential.query"],
+            &[],
+            false,
+        ));
+        assert_eq!(ids(&named.attempts), ["baseline", "credential.query"]);
     }
 
     #[test]
