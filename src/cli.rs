@@ -366,6 +366,11 @@ pub struct ProbeArgs {
     /// comma-separated (repeatable).
     #[arg(long, value_name = "LIST", help_heading = "Variants")]
     pub variants: Vec<String>,
+    /// Also try the credential as a URL query parameter (variant credential.query), which puts
+    /// it in the access log of every server and proxy on the path. A default run moves the
+    /// credential into a URL only when you put it there; `--variants credential.query` asks too.
+    #[arg(long, help_heading = "Variants")]
+    pub try_url_token: bool,
     /// Do not run these variants (ids or groups, comma-separated, repeatable); applied after
     /// --variants.
     #[arg(long, value_name = "LIST", help_heading = "Variants")]
@@ -574,12 +579,15 @@ pub fn parse_header_arg(s: &str) -> Result<HeaderArg, String> {
 
 /// Parses `Name: value` (`Name:` with nothing after it is an empty value).
 pub fn parse_header(s: &str) -> Result<(String, String), String> {
+    // Neither message shows the text: a header given wrongly is often a credential.
     let (name, value) = s
         .split_once(':')
-        .ok_or_else(|| format!("'{s}' is not 'Name: value'"))?;
+        .ok_or_else(|| "a header is 'Name: value' and this one has no ':'".to_string())?;
     let name = name.trim();
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-        return Err(format!("'{name}' is not a valid header name"));
+        return Err(
+            "the header name before ':' is empty or has a space or control character".into(),
+        );
     }
     Ok((name.to_string(), value.trim().to_string()))
 }

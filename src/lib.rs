@@ -64,15 +64,8 @@ pub async fn measure_with(config: &Config, events: probe::events::Events) -> Run
         connect_timeout: config.connect_timeout,
         events,
     };
-    let target = config.redactor.url(config.target.as_str());
-    let mut run = probe::run_plan(&plan, &ctx, &target).await;
-    run.credential_given = config.credential.is_some();
-    run.user_origin = config.origin.clone();
-    run.direct = config
-        .direct
-        .as_ref()
-        .map(|d| config.redactor.url(d.as_str()));
-    run
+    let target = config.shown_target.clone();
+    probe::run_plan(&plan, &ctx, &target).await
 }
 
 /// Turns a measured run into the report: diagnosis plus the records.

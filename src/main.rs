@@ -325,6 +325,8 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
         for note in &config.notes {
             eprintln!("note: {note}");
         }
+        let plan = wsdoctor::plan::build(&config);
+        eprintln!("wsdoctor: {}", wsdoctor::plan::disclosure(&config, &plan));
     }
     let started = Instant::now();
     let started_at = wsdoctor::now_rfc3339();
@@ -343,7 +345,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
         Ended::Interrupted(stop) => {
             let mut partial = PartialReport::new(
                 &tracker.borrow(),
-                &config.redactor.url(config.target.as_str()),
+                &config.shown_target,
                 config.notes.clone(),
                 started_at,
                 started,

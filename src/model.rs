@@ -1019,6 +1019,10 @@ pub enum SkipReason {
     /// server (the attempt that fetched it did not run, or ended before an answer), so a replay
     /// would have been no ticket at all, or its first use.
     TicketUnused,
+    /// Not sent by default: it would move the user's credential into the URL (and so into every
+    /// access log on the path), where the user did not put it; `--try-url-token` or
+    /// `--variants credential.query` sends it (additive to v1).
+    CredentialInUrl,
 }
 
 impl SkipReason {
@@ -1030,6 +1034,7 @@ impl SkipReason {
             SkipReason::Safe => "safe",
             SkipReason::Deadline => "deadline",
             SkipReason::TicketUnused => "ticket_unused",
+            SkipReason::CredentialInUrl => "credential_in_url",
         }
     }
 
@@ -1041,6 +1046,9 @@ impl SkipReason {
             SkipReason::Safe => "skipped by --safe",
             SkipReason::Deadline => "not run: the --timeout deadline had passed",
             SkipReason::TicketUnused => "not run: no used ticket to replay",
+            SkipReason::CredentialInUrl => {
+                "not sent by default, it would put the credential in a URL and so in access logs (--try-url-token sends it)"
+            }
         }
     }
 }
@@ -1533,7 +1541,7 @@ pub struct Report {
 }
 
 /// The parts of a [`Run`] that are not records: what the user supplied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInput {
     /// Whether the user supplied a credential.
     pub credential_given: bool,

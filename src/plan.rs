@@ -64,9 +64,13 @@ pub struct Plan {
     /// Whether the baseline is also pinned to each resolved address (`address.<n>`): not with
     /// `--quick`, nor when `--variants`/`--skip` leave the `address` group out.
     pub address_fan_out: bool,
-    /// What a run without `--variants`, `--skip` and `--safe` would have sent and this one
-    /// does not, in plan order.
+    /// What a default run would have sent and this one does not (`--variants`, `--skip`,
+    /// `--safe`, and the credential moved into a URL, which is sent only when asked), in plan
+    /// order.
     pub skipped: Vec<SkippedVariant>,
+    /// The run's inputs the diagnosis reads (credential given, the user's Origin, `--direct`),
+    /// carried into the `Run` by the probe.
+    pub input: crate::model::RunInput,
 }
 
 /// Builds the plan for a config.
@@ -101,7 +105,97 @@ pub fn build(config: &Config) -> Plan {
         other_scheme: other_scheme(config).filter(|s| skip_reason(config, &s.variant).is_none()),
         address_fan_out: !config.quick && config.selection.keeps(&pinned),
         skipped,
+        input: crate::model::RunInput {
+            // Wherever the user put it: a flag, the URL's userinfo or query, a -H header.
+            credential_given: config.credential.is_some(),
+            user_origin: config.origin.clone(),
+            direct: config
+                .direct
+                .as_ref()
+                .map(|d| config.redactor.url(d.as_str())),
+        },
     }
+}
+
+/// One line for stderr before anything is sent: how many requests go to which host, where the
+/// credential travels (and that it goes in a URL only where the user put it), and what in the run
+/// a production service could hold against the caller. Pure.
+pub fn disclosure(config: &Config, plan: &Plan) -> String {
+    let host = host_header(&config.target);
+    let h2 = plan.http2.iter().count() + plan.http2_variants.len();
+    let count = plan.attempts.len() + plan.http_controls.len() + h2;
+    let mut line = format!(
+        "sending {count} request{} to {host}",
+        if count == 1 { "" } else { "s" }
+    );
+    let all = || {
+        plan.attempts
+            .iter()
+            .chain(&plan.http_controls)
+            .chain(&plan.http2)
+            .chain(&plan.http2_variants)
+    };
+    let mut places: Vec<String> = Vec::new();
+    let mut in_url = false;
+    for a in all().filter(|a| !a.variant.wrong_credential) {
+        let place = match &a.variant.credential {
+            CredentialPlacement::None => continue,
+            CredentialPlacement::Header { name, .. } => format!("the {name} header"),
+            CredentialPlacement::Cookie { .. } => "a cookie".into(),
+            CredentialPlacement::Subprotocol => "Sec-WebSocket-Protocol".into(),
+            CredentialPlacement::Query { name } => {
+                in_url = true;
+                format!("the URL's ?{name}=")
+            }
+            CredentialPlacement::Ticket { param } => {
+                in_url = true;
+                format!("a one-time ticket in the URL's ?{param}=")
+            }
+        };
+        if !places.contains(&place) {
+            places.push(place);
+        }
+    }
+    match (config.credential.is_some(), places.as_slice()) {
+        (false, _) => line.push_str("; no credential given"),
+        (true, []) => line.push_str("; the credential is not sent"),
+        (true, [one]) => line.push_str(&format!("; the credential goes in {one}")),
+        (true, [init @ .., last]) => line.push_str(&format!(
+            "; the credential goes in {} and {last}",
+            init.join(", ")
+        )),
+    }
+    if config.credential.is_some() && !in_url {
+        line.push_str(" (in no URL)");
+    }
+    let mut also: Vec<&str> = Vec::new();
+    let any = |f: &dyn Fn(&AttemptSpec) -> bool| all().any(f);
+    if any(&|a| a.variant.wrong_credential) {
+        also.push("a wrong credential");
+    }
+    if any(&|a| {
+        a.variant
+            .origin
+            .as_deref()
+            .is_some_and(|o| o == config.foreign_origin || o == "null")
+    }) {
+        also.push("a foreign and a null Origin");
+    }
+    if any(&|a| {
+        matches!(
+            a.variant.request,
+            RequestKind::MissingKey | RequestKind::WrongVersion
+        )
+    }) {
+        also.push("malformed handshakes");
+    }
+    if !also.is_empty() {
+        line.push_str(&format!(
+            "; also {} (--safe leaves these out)",
+            also.join(", ")
+        ));
+    }
+    line
 }
 
 /// The baseline's URL with the other scheme on the same port (`wss://` for `ws://`, `ws://` for
@@ -134,10 +228,28 @@ pub fn other_scheme(config: &Config) -> Option<AttemptSpec> {
 
 /// Why `v` is not run under this config's selection, if it is not.
 pub fn skip_reason(config: &Config, v: &Variant) -> Option<SkipReason> {
-    config.selection.reason(
-        v,
-        config.selection.safe && unsafe_to_send(config, v).is_some(),
-    )
+    config
+        .selection
+        .reason(
+            v,
+            config.selection.safe && unsafe_to_send(config, v).is_some(),
+        )
+        .or_else(|| {
+            (moves_credential_into_url(config, v)
+                && !config.try_url_token
+                && !config.selection.names(v))
+            .then_some(SkipReason::CredentialInUrl)
+        })
+}
+
+/// True when `v` puts the user's credential in the URL's query where the user did not put it
+/// (`credential.query` and its twins, when the baseline sends it elsewhere).
+pub fn moves_credential_into_url(config: &Config, v: &Variant) -> bool {
+    let base_in_query = config
+        .credential
+        .as_ref()
+        .is_some_and(|c| matches!(c.placement, CredentialPlacement::Query { .. }));
+    matches!(v.credential, CredentialPlacement::Query { .. }) && !base_in_query
 }
 
 /// Keeps the specs the selection runs; the others go to `skipped`.
@@ -235,11 +347,7 @@ pub fn unsafe_to_send(config: &Config, v: &Variant) -> Option<&'static str> {
             return Some("a foreign or null Origin is what a cross-site attack sends");
         }
     }
-    let base_in_query = config
-        .credential
-        .as_ref()
-        .is_some_and(|c| matches!(c.placement, CredentialPlacement::Query { .. }));
-    if matches!(v.credential, CredentialPlacement::Query { .. }) && !base_in_query {
+    if moves_credential_into_url(config, v) {
         return Some("a token in the URL is written to every access log on the path");
     }
     let core = v.id.strip_prefix(ids::DIRECT_PREFIX).unwrap_or(&v.id);
@@ -1098,13 +1206,132 @@ mod tests {
             .map(|s| s.variant.id.as_str())
             .filter(|id| *id != "credential.none")
             .collect();
-        let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.variant.id.as_str()).collect();
+        let skipped: Vec<&str> = plan
+            .skipped
+            .iter()
+            .filter(|s| s.variant.id != "credential.query")
+            .map(|s| s.variant.id.as_str())
+            .collect();
         assert_eq!(skipped, sent);
         assert!(plan
             .skipped
             .iter()
             .all(|s| s.reason == SkipReason::NotSelected));
-        assert!(default.skipped.is_empty() && default.address_fan_out);
+        // A default run leaves out only the token moved into the URL, and says so.
+        let url_token = |p: &Plan| -> Vec<String> {
+            p.skipped
+                .iter()
+                .map(|s| format!("{} {}", s.variant.id, s.reason.as_str()))
+                .collect()
+        };
+        assert_eq!(url_token(&default), ["credential.query credential_in_url"]);
+        assert!(default.address_fan_out);
+    }
+
+    /// What a plan sends, keys aside: ids, placements and every header but the random key.
+    type Shape = (String, String, Vec<(String, String)>);
+
+    fn shape(p: &Plan) -> Vec<Shape> {
+        p.attempts
+            .iter()
+            .map(|s| {
+                (
+                    s.variant.id.clone(),
+                    s.wire_url().to_string(),
+                    s.headers
+                        .iter()
+                        .filter(|(k, _)| k != "Sec-WebSocket-Key")
+                        .map(|(k, v)| (k.clone(), v.expose().to_string()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_credential_wherever_the_user_put_it_plans_as_the_flag_does() {
+        let flag = build(&config("ws://h.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+        }));
+        let header = build(&config("ws://h.test/ws", |a| {
+            a.headers = vec![h("Authorization", "Bearer tok-0123456789")];
+        }));
+        assert!(flag.input.credential_given && header.input.credential_given);
+        assert_eq!(shape(&header), shape(&flag));
+        let flag = build(&config("ws://h.test/ws?room=1", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.auth = "query:access_token".into();
+            a.token_param = "access_token".into();
+        }));
+        let query = build(&config(
+            "ws://h.test/ws?access_token=tok-0123456789&room=1",
+            |_| {},
+        ));
+        assert!(query.input.credential_given);
+        assert_eq!(shape(&query), shape(&flag));
+        assert!(
+            query.skipped.is_empty(),
+            "the user put it in the URL: {:?}",
+            query.skipped
+        );
+        let flag = build(&config("ws://h.test/ws", |a| {
+            a.user = Some(crate::cli::parse_basic_user("alice:pa55-word").unwrap());
+        }));
+        let userinfo = build(&config("ws://alice:pa55-word@h.test/ws", |_| {}));
+        assert!(userinfo.input.credential_given);
+        assert_eq!(shape(&userinfo), shape(&flag));
+        let cookie = build(&config("ws://h.test/ws", |a| {
+            a.headers = vec![h("Cookie", "sessionid=tok-0123456789")];
+        }));
+        let flag = build(&config("ws://h.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.auth = "cookie:sessionid".into();
+        }));
+        assert_eq!(shape(&cookie), shape(&flag));
+        assert!(
+            !build(&config("ws://h.test/ws", |_| {}))
+                .input
+                .credential_given
+        );
+    }
+
+    #[test]
+    fn the_disclosure_says_where_the_credential_goes_and_what_a_production_service_would_mind() {
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok-0123456789".into())
+        });
+        let line = disclosure(&c, &build(&c));
+        assert!(line.starts_with("sending "), "{line}");
+        assert!(line.contains("to h.test;"), "{line}");
+        assert!(line.contains("the Authorization header"), "{line}");
+        assert!(line.contains("(in no URL)"), "{line}");
+        assert!(line.contains("a wrong credential"), "{line}");
+        assert!(!line.contains('\n') && !line.contains("tok-"), "{line}");
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.safe = true;
+        });
+        let line = disclosure(&c, &build(&c));
+        assert!(!line.contains("also"), "{line}");
+        let c = config("wss://h.test/ws", |a| {
+            a.token = Some("tok-0123456789".into());
+            a.try_url_token = true;
+        });
+        let line = disclosure(&c, &build(&c));
+        assert!(
+            line.contains("the URL's ?token=") && !line.contains("no URL"),
+            "{line}"
+        );
+        let c = config("wss://h.test/ws", |_| {});
+        assert!(disclosure(&c, &build(&c)).contains("no credential given"));
+        // Named by --variants, the URL placement is asked for and runs.
+        let named = build(&with_selection(
+            "ws://h.test/ws",
+            &["credential.query"],
+            &[],
+            false,
+        ));
+        assert_eq!(ids(&named.attempts), ["baseline", "credential.query"]);
     }
 
     #[test]
@@ -1131,7 +1358,10 @@ mod tests {
         ] {
             assert!(skipped.contains(&id), "{id}: {skipped:?}");
         }
-        assert!(plan.skipped.iter().all(|s| s.reason == SkipReason::Skip));
+        assert!(plan
+            .skipped
+            .iter()
+            .all(|s| s.reason == SkipReason::Skip || s.reason == SkipReason::CredentialInUrl));
         // --variants then --skip: the group minus one id.
         let plan = build(&with_selection(
             "ws://h.test/ws",
@@ -1154,7 +1384,10 @@ mod tests {
         assert_eq!(ids(&plan.http2_variants), ["http2.origin.same"]);
         let plan = build(&with_selection("wss://h.test/ws", &[], &["http2"], false));
         assert!(plan.http2.is_none() && plan.http2_variants.is_empty());
-        assert_eq!(plan.skipped[0].variant.id, "http2");
+        assert!(plan
+            .skipped
+            .iter()
+            .any(|s| s.variant.id == "http2" && s.reason == SkipReason::Skip));
     }
 
     #[test]
@@ -1341,6 +1574,7 @@ mod tests {
             a.direct = Some("ws://127.0.0.1:9/ws".into());
             a.auth_check = Some("http://api.test/me".into());
             a.health_url = Some("http://api.test/health".into());
+            a.try_url_token = true;
         });
         let p = build(&c);
         let planned: Vec<&str> = p
@@ -1484,7 +1718,6 @@ mod tests {
             vec![
                 "baseline",
                 "credential.none",
-                "credential.query",
                 "credential.cookie",
                 "credential.subprotocol",
                 "credential.wrong",
@@ -1532,7 +1765,12 @@ mod tests {
             .iter()
             .find(|s| s.variant.id == "credential.none");
         assert_eq!(none.and_then(|s| header(s, "Authorization")), None);
-        let q = plan
+        // Asked for, the token goes in the URL's query.
+        let asked = build(&config("wss://h.test/ws", |a| {
+            a.token = Some("tok123".into());
+            a.try_url_token = true;
+        }));
+        let q = asked
             .attempts
             .iter()
             .find(|s| s.variant.id == "credential.query");
@@ -1711,12 +1949,14 @@ mod tests {
     #[test]
     fn a_raw_credential_header_is_not_sent_to_a_health_url_on_another_host() {
         let c = config("wss://h.test/ws", |a| {
-            a.headers = vec![h("Cookie", "sid=abc123"), h("X-Trace", "7")];
+            // Two cookies, neither named as a session: sent as given, not as the credential.
+            a.headers = vec![h("Cookie", "a=abc123; b=2"), h("X-Trace", "7")];
             a.health_url = Some("https://other.test/health".into());
         });
+        assert!(c.credential.is_none());
         let hc = http_controls(&c);
         assert_eq!(ids(&hc), vec!["http.root", "http.health"]);
-        assert_eq!(header(&hc[0], "Cookie"), Some("sid=abc123"));
+        assert_eq!(header(&hc[0], "Cookie"), Some("a=abc123; b=2"));
         assert!(header(&hc[1], "Cookie").is_none());
         assert_eq!(header(&hc[1], "X-Trace"), Some("7"));
     }

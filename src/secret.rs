@@ -9,6 +9,9 @@ use serde::{Serialize, Serializer};
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
+/// The shortest start of a secret that [`Redactor::excerpt`] hides when it ends a cut excerpt.
+pub const PREFIX_AT_CUT: usize = 3;
+
 /// Query parameter names whose values are always redacted, whatever their content.
 pub const SENSITIVE_PARAMS: &[&str] = &[
     "token",
@@ -161,12 +164,51 @@ impl Redactor {
         out
     }
 
+    /// An excerpt of server text (a body) at most `limit` bytes long: redacted first, then cut
+    /// on a character boundary. When the text was cut — here, or by the reader that kept only
+    /// its first bytes (`cut`) — a trailing part that begins a known secret (at least
+    /// [`PREFIX_AT_CUT`] bytes of it) is taken for the secret and hidden too: a server that
+    /// echoes the token across the cut must not get all of it but its last character out.
+    pub fn excerpt(&self, text: &str, limit: usize, cut: bool) -> String {
+        let shown = self.text(text);
+        let (mut out, cut) = if shown.len() > limit {
+            let mut i = limit;
+            while !shown.is_char_boundary(i) {
+                i -= 1;
+            }
+            (shown[..i].to_string(), true)
+        } else {
+            (shown, cut)
+        };
+        if !cut || !self.enabled {
+            return out;
+        }
+        // A multi-byte character split by the reader shows as U+FFFD at the very end.
+        let kept = out.trim_end_matches('\u{FFFD}').len();
+        let tail = &out[..kept];
+        let longest = self
+            .values
+            .iter()
+            .filter_map(|v| {
+                (PREFIX_AT_CUT..v.len())
+                    .rev()
+                    .filter(|k| v.is_char_boundary(*k))
+                    .find(|k| tail.ends_with(&v[..*k]))
+            })
+            .max();
+        if let Some(k) = longest {
+            out.truncate(kept - k);
+            out.push_str(REDACTED);
+        }
+        out
+    }
+
     /// Hides known secrets and the values of sensitive query parameters in a URL or request target.
     pub fn url(&self, url: &str) -> String {
-        let text = self.text(url);
         if !self.enabled {
-            return text;
+            return url.to_string();
         }
+        let text = self.text(&redact_userinfo(url));
         let Some((head, rest)) = text.split_once('?') else {
             return text;
         };
@@ -223,6 +265,20 @@ impl Redactor {
             _ if is_sensitive_header(&lower) => REDACTED.to_string(),
             _ => self.text(value),
         }
+    }
+}
+
+/// `scheme://user:password@host/…` -> `scheme://[redacted]@host/…`: the userinfo of a URL is a
+/// credential (curl sends it as HTTP Basic), the user name included (`https://TOKEN@host`).
+pub fn redact_userinfo(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{REDACTED}{}", &url[..start], &rest[at..]),
+        None => url.to_string(),
     }
 }
 
@@ -383,6 +439,37 @@ mod tests {
             format!("echo {REDACTED} back")
         );
         assert_eq!(r.text("q=abc%2Bdef%2Fghi"), format!("q={REDACTED}"));
+    }
+
+    #[test]
+    fn an_excerpt_is_redacted_then_cut_and_a_secret_across_the_cut_is_hidden() {
+        let r = Redactor::new([&Secret::new("tok-Zq8mW3vK9pXr")], true);
+        // The reader kept the body up to the token's last character.
+        let body = format!("{}tok-Zq8mW3vK9pX", "a".repeat(20));
+        let e = r.excerpt(&body, 64, true);
+        assert_eq!(e, format!("{}{REDACTED}", "a".repeat(20)));
+        // Cut here, after redaction: the whole token is hidden, then the text cut.
+        let body = format!("{}tok-Zq8mW3vK9pXr and more", "b".repeat(10));
+        let e = r.excerpt(&body, 15, false);
+        assert!(!e.contains("tok-Z") && e.len() <= 15, "{e}");
+        // Uncut text is left alone, even when it ends like a secret begins.
+        assert_eq!(r.excerpt("ends with tok-Zq", 64, false), "ends with tok-Zq");
+        // Too short a start is not taken for the secret.
+        assert_eq!(r.excerpt("xx to", 64, true), "xx to");
+        assert_eq!(Redactor::disabled().excerpt("tok-Zq8", 64, true), "tok-Zq8");
+    }
+
+    #[test]
+    fn the_userinfo_of_a_url_is_hidden_whole() {
+        let r = Redactor::new([], true);
+        assert_eq!(
+            r.url("ws://alice:pa55@h:8080/ws?x=1"),
+            format!("ws://{REDACTED}@h:8080/ws?x=1")
+        );
+        assert_eq!(r.url("wss://tok123@h/ws"), format!("wss://{REDACTED}@h/ws"));
+        // An @ after the authority is not userinfo.
+        assert_eq!(r.url("ws://h/ws?mail=a@b"), "ws://h/ws?mail=a@b");
+        assert_eq!(r.url("h/ws"), "h/ws");
     }
 
     #[test]

@@ -219,13 +219,16 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Vec<Target>, CheckFile
         path: path.to_path_buf(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(read_err)?;
-    if meta.len() > MAX_CHECK_FILE_BYTES {
-        return Err(CheckFileError::TooLarge {
-            path: path.to_path_buf(),
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(read_err)?;
+    // Bounded by reading, not by metadata (/dev/zero says 0 bytes).
+    let text = match crate::config::read_bounded_text(path, MAX_CHECK_FILE_BYTES) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Err(CheckFileError::TooLarge {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(e) => return Err(read_err(e)),
+    };
     let base = path.parent().unwrap_or(Path::new("."));
     parse(&text, path, base, overrides)
 }
@@ -239,7 +242,7 @@ pub fn parse(
 ) -> Result<Vec<Target>, CheckFileError> {
     let file: CheckFileToml = toml::from_str(text).map_err(|e| CheckFileError::Toml {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_string(),
+        message: crate::config::toml_error(text, &e),
     })?;
     let invalid = |reason: String| CheckFileError::Invalid {
         path: path.to_path_buf(),
@@ -265,7 +268,11 @@ pub fn parse(
         let shown_name = spec
             .name
             .clone()
-            .or_else(|| spec.url.clone())
+            .or_else(|| {
+                // Named by its URL: userinfo and credential parameters hidden.
+                let hide = crate::secret::Redactor::new([], true);
+                spec.url.as_deref().map(|u| hide.url(u))
+            })
             .unwrap_or_else(|| format!("#{}", i + 1));
         let target = build_with(spec, &defaults, base, overrides).map_err(|reason| {
             CheckFileError::Target {

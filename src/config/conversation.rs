@@ -53,14 +53,9 @@ pub fn from_args(
             Some(path) => {
                 let read_err =
                     |e: std::io::Error| invalid("--send", format!("cannot read '{path}': {e}"));
-                let len = std::fs::metadata(path).map_err(read_err)?.len();
-                if len > MAX_SEND_BYTES {
-                    return Err(invalid(
-                        "--send",
-                        format!("'{path}' is {len} bytes, more than the {MAX_SEND_BYTES}-byte message limit"),
-                    ));
-                }
-                let bytes = std::fs::read(path).map_err(read_err)?;
+                // Bounded by reading, not by metadata (/dev/zero says 0 bytes).
+                let bytes = super::read_bounded(std::path::Path::new(path), MAX_SEND_BYTES)
+                    .map_err(read_err)?;
                 match String::from_utf8(bytes) {
                     Ok(text) => Payload::Text(text),
                     Err(e) => Payload::Binary(e.into_bytes()),

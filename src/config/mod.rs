@@ -3,6 +3,7 @@
 //! `ConfigError` (exit 2). No network I/O.
 
 pub mod conversation;
+pub mod credential;
 pub mod proxy;
 pub mod variants;
 
@@ -119,8 +120,16 @@ pub struct Config {
     pub target: Url,
     /// Notes about normalisation ("http:// mapped to ws://").
     pub notes: Vec<String>,
+    /// The target for every output: as given, redacted (no userinfo; a query credential shown
+    /// as `[redacted]` in its place, even when the run sends it as `credential.query` does).
+    pub shown_target: String,
     /// The credential, if any.
     pub credential: Option<Credential>,
+    /// Where the credential came from (a flag, the URL, a `-H` header), when there is one.
+    pub credential_source: Option<credential::CredentialSource>,
+    /// `--try-url-token`: also try the credential in the URL's query (`credential.query`), which
+    /// a default run does not send unless the user put it there.
+    pub try_url_token: bool,
     /// Query parameter name for the query-placement variant.
     pub token_param: String,
     /// Cookie name for the cookie-placement variant.
@@ -202,7 +211,7 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let raw_url = args.url.as_deref().unwrap_or_default();
         let credential_secret = load_credential(args)?;
-        let user = user_headers(args)?;
+        let mut user = user_headers(args)?;
         let mut redactor = Redactor::new(credential_secret.iter(), !args.show_secrets);
         // -u: the password and `user:password` are hidden too, wherever a server echoes them.
         if let Some(u) = &args.user {
@@ -217,31 +226,100 @@ impl Config {
             }
         }
         let mut notes = Vec::new();
-        let target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
+        let mut target = normalise_ws_url(raw_url, &redactor, &mut notes)?;
+        // The URL's userinfo is a credential (curl sends it as HTTP Basic): never on the wire as
+        // such, never in a record, hidden wherever a server echoes it.
+        let userinfo = credential::take_userinfo(&mut target);
+        if let Some(u) = &userinfo {
+            redactor.add(&u.password);
+            redactor.add(&Secret::new(format!("{}:{}", u.user, u.password.expose())));
+            redactor.add(&u.token());
+            if u.password.expose().is_empty() {
+                redactor.add(&Secret::new(u.user.clone()));
+            }
+        }
 
-        let auth_scheme = basic_scheme(args)?;
-        let credential = match credential_secret {
-            Some(secret) => Some(Credential {
-                secret,
-                placement: parse_placement(
+        // The target as the user gave it, for every output: userinfo gone, a query token kept
+        // in its place (redacted) even when it becomes the run's credential.
+        let shown_target = redactor.url(target.as_str());
+        header_safe(&args.auth_scheme, "--auth-scheme")?;
+        if args.auth_scheme.contains(' ') {
+            return Err(ConfigError::InvalidValue {
+                flag: "--auth-scheme",
+                reason: "a scheme is one word (Bearer, Token, Basic)".into(),
+            });
+        }
+        header_safe(&args.cookie_name, "--cookie-name")?;
+        let mut auth_scheme = basic_scheme(args)?;
+        let mut token_param = args.token_param.clone();
+        let (credential, credential_source) = match credential_secret {
+            Some(secret) => {
+                if userinfo.is_some() {
+                    notes.push("the URL's user:password is not sent: the credential flag gives the credential".into());
+                }
+                let placement = parse_placement(
                     &args.auth,
                     &auth_scheme,
                     &args.token_param,
                     &args.cookie_name,
-                )?,
-            }),
-            None => None,
+                )?;
+                (
+                    Some(Credential { secret, placement }),
+                    Some(credential::CredentialSource::Flag),
+                )
+            }
+            None => match implicit_credential(&mut user.headers, userinfo, &mut target) {
+                Some(found) => {
+                    match &found.placement {
+                        CredentialPlacement::Header { name, scheme }
+                            if name.eq_ignore_ascii_case("authorization") =>
+                        {
+                            auth_scheme = scheme.clone();
+                        }
+                        CredentialPlacement::Query { name } => token_param = name.clone(),
+                        _ => {}
+                    }
+                    redactor.add(&found.secret);
+                    // A query value is percent-decoded: %0D%0A must not become a header line
+                    // when a variant moves it into a header.
+                    if let credential::CredentialSource::UrlQuery(_) = &found.source {
+                        header_safe(found.secret.expose(), "the URL's credential parameter")?;
+                    }
+                    notes.push(format!(
+                        "{} is used as the credential: the credential variants move it, as with --token",
+                        found.source.describe()
+                    ));
+                    (
+                        Some(Credential {
+                            secret: found.secret,
+                            placement: found.placement,
+                        }),
+                        Some(found.source),
+                    )
+                }
+                None => (None, None),
+            },
         };
+        let mut direct_userinfo_dropped = false;
         let ticket = ticket_config(args, &redactor)?;
         let health_url = optional_http_url(args.health_url.as_deref(), "--health-url", &redactor)?;
         let auth_check = optional_http_url(args.auth_check.as_deref(), "--auth-check", &redactor)?;
         let direct = match &args.direct {
             Some(u) => {
                 let mut direct_notes = Vec::new();
-                Some(normalise_ws_url(u, &redactor, &mut direct_notes)?)
+                let mut d = normalise_ws_url(u, &redactor, &mut direct_notes)?;
+                if let Some(info) = credential::take_userinfo(&mut d) {
+                    redactor.add(&info.password);
+                    redactor.add(&info.token());
+                    direct_userinfo_dropped = true;
+                }
+                Some(d)
             }
             None => None,
         };
+        if direct_userinfo_dropped {
+            notes.push("--direct's user:password is not sent: the direct twins carry the target's credential".into());
+        }
         validate_origins_and_protocols(args)?;
         let trust = trust_config(args)?;
         let resolve = args
@@ -294,8 +372,11 @@ impl Config {
         Ok(Config {
             target,
             notes,
+            shown_target: redactor.url(&shown_target),
             credential,
-            token_param: args.token_param.clone(),
+            credential_source,
+            try_url_token: args.try_url_token,
+            token_param,
             cookie_name: args.cookie_name.clone(),
             auth_scheme,
             headers: raw_headers(&user.headers),
@@ -388,6 +469,100 @@ fn selection(args: &ProbeArgs) -> Result<variants::Selection, ConfigError> {
     Ok(selection)
 }
 
+/// Longest `--token-file` read.
+pub const MAX_TOKEN_FILE: u64 = 64 * 1024;
+/// Longest certificate or key file read (`--cacert`, `--capath` files, `--cert`, `--key`).
+pub const MAX_PEM_FILE: u64 = 1024 * 1024;
+
+/// Reads at most `limit` bytes of `path`. A longer file — or an endless one such as `/dev/zero`,
+/// whose metadata says 0 bytes — is an error of kind `FileTooLarge`, known after reading
+/// `limit + 1` bytes, so memory stays bounded whatever the path is.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than the {} limit", human_bytes(limit)),
+        ));
+    }
+    Ok(buf)
+}
+
+/// [`read_bounded`] as UTF-8 text.
+pub fn read_bounded_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    String::from_utf8(read_bounded(path, limit)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// A TOML error as one line that names where and what, never the text: `line 3, column 11:
+/// invalid type: string, expected a sequence`. toml's own `Display` quotes the offending line
+/// (`headers = ["Authorization: Bearer …"]`) and serde's messages quote the value; both may be a
+/// credential, so the position comes from the span and quoted values are dropped.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = drop_quoted(e.message().trim());
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            // The key of a `key = value` line, when the error is in its value: a key is a name
+            // the file format gives, not something secret.
+            let line_text = text.lines().nth(line - 1).unwrap_or_default();
+            let key = line_text
+                .split_once('=')
+                .map(|(k, _)| k.trim())
+                .filter(|k| column > k.len() && !k.is_empty())
+                .filter(|k| {
+                    k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+                });
+            match key {
+                Some(k) => format!("line {line}, column {column} (key {k}): {message}"),
+                None => format!("line {line}, column {column}: {message}"),
+            }
+        }
+        None => message,
+    }
+}
+
+/// Removes every double-quoted part (serde quotes values: `invalid type: string "…"`) and
+/// single-line TOML snippets, keeping the words around them.
+fn drop_quoted(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or_default();
+    let mut out = String::with_capacity(first_line.len());
+    let mut in_quote = false;
+    let mut escaped = false;
+    for c in first_line.chars() {
+        match (in_quote, c) {
+            (true, '\\') if !escaped => escaped = true,
+            (true, '"') if !escaped => in_quote = false,
+            (true, _) => escaped = false,
+            (false, '"') => {
+                in_quote = true;
+                // "string \"x\"" -> "string": no dangling space before the dropped value.
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            (false, c) => out.push(c),
+        }
+    }
+    out
+}
+
+/// `65536` -> "64 KiB", `1048576` -> "1 MiB".
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n}-byte"),
+    }
+}
+
 /// `-H` as curl reads it, `@FILE`s expanded: the headers to send, the built-in ones to remove
 /// (`Name:`), and the Origin and subprotocols, which are matrix dimensions rather than extras
 /// (`-H 'Origin: X'` is `--origin X`, so the Origin variants still change only the Origin).
@@ -405,7 +580,11 @@ fn user_headers(args: &ProbeArgs) -> Result<UserHeaders, ConfigError> {
     let mut lines: Vec<(String, String)> = Vec::new();
     for arg in &args.headers {
         match arg {
-            HeaderArg::Line(k, v) => lines.push((k.clone(), v.clone())),
+            HeaderArg::Line(k, v) => {
+                header_name_safe(k, "-H")?;
+                header_safe(v, "-H")?;
+                lines.push((k.clone(), v.clone()));
+            }
             HeaderArg::File(path) => lines.extend(read_header_file(path)?),
         }
     }
@@ -475,35 +654,67 @@ fn user_headers(args: &ProbeArgs) -> Result<UserHeaders, ConfigError> {
 
 /// Reads `-H @FILE`: one `Name: value` per line, blank lines and `#` comments skipped.
 fn read_header_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
-    let read = || -> std::io::Result<String> {
-        use std::io::Read;
-        let mut text = String::new();
-        std::fs::File::open(path)?
-            .take(MAX_HEADER_FILE + 1)
-            .read_to_string(&mut text)?;
-        Ok(text)
+    let text =
+        read_bounded_text(path, MAX_HEADER_FILE).map_err(|source| ConfigError::ReadFile {
+            what: "-H @FILE",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    // Errors name the file and line and what is wrong, never the line: it may be a credential.
+    let at = |n: usize, what: String| ConfigError::InvalidValue {
+        flag: "-H @FILE",
+        reason: format!("'{}' line {n}: {what}", path.display()),
     };
-    let text = read().map_err(|source| ConfigError::ReadFile {
-        what: "-H @FILE",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if text.len() as u64 > MAX_HEADER_FILE {
-        return Err(ConfigError::InvalidValue {
-            flag: "-H @FILE",
-            reason: format!("'{}' is larger than 64 KiB", path.display()),
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let (name, value) = crate::cli::parse_header(l).map_err(|reason| at(i + 1, reason))?;
+        header_name_safe(&name, "-H @FILE").map_err(|_| {
+            at(
+                i + 1,
+                "the header name must be letters, digits and !#$%&'*+-.^_`|~ only".into(),
+            )
+        })?;
+        header_safe(&value, "-H @FILE").map_err(|_| {
+            at(
+                i + 1,
+                "the value contains a control character (CR, NUL …), which cannot go in a header"
+                    .into(),
+            )
+        })?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// The credential given without a credential flag: a `-H` credential header first (as curl lets
+/// `-H Authorization` win over userinfo), then the URL's userinfo, then a token in its query.
+fn implicit_credential(
+    headers: &mut Vec<(String, String)>,
+    userinfo: Option<crate::cli::BasicUser>,
+    target: &mut Url,
+) -> Option<credential::Found> {
+    if let Some(found) = credential::take_header_credential(headers) {
+        return Some(found);
+    }
+    if let Some(u) = userinfo {
+        return Some(credential::Found {
+            secret: u.token(),
+            placement: CredentialPlacement::Header {
+                name: "Authorization".into(),
+                scheme: "Basic".into(),
+            },
+            source: credential::CredentialSource::UrlUserinfo,
         });
     }
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            crate::cli::parse_header(l).map_err(|reason| ConfigError::InvalidValue {
-                flag: "-H @FILE",
-                reason: format!("{}: {reason}", path.display()),
-            })
-        })
-        .collect()
+    credential::take_query_token(target).map(|(name, secret)| credential::Found {
+        secret,
+        placement: CredentialPlacement::Query { name: name.clone() },
+        source: credential::CredentialSource::UrlQuery(name),
+    })
 }
 
 /// `-H` headers as planned: a value that carries a credential (Authorization, Cookie, an API
@@ -559,6 +770,38 @@ fn optional_http_url(
     url.map(|u| parse_http_url(u, flag, redactor)).transpose()
 }
 
+/// True for a byte that must not go in a header value: CR, LF, NUL and the other controls
+/// (horizontal tab is allowed, as RFC 9110 allows it).
+fn is_forbidden_in_header(b: u8) -> bool {
+    (b.is_ascii_control() && b != b'\t') || b == 0x7f
+}
+
+/// Refuses a header-bound input holding a control character (a CR/LF would put extra header
+/// lines on the wire). The message names the flag, never the value, which may be a credential.
+pub fn header_safe(value: &str, flag: &'static str) -> Result<(), ConfigError> {
+    if value.bytes().any(is_forbidden_in_header) {
+        return Err(ConfigError::InvalidValue {
+            flag,
+            reason: "it contains a control character (CR, LF, NUL …), which cannot go in a header"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// A header name as RFC 9110 has them: visible ASCII without `:` (nor the separators a token
+/// excludes, which no real header name uses).
+fn header_name_safe(name: &str, flag: &'static str) -> Result<(), ConfigError> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(ConfigError::InvalidValue {
+            flag,
+            reason: "the header name must be letters, digits and !#$%&'*+-.^_`|~ only".into(),
+        });
+    }
+    Ok(())
+}
+
 /// `--origin`, `--foreign-origin`, `--expect-origin-rejected` and `--subprotocol` values.
 fn validate_origins_and_protocols(args: &ProbeArgs) -> Result<(), ConfigError> {
     if let Some(o) = &args.origin {
@@ -569,6 +812,7 @@ fn validate_origins_and_protocols(args: &ProbeArgs) -> Result<(), ConfigError> {
         validate_origin(o, "--expect-origin-rejected")?;
     }
     for p in &args.subprotocols {
+        header_safe(p, "--subprotocol")?;
         if p.is_empty() || !p.bytes().all(|b| b.is_ascii_graphic() && b != b',') {
             return Err(ConfigError::InvalidValue {
                 flag: "--subprotocol",
@@ -754,14 +998,22 @@ fn basic_scheme(args: &ProbeArgs) -> Result<String, ConfigError> {
 
 fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
     if let Some(u) = &args.user {
+        // Basic's base64 cannot carry a CR/LF, but a control character in a password is a
+        // paste error worth a word rather than a 401.
+        header_safe(&u.user, "-u")?;
+        header_safe(u.password.expose(), "-u")?;
         return Ok(Some(u.token()));
     }
     if let Some(t) = &args.token {
+        header_safe(t.expose(), "--token")?;
         return Ok(Some(t.clone()));
     }
     if let Some(var) = &args.token_env {
         return match std::env::var(var) {
-            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+            Ok(v) if !v.is_empty() => {
+                header_safe(&v, "--token-env")?;
+                Ok(Some(Secret::new(v)))
+            }
             _ => Err(ConfigError::MissingEnv {
                 var: var.clone(),
                 flag: "--token-env",
@@ -769,11 +1021,12 @@ fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
         };
     }
     if let Some(path) = &args.token_file {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-            what: "--token-file",
-            path: path.clone(),
-            source,
-        })?;
+        let text =
+            read_bounded_text(path, MAX_TOKEN_FILE).map_err(|source| ConfigError::ReadFile {
+                what: "--token-file",
+                path: path.clone(),
+                source,
+            })?;
         let t = text.trim();
         if t.is_empty() {
             return Err(ConfigError::InvalidValue {
@@ -781,6 +1034,7 @@ fn load_credential(args: &ProbeArgs) -> Result<Option<Secret>, ConfigError> {
                 reason: "the file is empty".into(),
             });
         }
+        header_safe(t, "--token-file")?;
         return Ok(Some(Secret::new(t)));
     }
     Ok(None)
@@ -805,13 +1059,17 @@ pub fn parse_placement(
         if n.is_empty() {
             return Err(bad(format!("'{spec}' names no parameter")));
         }
+        header_safe(n, "--auth")?;
     }
     match kind.trim().to_ascii_lowercase().as_str() {
         "header" => Ok(match name {
-            Some(n) if !n.eq_ignore_ascii_case("authorization") => CredentialPlacement::Header {
-                name: n.to_string(),
-                scheme: String::new(),
-            },
+            Some(n) if !n.eq_ignore_ascii_case("authorization") => {
+                header_name_safe(n, "--auth")?;
+                CredentialPlacement::Header {
+                    name: n.to_string(),
+                    scheme: String::new(),
+                }
+            }
             _ => CredentialPlacement::Header {
                 name: "Authorization".into(),
                 scheme: scheme.to_string(),
@@ -927,6 +1185,8 @@ fn parse_http_url(raw: &str, flag: &'static str, redactor: &Redactor) -> Result<
 }
 
 fn validate_origin(origin: &str, flag: &'static str) -> Result<(), ConfigError> {
+    // Checked before parsing: the URL parser drops CR, LF and tabs, the header would not.
+    header_safe(origin, flag)?;
     if origin == "null" {
         return Ok(());
     }
@@ -1113,7 +1373,7 @@ pub fn read_pem_certs(
     path: &Path,
     flag: &'static str,
 ) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::ReadFile {
+    let bytes = read_bounded(path, MAX_PEM_FILE).map_err(|source| ConfigError::ReadFile {
         what: flag,
         path: path.to_path_buf(),
         source,
@@ -1142,7 +1402,7 @@ pub fn read_client_identity(
         Some(k) => (k, "--key"),
         None => (cert, "--cert"),
     };
-    let bytes = std::fs::read(key_path).map_err(|source| ConfigError::ReadFile {
+    let bytes = read_bounded(key_path, MAX_PEM_FILE).map_err(|source| ConfigError::ReadFile {
         what: flag,
         path: key_path.to_path_buf(),
         source,
@@ -1206,6 +1466,38 @@ mod tests {
     /// clap's own defaults, exactly as the command line gives them.
     fn args(url: &str) -> ProbeArgs {
         ProbeArgs::with_defaults(url)
+    }
+
+    #[test]
+    fn toml_errors_name_line_and_column_and_never_the_text() {
+        let text =
+            "[defaults]\nurl = \"ws://h/ws\"\nheaders = \"Authorization: Bearer sk-Secret99\"\n";
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            defaults: D,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct D {
+            url: String,
+            headers: Vec<String>,
+        }
+        let e = toml::from_str::<T>(text).unwrap_err();
+        let line = toml_error(text, &e);
+        assert!(
+            line.starts_with("line 3, column 11 (key headers): invalid type: string,"),
+            "{line}"
+        );
+        assert!(
+            !line.contains("Secret99") && !line.contains("Bearer"),
+            "{line}"
+        );
+        let broken = "[defaults]\nheaders = [\"Authorization: Bearer sk-Secret99\"\n";
+        let e = toml::from_str::<T>(broken).unwrap_err();
+        let line = toml_error(broken, &e);
+        assert!(line.starts_with("line "), "{line}");
+        assert!(!line.contains("Secret99") && !line.contains('\n'), "{line}");
     }
 
     #[test]

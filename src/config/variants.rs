@@ -152,6 +152,13 @@ impl Selection {
         None
     }
 
+    /// True when `--variants` names `v` (by id or group): the user asked for it.
+    pub fn names(&self, v: &Variant) -> bool {
+        self.only
+            .as_ref()
+            .is_some_and(|only| only.iter().any(|s| s.names(v)))
+    }
+
     /// True when `v` runs, safe or not.
     pub fn keeps(&self, v: &Variant) -> bool {
         self.reason(v, false).is_none()

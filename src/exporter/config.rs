@@ -151,13 +151,16 @@ impl ExporterConfig {
             path: path.to_path_buf(),
             source,
         };
-        let meta = std::fs::metadata(path).map_err(read_err)?;
-        if meta.len() > MAX_CONFIG_BYTES {
-            return Err(ExporterConfigError::TooLarge {
-                path: path.to_path_buf(),
-            });
-        }
-        let text = std::fs::read_to_string(path).map_err(read_err)?;
+        // Bounded by reading, not by metadata (/dev/zero says 0 bytes).
+        let text = match crate::config::read_bounded_text(path, MAX_CONFIG_BYTES) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                return Err(ExporterConfigError::TooLarge {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(e) => return Err(read_err(e)),
+        };
         let base = path.parent().unwrap_or(Path::new("."));
         ExporterConfig::parse(&text, path, base)
     }
@@ -170,7 +173,7 @@ impl ExporterConfig {
     ) -> Result<ExporterConfig, ExporterConfigError> {
         let raw: ConfigToml = toml::from_str(text).map_err(|e| ExporterConfigError::Toml {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: crate::config::toml_error(text, &e),
         })?;
         let invalid = |reason: String| ExporterConfigError::Invalid {
             path: path.to_path_buf(),

@@ -318,7 +318,7 @@ async fn stream_attempt(
         body_truncated: false,
     };
     if status != 200 {
-        read_excerpt(&mut body, &mut wire, ctx.deadline).await;
+        read_excerpt(&mut body, &mut wire, ctx.deadline, &ctx.redactor).await;
         push_stage(
             rec,
             Stage::Upgrade,
@@ -500,7 +500,12 @@ fn prior_knowledge_refusal(first: &[u8], out: &mut Http2Record) {
 }
 
 /// Reads the start of a refusal's body, bounded in size and time.
-async fn read_excerpt(body: &mut h2::RecvStream, wire: &mut WireResponse, deadline: Instant) {
+async fn read_excerpt(
+    body: &mut h2::RecvStream,
+    wire: &mut WireResponse,
+    deadline: Instant,
+    redactor: &crate::secret::Redactor,
+) {
     let mut bytes = Vec::new();
     let limit = limits::BODY_EXCERPT_BYTES;
     while bytes.len() <= limit {
@@ -515,7 +520,9 @@ async fn read_excerpt(body: &mut h2::RecvStream, wire: &mut WireResponse, deadli
     }
     wire.body_truncated = bytes.len() > limit;
     bytes.truncate(limit);
-    wire.body_excerpt = String::from_utf8_lossy(&bytes).into_owned();
+    // Redacted like every HTTP/1.1 body: a server may echo the credential in its refusal.
+    wire.body_excerpt =
+        redactor.excerpt(&String::from_utf8_lossy(&bytes), limit, wire.body_truncated);
 }
 
 /// A failed stream or connection as (class id, sentence).

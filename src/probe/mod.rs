@@ -177,9 +177,9 @@ pub async fn run_plan(plan: &Plan, ctx: &ProbeContext, target: &str) -> Run {
     };
     Run {
         target: target.to_string(),
-        credential_given: plan.ticket_credential.is_some(),
-        user_origin: None,
-        direct: None,
+        credential_given: plan.input.credential_given,
+        user_origin: plan.input.user_origin.clone(),
+        direct: plan.input.direct.clone(),
         attempts: attempts.into_iter().map(|(_, a)| a).chain(pinned).collect(),
         tickets,
         http_controls,

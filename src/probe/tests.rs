@@ -141,6 +141,7 @@ async fn the_fan_out_pins_one_attempt_to_each_resolved_address_after_the_plan() 
         http2_variants: Vec::new(),
         address_fan_out: true,
         skipped: Vec::new(),
+        input: Default::default(),
     };
     let mut c = ctx();
     c.resolve =
@@ -265,6 +266,7 @@ async fn run_plan_returns_records_in_plan_order_with_controls_apart() {
         http2_variants: Vec::new(),
         address_fan_out: true,
         skipped: Vec::new(),
+        input: Default::default(),
     };
     let run = run_plan(&plan, &ctx(), "ws://x/").await;
     let ids: Vec<&str> = run.attempts.iter().map(|a| a.variant.id.as_str()).collect();
@@ -304,6 +306,7 @@ async fn ticket_attempts_fetch_fresh_tickets_and_reuse_sends_the_previous_one() 
         http2_variants: Vec::new(),
         address_fan_out: true,
         skipped: Vec::new(),
+        input: Default::default(),
     };
     let run = run_plan(&plan, &ctx(), "ws://x/").await;
     assert_eq!(run.tickets.len(), 2);
@@ -447,6 +450,7 @@ async fn tickets_are_redacted_in_every_later_record() {
         http2_variants: Vec::new(),
         address_fan_out: true,
         skipped: Vec::new(),
+        input: Default::default(),
     };
     let mut c = ctx();
     c.redactor = Redactor::new([], true);

@@ -294,7 +294,11 @@ pub async fn fetch(
         redactor.add(t);
         record.obtained = true;
     }
-    record.body_excerpt = redactor.text(&String::from_utf8_lossy(&ex.body));
+    record.body_excerpt = redactor.excerpt(
+        &String::from_utf8_lossy(&ex.body),
+        crate::probe::limits::BODY_EXCERPT_BYTES,
+        ex.response.body_truncated,
+    );
     record.ms = ms_since(started);
     (record, ticket)
 }

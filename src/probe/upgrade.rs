@@ -331,7 +331,11 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin, V: AsRef<str>>(
                 value: redactor.header(k, v),
             })
             .collect(),
-        body_excerpt: redactor.text(&String::from_utf8_lossy(&body)),
+        body_excerpt: redactor.excerpt(
+            &String::from_utf8_lossy(&body),
+            BODY_EXCERPT_BYTES,
+            truncated,
+        ),
         body_bytes,
         body_truncated: truncated,
     };

@@ -90,7 +90,7 @@ pub fn plan(targets: &[Target], out: &mut dyn Write) -> io::Result<()> {
     )?;
     for t in targets {
         let c = &t.config;
-        let mut what = vec![c.redactor.url(c.target.as_str())];
+        let mut what = vec![c.shown_target.clone()];
         if let Some(cred) = &c.credential {
             what.push(format!(
                 "credential {}",

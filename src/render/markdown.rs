@@ -72,7 +72,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "## To confirm")?;
         writeln!(out)?;
-        fenced(out, "sh", next)?;
+        if is_command(next) {
+            fenced(out, "sh", next)?;
+        } else {
+            writeln!(out, "{}", inline(next))?;
+        }
     }
     if !d.remedy.is_empty() || !d.snippets.is_empty() {
         list(out, "Fix", &d.remedy)?;
@@ -397,9 +401,89 @@ fn fenced(out: &mut dyn Write, lang: &str, code: &str) -> io::Result<()> {
     writeln!(out, "{fence}")
 }
 
-/// One line of prose: newlines folded, so report text cannot open a heading or a block.
+/// One line of prose: newlines folded, so report text cannot open a heading or a block, and
+/// everything a server may have written escaped — no live HTML (`<img onerror=…>`), no links
+/// (`[x](http://…)`, bare `http://…`, `www.…`, `a@b.c`), no emphasis. Code spans (the report cites
+/// ids in backticks) are kept: nothing inside one is live; an unpaired backtick is escaped.
 pub(crate) fn inline(s: &str) -> String {
-    printable(&s.split_whitespace().collect::<Vec<_>>().join(" "))
+    let folded = printable(&s.split_whitespace().collect::<Vec<_>>().join(" "));
+    let parts: Vec<&str> = folded.split('`').collect();
+    let unpaired = parts.len() % 2 == 0;
+    let mut out = String::with_capacity(folded.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        let inside = i % 2 == 1 && !(unpaired && i == parts.len() - 1);
+        if inside {
+            out.push('`');
+            out.push_str(part);
+            out.push('`');
+        } else {
+            if i % 2 == 1 {
+                // The unpaired last backtick: shown as itself.
+                out.push_str("\\`");
+            }
+            out.push_str(&escape_text(part));
+        }
+    }
+    out
+}
+
+/// Markdown and HTML made inert in text outside code spans. GitHub turns bare URLs, `www.`
+/// names and e-mail addresses into links after escapes are resolved, so those are broken with a
+/// zero-width space instead (`http:/\u{200B}/evil`), which keeps them readable.
+fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '*' | '_' | '[' | ']' | '~' | '!' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{200B}"),
+            c => out.push(c),
+        }
+    }
+    let lower = out.to_ascii_lowercase();
+    let mut defanged = String::with_capacity(out.len() + 8);
+    let mut last = 0;
+    for (i, _) in lower.match_indices("://") {
+        let scheme_start = lower[..i]
+            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        if matches!(&lower[scheme_start..i], "http" | "https" | "ftp") {
+            defanged.push_str(&out[last..i + 2]);
+            defanged.push('\u{200B}');
+            last = i + 2;
+        }
+    }
+    defanged.push_str(&out[last..]);
+    defanged
+        .replace("www.", "www\u{200B}.")
+        .replace("WWW.", "WWW\u{200B}.")
+}
+
+/// True for a step that is a command to run (it goes in a `sh` fence); plain-English steps are
+/// prose.
+fn is_command(step: &str) -> bool {
+    const COMMANDS: &[&str] = &[
+        "curl ",
+        "wsdoctor ",
+        "websocat ",
+        "wscat ",
+        "openssl ",
+        "dig ",
+        "nc ",
+        "kubectl ",
+        "docker ",
+        "sudo ",
+        "grep ",
+        "nginx ",
+        "systemctl ",
+        "journalctl ",
+    ];
+    !step.contains('\n') && COMMANDS.iter().any(|c| step.starts_with(c))
 }
 
 /// A table cell: one line, `|` escaped.
@@ -450,6 +534,26 @@ mod tests {
         assert!(text.contains("```http\nGET /api/v1/print/servers/42/ws HTTP/1.1\n"));
         assert!(text.contains("| upgrade | 9.6 ms | **failed: rejected** |"));
         assert!(text.contains("| **plain GET, same URL** | `control.plain_get` |"));
+    }
+
+    #[test]
+    fn server_text_is_inert_html_links_and_emphasis_escaped_code_spans_kept() {
+        let body =
+            "<img src=x onerror=alert(1)> [link](http://evil.test) *x* www.evil.test a@b.test";
+        let t = inline(&format!(
+            "the body reads {body}, as `credential.none` shows"
+        ));
+        assert!(
+            !t.contains('<') && !t.contains("[link](") && !t.contains("http://"),
+            "{t}"
+        );
+        assert!(!t.contains("www.evil") && !t.contains("a@b"), "{t}");
+        assert!(t.contains("&lt;img") && t.contains("\\[link\\]"), "{t}");
+        assert!(t.contains("`credential.none`"), "{t}");
+        // An unpaired backtick cannot open a span that swallows the rest.
+        assert_eq!(inline("a ` <b>"), "a \\` &lt;b&gt;");
+        assert!(is_command("curl -i https://h/ws"));
+        assert!(!is_command("check each backend in the pool"));
     }
 
     #[test]

@@ -231,6 +231,7 @@ pub(crate) fn not_run_lines(report: &Report) -> Vec<String> {
         SkipReason::Safe,
         SkipReason::Deadline,
         SkipReason::TicketUnused,
+        SkipReason::CredentialInUrl,
     ] {
         let ids: Vec<&str> = report
             .skipped_variants
@@ -644,7 +645,7 @@ pub(crate) mod tests {
         );
         let markdown = rendered(&report, Format::Markdown);
         assert!(markdown.contains("## Public vs direct"));
-        assert!(markdown.contains("| `baseline` | 403, body &lt;html>"));
+        assert!(markdown.contains("| `baseline` | 403, body &lt;html&gt;"));
         assert!(markdown.contains("| accepted directly only |"));
         // Every pair agreeing: no rows, one line saying so.
         let mut same = report.clone();

@@ -545,3 +545,237 @@ fn no_credential_goes_to_a_health_url_on_another_host() {
     // The target itself did get the credential (so the check above is not vacuous).
     assert!(target.requests().iter().any(|r| r.contains(TOKEN)));
 }
+
+/// Every start of `secret` longer than 4 characters that occurs in `text`.
+fn secret_prefixes_in(text: &str, secret: &str) -> Vec<String> {
+    (5..=secret.len())
+        .map(|n| &secret[..n])
+        .filter(|p| text.contains(p))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_token_echoed_across_the_excerpt_cut_is_redacted_whole() {
+    // The body echoes the token so that all of it but its last character falls inside the
+    // 8 KiB excerpt.
+    let keep = 8 * 1024;
+    let mut body = "a".repeat(keep - (TOKEN.len() - 1));
+    body.push_str(TOKEN);
+    body.push_str(&"b".repeat(100));
+    let reply = format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let server = HostileServer::start(Hostile::Reply(reply.into_bytes()));
+    let b = run_bounded(&["--token", TOKEN, "--quick", &server.ws_url("/ws")]);
+    let excerpt = baseline(&b.report)["response"]["body_excerpt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        excerpt.starts_with("aaaa"),
+        "no excerpt: {}",
+        baseline(&b.report)
+    );
+    assert_eq!(baseline(&b.report)["response"]["body_truncated"], true);
+    assert_eq!(
+        secret_prefixes_in(&b.report.to_string(), TOKEN),
+        Vec::<String>::new()
+    );
+    for format in ["markdown", "human"] {
+        let out = crate::support::wsdoctor()
+            .args(["--token", TOKEN, "--quick", "-vv", "--format", format])
+            .arg(server.ws_url("/ws"))
+            .output()
+            .expect("wsdoctor runs");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            secret_prefixes_in(&all, TOKEN),
+            Vec::<String>::new(),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn markdown_carries_no_live_html_or_link_from_a_server() {
+    let evil = "<img src=x onerror=alert(1)> [link](http://evil.test) ```\n# owned";
+    let reply = format!(
+        "HTTP/1.1 403 Forbidden <b>x</b>\r\nServer: <script>alert(2)</script> [s](http://evil.test)\r\nContent-Length: {}\r\n\r\n{evil}",
+        evil.len()
+    );
+    let server = HostileServer::start(Hostile::Reply(reply.into_bytes()));
+    let out = crate::support::wsdoctor()
+        .args([
+            "--format",
+            "markdown",
+            "--close-wait",
+            "100ms",
+            "--timeout",
+            "3s",
+        ])
+        .arg(server.ws_url("/ws"))
+        .output()
+        .expect("wsdoctor runs");
+    let md = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(md.contains("403"), "{md}");
+    // Outside fenced blocks nothing a server wrote is live.
+    let mut in_fence: Option<String> = None;
+    for line in md.lines() {
+        let ticks: String = line.chars().take_while(|c| *c == '`').collect();
+        if ticks.len() >= 3 {
+            match &in_fence {
+                Some(open) if ticks.len() >= open.len() && line.trim() == ticks => in_fence = None,
+                None => in_fence = Some(ticks),
+                _ => {}
+            }
+            continue;
+        }
+        if in_fence.is_some() {
+            continue;
+        }
+        for live in ["<img", "<script", "<b>", "[link](", "[s](", "http://evil"] {
+            assert!(
+                !line.contains(live),
+                "live {live} outside a fence: {line}\n{md}"
+            );
+        }
+        assert!(
+            !line.starts_with("# owned"),
+            "a heading from the body:\n{md}"
+        );
+    }
+    assert!(in_fence.is_none(), "a fence was left open:\n{md}");
+}
+
+// ---- the secrets sweep, extended (issue 26 point 7 of "done means") ----------------------------
+
+const PASSWORD: &str = "pw-Kx5sD8eLq2Vn";
+const HEADER_TOKEN: &str = "hf-Tg6yB1cMw9Za";
+const HEADER_COOKIE: &str = "hc-Nj3pF7rXs4Qe";
+const CONFIG_TOKEN: &str = "cf-Ua2hG5kYt8Lm";
+
+/// Every form of `secret` that must not appear: itself, its base64 (alone and as `alice:` Basic),
+/// its percent-encoding, its hex, and every start of it longer than 4 characters.
+fn forms(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = vec![
+        b64.encode(secret),
+        b64.encode(format!("alice:{secret}")),
+        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        secret.bytes().map(|b| format!("{b:02x}")).collect(),
+    ];
+    out.extend((5..=secret.len()).map(|n| secret[..n].to_string()));
+    out
+}
+
+fn assert_no_secret(what: &str, text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        for form in forms(secret) {
+            assert!(
+                !text.contains(&form),
+                "{what}: '{form}' (a form of a secret) leaked:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_secrets_sweep_covers_userinfo_header_files_truncation_and_config_errors() {
+    let echo = HostileServer::start(Hostile::EchoRequest { status: 403 });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let headers = dir.path().join("headers.txt");
+    std::fs::write(
+        &headers,
+        format!("Authorization: Bearer {HEADER_TOKEN}\nCookie: session={HEADER_COOKIE}\n"),
+    )
+    .expect("write");
+    let at_headers = format!("@{}", headers.display());
+    let userinfo = format!("ws://alice:{PASSWORD}@{}/ws?room=1", echo.thread.addr);
+    // A body that carries the token across the excerpt's cut.
+    let mut body = "a".repeat(8 * 1024 - (TOKEN.len() - 1));
+    body.push_str(TOKEN);
+    body.push_str("tail");
+    let cut = HostileServer::start(Hostile::Reply(
+        format!(
+            "HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    ));
+    let cut_url = cut.ws_url("/ws");
+    let echo_url = echo.ws_url("/ws");
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("userinfo", vec![userinfo.as_str()]),
+        (
+            "-H @FILE",
+            vec!["-H", at_headers.as_str(), echo_url.as_str()],
+        ),
+        ("truncation", vec!["--token", TOKEN, cut_url.as_str()]),
+    ];
+    let all = [PASSWORD, HEADER_TOKEN, HEADER_COOKIE, TOKEN];
+    for format in ["human", "json", "markdown", "junit", "github"] {
+        for (name, args) in &runs {
+            let report = dir
+                .path()
+                .join(format!("{name}-{format}.out").replace(' ', "_"));
+            let out = crate::support::wsdoctor()
+                .args(["-vvv", "--color", "always", "--close-wait", "100ms"])
+                .args(["--timeout", "5s", "--format", format, "--output"])
+                .arg(&report)
+                .args(args)
+                .output()
+                .expect("wsdoctor runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let file = std::fs::read_to_string(&report).unwrap_or_default();
+            assert!(
+                !file.is_empty(),
+                "{name}/{format}: no report written: {stderr}"
+            );
+            assert_no_secret(&format!("{name}/{format} stdout"), &stdout, &all);
+            assert_no_secret(&format!("{name}/{format} stderr"), &stderr, &all);
+            assert_no_secret(&format!("{name}/{format} file"), &file, &all);
+        }
+    }
+    // The servers saw the credentials: the sweep is not vacuous.
+    let seen = echo.requests().join("\n");
+    assert!(seen.contains(HEADER_TOKEN) && seen.contains(HEADER_COOKIE));
+    assert!(
+        seen.contains(&forms(PASSWORD)[1]),
+        "userinfo was not sent as Basic"
+    );
+    // Config errors: a broken check file and a broken header file holding a credential.
+    let check = dir.path().join("check.toml");
+    std::fs::write(
+        &check,
+        format!("[[target]]\nurl = \"{echo_url}\"\nheaders = [\"Authorization: Bearer {CONFIG_TOKEN}\"\n"),
+    )
+    .expect("write");
+    let bad_headers = dir.path().join("bad.txt");
+    std::fs::write(&bad_headers, format!("Bearer {CONFIG_TOKEN}\n")).expect("write");
+    let at_bad = format!("@{}", bad_headers.display());
+    for args in [
+        vec!["-vvv", "check", check.to_str().unwrap_or_default()],
+        vec!["-vvv", "-H", at_bad.as_str(), echo_url.as_str()],
+    ] {
+        let out = crate::support::wsdoctor()
+            .args(&args)
+            .output()
+            .expect("wsdoctor runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_no_secret(&format!("{args:?}"), &text, &[CONFIG_TOKEN]);
+    }
+}

@@ -163,13 +163,21 @@ fn safe_sends_no_foreign_or_null_origin_no_wrong_token_and_no_malformed_handshak
         foreign.iter().any(|o| o == "null") && foreign.iter().any(|o| o.contains("foreign")),
         "{foreign:?}"
     );
-    assert!(
-        other_credentials(&sent).len() >= 2,
-        "{:?}",
-        other_credentials(&sent)
-    );
+    // A wrong token, in the header; never the token in a URL unless asked (--try-url-token).
+    let others = other_credentials(&sent);
+    assert!(!others.is_empty(), "{others:?}");
+    assert!(others.iter().all(|o| !o.starts_with("URL")), "{others:?}");
     assert_eq!(malformed(&sent).len(), 2);
-    assert!(default.get("skipped_variants").is_none());
+    // A default run leaves out only the token moved into the URL, and says why.
+    assert_eq!(
+        default["skipped_variants"][0]["reason"], "credential_in_url",
+        "{}",
+        default["skipped_variants"]
+    );
+    assert_eq!(
+        default["skipped_variants"].as_array().map(Vec::len),
+        Some(1)
+    );
     let default_count = sent.len();
 
     let server = production_like();
@@ -278,6 +286,7 @@ fn skip_origin_sends_no_origin_but_the_users_own() {
     assert_eq!(
         skipped,
         [
+            "credential.query",
             "origin.none",
             "origin.same",
             "origin.foreign",
@@ -288,7 +297,7 @@ fn skip_origin_sends_no_origin_but_the_users_own() {
         .as_array()
         .into_iter()
         .flatten()
-        .all(|s| s["reason"] == "skip"));
+        .all(|s| s["reason"] == "skip" || s["variant"]["id"] == "credential.query"));
     // Every other variant still ran, the wrong token included.
     assert!(ids(&report["attempts"]).contains(&"credential.wrong".to_string()));
 }

@@ -90,12 +90,90 @@ fn report_003_authorization_stripped_by_nginx_query_works() {
         &[("UPSTREAM", stack::app(App::FastApi).addr())],
     );
     let url = format!("ws://127.0.0.1:{port}/ws");
+    // The query placement puts the token in nginx's access log: a default run does not send it,
+    // the user asks for it.
     let run = wsdoctor(&[
         url.as_str(),
         "--token",
         VALID_TOKEN,
+        "--try-url-token",
         "--origin",
         ALLOWED_ORIGIN,
     ]);
     run.expect("auth", "auth.placement", 1);
+}
+
+// Issue 24 point 3: the user's credential wherever they put it. The same token given as
+// `-H 'Authorization: …'` gets the verdict `--token` gets, through the same nginx.
+#[test]
+fn an_authorization_header_is_diagnosed_as_token_through_nginx_stripping_it() {
+    let test = require!("credential_header_like_token", Tool::Nginx, Tool::Python);
+    let mut scene = Scene::new(test);
+    let port = scene.nginx(
+        "strip-authorization.conf",
+        &[("UPSTREAM", stack::app(App::FastApi).addr())],
+    );
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    let header = format!("Authorization: Bearer {VALID_TOKEN}");
+    let common = ["--try-url-token", "--origin", ALLOWED_ORIGIN];
+    let by_flag = wsdoctor(&[&[url.as_str(), "--token", VALID_TOKEN][..], &common[..]].concat());
+    let by_header = wsdoctor(&[&[url.as_str(), "-H", header.as_str()][..], &common[..]].concat());
+    by_flag.expect("auth", "auth.placement", 1);
+    by_header.expect("auth", "auth.placement", 1);
+    assert_eq!(by_header.json["input"]["credential_given"], true);
+    assert!(!by_header.json.to_string().contains(VALID_TOKEN));
+}
+
+// The token in the URL's query, as a browser client often puts it, is the credential too: the
+// same verdict as `--token … --auth query`, and the token never printed.
+#[test]
+fn a_query_token_is_diagnosed_as_token_with_auth_query_through_nginx() {
+    let test = require!("credential_query_like_token", Tool::Nginx, Tool::Python);
+    let mut scene = Scene::new(test);
+    let port = scene.nginx(
+        "strip-authorization.conf",
+        &[("UPSTREAM", stack::app(App::FastApi).addr())],
+    );
+    let base = format!("ws://127.0.0.1:{port}/ws");
+    let in_url = format!("{base}?token={VALID_TOKEN}");
+    let by_flag = wsdoctor(&[
+        base.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--auth",
+        "query",
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    let by_url = wsdoctor(&[in_url.as_str(), "--origin", ALLOWED_ORIGIN]);
+    assert_eq!(
+        by_url.cause(),
+        by_flag.cause(),
+        "{}",
+        by_url.json["diagnosis"]
+    );
+    assert_eq!(by_url.json["input"]["credential_given"], true);
+    assert!(!by_url.json.to_string().contains(VALID_TOKEN));
+    assert!(!by_url.stderr.contains(VALID_TOKEN));
+}
+
+// The URL's userinfo is sent as HTTP Basic (curl's reading), as `-u` sends it: the same verdict.
+#[test]
+fn userinfo_is_diagnosed_as_dash_u_through_nginx() {
+    let test = require!("credential_userinfo_like_u", Tool::Nginx, Tool::Python);
+    let mut scene = Scene::new(test);
+    let url = behind_nginx(&mut scene, App::FastApi);
+    let with_userinfo = url.replacen("ws://", "ws://alice:lab-pa55-Xw7q@", 1);
+    let by_u = wsdoctor(&[
+        url.as_str(),
+        "-u",
+        "alice:lab-pa55-Xw7q",
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    let by_url = wsdoctor(&[with_userinfo.as_str(), "--origin", ALLOWED_ORIGIN]);
+    assert_eq!(by_url.cause(), by_u.cause(), "{}", by_url.json["diagnosis"]);
+    assert_eq!(by_url.json["input"]["credential_given"], true);
+    let everything = format!("{}{}", by_url.json, by_url.stderr);
+    assert!(!everything.contains("lab-pa55"), "{everything}");
 }

@@ -27,10 +27,13 @@ fn fastapi_with_an_origin_allowlist_has_no_origin_finding() {
         Tool::Python
     );
     let url = format!("ws://{}/ws", stack::app(App::FastApi).addr());
+    // --try-url-token: whether it also takes ?token= is known only when the query is tried,
+    // which a default run does not do.
     let run = wsdoctor(&[
         url.as_str(),
         "--token",
         VALID_TOKEN,
+        "--try-url-token",
         "--origin",
         ALLOWED_ORIGIN,
     ]);

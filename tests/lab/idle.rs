@@ -45,6 +45,10 @@ fn probe_idle(port: u16, extra: &[&str]) -> Probe {
         VALID_TOKEN,
         "--origin",
         ALLOWED_ORIGIN,
+        // Without credential.query (not sent by default) nothing but the Origin variants stays
+        // open beside the cut baseline, and the diagnosis reads the 5 s cut as an Origin refusal
+        // (issue 24, failure kind 2: sessions compared over different windows).
+        "--try-url-token",
         "--idle",
         "5s",
     ];
