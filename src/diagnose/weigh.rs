@@ -76,6 +76,9 @@ pub enum Expected {
     TheExchangeStaysOpen,
     /// Every upgrade refused alike while the plain GET of the same URL gets 404.
     RefusedAlikePlainGetNotFound,
+    /// The request with the credential gets the refusal of the request without one, and it says
+    /// the credential is missing: the credential never reached the check.
+    CredentialNotRead,
 }
 
 /// Every expectation, for the schema check.
@@ -103,6 +106,7 @@ pub const ALL_EXPECTED: &[Expected] = &[
     Expected::UpgradeUnownedPath,
     Expected::TheExchangeStaysOpen,
     Expected::RefusedAlikePlainGetNotFound,
+    Expected::CredentialNotRead,
 ];
 
 impl Expected {
@@ -132,6 +136,7 @@ impl Expected {
             Expected::UpgradeUnownedPath => "upgrade_unowned_path",
             Expected::TheExchangeStaysOpen => "the_exchange_stays_open",
             Expected::RefusedAlikePlainGetNotFound => "refused_alike_plain_get_not_found",
+            Expected::CredentialNotRead => "credential_not_read",
         }
     }
 }
@@ -184,6 +189,7 @@ pub fn weigh<'a>(cause: Cause, f: &Facts<'a>, obs: &Observations<'a>) -> Vec<Wei
     direct(cause, obs, base, &mut out);
     idle(cause, base, &mut out);
     no_http_at_all(cause, f, obs, base, &mut out);
+    credential_not_read(cause, obs, base, &mut out);
     plain_get_says_why(cause, f, obs, base, &mut out);
     exchange(cause, f, base, &mut out);
     out
@@ -909,6 +915,49 @@ fn exchange_close(a: &AttemptRecord) -> Option<(Option<u16>, &str)> {
     (code != Some(1000)).then_some((code, reason))
 }
 
+/// The request with the credential gets exactly the refusal of the request without one, and
+/// that refusal says a credential is missing: the credential never reached the check (read from
+/// another place, or stripped on the way), so it was not refused on its merits.
+fn credential_not_read<'a>(
+    cause: Cause,
+    obs: &Observations<'a>,
+    base: &AttemptObs<'a>,
+    out: &mut Vec<Weighed<'a>>,
+) {
+    if !super::observe::carries_credential(base)
+        || base.class != OutcomeClass::Http
+        || !base.status.is_some_and(|s| matches!(s, 401 | 403))
+    {
+        return;
+    }
+    let says_missing = super::evidence::response(base.record).is_some_and(|r| {
+        let t = r.body_excerpt.to_ascii_lowercase();
+        [
+            "missing",
+            "required",
+            "no token",
+            "not provided",
+            "no credential",
+            "not authenticated",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+    });
+    let like_none = obs
+        .public(Part::NoCredential)
+        .any(|o| o.same_as_baseline);
+    if !(says_missing && like_none) {
+        return;
+    }
+    match cause {
+        Cause::AuthPlacement => out.push(support(base.record, Expected::CredentialNotRead, 1.5)),
+        Cause::AuthCredentialsRejected => {
+            out.push(against(base.record, Expected::CredentialNotRead, 1.0))
+        }
+        _ => {}
+    }
+}
+
 /// True when the target URL itself carries a credential: a sensitive query parameter (as the
 /// redactor knows them, redacted or not) or userinfo.
 pub fn url_carries_credential(target: &str) -> bool {
@@ -971,6 +1020,9 @@ pub fn sentence(cause: Cause, expected: Expected, observed: &str) -> Option<Stri
         ),
         (RoutingNotFound, Expected::RefusedAlikePlainGetNotFound) => format!(
             "every upgrade is refused alike whatever it carries, while a plain GET of the same URL gets 404 ({observed}): nothing at this path serves HTTP and no WebSocket handler owns it"
+        ),
+        (AuthPlacement, Expected::CredentialNotRead) => format!(
+            "the request with the credential gets the very refusal of the request without one, and it says the credential is missing ({observed}): the credential does not reach the check where it was put — the server reads it elsewhere, or a proxy strips it"
         ),
         (RoutingNotFound, Expected::UpgradeUnownedPath) => format!(
             "the upgrade is never answered while a plain GET of the same URL is answered at once ({observed}): the server's WebSocket listener does not own this path"

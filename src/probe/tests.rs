@@ -358,6 +358,7 @@ fn ticket_plan(ws: &str, tickets: std::net::SocketAddr) -> Plan {
         http2_variants: Vec::new(),
         address_fan_out: false,
         skipped: Vec::new(),
+        input: Default::default(),
     }
 }
 
@@ -416,6 +417,7 @@ async fn a_variant_whose_turn_comes_after_the_deadline_is_not_run_and_says_why()
         http2_variants: Vec::new(),
         address_fan_out: false,
         skipped: Vec::new(),
+        input: Default::default(),
     };
     let mut c = ctx();
     c.deadline = Instant::now();

@@ -779,7 +779,13 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
             .placements()
             .filter(|a| !matches!(a.variant.credential, CredentialPlacement::Header { .. }))
             .collect();
-        if let Some(h) = header_ok {
+        // The query placement a browser can use was not tried (a default run keeps the
+        // credential out of URLs): "only in a header" cannot be claimed.
+        let query_untried = f.run.skipped.iter().any(|s| {
+            s.reason == crate::model::SkipReason::CredentialInUrl
+                && matches!(s.variant.credential, CredentialPlacement::Query { .. })
+        });
+        if let Some(h) = header_ok.filter(|_| !query_untried) {
             if !browser_able.is_empty() && browser_able.iter().all(|a| !a.outcome.is_success()) {
                 let mut evidence = vec![cite(h)];
                 evidence.extend(browser_able.iter().map(|a| cite(a)));
