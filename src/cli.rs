@@ -62,7 +62,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Output")]
     pub color: ColorChoice,
 
-    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    /// Show more on stderr, as curl -v: -v the baseline's exchange on the wire (headers
+    /// redacted), -vv every attempt's, -vvv also the trace log (RUST_LOG overrides the log).
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     pub verbose: u8,
 

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
     colored::control::set_override(color);
     logging::init(
         cli.verbose,
+        !matches!(cli.command, Some(Command::Exporter(_))),
         term::color_enabled(cli.color, no_color, std::io::stderr().is_terminal()),
     );
     // The one progress decision: a person at a terminal, not CI, not -s.
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
             term::env_flag(std::env::var_os("CI")),
         ),
         silent: cli.silent,
+        verbose: cli.verbose,
     };
 
     match cli.command {
@@ -114,6 +116,8 @@ struct Ui {
     progress: bool,
     /// -s: no notes either.
     silent: bool,
+    /// The -v count: 1 the baseline's exchange on stderr, 2 every attempt's, 3 the trace log.
+    verbose: u8,
 }
 
 /// The man page: clap_mangen's sections, with EXIT STATUS in place of its generic "EXTRA".
@@ -289,6 +293,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
             );
         }
     };
+    verbose_exchanges(&report, ui.verbose);
     match expectations {
         None => {
             let code = exit::code_for(&report);
@@ -401,12 +406,26 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
             );
         }
     };
+    for t in result.targets.iter().filter(|_| ui.verbose > 0) {
+        eprintln!("* target {}", render::printable_name(&t.name));
+        verbose_exchanges(&t.report, ui.verbose);
+    }
     let line = render::check::verdict_line(&result);
     sink.write(
         |out, _| render::check::render(&result, args.format, out),
         &line,
         exit::code_for_check(&result),
     )
+}
+
+/// `-v`: the exchanges on the wire on stderr, before the report on stdout (curl's order). A
+/// closed stderr is not worth failing the run for.
+fn verbose_exchanges(report: &wsdoctor::model::Report, level: u8) {
+    if level == 0 {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = render::verbose::render(report, level, &mut err).and_then(|_| err.flush());
 }
 
 fn exporter(args: &ExporterArgs) -> ExitCode {

@@ -16,11 +16,11 @@ use colored::Colorize;
 
 use super::{
     all_attempts, attempt_label, blind_spot_lines, cited_ids, exchange_lines, failing_attempt,
-    fmt_ms, is_fault, not_run_lines, pair_cells, plain, result_vs_baseline, shorten, Layout,
+    fmt_ms, is_fault, not_run_lines, pair_cells, plain, result_vs_baseline, shorten, wire_lines,
+    Layout,
 };
 use crate::model::{
-    AttemptRecord, Report, SessionEnd, Severity, Stage, StageRecord, StageStatus, TicketRecord,
-    TlsRecord,
+    AttemptRecord, Report, Severity, Stage, StageRecord, StageStatus, TicketRecord, TlsRecord,
 };
 use crate::wording::count;
 
@@ -608,99 +608,15 @@ fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let Some(a) = failing_attempt(report) else {
         return Ok(());
     };
-    let Some(req) = &a.request else {
+    if a.request.is_none() {
         return Ok(());
-    };
+    }
     writeln!(
         out,
         "  {}",
         format!("{} on the wire", a.variant.id).dimmed()
     )?;
-    let mut lines = vec![format!("> {} {} HTTP/1.1", req.method, req.path)];
-    lines.extend(
-        req.headers
-            .iter()
-            .map(|h| format!("> {}: {}", h.name, h.value)),
-    );
-    if let Some(resp) = &a.response {
-        lines.push(format!(
-            "< {} {} {}",
-            resp.version, resp.status, resp.reason
-        ));
-        for h in resp.headers.iter().take(MAX_RESPONSE_HEADERS) {
-            lines.push(format!("< {}: {}", h.name, h.value));
-        }
-        if resp.headers.len() > MAX_RESPONSE_HEADERS {
-            lines.push(format!(
-                "< … {}",
-                count(
-                    resp.headers.len() - MAX_RESPONSE_HEADERS,
-                    "more header",
-                    "more headers"
-                )
-            ));
-        }
-        if resp.status != 101 {
-            if resp.body_excerpt.is_empty() {
-                lines.push(format!("< ({}-byte body)", resp.body_bytes));
-            } else {
-                lines.push("<".to_string());
-                let body: Vec<&str> = resp.body_excerpt.lines().collect();
-                for l in body.iter().take(MAX_BODY_LINES) {
-                    lines.push(format!("< {l}"));
-                }
-                let more = body.len().saturating_sub(MAX_BODY_LINES);
-                if more > 0 || resp.body_truncated {
-                    lines.push(format!(
-                        "< … ({} body bytes read{})",
-                        resp.body_bytes,
-                        if resp.body_truncated {
-                            ", more not read"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-            }
-        }
-    }
-    if let Some(session) = &a.session {
-        let end = match &session.end {
-            SessionEnd::StillOpen => None,
-            SessionEnd::CloseFrame {
-                code,
-                reason,
-                after_ms,
-            } => Some(format!(
-                "< [close frame {}{} after {}]",
-                code.map_or_else(|| "without a code".to_string(), |c| c.to_string()),
-                if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {reason}")
-                },
-                fmt_ms(*after_ms)
-            )),
-            SessionEnd::Dropped { how, after_ms } => Some(format!(
-                "< [connection dropped without a close frame ({how}) after {}]",
-                fmt_ms(*after_ms)
-            )),
-            SessionEnd::ProtocolError { detail, after_ms } => Some(format!(
-                "< [framing error after {}: {detail}]",
-                fmt_ms(*after_ms)
-            )),
-            SessionEnd::PingFlood {
-                pings,
-                per_second,
-                after_ms,
-            } => Some(format!(
-                "< [{pings} pings in {} ({per_second:.0}/s): watch stopped]",
-                fmt_ms(*after_ms)
-            )),
-        };
-        lines.extend(end);
-    }
-    for l in lines {
+    for l in wire_lines(a, Some(MAX_RESPONSE_HEADERS), MAX_BODY_LINES) {
         writeln!(out, "    {}", shorten(&l, WIDTH - 4))?;
     }
     writeln!(out)

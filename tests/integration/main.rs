@@ -14,6 +14,7 @@ mod exchange;
 mod explain;
 mod exporter;
 mod forward_proxy_socks;
+mod habits;
 mod help;
 mod hostile;
 mod http2;
