@@ -311,7 +311,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
             let result = CheckReport::new(vec![TargetResult::new(&name, &e, report)], duration);
             let line = render::check::verdict_line(&result);
             sink.write(
-                |out, _| render::check::render(&result, config.format, out),
+                |out, layout| render::check::render_with(&result, config.format, layout, out),
                 &line,
                 exit::code_for_check(&result),
             )
@@ -400,7 +400,7 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
             );
             let line = render::check::verdict_line(&result);
             return sink.write(
-                |out, _| render::check::render(&result, args.format, out),
+                |out, layout| render::check::render_with(&result, args.format, layout, out),
                 &line,
                 exit::INTERRUPTED,
             );
@@ -412,7 +412,7 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
     }
     let line = render::check::verdict_line(&result);
     sink.write(
-        |out, _| render::check::render(&result, args.format, out),
+        |out, layout| render::check::render_with(&result, args.format, layout, out),
         &line,
         exit::code_for_check(&result),
     )

@@ -99,3 +99,94 @@ fn dash_vv_adds_the_variants_and_dash_vvv_the_trace_log() {
         assert!(!text.contains(TOKEN), "{text}");
     }
 }
+
+/// The words of a text (what a reader sees, whatever the wrapping).
+fn words(text: &str) -> std::collections::BTreeSet<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+/// Lines wider than `columns`, except a line that is one unbreakable token after its marker.
+fn too_wide(text: &str, columns: usize) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.chars().count() > columns)
+        .filter(|l| {
+            let tokens: Vec<&str> = l.split_whitespace().collect();
+            !(tokens.len() <= 2
+                && tokens
+                    .last()
+                    .is_some_and(|t| t.chars().count() > columns / 2))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Point 2: a 403 behind an nginx-like front, with `--direct` to a backend that accepts (the
+/// "public vs direct" table), at 40, 60, 80 and 120 columns: no line is wider than the terminal
+/// and no word is split (every word is a word of the 200-column report).
+#[test]
+fn a_fault_report_wraps_at_every_width_without_splitting_words() {
+    use crate::support::scripted::{nginx_page, ScriptedServer, Step};
+    let front = ScriptedServer::http(|_| vec![Step::Write(nginx_page(403, "Forbidden", &[]))]);
+    let backend = WsServer::start(Behaviour::Echo);
+    let url = front.ws_url("/chat/socket");
+    let direct = backend.url("/chat/socket");
+    let args = [
+        url.as_str(),
+        "--direct",
+        direct.as_str(),
+        "--origin",
+        "https://app.example.test",
+        "--token",
+        TOKEN,
+        "--close-wait",
+        "100ms",
+        "--color",
+        "never",
+    ];
+    let (wide, stderr, code) = run(&args, &[("COLUMNS", "200")]);
+    assert_eq!(code, 1, "{wide}\n{stderr}");
+    assert!(wide.contains("public vs direct"), "{wide}");
+    let wide_words = words(&wide);
+    for columns in [40usize, 60, 80, 120] {
+        let (text, _, code) = run(&args, &[("COLUMNS", &columns.to_string())]);
+        assert_eq!(code, 1, "{text}");
+        let over = too_wide(&text, columns);
+        assert!(over.is_empty(), "at {columns}: {over:#?}\n{text}");
+        for word in words(&text) {
+            assert!(
+                wide_words.contains(&word)
+                    || ["attempts", "→", "public:", "direct:"].contains(&word.as_str())
+                    // Times differ between runs.
+                    || word.chars().any(|c| c.is_ascii_digit()),
+                "at {columns}: {word:?} is not a word of the report\n{text}"
+            );
+        }
+    }
+}
+
+/// Point 2: a check's human output (table and the failed targets' reports) at 40 and 60 columns.
+#[test]
+fn a_failed_check_wraps_at_40_and_60_columns() {
+    use crate::support::scripted::{nginx_page, ScriptedServer, Step};
+    let front = ScriptedServer::http(|_| vec![Step::Write(nginx_page(403, "Forbidden", &[]))]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("check.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[target]]\nname = \"chat behind the front door of the production cluster\"\nurl = \"{}\"\nquick = true\nclose_wait = \"100ms\"\nexpect = \"ok\"\n",
+            front.ws_url("/chat")
+        ),
+    )
+    .expect("check file");
+    let file = file.to_string_lossy().into_owned();
+    for columns in [40usize, 60] {
+        let (text, stderr, code) = run(
+            &["check", &file, "--color", "never"],
+            &[("COLUMNS", &columns.to_string())],
+        );
+        assert_eq!(code, 1, "{text}\n{stderr}");
+        let over = too_wide(&text, columns);
+        assert!(over.is_empty(), "at {columns}: {over:#?}\n{text}");
+    }
+}
