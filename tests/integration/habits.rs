@@ -190,3 +190,117 @@ fn a_failed_check_wraps_at_40_and_60_columns() {
         assert!(over.is_empty(), "at {columns}: {over:#?}\n{text}");
     }
 }
+
+/// `promtool ARGS` with `stdin`: its output, or None when promtool is not installed outside CI
+/// (under CI=true a missing promtool fails the test: scripts/setup installs it).
+fn promtool(args: &[&str], stdin: &str) -> Option<(bool, String)> {
+    use std::io::Write;
+    let child = std::process::Command::new("promtool")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+                "promtool is missing: run scripts/setup (Debian: apt-get install prometheus)"
+            );
+            eprintln!("skipped: promtool is not installed (scripts/setup installs it)");
+            return None;
+        }
+        Err(e) => panic!("promtool: {e}"),
+    };
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(stdin.as_bytes()).expect("write to promtool");
+    }
+    let out = child.wait_with_output().expect("promtool ends");
+    Some((
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    ))
+}
+
+/// The metric names of the first column of docs/exporter.md's blackbox_exporter mapping table.
+fn mapped_names() -> Vec<String> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/exporter.md"))
+        .expect("docs/exporter.md");
+    let table: Vec<&str> = doc
+        .lines()
+        .skip_while(|l| !l.starts_with("| blackbox_exporter "))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    table
+        .iter()
+        .filter_map(|row| row.split('`').nth(1))
+        .map(|name| name.split('{').next().unwrap_or(name).to_string())
+        .collect()
+}
+
+/// Point 5: a real scrape of a wss:// probe passes `promtool check metrics`, and every
+/// blackbox_exporter name docs/exporter.md maps is in it; the exporter's /metrics has
+/// `wsdoctor_build_info`; the expectation label carries no spaces or `=`.
+#[test]
+fn a_real_scrape_passes_promtool_and_has_every_blackbox_name_of_the_mapping() {
+    use crate::support::exporter::Exporter;
+    use crate::support::tls::{TestCa, TlsWsServer, HOST};
+    let ca = TestCa::new("wsdoctor exporter CA");
+    let server = TlsWsServer::start(ca.valid_leaf(&[HOST]), Behaviour::Echo);
+    let (url, resolve) = server.url_and_resolve("/ws");
+    let pem = ca.pem_file();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("modules.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[module.tls]\ncacert = [\"{}\"]\nresolve = [\"{resolve}\"]\nquick = true\nclose_wait = \"100ms\"\nexpect = \"ok\"\n",
+            pem.path().display()
+        ),
+    )
+    .expect("modules.toml");
+    let exporter = Exporter::start(Some(&config), &[]);
+    let scrape = exporter.probe(&url, "tls", &[]);
+    assert_eq!(scrape.status, 200, "{}\n{}", scrape.body, exporter.log());
+    let names = mapped_names();
+    assert!(names.len() >= 9, "the mapping table lists {names:?}");
+    for name in &names {
+        assert!(
+            scrape
+                .body
+                .lines()
+                .any(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} "))),
+            "{name} (docs/exporter.md's mapping) is not in the scrape:\n{}",
+            scrape.body
+        );
+    }
+    assert!(
+        scrape.body.contains("probe_success 1") && scrape.body.contains("probe_http_ssl 1"),
+        "{}",
+        scrape.body
+    );
+    assert!(
+        scrape
+            .body
+            .contains("wsdoctor_expectation_passed{expectation=\"expect\",value=\"ok\"} 1"),
+        "{}",
+        scrape.body
+    );
+    let own = exporter.get("/metrics", &[]);
+    assert!(
+        own.body.contains("wsdoctor_build_info{version=\""),
+        "{}",
+        own.body
+    );
+    // promtool reads the classic text format, where a counter's HELP names `_total`: the
+    // OpenMetrics counters of /metrics are out of its reach, the /probe gauges are not.
+    if let Some((ok, out)) = promtool(&["check", "metrics"], &scrape.body) {
+        assert!(ok, "promtool check metrics:\n{out}\n{}", scrape.body);
+    }
+}
