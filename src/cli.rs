@@ -651,11 +651,11 @@ fn check_formats() -> impl TypedValueParser<Value = Format> {
         ),
         (
             Format::Junit,
-            "JUnit XML: the targets and their expectations as test cases",
+            "JUnit XML: a testsuite per target, a testcase per expectation",
         ),
         (
             Format::Github,
-            "GitHub Actions workflow commands, one per failed expectation",
+            "GitHub Actions workflow commands: ::error per failed expectation, ::warning per warning finding, ::notice per passing target",
         ),
     ])
 }

@@ -398,6 +398,7 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
                 unfinished,
                 started.elapsed().as_secs_f64() * 1000.0,
             );
+            step_summary(&result);
             let line = render::check::verdict_line(&result);
             return sink.write(
                 |out, layout| render::check::render_with(&result, args.format, layout, out),
@@ -406,6 +407,7 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
             );
         }
     };
+    step_summary(&result);
     for t in result.targets.iter().filter(|_| ui.verbose > 0) {
         eprintln!("* target {}", render::printable_name(&t.name));
         verbose_exchanges(&t.report, ui.verbose);
@@ -416,6 +418,31 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
         &line,
         exit::code_for_check(&result),
     )
+}
+
+/// In GitHub Actions (`GITHUB_STEP_SUMMARY` names a file): appends the check's Markdown summary
+/// to the job's step summary, as GitHub documents (append, never replace: other steps write there
+/// too). A summary that cannot be written is a warning on stderr, never the check's failure.
+fn step_summary(result: &CheckReport) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let mut text = Vec::with_capacity(16 * 1024);
+    let written =
+        render::check::render(result, render::Format::Markdown, &mut text).and_then(|_| {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            file.write_all(&text)?;
+            file.write_all(b"\n")
+        });
+    if let Err(e) = written {
+        eprintln!(
+            "wsdoctor: warning: cannot append the summary to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
 }
 
 /// `-v`: the exchanges on the wire on stderr, before the report on stdout (curl's order). A

@@ -331,7 +331,8 @@ fn markdown_note(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         let mut report = Vec::new();
         super::markdown::render(&t.report, &mut report)?;
-        // The target's note, one heading level down, so it nests under the target.
+        // The target's note, two heading levels down, so it nests under the target's `##`: its
+        // `# WebSocket diagnosis` becomes `###`, its sections `####`.
         let mut fence: Option<String> = None;
         for line in String::from_utf8_lossy(&report).lines() {
             let trimmed = line.trim_start();
@@ -344,7 +345,7 @@ fn markdown_note(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
                 }
             }
             if fence.is_none() && line.starts_with('#') {
-                writeln!(out, "#{line}")?;
+                writeln!(out, "##{line}")?;
             } else {
                 writeln!(out, "{line}")?;
             }
@@ -559,7 +560,7 @@ mod tests {
         let text = rendered(&sample(), Format::Markdown);
         assert!(text.starts_with("# wsdoctor check: 1 of 2 targets passed\n"));
         assert!(text.contains("| proxy\\|edge | ✗ FAIL | `proxy.upgrade_not_forwarded` |"));
-        assert!(text.contains("\n## WebSocket diagnosis: "), "{text}");
+        assert!(text.contains("\n### WebSocket diagnosis: "), "{text}");
     }
 
     #[test]

@@ -304,3 +304,84 @@ fn a_real_scrape_passes_promtool_and_has_every_blackbox_name_of_the_mapping() {
         assert!(ok, "promtool check metrics:\n{out}\n{}", scrape.body);
     }
 }
+
+/// A check file of two targets: a healthy echo server and a 403 front; returns the file and the
+/// servers (kept alive by the caller).
+fn two_target_check() -> (
+    tempfile::TempDir,
+    String,
+    WsServer,
+    crate::support::scripted::ScriptedServer,
+) {
+    use crate::support::scripted::{nginx_page, ScriptedServer, Step};
+    let healthy = WsServer::start(Behaviour::Echo);
+    let front = ScriptedServer::http(|_| vec![Step::Write(nginx_page(403, "Forbidden", &[]))]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("check.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[target]]\nname = \"status\"\nurl = \"{}\"\nquick = true\nclose_wait = \"100ms\"\nexpect = \"ok\"\n\n[[target]]\nname = \"chat\"\nurl = \"{}\"\nquick = true\nclose_wait = \"100ms\"\nexpect = \"ok\"\n",
+            healthy.url("/ws"),
+            front.ws_url("/chat")
+        ),
+    )
+    .expect("check file");
+    let file = file.to_string_lossy().into_owned();
+    (dir, file, healthy, front)
+}
+
+/// Point 6: in GitHub Actions `check` appends its Markdown summary to `$GITHUB_STEP_SUMMARY`
+/// (what earlier steps wrote stays), the target's report nests under the target's heading, and
+/// stdout keeps the chosen format.
+#[test]
+fn check_appends_its_markdown_summary_to_github_step_summary() {
+    let (dir, file, _healthy, _front) = two_target_check();
+    let summary = dir.path().join("step_summary.md");
+    std::fs::write(&summary, "## Build\n\nearlier step\n").expect("summary");
+    let summary_path = summary.to_string_lossy().into_owned();
+    let (stdout, stderr, code) = run(
+        &["check", &file, "--color", "never"],
+        &[("GITHUB_STEP_SUMMARY", &summary_path)],
+    );
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("wsdoctor check · 2 targets"), "{stdout}");
+    let text = std::fs::read_to_string(&summary).expect("summary written");
+    assert!(text.starts_with("## Build\n\nearlier step\n"), "{text}");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{text}"))
+    };
+    assert!(at("# wsdoctor check: 1 of 2 targets passed") < at("## ✗ chat"));
+    assert!(
+        at("## ✗ chat") < at("\n### WebSocket diagnosis: "),
+        "{text}"
+    );
+    assert!(!text.contains("\n## WebSocket diagnosis"), "{text}");
+    assert!(
+        text.contains("\n#### "),
+        "sections nest under the report:\n{text}"
+    );
+    // A second run appends again.
+    run(&["check", &file], &[("GITHUB_STEP_SUMMARY", &summary_path)]);
+    let again = std::fs::read_to_string(&summary).expect("summary");
+    assert_eq!(again.matches("# wsdoctor check: ").count(), 2, "{again}");
+}
+
+/// Point 6: a step summary that cannot be written is a warning; the check's own result stands.
+#[test]
+fn an_unwritable_step_summary_is_a_warning_not_a_failure() {
+    let (dir, file, _healthy, _front) = two_target_check();
+    let not_a_file = dir.path().to_string_lossy().into_owned();
+    let (stdout, stderr, code) = run(
+        &["check", &file, "--format", "json"],
+        &[("GITHUB_STEP_SUMMARY", &not_a_file)],
+    );
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("warning: cannot append the summary to GITHUB_STEP_SUMMARY"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("the report is still JSON");
+    assert_eq!(v["passed"], false, "{v}");
+}
