@@ -143,25 +143,41 @@ fn a_fault_report_wraps_at_every_width_without_splitting_words() {
         "--color",
         "never",
     ];
-    let (wide, stderr, code) = run(&args, &[("COLUMNS", "200")]);
-    assert_eq!(code, 1, "{wide}\n{stderr}");
+    // One probe, saved; each width renders the same report again (explain is pure), so the
+    // words compared are the same words.
+    let (json, stderr, code) = run(&[&args[..], &["--format", "json"]].concat(), &[]);
+    assert_eq!(code, 1, "{json}\n{stderr}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = dir.path().join("report.json");
+    std::fs::write(&saved, &json).expect("report");
+    let saved = saved.to_string_lossy().into_owned();
+    let at = |columns: usize| {
+        let (text, stderr, code) = run(
+            &["explain", &saved, "--color", "never"],
+            &[("COLUMNS", &columns.to_string())],
+        );
+        assert_eq!(code, 1, "{text}\n{stderr}");
+        text
+    };
+    let wide = at(200);
     assert!(wide.contains("public vs direct"), "{wide}");
     let wide_words = words(&wide);
     for columns in [40usize, 60, 80, 120] {
-        let (text, _, code) = run(&args, &[("COLUMNS", &columns.to_string())]);
-        assert_eq!(code, 1, "{text}");
+        let text = at(columns);
         let over = too_wide(&text, columns);
         assert!(over.is_empty(), "at {columns}: {over:#?}\n{text}");
         for word in words(&text) {
             assert!(
                 wide_words.contains(&word)
-                    || ["attempts", "→", "public:", "direct:"].contains(&word.as_str())
-                    // Times differ between runs.
-                    || word.chars().any(|c| c.is_ascii_digit()),
+                    || ["attempts", "→", "public:", "direct:"].contains(&word.as_str()),
                 "at {columns}: {word:?} is not a word of the report\n{text}"
             );
         }
     }
+    // The probe's own output (not only explain's) wraps too.
+    let (text, _, _) = run(&args, &[("COLUMNS", "40")]);
+    let over = too_wide(&text, 40);
+    assert!(over.is_empty(), "probe at 40: {over:#?}\n{text}");
 }
 
 /// Point 2: a check's human output (table and the failed targets' reports) at 40 and 60 columns.
@@ -384,4 +400,112 @@ fn an_unwritable_step_summary_is_a_warning_not_a_failure() {
     );
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("the report is still JSON");
     assert_eq!(v["passed"], false, "{v}");
+}
+
+/// A Chrome-style HAR of one WebSocket entry: `response` is the entry's response object,
+/// `messages` its `_webSocketMessages` (None: the field is absent).
+fn har(response: &str, messages: Option<&str>) -> String {
+    format!(
+        r#"{{"log":{{"version":"1.2","entries":[{{"_resourceType":"websocket","startedDateTime":"2026-12-07T01:00:00.000Z","time":12,"request":{{"method":"GET","url":"wss://chat.example.test/ws","httpVersion":"HTTP/1.1","headers":[{{"name":"Origin","value":"https://app.example.test"}}]}},"response":{response}{}}}]}}}}"#,
+        messages.map_or(String::new(), |m| format!(r#","_webSocketMessages":{m}"#))
+    )
+}
+
+const SWITCHED: &str = r#"{"status":101,"statusText":"Switching Protocols","httpVersion":"HTTP/1.1","headers":[{"name":"Upgrade","value":"websocket"},{"name":"Connection","value":"Upgrade"}]}"#;
+
+/// `wsdoctor explain -` with `input` on stdin.
+fn explain(input: &str) -> (String, String, i32) {
+    let out = wsdoctor()
+        .args(["explain", "-", "--color", "never"])
+        .write_stdin(input.to_string())
+        .output()
+        .expect("explain runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// Point 3: a HAR whose socket the server closed at once with 1011 (the close frame in Chrome's
+/// `_webSocketMessages`) is a fault, exit 1, not `ok.healthy … stayed open`.
+#[test]
+fn explain_reads_a_close_1011_from_the_har_messages_and_exits_1() {
+    let messages = r#"[{"type":"send","time":1796605200.004,"opcode":1,"data":"{\"hello\":1}"},{"type":"receive","time":1796605200.006,"opcode":8,"data":"1011 internal error"}]"#;
+    let (stdout, stderr, code) = explain(&har(SWITCHED, Some(messages)));
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(!stdout.contains("ok.healthy"), "{stdout}");
+    assert!(!stdout.contains("stayed open"), "{stdout}");
+    assert!(stdout.contains("1011"), "{stdout}");
+}
+
+/// Point 3: a HAR 101 without a recorded close does not claim the socket stayed open: what came
+/// after the 101 is unknown, and the command that watches it is named.
+#[test]
+fn explain_of_a_har_101_says_what_followed_is_unknown() {
+    let (stdout, stderr, _) = explain(&har(SWITCHED, None));
+    let text = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!text.contains("stayed open"), "{stdout}\n{stderr}");
+    assert!(text.contains("is unknown"), "{stdout}");
+    assert!(
+        text.contains("wsdoctor wss://chat.example.test/ws --origin https://app.example.test"),
+        "{stdout}"
+    );
+}
+
+/// Point 3: a HAR status 0 is "the browser hides the status", not "closed without an HTTP
+/// answer", and gets no fix for a cause it cannot show.
+#[test]
+fn explain_of_a_har_status_0_says_the_browser_hides_the_status() {
+    let (stdout, stderr, code) = explain(&har(
+        r#"{"status":0,"statusText":"","httpVersion":"","headers":[]}"#,
+        None,
+    ));
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let verdict: String = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with('✗'))
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(verdict.contains("hides the HTTP status"), "{verdict}");
+    assert!(
+        !verdict.contains("closed the connection without an HTTP answer"),
+        "{verdict}"
+    );
+    assert!(!verdict.contains("fix:"), "{verdict}");
+}
+
+/// Point 3: a console line's 403 names no Origin: no fix snippet is written with one (the socket's
+/// own host is not the page's origin).
+#[test]
+fn explain_of_a_console_403_writes_no_snippet_with_an_origin_the_line_never_gave() {
+    let (stdout, stderr, code) = explain(
+        "WebSocket connection to 'wss://chat.example.test/ws' failed: Error during WebSocket handshake: Unexpected response code: 403",
+    );
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        !stdout.contains("https://chat.example.test\""),
+        "a snippet with the socket's host as the page's origin:\n{stdout}"
+    );
+    assert!(stdout.contains("no Origin fix snippet"), "{stdout}");
+}
+
+/// Point 3: `explain` on a `check --format json` result says what it is and how to explain one of
+/// its reports, not "HAR: no log.entries array".
+#[test]
+fn explain_of_a_check_result_says_how_to_explain_a_target() {
+    let (dir, file, _healthy, _front) = two_target_check();
+    let (json, _, _) = run(&["check", &file, "--format", "json"], &[]);
+    let saved = dir.path().join("result.json");
+    std::fs::write(&saved, &json).expect("result");
+    let (stdout, stderr, code) = run(&["explain", &saved.to_string_lossy()], &[]);
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(!stderr.contains("log.entries"), "{stderr}");
+    assert!(
+        stderr.contains("wsdoctor check` result") && stderr.contains("'status', 'chat'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(".targets[]"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
 }
