@@ -96,8 +96,9 @@ pub enum Command {
     Exporter(ExporterArgs),
     /// Print a shell completion script to stdout.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to stdout.
-    Man,
+    /// Print the man page (roff) to stdout: wsdoctor(1), or a subcommand's (`wsdoctor man check`
+    /// is the wsdoctor-check(1) the main page refers to).
+    Man(ManArgs),
 }
 
 /// Options of `wsdoctor check`.
@@ -175,6 +176,15 @@ pub struct ExporterArgs {
     /// Validate the config file, print its modules and exit (0 when valid, 2 when not).
     #[arg(long, requires = "config")]
     pub check_config: bool,
+}
+
+/// Options of `wsdoctor man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// A subcommand whose page to print (probe, demo, check, explain, exporter, completions,
+    /// man, help); without one, wsdoctor(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Options of `wsdoctor completions`.

@@ -80,9 +80,16 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             return done(out.write_all(&script).and_then(|_| out.flush()));
         }
-        Some(Command::Man) => {
+        Some(Command::Man(args)) => {
             let mut page = Vec::new();
-            if let Err(e) = man_page(&mut page) {
+            let written = match &args.command {
+                None => man_page(&mut page),
+                Some(name) => match subcommand_man_page(name, &mut page) {
+                    Ok(written) => written,
+                    Err(e) => return usage(e),
+                },
+            };
+            if let Err(e) = written {
                 return done(Err(e));
             }
             let mut out = std::io::stdout().lock();
@@ -139,6 +146,28 @@ fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
     }
     man.render_version_section(out)?;
     man.render_authors_section(out)
+}
+
+/// The page of one subcommand, `wsdoctor-NAME(1)`, which wsdoctor(1)'s SUBCOMMANDS section
+/// names. An unknown name is a usage error listing the known ones.
+fn subcommand_man_page(name: &str, out: &mut dyn Write) -> Result<std::io::Result<()>, String> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let Some(sub) = cmd.find_subcommand(name) else {
+        return Err(format!(
+            "no man page for '{name}': wsdoctor man takes one of {}",
+            names.join(", ")
+        ));
+    };
+    let page = sub
+        .clone()
+        .display_name(format!("wsdoctor-{name}"))
+        .bin_name(format!("wsdoctor {name}"));
+    Ok(clap_mangen::Man::new(page).render(out))
 }
 
 /// How a run on the runtime ended.

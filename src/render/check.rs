@@ -48,7 +48,7 @@ pub fn verdict_line(check: &CheckReport) -> String {
             total,
             total + check.unfinished.len(),
             total - failed,
-            printable(&check.unfinished.join(", "))
+            printable(&some_names(check.unfinished.iter().map(String::as_str)))
         );
     }
     if check.passed {
@@ -57,18 +57,35 @@ pub fn verdict_line(check: &CheckReport) -> String {
             n => format!("wsdoctor check: all {n} targets passed"),
         }
     } else {
-        let names: Vec<&str> = check
+        let names = check
             .targets
             .iter()
             .filter(|t| !t.passed())
-            .map(|t| t.name.as_str())
-            .collect();
+            .map(|t| t.name.as_str());
         format!(
             "wsdoctor check: {failed} of {} failed: {}",
             crate::wording::count(total, "target", "targets"),
-            printable(&names.join(", "))
+            printable(&some_names(names))
         )
     }
+}
+
+/// Names listed in a one-line summary before the rest are counted.
+const LINE_NAMES: usize = 10;
+
+/// At most [`LINE_NAMES`] names, then "and N more": a 500-target check stays one readable line.
+fn some_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    let mut shown = names
+        .iter()
+        .take(LINE_NAMES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LINE_NAMES {
+        shown.push_str(&format!(" and {} more", names.len() - LINE_NAMES));
+    }
+    shown
 }
 
 /// The one line printed on stdout when `--output` took a probe report.

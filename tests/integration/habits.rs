@@ -509,3 +509,136 @@ fn explain_of_a_check_result_says_how_to_explain_a_target() {
     assert!(stderr.contains(".targets[]"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
 }
+
+/// Point 8: `check --help` says what the github and junit formats write.
+#[test]
+fn check_help_says_what_github_and_junit_write() {
+    let (help, _, code) = run(&["check", "--help"], &[]);
+    assert_eq!(code, 0);
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("::notice per passing target"), "{help}");
+    assert!(
+        help.contains("a testsuite per target, a testcase per expectation"),
+        "{help}"
+    );
+    assert!(!help.contains("one per failed expectation"), "{help}");
+}
+
+/// Point 8: every wsdoctor-NAME(1) the man page refers to is a page `wsdoctor man NAME` prints.
+#[test]
+fn every_man_page_the_main_page_refers_to_can_be_printed() {
+    let (page, _, code) = run(&["man"], &[]);
+    assert_eq!(code, 0);
+    let refs: Vec<String> = page
+        .split("wsdoctor\\-")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("(1)").map(|(name, _)| name.to_string()))
+        .filter(|name| name.chars().all(|c| c.is_ascii_lowercase()))
+        .collect();
+    assert!(refs.contains(&"check".to_string()), "{refs:?}");
+    for name in refs {
+        let (sub, stderr, code) = run(&["man", &name], &[]);
+        assert_eq!(code, 0, "wsdoctor man {name}: {stderr}");
+        assert!(
+            sub.contains(&format!(".TH wsdoctor-{name} 1")),
+            "wsdoctor man {name}:\n{sub}"
+        );
+    }
+    let (_, stderr, code) = run(&["man", "chek"], &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no man page for 'chek'"), "{stderr}");
+}
+
+/// Point 8: an unknown key names the closest valid one and lists only keys valid there: a check
+/// target never offers `token`, an exporter module never `name`, `url` or `token`.
+#[test]
+fn unknown_keys_offer_did_you_mean_and_only_valid_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let check = dir.path().join("check.toml");
+    std::fs::write(
+        &check,
+        "[[target]]\nname = \"chat\"\nurl = \"ws://127.0.0.1:9/ws\"\norgin = \"https://app.example.test\"\n",
+    )
+    .expect("check file");
+    let (_, stderr, code) = run(&["check", &check.to_string_lossy()], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("unknown key `orgin` (did you mean `origin`?)"),
+        "{stderr}"
+    );
+    let valid = |text: &str| -> Vec<String> {
+        text.split("valid keys: ")
+            .nth(1)
+            .unwrap_or("")
+            .trim()
+            .split(", ")
+            .map(str::to_string)
+            .collect()
+    };
+    let keys = valid(&stderr);
+    assert!(keys.contains(&"origin".to_string()), "{stderr}");
+    assert!(!keys.contains(&"token".to_string()), "{stderr}");
+    let modules = dir.path().join("modules.toml");
+    std::fs::write(
+        &modules,
+        "[module.chat]\norgin = \"https://app.example.test\"\n",
+    )
+    .expect("modules");
+    let (_, stderr, code) = run(
+        &[
+            "exporter",
+            "--check-config",
+            "--config",
+            &modules.to_string_lossy(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("unknown key `orgin` (did you mean `origin`?)"),
+        "{stderr}"
+    );
+    let keys = valid(&stderr);
+    for not_a_module_key in ["name", "url", "token"] {
+        assert!(
+            !keys.contains(&not_a_module_key.to_string()),
+            "{not_a_module_key} offered: {stderr}"
+        );
+    }
+}
+
+/// Point 8: the one-line summary of a failed 500-target check names at most 10 targets.
+#[test]
+fn a_failed_500_target_check_names_ten_targets_and_counts_the_rest() {
+    let port = crate::support::refused_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("check.toml");
+    let mut text = String::new();
+    for i in 0..500 {
+        text.push_str(&format!(
+            "[[target]]\nname = \"t{i:03}\"\nurl = \"ws://127.0.0.1:{port}/ws\"\nquick = true\nexpect = \"ok\"\n\n"
+        ));
+    }
+    std::fs::write(&file, text).expect("check file");
+    let out = dir.path().join("result.json");
+    let (stdout, stderr, code) = run(
+        &[
+            "check",
+            &file.to_string_lossy(),
+            "--format",
+            "json",
+            "--output",
+            &out.to_string_lossy(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let line = stdout.lines().next().unwrap_or("");
+    assert!(
+        line.starts_with("wsdoctor check: 500 of 500 targets failed: t000, t001,"),
+        "{line}"
+    );
+    assert!(line.contains("t009 and 490 more"), "{line}");
+    assert!(!line.contains("t010"), "{line}");
+}
