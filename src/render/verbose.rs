@@ -31,7 +31,11 @@ pub fn render(report: &Report, level: u8, out: &mut dyn Write) -> io::Result<()>
 
 /// One attempt: a `*` line naming it, a `*` line per stage reached, its exchange and its result.
 fn attempt(a: &AttemptRecord, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "* {} ({}): {}", a.variant.id, a.variant.label, a.url)?;
+    if a.variant.label == a.variant.id {
+        writeln!(out, "* {}: {}", a.variant.id, a.url)?;
+    } else {
+        writeln!(out, "* {} ({}): {}", a.variant.id, a.variant.label, a.url)?;
+    }
     for s in a.stages.iter().filter(|s| s.status != StageStatus::Skipped) {
         let ms = s.ms.map(fmt_ms).unwrap_or_default();
         let text = match (&s.error, s.status) {

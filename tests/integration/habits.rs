@@ -46,7 +46,7 @@ fn dash_v_shows_the_baseline_exchange_on_stderr_for_a_healthy_quick_run() {
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     for want in [
-        "* baseline (baseline): ws://127.0.0.1:",
+        "* baseline: ws://127.0.0.1:",
         "> GET /ws HTTP/1.1",
         "> Sec-WebSocket-Version: 13",
         "> Authorization: Bearer [redacted]",
