@@ -642,3 +642,27 @@ fn a_failed_500_target_check_names_ten_targets_and_counts_the_rest() {
     assert!(line.contains("t009 and 490 more"), "{line}");
     assert!(!line.contains("t010"), "{line}");
 }
+
+/// Point 8: the README's demo excerpt is numbered as the demo numbers it (it runs every scenario,
+/// not 1/1): its header line is a header line of a real `wsdoctor demo` run.
+#[test]
+fn the_readme_demo_excerpt_header_is_one_the_demo_prints() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let excerpt = readme
+        .lines()
+        .find(|l| l.starts_with("── ") && l.contains(" · field report "))
+        .expect("a demo excerpt in the README");
+    let heading = excerpt.trim_end_matches(['─', ' ']);
+    let (demo, stderr, code) = run(&["demo", "--color", "never"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let headers: Vec<&str> = demo
+        .lines()
+        .filter(|l| l.starts_with("── "))
+        .map(|l| l.trim_end_matches(['─', ' ']))
+        .collect();
+    assert!(
+        headers.contains(&heading),
+        "README's {heading:?} is not among the demo's {headers:#?}"
+    );
+}
