@@ -66,7 +66,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, help_heading = "Output")]
     pub color: ColorChoice,
 
-    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    /// Show more on stderr, as curl -v: -v the baseline's exchange on the wire (headers
+    /// redacted), -vv every attempt's, -vvv also the trace log (RUST_LOG overrides the log).
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     pub verbose: u8,
 
@@ -100,8 +101,9 @@ pub enum Command {
     Exporter(ExporterArgs),
     /// Print a shell completion script to stdout.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to stdout.
-    Man,
+    /// Print the man page (roff) to stdout: wsdoctor(1), or a subcommand's (`wsdoctor man check`
+    /// is the wsdoctor-check(1) the main page refers to).
+    Man(ManArgs),
 }
 
 /// Options of `wsdoctor check`.
@@ -190,6 +192,15 @@ pub struct ExporterArgs {
     /// valid, 2 when not).
     #[arg(long, requires = "config")]
     pub check_config: bool,
+}
+
+/// Options of `wsdoctor man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// A subcommand whose page to print (probe, demo, check, explain, exporter, completions,
+    /// man, help); without one, wsdoctor(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Options of `wsdoctor completions`.
@@ -674,11 +685,11 @@ fn check_formats() -> impl TypedValueParser<Value = Format> {
         ),
         (
             Format::Junit,
-            "JUnit XML: the targets and their expectations as test cases",
+            "JUnit XML: a testsuite per target, a testcase per expectation",
         ),
         (
             Format::Github,
-            "GitHub Actions workflow commands, one per failed expectation",
+            "GitHub Actions workflow commands: ::error per failed expectation, ::warning per warning finding, ::notice per passing target",
         ),
     ])
 }

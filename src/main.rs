@@ -57,6 +57,7 @@ fn main() -> ExitCode {
     colored::control::set_override(color);
     logging::init(
         cli.verbose,
+        !matches!(cli.command, Some(Command::Exporter(_))),
         term::color_enabled(cli.color, no_color, std::io::stderr().is_terminal()),
     );
     // The one progress decision: a person at a terminal, not CI, not -s.
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
             term::env_flag(std::env::var_os("CI")),
         ),
         silent: cli.silent,
+        verbose: cli.verbose,
     };
 
     match cli.command {
@@ -78,9 +80,16 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             return done(out.write_all(&script).and_then(|_| out.flush()));
         }
-        Some(Command::Man) => {
+        Some(Command::Man(args)) => {
             let mut page = Vec::new();
-            if let Err(e) = man_page(&mut page) {
+            let written = match &args.command {
+                None => man_page(&mut page),
+                Some(name) => match subcommand_man_page(name, &mut page) {
+                    Ok(written) => written,
+                    Err(e) => return usage(e),
+                },
+            };
+            if let Err(e) = written {
                 return done(Err(e));
             }
             let mut out = std::io::stdout().lock();
@@ -114,6 +123,8 @@ struct Ui {
     progress: bool,
     /// -s: no notes either.
     silent: bool,
+    /// The -v count: 1 the baseline's exchange on stderr, 2 every attempt's, 3 the trace log.
+    verbose: u8,
 }
 
 /// The man page: clap_mangen's sections, with EXIT STATUS in place of its generic "EXTRA".
@@ -135,6 +146,28 @@ fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
     }
     man.render_version_section(out)?;
     man.render_authors_section(out)
+}
+
+/// The page of one subcommand, `wsdoctor-NAME(1)`, which wsdoctor(1)'s SUBCOMMANDS section
+/// names. An unknown name is a usage error listing the known ones.
+fn subcommand_man_page(name: &str, out: &mut dyn Write) -> Result<std::io::Result<()>, String> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let Some(sub) = cmd.find_subcommand(name) else {
+        return Err(format!(
+            "no man page for '{name}': wsdoctor man takes one of {}",
+            names.join(", ")
+        ));
+    };
+    let page = sub
+        .clone()
+        .display_name(format!("wsdoctor-{name}"))
+        .bin_name(format!("wsdoctor {name}"));
+    Ok(clap_mangen::Man::new(page).render(out))
 }
 
 /// How a run on the runtime ended.
@@ -360,6 +393,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
             );
         }
     };
+    verbose_exchanges(&report, ui.verbose);
     match expectations {
         None => {
             let code = exit::code_for(&report);
@@ -377,7 +411,7 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
             let result = CheckReport::new(vec![TargetResult::new(&name, &e, report)], duration);
             let line = render::check::verdict_line(&result);
             sink.write(
-                |out, _| render::check::render(&result, config.format, out),
+                |out, layout| render::check::render_with(&result, config.format, layout, out),
                 &line,
                 exit::code_for_check(&result),
             )
@@ -474,20 +508,61 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
             );
             result.not_started = not_started;
             result.signal = Some(stop.name().to_string());
+            step_summary(&result);
             let line = render::check::verdict_line(&result);
             return sink.write(
-                |out, _| render::check::render(&result, args.format, out),
+                |out, layout| render::check::render_with(&result, args.format, layout, out),
                 &line,
                 stop.code(),
             );
         }
     };
+    step_summary(&result);
+    for t in result.targets.iter().filter(|_| ui.verbose > 0) {
+        eprintln!("* target {}", render::printable_name(&t.name));
+        verbose_exchanges(&t.report, ui.verbose);
+    }
     let line = render::check::verdict_line(&result);
     sink.write(
-        |out, _| render::check::render(&result, args.format, out),
+        |out, layout| render::check::render_with(&result, args.format, layout, out),
         &line,
         exit::code_for_check(&result),
     )
+}
+
+/// In GitHub Actions (`GITHUB_STEP_SUMMARY` names a file): appends the check's Markdown summary
+/// to the job's step summary, as GitHub documents (append, never replace: other steps write there
+/// too). A summary that cannot be written is a warning on stderr, never the check's failure.
+fn step_summary(result: &CheckReport) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let mut text = Vec::with_capacity(16 * 1024);
+    let written =
+        render::check::render(result, render::Format::Markdown, &mut text).and_then(|_| {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            file.write_all(&text)?;
+            file.write_all(b"\n")
+        });
+    if let Err(e) = written {
+        eprintln!(
+            "wsdoctor: warning: cannot append the summary to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
+}
+
+/// `-v`: the exchanges on the wire on stderr, before the report on stdout (curl's order). A
+/// closed stderr is not worth failing the run for.
+fn verbose_exchanges(report: &wsdoctor::model::Report, level: u8) {
+    if level == 0 {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = render::verbose::render(report, level, &mut err).and_then(|_| err.flush());
 }
 
 fn exporter(args: &ExporterArgs) -> ExitCode {

@@ -38,7 +38,7 @@ pub enum CheckFileError {
         path: PathBuf,
     },
     /// Not valid TOML, or a key or value of the wrong shape (the message names the line).
-    #[error("check file '{}': {message}", path.display())]
+    #[error("check file '{}': {}", path.display(), unknown_key_message(message, NOT_TARGET_KEYS))]
     Toml {
         /// The path.
         path: PathBuf,
@@ -65,6 +65,52 @@ pub enum CheckFileError {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// Keys serde knows on a target that are themselves errors there (listed as valid, they mislead):
+/// `token` is only accepted to say that secrets never go in a check file.
+const NOT_TARGET_KEYS: &[&str] = &["token"];
+
+/// serde's `unknown field `orgin`, expected one of `name`, `url`, …` made useful: the valid keys
+/// without those that are errors in this file (`not_keys`), and the closest one as "did you
+/// mean" (`orgin` → `origin`). Any other message is returned as it is; text before serde's
+/// (a line and column) is kept.
+pub fn unknown_key_message(message: &str, not_keys: &[&str]) -> String {
+    let Some(at) = message.find("unknown field `") else {
+        return message.to_string();
+    };
+    let (prefix, rest) = message.split_at(at);
+    // toml's own Display puts the offending line between its position and serde's message: the
+    // position is kept, the quoted line (which may hold a value) is not.
+    let prefix = match prefix.lines().next().map(str::trim_end) {
+        Some(first) if prefix.contains('\n') => format!("{}: ", first.trim_end_matches(':')),
+        _ => prefix.to_string(),
+    };
+    let rest = &rest["unknown field `".len()..];
+    let Some((key, tail)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let valid: Vec<&str> = tail
+        .split_once("expected")
+        .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+        .unwrap_or_default();
+    let valid: Vec<&str> = valid
+        .into_iter()
+        .filter(|k| !not_keys.contains(k))
+        .collect();
+    let closest = valid
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+        .filter(|(d, k)| *d <= (k.len() / 3).max(1))
+        .min();
+    let mut out = format!("{prefix}unknown key `{key}`");
+    if let Some((_, k)) = closest {
+        out.push_str(&format!(" (did you mean `{k}`?)"));
+    }
+    if !valid.is_empty() {
+        out.push_str(&format!("; valid keys: {}", valid.join(", ")));
+    }
+    out
 }
 
 /// One target's keys. Every key is optional so `[defaults]` can use the same table; `url` is

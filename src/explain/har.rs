@@ -41,6 +41,76 @@ fn is_websocket(e: &Value) -> bool {
         || e.pointer("/response/status").and_then(Value::as_u64) == Some(101)
 }
 
+/// A close frame the server sent, as Chrome's HAR export records it in `_webSocketMessages`.
+struct ServerClose {
+    code: Option<u16>,
+    reason: Option<String>,
+    after_ms: f64,
+}
+
+/// The first close frame (`opcode` 8) the page received, if the export recorded one. Its `data`
+/// is the frame's payload: Chrome writes it as text ("1011 internal error" in some versions, the
+/// two code bytes then the reason in others) or base64; each is read.
+fn server_close(entry: &Value) -> Option<ServerClose> {
+    let messages = entry.get("_webSocketMessages")?.as_array()?;
+    let m = messages.iter().take(100_000).find(|m| {
+        m.get("opcode").and_then(Value::as_u64) == Some(8)
+            && m.get("type").and_then(Value::as_str) == Some("receive")
+    })?;
+    let data = m.get("data").and_then(Value::as_str).unwrap_or("");
+    let (code, reason) = close_payload(data);
+    let started = entry
+        .get("startedDateTime")
+        .and_then(Value::as_str)
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(|t| t.unix_timestamp_nanos() as f64 / 1e9);
+    let at = m.get("time").and_then(Value::as_f64);
+    let after_ms = match (started, at) {
+        (Some(s), Some(t)) if t >= s => (t - s) * 1000.0,
+        _ => 0.0,
+    };
+    Some(ServerClose {
+        code,
+        reason: reason
+            .filter(|r| !r.is_empty())
+            .map(|r| cut(&r, 123).to_string()),
+        after_ms,
+    })
+}
+
+/// A close payload as text: `1011 reason`, two code bytes then the reason, or their base64.
+fn close_payload(data: &str) -> (Option<u16>, Option<String>) {
+    let valid = |c: u16| (1000..=4999).contains(&c);
+    let digits: String = data.chars().take_while(char::is_ascii_digit).collect();
+    if let Some(code) = digits.parse::<u16>().ok().filter(|c| valid(*c)) {
+        let rest = data[digits.len()..]
+            .trim_start_matches([' ', ':', '-'])
+            .trim();
+        return (Some(code), Some(rest.to_string()));
+    }
+    let chars: Vec<char> = data.chars().collect();
+    if let [hi, lo, ..] = chars.as_slice() {
+        if (*hi as u32) < 256 && (*lo as u32) < 256 {
+            let code = ((*hi as u16) << 8) | (*lo as u16);
+            if valid(code) {
+                return (Some(code), Some(chars[2..].iter().collect()));
+            }
+        }
+    }
+    use base64::Engine;
+    if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data.trim()) {
+        if let [hi, lo, rest @ ..] = bytes.as_slice() {
+            let code = (u16::from(*hi) << 8) | u16::from(*lo);
+            if valid(code) {
+                return (Some(code), Some(String::from_utf8_lossy(rest).into_owned()));
+            }
+        }
+    }
+    (None, None)
+}
+
 /// Parses a HAR document and explains its first WebSocket entry.
 pub fn parse(text: &str) -> Result<Observation, ExplainError> {
     let doc: Value = serde_json::from_str(text)
@@ -101,22 +171,42 @@ pub fn parse(text: &str) -> Result<Observation, ExplainError> {
             headers(entry.pointer("/response/headers").unwrap_or(&Value::Null)),
             body,
         );
+        let close = (status == 101).then(|| server_close(entry)).flatten();
         let said = format!(
             "{} {status} {reason}{}",
             r.version,
-            if status == 101 {
-                format!(", {messages} messages recorded")
-            } else {
-                String::new()
+            match (&close, status) {
+                (Some(c), _) => format!(
+                    ", {messages} messages recorded, the server's close frame {}",
+                    c.code
+                        .map_or_else(|| "without a code".to_string(), |c| c.to_string())
+                ),
+                (None, 101) => format!(", {messages} messages recorded, no close frame"),
+                _ => String::new(),
             }
         );
+        // After a 101 the HAR shows the messages Chrome recorded, and a close frame only when the
+        // export has it (`opcode` 8): no close recorded is not "stayed open".
+        let (outcome, detail) = match close {
+            Some(c) => (
+                Outcome::UpgradedThenClosed {
+                    close_code: c.code,
+                    close_reason: c.reason,
+                    after_ms: c.after_ms,
+                    clean: true,
+                },
+                Detail::CloseCode,
+            ),
+            None if status == 101 => (outcome_of(&r), Detail::HandshakeOnly),
+            None => (outcome_of(&r), Detail::Response),
+        };
         return Ok(Observation {
             kind: InputKind::Har,
-            detail: Detail::Response,
+            detail,
             url,
             request_line,
             request_headers,
-            outcome: outcome_of(&r),
+            outcome,
             response: Some(r),
             said,
             proxy_error: None,

@@ -55,6 +55,24 @@ pub enum ExplainError {
     /// A HAR file without a usable WebSocket entry.
     #[error("HAR: {0}")]
     Har(String),
+    /// A `wsdoctor check` result (several reports): explain reads one.
+    #[error("{}", check_result_message(.0))]
+    CheckResult(Vec<String>),
+}
+
+/// What `explain` says about a check result: which targets it holds and how to explain one.
+fn check_result_message(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let first = names.first().map_or("NAME", String::as_str);
+    let mut listed: Vec<String> = names.iter().take(SHOWN).map(|n| format!("'{n}'")).collect();
+    if names.len() > SHOWN {
+        listed.push(format!("and {} more", names.len() - SHOWN));
+    }
+    format!(
+        "this is a `wsdoctor check` result (wsdoctor.check/v1) with {} ({}); explain reads one report: each target's is under .targets[].report, e.g. jq '.targets[] | select(.name == \"{first}\") | .report' FILE | wsdoctor explain -",
+        crate::wording::count(names.len(), "target", "targets"),
+        listed.join(", ")
+    )
 }
 
 /// Which kind of input an observation came from.
@@ -99,6 +117,8 @@ pub enum Detail {
     StatusOnly,
     /// A close code after an upgrade.
     CloseCode,
+    /// A 101 alone (a HAR entry): what happened after it (a close at once) is not shown.
+    HandshakeOnly,
     /// Only that it failed (Firefox, "closed before the connection is established").
     Opaque,
 }
@@ -111,6 +131,7 @@ impl Detail {
             Detail::Response => 0.6,
             Detail::StatusOnly => 0.45,
             Detail::CloseCode => 0.4,
+            Detail::HandshakeOnly => 0.3,
             Detail::Opaque => 0.2,
         }
     }
@@ -209,6 +230,9 @@ pub fn explain(input: &str) -> Result<Report, ExplainError> {
     let text = input.trim_start_matches('\u{feff}').trim();
     if saved::looks_like(text) {
         return saved::rediagnose(text);
+    }
+    if let Some(names) = saved::check_targets(text) {
+        return Err(ExplainError::CheckResult(names));
     }
     Ok(to_report(&parse(input)?))
 }
@@ -804,6 +828,7 @@ pub fn to_report(obs: &Observation) -> Report {
         );
     }
     let command = settle_command(obs);
+    what_the_input_cannot_show(obs, url.as_ref(), &command, &mut diagnosis);
     let mut notes = vec![format!(
         "explained offline from {}: wsdoctor made no connection",
         obs.kind.describe()
@@ -840,6 +865,57 @@ pub fn to_report(obs: &Observation) -> Report {
         duration_ms: 0.0,
     }
     .with_ok()
+}
+
+/// Says what one observation cannot show instead of letting the rules' wording claim it: a HAR's
+/// 101 does not show a close that came at once (not "stayed open"); a hidden status is not "no
+/// HTTP answer"; a fix snippet that needs the page's Origin is left out when the input never gave
+/// one (the socket's own host is not the page's origin). Each names the command that would show it.
+fn what_the_input_cannot_show(
+    obs: &Observation,
+    url: Option<&Url>,
+    command: &str,
+    diagnosis: &mut crate::model::Diagnosis,
+) {
+    let kind = obs.kind.describe();
+    match obs.detail {
+        Detail::HandshakeOnly if diagnosis.category == crate::diagnose::cause::Category::Ok => {
+            diagnosis.summary = format!(
+                "the handshake succeeded (101), but {kind} does not show what came after it: whether the server then closed the socket (a close frame right after the 101, or a dropped connection) is unknown; `{command}` watches it"
+            );
+            for e in &mut diagnosis.evidence {
+                *e = e.replace("stayed open", "what followed is not in the input");
+            }
+            diagnosis.evidence.push(format!(
+                "{kind} records the 101 and the messages the page saw; it shows a close only when the export kept the close frame, and this one has none"
+            ));
+        }
+        // A browser's failed handshake (a HAR's status 0, Firefox's line): the status is hidden.
+        Detail::Opaque if matches!(obs.kind, InputKind::Har | InputKind::Console) => {
+            diagnosis.summary = format!(
+                "the handshake failed, and {kind} does not show how: the browser hides the HTTP status of a failed handshake, so whether the server refused it (and why) or closed without an answer is unknown; `{command}` shows the answer"
+            );
+            // Fixes for a cause the input cannot show would be guesses.
+            diagnosis.remedy.clear();
+            diagnosis.snippets.clear();
+        }
+        _ => {}
+    }
+    let Some(host) = url.and_then(Url::host_str) else {
+        return;
+    };
+    if find_header(&obs.request_headers, "origin").is_none() {
+        let guesses = [format!("https://{host}"), format!("http://{host}")];
+        let before = diagnosis.snippets.len();
+        diagnosis
+            .snippets
+            .retain(|s| !guesses.iter().any(|g| s.code.contains(g.as_str())));
+        if diagnosis.snippets.len() < before {
+            diagnosis.evidence.push(format!(
+                "no Origin fix snippet: it would need the page's origin, which {kind} does not show (the socket's host is not the page's origin); `{command}` with the page's --origin shows whether the Origin is refused"
+            ));
+        }
+    }
 }
 
 fn redact_outcome(o: &Outcome, r: &Redactor) -> Outcome {

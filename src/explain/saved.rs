@@ -16,6 +16,33 @@ pub fn looks_like(text: &str) -> bool {
             .is_some_and(|s| s == REPORT_SCHEMA)
 }
 
+/// The target names of a `wsdoctor check` JSON result (`wsdoctor.check/v1`), or None for any
+/// other input.
+pub fn check_targets(text: &str) -> Option<Vec<String>> {
+    if !text.starts_with('{') {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    if v.get("schema")?.as_str()? != crate::check::CHECK_SCHEMA {
+        return None;
+    }
+    Some(
+        v.get("targets")
+            .and_then(serde_json::Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .map(|t| {
+                        t.get("name")
+                            .and_then(serde_json::Value::as_str)
+                            .map(|n| crate::render::shorten(n, 80))
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
 /// Diagnoses a saved report again.
 pub fn rediagnose(text: &str) -> Result<Report, ExplainError> {
     let saved: Report = serde_json::from_str(text).map_err(|e| {

@@ -32,6 +32,10 @@ pub const SCRAPE_TIMEOUT_MARGIN: Duration = Duration::from_millis(500);
 /// The URL a module is validated with at load time (never probed).
 const PLACEHOLDER_URL: &str = "ws://127.0.0.1/";
 
+/// Keys of a check target that are errors in a module (the scrape gives the target; secrets come
+/// from token_env or token_file): not offered as valid keys.
+const NOT_MODULE_KEYS: &[&str] = &["name", "url", "token"];
+
 /// A problem with the exporter's config (exit 2 at start-up; a reload keeps the old config).
 #[derive(Debug, thiserror::Error)]
 pub enum ExporterConfigError {
@@ -50,7 +54,7 @@ pub enum ExporterConfigError {
         path: PathBuf,
     },
     /// Not valid TOML, or a key of the wrong shape (the message names the line).
-    #[error("exporter config '{}': {message}", path.display())]
+    #[error("exporter config '{}': {}", path.display(), crate::check::file::unknown_key_message(message, NOT_MODULE_KEYS))]
     Toml {
         /// The path.
         path: PathBuf,

@@ -2,10 +2,12 @@
 //! exposition text out), and the exporter's own counters for `/metrics`. Encoded by
 //! `prometheus-client` (OpenMetrics text, which Prometheus reads natively), never by hand.
 //!
-//! Names follow blackbox_exporter where one exists (`probe_success`, `probe_duration_seconds`,
-//! `probe_dns_lookup_time_seconds`, `probe_http_status_code`, `probe_http_version`,
-//! `probe_ssl_earliest_cert_expiry`), so dashboards and alerts written for it keep working;
-//! wsdoctor's own are prefixed `wsdoctor_` (docs/exporter.md lists them all).
+//! Names follow blackbox_exporter's http prober where wsdoctor measures the same thing
+//! (`probe_success`, `probe_duration_seconds`, `probe_dns_lookup_time_seconds`,
+//! `probe_http_duration_seconds{phase}`, `probe_http_status_code`, `probe_http_version`,
+//! `probe_http_ssl`, `probe_ip_protocol`, `probe_ssl_earliest_cert_expiry`,
+//! `probe_tls_version_info`), so dashboards and alerts written for it keep working; wsdoctor's own
+//! are prefixed `wsdoctor_` (docs/exporter.md lists them all, with the mapping).
 
 use std::sync::atomic::AtomicU64;
 
@@ -74,6 +76,13 @@ fn with_http2(report: &crate::model::Report) -> impl Iterator<Item = &crate::mod
         .chain(report.http2.as_ref().and_then(|h| h.attempt.as_deref()))
 }
 
+/// In every /probe answer, finished or not: the series that says a scrape is wsdoctor's (alert
+/// rules select on it rather than on a job name) and whether the probe finished.
+const FINISHED: (&str, &str) = (
+    "wsdoctor_probe_finished",
+    "Whether the probe finished (0: stopped at the exporter's deadline, nothing diagnosed)",
+);
+
 /// Seconds from milliseconds.
 fn secs(ms: f64) -> f64 {
     ms / 1000.0
@@ -93,6 +102,7 @@ pub fn probe(result: &TargetResult) -> String {
         "How long the probe took, all variants and the diagnosis included",
         secs(report.duration_ms),
     );
+    b.gauge(FINISHED.0, FINISHED.1, 1.0);
     let stage_ms = |name: &str| {
         report
             .stages
@@ -127,6 +137,54 @@ pub fn probe(result: &TargetResult) -> String {
             version,
         );
     }
+    // blackbox's phases of the final request: resolve (dns), connect (tcp), tls, processing
+    // (request written to the first byte of the answer: the upgrade stage, whose bounded body is
+    // read with the head) and transfer (the rest of the body: nothing left to time). Every phase
+    // has a series, 0 when it did not run, as blackbox registers them.
+    b.family(
+        "probe_http_duration_seconds",
+        "Duration of the baseline upgrade by phase, as blackbox_exporter's http prober (resolve, connect, tls, processing, transfer)",
+        [
+            ("resolve", stage_ms("dns")),
+            ("connect", stage_ms("tcp")),
+            ("tls", stage_ms("tls")),
+            ("processing", stage_ms("upgrade")),
+            ("transfer", None),
+        ]
+        .into_iter()
+        .map(|(phase, ms)| (vec![("phase", phase.to_string())], ms.map_or(0.0, secs)))
+        .collect(),
+    );
+    b.gauge(
+        "probe_http_ssl",
+        "Whether the baseline upgrade went over TLS (wss://)",
+        if baseline.is_some_and(|a| a.url.starts_with("wss://")) {
+            1.0
+        } else {
+            0.0
+        },
+    );
+    if let Some(family) = baseline
+        .and_then(|a| a.tcp.as_ref())
+        .and_then(|t| t.peer.parse::<std::net::SocketAddr>().ok())
+        .map(|peer| if peer.is_ipv6() { 6.0 } else { 4.0 })
+    {
+        b.gauge(
+            "probe_ip_protocol",
+            "Whether the baseline connected over IPv4 (4) or IPv6 (6)",
+            family,
+        );
+    }
+    if let Some(version) = baseline
+        .and_then(|a| a.tls.as_ref())
+        .and_then(|t| t.version.as_deref())
+    {
+        b.family(
+            "probe_tls_version_info",
+            "The TLS version the baseline negotiated, as blackbox_exporter names it (\"TLS 1.3\")",
+            vec![(vec![("version", tls_version_name(version))], 1.0)],
+        );
+    }
     if let Some(expiry) = earliest_expiry(report) {
         b.gauge(
             "probe_ssl_earliest_cert_expiry",
@@ -146,16 +204,21 @@ pub fn probe(result: &TargetResult) -> String {
             })
             .collect(),
     );
+    let verdict = || -> Labels {
+        vec![
+            ("category", report.diagnosis.category.as_str().into()),
+            ("cause", report.diagnosis.cause.id().into()),
+        ]
+    };
+    b.family(
+        "wsdoctor_diagnosis_info",
+        "The diagnosed cause (always 1; the labels carry the verdict, docs/causes.md the meaning)",
+        vec![(verdict(), 1.0)],
+    );
     b.family(
         "wsdoctor_diagnosis",
-        "The diagnosed cause (always 1; the labels carry the verdict, docs/causes.md the meaning)",
-        vec![(
-            vec![
-                ("category", report.diagnosis.category.as_str().into()),
-                ("cause", report.diagnosis.cause.id().into()),
-            ],
-            1.0,
-        )],
+        "Deprecated: the same series as wsdoctor_diagnosis_info, which replaces it; removed in the next release",
+        vec![(verdict(), 1.0)],
     );
     b.gauge(
         "wsdoctor_diagnosis_confidence",
@@ -219,8 +282,14 @@ pub fn probe(result: &TargetResult) -> String {
             .expectations
             .iter()
             .map(|e| {
+                // The check-file line `key = value` as two labels: label values without spaces
+                // or `=` to quote in a selector.
+                let (key, value) = e.name.split_once(" = ").unwrap_or((e.name.as_str(), ""));
                 (
-                    vec![("expectation", e.name.clone())],
+                    vec![
+                        ("expectation", key.trim().to_string()),
+                        ("value", value.trim().to_string()),
+                    ],
                     if e.passed { 1.0 } else { 0.0 },
                 )
             })
@@ -243,7 +312,16 @@ pub fn unfinished(duration_s: f64) -> String {
         "How long the probe took, all variants and the diagnosis included",
         duration_s,
     );
+    b.gauge(FINISHED.0, FINISHED.1, 0.0);
     b.encode()
+}
+
+/// A TLS version as blackbox_exporter writes it: rustls' `TLSv1.3` is `TLS 1.3`.
+fn tls_version_name(version: &str) -> String {
+    match version.strip_prefix("TLSv") {
+        Some(number) => format!("TLS {number}"),
+        None => version.to_string(),
+    }
 }
 
 /// The earliest `not_after` of any certificate the baseline saw, as unix seconds.
@@ -271,6 +349,15 @@ pub struct ProbeLabels {
     pub result: String,
 }
 
+/// Labels of `wsdoctor_build_info`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabels {
+    /// The wsdoctor version (Cargo's).
+    pub version: String,
+    /// The report schema it writes (`wsdoctor.report/v1`).
+    pub schema: String,
+}
+
 /// Labels of the reload counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReloadLabels {
@@ -295,7 +382,21 @@ pub struct OwnMetrics {
 
 impl Default for OwnMetrics {
     fn default() -> Self {
-        let mut registry = Registry::with_prefix("wsdoctor_exporter");
+        let mut root = Registry::default();
+        let build = Family::<BuildLabels, Gauge>::default();
+        build
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                schema: crate::model::REPORT_SCHEMA.to_string(),
+            })
+            .set(1);
+        // The build is the tool's, not the exporter's: no `wsdoctor_exporter_` prefix.
+        root.register(
+            "wsdoctor_build_info",
+            "The wsdoctor build serving these metrics (always 1)",
+            build,
+        );
+        let registry = root.sub_registry_with_prefix("wsdoctor_exporter");
         let probes = Family::<ProbeLabels, Counter>::default();
         let in_flight = Gauge::default();
         let reloads = Family::<ReloadLabels, Counter>::default();
@@ -324,7 +425,7 @@ impl Default for OwnMetrics {
         );
         last_reload_ok.set(1);
         OwnMetrics {
-            registry,
+            registry: root,
             probes,
             in_flight,
             reloads,
@@ -424,7 +525,9 @@ mod tests {
         let text = probe(&failed);
         assert_eq!(value(&text, "probe_success"), Some(0.0), "{text}");
         assert!(
-            text.contains("wsdoctor_expectation_passed{expectation=\"max_handshake_ms = 0\"} 0"),
+            text.contains(
+                "wsdoctor_expectation_passed{expectation=\"max_handshake_ms\",value=\"0\"} 0"
+            ),
             "{text}"
         );
     }
@@ -471,6 +574,45 @@ mod tests {
         let expiry = value(&text, "probe_ssl_earliest_cert_expiry");
         let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
         assert!(expiry.is_some_and(|e| e > 1.0e9 && e < now), "{text}");
+    }
+
+    /// Issue 28 point 5: blackbox_exporter's names where wsdoctor measures the same thing, the
+    /// verdict as an `_info` series (the old name kept, deprecated), and the build.
+    #[test]
+    fn a_wss_probe_carries_the_blackbox_names_and_the_diagnosis_info() {
+        let report = fixture("ok_healthy_origin_not_enforced");
+        let text = probe(&TargetResult::new("t", &Expectations::default(), report));
+        for (series, want) in [
+            ("probe_http_duration_seconds{phase=\"resolve\"}", 0.0012),
+            ("probe_http_duration_seconds{phase=\"connect\"}", 0.0019),
+            ("probe_http_duration_seconds{phase=\"tls\"}", 0.0087),
+            ("probe_http_duration_seconds{phase=\"processing\"}", 0.0044),
+            ("probe_http_duration_seconds{phase=\"transfer\"}", 0.0),
+            ("probe_http_ssl", 1.0),
+            ("probe_ip_protocol", 4.0),
+            ("probe_tls_version_info{version=\"TLS 1.3\"}", 1.0),
+            (
+                "wsdoctor_diagnosis_info{category=\"ok\",cause=\"ok.healthy\"}",
+                1.0,
+            ),
+            (
+                "wsdoctor_diagnosis{category=\"ok\",cause=\"ok.healthy\"}",
+                1.0,
+            ),
+        ] {
+            let got = value(&text, series).unwrap_or_else(|| panic!("no {series} in\n{text}"));
+            assert!((got - want).abs() < 1e-9, "{series}: {got}\n{text}");
+        }
+        assert!(
+            text.contains("Deprecated: the same series as wsdoctor_diagnosis_info"),
+            "{text}"
+        );
+        let own = OwnMetrics::default().encode();
+        let build = format!(
+            "wsdoctor_build_info{{version=\"{}\",schema=\"wsdoctor.report/v1\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(own.contains(&build), "{own}");
     }
 
     #[test]

@@ -15,8 +15,19 @@ use crate::model::{Report, Severity};
 
 /// Writes the check result in the chosen format.
 pub fn render(check: &CheckReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    render_with(check, format, &super::Layout::default(), out)
+}
+
+/// Writes the check result in the chosen format, laid out for `layout` (only the human format
+/// reads it: its table and the failing targets' reports wrap at its width).
+pub fn render_with(
+    check: &CheckReport,
+    format: Format,
+    layout: &super::Layout,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        Format::Human => human(check, out),
+        Format::Human => human(check, layout.columns, out),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, check)?;
             writeln!(out)
@@ -41,7 +52,7 @@ pub fn verdict_line(check: &CheckReport) -> String {
             total,
             total + check.unfinished.len(),
             total - failed,
-            printable(&check.unfinished.join(", "))
+            printable(&some_names(check.unfinished.iter().map(String::as_str)))
         );
     }
     if check.passed {
@@ -50,18 +61,35 @@ pub fn verdict_line(check: &CheckReport) -> String {
             n => format!("wsdoctor check: all {n} targets passed"),
         }
     } else {
-        let names: Vec<&str> = check
+        let names = check
             .targets
             .iter()
             .filter(|t| !t.passed())
-            .map(|t| t.name.as_str())
-            .collect();
+            .map(|t| t.name.as_str());
         format!(
             "wsdoctor check: {failed} of {} failed: {}",
             crate::wording::count(total, "target", "targets"),
-            printable(&names.join(", "))
+            printable(&some_names(names))
         )
     }
+}
+
+/// Names listed in a one-line summary before the rest are counted.
+const LINE_NAMES: usize = 10;
+
+/// At most [`LINE_NAMES`] names, then "and N more": a 500-target check stays one readable line.
+fn some_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    let mut shown = names
+        .iter()
+        .take(LINE_NAMES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LINE_NAMES {
+        shown.push_str(&format!(" and {} more", names.len() - LINE_NAMES));
+    }
+    shown
 }
 
 /// The one line printed on stdout when `--output` took a probe report.
@@ -123,20 +151,27 @@ fn cause(t: &TargetResult) -> &'static str {
     t.report.diagnosis.cause.id()
 }
 
-fn human(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
+fn human(check: &CheckReport, columns: usize, out: &mut dyn Write) -> io::Result<()> {
     let total = check.targets.len();
     let passed = check.passed_count();
     if !check.unfinished.is_empty() {
         writeln!(out, "{}", verdict_line(check).bold())?;
     }
-    writeln!(
-        out,
-        "{} · {total} target{} · {passed} passed, {} failed · {}",
-        "wsdoctor check".bold(),
+    let head = format!(
+        "{total} target{} · {passed} passed, {} failed · {}",
         if total == 1 { "" } else { "s" },
         total - passed,
         fmt_ms(check.duration_ms)
-    )?;
+    );
+    for (i, line) in super::human::wrap(&head, "wsdoctor check · ", "  ", columns)
+        .into_iter()
+        .enumerate()
+    {
+        match line.strip_prefix("wsdoctor check") {
+            Some(rest) if i == 0 => writeln!(out, "{}{rest}", "wsdoctor check".bold())?,
+            _ => writeln!(out, "{line}")?,
+        }
+    }
     writeln!(out)?;
     let names: Vec<String> = check.targets.iter().map(|t| printable(&t.name)).collect();
     let w_name = names
@@ -153,12 +188,50 @@ fn human(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
         .chain([5])
         .max()
         .unwrap_or(5);
+    // Too narrow for the table: one target per stacked entry (verdict and name, then the cause
+    // and time under it), nothing cut.
+    if 2 + w_name + 2 + 7 + 2 + w_cause + 2 + 9 > columns {
+        for (t, name) in check.targets.iter().zip(&names) {
+            let verdict = if t.passed() {
+                "✓ pass".green()
+            } else {
+                "✗ FAIL".red().bold()
+            };
+            for (i, line) in super::human::wrap(name, "", "", columns.saturating_sub(9))
+                .into_iter()
+                .enumerate()
+            {
+                if i == 0 {
+                    writeln!(out, "  {verdict} {line}")?;
+                } else {
+                    writeln!(out, "         {line}")?;
+                }
+            }
+            let detail = format!("{} · {}", cause(t), fmt_ms(t.report.duration_ms));
+            for line in super::human::wrap(&detail, "      ", "      ", columns) {
+                writeln!(out, "{line}")?;
+            }
+        }
+    } else {
+        table(check, &names, w_name, w_cause, out)?;
+    }
+    human_failures(check, columns, out)
+}
+
+/// The check's table: one row per target.
+fn table(
+    check: &CheckReport,
+    names: &[String],
+    w_name: usize,
+    w_cause: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     writeln!(
         out,
         "  {:<w_name$}  {:<7}  {:<w_cause$}  {:>9}",
         "target", "verdict", "cause", "time"
     )?;
-    for (t, name) in check.targets.iter().zip(&names) {
+    for (t, name) in check.targets.iter().zip(names) {
         let name = super::shorten(name, w_name);
         let verdict = if t.passed() {
             format!("{:<7}", "✓ pass").green()
@@ -172,25 +245,42 @@ fn human(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
             fmt_ms(t.report.duration_ms)
         )?;
     }
+    Ok(())
+}
+
+/// Each failed target: its expectations, then its report indented, `columns` wide in all.
+fn human_failures(check: &CheckReport, columns: usize, out: &mut dyn Write) -> io::Result<()> {
     for t in check.targets.iter().filter(|t| !t.passed()) {
         writeln!(out)?;
-        writeln!(out, "{} {}", "✗".red().bold(), printable(&t.name).bold())?;
+        for (i, line) in super::human::wrap(&t.name, "", "", columns.saturating_sub(2))
+            .into_iter()
+            .enumerate()
+        {
+            let mark = if i == 0 { "✗" } else { " " };
+            writeln!(out, "{} {}", mark.red().bold(), line.bold())?;
+        }
         for e in &t.expectations {
             let mark = if e.passed {
                 "✓".green()
             } else {
                 "✗".red().bold()
             };
-            writeln!(
-                out,
-                "  {mark} {}: {}",
-                printable(&e.name),
-                plain(&printable(&e.detail))
-            )?;
+            let text = format!("{}: {}", printable(&e.name), plain(&printable(&e.detail)));
+            for (i, line) in super::human::wrap(&text, "", "", columns.saturating_sub(4))
+                .into_iter()
+                .enumerate()
+            {
+                if i == 0 {
+                    writeln!(out, "  {mark} {line}")?;
+                } else {
+                    writeln!(out, "    {line}")?;
+                }
+            }
         }
         writeln!(out)?;
         let mut report = Vec::new();
-        super::human::render(&t.report, &mut report)?;
+        let inner = super::Layout::for_columns(Some(columns.saturating_sub(4)));
+        super::human::render_with(&t.report, &inner, &mut report)?;
         for line in String::from_utf8_lossy(&report).lines() {
             if line.is_empty() {
                 writeln!(out)?;
@@ -262,7 +352,8 @@ fn markdown_note(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         let mut report = Vec::new();
         super::markdown::render(&t.report, &mut report)?;
-        // The target's note, one heading level down, so it nests under the target.
+        // The target's note, two heading levels down, so it nests under the target's `##`: its
+        // `# WebSocket diagnosis` becomes `###`, its sections `####`.
         let mut fence: Option<String> = None;
         for line in String::from_utf8_lossy(&report).lines() {
             let trimmed = line.trim_start();
@@ -275,7 +366,7 @@ fn markdown_note(check: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
                 }
             }
             if fence.is_none() && line.starts_with('#') {
-                writeln!(out, "#{line}")?;
+                writeln!(out, "##{line}")?;
             } else {
                 writeln!(out, "{line}")?;
             }
@@ -532,7 +623,7 @@ mod tests {
         let text = rendered(&sample(), Format::Markdown);
         assert!(text.starts_with("# wsdoctor check: 1 of 2 targets passed\n"));
         assert!(text.contains("| proxy\\|edge | ✗ FAIL | `proxy.upgrade_not_forwarded` |"));
-        assert!(text.contains("\n## WebSocket diagnosis: "), "{text}");
+        assert!(text.contains("\n### WebSocket diagnosis: "), "{text}");
     }
 
     #[test]

@@ -16,11 +16,11 @@ use colored::Colorize;
 
 use super::{
     all_attempts, attempt_label, blind_spot_lines, cited_ids, exchange_lines, failing_attempt,
-    fmt_ms, is_fault, not_run_lines, pair_cells, plain, result_vs_baseline, shorten, Layout,
+    fmt_ms, is_fault, not_run_lines, pair_cells, plain, printable, result_vs_baseline, wire_lines,
+    Layout,
 };
 use crate::model::{
-    AttemptRecord, Report, SessionEnd, Severity, Stage, StageRecord, StageStatus, TicketRecord,
-    TlsRecord,
+    AttemptRecord, Report, Severity, Stage, StageRecord, StageStatus, TicketRecord, TlsRecord,
 };
 use crate::wording::count;
 
@@ -35,8 +35,10 @@ const MAX_LABEL: usize = 56;
 /// The narrowest the label column gets, however long the results.
 const MIN_LABEL: usize = 24;
 
-/// The narrowest and widest terminal the matrix adapts to.
-const COLUMNS: std::ops::RangeInclusive<usize> = 60..=200;
+/// The narrowest and widest terminal the report adapts to.
+const COLUMNS: std::ops::RangeInclusive<usize> = 20..=200;
+/// Below this width the matrix is a stacked list (label, then its result) instead of a table.
+const TABLE_MIN: usize = 60;
 
 /// Writes the human report for a 100-column terminal (files, pipes, tests).
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -44,41 +46,44 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Writes the human report for the terminal `layout` describes.
+///
+/// Every block wraps at `layout.columns` at word boundaries; a word longer than a line (a URL, a
+/// header value) stands on a line of its own, whole. Tables become stacked lists when a terminal
+/// is too narrow for their columns.
 pub fn render_with(report: &Report, layout: &Layout, out: &mut dyn Write) -> io::Result<()> {
-    header(report, out)?;
-    verdict(report, out)?;
-    waterfall(report, out)?;
-    addresses(report, out)?;
-    tickets(&report.tickets, out)?;
-    matrix(
-        report,
-        layout.columns.clamp(*COLUMNS.start(), *COLUMNS.end()),
-        out,
-    )?;
-    comparison(report, out)?;
-    wire(report, out)?;
-    reasons(report, out)?;
-    findings(report, out)
+    let w = layout.columns.clamp(*COLUMNS.start(), *COLUMNS.end());
+    header(report, w, out)?;
+    verdict(report, w, out)?;
+    waterfall(report, w, out)?;
+    addresses(report, w, out)?;
+    tickets(&report.tickets, w, out)?;
+    matrix(report, w, out)?;
+    comparison(report, w, out)?;
+    wire(report, w, out)?;
+    reasons(report, w, out)?;
+    findings(report, w, out)
 }
 
-fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn header(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     let title = format!("{} {}", report.tool.name, report.tool.version);
-    writeln!(
-        out,
-        "{} · {}",
-        title.bold(),
-        shorten(&report.target, WIDTH.saturating_sub(title.len() + 3))
-    )?;
+    let target = printable(&report.target);
+    if title.chars().count() + 3 + target.chars().count() <= w {
+        writeln!(out, "{} · {target}", title.bold())?;
+    } else {
+        // The target URL is one token: it gets a line of its own rather than being cut.
+        writeln!(out, "{}", title.bold())?;
+        writeln!(out, "{target}")?;
+    }
     for note in &report.notes {
-        for line in wrap(&format!("note: {note}"), "  ", "        ") {
+        for line in wrap(&format!("note: {note}"), "  ", "        ", w) {
             writeln!(out, "{}", line.dimmed())?;
         }
     }
     writeln!(out)
 }
 
-/// One line per baseline stage: name, time right-aligned, what happened.
-fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// One line per baseline stage: name, time right-aligned, what happened (wrapped under itself).
+fn waterfall(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     // TLS never applies to ws:// (or an http:// control), whatever failed before it.
     let plaintext = report
         .baseline()
@@ -98,26 +103,25 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         ..s.clone()
                     },
                     false,
+                    w,
                 )
             }
-            _ => stage_line(s, earlier_failure && !not_applicable),
+            _ => stage_line(s, earlier_failure && !not_applicable, w),
         };
         writeln!(out, "{line}")?;
         if s.stage == Stage::Tls {
             if let Some(tls) = report.baseline().and_then(|a| a.tls.as_ref()) {
-                for line in tls_detail(tls) {
+                for line in tls_detail(tls, w) {
                     writeln!(out, "{}", line.dimmed())?;
                 }
             }
         }
         if s.stage == Stage::Session {
-            const INDENT: &str = "                     ";
+            let indent = detail_indent(w);
             for line in exchange_lines(report) {
-                writeln!(
-                    out,
-                    "{INDENT}{}",
-                    shorten(&line, WIDTH - INDENT.len()).dimmed()
-                )?;
+                for l in wrap(&line, indent, &format!("{indent}  "), w) {
+                    writeln!(out, "{}", l.dimmed())?;
+                }
             }
         }
         earlier_failure |= s.status == StageStatus::Failed;
@@ -139,7 +143,8 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     summary,
                     error: failed.then(|| "refused".to_string()),
                 },
-                false
+                false,
+                w,
             )
             .replacen("upgrade ", "http2   ", 1)
         )?;
@@ -154,6 +159,7 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 error: None,
             },
             false,
+            w,
         );
         writeln!(out, "{}", line.replacen("upgrade ", "scheme  ", 1))?;
     }
@@ -163,18 +169,30 @@ fn waterfall(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
+/// Where text under a stage line starts: aligned with the stage summaries when the terminal
+/// leaves them room, else a short indent.
+fn detail_indent(w: usize) -> &'static str {
+    const ALIGNED: &str = "                     ";
+    if w >= 60 {
+        ALIGNED
+    } else {
+        "    "
+    }
+}
+
+/// A stage line, `w` wide: its text wraps under itself (or under a short indent when narrow).
+fn stage_line(s: &StageRecord, earlier_failure: bool, w: usize) -> String {
     let name = format!("{:<8}", s.stage.as_str());
     let ms = match (s.status, s.ms) {
         (StageStatus::Skipped, _) | (_, None) => format!("{:>9}", "—   "),
         (_, Some(ms)) => format!("{:>9}", fmt_ms(ms)),
     };
-    let room = WIDTH - 2 - name.len() - ms.chars().count() - 2;
-    match s.status {
-        StageStatus::Ok => format!("  {name}{ms}  {}", shorten(&s.summary, room)),
+    let mut head = format!("  {name}{ms}  ");
+    let indent = detail_indent(w);
+    let text = match s.status {
+        StageStatus::Ok => s.summary.clone(),
         StageStatus::Failed => {
             let error = s.error.as_deref().unwrap_or("failed");
-            let class = format!("✗ {error}");
             // The class is shown once: a summary that repeats it ("untrusted_certificate: …")
             // gives its room to the sentence.
             let summary = s
@@ -182,13 +200,13 @@ fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
                 .strip_prefix(error)
                 .and_then(|r| r.strip_prefix(": "))
                 .unwrap_or(&s.summary);
-            let rest = shorten(summary, room.saturating_sub(class.chars().count() + 2));
-            format!(
-                "  {}{}  {}  {rest}",
-                name.red().bold(),
-                ms.red(),
-                class.red().bold()
-            )
+            let class = format!("✗ {error}  ");
+            if head.chars().count() + class.chars().count() + 20 <= w {
+                head.push_str(&class);
+                summary.to_string()
+            } else {
+                format!("{class}{summary}")
+            }
         }
         StageStatus::Skipped => {
             let why = if earlier_failure {
@@ -197,25 +215,39 @@ fn stage_line(s: &StageRecord, earlier_failure: bool) -> String {
                 "not applicable"
             };
             // The probe's own summary already says why ("not used: ws:// is plaintext").
-            let text = if s.summary.is_empty() {
+            if s.summary.is_empty() {
                 why.to_string()
             } else {
-                shorten(&s.summary, room)
-            };
-            format!("  {name}{ms}  {text}").dimmed().to_string()
+                s.summary.clone()
+            }
         }
-    }
+    };
+    let lines = wrap_keeping(&text, &head, indent, w);
+    let paint = |l: &str| match s.status {
+        StageStatus::Ok => l.to_string(),
+        StageStatus::Failed => l.red().to_string(),
+        StageStatus::Skipped => l.dimmed().to_string(),
+    };
+    lines
+        .iter()
+        .map(|l| paint(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The TLS record under the tls stage line: the chain (subject, issuer, names, validity, days
 /// left), the anchor that verified it and its source, client authentication, a received alert and
 /// the ALPN retry.
-fn tls_detail(tls: &TlsRecord) -> Vec<String> {
-    const INDENT: &str = "                     ";
-    let room = WIDTH - INDENT.len() - 7;
+fn tls_detail(tls: &TlsRecord, w: usize) -> Vec<String> {
+    let indent = detail_indent(w);
+    let room = w.saturating_sub(indent.len() + 7);
     let mut lines = Vec::new();
     let mut push = |label: &str, text: String| {
-        lines.push(format!("{INDENT}{label:<7}{}", shorten(&text, room)));
+        // The text's own leading spaces (an issuer under its subject) stay on its first line.
+        let lead = text.len() - text.trim_start().len();
+        let first = format!("{indent}{label:<7}{}", &text[..lead]);
+        let rest = format!("{indent}{:<7}{}   ", "", &text[..lead]);
+        lines.extend(wrap_keeping(text.trim_start(), &first, &rest, w));
     };
     for (i, c) in tls.chain.iter().enumerate() {
         let label = if i == 0 { "chain" } else { "" };
@@ -302,7 +334,7 @@ fn tls_detail(tls: &TlsRecord) -> Vec<String> {
 
 /// The address fan-out: one line per resolved address with what its own attempt got (these
 /// attempts are shown here rather than in the matrix).
-fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn addresses(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     if report.addresses.is_empty() {
         return Ok(());
     }
@@ -313,15 +345,13 @@ fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .find_map(|r| attempt(&r.attempt)?.dns.as_ref().map(|d| d.host.clone()))
         .unwrap_or_default();
-    writeln!(
-        out,
-        "  {}",
-        format!(
-            "addresses of {host}: {}, each probed on its own",
-            report.addresses.len()
-        )
-        .dimmed()
-    )?;
+    let title = format!(
+        "addresses of {host}: {}, each probed on its own",
+        report.addresses.len()
+    );
+    for line in wrap(&title, "  ", "    ", w) {
+        writeln!(out, "{}", line.dimmed())?;
+    }
     let width = report
         .addresses
         .iter()
@@ -343,25 +373,39 @@ fn addresses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         let fault = r.kind != "upgraded";
         let mark = fault && cited.contains(&r.attempt);
-        let room = WIDTH.saturating_sub(4 + width + 2 + 4 + 2 + 9 + 2 + if mark { 3 } else { 0 });
-        let line = format!(
-            "    {:<width$}  {}  {:>9}  {}",
+        let head = format!(
+            "    {:<width$}  {}  {:>9}  ",
             r.address,
             if r.family == "ipv6" { "IPv6" } else { "IPv4" },
             fmt_ms(r.ms),
-            shorten(&result, room)
         );
-        match (mark, fault) {
-            (true, _) => writeln!(out, "{}  {}", line.bold(), "←".yellow().bold())?,
-            (false, true) => writeln!(out, "{}", line.red())?,
-            (false, false) => writeln!(out, "{line}")?,
+        // Too narrow for the result beside the address: it goes under it.
+        let (first, rest) = if w >= head.chars().count() + 20 {
+            (head.clone(), " ".repeat(head.chars().count()))
+        } else {
+            (
+                head.trim_end().to_string() + "\n      ",
+                "      ".to_string(),
+            )
+        };
+        let text = if mark {
+            format!("{result}  ←")
+        } else {
+            result
+        };
+        for line in wrap_keeping(&text, &first, &rest, w) {
+            match (mark, fault) {
+                (true, _) => writeln!(out, "{}", line.bold())?,
+                (false, true) => writeln!(out, "{}", line.red())?,
+                (false, false) => writeln!(out, "{line}")?,
+            }
         }
     }
     writeln!(out)
 }
 
 /// Ticket fetches, consecutive identical ones folded into one line with a count.
-fn tickets(tickets: &[TicketRecord], out: &mut dyn Write) -> io::Result<()> {
+fn tickets(tickets: &[TicketRecord], w: usize, out: &mut dyn Write) -> io::Result<()> {
     if tickets.is_empty() {
         return Ok(());
     }
@@ -390,16 +434,13 @@ fn tickets(tickets: &[TicketRecord], out: &mut dyn Write) -> io::Result<()> {
         } else {
             String::new()
         };
-        let line = format!(
-            "  {:<8}{:>9}  {count}{first}",
-            "ticket",
-            fmt_ms(tickets[i].ms)
-        );
-        let line = shorten(&line, WIDTH);
-        if tickets[i].obtained {
-            writeln!(out, "{line}")?;
-        } else {
-            writeln!(out, "{}", line.red())?;
+        let head = format!("  {:<8}{:>9}  ", "ticket", fmt_ms(tickets[i].ms));
+        for line in wrap_keeping(&format!("{count}{first}"), &head, detail_indent(w), w) {
+            if tickets[i].obtained {
+                writeln!(out, "{line}")?;
+            } else {
+                writeln!(out, "{}", line.red())?;
+            }
         }
         i += n;
     }
@@ -480,20 +521,22 @@ fn rows(report: &Report) -> Vec<Row> {
     rows
 }
 
-/// The attempt matrix: every variant's result against the baseline's, `columns` wide.
+/// The attempt matrix: every variant's result against the baseline's, `columns` wide. A table
+/// whose cells wrap within their column; below [`TABLE_MIN`] columns, a stacked list (the label,
+/// then its result under it).
 fn matrix(report: &Report, columns: usize, out: &mut dyn Write) -> io::Result<()> {
     // A single attempt is already the waterfall; a table would repeat it.
     if report.attempts.len() + report.http_controls.len() < 2 {
         return Ok(());
     }
     let rows = rows(report);
-    // Labels get what the longest result leaves, within bounds; results are never the ones cut.
+    // The label column's width (within bounds) and the result column's: what the terminal leaves.
     let longest_result = rows
         .iter()
         .map(|r| r.result.chars().count())
         .max()
         .unwrap_or(0);
-    let room = (columns - 2 - 2 - 3).saturating_sub(longest_result);
+    let room = (columns.max(TABLE_MIN) - 2 - 2 - 3).saturating_sub(longest_result);
     // At 100 columns a label gets at most MAX_LABEL; a wider terminal gives the rest to labels.
     let max_label = (MAX_LABEL + columns).saturating_sub(WIDTH).max(MIN_LABEL);
     let width = rows
@@ -502,28 +545,88 @@ fn matrix(report: &Report, columns: usize, out: &mut dyn Write) -> io::Result<()
         .max()
         .unwrap_or(0)
         .clamp("attempt".len(), room.clamp(MIN_LABEL, max_label));
+    // A label word (an Origin URL) wider than that widens the column, if results keep room.
+    let longest_word = rows
+        .iter()
+        .flat_map(|r| r.label.split_whitespace())
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = width.max(longest_word.min(columns.saturating_sub(2 + 2 + 24)));
+    let result_width = columns.saturating_sub(2 + width + 2);
+    // A word wider than its column would push the next one out of line: stack instead.
+    let stacked = columns < TABLE_MIN
+        || rows
+            .iter()
+            .any(|r| !fits(&r.label, width) || !fits(&r.result, result_width.saturating_sub(3)));
+    if stacked {
+        writeln!(out, "  {}", "attempts".dimmed())?;
+        for r in &rows {
+            let result = if r.cited {
+                format!("{} ←", r.result)
+            } else {
+                r.result.clone()
+            };
+            for line in wrap(&r.label, "  ", "    ", columns) {
+                writeln!(out, "{}", if r.cited { line.bold() } else { line.normal() })?;
+            }
+            for line in wrap(&format!("→ {result}"), "      ", "        ", columns) {
+                writeln!(out, "{}", if r.cited { line.bold() } else { line.normal() })?;
+            }
+        }
+        return writeln!(out);
+    }
     writeln!(
         out,
         "  {}",
         format!("{:<width$}  result", "attempt").dimmed()
     )?;
     for r in &rows {
-        let label = format!("{:<width$}", shorten(&r.label, width));
-        let room = columns.saturating_sub(2 + width + 2 + if r.cited { 3 } else { 0 });
-        let result = shorten(&r.result, room);
-        if r.cited {
-            writeln!(
-                out,
-                "  {}  {}  {}",
-                label.bold(),
-                result.bold(),
-                "←".yellow().bold()
-            )?;
+        let result = if r.cited {
+            format!("{}  ←", r.result)
         } else {
-            writeln!(out, "  {label}  {result}")?;
+            r.result.clone()
+        };
+        let lines = cells(&[(&r.label, width), (&result, result_width)], "  ", "  ");
+        for line in lines {
+            if r.cited {
+                writeln!(out, "{}", line.bold())?;
+            } else {
+                writeln!(out, "{line}")?;
+            }
         }
     }
     writeln!(out)
+}
+
+/// True when every word of `text` fits in `width` columns (a table cell can wrap it).
+fn fits(text: &str, width: usize) -> bool {
+    text.split_whitespace().all(|w| w.chars().count() <= width)
+}
+
+/// A table row whose cells (text, width) wrap within their columns: `lead` before the first
+/// column, `gap` between columns, trailing spaces trimmed. A word longer than its column overflows
+/// it on a line of its own rather than being cut.
+fn cells(row: &[(&str, usize)], lead: &str, gap: &str) -> Vec<String> {
+    let wrapped: Vec<Vec<String>> = row
+        .iter()
+        .map(|(text, width)| wrap_keeping(text, "", "", *width))
+        .collect();
+    let height = wrapped.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    (0..height)
+        .map(|i| {
+            let mut line = lead.to_string();
+            for (j, (cell, (_, width))) in wrapped.iter().zip(row).enumerate() {
+                let text = cell.get(i).map_or("", String::as_str);
+                if j + 1 < row.len() {
+                    line.push_str(&format!("{text:<width$}{gap}"));
+                } else {
+                    line.push_str(text);
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
 }
 
 /// Differing public/direct pairs shown before the rest are counted.
@@ -531,13 +634,15 @@ const MAX_PAIRS: usize = 12;
 
 /// With `--direct`: the comparison's verdict line, then one row per differing pair (public answer,
 /// direct answer) and a count of the pairs that agree.
-fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn comparison(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     let Some(c) = &report.comparison else {
         return Ok(());
     };
     let title = format!("public vs direct ({})", c.direct);
-    writeln!(out, "  {}", shorten(&title, WIDTH - 2).dimmed())?;
-    for line in wrap(&c.summary, "  ", "  ") {
+    for line in wrap(&title, "  ", "    ", w) {
+        writeln!(out, "{}", line.dimmed())?;
+    }
+    for line in wrap(&c.summary, "  ", "  ", w) {
         writeln!(out, "{line}")?;
     }
     let differing: Vec<_> = c.differing().collect();
@@ -548,41 +653,55 @@ fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .max()
             .unwrap_or(0)
             .clamp("attempt".len(), 24);
-        // Two answer columns share what the id column leaves.
-        let cell = (WIDTH - 2 - width - 2 - 2) / 2;
-        writeln!(
-            out,
-            "  {}",
-            format!("{:<width$}  {:<cell$}  direct", "attempt", "public").dimmed()
-        )?;
-        for p in differing.iter().take(MAX_PAIRS) {
-            let (public, direct) = pair_cells(p);
-            let row = format!(
-                "  {:<width$}  {:<cell$}  {}",
-                shorten(&p.variant, width),
-                shorten(&public, cell),
-                shorten(&direct, cell)
-            );
-            if p.class == crate::model::PairClass::AcceptedDirectOnly {
-                writeln!(out, "{}", row.bold())?;
-            } else {
-                writeln!(out, "{row}")?;
-            }
-        }
-        if differing.len() > MAX_PAIRS {
+        // Two answer columns share what the id column leaves; too narrow for three columns,
+        // each pair is stacked (the id, then each side's answer under it).
+        let cell = w.saturating_sub(2 + width + 2 + 2) / 2;
+        let stacked = cell < 16
+            || differing.iter().any(|p| {
+                let (public, direct) = pair_cells(p);
+                !fits(&p.variant, width) || !fits(&public, cell) || !fits(&direct, cell)
+            });
+        if !stacked {
             writeln!(
                 out,
                 "  {}",
-                format!(
-                    "… {}",
-                    count(
-                        differing.len() - MAX_PAIRS,
-                        "more differing pair",
-                        "more differing pairs"
-                    )
-                )
-                .dimmed()
+                format!("{:<width$}  {:<cell$}  direct", "attempt", "public").dimmed()
             )?;
+        }
+        for p in differing.iter().take(MAX_PAIRS) {
+            let (public, direct) = pair_cells(p);
+            let lines = if stacked {
+                let mut lines = wrap(&p.variant, "  ", "    ", w);
+                lines.extend(wrap(&public, "    public: ", "            ", w));
+                lines.extend(wrap(&direct, "    direct: ", "            ", w));
+                lines
+            } else {
+                cells(
+                    &[(&p.variant, width), (&public, cell), (&direct, cell)],
+                    "  ",
+                    "  ",
+                )
+            };
+            for row in lines {
+                if p.class == crate::model::PairClass::AcceptedDirectOnly {
+                    writeln!(out, "{}", row.bold())?;
+                } else {
+                    writeln!(out, "{row}")?;
+                }
+            }
+        }
+        if differing.len() > MAX_PAIRS {
+            let more = format!(
+                "… {}",
+                count(
+                    differing.len() - MAX_PAIRS,
+                    "more differing pair",
+                    "more differing pairs"
+                )
+            );
+            for line in wrap(&more, "  ", "    ", w) {
+                writeln!(out, "{}", line.dimmed())?;
+            }
         }
     }
     let same = c.pairs.len() - differing.len();
@@ -598,116 +717,36 @@ fn comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 count(same, "more pair", "more pairs")
             )
         };
-        writeln!(out, "  {}", text.dimmed())?;
+        for line in wrap(&text, "  ", "    ", w) {
+            writeln!(out, "{}", line.dimmed())?;
+        }
     }
     writeln!(out)
 }
 
 /// The failing attempt as it was on the wire: `>` request, `<` response, shortened.
-fn wire(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn wire(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     let Some(a) = failing_attempt(report) else {
         return Ok(());
     };
-    let Some(req) = &a.request else {
+    if a.request.is_none() {
         return Ok(());
-    };
-    writeln!(
-        out,
-        "  {}",
-        format!("{} on the wire", a.variant.id).dimmed()
-    )?;
-    let mut lines = vec![format!("> {} {} HTTP/1.1", req.method, req.path)];
-    lines.extend(
-        req.headers
-            .iter()
-            .map(|h| format!("> {}: {}", h.name, h.value)),
-    );
-    if let Some(resp) = &a.response {
-        lines.push(format!(
-            "< {} {} {}",
-            resp.version, resp.status, resp.reason
-        ));
-        for h in resp.headers.iter().take(MAX_RESPONSE_HEADERS) {
-            lines.push(format!("< {}: {}", h.name, h.value));
-        }
-        if resp.headers.len() > MAX_RESPONSE_HEADERS {
-            lines.push(format!(
-                "< … {}",
-                count(
-                    resp.headers.len() - MAX_RESPONSE_HEADERS,
-                    "more header",
-                    "more headers"
-                )
-            ));
-        }
-        if resp.status != 101 {
-            if resp.body_excerpt.is_empty() {
-                lines.push(format!("< ({}-byte body)", resp.body_bytes));
-            } else {
-                lines.push("<".to_string());
-                let body: Vec<&str> = resp.body_excerpt.lines().collect();
-                for l in body.iter().take(MAX_BODY_LINES) {
-                    lines.push(format!("< {l}"));
-                }
-                let more = body.len().saturating_sub(MAX_BODY_LINES);
-                if more > 0 || resp.body_truncated {
-                    lines.push(format!(
-                        "< … ({} body bytes read{})",
-                        resp.body_bytes,
-                        if resp.body_truncated {
-                            ", more not read"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-            }
-        }
     }
-    if let Some(session) = &a.session {
-        let end = match &session.end {
-            SessionEnd::StillOpen => None,
-            SessionEnd::CloseFrame {
-                code,
-                reason,
-                after_ms,
-            } => Some(format!(
-                "< [close frame {}{} after {}]",
-                code.map_or_else(|| "without a code".to_string(), |c| c.to_string()),
-                if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {reason}")
-                },
-                fmt_ms(*after_ms)
-            )),
-            SessionEnd::Dropped { how, after_ms } => Some(format!(
-                "< [connection dropped without a close frame ({how}) after {}]",
-                fmt_ms(*after_ms)
-            )),
-            SessionEnd::ProtocolError { detail, after_ms } => Some(format!(
-                "< [framing error after {}: {detail}]",
-                fmt_ms(*after_ms)
-            )),
-            SessionEnd::PingFlood {
-                pings,
-                per_second,
-                after_ms,
-            } => Some(format!(
-                "< [{pings} pings in {} ({per_second:.0}/s): watch stopped]",
-                fmt_ms(*after_ms)
-            )),
-        };
-        lines.extend(end);
+    for line in wrap(&format!("{} on the wire", a.variant.id), "  ", "    ", w) {
+        writeln!(out, "{}", line.dimmed())?;
     }
-    for l in lines {
-        writeln!(out, "    {}", shorten(&l, WIDTH - 4))?;
+    for l in wire_lines(a, Some(MAX_RESPONSE_HEADERS), MAX_BODY_LINES) {
+        // A long header value continues under itself, after its `>` or `<` marker.
+        let rest = format!("    {}   ", l.get(..1).unwrap_or(" "));
+        for line in wrap_keeping(&l, "    ", &rest, w) {
+            writeln!(out, "{line}")?;
+        }
     }
     writeln!(out)
 }
 
 /// The verdict at the top: category, cause and confidence, its one line, and the first fix.
-fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn verdict(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     let d = &report.diagnosis;
     if is_fault(report) {
         let mut head = format!(
@@ -717,19 +756,19 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(r) = &d.responder {
             head.push_str(&format!(" · answered by {r}"));
         }
-        writeln!(out, "{}", shorten(&head, WIDTH).red().bold())?;
+        for line in wrap(&head, "", "  ", w) {
+            writeln!(out, "{}", line.red().bold())?;
+        }
     } else {
-        writeln!(
-            out,
-            "{}",
-            format!("✓ {} · {}", d.category, d.cause).green().bold()
-        )?;
+        for line in wrap(&format!("✓ {} · {}", d.category, d.cause), "", "  ", w) {
+            writeln!(out, "{}", line.green().bold())?;
+        }
     }
-    for line in wrap(&plain(&d.summary), "  ", "  ") {
+    for line in wrap(&plain(&d.summary), "  ", "  ", w) {
         writeln!(out, "{line}")?;
     }
     if let Some(first) = d.remedy.first().filter(|_| is_fault(report)) {
-        for line in wrap(&format!("fix: {}", plain(first)), "  ", "       ") {
+        for line in wrap(&format!("fix: {}", plain(first)), "  ", "       ", w) {
             writeln!(out, "{}", line.bold())?;
         }
     }
@@ -738,8 +777,10 @@ fn verdict(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// What the verdict rests on, after the measurements: evidence, alternatives, the weighing, the
 /// variants not run, how to confirm, and every fix with its snippets.
-fn reasons(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn reasons(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     let d = &report.diagnosis;
+    let section =
+        |out: &mut dyn Write, title: &str, items: &[String]| section(out, title, items, w);
     section(out, "evidence", &d.evidence)?;
     let alternatives: Vec<String> = d
         .alternatives
@@ -752,7 +793,7 @@ fn reasons(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     section(out, "cannot tell apart", &blind_spot_lines(report))?;
     if let Some(next) = &d.next_step {
         writeln!(out, "  {}", "to confirm".dimmed())?;
-        for line in wrap(&plain(next), "    ", "      ") {
+        for line in wrap(&plain(next), "    ", "      ", w) {
             writeln!(out, "{line}")?;
         }
     }
@@ -766,9 +807,17 @@ fn reasons(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             format!("fix ({}, {})", s.target, s.title)
         };
-        writeln!(out, "  {}", shorten(&title, WIDTH - 2).dimmed())?;
+        for line in wrap(&title, "  ", "    ", w) {
+            writeln!(out, "{}", line.dimmed())?;
+        }
         for l in s.code.lines() {
-            writeln!(out, "    {}", shorten(l, WIDTH - 4).cyan())?;
+            // Code keeps its own indentation; a line too long continues further in.
+            let lead = l.len() - l.trim_start().len();
+            let first = format!("    {}", &l[..lead]);
+            let rest = format!("{first}    ");
+            for line in wrap_keeping(l.trim_start(), &first, &rest, w) {
+                writeln!(out, "{}", line.cyan())?;
+            }
         }
     }
     Ok(())
@@ -801,13 +850,13 @@ fn weighed(d: &crate::model::Diagnosis) -> Vec<String> {
 }
 
 /// A dimmed heading and `·` bullets, wrapped with a hanging indent.
-fn section(out: &mut dyn Write, title: &str, items: &[String]) -> io::Result<()> {
+fn section(out: &mut dyn Write, title: &str, items: &[String], w: usize) -> io::Result<()> {
     if items.is_empty() {
         return Ok(());
     }
     writeln!(out, "  {}", title.dimmed())?;
     for item in items {
-        for line in wrap(&plain(item), "    · ", "      ") {
+        for line in wrap(&plain(item), "    · ", "      ", w) {
             writeln!(out, "{line}")?;
         }
     }
@@ -815,7 +864,7 @@ fn section(out: &mut dyn Write, title: &str, items: &[String]) -> io::Result<()>
 }
 
 /// Findings: `!` warnings, then `i` infos, each with its evidence.
-fn findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn findings(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
     if report.findings.is_empty() {
         return Ok(());
     }
@@ -826,15 +875,17 @@ fn findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Severity::Info => ("i", "info"),
         };
         let head = format!("{mark} {word} · {}", f.cause);
-        match f.severity {
-            Severity::Warning => writeln!(out, "{}", head.yellow().bold())?,
-            Severity::Info => writeln!(out, "{}", head.bold())?,
+        for head in wrap(&head, "", "  ", w) {
+            match f.severity {
+                Severity::Warning => writeln!(out, "{}", head.yellow().bold())?,
+                Severity::Info => writeln!(out, "{}", head.bold())?,
+            }
         }
-        for line in wrap(&plain(&f.summary), "  ", "  ") {
+        for line in wrap(&plain(&f.summary), "  ", "  ", w) {
             writeln!(out, "{line}")?;
         }
         for e in &f.evidence {
-            for line in wrap(&plain(e), "    · ", "      ") {
+            for line in wrap(&plain(e), "    · ", "      ", w) {
                 writeln!(out, "{line}")?;
             }
         }
@@ -842,19 +893,21 @@ fn findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Word-wraps `text` to `WIDTH` columns: the first line starts with `first`, the others with
-/// `rest`. A word longer than a line is shortened rather than overflowing.
-fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
+/// Word-wraps `text` to `w` columns: the first line starts with `first`, the others with `rest`.
+/// Words are never cut: one longer than a line (a URL, a token) stands on a line of its own.
+/// Runs of spaces inside the text collapse to one.
+pub(crate) fn wrap(text: &str, first: &str, rest: &str, w: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = first.to_string();
     let mut empty = true;
     for word in text.split_whitespace() {
-        let indent = if lines.is_empty() { first } else { rest };
-        let room = WIDTH - indent.chars().count();
-        let word = shorten(word, room);
+        let word = printable(word);
         let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
-        if !empty && needed > WIDTH {
-            lines.push(std::mem::replace(&mut line, rest.to_string()));
+        let fits_below = rest.chars().count() < line.chars().count();
+        if needed > w && (!empty || (fits_below && !line.trim().is_empty())) {
+            // A first word too long for what follows the head goes under it.
+            let done = std::mem::replace(&mut line, rest.to_string());
+            lines.push(done.trim_end().to_string());
             empty = true;
         }
         if !empty {
@@ -865,6 +918,27 @@ fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
     }
     if !empty {
         lines.push(line);
+    }
+    lines
+}
+
+/// [`wrap`] for text whose inner spacing is part of its layout (a stage's `✗ class  summary`, a
+/// header line): when it fits on the first line it is kept as it is. `first` may itself hold a
+/// line break (a head on its own line).
+fn wrap_keeping(text: &str, first: &str, rest: &str, w: usize) -> Vec<String> {
+    let (head_lines, first) = match first.rsplit_once('\n') {
+        Some((above, first)) => (above.lines().map(str::to_string).collect(), first),
+        None => (Vec::new(), first),
+    };
+    let text = printable(text);
+    let mut lines: Vec<String> = head_lines;
+    if first.chars().count() + text.chars().count() <= w {
+        lines.push(format!("{first}{text}").trim_end().to_string());
+    } else {
+        lines.extend(wrap(&text, first, rest, w));
+    }
+    if lines.is_empty() {
+        lines.push(first.trim_end().to_string());
     }
     lines
 }
@@ -1048,9 +1122,10 @@ mod tests {
         let wide = at(160);
         assert!(wide.contains(full), "{wide}");
         let narrow = at(60);
+        // At 60 columns an Origin URL does not fit the label column: the matrix is stacked.
         let matrix: Vec<&str> = narrow
             .lines()
-            .skip_while(|l| !l.starts_with("  attempt "))
+            .skip_while(|l| !l.starts_with("  attempts"))
             .take_while(|l| !l.is_empty())
             .collect();
         assert!(matrix.len() > 3, "{narrow}");
@@ -1103,11 +1178,67 @@ mod tests {
     #[test]
     fn wrap_keeps_words_whole_and_indents_continuations() {
         let text = "word ".repeat(40);
-        let lines = wrap(&text, "  ", "    ");
+        let lines = wrap(&text, "  ", "    ", WIDTH);
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
         assert!(lines[1].starts_with("    word"));
+        // A word longer than a line stands whole on a line of its own.
         let long = "x".repeat(300);
-        assert_eq!(wrap(&long, "  ", "  ")[0].chars().count(), WIDTH);
+        let lines = wrap(&format!("a {long} b"), "  ", "  ", WIDTH);
+        assert_eq!(
+            lines,
+            vec!["  a".to_string(), format!("  {long}"), "  b".to_string()]
+        );
+    }
+
+    /// The words of a rendering: what a reader sees, whatever the wrapping.
+    fn words(text: &str) -> std::collections::BTreeSet<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    /// Issue 28 point 2: at 40, 60, 80 and 120 columns every line of every canned report fits,
+    /// except a line that is one unbreakable token (after its indent and marker), and no word is
+    /// split or cut: every word at a narrow width is a word of the widest rendering.
+    #[test]
+    fn every_fixture_wraps_at_40_60_80_and_120_columns_without_splitting_a_word() {
+        colored::control::set_override(false);
+        let at = |report: &Report, columns: usize| {
+            let mut out = Vec::new();
+            render_with(report, &Layout { columns }, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        for (name, report) in fixture_reports() {
+            let wide = words(&at(&report, 200));
+            // Stacked layouts add their own small words.
+            let stacked: std::collections::BTreeSet<String> =
+                ["attempts", "→", "public:", "direct:"]
+                    .map(String::from)
+                    .into();
+            for columns in [40, 60, 80, 120] {
+                let text = at(&report, columns);
+                for line in text.lines() {
+                    let tokens: Vec<&str> = line.split_whitespace().collect();
+                    let one_token = tokens.len() <= 2
+                        && tokens
+                            .last()
+                            .is_some_and(|t| t.chars().count() > columns / 2);
+                    assert!(
+                        line.chars().count() <= columns || one_token,
+                        "{name} at {columns}: {} columns: {line}\n{text}",
+                        line.chars().count()
+                    );
+                }
+                for word in words(&text) {
+                    assert!(
+                        wide.contains(&word) || stacked.contains(&word),
+                        "{name} at {columns}: {word:?} is not a word of the report\n{text}"
+                    );
+                }
+                assert!(
+                    !text.contains('…') || at(&report, 200).contains('…'),
+                    "{name}"
+                );
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod partial;
+pub mod verbose;
 
 use crate::model::ids;
 use std::collections::BTreeSet;
@@ -319,6 +320,106 @@ pub(crate) fn exchange_lines(report: &Report) -> Vec<String> {
         }
     }
     out
+}
+
+/// An attempt as it was on the wire, curl `-v` style: `>` the request line and headers as sent
+/// (redacted), `<` the status line, headers (after `max_headers`, a count of the rest) and up to
+/// `max_body_lines` of the body, then how the session ended. Empty when no request was sent.
+pub(crate) fn wire_lines(
+    a: &AttemptRecord,
+    max_headers: Option<usize>,
+    max_body_lines: usize,
+) -> Vec<String> {
+    let Some(req) = &a.request else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!("> {} {} HTTP/1.1", req.method, req.path)];
+    lines.extend(
+        req.headers
+            .iter()
+            .map(|h| format!("> {}: {}", h.name, h.value)),
+    );
+    if let Some(resp) = &a.response {
+        lines.push(format!(
+            "< {} {} {}",
+            resp.version, resp.status, resp.reason
+        ));
+        let shown = max_headers.unwrap_or(usize::MAX);
+        for h in resp.headers.iter().take(shown) {
+            lines.push(format!("< {}: {}", h.name, h.value));
+        }
+        if resp.headers.len() > shown {
+            lines.push(format!(
+                "< … {}",
+                crate::wording::count(resp.headers.len() - shown, "more header", "more headers")
+            ));
+        }
+        if resp.status != 101 {
+            if resp.body_excerpt.is_empty() {
+                lines.push(format!("< ({}-byte body)", resp.body_bytes));
+            } else {
+                lines.push("<".to_string());
+                let body: Vec<&str> = resp.body_excerpt.lines().collect();
+                for l in body.iter().take(max_body_lines) {
+                    lines.push(format!("< {l}"));
+                }
+                let more = body.len().saturating_sub(max_body_lines);
+                if more > 0 || resp.body_truncated {
+                    lines.push(format!(
+                        "< … ({} body bytes read{})",
+                        resp.body_bytes,
+                        if resp.body_truncated {
+                            ", more not read"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(session) = &a.session {
+        lines.extend(session_end_line(&session.end));
+    }
+    lines
+}
+
+/// How a session ended, as a `<` wire line (None while it stayed open).
+fn session_end_line(end: &crate::model::SessionEnd) -> Option<String> {
+    use crate::model::SessionEnd;
+    match end {
+        SessionEnd::StillOpen => None,
+        SessionEnd::CloseFrame {
+            code,
+            reason,
+            after_ms,
+        } => Some(format!(
+            "< [close frame {}{} after {}]",
+            code.map_or_else(|| "without a code".to_string(), |c| c.to_string()),
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!(" {reason}")
+            },
+            fmt_ms(*after_ms)
+        )),
+        SessionEnd::Dropped { how, after_ms } => Some(format!(
+            "< [connection dropped without a close frame ({how}) after {}]",
+            fmt_ms(*after_ms)
+        )),
+        SessionEnd::ProtocolError { detail, after_ms } => Some(format!(
+            "< [framing error after {}: {detail}]",
+            fmt_ms(*after_ms)
+        )),
+        SessionEnd::PingFlood {
+            pings,
+            per_second,
+            after_ms,
+        } => Some(format!(
+            "< [{pings} pings in {} ({per_second:.0}/s): watch stopped]",
+            fmt_ms(*after_ms)
+        )),
+    }
 }
 
 /// The label of an attempt; the baseline's says what it carries ("baseline (X-API-Key, Origin …)").

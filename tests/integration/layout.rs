@@ -50,7 +50,8 @@ fn the_verdict_opens_the_report_and_the_matrix_fits_the_terminal_width() {
     assert!(wide.iter().any(|l| l.chars().count() > 60), "{text}");
     let narrow_text = human(&url, Some("60"));
     let narrow = matrix(&narrow_text);
-    assert_eq!(narrow.len(), wide.len(), "{narrow_text}");
+    // Rows whose label or result does not fit wrap within their column (issue 28 point 2).
+    assert!(narrow.len() >= wide.len(), "{narrow_text}");
     for l in narrow {
         assert!(
             l.chars().count() <= 60,

@@ -16,6 +16,7 @@ mod explain;
 mod explain_field;
 mod exporter;
 mod forward_proxy_socks;
+mod habits;
 mod help;
 mod hostile;
 mod http2;

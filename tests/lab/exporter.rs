@@ -225,8 +225,8 @@ fn prometheus_scrapes_success_failure_and_the_cause_through_the_blackbox_relabel
     let (up_ok, down, diagnosis, healthy_cause) = loop {
         let up_ok = sample_for(&api, "probe_success", &healthy);
         let down = sample_for(&api, "probe_success", &broken);
-        let diagnosis = sample_for(&api, "wsdoctor_diagnosis", &broken);
-        let healthy_cause = sample_for(&api, "wsdoctor_diagnosis", &healthy);
+        let diagnosis = sample_for(&api, "wsdoctor_diagnosis_info", &broken);
+        let healthy_cause = sample_for(&api, "wsdoctor_diagnosis_info", &healthy);
         if let (Some(a), Some(b), Some(c), Some(d)) = (&up_ok, &down, &diagnosis, &healthy_cause) {
             if a["value"][1] == "1" {
                 break (a.clone(), b.clone(), c.clone(), d.clone());
