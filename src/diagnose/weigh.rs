@@ -884,7 +884,14 @@ fn exchange<'a>(cause: Cause, f: &Facts<'a>, base: &AttemptObs<'a>, out: &mut Ve
     };
     let b = base.record;
     let carried = f.run.credential_given || url_carries_credential(&f.run.target);
-    match (cause, super::observe::close_topic(code, reason)) {
+    let topic = super::observe::close_topic(code, reason);
+    // Only a refusal of what the request carried (its credential, its Origin) in the application
+    // protocol is the connection's fault; a close about the message itself is the exchange's,
+    // reported with it (`session.exchange.ended`), and the handshake stays healthy.
+    if !matches!(topic, Some(Topic::Auth | Topic::Origin)) {
+        return;
+    }
+    match (cause, topic) {
         (Cause::Healthy, _) => out.push(against(b, Expected::TheExchangeStaysOpen, HARD)),
         (Cause::AuthClosedAfterUpgrade, Some(Topic::Auth)) if carried => {
             out.push(support(b, Expected::CloseAboutCredential, 2.0))
@@ -894,11 +901,6 @@ fn exchange<'a>(cause: Cause, f: &Facts<'a>, base: &AttemptObs<'a>, out: &mut Ve
         }
         (Cause::OriginRejected, Some(Topic::Origin)) => {
             out.push(support(b, Expected::CloseAboutOrigin, 2.0))
-        }
-        (Cause::ServerClosedAfterUpgrade, t)
-            if t != Some(Topic::Auth) && t != Some(Topic::Origin) =>
-        {
-            out.push(support(b, Expected::CloseAboutTheServer, 1.0))
         }
         _ => {}
     }
@@ -943,9 +945,7 @@ fn credential_not_read<'a>(
         .iter()
         .any(|w| t.contains(w))
     });
-    let like_none = obs
-        .public(Part::NoCredential)
-        .any(|o| o.same_as_baseline);
+    let like_none = obs.public(Part::NoCredential).any(|o| o.same_as_baseline);
     if !(says_missing && like_none) {
         return;
     }

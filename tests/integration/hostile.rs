@@ -333,7 +333,9 @@ fn a_101_then_a_frame_announcing_two_to_the_63_bytes_is_a_protocol_violation() {
     assert_eq!(stage(a, "upgrade")["status"], "ok");
     assert_eq!(
         cause(&b),
-        "server.bad_handshake_response",
+        // The 101 itself is one a browser opens; what follows is no WebSocket: a failure after
+        // the upgrade (issue 24 failure kind 6), not a bad handshake.
+        "server.closed_after_upgrade",
         "{}",
         b.report["diagnosis"]
     );
@@ -348,7 +350,9 @@ fn a_101_then_random_bytes_is_a_protocol_violation() {
     assert_eq!(a["outcome"]["kind"], "protocol_violation", "{a}");
     assert_eq!(
         cause(&b),
-        "server.bad_handshake_response",
+        // The 101 itself is one a browser opens; what follows is no WebSocket: a failure after
+        // the upgrade (issue 24 failure kind 6), not a bad handshake.
+        "server.closed_after_upgrade",
         "{}",
         b.report["diagnosis"]
     );
@@ -396,7 +400,8 @@ fn a_101_then_a_close_frame_with_an_oversized_reason_is_cut() {
     frame.extend_from_slice(reason.as_bytes());
     let s = HostileServer::start(Hostile::AcceptThen(frame));
     let b = run_bounded(&["--close-wait", "1s", &s.ws_url("/ws")]);
-    assert_diagnosed(&b, "server.bad_handshake_response");
+    // A malformed close frame after an acceptable 101: a failure after the upgrade.
+    assert_diagnosed(&b, "server.closed_after_upgrade");
     let text = b.report.to_string();
     assert!(!text.contains(&"r".repeat(124)), "{text}");
 }

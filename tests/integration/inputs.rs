@@ -232,16 +232,16 @@ fn config_errors_name_file_line_and_column_and_never_the_text() {
 
     // The exporter's reload answers whoever asked with the same redacted line.
     let path = dir.path().join("exporter.toml");
-    std::fs::write(&path, "[module.one]\nquick = true\n").expect("write");
+    std::fs::write(&path, "enable_reload = true\n[module.one]\nquick = true\n").expect("write");
     let exporter = crate::support::exporter::Exporter::start(Some(&path), &[]);
     std::fs::write(
         &path,
-        format!("[module.one]\nquick = true\nheaders = [\"Authorization: Bearer {SECRET}\"\n"),
+        format!("enable_reload = true\n[module.one]\nquick = true\nheaders = [\"Authorization: Bearer {SECRET}\"\n"),
     )
     .expect("write");
     let a = exporter.post("/-/reload");
     assert_eq!(a.status, 500, "{}", a.body);
-    assert!(a.body.contains("line 3"), "{}", a.body);
+    assert!(a.body.contains("line 4"), "{}", a.body);
     assert!(
         !a.body.contains("Rq7vN") && !a.body.contains("Bearer"),
         "{}",
