@@ -13,6 +13,7 @@ mod docs_links;
 mod exchange;
 mod explain;
 mod exporter;
+mod exporter_fairness;
 mod forward_proxy_socks;
 mod help;
 mod hostile;
