@@ -91,7 +91,13 @@ fn main() -> ExitCode {
         _ => {}
     }
 
-    let runtime = match runtime(tokio::runtime::Builder::new_current_thread()) {
+    // `check` runs its targets on every core (the CPU part: handshakes, diagnosis); a single
+    // probe or the demo stays on one thread, which starts faster.
+    let builder = match cli.command {
+        Some(Command::Check(_)) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match runtime(builder) {
         Ok(rt) => rt,
         Err(code) => return code,
     };
