@@ -103,13 +103,11 @@ fn main() -> ExitCode {
         _ => {}
     }
 
-    // `check` runs its targets on every core (the CPU part: handshakes, diagnosis); a single
-    // probe or the demo stays on one thread, which starts faster.
-    let builder = match cli.command {
-        Some(Command::Check(_)) => tokio::runtime::Builder::new_multi_thread(),
-        _ => tokio::runtime::Builder::new_current_thread(),
-    };
-    let runtime = match runtime(builder) {
+    // One thread for probes, the demo and `check` too: a multi-thread runtime for `check` was
+    // measured (docs/performance.md, issue 27) at 17% more CPU and no shorter wall time for 100
+    // targets, because a check waits on sockets far more than it computes. `check::run` spawns
+    // each target, so a multi-thread runtime would spread them over the cores.
+    let runtime = match runtime(tokio::runtime::Builder::new_current_thread()) {
         Ok(rt) => rt,
         Err(code) => return code,
     };
