@@ -103,10 +103,9 @@ fn main() -> ExitCode {
         _ => {}
     }
 
-    // One thread for probes, the demo and `check` too: a multi-thread runtime for `check` was
-    // measured (docs/performance.md, issue 27) at 17% more CPU and no shorter wall time for 100
-    // targets, because a check waits on sockets far more than it computes. `check::run` spawns
-    // each target, so a multi-thread runtime would spread them over the cores.
+    // One thread for probes, the demo and `check` too: a multi-thread runtime for `check`, each
+    // target spawned, was measured (docs/performance.md, issue 27) at 17% more CPU and no
+    // shorter wall time for 100 targets: a check waits on sockets far more than it computes.
     let runtime = match runtime(tokio::runtime::Builder::new_current_thread()) {
         Ok(rt) => rt,
         Err(code) => return code,

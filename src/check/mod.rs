@@ -148,18 +148,12 @@ pub async fn run(
     let started = Instant::now();
     let total = targets.len();
     let mut results: Vec<Option<TargetResult>> = vec![None; total];
-    // Each target is a task of its own, so that a multi-thread runtime runs the CPU part
-    // (handshakes, diagnosis, evaluation) on every core; `jobs` still bounds how many run, and
-    // dropping this future (Ctrl-C) stops them all.
-    let mut finished = futures_util::stream::iter(targets.iter().enumerate().map(|(i, t)| {
-        let t = t.clone();
-        let task = AbortOnDrop(tokio::spawn(async move {
+    let mut finished =
+        futures_util::stream::iter(targets.iter().enumerate().map(|(i, t)| async move {
             let report = crate::probe_target(&t.config).await;
-            TargetResult::new(&t.name, &t.expectations, report)
-        }));
-        async move { (i, task.finish().await) }
-    }))
-    .buffer_unordered(jobs.max(1));
+            (i, TargetResult::new(&t.name, &t.expectations, report))
+        }))
+        .buffer_unordered(jobs.max(1));
     let mut done = 0;
     while let Some((i, result)) = finished.next().await {
         done += 1;
@@ -172,29 +166,6 @@ pub async fn run(
         results.into_iter().flatten().collect(),
         started.elapsed().as_secs_f64() * 1000.0,
     )
-}
-
-/// A spawned target that is stopped when its handle is dropped (the check was interrupted).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> AbortOnDrop<T> {
-    /// The task's result. A panic in the task is the caller's panic, as it was before targets
-    /// were spawned; a task cancelled by the runtime shutting down never finishes.
-    async fn finish(mut self) -> T {
-        match (&mut self.0).await {
-            Ok(v) => v,
-            Err(e) => match e.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_) => std::future::pending().await,
-            },
-        }
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 #[cfg(test)]
