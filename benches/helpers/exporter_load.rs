@@ -123,7 +123,7 @@ fn main() -> Result<(), BoxError> {
     let mut acceptor = None;
     if blackholes > 0 {
         let listener = TcpListener::bind("127.0.0.1:0")?;
-        let hole = format!("ws://127.0.0.1:{}/ws", listener.local_addr()?.port());
+        let hole_port = listener.local_addr()?.port();
         listener.set_nonblocking(true)?;
         // The hole stays open until its scrapes are over (`hole_open`), not only the load.
         let stop = Arc::clone(&hole_open);
@@ -136,15 +136,16 @@ fn main() -> Result<(), BoxError> {
                 }
             }
         }));
-        let hole_url = format!(
-            "{base}/probe?target={}&module={}",
-            encode(&hole),
-            encode(&module)
-        );
-        for _ in 0..blackholes {
+        // Each scrape its own black-holed target (one listener, a path each), as a fleet with
+        // that many dead endpoints has.
+        for i in 0..blackholes {
             let stop = Arc::clone(&done);
             let results = Arc::clone(&hole_results);
-            let hole_url = hole_url.clone();
+            let hole_url = format!(
+                "{base}/probe?target={}&module={}",
+                encode(&format!("ws://127.0.0.1:{hole_port}/ws{i}")),
+                encode(&module)
+            );
             hole_threads.push(std::thread::spawn(move || {
                 let agent = agent();
                 while !stop.load(Ordering::Relaxed) {

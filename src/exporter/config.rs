@@ -20,8 +20,27 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 /// The module used when a scrape names none.
 pub const DEFAULT_MODULE: &str = "default";
 
-/// Probes run at the same time unless `max_concurrent_probes` says otherwise.
-pub const DEFAULT_MAX_CONCURRENT: usize = 32;
+/// Probes run at the same time unless `max_concurrent_probes` says otherwise, per core: a probe
+/// waiting on a silent target costs a socket, not CPU, so the default leaves room for many of
+/// them beside the healthy ones (docs/exporter.md has the measurement).
+pub const DEFAULT_PROBES_PER_CORE: usize = 64;
+
+/// The bounds of the default `max_concurrent_probes` (whatever the core count).
+pub const DEFAULT_MAX_CONCURRENT_RANGE: (usize, usize) = (128, 1024);
+
+/// The default `max_concurrent_probes`: `DEFAULT_PROBES_PER_CORE` × the cores available, within
+/// `DEFAULT_MAX_CONCURRENT_RANGE` (128 on a 1- or 2-core machine).
+pub fn default_max_concurrent() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let (low, high) = DEFAULT_MAX_CONCURRENT_RANGE;
+    (DEFAULT_PROBES_PER_CORE * cores).clamp(low, high)
+}
+
+/// The share of the probe slots one target may hold at once: a quarter (at least one), so that
+/// a target scraped many times at once (or black-holed) leaves three quarters to the others.
+pub fn per_target_limit(max_concurrent: usize) -> usize {
+    (max_concurrent / 4).max(1)
+}
 
 /// Reports kept for `/` and `/report` unless `keep_reports` says otherwise.
 pub const DEFAULT_KEEP_REPORTS: usize = 100;
@@ -141,7 +160,7 @@ impl ExporterConfig {
                 },
             )]),
             allowed: Vec::new(),
-            max_concurrent: DEFAULT_MAX_CONCURRENT,
+            max_concurrent: default_max_concurrent(),
             keep_reports: DEFAULT_KEEP_REPORTS,
             enable_reload: false,
             defaults,

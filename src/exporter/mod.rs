@@ -7,14 +7,15 @@
 //! `/report/{id}` and `/report?target=&module=` (`&format=json|markdown`), `POST /-/reload`
 //! (only with `enable_reload = true`), `/-/healthy`. The config is reloaded on SIGHUP or
 //! `POST /-/reload`; a bad reload keeps the old config. Every probe is bounded by its deadline
-//! and a concurrency limit, so a black-holed target never holds up another scrape. The listener
-//! takes the exporter toolkit's web config (`web`): TLS, and basic auth on every route.
+//! and a concurrency limit, and one target holds at most a quarter of the slots, so black-holed
+//! targets never hold up another scrape. The listener takes the exporter toolkit's web config
+//! (`web`): TLS, and basic auth on every route.
 
 pub mod config;
 pub mod metrics;
 pub mod web;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::check::TargetResult;
 use crate::cli::Format;
@@ -108,7 +109,7 @@ impl Ring {
 struct Shared {
     config: RwLock<Arc<ExporterConfig>>,
     path: Option<PathBuf>,
-    limiter: Semaphore,
+    slots: Slots,
     reports: Mutex<Ring>,
     own: OwnMetrics,
 }
@@ -232,7 +233,7 @@ pub async fn serve(
         })?;
     let bound = listener.local_addr().unwrap_or(listen);
     let shared = Arc::new(Shared {
-        limiter: Semaphore::new(config.max_concurrent),
+        slots: Slots::new(config.max_concurrent),
         reports: Mutex::new(Ring {
             next_id: 0,
             cap: config.keep_reports,
@@ -480,8 +481,8 @@ async fn probe(
     let mut target_config = built.config;
     // One budget for the wait for a slot and the probe: the answer is due before Prometheus
     // gives up on the scrape.
-    let permit = match tokio::time::timeout(deadline, shared.limiter.acquire()).await {
-        Ok(Ok(p)) if deadline.saturating_sub(started.elapsed()) >= MIN_PROBE_TIME => p,
+    let permit = match tokio::time::timeout(deadline, shared.slots.acquire(url.as_str())).await {
+        Ok(Some(p)) if deadline.saturating_sub(started.elapsed()) >= MIN_PROBE_TIME => p,
         _ => {
             shared.own.probed(&module.name, "error");
             tracing::warn!(target = %shown, "no probe slot free within the deadline");
@@ -527,6 +528,86 @@ async fn probe(
         return rendered(&result.report, Format::Human);
     }
     openmetrics(metrics::probe(&result))
+}
+
+/// The probe slots: `max_concurrent_probes` in all, and at most `per_target_limit` of them for
+/// one target, so that a target scraped many times at once cannot take every slot.
+struct Slots {
+    global: Arc<Semaphore>,
+    per_target: usize,
+    /// Each target with a probe running or waiting: its semaphore and how many hold or wait for
+    /// it (the entry goes when that count is back to 0, so the map is bounded by the scrapes in
+    /// flight).
+    targets: Mutex<TargetSlots>,
+}
+
+/// A held probe slot (the target's and the global one); released on drop.
+struct Slot<'a> {
+    slots: &'a Slots,
+    key: String,
+    target: Option<OwnedSemaphorePermit>,
+    global: Option<OwnedSemaphorePermit>,
+}
+
+impl Slots {
+    fn new(max_concurrent: usize) -> Slots {
+        Slots {
+            global: Arc::new(Semaphore::new(max_concurrent)),
+            per_target: config::per_target_limit(max_concurrent),
+            targets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for the target's share, then for a global slot. Cancel-safe: dropping the future
+    /// gives back whatever it held.
+    async fn acquire(&self, target: &str) -> Option<Slot<'_>> {
+        let own = {
+            let mut targets = lock_targets(&self.targets);
+            let entry = targets
+                .entry(target.to_string())
+                .or_insert_with(|| (Arc::new(Semaphore::new(self.per_target)), 0));
+            entry.1 += 1;
+            Arc::clone(&entry.0)
+        };
+        let mut slot = Slot {
+            slots: self,
+            key: target.to_string(),
+            target: None,
+            global: None,
+        };
+        slot.target = Some(own.acquire_owned().await.ok()?);
+        slot.global = Some(Arc::clone(&self.global).acquire_owned().await.ok()?);
+        Some(slot)
+    }
+
+    /// Targets with a probe running or waiting (for tests).
+    #[cfg(test)]
+    fn targets(&self) -> usize {
+        lock_targets(&self.targets).len()
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.global.take();
+        self.target.take();
+        let mut targets = lock_targets(&self.slots.targets);
+        if let Some(entry) = targets.get_mut(&self.key) {
+            entry.1 = entry.1.saturating_sub(1);
+            if entry.1 == 0 {
+                targets.remove(&self.key);
+            }
+        }
+    }
+}
+
+type TargetSlots = HashMap<String, (Arc<Semaphore>, usize)>;
+
+fn lock_targets(m: &Mutex<TargetSlots>) -> std::sync::MutexGuard<'_, TargetSlots> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
 /// A 200 in the OpenMetrics text format: every `/probe` answer, finished or not, and `/metrics`.
@@ -773,6 +854,44 @@ mod tests {
         assert_eq!(ring.items.len(), 3);
         let ids: Vec<u64> = ring.items.iter().map(|k| k.id).collect();
         assert_eq!(ids, [8, 9, 10]);
+    }
+
+    #[tokio::test]
+    async fn one_target_holds_at_most_its_share_of_the_slots_and_others_still_get_theirs() {
+        let slots = Slots::new(8);
+        let wait = Duration::from_millis(50);
+        let a1 = slots.acquire("ws://a/").await.unwrap();
+        let a2 = slots.acquire("ws://a/").await.unwrap();
+        // A third probe of the same target waits for its share ...
+        assert!(tokio::time::timeout(wait, slots.acquire("ws://a/"))
+            .await
+            .is_err());
+        // ... while every other target still gets a slot at once.
+        let mut others = Vec::new();
+        for i in 0..6 {
+            let key = format!("ws://other{i}/");
+            others.push(
+                tokio::time::timeout(wait, slots.acquire(&key))
+                    .await
+                    .unwrap(),
+            );
+        }
+        // The global limit still holds: 8 slots in all.
+        assert!(tokio::time::timeout(wait, slots.acquire("ws://z/"))
+            .await
+            .is_err());
+        drop((a1, a2, others));
+        // Given back, cancelled waits included: nothing is left behind.
+        assert_eq!(slots.targets(), 0);
+        assert!(slots.acquire("ws://a/").await.is_some());
+    }
+
+    #[test]
+    fn the_default_limit_leaves_room_for_forty_silent_targets() {
+        let max = config::default_max_concurrent();
+        assert!(max >= 128, "{max}");
+        assert_eq!(config::per_target_limit(max), max / 4);
+        assert_eq!(config::per_target_limit(2), 1);
     }
 
     #[test]

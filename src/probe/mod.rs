@@ -22,6 +22,7 @@ pub mod session;
 pub mod tcp;
 pub mod ticket;
 pub mod tls;
+mod trust;
 mod tunnel;
 pub mod upgrade;
 mod watch;

@@ -1,5 +1,5 @@
 //! probe::tls: the TLS stage for wss:// and https:// — rustls (ring), SNI for names only, ALPN
-//! `http/1.1`, trust anchors loaded lazily once per process (webpki-roots, the platform store,
+//! `http/1.1`, trust anchors found lazily, level by level (`probe::trust`: webpki-roots, the platform store,
 //! `--cacert`, each anchor tagged with its source). A `danger`-named recording verifier stores the
 //! real verdict and the peer chain, also under `--insecure`; the anchor that verified the chain is
 //! derived from it. A recording client-certificate resolver notes whether the server asked for a
@@ -13,15 +13,15 @@ pub use crate::certs::{describe_certificate, provider};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::client::ResolvesClientCert;
 use rustls::sign::CertifiedKey;
 use rustls::{
     AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, PeerMisbehaved,
-    RootCertStore, SignatureScheme,
+    SignatureScheme,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -30,6 +30,7 @@ use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
+use super::trust::{Anchors, LazyTrust, Store};
 use crate::config::TrustConfig;
 use crate::model::{AlpnRetryRecord, ClientAuthRecord, TlsRecord, TrustAnchorInfo};
 
@@ -330,6 +331,8 @@ struct Seen {
     verdict: Option<Result<(), rustls::Error>>,
     /// The leaf was trusted as itself: it is one of the `--cacert` certificates.
     pinned: bool,
+    /// The trust level the verdict came from (`probe::trust`).
+    level: usize,
     /// The server sent a CertificateRequest.
     cert_requested: bool,
     /// A client certificate was chosen to answer it.
@@ -390,7 +393,7 @@ fn name_string(der: &[u8]) -> String {
 /// reports success anyway (the name says `danger`, as rustls does for such verifiers).
 #[derive(Debug)]
 struct DangerRecordingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    trust: Arc<LazyTrust>,
     insecure: bool,
     seen: Arc<Mutex<Seen>>,
     /// The `--cacert` certificates: a leaf presented byte for byte as one of them is trusted as
@@ -455,13 +458,9 @@ impl ServerCertVerifier for DangerRecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut verdict = self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
+        let (mut verdict, level) = self.trust.verify(|inner| {
+            inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        });
         let pinned = verdict.is_err()
             && self
                 .pinned
@@ -479,6 +478,7 @@ impl ServerCertVerifier for DangerRecordingVerifier {
                 .collect();
             seen.verdict = Some(verdict.as_ref().map(|_| ()).map_err(Clone::clone));
             seen.pinned = pinned && verdict.is_ok();
+            seen.level = level;
         }
         match verdict {
             Err(_) if self.insecure => Ok(ServerCertVerified::assertion()),
@@ -492,7 +492,12 @@ impl ServerCertVerifier for DangerRecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        // A signature does not depend on the anchors: the first level's verifier checks it.
+        self.trust
+            .level(0)
+            .map_err(rustls::Error::General)?
+            .verifier
+            .verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -501,110 +506,41 @@ impl ServerCertVerifier for DangerRecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        // A signature does not depend on the anchors: the first level's verifier checks it.
+        self.trust
+            .level(0)
+            .map_err(rustls::Error::General)?
+            .verifier
+            .verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        match self.trust.level(0) {
+            Ok(level) => level.verifier.supported_verify_schemes(),
+            Err(_) => provider()
+                .signature_verification_algorithms
+                .supported_schemes(),
+        }
     }
 }
 
-/// A root store with the source of each anchor, index-aligned with `store.roots`.
-#[derive(Debug, Clone)]
-struct Anchors {
-    store: Arc<RootCertStore>,
-    sources: Arc<Vec<String>>,
-}
-
-/// The built-in anchors (webpki-roots plus the platform store), loaded on first use only: a ws://
-/// probe never pays for reading CA bundles. rustls-native-certs 0.8 reads SSL_CERT_FILE and
-/// SSL_CERT_DIR itself, and when either is set it loads those *instead of* the platform store.
-fn base_anchors() -> Anchors {
-    static ROOTS: OnceLock<Anchors> = OnceLock::new();
-    ROOTS
-        .get_or_init(|| {
-            let mut store = RootCertStore::empty();
-            store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            let mut sources = vec!["webpki-roots".to_string(); store.roots.len()];
-            let native = rustls_native_certs::load_native_certs();
-            for e in &native.errors {
-                tracing::debug!(error = %e, "platform trust store: skipped an entry");
-            }
-            let label = native_source();
-            let mut ignored = 0usize;
-            for cert in native.certs {
-                let source = label(&cert);
-                let before = store.roots.len();
-                store.add_parsable_certificates([cert]);
-                if store.roots.len() > before {
-                    sources.push(source);
-                } else {
-                    ignored += 1;
-                }
-            }
-            tracing::debug!(anchors = store.roots.len(), ignored, "trust anchors loaded");
-            Anchors {
-                store: Arc::new(store),
-                sources: Arc::new(sources),
-            }
+/// The anchors of one handshake: the process's store, read level by level only as far as a chain
+/// needs (`probe::trust`), plus the `--cacert` certificates.
+fn lazy_trust(trust: &TrustConfig) -> Result<Arc<LazyTrust>, String> {
+    let extra = trust
+        .extra_roots
+        .iter()
+        .enumerate()
+        .map(|(i, cert)| {
+            let source = trust
+                .extra_root_sources
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| "--cacert".to_string());
+            (cert.clone(), source)
         })
-        .clone()
-}
-
-/// Names the source of a certificate that rustls-native-certs returned: SSL_CERT_FILE when the
-/// file holds it, else SSL_CERT_DIR when set, else the platform store (the same environment
-/// rustls-native-certs reads).
-fn native_source() -> impl Fn(&CertificateDer<'_>) -> String {
-    use rustls_pki_types::pem::PemObject;
-    let file = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty());
-    let dir = std::env::var_os("SSL_CERT_DIR").filter(|v| !v.is_empty());
-    let in_file: Vec<Vec<u8>> = file
-        .as_ref()
-        .and_then(|f| CertificateDer::pem_file_iter(f).ok())
-        .map(|it| it.filter_map(Result::ok).map(|c| c.to_vec()).collect())
-        .unwrap_or_default();
-    move |cert| {
-        if let Some(f) = file
-            .as_ref()
-            .filter(|_| in_file.iter().any(|c| c == cert.as_ref()))
-        {
-            format!("SSL_CERT_FILE {}", f.to_string_lossy())
-        } else if let Some(d) = &dir {
-            format!("SSL_CERT_DIR {}", d.to_string_lossy())
-        } else {
-            "system store".to_string()
-        }
-    }
-}
-
-fn anchors(trust: &TrustConfig) -> Anchors {
-    let base = base_anchors();
-    if trust.extra_roots.is_empty() {
-        return base;
-    }
-    let mut store = (*base.store).clone();
-    let mut sources = (*base.sources).clone();
-    for (i, cert) in trust.extra_roots.iter().enumerate() {
-        let before = store.roots.len();
-        store.add_parsable_certificates([cert.clone()]);
-        if store.roots.len() > before {
-            sources.push(
-                trust
-                    .extra_root_sources
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| "--cacert".to_string()),
-            );
-        }
-    }
-    tracing::debug!(
-        added = store.roots.len() - base.store.roots.len(),
-        "--cacert anchors added"
-    );
-    Anchors {
-        store: Arc::new(store),
-        sources: Arc::new(sources),
-    }
+        .collect();
+    LazyTrust::new(Store::system(), extra).map(Arc::new)
 }
 
 /// Wraps DER contents in a SEQUENCE header: webpki keeps an anchor's subject and key without it.
@@ -717,7 +653,15 @@ pub async fn handshake(
         }
     };
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let anchors = anchors(trust);
+    let anchors = match lazy_trust(trust) {
+        Ok(a) => a,
+        Err(detail) => {
+            return (
+                record,
+                Err(TlsEnd::Failed(TlsFailure::HandshakeFailed, detail)),
+            )
+        }
+    };
     let config = match client_config(trust, &anchors, seen.clone(), alpn) {
         Ok(c) => c,
         Err(detail) => {
@@ -744,12 +688,15 @@ pub async fn handshake(
             None => "not_checked".into(),
         };
         if matches!(seen.verdict, Some(Ok(()))) {
-            record.anchor = verifying_anchor(&seen.chain, &anchors).map(|mut a| {
-                if seen.pinned {
-                    a.matched_by = "pinned".into();
-                }
-                a
-            });
+            let level = anchors.level(seen.level).ok().map(|l| &l.anchors);
+            record.anchor = level
+                .and_then(|l| verifying_anchor(&seen.chain, l))
+                .map(|mut a| {
+                    if seen.pinned {
+                        a.matched_by = "pinned".into();
+                    }
+                    a
+                });
         }
         if seen.cert_requested || trust.client_identity.is_some() {
             record.client_auth = Some(ClientAuthRecord {
@@ -837,7 +784,7 @@ async fn alpn_retry(
     addr: SocketAddr,
     server_name: ServerName<'static>,
     trust: &TrustConfig,
-    anchors: &Anchors,
+    anchors: &Arc<LazyTrust>,
     deadline: Instant,
 ) -> AlpnRetryRecord {
     // Only the ALPN offer changes; the certificate verdict is recorded but does not stop the
@@ -895,17 +842,13 @@ async fn alpn_retry(
 
 fn client_config(
     trust: &TrustConfig,
-    anchors: &Anchors,
+    anchors: &Arc<LazyTrust>,
     seen: Arc<Mutex<Seen>>,
     alpn: &[&str],
 ) -> Result<ClientConfig, String> {
     let provider = provider();
-    let inner =
-        WebPkiServerVerifier::builder_with_provider(anchors.store.clone(), provider.clone())
-            .build()
-            .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
     let verifier = DangerRecordingVerifier {
-        inner,
+        trust: anchors.clone(),
         insecure: trust.insecure,
         seen: seen.clone(),
         pinned: Arc::new(trust.extra_roots.clone()),
@@ -1092,7 +1035,7 @@ mod tests {
     }
 
     fn anchors_of(certs: &[(&CertificateDer<'static>, &str)]) -> Anchors {
-        let mut store = RootCertStore::empty();
+        let mut store = rustls::RootCertStore::empty();
         let mut sources = Vec::new();
         for (c, source) in certs {
             store.add((*c).clone()).unwrap();

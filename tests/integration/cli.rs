@@ -134,6 +134,17 @@ fn version_exits_zero_and_names_the_tool() {
 }
 
 #[test]
+fn the_quick_version_answer_is_the_one_clap_renders() {
+    use clap::CommandFactory;
+    let clap_says = wsdoctor::cli::Cli::command().render_version().to_string();
+    for flag in ["--version", "-V"] {
+        let out = wsdoctor().arg(flag).output().expect("run wsdoctor");
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), clap_says, "{flag}");
+    }
+}
+
+#[test]
 fn no_color_turns_off_auto_colour_on_both_streams() {
     let url = format!("ws://127.0.0.1:{}/ws", closed_port());
     let out = wsdoctor()

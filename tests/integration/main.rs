@@ -15,6 +15,7 @@ mod exchange;
 mod explain;
 mod explain_field;
 mod exporter;
+mod exporter_fairness;
 mod forward_proxy_socks;
 mod habits;
 mod help;

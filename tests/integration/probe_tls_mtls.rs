@@ -326,3 +326,44 @@ fn ssl_cert_dir_is_honoured_and_named_as_the_anchor_source() {
         format!("SSL_CERT_DIR {shown}")
     );
 }
+
+#[test]
+fn a_chain_anchored_by_cacert_never_reads_the_certificate_directory() {
+    let ca = TestCa::new("wsdoctor lazy CA");
+    let server = TlsWsServer::start(ca.valid_leaf(&[HOST]), Behaviour::Echo);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(ca.pem_file().path(), dir.path().join("lab-ca.pem")).unwrap();
+    // An entry that says so in the debug log whenever the directory is read.
+    std::fs::write(
+        dir.path().join("broken.pem"),
+        "-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let pem = ca.pem_file();
+    let (url, resolve) = server.url_and_resolve("/ws");
+    let run = |extra: &[&str]| {
+        let out = wsdoctor()
+            .env("SSL_CERT_DIR", dir.path())
+            .args(["-vv", "--format", "json", "--quick", "--resolve", &resolve])
+            .args(extra)
+            .arg(&url)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (report, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // --cacert anchors the chain: the directory is not read, and the anchor is --cacert's.
+    let (report, log) = run(&["--cacert", pem.path().to_str().unwrap()]);
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{report}");
+    assert!(a["tls"]["anchor"]["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("--cacert "));
+    assert!(!log.contains("skipped an entry"), "{log}");
+    // Near miss: without --cacert the chain needs the directory, which is read, and trusted.
+    let (report, log) = run(&[]);
+    let a = baseline(&report);
+    assert_eq!(a["outcome"]["kind"], "upgraded", "{report}");
+    assert!(log.contains("skipped an entry"), "{log}");
+}
