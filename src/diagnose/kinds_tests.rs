@@ -280,3 +280,30 @@ fn another_application_behind_the_public_url_is_the_wrong_upstream() {
         "{d:#?}"
     );
 }
+
+/// A port that resets every request, the site root's plain GET included, and speaks no TLS: a TCP
+/// relay whose backend is gone and a port that resets everything (a non-HTTP listener, a filter)
+/// look the same from outside. The verdict is one of the two, names the other, and is not sure.
+#[test]
+fn a_port_that_resets_everything_is_a_relay_or_a_reset_and_says_both() {
+    let reset = |id: &str| attempt(id).violation("connection_reset");
+    let r = run(no_cred(vec![
+        reset("baseline"),
+        reset("origin.none"),
+        reset("origin.foreign"),
+        reset("control.plain_get"),
+        reset("control.missing_key"),
+    ]))
+    .http(vec![reset("http.root")])
+    .build();
+    let (d, _) = super::diagnose(&r);
+    let both = [Cause::ProxyBadGateway, Cause::TcpReset];
+    assert!(both.contains(&d.cause), "{d:#?}");
+    assert!(
+        d.alternatives
+            .iter()
+            .any(|a| both.contains(&a.cause) && a.cause != d.cause),
+        "the other reading is named: {d:#?}"
+    );
+    assert!(d.confidence < 0.8, "{}", d.confidence);
+}

@@ -640,6 +640,11 @@ fn own_origin<'a>(
             .as_deref()
             .is_some_and(|x| x.eq_ignore_ascii_case(&own))
     };
+    // With `--direct`, the backend's own answer to the same Origin decides between the two
+    // readings (`hypothesis::direct`); this arm speaks only without it.
+    if obs.attempts.iter().any(|o| o.direct) {
+        return;
+    }
     let own_refused = std::iter::once(base)
         .chain(obs.public(Part::Origin))
         .find(|o| is_own(o) && o.same_as_baseline);
@@ -798,7 +803,7 @@ fn no_http_at_all<'a>(
         return;
     }
     match cause {
-        Cause::ProxyBadGateway => out.push(support(base.record, Expected::NothingAnswersHttp, 1.5)),
+        Cause::ProxyBadGateway => out.push(support(base.record, Expected::NothingAnswersHttp, 2.0)),
         Cause::RoutingNotFound | Cause::ServerTimeout => {
             out.push(against(base.record, Expected::NothingAnswersHttp, 0.8))
         }
@@ -834,8 +839,14 @@ fn plain_get_says_why<'a>(
     if !silent_close && !unanswered {
         return;
     }
+    // Only a plain GET that says something: a bare 404 with no body is what a WebSocket-only
+    // route answers a plain request (the 101 already showed a handler owns the path).
+    let says_something = |o: &&AttemptObs| {
+        super::evidence::response(o.record).is_some_and(|r| !r.body_excerpt.trim().is_empty())
+    };
     let Some(plain) = obs
         .public(Part::PlainGet)
+        .filter(says_something)
         .find(|o| o.class == OutcomeClass::Http && o.status != Some(101))
     else {
         return;

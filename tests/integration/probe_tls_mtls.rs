@@ -344,7 +344,7 @@ fn a_chain_anchored_by_cacert_never_reads_the_certificate_directory() {
     let run = |extra: &[&str]| {
         let out = wsdoctor()
             .env("SSL_CERT_DIR", dir.path())
-            .args(["-vv", "--format", "json", "--quick", "--resolve", &resolve])
+            .args(["-vvv", "--format", "json", "--quick", "--resolve", &resolve])
             .args(extra)
             .arg(&url)
             .output()

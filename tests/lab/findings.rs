@@ -73,16 +73,29 @@ fn fastapi_reading_only_the_authorization_header_is_auth_header_only() {
         Tool::Python
     );
     let url = format!("ws://{}/ws", stack::app(App::FastApiHeaderOnly).addr());
+    // "Only in a header" needs every browser placement tried, the query too: the user asks for it
+    // (a default run keeps the credential out of URLs and makes no such claim).
     let run = wsdoctor(&[
         url.as_str(),
         "--token",
         VALID_TOKEN,
+        "--try-url-token",
         "--origin",
         ALLOWED_ORIGIN,
     ]);
     run.expect("ok", "ok.healthy", 0);
     run.expect_finding("auth.header_only");
     run.expect_no_finding("auth.not_enforced");
+    // A default run does not try the query, so it claims nothing about it.
+    let default = wsdoctor(&[
+        url.as_str(),
+        "--token",
+        VALID_TOKEN,
+        "--origin",
+        ALLOWED_ORIGIN,
+    ]);
+    default.expect("ok", "ok.healthy", 0);
+    default.expect_no_finding("auth.header_only");
 }
 
 // Fault (issue 14, situation 3): a Python `websockets` server started without `subprotocols=`:

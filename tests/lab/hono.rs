@@ -25,7 +25,17 @@ fn hono_bearer_auth_with_the_token_and_the_allowed_origin_is_healthy() {
     let port = hono(&mut scene, "worker");
     let run = probe(port, "/ws", &GOOD_CLIENT);
     run.expect("ok", "ok.healthy", 0);
-    // bearerAuth reads the Authorization header only: no browser can send it on a WebSocket.
+    // A default run keeps the credential out of URLs, so it cannot claim "header only".
+    run.expect_no_finding("auth.header_only");
+    // bearerAuth reads the Authorization header only: no browser can send it on a WebSocket —
+    // shown once the query placement is tried too.
+    let args: Vec<&str> = GOOD_CLIENT
+        .iter()
+        .copied()
+        .chain(["--try-url-token"])
+        .collect();
+    let run = probe(port, "/ws", &args);
+    run.expect("ok", "ok.healthy", 0);
     run.expect_finding("auth.header_only");
 }
 

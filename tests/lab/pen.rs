@@ -53,12 +53,39 @@ fn pen_pool_with_one_misconfigured_member_is_intermittent() {
     probe(port, "/ws/chat", &flags).expect("routing", "routing.intermittent", 1);
 }
 
-// Its only backend is down: pen accepts, fails to connect, and resets the client.
+// Its only backend is down: pen accepts, fails to connect, and closes or resets the client. A
+// port that closes every request without a byte (the site root's too) is a relay with nothing
+// behind it. When pen resets them all instead, nothing from outside tells a relay without its
+// backend from a port that resets everything (an MQTT listener does the same,
+// `mosquitto::…_resets`): the verdict is one of the two and names the other.
 #[test]
 fn pen_with_its_backend_down_is_bad_gateway() {
     let test = require!("pen_backend_down", Tool::Pen);
     let mut scene = Scene::new(test);
     let down = scene.closed_port();
     let port = pen(&mut scene, &[format!("127.0.0.1:{down}")]);
-    probe(port, "/ws/chat", &GOOD_CLIENT).expect("proxy", "proxy.bad_gateway", 1);
+    let run = probe(port, "/ws/chat", &GOOD_CLIENT);
+    let baseline_reset = run.json["attempts"][0]["outcome"]["error"] == "connection_reset";
+    if !baseline_reset {
+        run.expect("proxy", "proxy.bad_gateway", 1);
+        return;
+    }
+    let cause = run.json["diagnosis"]["cause"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let both = ["proxy.bad_gateway", "tcp.reset"];
+    assert!(both.contains(&cause.as_str()), "{}", run.describe());
+    let other = both
+        .iter()
+        .find(|c| **c != cause)
+        .copied()
+        .unwrap_or_default();
+    let named = run.json["diagnosis"]["alternatives"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|a| a["cause"] == other);
+    assert!(named, "{other} is named beside {cause}: {}", run.describe());
+    assert_eq!(run.code, Some(1), "{}", run.describe());
 }
