@@ -19,6 +19,7 @@
 
 use super::browser;
 use super::cause::Cause;
+use super::causes;
 use super::evidence::{cite, describe, Facts};
 use super::hypothesis::{self, Fit, Part, Prediction, HARD};
 use super::observe::{self, Observations};
@@ -54,7 +55,7 @@ pub struct Scored {
     /// Every attempt with an opinion: (attempt id, prediction, fit, observed).
     pub observations: Vec<Observation>,
     /// True when nothing observed can confirm the cause: the request it rests on is not known
-    /// (`hypothesis::needs_request`), or it was proposed only because the status allows it
+    /// (`causes::Home::needs_request`), or it was proposed only because the status allows it
     /// ([`STATUS_ONLY`]).
     pub unconfirmable: bool,
     /// The strongest typed observation that explains it (from `weigh`), with its attempt id.
@@ -172,15 +173,15 @@ const CATCH_ALLS: &[(&str, Cause)] = &[
 /// The most a catch-all's signature may claim.
 pub const CATCH_ALL_CONFIDENCE: f64 = 0.55;
 
-/// The proposer name of the candidates a bare status allows (`hypothesis::status_causes`).
-pub const STATUS_ONLY: &str = "hypothesis::status_causes";
+/// The proposer name of the candidates a bare status allows (`causes::status_causes`).
+pub const STATUS_ONLY: &str = "causes::status_causes";
 
 /// What tells the causes of a bare refusal apart: the matrix a probe makes.
 const DISTINGUISHING: &str = "with the page's own Origin and credential, its Origin variants (none, the site's own, a foreign one) single out an Origin check, its credential variants (none, a wrong one of the same shape) an auth check, its plain GET and --direct a routing or proxy fault";
 
 /// The status of a refusal of which nothing else is known: the request is not known
 /// (`Run::request_unknown`) and no response was recorded (a browser console line), so only
-/// `hypothesis::status_causes` can say what it may be. None otherwise.
+/// `causes::status_causes` can say what it may be. None otherwise.
 pub fn status_only(f: &Facts) -> Option<u16> {
     let base = f.base()?;
     if !f.run.request_unknown || base.response.is_some() {
@@ -191,7 +192,7 @@ pub fn status_only(f: &Facts) -> Option<u16> {
         | crate::model::Outcome::Redirected { status, .. } => *status,
         _ => return None,
     };
-    (!hypothesis::status_causes(status).is_empty()).then_some(status)
+    (!causes::status_causes(status).is_empty()).then_some(status)
 }
 
 /// The proposer name of a cause no signature proposer put forward: it is weighed against the
@@ -228,7 +229,7 @@ fn weighed_observation(w: &Weighed) -> Observation {
 
 /// Scores one candidate against every attempt.
 pub fn score(f: &Facts, obs: &Observations, proposer: &'static str, verdict: Verdict) -> Scored {
-    let weighed = weigh::weigh(verdict.cause, f, obs);
+    let weighed = weigh::weigh(verdict.cause, obs);
     score_weighed(f, proposer, verdict, weighed)
 }
 
@@ -252,10 +253,10 @@ fn score_weighed<'a>(
                 .iter()
                 .any(|w| w.fit == Fit::Contradicted && w.weight >= HARD));
     let unconfirmable =
-        proposer == STATUS_ONLY || (f.run.request_unknown && hypothesis::needs_request(cause));
+        proposer == STATUS_ONLY || (f.run.request_unknown && causes::home(cause).needs_request);
     // With only a status known, the field's frequencies for that status are the prior.
     let status_share = status_only(f).and_then(|s| {
-        hypothesis::status_causes(s)
+        causes::status_causes(s)
             .iter()
             .find(|(c, _)| *c == cause)
             .map(|(_, share)| *share)
@@ -419,7 +420,7 @@ fn score_weighed<'a>(
         support: (1.0 + support).ln(),
         penalty,
         prior: PRIOR_WEIGHT
-            * (status_share.unwrap_or_else(|| hypothesis::prior(cause)) / 0.05).ln(),
+            * (status_share.unwrap_or_else(|| causes::home_prior(cause)) / 0.05).ln(),
         verdict,
         observations,
         unconfirmable,
@@ -497,18 +498,18 @@ pub fn candidates(f: &Facts) -> Vec<(&'static str, Verdict)> {
     // the catch-alls ("something refused the upgrade"), which say less.
     if let (Some(status), Some(base)) = (status_only(f), f.base()) {
         out.retain(|(name, v)| !CATCH_ALLS.contains(&(*name, v.cause)));
-        for (cause, _) in hypothesis::status_causes(status) {
+        for (cause, _) in causes::status_causes(status) {
             // A wss:// URL already speaks TLS.
-            let moot = *cause == Cause::TlsPlaintextToTlsPort && f.run.target.starts_with("wss://");
-            if moot || out.iter().any(|(_, v)| v.cause == *cause) {
+            let moot = cause == Cause::TlsPlaintextToTlsPort && f.run.target.starts_with("wss://");
+            if moot || out.iter().any(|(_, v)| v.cause == cause) {
                 continue;
             }
             out.push((
                 STATUS_ONLY,
                 Verdict::new(
-                    *cause,
+                    cause,
                     hypothesis::UNCONFIRMABLE,
-                    hypothesis::status_reading(*cause),
+                    causes::reading_of_status(cause),
                 )
                 .because(cite(base)),
             ));
@@ -568,7 +569,7 @@ fn undecidable(status: u16, mut v: Verdict, winner: &Scored, scored: &[Scored]) 
     v.evidence.push(format!(
         "nothing in the input shows what the request carried: no cause that rests on it can be confirmed or ruled out, so {} is only the most common reading: {}",
         winner.verdict.cause.id(),
-        hypothesis::status_reading(winner.verdict.cause)
+        causes::reading_of_status(winner.verdict.cause)
     ));
     v.next_step = Some(DISTINGUISHING.to_string());
     v
@@ -674,7 +675,7 @@ pub fn decide(f: &Facts) -> Option<Decision> {
             proposer: s.proposer.to_string(),
             score: (s.score() * 100.0).round() / 100.0,
             share: (share(s) * 1000.0).round() / 1000.0,
-            prior: hypothesis::prior(s.verdict.cause),
+            prior: causes::home_prior(s.verdict.cause),
             explained: s.ids(Fit::Explained),
             contradicted: s.ids(Fit::Contradicted),
         })
@@ -690,7 +691,7 @@ pub fn decide(f: &Facts) -> Option<Decision> {
                 proposer: FINDING_ONLY.to_string(),
                 score: 0.0,
                 share: 0.0,
-                prior: hypothesis::prior(cause),
+                prior: causes::home_prior(cause),
                 explained: Vec::new(),
                 contradicted: Vec::new(),
             }),

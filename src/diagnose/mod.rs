@@ -10,6 +10,7 @@
 
 pub mod blind;
 pub mod browser;
+pub mod causes;
 /// The catalogue lives in its own leaf module (`crate::cause`), so that `model` can name causes
 /// without depending on the decision layer; it is re-exported here under its old path.
 pub use crate::cause;
@@ -22,6 +23,7 @@ mod kinds_tests;
 pub mod observe;
 pub mod remedy;
 pub mod rules;
+pub mod sign;
 pub mod weigh;
 
 use crate::model::{Diagnosis, Finding, Run};
@@ -85,9 +87,10 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
         Some(f) => f.apply(&text),
         None => text,
     };
-    let remedy_lines = remedy::remedy_lines(v.cause)
-        .into_iter()
-        .map(fitted)
+    let remedy_lines = causes::home(v.cause)
+        .remedies
+        .iter()
+        .map(|l| fitted(l.to_string()))
         .collect();
     let snippets = remedy::snippets(v.cause, &names)
         .into_iter()
@@ -164,6 +167,7 @@ mod tests {
             include_str!("rules/matrix.rs"),
             include_str!("rules/direct.rs"),
             include_str!("compare.rs"),
+            include_str!("causes/tests.rs"),
         ]
         .concat();
         let mut cited = 0;
@@ -325,7 +329,7 @@ mod tests {
     }
 
     fn hypothesis_causes(status: u16) -> Vec<Cause> {
-        hypothesis::status_causes(status)
+        causes::status_causes(status)
             .iter()
             .map(|(c, _)| *c)
             .collect()

@@ -437,6 +437,8 @@ impl AttemptObs<'_> {
 pub struct Observations<'a> {
     /// Every attempt, HTTP control and other-scheme try, the baseline first.
     pub attempts: Vec<AttemptObs<'a>>,
+    /// What the run shows, cause-free (`sign::read`), each with the attempt it was seen on.
+    pub signs: Vec<(super::sign::Sign, &'a AttemptRecord)>,
 }
 
 impl<'a> Observations<'a> {
@@ -560,7 +562,12 @@ pub fn observe<'a>(f: &Facts<'a>) -> Observations<'a> {
         o.part = Part::HttpControl;
         attempts.push(o);
     }
-    Observations { attempts }
+    let mut obs = Observations {
+        attempts,
+        signs: Vec::new(),
+    };
+    obs.signs = super::sign::read(f, &obs);
+    obs
 }
 
 /// The run as its attempts can be compared: every variant is watched for the close-wait only,
@@ -582,7 +589,7 @@ pub fn over_common_window(run: &Run) -> Cow<'_, Run> {
 fn with_the_credential_in_the_url(run: &Run) -> Cow<'_, Run> {
     if run.credential_given
         || run.request_unknown
-        || !super::weigh::url_carries_credential(&run.target)
+        || !super::sign::url_carries_credential(&run.target)
     {
         return Cow::Borrowed(run);
     }

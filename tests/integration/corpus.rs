@@ -104,7 +104,8 @@ fn replay_dir(dir: &std::path::Path) -> Vec<Replayed> {
             let rec: RunRecord = serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("{} is no run record: {e}", path.display()));
             assert_eq!(rec.schema, "wsdoctor.run-record/v1", "{}", path.display());
-            let (d, _) = diagnose(&rec.report.run());
+            let (d, findings) = diagnose(&rec.report.run());
+            dump(&rec.scenario, &d, &findings);
             Replayed {
                 scenario: rec.scenario,
                 expected: rec.expected.cause,
@@ -114,6 +115,20 @@ fn replay_dir(dir: &std::path::Path) -> Vec<Replayed> {
             }
         })
         .collect()
+}
+
+/// With `WSDOCTOR_REPLAY_DUMP=<dir>`, every replayed diagnosis (and its findings) is written there
+/// as `<scenario>.json`, so that a refactor of the engine can be checked to change nothing
+/// (`diff -r` two dumps) and a tuning change shows every run it moves.
+fn dump(scenario: &str, d: &wsdoctor::model::Diagnosis, findings: &[wsdoctor::model::Finding]) {
+    let Some(dir) = std::env::var_os("WSDOCTOR_REPLAY_DUMP").filter(|d| !d.is_empty()) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).expect("the dump folder can be made");
+    let json = serde_json::json!({ "diagnosis": d, "findings": findings });
+    let text = serde_json::to_string_pretty(&json).expect("a diagnosis serialises");
+    std::fs::write(dir.join(format!("{scenario}.json")), text).expect("the dump is written");
 }
 
 fn confusion(runs: &[Replayed]) -> String {

@@ -1,0 +1,39 @@
+//! The home of `ok.healthy`: nothing is wrong. It explains an open baseline and nothing that
+//! shows a browser or a later message would fail.
+
+use super::*;
+
+/// The baseline upgraded and stayed open.
+fn open(b: &AttemptObs) -> Option<bool> {
+    Some(b.class == O::Open)
+}
+
+/// The homes of this category, in catalogue order.
+pub(super) static HOMES: &[&Home] = &[&HEALTHY];
+
+/// `ok.healthy`
+pub(super) static HEALTHY: Home = Home {
+    cause: Cause::Healthy,
+    prior: 0.2,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: false,
+    varies: Varies::Never,
+    symptom: "The baseline upgrades (101) and stays open through the close-wait; ping answered.",
+    confirm: "`wsdoctor URL` exits 0 and shows `101` then `open` for the baseline; with `--idle 60s` the connection also survives a quiet minute.",
+    remedies: &[
+        "nothing to fix; see the findings for hardening",
+    ],
+    produces: open,
+    predicts: silent,
+    predicts_direct: silent,
+    reads: &[
+        denies(Sign::BrokenAfterThe101, Expected::WebSocketAfterThe101, HARD),
+        denies(Sign::BrowserShapeRefused, Expected::BrowsersGetTheSame, HARD),
+        denies(Sign::IdleCut, Expected::OpenThroughTheHold, HARD),
+        denies(Sign::ExchangeClosedOverTheCarriedCredential, Expected::TheExchangeStaysOpen, HARD),
+        denies(Sign::ExchangeClosedOverAMissingCredential, Expected::TheExchangeStaysOpen, HARD),
+        denies(Sign::ExchangeClosedOverOrigin, Expected::TheExchangeStaysOpen, HARD),
+    ],
+};

@@ -1,0 +1,165 @@
+//! The homes of `routing.*`: the request reaches nothing, a plain HTTP route, a route without
+//! GET, the wrong backend, or a pool with a bad member.
+
+use super::*;
+
+/// A 4xx, no HTTP answer (a server that drops upgrades it cannot route), or a close.
+fn not_found(b: &AttemptObs) -> Option<bool> {
+    Some(refused_with(b, 400..=499) || matches!(b.class, O::NoHttpAnswer | O::Timeout) || closed(b))
+}
+
+/// A 405.
+fn method_not_allowed(b: &AttemptObs) -> Option<bool> {
+    Some(http_refusal(b) && b.status == Some(405))
+}
+
+/// An application's own "no such route" while the same application upgrades the same path
+/// directly: the path exists (a proxy's own 404 page would still fit: its route is missing).
+fn no_route_direct(c: &Ctx) -> Prediction {
+    let app_wrote_it = || {
+        super::super::evidence::response(c.base)
+            .is_some_and(|r| crate::fingerprint::proxy_authorship(&r) < 0.5)
+    };
+    if c.part == Part::Baseline && c.a.outcome.is_success() && app_wrote_it() {
+        p(Expect::NotOpen, 0.0, 1.0)
+    } else {
+        ANY
+    }
+}
+
+/// The homes of this category, in catalogue order.
+pub(super) static HOMES: &[&Home] = &[
+    &ROUTING_NOT_FOUND,
+    &ROUTING_NOT_WEBSOCKET,
+    &ROUTING_METHOD_NOT_ALLOWED,
+    &ROUTING_WRONG_UPSTREAM,
+    &ROUTING_INTERMITTENT,
+];
+
+/// `routing.not_found`
+pub(super) static ROUTING_NOT_FOUND: Home = Home {
+    cause: Cause::RoutingNotFound,
+    prior: 0.08,
+    status_shares: &[(404, 404, 0.55)],
+    status_reading: Some("nothing may serve this path (a prefix the proxy strips, a trailing slash)"),
+    needs_request: false,
+    before_http: false,
+    varies: Varies::Never,
+    symptom: "404 for the upgrade.",
+    confirm: "`curl -v` the same URL gets the same 404; `curl -v` the path one level up or with a trailing slash, and the proxy's `location`/route list, show where the path is served.",
+    remedies: &[
+        "use the path the WebSocket handler is registered on (mind prefixes the proxy strips)",
+    ],
+    produces: not_found,
+    predicts: refuses_everything,
+    predicts_direct: no_route_direct,
+    reads: &[
+        supports(Sign::NoAnswerPlainGetNotFound, Expected::NotFoundForThePath, 2.5).says(
+            "the upgrade got no HTTP answer while a plain GET of the same URL got 404 ({observed}): nothing serves this path, and the server drops upgrades it cannot route",
+        ),
+        denies(Sign::NothingAnswersHttp, Expected::NothingAnswersHttp, 0.8),
+        supports(Sign::RefusedAlikePlainGetNotFound, Expected::RefusedAlikePlainGetNotFound, 0.8).says(
+            "every upgrade is refused alike whatever it carries, while a plain GET of the same URL gets 404 ({observed}): nothing at this path serves HTTP and no WebSocket handler owns it",
+        ),
+        supports(Sign::UpgradeUnansweredPlainGetAnswered, Expected::UpgradeUnownedPath, 1.5).says(
+            "the upgrade is never answered while a plain GET of the same URL is answered at once ({observed}): the server's WebSocket listener does not own this path",
+        ),
+        supports(Sign::PlainGetSaysNotFound, Expected::ThePlainGetSaysWhy, 1.5).says(
+            "the upgrade is accepted and then closed without a reason, and a plain GET of the same URL says why ({observed})",
+        ),
+    ],
+};
+
+/// `routing.not_websocket`
+pub(super) static ROUTING_NOT_WEBSOCKET: Home = Home {
+    cause: Cause::RoutingNotWebsocket,
+    prior: 0.03,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: false,
+    varies: Varies::Never,
+    symptom: "A 2xx plain answer to the upgrade (e.g. an SPA fallback serving index.html).",
+    confirm: "`curl -v` the URL returns a normal page (HTML, JSON) with 200: the URL is a page or API route, not the WebSocket endpoint (for Socket.IO or SockJS use their client or their `/socket.io/?EIO=4&transport=websocket` URL).",
+    remedies: &[
+        "point the client at the WebSocket route, not a page or REST endpoint",
+    ],
+    produces: refused_or_closed_any,
+    predicts: refuses_everything_as_plain_http,
+    predicts_direct: no_route_direct,
+    reads: &[
+        supports(Sign::RefusalAboutTransport, Expected::RefusalAboutTransport, 2.0).says(
+            "the endpoint answers a plain WebSocket upgrade with a refusal about its own transport ({observed}): it speaks a protocol on top of WebSocket (Engine.IO/Socket.IO, SockJS) and needs that protocol's client or URL",
+        ),
+        supports(Sign::PlainGetSaysNotWebsocket, Expected::ThePlainGetSaysWhy, 1.5).says(
+            "the upgrade is accepted and then closed without a reason, and a plain GET of the same URL says why ({observed})",
+        ),
+    ],
+};
+
+/// `routing.method_not_allowed`
+pub(super) static ROUTING_METHOD_NOT_ALLOWED: Home = Home {
+    cause: Cause::RoutingMethodNotAllowed,
+    prior: 0.02,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: false,
+    varies: Varies::Never,
+    symptom: "405 for the upgrade: an HTTP-only handler owns the path.",
+    confirm: "`curl -v -X GET` the URL gets 405 with an `Allow` header that lacks GET: the route exists for other methods only.",
+    remedies: &[
+        "register the WebSocket route for this path; an HTTP-only route answers 405",
+    ],
+    produces: method_not_allowed,
+    predicts: refuses_everything,
+    predicts_direct: no_route_direct,
+    reads: &[
+    ],
+};
+
+/// `routing.wrong_upstream`
+pub(super) static ROUTING_WRONG_UPSTREAM: Home = Home {
+    cause: Cause::RoutingWrongUpstream,
+    prior: 0.03,
+    status_shares: &[(403, 403, 0.16), (404, 404, 0.15)],
+    status_reading: Some("a routing fault: the path may reach a backend that refuses every upgrade, whatever it carries"),
+    needs_request: false,
+    before_http: false,
+    varies: Varies::Never,
+    symptom: "The same refusal — status, body, producer — whatever the credential and Origin (field report 000: the API container answers 403 before auth).",
+    confirm: "`wsdoctor URL --direct BACKEND_URL` upgrades at the intended backend while the public URL gets another application's answer (its own 404 JSON, another `Server`); the proxy's route for this path points elsewhere.",
+    remedies: &[
+        "route the WebSocket path to the backend that serves WebSockets (e.g. the worker, not the API container)",
+    ],
+    produces: refused_or_closed_any,
+    predicts: refuses_everything,
+    predicts_direct: another_backend_direct,
+    reads: &[
+        supports(Sign::DirectAnotherApplication, Expected::AnApplicationAnswer, 1.0).says(
+            "the public URL gets an application's refusal the --direct backend does not give ({observed}): the path reaches another application",
+        ),
+        supports(Sign::DirectPlainInAnotherFormat, Expected::TheBackendsAnswer, 0.5),
+    ],
+};
+
+/// `routing.intermittent`
+pub(super) static ROUTING_INTERMITTENT: Home = Home {
+    cause: Cause::RoutingIntermittent,
+    prior: 0.02,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: false,
+    varies: Varies::PerRequest,
+    symptom: "Repeats of the same request disagree: a bad backend in the pool or a flapping upstream.",
+    confirm: "`wsdoctor URL --repeat 10` shows some repeats refused and others upgraded; `--direct` each backend of the pool to find the one that differs.",
+    remedies: &[
+        "find the bad member of the backend pool (health checks, versions, config drift) and take it out",
+    ],
+    produces: says_nothing,
+    predicts: http_silent,
+    predicts_direct: silent,
+    reads: &[
+    ],
+};

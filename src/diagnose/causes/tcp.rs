@@ -1,0 +1,96 @@
+//! The homes of `tcp.*`: the TCP connection fails before any byte of HTTP.
+
+use super::*;
+
+/// Failed before the request, or timed out.
+fn before_request_or_timeout(b: &AttemptObs) -> Option<bool> {
+    Some(matches!(b.class, O::BeforeRequest | O::Timeout))
+}
+
+/// The homes of this category, in catalogue order.
+pub(super) static HOMES: &[&Home] = &[&TCP_REFUSED, &TCP_TIMEOUT, &TCP_UNREACHABLE, &TCP_RESET];
+
+/// `tcp.refused`
+pub(super) static TCP_REFUSED: Home = Home {
+    cause: Cause::TcpRefused,
+    prior: 0.08,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: true,
+    varies: Varies::Never,
+    symptom: "Connection refused: the host answers, nothing listens.",
+    confirm: "`nc -vz HOST PORT` says refused; on the server, `ss -ltnp` shows nothing listening on that port (or only on 127.0.0.1).",
+    remedies: &[
+        "start the server, or point the URL at the port it listens on",
+        "a server bound to 127.0.0.1 is unreachable from other hosts: bind 0.0.0.0 or the right interface",
+    ],
+    produces: before_request,
+    predicts: fails_alike_below_http,
+    predicts_direct: silent,
+    reads: &[
+    ],
+};
+
+/// `tcp.timeout`
+pub(super) static TCP_TIMEOUT: Home = Home {
+    cause: Cause::TcpTimeout,
+    prior: 0.04,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: true,
+    varies: Varies::Never,
+    symptom: "The TCP connect gets no answer within the budget.",
+    confirm: "`nc -vz -w 5 HOST PORT` times out; from a host inside the network it connects, so a firewall or security group drops the packets.",
+    remedies: &[
+        "open the port in the firewall/security group, or fix the host address",
+    ],
+    produces: before_request_or_timeout,
+    predicts: fails_alike_below_http,
+    predicts_direct: silent,
+    reads: &[
+    ],
+};
+
+/// `tcp.unreachable`
+pub(super) static TCP_UNREACHABLE: Home = Home {
+    cause: Cause::TcpUnreachable,
+    prior: 0.02,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: true,
+    varies: Varies::Never,
+    symptom: "Network or host unreachable.",
+    confirm: "`ip route get ADDR` shows no route (or `ping ADDR` says unreachable); from another network, or over IPv4 instead of IPv6, it connects.",
+    remedies: &[
+        "fix routing (VPN, subnet, IPv6 reachability) to the host",
+    ],
+    produces: before_request,
+    predicts: fails_alike_below_http,
+    predicts_direct: silent,
+    reads: &[
+    ],
+};
+
+/// `tcp.reset`
+pub(super) static TCP_RESET: Home = Home {
+    cause: Cause::TcpReset,
+    prior: 0.02,
+    status_shares: &[],
+    status_reading: None,
+    needs_request: false,
+    before_http: true,
+    varies: Varies::Never,
+    symptom: "The connection is reset before any HTTP answer.",
+    confirm: "`curl -v http://HOST:PORT/` is reset too (`Connection reset by peer`); `openssl s_client -connect HOST:PORT` tells a TLS-only port apart.",
+    remedies: &[
+        "find the middlebox or listener resetting connections (firewall, WAF, TLS-only port)",
+    ],
+    produces: no_answer_or_before_request,
+    predicts: fails_alike_below_http,
+    predicts_direct: silent,
+    reads: &[
+    ],
+};
