@@ -168,6 +168,8 @@ mod tests {
             include_str!("rules/direct.rs"),
             include_str!("compare.rs"),
             include_str!("causes/tests.rs"),
+            include_str!("causes/auth.rs"),
+            include_str!("rules/simulate.rs"),
         ]
         .concat();
         let mut cited = 0;

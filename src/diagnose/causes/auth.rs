@@ -251,3 +251,80 @@ pub(super) static AUTH_HEADER_ONLY: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+    use Part::*;
+
+    /// The run `auth.ticket_failed` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn ticket_failed_wins_the_run_it_predicts() {
+        let (cause, run) = (Cause::AuthTicketFailed, ticketed());
+        check(cause, &run);
+    }
+
+    /// The run `auth.missing_credentials` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn missing_credentials_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::AuthMissingCredentials,
+            simulated(&PLAIN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| {
+                    a(x).rejected_with(
+                        401,
+                        &[("www-authenticate", "Bearer")],
+                        "{\"detail\":\"missing token\"}",
+                    )
+                })
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `auth.credentials_rejected` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn credentials_rejected_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::AuthCredentialsRejected,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| match p {
+                    NoCredential => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                    _ => a(x).rejected(401, "{\"detail\":\"invalid token\"}"),
+                })
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `auth.placement` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn placement_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::AuthPlacement,
+            simulated(&WITH_TOKEN, |x, p, r| {
+                ok_root(x, p).unwrap_or_else(|| match p {
+                    Placement if r.variant.id == "credential.query" => a(x).upgraded(),
+                    NoCredential => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                    _ => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                })
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `auth.closed_after_upgrade` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn closed_after_upgrade_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::AuthClosedAfterUpgrade,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| match p {
+                    NoCredential => a(x).closed(4401, "missing token"),
+                    _ => a(x).closed(4401, "invalid token"),
+                })
+            }),
+        );
+        check(cause, &run);
+    }
+}

@@ -49,3 +49,17 @@ pub(super) static DNS_ADDRESS_INCONSISTENT: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+
+    /// The run `dns.resolution_failed` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn resolution_failed_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::DnsResolutionFailed, &WITH_TOKEN, |x| {
+            x.dns("not_found")
+        });
+        check(cause, &run);
+    }
+}

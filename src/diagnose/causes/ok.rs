@@ -37,3 +37,20 @@ pub(super) static HEALTHY: Home = Home {
         denies(Sign::ExchangeClosedOverOrigin, Expected::TheExchangeStaysOpen, HARD),
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+
+    /// The run `ok.healthy` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn healthy_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::Healthy,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| a(x).upgraded())
+            }),
+        );
+        check(cause, &run);
+    }
+}

@@ -144,3 +144,42 @@ pub(super) static ORIGIN_NOT_ENFORCED: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+    use Part::*;
+
+    /// The run `origin.host_rewritten` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn host_rewritten_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::OriginHostRewritten,
+            simulated(&DIRECT, |x, p, r| match (p, r.variant.direct) {
+                (HttpControl, _) => a(x).rejected(200, "{}"),
+                // The backend checks Origin against the Host it sees: its own origin passes
+                // directly, the public one never does through the rewriting proxy.
+                (Origin, true) if r.variant.id == "direct.origin.same" => a(x).upgraded(),
+                (Origin, _) if r.variant.origin.is_none() => a(x).upgraded(),
+                (PlainGet, _) => a(x).fixture("fastapi_plain-get-ws-route_404.http"),
+                _ => a(x).fixture("uvicorn_close-before-accept_403.http"),
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `origin.rejected` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn rejected_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::OriginRejected,
+            simulated(&WITH_TOKEN, |x, p, r| {
+                ok_root(x, p).unwrap_or_else(|| match (p, r.variant.origin.as_deref()) {
+                    (Origin, None) => a(x).upgraded(),
+                    _ => a(x).fixture("uvicorn_close-before-accept_403.http"),
+                })
+            }),
+        );
+        check(cause, &run);
+    }
+}

@@ -278,3 +278,90 @@ pub(super) static PROXY_REQUEST_TOO_LARGE: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+    use Part::*;
+
+    /// The run `proxy.request_too_large` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn request_too_large_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ProxyRequestTooLarge,
+            simulated(&WITH_TOKEN, |x, p, r| match p {
+                HttpControl => a(x).rejected(200, "{}"),
+                NoCredential | PlainGet => a(x).rejected(401, "{\"detail\":\"missing token\"}"),
+                _ if r.variant.credential == crate::model::CredentialPlacement::Subprotocol => {
+                    a(x).rejected(401, "{\"detail\":\"missing token\"}")
+                }
+                _ => a(x).fixture("nginx_header-too-large_400.http"),
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `proxy.front_refuses` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn front_refuses_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ProxyFrontRefuses,
+            simulated(&DIRECT, |x, p, r| match (p, r.variant.direct) {
+                (HttpControl, _) => a(x).rejected(200, "{}"),
+                (_, true) => a(x).upgraded(),
+                _ => a(x).rejected_with(403, &[("content-type", "text/plain")], "blocked"),
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `proxy.upgrade_not_forwarded` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn upgrade_not_forwarded_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ProxyUpgradeNotForwarded,
+            simulated(&WITH_TOKEN, |x, p, _| match p {
+                HttpControl => a(x).rejected(200, "{}"),
+                _ => a(x).fixture("nginx-fastapi_upgrade-not-forwarded_404.http"),
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `proxy.access_denied` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn access_denied_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ProxyAccessDenied,
+            simulated(&WITH_TOKEN, |x, p, _| match p {
+                HttpControl => a(x).rejected(200, "{}"),
+                _ => a(x).fixture("nginx_deny_403.http"),
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `proxy.bad_gateway` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn bad_gateway_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ProxyBadGateway,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).fixture("nginx_upstream-down_502.http")
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `proxy.redirect` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn redirect_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ProxyRedirect,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).redirected(301, "https://api.test/ws")
+            }),
+        );
+        check(cause, &run);
+    }
+}

@@ -163,3 +163,93 @@ pub(super) static ROUTING_INTERMITTENT: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+    use Part::*;
+
+    /// The run `routing.not_found` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn not_found_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::RoutingNotFound,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                match p {
+                        HttpControl => a(x).rejected(200, "{}"),
+                        _ => a(x).rejected_with(
+                            404,
+                            &[("server", "nginx/1.22.1"), ("content-type", "text/html")],
+                            "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>",
+                        ),
+                    }
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `routing.wrong_upstream` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn wrong_upstream_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::RoutingWrongUpstream,
+            simulated(
+                &Input {
+                    auth_check: true,
+                    ..WITH_TOKEN
+                },
+                |x, p, _| {
+                    ok_root(x, p).unwrap_or_else(|| {
+                        a(x).fixture("uvicorn-starlette_upgrade-unrouted-path_403.http")
+                    })
+                },
+            ),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `routing.intermittent` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn intermittent_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::RoutingIntermittent,
+            simulated(
+                &Input {
+                    repeat: 3,
+                    ..WITH_TOKEN
+                },
+                |x, p, r| {
+                    ok_root(x, p).unwrap_or_else(|| match r.variant.repeat {
+                        Some(0) | Some(2) => a(x).fixture("nginx_upstream-down_502.http"),
+                        _ => a(x).upgraded(),
+                    })
+                },
+            ),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `routing.method_not_allowed` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn method_not_allowed_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::RoutingMethodNotAllowed,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| a(x).rejected(405, "Method Not Allowed"))
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `routing.not_websocket` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn not_websocket_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::RoutingNotWebsocket,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).rejected_with(200, &[("content-type", "text/html")], HTML)
+            }),
+        );
+        check(cause, &run);
+    }
+}

@@ -285,3 +285,92 @@ pub(super) static SERVER_NEGOTIATION_MISMATCH: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+
+    /// The run `server.websocket_unsupported` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn websocket_unsupported_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ServerWebsocketUnsupported,
+            simulated(&WITH_TOKEN, |x, _, _| {
+                a(x).rejected_with(
+                    404,
+                    &[("server", "uvicorn"), ("content-type", "application/json")],
+                    "{\"detail\":\"Not Found\"}",
+                )
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `server.http2_only` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn http2_only_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::ServerHttp2Only, &WITH_TOKEN, |x| {
+            x.violation("http2_response")
+        });
+        check(cause, &run);
+    }
+
+    /// The run `server.error` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn error_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ServerError,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| {
+                    a(x).rejected_with(
+                        500,
+                        &[
+                            ("server", "uvicorn"),
+                            ("content-type", "text/plain; charset=utf-8"),
+                        ],
+                        "Internal Server Error",
+                    )
+                })
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `server.closed_after_upgrade` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn closed_after_upgrade_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ServerClosedAfterUpgrade,
+            simulated(&WITH_TOKEN, |x, p, _| {
+                ok_root(x, p).unwrap_or_else(|| a(x).closed(1011, "internal error"))
+            }),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `server.timeout` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn timeout_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ServerTimeout,
+            simulated(&WITH_TOKEN, |x, _, _| a(x).timeout(Stage::Upgrade)),
+        );
+        check(cause, &run);
+    }
+
+    /// The run `server.bad_handshake_response` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn bad_handshake_response_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::ServerBadHandshakeResponse,
+            simulated(
+                &Input {
+                    subprotocol: true,
+                    ..WITH_TOKEN
+                },
+                |x, p, _| ok_root(x, p).unwrap_or_else(|| a(x).upgraded()),
+            ),
+        );
+        check(cause, &run);
+    }
+}

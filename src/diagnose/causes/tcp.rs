@@ -94,3 +94,39 @@ pub(super) static TCP_RESET: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+
+    /// The run `tcp.timeout` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn timeout_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::TcpTimeout, &WITH_TOKEN, |x| x.tcp("timeout"));
+        check(cause, &run);
+    }
+
+    /// The run `tcp.unreachable` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn unreachable_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::TcpUnreachable, &WITH_TOKEN, |x| x.tcp("unreachable"));
+        check(cause, &run);
+    }
+
+    /// The run `tcp.reset` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn reset_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::TcpReset, &WITH_TOKEN, |x| x.tcp("reset"));
+        check(cause, &run);
+    }
+
+    /// The run `tcp.refused` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn refused_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::TcpRefused,
+            simulated(&WITH_TOKEN, |x, _, _| a(x).tcp("refused")),
+        );
+        check(cause, &run);
+    }
+}

@@ -291,3 +291,58 @@ pub(super) static TLS_HANDSHAKE_FAILED: Home = Home {
     reads: &[
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::rules::simulate::*;
+
+    /// The run `tls.untrusted_certificate` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn untrusted_certificate_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::TlsUntrustedCertificate, &WSS, |x| {
+            x.tls("untrusted_certificate")
+        });
+        check(cause, &run);
+    }
+
+    /// The run `tls.hostname_mismatch` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn hostname_mismatch_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::TlsHostnameMismatch, &WSS, |x| {
+            x.tls("hostname_mismatch")
+        });
+        check(cause, &run);
+    }
+
+    /// The run `tls.not_tls` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn not_tls_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::TlsNotTls, &WSS, |x| x.tls("not_tls"));
+        check(cause, &run);
+    }
+
+    /// The run `tls.handshake_failed` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn handshake_failed_wins_the_run_it_predicts() {
+        let (cause, run) = fails(Cause::TlsHandshakeFailed, &WSS, |x| {
+            x.tls("handshake_failed")
+        });
+        check(cause, &run);
+    }
+
+    /// The run `tls.expired_certificate` predicts, built from the real plan, is diagnosed as it.
+    #[test]
+    fn expired_certificate_wins_the_run_it_predicts() {
+        let (cause, run) = (
+            Cause::TlsExpiredCertificate,
+            simulated(
+                &Input {
+                    url: "wss://api.test/ws",
+                    ..WITH_TOKEN
+                },
+                |x, _, _| a(x).tls("expired_certificate"),
+            ),
+        );
+        check(cause, &run);
+    }
+}

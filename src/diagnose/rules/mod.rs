@@ -16,7 +16,7 @@ pub mod transport;
 pub mod testkit;
 
 #[cfg(test)]
-mod simulate;
+pub mod simulate;
 
 use super::cause::Cause;
 use super::evidence::Facts;
