@@ -40,6 +40,10 @@ struct Product {
     #[serde(default)]
     upgrade_source: Option<String>,
     #[serde(default)]
+    handshake_in_server: bool,
+    #[serde(default)]
+    handshake_source: Option<String>,
+    #[serde(default)]
     answer: Vec<Answer>,
     #[serde(default)]
     close: Vec<Close>,
@@ -303,6 +307,13 @@ fn main() {
                 https(s, &ctx);
             }
             assert!(
+                !p.handshake_in_server || p.handshake_source.is_some(),
+                "{ctx}: handshake_in_server needs its handshake_source"
+            );
+            if let Some(s) = &p.handshake_source {
+                https(s, &ctx);
+            }
+            assert!(
                 !p.answer.is_empty() || !p.close.is_empty() || p.upgrade.is_some() || p.idle_timeout_s.is_some(),
                 "{ctx}: a product needs an answer, a close reason, an idle timeout or an upgrade behaviour"
             );
@@ -310,7 +321,8 @@ fn main() {
                 entries,
                 "    Entry {{ name: {}, family: {}, file: {}, kind: Kind::{kind}, language: {}, \
                  recognised_by: {}, source: {}, idle_timeout_s: {}, idle_setting: {}, \
-                 idle_source: {}, upgrade: {}, upgrade_source: {} }},",
+                 idle_source: {}, upgrade: {}, upgrade_source: {}, handshake_in_server: {}, \
+                 handshake_source: {} }},",
                 lit(&p.name),
                 lit(&p.family),
                 lit(&family_file),
@@ -323,6 +335,8 @@ fn main() {
                 opt_str(&p.idle_source),
                 opt_str(&p.upgrade),
                 opt_str(&p.upgrade_source),
+                p.handshake_in_server,
+                opt_str(&p.handshake_source),
             );
             for a in &p.answer {
                 let actx = format!("{ctx} ({})", a.situation);

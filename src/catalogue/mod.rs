@@ -324,6 +324,13 @@ pub struct Entry {
     pub upgrade: Option<&'static str>,
     /// Where the upgrade behaviour is documented.
     pub upgrade_source: Option<&'static str>,
+    /// The server itself checks the WebSocket handshake before the application routes the request
+    /// (ASGI servers: an upgrade reaches the app as a `websocket` scope, and a broken handshake
+    /// gets the server's own 400). With its WebSocket support off, it hands the upgrade to the
+    /// app as a plain GET.
+    pub handshake_in_server: bool,
+    /// Where that is documented.
+    pub handshake_source: Option<&'static str>,
 }
 
 impl Entry {
@@ -562,6 +569,17 @@ fn fronts_prepared(p: &Prepared, producer: Option<&'static Answer>) -> Vec<&'sta
         }
     }
     out
+}
+
+/// A product on an answer (its producer or on its path, by any of its answers) whose server checks
+/// the WebSocket handshake before the application routes ([`Entry::handshake_in_server`]).
+pub fn handshake_checked_by_the_server(resp: &WireResponse) -> Option<&'static Entry> {
+    let p = Prepared::new(resp);
+    ANSWERS
+        .iter()
+        .filter(|a| a.entry().handshake_in_server)
+        .find(|a| matches_prepared(a, &p))
+        .map(|a| a.entry())
 }
 
 /// A documented idle timeout on the path of an answer.

@@ -307,3 +307,88 @@ fn a_port_that_resets_everything_is_a_relay_or_a_reset_and_says_both() {
     );
     assert!(d.confidence < 0.8, "{}", d.confidence);
 }
+
+/// Every request of the matrix, the malformed upgrades and the plain GET included, gets the same
+/// answer `answer`; the site root is served.
+fn answered_alike(answer: impl Fn(A) -> crate::model::AttemptRecord) -> R {
+    let ids = [
+        "baseline",
+        "credential.none",
+        "credential.wrong",
+        "origin.none",
+        "origin.foreign",
+        "control.plain_get",
+        "control.missing_key",
+        "control.version_8",
+    ];
+    run(ids.iter().map(|id| answer(attempt(id))).collect())
+        .cred()
+        .http(vec![
+            attempt("http.root").rejected(200, "{\"service\":\"up\"}")
+        ])
+}
+
+/// The application's 404 for the upgrade, the malformed upgrades and the plain GET alike, from a
+/// server that checks the handshake itself before the application routes (granian, uvicorn): its
+/// WebSocket support is off — not a path nothing serves. Behind a front (`--direct` given) the
+/// same picture is the front passing the upgrade on as a plain request.
+#[test]
+fn an_asgi_servers_application_answering_every_upgrade_like_a_plain_get_has_websocket_off() {
+    let fastapi_404 = |a: A| {
+        a.rejected_with(
+            404,
+            &[("server", "granian"), ("content-type", "application/json")],
+            "{\"detail\":\"Not Found\"}",
+        )
+    };
+    let (d, _) = super::diagnose(&answered_alike(fastapi_404).build());
+    assert_eq!(d.cause, Cause::ServerWebsocketUnsupported, "{d:#?}");
+    assert!(
+        share(&d, Cause::RoutingNotFound) < 0.1,
+        "the server's own WebSocket layer would have answered the malformed upgrades: {d:#?}"
+    );
+    // A router that routes before any WebSocket handler (Go's ServeMux) answers a path it does
+    // not serve the same way: nothing separates the two readings there, and the commoner wins.
+    let go_404 = |a: A| {
+        a.rejected_with(
+            404,
+            &[("content-type", "text/plain; charset=utf-8")],
+            "404 page not found",
+        )
+    };
+    let (d, _) = super::diagnose(&answered_alike(go_404).build());
+    assert_eq!(d.cause, Cause::RoutingNotFound, "{d:#?}");
+    assert!(
+        share(&d, Cause::ServerWebsocketUnsupported) > 0.05,
+        "{d:#?}"
+    );
+}
+
+/// An upgrade answered with a plain 2xx that the plain GET of the same URL does not get met a
+/// route that saw the Upgrade headers and completed nothing (Hono without `injectWebSocket`):
+/// WebSocket support is not wired in, the URL is no plain page.
+#[test]
+fn an_upgrade_answered_200_where_the_plain_get_gets_404_is_websocket_support_not_wired() {
+    let empty_200 = |a: A| a.rejected_with(200, &[("content-type", "text/plain")], "");
+    let r = run(vec![
+        empty_200(attempt("baseline")),
+        empty_200(attempt("origin.none")),
+        empty_200(attempt("control.missing_key")),
+        attempt("control.plain_get").rejected_with(
+            404,
+            &[("content-type", "text/plain")],
+            "404 Not Found",
+        ),
+    ])
+    .http(vec![attempt("http.root").rejected(200, "{}")])
+    .build();
+    let (d, _) = super::diagnose(&r);
+    assert_eq!(d.cause, Cause::ServerWebsocketUnsupported, "{d:#?}");
+    assert!(
+        d.observations
+            .iter()
+            .any(|o| o.expected == "upgrade_seen_not_completed"),
+        "{:#?}",
+        d.observations
+    );
+}

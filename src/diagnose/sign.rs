@@ -95,6 +95,20 @@ pub enum Sign {
     /// The request with the credential gets the very refusal of the request without one, and it
     /// says the credential is missing.
     CredentialNotRead,
+    /// The application's refusal of the upgrade is also what the requests with a broken handshake
+    /// (no key, version 8) and the plain GET get, and a front is seen on the path: nothing that
+    /// answered checked the handshake — the front passes the upgrade on as a plain request.
+    NoWebSocketLayerBehindAFront,
+    /// ...and no front is seen, and the answer is a server's that checks the handshake itself
+    /// before the application routes (an ASGI server): its WebSocket support is off.
+    NoWebSocketLayerInAServerThatHasOne,
+    /// ...and no front is seen: nothing at this URL checks the handshake — the server has no
+    /// WebSocket support, or a router answers before any WebSocket handler (a path it does not
+    /// serve: Go's ServeMux, axum, Spring route first and check the handshake in the handler).
+    NoWebSocketLayerNoFrontSeen,
+    /// The upgrade gets a plain 2xx that the plain GET of the same URL does not get: something
+    /// reacted to the Upgrade headers and answered without completing the handshake.
+    UpgradeAnsweredUnlikeThePlainGet,
 }
 
 /// Every sign a run shows, each with the attempt it was seen on.
@@ -114,6 +128,7 @@ pub fn read<'a>(f: &Facts<'a>, obs: &Observations<'a>) -> Vec<(Sign, &'a Attempt
     credential_not_read(obs, base, &mut out);
     plain_get_says_why(f, obs, base, &mut out);
     exchange(f, base, &mut out);
+    handshake_unchecked(obs, base, &mut out);
     out
 }
 
@@ -590,6 +605,58 @@ fn credential_not_read<'a>(obs: &Observations<'a>, base: &AttemptObs<'a>, out: &
     });
     if says_missing && obs.public(Part::NoCredential).any(|o| o.same_as_baseline) {
         out.push((Sign::CredentialNotRead, base.record));
+    }
+}
+
+/// Whether anything that answered checked the WebSocket handshake. A server with a WebSocket
+/// layer answers a request without `Sec-WebSocket-Key`, or with version 8, with its own 400 or 426
+/// (or upgrades version 8); a router in front of that layer with nothing at the path refuses them
+/// all alike with its own page, but then it wrote the answer itself. An application's answer that
+/// the broken handshakes and the plain GET get word for word never met a WebSocket layer: the
+/// server has none here, or a front passed the upgrade on as a plain request. And an upgrade
+/// answered with a plain 2xx the plain GET does not get met something that saw the Upgrade headers
+/// and did not complete the handshake (a WebSocket adapter installed but not wired in).
+fn handshake_unchecked<'a>(obs: &Observations<'a>, base: &AttemptObs<'a>, out: &mut Out<'a>) {
+    if base.class != OutcomeClass::Http || base.status == Some(101) {
+        return;
+    }
+    let status = base.status.unwrap_or(0);
+    let plain = obs
+        .public(Part::PlainGet)
+        .find(|o| o.class == OutcomeClass::Http);
+    if (200..300).contains(&status) {
+        if let Some(p) = plain.filter(|p| !p.same_as_baseline && p.status != base.status) {
+            out.push((Sign::UpgradeAnsweredUnlikeThePlainGet, p.record));
+        }
+        return;
+    }
+    // Only an answer to the request as a plain GET: "not found" (a WebSocket route does not match
+    // a GET); a refusal about the credential, the Origin or the method is given before any
+    // handshake check by servers that have one (Python websockets' `process_request`).
+    let plain_answer =
+        status == 404 && !matches!(base.body_topic, Some(Topic::Auth | Topic::Origin));
+    let controls: Vec<&AttemptObs> = obs.public(Part::ProtocolControl).collect();
+    let unchecked = plain_answer
+        && !controls.is_empty()
+        && controls.iter().all(|o| o.same_as_baseline)
+        && plain.is_some_and(|p| p.same_as_baseline)
+        && base.front_wrote_it().is_some_and(|p| p < 0.5);
+    if unchecked {
+        // `--direct` names a backend behind a front: the user knows there is one.
+        let front = front_on_the_path(obs) || obs.attempts.iter().any(|o| o.direct);
+        let server_has_one = || {
+            super::evidence::response(base.record)
+                .and_then(|r| crate::catalogue::handshake_checked_by_the_server(&r))
+                .is_some()
+        };
+        let sign = if front {
+            Sign::NoWebSocketLayerBehindAFront
+        } else if server_has_one() {
+            Sign::NoWebSocketLayerInAServerThatHasOne
+        } else {
+            Sign::NoWebSocketLayerNoFrontSeen
+        };
+        out.push((sign, controls[0].record));
     }
 }
 

@@ -71,6 +71,12 @@ pub enum Expected {
     /// The request with the credential gets the refusal of the request without one, and it says
     /// the credential is missing: the credential never reached the check.
     CredentialNotRead,
+    /// Nothing checked the WebSocket handshake: requests with a broken one (no key, version 8)
+    /// get the upgrade's own answer, as does the plain GET.
+    NoWebSocketLayer,
+    /// The upgrade is answered with a plain 2xx that the plain GET of the same URL does not get:
+    /// something reacted to the Upgrade headers and did not complete the handshake.
+    UpgradeSeenNotCompleted,
 }
 
 /// Every expectation, for the schema check.
@@ -99,6 +105,8 @@ pub const ALL_EXPECTED: &[Expected] = &[
     Expected::TheExchangeStaysOpen,
     Expected::RefusedAlikePlainGetNotFound,
     Expected::CredentialNotRead,
+    Expected::NoWebSocketLayer,
+    Expected::UpgradeSeenNotCompleted,
 ];
 
 impl Expected {
@@ -129,6 +137,8 @@ impl Expected {
             Expected::TheExchangeStaysOpen => "the_exchange_stays_open",
             Expected::RefusedAlikePlainGetNotFound => "refused_alike_plain_get_not_found",
             Expected::CredentialNotRead => "credential_not_read",
+            Expected::NoWebSocketLayer => "no_websocket_layer",
+            Expected::UpgradeSeenNotCompleted => "upgrade_seen_not_completed",
         }
     }
 }

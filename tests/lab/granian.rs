@@ -65,7 +65,6 @@ fn granian_403_for_a_close_before_accept_over_the_origin_is_origin_rejected() {
 // The upgrade, the plain GET, and the upgrades without a key or with version 8 all get the app's
 // JSON 404 from `server: granian`: nothing on the path looked at the handshake.
 #[test]
-#[ignore = "first contact: routing.not_found — waits on the diagnosis (issue 24)"]
 fn granian_with_no_ws_hands_the_upgrade_to_the_app_as_a_plain_get() {
     let test = require!("granian_no_ws", Tool::PyPackage("granian"));
     let mut scene = Scene::new(test);

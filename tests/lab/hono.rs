@@ -106,7 +106,6 @@ fn hono_unknown_websocket_path_is_not_found() {
 // `injectWebSocket(server)` forgotten: the Node server has no upgrade handler, so the route's
 // upgradeWebSocket middleware answers 200 with an empty body; the plain GET is Hono's 404.
 #[test]
-#[ignore = "first contact: routing.not_websocket — waits on the diagnosis (issue 24)"]
 fn hono_without_inject_websocket_is_websocket_unsupported() {
     let test = require!("hono_no_inject", HONO);
     let mut scene = Scene::new(test);

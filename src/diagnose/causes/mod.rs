@@ -338,9 +338,13 @@ pub fn refuses_everything(c: &Ctx) -> Prediction {
 
 /// ...and the plain GET of the URL gets the same plain answer as the upgrade (no WebSocket
 /// handler saw either).
+/// (A baseline upgraded and then closed cannot be the plain GET's answer: the plain GET's own
+/// page is then read as a sign, `sign::Sign::PlainGetSaysNotWebsocket`.)
 pub fn refuses_everything_as_plain_http(c: &Ctx) -> Prediction {
+    let http_answer = c.base.outcome.status().is_some_and(|s| s != 101);
     match c.part {
-        Part::PlainGet => p(Expect::Same, 0.5, 0.5),
+        Part::PlainGet if http_answer => p(Expect::Same, 0.5, 0.5),
+        Part::PlainGet => ANY,
         _ => refuses_everything(c),
     }
 }

@@ -136,6 +136,11 @@ pub(super) static PROXY_UPGRADE_NOT_FORWARDED: Home = Home {
         denies(Sign::RefusalAboutTransport, Expected::RefusalAboutTransport, 1.5),
         supports(Sign::ApplicationNotFoundLikeThePlainGet, Expected::AnApplicationAnswer, 0.8),
         denies(Sign::DirectPlainInAnotherFormat, Expected::TheBackendsAnswer, 0.8),
+        supports(Sign::NoWebSocketLayerBehindAFront, Expected::NoWebSocketLayer, 1.0),
+        // A front that drops the upgrade mostly shows itself (nginx and Caddy put their own
+        // `Server`, others a `Via`); an application server that checks the handshake itself, seen
+        // alone, more likely has its WebSocket support off. `--direct` decides.
+        denies(Sign::NoWebSocketLayerInAServerThatHasOne, Expected::NoWebSocketLayer, 0.8),
     ],
 };
 

@@ -54,6 +54,7 @@ pub(super) static ROUTING_NOT_FOUND: Home = Home {
     predicts: refuses_everything,
     predicts_direct: no_route_direct,
     reads: &[
+        denies(Sign::NoWebSocketLayerInAServerThatHasOne, Expected::NoWebSocketLayer, 1.0),
         supports(Sign::NoAnswerPlainGetNotFound, Expected::NotFoundForThePath, 2.5).says(
             "the upgrade got no HTTP answer while a plain GET of the same URL got 404 ({observed}): nothing serves this path, and the server drops upgrades it cannot route",
         ),
@@ -94,6 +95,7 @@ pub(super) static ROUTING_NOT_WEBSOCKET: Home = Home {
         supports(Sign::PlainGetSaysNotWebsocket, Expected::ThePlainGetSaysWhy, 1.5).says(
             "the upgrade is accepted and then closed without a reason, and a plain GET of the same URL says why ({observed})",
         ),
+        denies(Sign::UpgradeAnsweredUnlikeThePlainGet, Expected::UpgradeSeenNotCompleted, 1.0),
     ],
 };
 

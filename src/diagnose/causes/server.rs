@@ -190,6 +190,15 @@ pub(super) static SERVER_WEBSOCKET_UNSUPPORTED: Home = Home {
     predicts: refuses_everything_as_plain_http,
     predicts_direct: silent,
     reads: &[
+        supports(Sign::NoWebSocketLayerInAServerThatHasOne, Expected::NoWebSocketLayer, 2.0).says(
+            "the requests with a broken WebSocket handshake (no key, version 8) get the application's very answer to the upgrade and to a plain GET ({observed}), from a server that checks the handshake itself before the application routes: its WebSocket support is off, so it hands the upgrade to the application as a plain request",
+        ),
+        supports(Sign::NoWebSocketLayerNoFrontSeen, Expected::NoWebSocketLayer, 0.8).says(
+            "the requests with a broken WebSocket handshake (no key, version 8) get the very answer of the upgrade and of a plain GET ({observed}), and no proxy is seen on the path: nothing at this URL checks the handshake — the server's WebSocket support is off, or a router answers before any WebSocket handler",
+        ),
+        supports(Sign::UpgradeAnsweredUnlikeThePlainGet, Expected::UpgradeSeenNotCompleted, 1.5).says(
+            "the upgrade gets a plain 2xx that a plain GET of the same URL does not get ({observed}): the route sees the Upgrade headers but nothing completes the handshake — the WebSocket adapter is registered without being wired into the server",
+        ),
     ],
 };
 
