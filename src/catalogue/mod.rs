@@ -6,11 +6,13 @@
 //! Each product names what identifies its answers (headers, body, status), who wrote an answer of
 //! that kind (the front itself or the application behind it, as a probability), what the answer
 //! means for the diagnosis (cause ids it supports or rules out, its body topic), its documented
-//! WebSocket idle timeout and upgrade behaviour, and the close reasons it sends — every fact with
-//! a `source` URL (the file at a tag in the product's own repository, or its documentation page).
+//! WebSocket idle timeout and upgrade behaviour, whether the server checks the WebSocket handshake
+//! itself before the application routes (`handshake_in_server`, with `handshake_source`), and the
+//! close reasons it sends — every fact with a `source` URL (the file at a tag in the product's own
+//! repository, or its documentation page).
 //!
-//! Pure: no I/O. `fingerprint` is built on it; the diagnosis reads it through [`attribute`] and
-//! [`close_reason_topic`], never per product.
+//! Pure: no I/O. `fingerprint` is built on it; the diagnosis reads it through [`attribute`],
+//! [`close_reason_topic`] and [`handshake_checked_by_the_server`], never per product.
 
 use std::fmt;
 

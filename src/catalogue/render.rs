@@ -79,6 +79,7 @@ fn sources(e: &'static Entry) -> Vec<&'static str> {
     v.extend(e.close_reasons().map(|c| c.source));
     v.extend(e.idle_source);
     v.extend(e.upgrade_source);
+    v.extend(e.handshake_source);
     let mut seen = std::collections::HashSet::new();
     v.retain(|s| seen.insert(*s));
     v
