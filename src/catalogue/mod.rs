@@ -160,58 +160,105 @@ pub enum Cond {
     LowercaseHeaderName,
 }
 
-/// What an answer's body is about, whoever wrote it.
+/// What an answer's body or a close reason is about, whoever wrote it: the one vocabulary of the
+/// catalogue's data (answers' `topic`, close reasons' `topic`) and of the diagnosis's typed
+/// observations. Read from the data for a recognised answer, else from the words real servers and
+/// fronts use ([`topic_of`]), else from the status; a `Server` header never decides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
-    /// The front could not reach or use its upstream (502, Cloudflare 52x, "no healthy upstream").
-    BadGateway,
-    /// The upstream did not answer in time (504).
-    GatewayTimeout,
-    /// No server is available, or the service is overloaded or in maintenance (503).
+    /// The Origin (an allowlist, CORS, cross-site refusal).
+    Origin,
+    /// A credential: required, missing, invalid, expired (token, ticket, login, API key; 401).
+    Auth,
+    /// Too many requests or connections, a quota (429).
+    RateLimit,
+    /// The front could not reach or use its upstream (502, Cloudflare 52x, "no healthy upstream",
+    /// "failed to connect downstream", close 1014).
+    Upstream,
+    /// The upstream did not answer the front in time (504).
+    UpstreamTimeout,
+    /// Temporarily unavailable: no server available, overloaded, restarting, in maintenance, a
+    /// store or dependency down (503, close 1013).
     Unavailable,
-    /// Refused by policy: an ACL, a WAF, a deny rule ("Access Denied", "Forbidden").
-    AccessDenied,
-    /// A credential is required or was refused (401, "Unauthorized", "invalid token").
-    AuthRequired,
-    /// Too many requests or connections (429, "rate limit exceeded").
-    RateLimited,
-    /// Nothing is served at this path or host (404, "no Route matched").
+    /// The application failed: an exception, an internal error (500, close 1011).
+    Internal,
+    /// Nothing is served at this path or host (404, "no Route matched", "Cannot GET").
     NotFound,
     /// The method is not allowed (405).
     MethodNotAllowed,
-    /// The server wanted an upgrade it did not get (426, "Upgrade Required", "not using the
-    /// websocket protocol"): the upgrade headers did not reach it.
-    UpgradeRequired,
-    /// The WebSocket handshake headers were missing or malformed (a bad key or version).
-    BadHandshake,
-    /// The `Origin` was refused.
-    OriginRejected,
+    /// A protocol on top of WebSocket: the endpoint wants its own transport parameters or framing
+    /// (Engine.IO's "Transport unknown", SockJS, a subprotocol it requires).
+    Transport,
+    /// The WebSocket handshake itself: no Upgrade seen ("upgrade required", 426), a missing or
+    /// malformed key or version, an HTTP version it cannot take — what a server says when the
+    /// upgrade did not reach it whole.
+    Handshake,
+    /// A blanket refusal that names no reason: an ACL, a WAF, a deny rule ("Access Denied",
+    /// "Forbidden").
+    Denied,
+    /// A policy of the application refused the connection (close 1008 without a reason that says
+    /// which, a permission).
+    Policy,
+    /// A protocol error (close 1002, 1003, 1007, 1010: a bad message or subprotocol).
+    Protocol,
     /// The request line or headers were too large (414, 431, nginx's 400 "Request Header Or
     /// Cookie Too Large").
-    RequestTooLarge,
-    /// The server failed (500).
-    InternalError,
+    TooLarge,
+    /// A message or frame was too big (close 1009).
+    MessageTooBig,
+    /// An idle or session timeout, no pong.
+    Idle,
+    /// Going away: shutdown, restart, redeploy (close 1001, 1012).
+    GoingAway,
     /// A malformed request of no more precise kind (400).
     BadRequest,
 }
 
 impl Topic {
-    /// The id as in the data files.
+    /// Every topic.
+    pub const ALL: &'static [Topic] = &[
+        Topic::Origin,
+        Topic::Auth,
+        Topic::RateLimit,
+        Topic::Upstream,
+        Topic::UpstreamTimeout,
+        Topic::Unavailable,
+        Topic::Internal,
+        Topic::NotFound,
+        Topic::MethodNotAllowed,
+        Topic::Transport,
+        Topic::Handshake,
+        Topic::Denied,
+        Topic::Policy,
+        Topic::Protocol,
+        Topic::TooLarge,
+        Topic::MessageTooBig,
+        Topic::Idle,
+        Topic::GoingAway,
+        Topic::BadRequest,
+    ];
+
+    /// The id as in the data files and docs.
     pub fn as_str(self) -> &'static str {
         match self {
-            Topic::BadGateway => "bad_gateway",
-            Topic::GatewayTimeout => "gateway_timeout",
+            Topic::Origin => "origin",
+            Topic::Auth => "auth",
+            Topic::RateLimit => "rate_limit",
+            Topic::Upstream => "upstream",
+            Topic::UpstreamTimeout => "upstream_timeout",
             Topic::Unavailable => "unavailable",
-            Topic::AccessDenied => "access_denied",
-            Topic::AuthRequired => "auth_required",
-            Topic::RateLimited => "rate_limited",
+            Topic::Internal => "internal",
             Topic::NotFound => "not_found",
             Topic::MethodNotAllowed => "method_not_allowed",
-            Topic::UpgradeRequired => "upgrade_required",
-            Topic::BadHandshake => "bad_handshake",
-            Topic::OriginRejected => "origin_rejected",
-            Topic::RequestTooLarge => "request_too_large",
-            Topic::InternalError => "internal_error",
+            Topic::Transport => "transport",
+            Topic::Handshake => "handshake",
+            Topic::Denied => "denied",
+            Topic::Policy => "policy",
+            Topic::Protocol => "protocol",
+            Topic::TooLarge => "too_large",
+            Topic::MessageTooBig => "message_too_big",
+            Topic::Idle => "idle",
+            Topic::GoingAway => "going_away",
             Topic::BadRequest => "bad_request",
         }
     }
@@ -221,17 +268,17 @@ impl Topic {
     pub fn from_status(status: u16) -> Option<Topic> {
         Some(match status {
             400 => Topic::BadRequest,
-            401 | 407 => Topic::AuthRequired,
-            403 => Topic::AccessDenied,
+            401 | 407 => Topic::Auth,
+            403 => Topic::Denied,
             404 | 410 => Topic::NotFound,
             405 => Topic::MethodNotAllowed,
-            414 | 431 | 494 => Topic::RequestTooLarge,
-            426 => Topic::UpgradeRequired,
-            429 => Topic::RateLimited,
-            500 => Topic::InternalError,
-            502 | 520..=523 | 525 | 526 | 530 => Topic::BadGateway,
+            414 | 431 | 494 => Topic::TooLarge,
+            426 => Topic::Handshake,
+            429 => Topic::RateLimit,
+            500 => Topic::Internal,
+            502 | 520..=523 | 525 | 526 | 530 => Topic::Upstream,
             503 => Topic::Unavailable,
-            504 | 524 => Topic::GatewayTimeout,
+            504 | 524 => Topic::UpstreamTimeout,
             _ => return None,
         })
     }
@@ -243,59 +290,177 @@ impl fmt::Display for Topic {
     }
 }
 
-/// What a WebSocket close (code and reason) is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CloseTopic {
-    /// The credential is missing, invalid or expired.
-    Auth,
-    /// The `Origin` is not allowed.
-    Origin,
-    /// Too many messages, requests or connections from this client.
-    RateLimit,
-    /// The server is overloaded or over a quota: try again later (1013).
-    Overload,
-    /// The server failed (1011).
-    InternalError,
-    /// A gateway could not reach its upstream (1014).
-    UpstreamUnreachable,
-    /// A policy of the application refused the connection (1008, a permission).
-    Policy,
-    /// A protocol error (1002, 1003, 1007, a bad message or subprotocol).
-    Protocol,
-    /// The server is going away: shutdown, restart, redeploy (1001, 1012).
-    GoingAway,
-    /// Closed for silence: no pong, idle timeout.
-    Idle,
-    /// A message or frame was too big (1009).
-    TooBig,
-    /// The application, channel or resource asked for does not exist.
-    NotFound,
-}
+/// The words of each topic, most specific topic first: the first topic with a match wins, so
+/// "session store unavailable" is about availability (not a session credential), "Failed to
+/// connect to downstream server" about the upstream (not an internal failure) and
+/// "ORIGIN_BLOCKED" about the Origin (not a blanket denial).
+const TOPIC_WORDS: &[(Topic, &[&str])] = &[
+    // A CDN's "origin" is its backend ("CloudFront wasn't able to connect to the origin"): these
+    // go before the Origin header's words.
+    (
+        Topic::Upstream,
+        &[
+            "connect to the origin",
+            "origin server",
+            "origin is unreachable",
+            "origin unreachable",
+            "origin dns",
+        ],
+    ),
+    (
+        Topic::Origin,
+        &["origin", "cors", "cross-site", "cross site", "csrf"],
+    ),
+    (
+        Topic::TooLarge,
+        &[
+            "too large",
+            "too long",
+            "header or cookie",
+            "uri too",
+            "request-uri",
+        ],
+    ),
+    (
+        Topic::RateLimit,
+        &["rate limit", "rate-limit", "too many", "throttl", "quota"],
+    ),
+    (
+        Topic::Upstream,
+        &[
+            "upstream",
+            "downstream",
+            "backend",
+            "bad gateway",
+            "gateway time",
+            "no server is available",
+            "no healthy",
+            "proxy error",
+            "error occurred while trying to proxy",
+            "failed to connect",
+            "could not connect",
+            "connection refused",
+            "econnrefused",
+            "origin is unreachable",
+        ],
+    ),
+    (
+        Topic::Unavailable,
+        &[
+            "unavailable",
+            "try again",
+            "overload",
+            "too busy",
+            "capacity",
+            "maintenance",
+            "not ready",
+        ],
+    ),
+    (
+        Topic::Transport,
+        &[
+            "transport unknown",
+            "unknown transport",
+            "unsupported protocol version",
+            "engine.io",
+            "socket.io",
+            "sockjs",
+            "subprotocol",
+        ],
+    ),
+    (
+        Topic::Handshake,
+        &[
+            "upgrade",
+            "sec-websocket",
+            "websocket protocol",
+            "handshake",
+            "http version",
+            "http/1.0",
+            "connection header",
+        ],
+    ),
+    (
+        Topic::Auth,
+        &[
+            "unauthor",
+            "unauthenticated",
+            "not authenticated",
+            "authenticat",
+            "auth",
+            "token",
+            "credential",
+            "ticket",
+            "login",
+            "log in",
+            "sign in",
+            "jwt",
+            "api key",
+            "apikey",
+            "api-key",
+            "password",
+            "expired",
+            "signature",
+        ],
+    ),
+    (
+        Topic::NotFound,
+        &[
+            "not found",
+            "no route",
+            "cannot get",
+            "no such",
+            "unknown path",
+            "does not exist",
+        ],
+    ),
+    (Topic::Idle, &["idle", "inactiv", "timed out", "timeout"]),
+    (
+        Topic::GoingAway,
+        &[
+            "going away",
+            "shutting down",
+            "shutdown",
+            "restart",
+            "redeploy",
+        ],
+    ),
+    (
+        Topic::Denied,
+        &[
+            "access denied",
+            "forbidden",
+            "blocked",
+            "not allowed",
+            "denied",
+            "rejected",
+            "request rejected",
+        ],
+    ),
+    (
+        Topic::Internal,
+        &[
+            "internal",
+            "exception",
+            "traceback",
+            "server error",
+            "unexpected error",
+            "crash",
+            "panic",
+        ],
+    ),
+];
 
-impl CloseTopic {
-    /// The id as in the data files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CloseTopic::Auth => "auth",
-            CloseTopic::Origin => "origin",
-            CloseTopic::RateLimit => "rate_limit",
-            CloseTopic::Overload => "overload",
-            CloseTopic::InternalError => "internal_error",
-            CloseTopic::UpstreamUnreachable => "upstream_unreachable",
-            CloseTopic::Policy => "policy",
-            CloseTopic::Protocol => "protocol",
-            CloseTopic::GoingAway => "going_away",
-            CloseTopic::Idle => "idle",
-            CloseTopic::TooBig => "too_big",
-            CloseTopic::NotFound => "not_found",
-        }
+/// What a text (a close reason, a refusal body) is about, if it says.
+pub fn topic_of(text: &str) -> Option<Topic> {
+    let t = text.to_ascii_lowercase().replace('_', " ");
+    if t.trim().is_empty() {
+        return None;
     }
-}
-
-impl fmt::Display for CloseTopic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    TOPIC_WORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| t.contains(w)))
+        .map(|(topic, _)| *topic)
 }
 
 /// One catalogued product.
@@ -408,7 +573,7 @@ pub struct CloseReason {
     /// The reason text as the product sends it (None: the code alone).
     pub reason: Option<&'static str>,
     /// What it means.
-    pub topic: CloseTopic,
+    pub topic: Topic,
     /// Where it is documented.
     pub source: &'static str,
 }
@@ -742,41 +907,13 @@ fn unknown_authorship(resp: &WireResponse) -> f64 {
 
 /// Phrases an unknown body is read by (case-insensitive), most specific first. Generic
 /// English, not any product's words: a product's own words are in its data file.
-const PHRASES: &[(&str, Topic)] = &[
-    ("origin not allowed", Topic::OriginRejected),
-    ("origin is not allowed", Topic::OriginRejected),
-    ("invalid origin", Topic::OriginRejected),
-    ("cross origin", Topic::OriginRejected),
-    ("rate limit", Topic::RateLimited),
-    ("too many requests", Topic::RateLimited),
-    ("access denied", Topic::AccessDenied),
-    ("request blocked", Topic::AccessDenied),
-    ("unauthorized", Topic::AuthRequired),
-    ("unauthorised", Topic::AuthRequired),
-    ("authentication required", Topic::AuthRequired),
-    ("invalid token", Topic::AuthRequired),
-    ("missing token", Topic::AuthRequired),
-    ("token expired", Topic::AuthRequired),
-    ("expired token", Topic::AuthRequired),
-    ("upgrade required", Topic::UpgradeRequired),
-    ("no healthy upstream", Topic::BadGateway),
-    ("bad gateway", Topic::BadGateway),
-    ("gateway timeout", Topic::GatewayTimeout),
-    ("gateway time-out", Topic::GatewayTimeout),
-    ("service unavailable", Topic::Unavailable),
-];
-
-/// The topic of a body no catalogued answer recognised, from generic phrases consistent with its
-/// status (a 200 page that mentions "access denied" in its text is not a refusal).
+/// The topic of a body no catalogued answer recognised, from its words ([`topic_of`]) when its
+/// status is a refusal (a 200 page that mentions "access denied" in its text is not one).
 fn generic_topic(resp: &WireResponse) -> Option<Topic> {
     if resp.status < 400 {
         return None;
     }
-    let body = resp.body_excerpt.to_ascii_lowercase();
-    PHRASES
-        .iter()
-        .find(|(p, _)| body.contains(p))
-        .map(|(_, t)| *t)
+    topic_of(&resp.body_excerpt)
 }
 
 /// What a topic means for the diagnosis, by who wrote it: (supports, rules out).
@@ -785,98 +922,82 @@ pub fn topic_causes(
     front_wrote_it: bool,
 ) -> (&'static [&'static str], &'static [&'static str]) {
     match (topic, front_wrote_it) {
-        (Topic::BadGateway | Topic::GatewayTimeout | Topic::Unavailable, true) => {
+        (Topic::Upstream | Topic::UpstreamTimeout | Topic::Unavailable, true) => {
             (&["proxy.bad_gateway"], &["routing.not_found"])
         }
-        (Topic::BadGateway | Topic::GatewayTimeout | Topic::Unavailable, false) => {
+        (Topic::Upstream | Topic::UpstreamTimeout | Topic::Unavailable, false) => {
             (&["server.error"], &[])
         }
-        (Topic::AccessDenied, true) => (
+        (Topic::Denied, true) => (
             &["proxy.access_denied"],
             &["auth.missing_credentials", "routing.not_found"],
         ),
-        (Topic::AccessDenied, false) => (&["auth.credentials_rejected"], &[]),
-        (Topic::AuthRequired, _) => (&["auth.missing_credentials"], &[]),
-        (Topic::RateLimited, true) => (&["proxy.access_denied"], &["auth.missing_credentials"]),
-        (Topic::RateLimited, false) => (&[], &["auth.missing_credentials"]),
+        (Topic::Denied, false) => (&["auth.credentials_rejected"], &[]),
+        (Topic::Auth, _) => (&["auth.missing_credentials"], &[]),
+        (Topic::RateLimit, true) => (&["proxy.access_denied"], &["auth.missing_credentials"]),
+        (Topic::RateLimit, false) => (&[], &["auth.missing_credentials"]),
         (Topic::NotFound, _) => (&["routing.not_found"], &[]),
         (Topic::MethodNotAllowed, _) => (&["routing.method_not_allowed"], &[]),
-        (Topic::UpgradeRequired | Topic::BadHandshake, false) => (
+        (Topic::Handshake, false) => (
             &["proxy.upgrade_not_forwarded"],
             &["auth.missing_credentials"],
         ),
-        (Topic::UpgradeRequired | Topic::BadHandshake, true) => (&[], &[]),
-        (Topic::OriginRejected, _) => (&["origin.rejected"], &["auth.missing_credentials"]),
-        (Topic::RequestTooLarge, true) => (&["proxy.request_too_large"], &[]),
-        (Topic::RequestTooLarge, false) => (&["server.request_too_large"], &[]),
-        (Topic::InternalError, _) => (&["server.error"], &[]),
-        (Topic::BadRequest, _) => (&[], &[]),
+        (Topic::Origin, _) => (&["origin.rejected"], &["auth.missing_credentials"]),
+        (Topic::TooLarge, true) => (&["proxy.request_too_large"], &[]),
+        (Topic::TooLarge, false) => (&["server.request_too_large"], &[]),
+        (Topic::Internal, _) => (&["server.error"], &[]),
+        (Topic::Transport, false) => (&["routing.not_websocket"], &[]),
+        (
+            Topic::Handshake
+            | Topic::Transport
+            | Topic::BadRequest
+            | Topic::Policy
+            | Topic::Protocol
+            | Topic::MessageTooBig
+            | Topic::Idle
+            | Topic::GoingAway,
+            _,
+        ) => (&[], &[]),
     }
 }
 
-/// Standard close codes (RFC 6455 section 7.4.1 and the IANA WebSocket close code registry).
-const STANDARD_CLOSE: &[(u16, CloseTopic)] = &[
-    (1001, CloseTopic::GoingAway),
-    (1002, CloseTopic::Protocol),
-    (1003, CloseTopic::Protocol),
-    (1007, CloseTopic::Protocol),
-    (1008, CloseTopic::Policy),
-    (1009, CloseTopic::TooBig),
-    (1010, CloseTopic::Protocol),
-    (1011, CloseTopic::InternalError),
-    (1012, CloseTopic::GoingAway),
-    (1013, CloseTopic::Overload),
-    (1014, CloseTopic::UpstreamUnreachable),
-];
+/// What a close means when a catalogued product documents exactly this code and reason (the
+/// reason compared without case): the product's own word for it, with its source in the data.
+pub fn documented_close(code: u16, reason: &str) -> Option<Topic> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return None;
+    }
+    CLOSE_REASONS
+        .iter()
+        .find(|c| c.code == code && c.reason.is_some_and(|r| r.eq_ignore_ascii_case(reason)))
+        .map(|c| c.topic)
+}
 
-/// Words a close reason is read by when no catalogued product sent exactly it
-/// (case-insensitive), most specific first.
-const CLOSE_PHRASES: &[(&str, CloseTopic)] = &[
-    ("origin", CloseTopic::Origin),
-    ("rate limit", CloseTopic::RateLimit),
-    ("too many", CloseTopic::RateLimit),
-    ("unauthori", CloseTopic::Auth),
-    ("token", CloseTopic::Auth),
-    ("auth", CloseTopic::Auth),
-    ("credential", CloseTopic::Auth),
-    ("forbidden", CloseTopic::Policy),
-    ("permission", CloseTopic::Policy),
-    ("quota", CloseTopic::Overload),
-    ("limit", CloseTopic::Overload),
-    ("overload", CloseTopic::Overload),
-    ("try again later", CloseTopic::Overload),
-    ("no pong", CloseTopic::Idle),
-    ("idle", CloseTopic::Idle),
-    ("timeout", CloseTopic::Idle),
-    ("timed out", CloseTopic::Idle),
-    ("shutdown", CloseTopic::GoingAway),
-    ("shutting down", CloseTopic::GoingAway),
-    ("restart", CloseTopic::GoingAway),
-    ("going away", CloseTopic::GoingAway),
-    ("internal", CloseTopic::InternalError),
-    ("does not exist", CloseTopic::NotFound),
-    ("not found", CloseTopic::NotFound),
-    ("too big", CloseTopic::TooBig),
-    ("too large", CloseTopic::TooBig),
-    ("protocol", CloseTopic::Protocol),
+/// Standard close codes (RFC 6455 section 7.4.1 and the IANA WebSocket close code registry).
+const STANDARD_CLOSE: &[(u16, Topic)] = &[
+    (1001, Topic::GoingAway),
+    (1002, Topic::Protocol),
+    (1003, Topic::Protocol),
+    (1007, Topic::Protocol),
+    (1008, Topic::Policy),
+    (1009, Topic::MessageTooBig),
+    (1010, Topic::Protocol),
+    (1011, Topic::Internal),
+    (1012, Topic::GoingAway),
+    (1013, Topic::Unavailable),
+    (1014, Topic::Upstream),
 ];
 
 /// What a close frame is about: a close reason a catalogued product sends with exactly this
 /// code and reason first, then the reason's words, then the standard meaning of the code (a
 /// private 4000–4999 code means nothing without its product, so it alone says nothing).
-pub fn close_reason_topic(code: u16, reason: &str) -> Option<CloseTopic> {
-    let reason = reason.trim();
-    if !reason.is_empty() {
-        if let Some(c) = CLOSE_REASONS
-            .iter()
-            .find(|c| c.code == code && c.reason.is_some_and(|r| r.eq_ignore_ascii_case(reason)))
-        {
-            return Some(c.topic);
-        }
-        let lower = reason.to_ascii_lowercase();
-        if let Some((_, t)) = CLOSE_PHRASES.iter().find(|(p, _)| lower.contains(p)) {
-            return Some(*t);
-        }
+pub fn close_reason_topic(code: u16, reason: &str) -> Option<Topic> {
+    if let Some(t) = documented_close(code, reason) {
+        return Some(t);
+    }
+    if let Some(t) = topic_of(reason) {
+        return Some(t);
     }
     if let Some((_, t)) = STANDARD_CLOSE.iter().find(|(c, _)| *c == code) {
         return Some(*t);

@@ -103,22 +103,7 @@ fn every_cause_id_the_catalogue_names_exists() {
             assert!(cause_exists(id), "{}: unknown cause id {id}", a.situation);
         }
     }
-    let topics = [
-        Topic::BadGateway,
-        Topic::GatewayTimeout,
-        Topic::Unavailable,
-        Topic::AccessDenied,
-        Topic::AuthRequired,
-        Topic::RateLimited,
-        Topic::NotFound,
-        Topic::MethodNotAllowed,
-        Topic::UpgradeRequired,
-        Topic::BadHandshake,
-        Topic::OriginRejected,
-        Topic::RequestTooLarge,
-        Topic::InternalError,
-        Topic::BadRequest,
-    ];
+    let topics = Topic::ALL.iter().copied();
     for t in topics {
         for front in [true, false] {
             let (s, r) = topic_causes(t, front);
@@ -223,27 +208,18 @@ fn close_reasons_read_as_their_products_document_them() {
         }
     }
     // Standard codes mean what RFC 6455 and the IANA registry say, whoever sends them.
-    assert_eq!(close_reason_topic(1008, ""), Some(CloseTopic::Policy));
-    assert_eq!(
-        close_reason_topic(1011, ""),
-        Some(CloseTopic::InternalError)
-    );
-    assert_eq!(close_reason_topic(1013, ""), Some(CloseTopic::Overload));
-    assert_eq!(
-        close_reason_topic(1014, ""),
-        Some(CloseTopic::UpstreamUnreachable)
-    );
+    assert_eq!(close_reason_topic(1008, ""), Some(Topic::Policy));
+    assert_eq!(close_reason_topic(1011, ""), Some(Topic::Internal));
+    assert_eq!(close_reason_topic(1013, ""), Some(Topic::Unavailable));
+    assert_eq!(close_reason_topic(1014, ""), Some(Topic::Upstream));
     // A reason's words decide over the code: a 1008 about a token is about the credential.
-    assert_eq!(
-        close_reason_topic(1008, "Invalid token"),
-        Some(CloseTopic::Auth)
-    );
+    assert_eq!(close_reason_topic(1008, "Invalid token"), Some(Topic::Auth));
     assert_eq!(
         close_reason_topic(1008, "origin not allowed"),
-        Some(CloseTopic::Origin)
+        Some(Topic::Origin)
     );
     // A private code alone means something only when every product using it agrees.
-    assert_eq!(close_reason_topic(4100, ""), Some(CloseTopic::Overload));
+    assert_eq!(close_reason_topic(4100, ""), Some(Topic::Unavailable));
     assert_eq!(close_reason_topic(4999, ""), None);
     assert_eq!(close_reason_topic(1000, ""), None);
 }
@@ -254,13 +230,17 @@ fn a_server_header_alone_does_not_decide_who_wrote_the_answer() {
     let own = parse_raw(b"HTTP/1.1 502 Bad Gateway\r\nServer: nginx/1.22.1\r\nContent-Type: text/html\r\n\r\n<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n");
     let at = attribute(&own);
     assert!(at.front_wrote_it >= 0.9, "{}", at.front_wrote_it);
-    assert_eq!(at.body_topic, Some(Topic::BadGateway));
+    assert_eq!(at.body_topic, Some(Topic::Upstream));
     assert_eq!(at.supports, &["proxy.bad_gateway"]);
     // The same Server header on an application's JSON: relayed, the app wrote it.
-    let relayed = parse_raw(b"HTTP/1.1 403 Forbidden\r\nServer: nginx/1.22.1\r\nContent-Type: application/json\r\n\r\n{\"error\":\"bad origin\"}");
+    let relayed = parse_raw(b"HTTP/1.1 403 Forbidden\r\nServer: nginx/1.22.1\r\nContent-Type: application/json\r\n\r\n{\"error\":\"not allowed\"}");
     let at = attribute(&relayed);
     assert!(at.front_wrote_it <= 0.1, "{}", at.front_wrote_it);
     assert_eq!(at.supports, &["auth.credentials_rejected"]);
+    // Its words say what it is about, in the one vocabulary the diagnosis reads too.
+    let about_origin = parse_raw(b"HTTP/1.1 403 Forbidden\r\nServer: nginx/1.22.1\r\nContent-Type: application/json\r\n\r\n{\"error\":\"bad origin\"}");
+    assert_eq!(attribute(&about_origin).body_topic, Some(Topic::Origin));
+    assert_eq!(attribute(&about_origin).supports[0], "origin.rejected");
     // An empty body under a Server header: undecided.
     let empty = parse_raw(b"HTTP/1.1 403 Forbidden\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n");
     assert!((attribute(&empty).front_wrote_it - 0.5).abs() < 1e-9);
@@ -271,10 +251,10 @@ fn an_unknown_fronts_access_denied_page_is_a_refusal_not_a_credential_request() 
     let page = parse_raw(b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\n\r\n<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>Request blocked.</body></html>");
     let at = attribute(&page);
     assert!(at.product.is_none());
-    assert_eq!(at.body_topic, Some(Topic::AccessDenied));
+    assert_eq!(at.body_topic, Some(Topic::Denied));
     assert!(!at.supports.contains(&"auth.missing_credentials"));
     let bad_gateway = parse_raw(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n\r\n<h1>Bad Gateway</h1><p>The upstream server could not be reached.</p>");
-    assert_eq!(attribute(&bad_gateway).body_topic, Some(Topic::BadGateway));
+    assert_eq!(attribute(&bad_gateway).body_topic, Some(Topic::Upstream));
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! how likely it is that a front (proxy, CDN, gateway) wrote the answer rather than the
 //! application, how long it was watched, what the request carried, and how it relates to the
 //! baseline over the window both were watched. Adding a kind of observation means one field or
-//! variant here and an arm in the causes that care (`weigh`).
+//! variant here and readings in the homes of the causes that care (`sign`, `causes`). What a text
+//! is about comes from the catalogue's one vocabulary ([`Topic`], [`topic_of`]).
 //!
 //! Pure: no I/O, no clock.
 
@@ -14,222 +15,7 @@ use super::evidence::{self, same_answer, Facts};
 use super::hypothesis::{part, Part};
 use crate::model::{AttemptRecord, CredentialPlacement, Outcome, Run};
 
-/// What a close reason or a refusal body is about. Read from the words real servers and fronts
-/// use (see [`topic_of`]); a `Server` header never decides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Topic {
-    /// The Origin (an allowlist, CORS, cross-site refusal).
-    Origin,
-    /// A credential: missing, invalid, expired (token, ticket, login, API key).
-    Auth,
-    /// Too many requests, a quota.
-    RateLimit,
-    /// The front could not reach or use its upstream (bad gateway, backend fetch failed, no
-    /// server available, failed to connect downstream).
-    Upstream,
-    /// Temporarily unavailable: overloaded, restarting, a store or dependency down.
-    Unavailable,
-    /// The application failed (an exception, an internal error).
-    Internal,
-    /// Nothing at this path (not found, no route, cannot GET).
-    NotFound,
-    /// A protocol on top of WebSocket: the endpoint wants its own transport parameters or
-    /// framing (Engine.IO's "Transport unknown", SockJS, a subprotocol it requires).
-    Transport,
-    /// The WebSocket handshake itself: no Upgrade header seen, "upgrade required", an HTTP version
-    /// or key it cannot take — what an application says when the upgrade did not reach it whole.
-    Handshake,
-    /// A blanket refusal that names no reason: access denied, forbidden, blocked.
-    Denied,
-    /// The request was too large (headers, URI).
-    TooLarge,
-    /// An idle or session timeout.
-    Idle,
-    /// The server is going away (shutdown, restart, redeploy).
-    GoingAway,
-}
-
-impl Topic {
-    /// The id as in JSON and docs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Topic::Origin => "origin",
-            Topic::Auth => "auth",
-            Topic::RateLimit => "rate_limit",
-            Topic::Upstream => "upstream",
-            Topic::Unavailable => "unavailable",
-            Topic::Internal => "internal",
-            Topic::NotFound => "not_found",
-            Topic::Transport => "transport",
-            Topic::Handshake => "handshake",
-            Topic::Denied => "denied",
-            Topic::TooLarge => "too_large",
-            Topic::Idle => "idle",
-            Topic::GoingAway => "going_away",
-        }
-    }
-}
-
-/// The words of each topic, most specific topic first: the first topic with a match wins, so
-/// "session store unavailable" is about availability (not a session credential), "Failed to
-/// connect to downstream server" about the upstream (not an internal failure) and
-/// "ORIGIN_BLOCKED" about the Origin (not a blanket denial).
-const TOPIC_WORDS: &[(Topic, &[&str])] = &[
-    (
-        Topic::Origin,
-        &["origin", "cors", "cross-site", "cross site", "csrf"],
-    ),
-    (
-        Topic::TooLarge,
-        &[
-            "too large",
-            "too long",
-            "header or cookie",
-            "uri too",
-            "request-uri",
-        ],
-    ),
-    (
-        Topic::RateLimit,
-        &["rate limit", "rate-limit", "too many", "throttl", "quota"],
-    ),
-    (
-        Topic::Upstream,
-        &[
-            "upstream",
-            "downstream",
-            "backend",
-            "bad gateway",
-            "gateway time",
-            "no server is available",
-            "no healthy",
-            "proxy error",
-            "error occurred while trying to proxy",
-            "failed to connect",
-            "could not connect",
-            "connection refused",
-            "econnrefused",
-            "origin is unreachable",
-        ],
-    ),
-    (
-        Topic::Unavailable,
-        &[
-            "unavailable",
-            "try again",
-            "overload",
-            "too busy",
-            "capacity",
-            "maintenance",
-            "not ready",
-        ],
-    ),
-    (
-        Topic::Transport,
-        &[
-            "transport unknown",
-            "unknown transport",
-            "unsupported protocol version",
-            "engine.io",
-            "socket.io",
-            "sockjs",
-            "subprotocol",
-        ],
-    ),
-    (
-        Topic::Handshake,
-        &[
-            "upgrade",
-            "sec-websocket",
-            "websocket protocol",
-            "handshake",
-            "http version",
-            "http/1.0",
-            "connection header",
-        ],
-    ),
-    (
-        Topic::Auth,
-        &[
-            "unauthor",
-            "unauthenticated",
-            "not authenticated",
-            "authenticat",
-            "auth",
-            "token",
-            "credential",
-            "ticket",
-            "login",
-            "log in",
-            "sign in",
-            "jwt",
-            "api key",
-            "apikey",
-            "api-key",
-            "password",
-            "expired",
-            "signature",
-        ],
-    ),
-    (
-        Topic::NotFound,
-        &[
-            "not found",
-            "no route",
-            "cannot get",
-            "no such",
-            "unknown path",
-            "does not exist",
-        ],
-    ),
-    (Topic::Idle, &["idle", "inactiv", "timed out", "timeout"]),
-    (
-        Topic::GoingAway,
-        &[
-            "going away",
-            "shutting down",
-            "shutdown",
-            "restart",
-            "redeploy",
-        ],
-    ),
-    (
-        Topic::Denied,
-        &[
-            "access denied",
-            "forbidden",
-            "blocked",
-            "not allowed",
-            "denied",
-            "rejected",
-            "request rejected",
-        ],
-    ),
-    (
-        Topic::Internal,
-        &[
-            "internal",
-            "exception",
-            "traceback",
-            "server error",
-            "unexpected error",
-            "crash",
-            "panic",
-        ],
-    ),
-];
-
-/// What a text (a close reason, a refusal body) is about, if it says.
-pub fn topic_of(text: &str) -> Option<Topic> {
-    let t = text.to_ascii_lowercase().replace('_', " ");
-    if t.trim().is_empty() {
-        return None;
-    }
-    TOPIC_WORDS
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| t.contains(w)))
-        .map(|(topic, _)| *topic)
-}
+pub use crate::catalogue::{topic_of, Topic};
 
 /// The class of a close code (RFC 6455 §7.4, the IANA registry, the application range).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,6 +120,10 @@ pub fn application_status(code: Option<u16>) -> Option<u16> {
 /// The topic of a close: the reason's words first (they are the server's own explanation), then
 /// what the code itself carries, then an HTTP-like application code.
 pub fn close_topic(code: Option<u16>, reason: &str) -> Option<Topic> {
+    // A close a catalogued product documents, word for word, means what its documentation says.
+    if let Some(t) = code.and_then(|c| crate::catalogue::documented_close(c, reason)) {
+        return Some(t);
+    }
     let from_reason = topic_of(reason);
     // "Forbidden" with an HTTP-like 401/403 code (Falcon's 3403, 4403): the code says what was
     // refused.
