@@ -70,10 +70,13 @@ pub async fn measure_with(config: &Config, events: probe::events::Events) -> Run
 
 /// Turns a measured run into the report: diagnosis plus the records.
 pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
-    let (diagnosis, findings) = diagnose::diagnose(&run);
-    let comparison = diagnose::compare::compare(&run);
-    let browser_checks = diagnose::browser::checks(&run);
-    let cannot_tell_apart = diagnose::blind::spots(&run, &diagnosis);
+    let diagnose::Assessment {
+        diagnosis,
+        findings,
+        comparison,
+        browser_checks,
+        cannot_tell_apart,
+    } = diagnose::assess(&run);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
     let input = Some(model::RunInput {
         credential_given: run.credential_given,
