@@ -22,7 +22,7 @@ pub fn code_for(report: &Report) -> u8 {
 
 /// The exit code for a finished check (or a probe with `--expect*`): OK only when every
 /// expectation of every target held.
-pub fn code_for_check(check: &crate::check::CheckReport) -> u8 {
+pub fn code_for_check(check: &crate::model::check::CheckReport) -> u8 {
     if check.passed {
         OK
     } else {

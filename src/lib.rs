@@ -70,10 +70,13 @@ pub async fn measure_with(config: &Config, events: probe::events::Events) -> Run
 
 /// Turns a measured run into the report: diagnosis plus the records.
 pub fn report(run: Run, notes: Vec<String>, duration_ms: f64) -> Report {
-    let (diagnosis, findings) = diagnose::diagnose(&run);
-    let comparison = diagnose::compare::compare(&run);
-    let browser_checks = diagnose::browser::checks(&run);
-    let cannot_tell_apart = diagnose::blind::spots(&run, &diagnosis);
+    let diagnose::Assessment {
+        diagnosis,
+        findings,
+        comparison,
+        browser_checks,
+        cannot_tell_apart,
+    } = diagnose::assess(&run);
     let stages = run.baseline().map(|a| a.stages.clone()).unwrap_or_default();
     let input = Some(model::RunInput {
         credential_given: run.credential_given,
@@ -269,6 +272,96 @@ mod layering {
                 .is_some_and(|d| d.iter().all(|x| x == "cause")),
             "model names only the cause catalogue: {:?}",
             g.get("model")
+        );
+        // Renderers only format: what they print is data in `model` (the check result in
+        // `model::check`, the interrupted run's in `model::partial`), never the modules that
+        // measure, plan or evaluate, nor the state `progress` keeps from probe events.
+        let render = g.get("render").cloned().unwrap_or_default();
+        for above in [
+            "check", "progress", "probe", "plan", "config", "explain", "demo", "exporter", "term",
+        ] {
+            assert!(
+                !render.contains(above),
+                "render must not import {above}: it formats data from model; move what it reads there ({render:?})"
+            );
+        }
+    }
+
+    /// The dependency picture of docs/architecture.md: its `module ─▶ imports` lines, in order.
+    fn documented() -> Vec<(String, BTreeSet<String>)> {
+        let doc = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md");
+        let text = std::fs::read_to_string(doc).unwrap_or_default();
+        let block = text
+            .split("<!-- imports: checked by layering::the_documented_imports_are_the_imports -->")
+            .nth(1)
+            .and_then(|rest| rest.split("```text\n").nth(1))
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for line in block.lines() {
+            let (names, deps) = match line.split_once('─') {
+                Some((names, rest)) => (names, rest.trim_start_matches(['─', '▶', ' '])),
+                None => (line.split('(').next().unwrap_or_default(), ""),
+            };
+            let deps: BTreeSet<String> = deps
+                .split(',')
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .collect();
+            for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                out.push((name.to_string(), deps.clone()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_documented_imports_are_the_imports() {
+        let g = graph();
+        let listed = documented();
+        assert!(
+            listed.len() >= 15,
+            "the picture lists only {} modules",
+            listed.len()
+        );
+        // Read top-down, every arrow points to a module listed further down.
+        for (i, (m, deps)) in listed.iter().enumerate() {
+            for d in deps {
+                assert!(
+                    listed[i + 1..].iter().any(|(n, _)| n == d),
+                    "docs/architecture.md lists {m} ─▶ {d} but {d} is not below {m}"
+                );
+            }
+        }
+        let doc: BTreeMap<String, BTreeSet<String>> = listed.into_iter().collect();
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md"),
+        )
+        .unwrap_or_default();
+        for m in g.keys() {
+            assert!(
+                text.contains(&format!("\n| `{m}` |")),
+                "docs/architecture.md's module table has no row for {m}"
+            );
+        }
+        let mismatches: Vec<String> = g
+            .keys()
+            .chain(doc.keys())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|m| g.get(*m) != doc.get(*m))
+            .map(|m| {
+                format!(
+                    "{m}: the code imports {:?}, docs/architecture.md says {:?}",
+                    g.get(m),
+                    doc.get(m)
+                )
+            })
+            .collect();
+        assert!(
+            mismatches.is_empty(),
+            "update the picture in docs/architecture.md:\n{}",
+            mismatches.join("\n")
         );
     }
 }

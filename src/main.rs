@@ -447,7 +447,9 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
     };
     if args.dry_run {
         let mut out = std::io::stdout().lock();
-        return done(render::check::plan(&targets, &mut out).and_then(|_| out.flush()));
+        return done(
+            render::check::plan(&check::planned(&targets), &mut out).and_then(|_| out.flush()),
+        );
     }
     let sink = match Sink::open(&args.output) {
         Ok(s) => s,

@@ -2,7 +2,6 @@
 //! evaluation. Nothing here measures: `evaluate` reads the report's verdict and attempt records.
 
 use crate::model::ids;
-use serde::{Deserialize, Serialize};
 
 use crate::diagnose::cause::{Category, Cause};
 use crate::model::{AttemptRecord, CredentialPlacement, Outcome, Report, RequestKind, Stage};
@@ -84,16 +83,8 @@ impl Expectations {
     }
 }
 
-/// The result of one assertion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExpectationResult {
-    /// The assertion as written in a check file (`expect = ok`, `max_handshake_ms = 500`).
-    pub name: String,
-    /// True when it held.
-    pub passed: bool,
-    /// What was observed, in one sentence.
-    pub detail: String,
-}
+/// The result of one assertion: plain data in `model::check`, re-exported under its old path.
+pub use crate::model::check::ExpectationResult;
 
 /// The names of the assertions `evaluate` will check, in its order (for `--dry-run`).
 pub fn evaluate_names(expectations: &Expectations) -> Vec<String> {

@@ -9,12 +9,9 @@ pub mod file;
 
 use std::time::Instant;
 
-use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
-
 use crate::model::Report;
-use expect::ExpectationResult;
 use file::Target;
+use futures_util::StreamExt;
 
 /// Targets probed at the same time when `--jobs` is not given, if the open-file limit allows.
 /// A target mostly waits (a healthy one watches its connections for the close-wait), so what
@@ -59,20 +56,12 @@ fn fit_jobs(wanted: usize, limit: u64) -> (usize, Option<String>) {
     }
 }
 
-/// The schema id of a check result.
-pub const CHECK_SCHEMA: &str = "wsdoctor.check/v1";
+/// The check's data lives in `model::check` (render formats it without reaching into this
+/// module); re-exported here under its old paths.
+pub use crate::model::check::{CheckReport, PlannedTarget, TargetResult, CHECK_SCHEMA};
 
-/// One target's result: its assertions and its full report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TargetResult {
-    /// The target's name from the check file.
-    pub name: String,
-    /// Each assertion with its outcome, in a fixed order.
-    pub expectations: Vec<ExpectationResult>,
-    /// The full `wsdoctor.report/v1` report.
-    pub report: Report,
-}
-
+/// Evaluating is the check's job, so the constructor that runs the assertions lives here, beside
+/// the module that evaluates them; the type itself is plain data in `model::check`.
 impl TargetResult {
     /// Evaluates a target's expectations against its report.
     pub fn new(name: &str, expectations: &expect::Expectations, report: Report) -> TargetResult {
@@ -82,70 +71,26 @@ impl TargetResult {
             report,
         }
     }
-
-    /// True when every assertion held.
-    pub fn passed(&self) -> bool {
-        self.expectations.iter().all(|e| e.passed)
-    }
 }
 
-/// The `wsdoctor.check/v1` object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckReport {
-    /// Always `wsdoctor.check/v1`.
-    pub schema: String,
-    /// Every target, in file order.
-    pub targets: Vec<TargetResult>,
-    /// True when every assertion of every target held.
-    pub passed: bool,
-    /// Wall time of the whole check in ms.
-    pub duration_ms: f64,
-    /// Targets that had not finished when the check was interrupted (Ctrl-C, SIGTERM), in file order;
-    /// absent from a check that ran to its end.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unfinished: Vec<String>,
-    /// Those of `unfinished` that had not even started (they waited for a `--jobs` slot), in
-    /// file order; the others were cut off while probing.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub not_started: Vec<String>,
-    /// The signal that interrupted the check (`SIGINT`, `SIGTERM`); absent from a check that
-    /// ran to its end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signal: Option<String>,
-}
-
-impl CheckReport {
-    /// Assembles the check result from per-target results (in file order).
-    pub fn new(targets: Vec<TargetResult>, duration_ms: f64) -> CheckReport {
-        CheckReport {
-            schema: CHECK_SCHEMA.to_string(),
-            passed: targets.iter().all(TargetResult::passed),
-            targets,
-            duration_ms,
-            unfinished: Vec::new(),
-            not_started: Vec::new(),
-            signal: None,
-        }
-    }
-
-    /// The result of a check interrupted before `unfinished` (names) were done: the finished
-    /// targets as they are, and never passed.
-    pub fn interrupted(
-        targets: Vec<TargetResult>,
-        unfinished: Vec<String>,
-        duration_ms: f64,
-    ) -> CheckReport {
-        CheckReport {
-            passed: false,
-            unfinished,
-            ..CheckReport::new(targets, duration_ms)
-        }
-    }
-
-    /// How many targets passed.
-    pub fn passed_count(&self) -> usize {
-        self.targets.iter().filter(|t| t.passed()).count()
-    }
+/// What a `--dry-run` lists for each validated target: what it will send (from its `Config`)
+/// and the names of the assertions it will check, in their order.
+pub fn planned(targets: &[Target]) -> Vec<PlannedTarget> {
+    targets
+        .iter()
+        .map(|t| {
+            let c = &t.config;
+            PlannedTarget {
+                name: t.name.clone(),
+                target: c.shown_target.clone(),
+                credential: c.credential.as_ref().map(|cred| cred.placement.clone()),
+                origin: c.origin.clone(),
+                quick: c.quick,
+                selection: c.selection.describe(),
+                asserts: expect::evaluate_names(&t.expectations),
+            }
+        })
+        .collect()
 }
 
 /// Probes every target with the full diagnosis, at most `jobs` at a time, and evaluates their

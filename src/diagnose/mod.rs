@@ -26,10 +26,39 @@ pub mod rules;
 pub mod sign;
 pub mod weigh;
 
-use crate::model::{Diagnosis, Finding, Run};
+use crate::model::{BlindSpot, BrowserCheck, Comparison, Diagnosis, Finding, Run};
 use cause::Cause;
 use evidence::Facts;
 use rules::Verdict;
+
+/// Everything the diagnosis concludes from a run, as the report carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    /// The verdict: cause, confidence, evidence, remedies.
+    pub diagnosis: Diagnosis,
+    /// What else the run shows, beside the verdict.
+    pub findings: Vec<Finding>,
+    /// Each public attempt beside its `--direct` twin (`compare`); `None` without `--direct`.
+    pub comparison: Option<Comparison>,
+    /// Chrome's and Firefox's judgement of every 101 (`browser`).
+    pub browser_checks: Vec<BrowserCheck>,
+    /// What a run that left variants out cannot tell apart (`blind`), given the verdict.
+    pub cannot_tell_apart: Vec<BlindSpot>,
+}
+
+/// The one entry point for a report: the diagnosis and findings of [`diagnose`], the
+/// `--direct` comparison, the browsers' checks and the blind spots, from one run.
+pub fn assess(run: &Run) -> Assessment {
+    let (diagnosis, findings) = diagnose(run);
+    let cannot_tell_apart = blind::spots(run, &diagnosis);
+    Assessment {
+        comparison: compare::compare(run),
+        browser_checks: browser::checks(run),
+        cannot_tell_apart,
+        diagnosis,
+        findings,
+    }
+}
 
 /// Diagnoses a run: the best-supported hypothesis, plus findings.
 pub fn diagnose(run: &Run) -> (Diagnosis, Vec<Finding>) {
@@ -121,6 +150,44 @@ mod tests {
     use super::rules::testkit::*;
     use super::*;
     use crate::model::Stage;
+
+    #[test]
+    fn assess_gives_everything_the_report_concludes_from_one_run() {
+        // A public 101 that Chrome fails (the offered subprotocol not selected), its --direct
+        // twin, and variants left out by --safe: every part of the assessment has something.
+        let mut r = run(no_cred(vec![
+            attempt("baseline").subprotocols(&["graphql-ws"]).upgraded(),
+            attempt("direct.baseline")
+                .subprotocols(&["graphql-ws"])
+                .upgraded(),
+        ]))
+        .build();
+        r.skipped = ["origin.foreign", "origin.null"]
+            .iter()
+            .map(|id| crate::model::SkippedVariant {
+                variant: attempt(id).upgraded().variant,
+                reason: crate::model::SkipReason::Safe,
+            })
+            .collect();
+        let a = assess(&r);
+        let (diagnosis, findings) = diagnose(&r);
+        assert_eq!((&a.diagnosis, &a.findings), (&diagnosis, &findings));
+        let pairs = a.comparison.as_ref().map(|c| c.pairs.len());
+        assert_eq!(pairs, Some(1), "{:?}", a.comparison);
+        let chrome = a.browser_checks.iter().find(|c| c.browser == "chrome");
+        assert_eq!(
+            chrome.map(|c| c.opens),
+            Some(false),
+            "{:?}",
+            a.browser_checks
+        );
+        let left_out: Vec<&str> = a
+            .cannot_tell_apart
+            .iter()
+            .flat_map(|s| s.variants.iter().map(String::as_str))
+            .collect();
+        assert_eq!(left_out, ["origin.foreign", "origin.null"]);
+    }
 
     #[test]
     fn docs_causes_md_has_one_section_per_cause_in_catalogue_order() {

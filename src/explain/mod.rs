@@ -803,7 +803,13 @@ pub fn to_report(obs: &Observation) -> Report {
         skipped: Vec::new(),
         request_unknown: obs.request_line.is_none(),
     };
-    let (mut diagnosis, findings) = crate::diagnose::diagnose(&run);
+    let crate::diagnose::Assessment {
+        mut diagnosis,
+        findings,
+        comparison,
+        browser_checks,
+        cannot_tell_apart,
+    } = crate::diagnose::assess(&run);
     let cap = obs.detail.confidence_cap();
     let original = diagnosis.confidence;
     diagnosis.confidence = original.min(cap);
@@ -854,11 +860,17 @@ pub fn to_report(obs: &Observation) -> Report {
         http2: None,
         other_scheme: None,
         skipped_variants: Vec::new(),
-        cannot_tell_apart: Vec::new(),
+        cannot_tell_apart,
         diagnosis,
         findings,
-        comparison: None,
-        browser_checks: Vec::new(),
+        comparison,
+        // The browsers judge a 101's headers, so only an input that shows them (a response, a
+        // HAR entry) gets their checks; a close code's 101 is inferred, not seen.
+        browser_checks: if matches!(obs.detail, Detail::Response | Detail::HandshakeOnly) {
+            browser_checks
+        } else {
+            Vec::new()
+        },
         input: None,
         started_at: None,
         ok: false,
@@ -998,6 +1010,38 @@ mod tests {
             !json.contains("s3cr3t-value") && !json.contains("cookie-secret"),
             "{json}"
         );
+    }
+
+    #[test]
+    fn a_seen_101_gets_the_browsers_checks_and_an_inferred_one_none() {
+        // The request offered a subprotocol and the 101 selects none: Chrome fails it, Firefox
+        // opens it (gamestdio/websocket#5, fixtures/explain/field/011).
+        let seen = explain(
+            "GET /ws HTTP/1.1\r\nHost: h.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: bQ9sSe0fp7G9YP/2lpjCDA==\r\nSec-WebSocket-Protocol: null\r\n\r\nHTTP/1.1 101\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Accept: bXB1o+ugK0A+yu0bpBGaa11vkp0=\r\n\r\n",
+        )
+        .unwrap();
+        let judged: Vec<(&str, bool)> = seen
+            .browser_checks
+            .iter()
+            .map(|c| (c.browser.as_str(), c.opens))
+            .collect();
+        assert_eq!(judged, [("chrome", false), ("firefox", true)]);
+        assert_eq!(
+            seen.browser_checks[0].reason.as_deref(),
+            Some("missing_subprotocol")
+        );
+        // A console's 1006: the 101 is inferred (browsers report 1006 for a failed handshake
+        // too), so no browser is said to open it.
+        let inferred = explain(
+            "close CloseEvent {isTrusted: true, wasClean: false, code: 1006, reason: '', type: 'close'}",
+        )
+        .unwrap();
+        assert!(
+            inferred.browser_checks.is_empty(),
+            "{:?}",
+            inferred.browser_checks
+        );
+        assert!(inferred.comparison.is_none() && inferred.cannot_tell_apart.is_empty());
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn check_targets(text: &str) -> Option<Vec<String>> {
         return None;
     }
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    if v.get("schema")?.as_str()? != crate::check::CHECK_SCHEMA {
+    if v.get("schema")?.as_str()? != crate::model::check::CHECK_SCHEMA {
         return None;
     }
     Some(

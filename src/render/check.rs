@@ -9,8 +9,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::{fmt_ms, github, junit, markdown, plain, printable, Format};
-use crate::check::file::Target;
-use crate::check::{CheckReport, TargetResult};
+use crate::model::check::{CheckReport, PlannedTarget, TargetResult};
 use crate::model::{Report, Severity};
 
 /// Writes the check result in the chosen format.
@@ -108,8 +107,9 @@ pub fn report_verdict_line(report: &Report) -> String {
     )
 }
 
-/// The `--dry-run` listing: each validated target, what it will send and what it asserts.
-pub fn plan(targets: &[Target], out: &mut dyn Write) -> io::Result<()> {
+/// The `--dry-run` listing: each validated target, what it will send and what it asserts
+/// (`check::planned` gathers them).
+pub fn plan(targets: &[PlannedTarget], out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{} target{} valid; nothing was probed",
@@ -117,30 +117,28 @@ pub fn plan(targets: &[Target], out: &mut dyn Write) -> io::Result<()> {
         if targets.len() == 1 { "" } else { "s" }
     )?;
     for t in targets {
-        let c = &t.config;
-        let mut what = vec![c.shown_target.clone()];
-        if let Some(cred) = &c.credential {
+        let mut what = vec![t.target.clone()];
+        if let Some(placement) = &t.credential {
             what.push(format!(
                 "credential {}",
-                super::placement_text(&cred.placement).unwrap_or_default()
+                super::placement_text(placement).unwrap_or_default()
             ));
         }
-        if let Some(o) = &c.origin {
+        if let Some(o) = &t.origin {
             what.push(format!("Origin {o}"));
         }
-        if c.quick {
+        if t.quick {
             what.push("quick".into());
         }
-        what.extend(c.selection.describe());
+        what.extend(t.selection.iter().cloned());
         writeln!(
             out,
             "  {} · {}",
             printable(&t.name),
             printable(&what.join(" · "))
         )?;
-        let names: Vec<String> = crate::check::expect::evaluate_names(&t.expectations);
-        for n in names {
-            writeln!(out, "      {}", printable(&n))?;
+        for n in &t.asserts {
+            writeln!(out, "      {}", printable(n))?;
         }
     }
     Ok(())

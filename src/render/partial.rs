@@ -1,4 +1,4 @@
-//! render::partial: the report of an interrupted probe (`progress::PartialReport`) in every
+//! render::partial: the report of an interrupted probe (`model::partial::PartialReport`) in every
 //! format: what was measured, attempt by attempt, and no diagnosis. Pure, like every renderer.
 
 use std::io::{self, Write};
@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::{fmt_ms, printable, Format};
+use crate::model::partial::{PartialAttempt, PartialReport};
 use crate::model::{StageRecord, StageStatus};
-use crate::progress::{PartialAttempt, PartialReport};
 
 /// Writes the partial report in the chosen format.
 pub fn render(p: &PartialReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
@@ -173,8 +173,8 @@ fn github_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::partial::{Interrupted, PARTIAL_SCHEMA};
     use crate::model::Stage;
-    use crate::progress::{Interrupted, PARTIAL_SCHEMA};
 
     fn sample() -> PartialReport {
         PartialReport {

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cause::{Category, Cause};
 
+pub mod check;
+pub mod partial;
+
 /// The variant ids the plan gives attempts and the diagnosis reads, as constants: a misspelt id is
 /// a compile error, not a hypothesis that silently never sees its attempt. The JSON carries them as
 /// strings (`attempts[].variant.id`); `plan::tests::every_id_constant_is_planned` checks that the
