@@ -28,14 +28,15 @@
 //!   tinyproxy as a reverse proxy whose `Allow` list leaves the client out answers its own
 //!   "403 Access denied" page to everything: the front refusing, not auth.
 //! - Kind 6: a raw server writing a correct 101 and then an HTTP 500 onto the socket is the
-//!   server failing after the upgrade (browsers open the socket, then fail it with 1006), neither
-//!   healthy nor a bad handshake.
+//!   server failing after the upgrade, neither healthy nor a bad handshake; real Chromium opens that
+//!   socket and then fails it with 1006, Firefox fails it with 1006 before `open`.
 //! - Kind 7: Apache refusing every handshake that offers permessage-deflate (every browser does;
 //!   wsdoctor's own baseline does not) is never `ok.healthy` at exit 0.
 //! - Kind 9: HAProxy routing the WebSocket path to a REST service (Starlette under uvicorn
 //!   without a WebSocket library: its JSON 404 to the upgrade and the plain GET alike) while the
 //!   worker given with `--direct` upgrades is the wrong upstream.
 
+use crate::support::browser::{self, Browser};
 use crate::support::cli::{wsdoctor, Probe};
 use crate::support::process::Spawn;
 use crate::support::products;
@@ -519,6 +520,47 @@ fn a_101_followed_by_an_http_500_on_the_socket_is_a_close_after_upgrade() {
         "the handshake itself is right:\n{}",
         run.describe()
     );
+}
+
+// Kind 6, what browsers do with it: real headless Chromium and Firefox ESR both fail the WebSocket
+// with close 1006, not clean, when the HTTP 500 arrives instead of a frame. Chromium fires `open`
+// first (the 101 is correct); Firefox, reading the 500 with the 101, fails before `open`.
+#[test]
+fn a_101_followed_by_an_http_500_fails_in_browsers_with_1006() {
+    let test = require!(
+        "generalise_500_after_101_browsers",
+        Tool::Python,
+        Tool::Chromium,
+        Tool::Firefox
+    );
+    let mut scene = Scene::new(test);
+    let port = products::python(
+        &mut scene,
+        "raw-500-after-101",
+        &["handshake_server.py", "http-500-after-101", "{port}"],
+        "",
+        &[],
+    );
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    for b in Browser::ALL {
+        let r = browser::observe(b, scene.path(), &url, &[]);
+        assert!(
+            r.errored
+                && r.close
+                    .as_ref()
+                    .is_some_and(|c| c.code == 1006 && !c.was_clean),
+            "expected {} to fail the WebSocket with 1006:\n{}",
+            b.id(),
+            r.describe()
+        );
+        if b == Browser::Chrome {
+            assert!(
+                r.opened,
+                "Chromium opens on the correct 101:\n{}",
+                r.describe()
+            );
+        }
+    }
 }
 
 /// Apache (`refuse-deflate.conf`) in front of the Starlette echo app: forwards the upgrade but
