@@ -31,7 +31,8 @@
 //!   server failing after the upgrade, neither healthy nor a bad handshake; real Chromium opens that
 //!   socket and then fails it with 1006, Firefox fails it with 1006 before `open`.
 //! - Kind 7: Apache refusing every handshake that offers permessage-deflate (every browser does;
-//!   wsdoctor's own baseline does not) is never `ok.healthy` at exit 0.
+//!   wsdoctor's own baseline does not) is never `ok.healthy` at exit 0; real Chromium and Firefox
+//!   are refused there.
 //! - Kind 9: HAProxy routing the WebSocket path to a REST service (Starlette under uvicorn
 //!   without a WebSocket library: its JSON 404 to the upgrade and the plain GET alike) while the
 //!   worker given with `--direct` upgrades is the wrong upstream.
@@ -599,6 +600,38 @@ fn apache_refusing_the_browsers_deflate_offer_is_never_healthy() {
         text.contains("browser"),
         "the verdict should show the browsers' refusal:\n{text}"
     );
+}
+
+// Kind 7, what browsers do with it: real headless Chromium and Firefox ESR offer
+// permessage-deflate, get Apache's 403 and never open the WebSocket.
+#[test]
+fn apache_refusing_the_deflate_offer_refuses_real_browsers() {
+    let test = require!(
+        "generalise_apache_refuses_browsers_real",
+        Tool::Apache,
+        Tool::PyPackage("starlette"),
+        Tool::Chromium,
+        Tool::Firefox
+    );
+    let mut scene = Scene::new(test);
+    let app = starlette(&mut scene, "plain", &[]);
+    let front = scene.apache(
+        "refuse-deflate.conf",
+        &[
+            ("UPSTREAM", format!("127.0.0.1:{app}")),
+            ("APACHE_MODULES", stack::APACHE_MODULES.to_string()),
+        ],
+    );
+    let url = format!("ws://127.0.0.1:{front}/ws");
+    for b in Browser::ALL {
+        let r = browser::observe(b, scene.path(), &url, &[]);
+        assert!(
+            !r.opened && r.errored,
+            "expected {} to be refused:\n{}",
+            b.id(),
+            r.describe()
+        );
+    }
 }
 
 // Kind 7, the mechanism: the 101 wsdoctor got is correct; what fails is Apache's own 403 page for
