@@ -5,6 +5,8 @@
 //! contact (issue 25, `docs/accuracy.md`) have a module each (`litestar`, `falcon`, `granian`,
 //! `fastify`, `hono`, `graphql_ws`, `express_ws`, `autobahn`, `mosquitto`, `sniproxy`, `pen`, `sockjs`);
 //! a test whose cause the diagnosis missed at first contact is `#[ignore = "first contact: …"]`.
+//! `generalise` holds issue 24's failure kinds, one or more tests each on real servers; a run the
+//! diagnosis still misreads is `#[ignore = "issue 24: …"]` with what it says instead.
 //!
 //! Everything listens on 127.0.0.1 ports found by binding :0. Apps are shared per test binary;
 //! proxies are started per test. Under CI=true a missing server is a failure; locally the test
