@@ -838,7 +838,14 @@ pub fn spec_for(config: &Config, url: &Url, variant: Variant) -> AttemptSpec {
     let secret = config.credential.as_ref().map(|c| &c.secret);
     let wrong;
     let token: Option<&str> = if variant.wrong_credential {
-        wrong = secret.map(|s| wrong_token_like(s.expose()));
+        let basic = matches!(&variant.credential, CredentialPlacement::Header { scheme, .. } if scheme.eq_ignore_ascii_case("basic"));
+        wrong = secret.map(|s| {
+            if basic {
+                wrong_basic_like(s.expose())
+            } else {
+                wrong_token_like(s.expose())
+            }
+        });
         wrong.as_deref()
     } else {
         secret.map(|s| s.expose())
@@ -1037,10 +1044,46 @@ pub fn wrong_token_like(token: &str) -> String {
         .collect()
 }
 
+/// A wrong HTTP Basic credential of the same shape: the same user with a wrong password of the
+/// same shape, encoded again, so the server reads a login that fails (not a malformed header it
+/// would take for no credential at all). Not base64 of `user:password`: a wrong token of its shape.
+pub fn wrong_basic_like(token: &str) -> String {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let decoded = engine
+        .decode(token.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    match decoded.as_deref().and_then(|d| d.split_once(':')) {
+        Some((user, password)) => {
+            let password = if password.is_empty() {
+                "x".to_string()
+            } else {
+                wrong_token_like(password)
+            };
+            engine.encode(format!("{user}:{password}"))
+        }
+        None => wrong_token_like(token),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cli::ProbeArgs;
+
+    #[test]
+    fn the_wrong_twin_of_a_basic_login_keeps_the_user_and_changes_the_password() {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let good = engine.encode("alice:pa55-word");
+        let wrong = wrong_basic_like(&good);
+        let decoded = String::from_utf8(engine.decode(&wrong).unwrap()).unwrap();
+        assert_eq!(decoded, "alice:qb66-xpse");
+        assert_ne!(wrong, good);
+        // Not a login at all: the token's own shape.
+        assert_eq!(wrong_basic_like("abc"), wrong_token_like("abc"));
+    }
 
     fn h(name: &str, value: &str) -> crate::cli::HeaderArg {
         crate::cli::HeaderArg::Line(name.into(), value.into())

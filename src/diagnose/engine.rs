@@ -539,6 +539,7 @@ fn separating_step(f: &Facts, a: Cause, b: Cause) -> Option<String> {
     }
     if pair(ProxyUpgradeNotForwarded, RoutingNotFound)
         || pair(ProxyUpgradeNotForwarded, RoutingNotWebsocket)
+        || pair(ProxyUpgradeNotForwarded, ServerWebsocketUnsupported)
     {
         return Some(format!(
             "--direct ws://<backend:port>{}: a backend that upgrades there means the proxy drops the upgrade",

@@ -19,6 +19,15 @@ fn gateway_failure(b: &AttemptObs) -> Option<bool> {
     )
 }
 
+/// A 4xx/5xx refusal; an open upgrade says nothing (a rule may refuse only what browsers send,
+/// read from the browser-shaped attempts).
+fn refused_or_upgraded(b: &AttemptObs) -> Option<bool> {
+    if b.class == O::Open {
+        return None;
+    }
+    Some(refused_with(b, 400..=u16::MAX))
+}
+
 /// An HTTP refusal, or no HTTP answer.
 fn refused_or_no_answer(b: &AttemptObs) -> Option<bool> {
     Some(http_refusal(b) || b.class == O::NoHttpAnswer)
@@ -203,7 +212,7 @@ pub(super) static PROXY_ACCESS_DENIED: Home = Home {
         "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
         "on a CDN, enable WebSockets for the zone",
     ],
-    produces: refused_4xx_5xx,
+    produces: refused_or_upgraded,
     predicts: refuses_everything,
     predicts_direct: backend_accepts,
     reads: &[
@@ -213,7 +222,9 @@ pub(super) static PROXY_ACCESS_DENIED: Home = Home {
         supports(Sign::FrontWideRefusal, Expected::AFrontWideRefusal, 1.5).says(
             "the same refusal answers the upgrade, a plain GET of the URL and the site root ({observed}): a front's access rule refuses every request, whatever it carries",
         ),
-        supports(Sign::BrowserShapeRefusedByTheFront, Expected::BrowsersGetTheSame, 1.0),
+        supports(Sign::BrowserShapeRefusedByTheFront, Expected::BrowsersGetTheSame, 1.5).says(
+            "wsdoctor's own upgrade opens, while the same request shaped as a browser sends it is refused by the front itself ({observed}): a rule on the front refuses what browsers send (the permessage-deflate offer, a User-Agent, a header), so every browser fails",
+        ),
     ],
 };
 

@@ -13,6 +13,18 @@ fn method_not_allowed(b: &AttemptObs) -> Option<bool> {
     Some(http_refusal(b) && b.status == Some(405))
 }
 
+/// The backend `--direct` names is the intended one, and the route reaches another: the backend
+/// answers the same request otherwise than the public URL (it may upgrade, or refuse for reasons
+/// of its own — a credential it asks for), and its own plain GET differs too.
+fn wrong_upstream_direct(c: &Ctx) -> Prediction {
+    match c.part {
+        Part::PlainGet => p(Expect::Different, 0.0, 1.5),
+        Part::Baseline if c.a.outcome.is_success() => p(Expect::Open, 2.0, 0.0),
+        Part::Baseline => p(Expect::Different, 0.5, 1.0),
+        _ => ANY,
+    }
+}
+
 /// An application's own "no such route" while the same application upgrades the same path
 /// directly: the path exists (a proxy's own 404 page would still fit: its route is missing).
 fn no_route_direct(c: &Ctx) -> Prediction {
@@ -55,6 +67,9 @@ pub(super) static ROUTING_NOT_FOUND: Home = Home {
     predicts_direct: no_route_direct,
     reads: &[
         denies(Sign::NoWebSocketLayerInAServerThatHasOne, Expected::NoWebSocketLayer, 1.0),
+        // The backend `--direct` names answers this path as another application: the path is
+        // served there, and the public route reaches something else.
+        denies(Sign::DirectAnotherApplication, Expected::AnApplicationAnswer, 1.0),
         supports(Sign::NoAnswerPlainGetNotFound, Expected::NotFoundForThePath, 2.5).says(
             "the upgrade got no HTTP answer while a plain GET of the same URL got 404 ({observed}): nothing serves this path, and the server drops upgrades it cannot route",
         ),
@@ -136,7 +151,7 @@ pub(super) static ROUTING_WRONG_UPSTREAM: Home = Home {
     ],
     produces: refused_or_closed_any,
     predicts: refuses_everything,
-    predicts_direct: another_backend_direct,
+    predicts_direct: wrong_upstream_direct,
     reads: &[
         supports(Sign::DirectAnotherApplication, Expected::AnApplicationAnswer, 1.0).says(
             "the public URL gets an application's refusal the --direct backend does not give ({observed}): the path reaches another application",

@@ -196,6 +196,9 @@ pub(super) static SERVER_WEBSOCKET_UNSUPPORTED: Home = Home {
         supports(Sign::NoWebSocketLayerNoFrontSeen, Expected::NoWebSocketLayer, 0.8).says(
             "the requests with a broken WebSocket handshake (no key, version 8) get the very answer of the upgrade and of a plain GET ({observed}), and no proxy is seen on the path: nothing at this URL checks the handshake — the server's WebSocket support is off, or a router answers before any WebSocket handler",
         ),
+        // Another application answers the public URL than the backend `--direct` names: the
+        // route is wrong, whatever that application supports.
+        denies(Sign::DirectAnotherApplication, Expected::AnApplicationAnswer, 1.5),
         supports(Sign::UpgradeAnsweredUnlikeThePlainGet, Expected::UpgradeSeenNotCompleted, 1.5).says(
             "the upgrade gets a plain 2xx that a plain GET of the same URL does not get ({observed}): the route sees the Upgrade headers but nothing completes the handshake — the WebSocket adapter is registered without being wired into the server",
         ),

@@ -399,13 +399,18 @@ pub fn not_found(f: &Facts) -> Option<Verdict> {
             r.name
         ),
         Some(r) if r.kind.is_intermediary() => format!(
-            "the application behind {} has no route for this path (404)",
+            "the application has no route for this path (its own 404, relayed by {})",
             r.name
         ),
         Some(r) => format!("{} has no route for this path (404)", r.name),
         None => "nothing serves this path (404)".into(),
     };
-    let mut v = Verdict::new(Cause::RoutingNotFound, 0.8, summary).because(cite(b));
+    // An application's 404 relayed through a front is also what the application answers a plain
+    // GET when the front drops the upgrade: the signature is weaker than a front's own page or an
+    // application reached without one.
+    let relayed = p.is_some_and(|r| r.kind.is_intermediary()) && !front_wrote_it;
+    let strength = if relayed { 0.7 } else { 0.8 };
+    let mut v = Verdict::new(Cause::RoutingNotFound, strength, summary).because(cite(b));
     if let Some(l) = plain_get_line(f, b) {
         v = v.because(l);
     }
