@@ -3,7 +3,8 @@
 //! Python websockets, Node ws, Socket.IO, Spring, ASP.NET Core, gorilla). Pure data and selection.
 
 use super::cause::Cause;
-use crate::model::Snippet;
+use super::evidence::{self, Facts};
+use crate::model::{ids, AttemptRecord, CredentialPlacement, Snippet};
 
 /// One-line remedies for a cause.
 pub fn remedy_lines(cause: Cause) -> Vec<String> {
@@ -78,7 +79,7 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "refused by rule (HTTP 403; SOCKS5 connection_not_allowed_by_ruleset): have the proxy allow the target's host and port (tinyproxy ConnectPort, squid SSL_ports, Dante socks pass), or bypass it for this host (NO_PROXY / --noproxy)",
         ],
         Cause::ProxyAccessDenied => &[
-            "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
+            "allow the WebSocket path, for the clients that need it, in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules); the rule may be deliberate (an admin area), so do not open it to everyone",
             "on a CDN, enable WebSockets for the zone",
         ],
         Cause::ProxyFrontRefuses => &[
@@ -111,7 +112,7 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
             "get a fresh, valid token (expiry, signing key, audience, tenant)",
         ],
         Cause::AuthPlacement => &[
-            "send the credential where the server reads it, or make the proxy forward the header",
+            "send the credential where the server reads it",
             "browsers cannot set headers on WebSockets: use a cookie, query ticket or subprotocol token for web clients",
         ],
         Cause::AuthTicketFailed => &[
@@ -162,15 +163,120 @@ pub fn remedy_lines(cause: Cause) -> Vec<String> {
     lines.iter().map(|s| s.to_string()).collect()
 }
 
-/// (cause, target, where it goes, lang, code). The first rows of a cause are its defaults when no
-/// responder was fingerprinted.
+/// What a run's evidence must show before a snippet (or a fitted remedy line) is offered as the
+/// fix: a row is shown only when every condition it names holds in `Context` (issue 28 point 7).
+/// The responder a snippet configures is the row's target; these are the other conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// A proxy, CDN or other intermediary is on the path: an answer carries its fingerprint, or
+    /// the user named the backend behind it with `--direct`.
+    Intermediary,
+    /// The credential header does not arrive: the header placement is refused exactly as no
+    /// credential is, and (with `--direct`) the backend does not refuse the header itself.
+    HeaderLost,
+    /// Another credential placement than the one used was accepted in this run (`{worked}` in a
+    /// line names it).
+    PlacementWorked,
+}
+
+/// (cause, target, where it goes, lang, code, needs). The first rows of a cause whose needs hold
+/// are its defaults when no responder was fingerprinted.
 type Row = (
     Cause,
     &'static str,
     &'static str,
     &'static str,
     &'static str,
+    &'static [Needs],
 );
+
+/// Remedy lines that hold only when the run shows their conditions; they come before the cause's
+/// general lines (the evidence makes them the fix).
+const FITTED_LINES: &[(Cause, &[Needs], &str)] = &[
+    (
+        Cause::AuthPlacement,
+        &[Needs::PlacementWorked],
+        "send the credential as {worked}: the server accepts it there in this run",
+    ),
+    (
+        Cause::AuthPlacement,
+        &[Needs::Intermediary, Needs::HeaderLost],
+        "or make the proxy forward the header: through it the header is answered as if no credential had been sent",
+    ),
+];
+
+/// What the run's evidence shows about its path, for choosing snippets and lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Fingerprinted responders of the decisive answer, producer first.
+    pub responders: Vec<&'static str>,
+    /// A proxy, CDN or other intermediary is on the path.
+    pub intermediary: bool,
+    /// The credential header does not arrive (see `Needs::HeaderLost`).
+    pub header_lost: bool,
+    /// The label of the first credential placement that was accepted while the baseline was not.
+    pub worked: Option<String>,
+}
+
+impl Context {
+    /// Reads the run: the decisive attempt's responders, every public answer's fingerprints, the
+    /// credential variants.
+    pub fn of(facts: &Facts, decisive: Option<&AttemptRecord>) -> Context {
+        let responders = decisive.map(evidence::responder_names).unwrap_or_default();
+        let public = || facts.run.attempts.iter().filter(|a| !a.variant.direct);
+        let intermediary = facts.run.direct.is_some()
+            || public().any(|a| {
+                !evidence::intermediaries(a).is_empty()
+                    || evidence::producer(a).is_some_and(|r| r.kind.is_intermediary())
+            });
+        let is_header = |a: &&AttemptRecord| {
+            matches!(a.variant.credential, CredentialPlacement::Header { .. })
+                && !a.variant.wrong_credential
+                && !a.outcome.is_success()
+        };
+        let none = facts.get(ids::CREDENTIAL_NONE);
+        let refused_like_none = public()
+            .filter(is_header)
+            .any(|h| none.is_some_and(|n| evidence::same_answer(h, n)));
+        let refused_directly = facts
+            .run
+            .attempts
+            .iter()
+            .filter(|a| a.variant.direct)
+            .any(|a| is_header(&a));
+        let base_refused = facts.base().is_some_and(|b| !b.outcome.is_success());
+        let worked = facts
+            .placements()
+            .find(|a| a.outcome.is_success() && base_refused)
+            .map(|a| a.variant.label.clone());
+        Context {
+            responders,
+            intermediary,
+            header_lost: refused_like_none && !refused_directly,
+            worked,
+        }
+    }
+
+    fn holds(&self, needs: &[Needs]) -> bool {
+        needs.iter().all(|n| match n {
+            Needs::Intermediary => self.intermediary,
+            Needs::HeaderLost => self.header_lost,
+            Needs::PlacementWorked => self.worked.is_some(),
+        })
+    }
+}
+
+/// The remedy lines for a cause in this run: the fitted lines whose needs hold, then the general
+/// ones.
+pub fn lines_for(cause: Cause, ctx: &Context) -> Vec<String> {
+    let mut out: Vec<String> = FITTED_LINES
+        .iter()
+        .filter(|(c, needs, _)| *c == cause && ctx.holds(needs))
+        .map(|(_, _, text)| text.replace("{worked}", ctx.worked.as_deref().unwrap_or("")))
+        .collect();
+    out.extend(remedy_lines(cause));
+    out
+}
 
 const SNIPPETS: &[Row] = &[
     (
@@ -179,6 +285,7 @@ const SNIPPETS: &[Row] = &[
         "ask for a client certificate but decide per location",
         "nginx",
         "ssl_client_certificate /etc/nginx/client-ca.pem;  # the CA that issues client certificates\nssl_verify_client optional;                       # ask; let requests without one through\n\nlocation /ws {\n    if ($ssl_client_verify != SUCCESS) { return 403; }\n    # … the usual WebSocket proxying …\n}",
+        &[],
     ),
     (
         Cause::TlsClientCertRejected,
@@ -186,6 +293,7 @@ const SNIPPETS: &[Row] = &[
         "trust the CA (and depth) that issued the client certificates",
         "nginx",
         "ssl_client_certificate /etc/nginx/client-ca.pem;  # root + intermediates that issue client certs\nssl_verify_client on;\nssl_verify_depth 2;                               # leaf → intermediate → root",
+        &[],
     ),
     (
         Cause::TlsAlpnH2Only,
@@ -193,6 +301,7 @@ const SNIPPETS: &[Row] = &[
         "let HTTP/1.1 clients (and WebSocket upgrades) in",
         "js",
         "const server = http2.createSecureServer({ key, cert, allowHTTP1: true });\nserver.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)));",
+        &[],
     ),
     (
         Cause::ServerLoopbackBind,
@@ -200,6 +309,7 @@ const SNIPPETS: &[Row] = &[
         "listen on every loopback address, IPv6 and IPv4 alike",
         "js",
         "server.listen(port, '::');          // dual-stack: ::1 and 127.0.0.1 (no host = the same)\n// or keep the client on IPv4: new WebSocket('ws://127.0.0.1:' + port)",
+        &[],
     ),
     (
         Cause::ServerLoopbackBind,
@@ -207,6 +317,7 @@ const SNIPPETS: &[Row] = &[
         "listen on IPv6 and IPv4 loopback",
         "sh",
         "uvicorn app:app --host '::' --port 8000   # dual-stack on Linux: takes 127.0.0.1 too",
+        &[],
     ),
     (
         Cause::ServerHttp2Only,
@@ -214,6 +325,7 @@ const SNIPPETS: &[Row] = &[
         "serve HTTP/1.1 (and WebSocket upgrades) and h2c on one port",
         "go",
         "h2s := &http2.Server{}\nsrv := &http.Server{Addr: \":8080\", Handler: h2c.NewHandler(mux, h2s)}  // golang.org/x/net/http2/h2c",
+        &[],
     ),
     (
         Cause::ServerWebsocketUnsupported,
@@ -221,6 +333,7 @@ const SNIPPETS: &[Row] = &[
         "install a WebSocket implementation next to uvicorn (it logs \"Unsupported upgrade request\" without one)",
         "sh",
         "pip install 'uvicorn[standard]'        # or: pip install websockets\nuvicorn app:app --ws auto               # never --ws none for a WebSocket app",
+        &[],
     ),
     (
         Cause::ServerWebsocketUnsupported,
@@ -228,6 +341,7 @@ const SNIPPETS: &[Row] = &[
         "run the ASGI app on uvicorn workers (sync WSGI workers cannot upgrade)",
         "sh",
         "gunicorn app:app -k uvicorn.workers.UvicornWorker",
+        &[],
     ),
     (
         Cause::ProxyHttp2WebsocketRefused,
@@ -235,6 +349,7 @@ const SNIPPETS: &[Row] = &[
         "stop advertising WebSockets over HTTP/2 on the frontend: browsers then upgrade over HTTP/1.1",
         "haproxy",
         "frontend fe_https\n  bind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1\n  option h2-workaround-bogus-websocket-clients",
+        &[],
     ),
     (
         Cause::ProxyHttp2WebsocketRefused,
@@ -242,6 +357,7 @@ const SNIPPETS: &[Row] = &[
         "an http2 server that advertises extended CONNECT must answer it; without a CONNECT handler, drop the setting",
         "js",
         "http2.createSecureServer({ cert, key, allowHTTP1: true /* no settings: { enableConnectProtocol: true } */ }, app);",
+        &[],
     ),
     (
         Cause::ProxyHttp2WebsocketRefused,
@@ -249,6 +365,7 @@ const SNIPPETS: &[Row] = &[
         "mod_http2's WebSockets over HTTP/2 (2.4.58+): off until the proxied route handles them",
         "apache",
         "H2WebSockets off",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -256,6 +373,7 @@ const SNIPPETS: &[Row] = &[
         "in the location that serves the WebSocket path",
         "nginx",
         "proxy_http_version 1.1;\nproxy_set_header Upgrade $http_upgrade;\nproxy_set_header Connection \"upgrade\";\nproxy_read_timeout 300s;",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -263,6 +381,7 @@ const SNIPPETS: &[Row] = &[
         "HAProxy forwards upgrades by default in HTTP mode; remove anything that rewrites Connection",
         "haproxy",
         "defaults\n  mode http\n  option http-server-close   # not 'httpclose'\n  timeout tunnel 1h",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -270,6 +389,7 @@ const SNIPPETS: &[Row] = &[
         "reverse_proxy forwards upgrades by default; drop header_up lines that overwrite Connection/Upgrade",
         "caddyfile",
         "handle /ws* {\n    reverse_proxy backend:8000\n}",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -277,6 +397,7 @@ const SNIPPETS: &[Row] = &[
         "2.4.47+: let mod_proxy_http tunnel the upgrade on the WebSocket path (before any ProxyPass \"/\")",
         "apache",
         "# LoadModule proxy_module / proxy_http_module\nProxyPass \"/ws\" \"http://backend:8000/ws\" upgrade=websocket timeout=300\nProxyPass \"/\" \"http://backend:8000/\"",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -284,6 +405,7 @@ const SNIPPETS: &[Row] = &[
         "before 2.4.47: mod_proxy_wstunnel with a ws:// URL, or a RewriteRule for upgrade requests only",
         "apache",
         "# LoadModule proxy_wstunnel_module (and rewrite_module for the RewriteRule form)\nProxyPass \"/ws\" \"ws://backend:8000/ws\"\n# or, when the same paths also serve plain HTTP:\nRewriteEngine on\nRewriteCond %{HTTP:Upgrade} websocket [NC]\nRewriteCond %{HTTP:Connection} upgrade [NC]\nRewriteRule ^/?(.*) \"ws://backend:8000/$1\" [P,L]",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -291,6 +413,7 @@ const SNIPPETS: &[Row] = &[
         "mod_proxy passes the upgrade only when told to (lighttpd 1.4.46+)",
         "lighttpd",
         "server.modules += (\"mod_proxy\")\n$HTTP[\"url\"] =~ \"^/ws\" {\n    proxy.server = (\"\" => ((\"host\" => \"127.0.0.1\", \"port\" => 8000)))\n    proxy.header = (\"upgrade\" => \"enable\")\n}",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -298,6 +421,7 @@ const SNIPPETS: &[Row] = &[
         "Traefik forwards upgrades; a middleware that strips headers breaks them",
         "yaml",
         "http:\n  routers:\n    ws:\n      rule: PathPrefix(`/ws`)\n      service: app   # no headers middleware removing Connection/Upgrade",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -305,6 +429,7 @@ const SNIPPETS: &[Row] = &[
         "in the HttpConnectionManager",
         "yaml",
         "upgrade_configs:\n  - upgrade_type: websocket",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -312,6 +437,7 @@ const SNIPPETS: &[Row] = &[
         "a location for the WebSocket path that points at the WebSocket backend",
         "nginx",
         "location ~ ^/ws/ {\n    proxy_pass http://websocket-backend:8002;\n    proxy_http_version 1.1;\n    proxy_set_header Upgrade $http_upgrade;\n    proxy_set_header Connection \"upgrade\";\n    proxy_set_header Host $host;\n    proxy_read_timeout 300s;\n}",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -319,6 +445,7 @@ const SNIPPETS: &[Row] = &[
         "a matcher for the WebSocket path, before the catch-all",
         "caddyfile",
         "@ws path_regexp ^/ws/\nhandle @ws {\n    reverse_proxy websocket-backend:8002\n}",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -326,6 +453,7 @@ const SNIPPETS: &[Row] = &[
         "in the frontend",
         "haproxy",
         "acl is_ws path_beg /ws/\nuse_backend websocket_workers if is_ws\n\nbackend websocket_workers\n  timeout tunnel 1h\n  server w1 websocket-backend:8002",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -333,6 +461,7 @@ const SNIPPETS: &[Row] = &[
         "a ProxyPassMatch for the WebSocket path to the WebSocket backend, before the catch-all ProxyPass",
         "apache",
         "ProxyPassMatch \"^/ws/(.*)$\" \"http://websocket-backend:8002/ws/$1\" upgrade=websocket\nProxyPass \"/\" \"http://api-backend:8001/\"   # first match wins: keep the catch-all last",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -340,6 +469,7 @@ const SNIPPETS: &[Row] = &[
         "a router for the WebSocket path with a higher priority",
         "yaml",
         "http:\n  routers:\n    ws:\n      rule: PathPrefix(`/ws/`)\n      priority: 100\n      service: websocket-backend",
+        &[],
     ),
     (
         Cause::ProxyRequestTooLarge,
@@ -347,6 +477,7 @@ const SNIPPETS: &[Row] = &[
         "in the server (or http) block",
         "nginx",
         "large_client_header_buffers 4 32k;",
+        &[],
     ),
     (
         Cause::ProxyRequestTooLarge,
@@ -354,6 +485,7 @@ const SNIPPETS: &[Row] = &[
         "in the global section (header and URL must fit in one buffer)",
         "haproxy",
         "global\n  tune.bufsize 65536",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -361,6 +493,7 @@ const SNIPPETS: &[Row] = &[
         "mod_proxy's proxy.server host and port must reach the running backend",
         "lighttpd",
         "$HTTP[\"url\"] =~ \"^/ws\" {\n    proxy.server = (\"\" => ((\"host\" => \"127.0.0.1\", \"port\" => 8000)))\n    proxy.header = (\"upgrade\" => \"enable\")\n}",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -368,6 +501,7 @@ const SNIPPETS: &[Row] = &[
         "check the upstream address and give slow upgrades time",
         "nginx",
         "upstream ws_backend { server 127.0.0.1:8000; }\nlocation /ws/ {\n    proxy_pass http://ws_backend;\n    proxy_connect_timeout 5s;\n    proxy_read_timeout 300s;\n}",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -375,6 +509,7 @@ const SNIPPETS: &[Row] = &[
         "check the upstream address",
         "caddyfile",
         "reverse_proxy /ws* 127.0.0.1:8000 {\n    health_uri /health\n}",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -382,6 +517,7 @@ const SNIPPETS: &[Row] = &[
         "check the backend address; httpd answers 503 while a worker that failed to connect is in error state (retry=)",
         "apache",
         "ProxyPass \"/ws\" \"http://127.0.0.1:8000/ws\" upgrade=websocket connectiontimeout=5 timeout=300 retry=5",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -389,6 +525,7 @@ const SNIPPETS: &[Row] = &[
         "make sure a server is up and checked",
         "haproxy",
         "backend app\n  option httpchk GET /health\n  server a1 127.0.0.1:8000 check",
+        &[],
     ),
     (
         Cause::ProxyIdleTimeout,
@@ -396,6 +533,7 @@ const SNIPPETS: &[Row] = &[
         "in the location that proxies the WebSocket path",
         "nginx",
         "location /ws/ {\n    proxy_pass http://ws_backend;\n    proxy_read_timeout 3600s;\n    proxy_send_timeout 3600s;\n}",
+        &[],
     ),
     (
         Cause::ProxyIdleTimeout,
@@ -403,6 +541,7 @@ const SNIPPETS: &[Row] = &[
         "in the defaults or the backend (governs upgraded connections)",
         "haproxy",
         "defaults\n  timeout tunnel 1h",
+        &[],
     ),
     (
         Cause::ProxyIdleTimeout,
@@ -410,20 +549,23 @@ const SNIPPETS: &[Row] = &[
         "the tunnel's idle limit is the worker's timeout= (default ProxyTimeout, then Timeout: 60s)",
         "apache",
         "ProxyTimeout 3600\n# or per path:\nProxyPass \"/ws\" \"http://backend:8000/ws\" upgrade=websocket timeout=3600",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
         "lighttpd",
-        "look for url.access-deny or a $HTTP[\"url\"]/$HTTP[\"remoteip\"] block that matches the WebSocket path",
+        "look for url.access-deny or a $HTTP[\"url\"]/$HTTP[\"remoteip\"] block that matches the WebSocket path; the refusal may be deliberate: lift it for the WebSocket path and the clients that need it only",
         "lighttpd",
-        "$HTTP[\"url\"] =~ \"^/ws\" {\n    url.access-deny = ()   # nothing denied on the WebSocket path\n}",
+        "$HTTP[\"url\"] == \"{ws_path}\" {\n    $HTTP[\"remoteip\"] == \"10.0.0.0/8\" {   # the clients that need the socket\n        url.access-deny = ()\n    }\n}",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
         "nginx",
-        "in the location for the WebSocket path: look for deny/allow, auth_request, limit_req",
+        "an exact location for the WebSocket path that lets in the clients that need it; the deny (or auth_request, limit_req) on the broader location may be deliberate, as on an admin area",
         "nginx",
-        "location /ws/ {\n    allow all;   # or the client ranges that need access\n    proxy_pass http://ws_backend;\n}",
+        "location = {ws_path} {  # this path alone: the broader location keeps its rules\n    allow 10.0.0.0/8;   # the clients that need the socket (an address or a network)\n    deny all;\n    proxy_pass http://ws_backend;\n    proxy_http_version 1.1;\n    proxy_set_header Upgrade $http_upgrade;\n    proxy_set_header Connection \"upgrade\";\n}",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
@@ -431,13 +573,15 @@ const SNIPPETS: &[Row] = &[
         "find the http-request deny rule that matches the path",
         "haproxy",
         "http-request deny if !{ path_beg /ws/ } { src -f /etc/haproxy/blocked.lst }",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
         "Apache httpd",
-        "find the Require (or Deny/RewriteRule [F]) that covers the WebSocket path and grant it",
+        "find the Require (or Deny/RewriteRule [F]) that covers the WebSocket path; the rule may be deliberate: grant the WebSocket path to the clients that need it only",
         "apache",
-        "<Location \"/ws\">\n    Require all granted   # or: Require ip 10.0.0.0/8\n</Location>",
+        "<Location \"{ws_path}\">\n    Require ip 10.0.0.0/8   # the clients that need the socket (an address or a network)\n</Location>",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
@@ -445,6 +589,7 @@ const SNIPPETS: &[Row] = &[
         "dashboard",
         "text",
         "Network → WebSockets: On\nSecurity → Events: look up the Ray ID, then add a skip/exception for the WebSocket path",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
@@ -452,6 +597,7 @@ const SNIPPETS: &[Row] = &[
         "AWS WAF web ACL attached to the ALB",
         "text",
         "WAF → Web ACL → Sampled requests: find the rule that blocked the path; add a scope-down or allow rule for /ws/",
+        &[],
     ),
     (
         Cause::OriginHostRewritten,
@@ -459,6 +605,7 @@ const SNIPPETS: &[Row] = &[
         "in the WebSocket location (nginx sends $proxy_host by default; $host drops a non-default port, $http_host keeps the client's Host as sent)",
         "nginx",
         "proxy_set_header Host $http_host;\nproxy_set_header X-Forwarded-Host $http_host;",
+        &[],
     ),
     (
         Cause::OriginHostRewritten,
@@ -466,6 +613,7 @@ const SNIPPETS: &[Row] = &[
         "only if a header_up overwrote Host (Caddy passes it by default; {host} drops the port, {hostport} keeps it)",
         "caddyfile",
         "reverse_proxy backend:8000 {\n    header_up Host {hostport}\n}",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -473,6 +621,7 @@ const SNIPPETS: &[Row] = &[
         "check Origin before accept (CORSMiddleware does not cover WebSockets)",
         "python",
         "ALLOWED = {\"https://app.example.test\"}\n\n@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket):\n    if websocket.headers.get(\"origin\") not in ALLOWED:\n        await websocket.close(code=1008)\n        return\n    await websocket.accept()",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -480,6 +629,7 @@ const SNIPPETS: &[Row] = &[
         "verifyClient",
         "js",
         "const allowed = new Set(['https://app.example.test']);\nnew WebSocketServer({ server, verifyClient: ({ origin }) => allowed.has(origin) });",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -487,6 +637,7 @@ const SNIPPETS: &[Row] = &[
         "serve()",
         "python",
         "async with serve(handler, host, port, origins=[\"https://app.example.test\"]):\n    ...",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -494,6 +645,7 @@ const SNIPPETS: &[Row] = &[
         "server options",
         "js",
         "const io = new Server(httpServer, { cors: { origin: ['https://app.example.test'] } });",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -501,6 +653,7 @@ const SNIPPETS: &[Row] = &[
         "WebSocketConfigurer",
         "java",
         "registry.addHandler(handler, \"/ws\").setAllowedOrigins(\"https://app.example.test\");",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -508,6 +661,7 @@ const SNIPPETS: &[Row] = &[
         "Program.cs",
         "csharp",
         "var ws = new WebSocketOptions();\nws.AllowedOrigins.Add(\"https://app.example.test\");\napp.UseWebSockets(ws);",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -515,13 +669,15 @@ const SNIPPETS: &[Row] = &[
         "Upgrader",
         "go",
         "upgrader := websocket.Upgrader{CheckOrigin: func(r *http.Request) bool {\n    return r.Header.Get(\"Origin\") == \"https://app.example.test\"\n}}",
+        &[],
     ),
     (
         Cause::AuthPlacement,
         "nginx",
-        "forward the header explicitly if a map/more_clear_headers drops it",
+        "forward the header explicitly where a proxy_set_header Authorization \"\", a map or more_clear_headers drops it",
         "nginx",
         "proxy_set_header Authorization $http_authorization;",
+        &[Needs::Intermediary, Needs::HeaderLost],
     ),
     (
         Cause::AuthPlacement,
@@ -529,6 +685,7 @@ const SNIPPETS: &[Row] = &[
         "read the token from the query or a cookie as well (browsers cannot set headers)",
         "python",
         "@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket, token: str | None = Query(None)):\n    token = token or websocket.cookies.get(\"token\")",
+        &[],
     ),
     (
         Cause::ServerPingFlood,
@@ -536,6 +693,7 @@ const SNIPPETS: &[Row] = &[
         "ping_interval is in seconds (default 20); None turns the server's pings off",
         "python",
         "async with websockets.serve(handler, host, port, ping_interval=20, ping_timeout=20):\n    await asyncio.Future()",
+        &[],
     ),
     (
         Cause::ServerPingFlood,
@@ -543,6 +701,7 @@ const SNIPPETS: &[Row] = &[
         "setInterval takes milliseconds: ping each client every 30 s, not in a tight loop",
         "javascript",
         "const interval = setInterval(() => {\n  for (const ws of wss.clients) ws.ping();\n}, 30_000);\nwss.on('close', () => clearInterval(interval));",
+        &[],
     ),
     (
         Cause::ServerPingFlood,
@@ -550,6 +709,7 @@ const SNIPPETS: &[Row] = &[
         "pingInterval and pingTimeout are in milliseconds (defaults 25000 and 20000)",
         "javascript",
         "const io = new Server(httpServer, { pingInterval: 25000, pingTimeout: 20000 });",
+        &[],
     ),
     (
         Cause::ProxyRedirect,
@@ -557,12 +717,23 @@ const SNIPPETS: &[Row] = &[
         "exempt the WebSocket path from the redirect, or connect with wss://",
         "nginx",
         "location = /ws { proxy_pass http://ws_backend; }   # exact match, no trailing-slash redirect",
+        &[],
     ),
 ];
 
 /// Config snippets for a cause, preferring the responders named (producer first, then proxies on
-/// the path); the cause's first two rows when none of them has one. At most three.
+/// the path); the cause's first two rows when none of them has one. Rows whose needs do not hold
+/// in the run are never shown. At most three.
+pub fn snippets_for(cause: Cause, ctx: &Context) -> Vec<Snippet> {
+    select(cause, &ctx.responders, |needs| ctx.holds(needs))
+}
+
+/// `snippets_for` with only the responders known (rows with needs are left out).
 pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
+    select(cause, responders, <[Needs]>::is_empty)
+}
+
+fn select(cause: Cause, responders: &[&str], holds: impl Fn(&[Needs]) -> bool) -> Vec<Snippet> {
     // uvicorn serves FastAPI/Starlette apps: its answers want the framework's snippets too.
     let wanted: Vec<&str> = responders
         .iter()
@@ -571,7 +742,10 @@ pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
             other => vec![other],
         })
         .collect();
-    let rows: Vec<&Row> = SNIPPETS.iter().filter(|r| r.0 == cause).collect();
+    let rows: Vec<&Row> = SNIPPETS
+        .iter()
+        .filter(|r| r.0 == cause && holds(r.5))
+        .collect();
     let mut chosen: Vec<&Row> = rows
         .iter()
         .copied()
@@ -601,12 +775,17 @@ pub struct Fit {
     /// trailing slash where the catalogue has one and the path is deeper than one segment.
     first_segment: String,
     deeper: bool,
+    /// The target's whole path (`/admin/ws`), for `{ws_path}` in the catalogue: a rule fitted to
+    /// the WebSocket path alone, never to the prefix above it.
+    path: String,
     /// The Origin a page of this site sends: the user's `--origin`, else the target's own.
     origin: Option<String>,
 }
 
 /// The catalogue's placeholders.
 const EXAMPLE_ORIGIN: &str = "https://app.example.test";
+/// The WebSocket path exactly (the catalogue's `/ws` is the routed prefix).
+const WS_PATH: &str = "{ws_path}";
 
 impl Fit {
     /// From the target URL (redacted) and the user's Origin; `None` when the target does not
@@ -633,8 +812,14 @@ impl Fit {
         Some(Fit {
             first_segment: first,
             deeper,
+            path: url.path().to_string(),
             origin,
         })
+    }
+
+    /// The catalogue's text for a run without a target URL: `{ws_path}` is the catalogue's `/ws`.
+    pub fn unfitted(text: &str) -> String {
+        text.replace(WS_PATH, "/ws")
     }
 
     /// The text with the catalogue's `/ws` paths and example Origin replaced by this run's.
@@ -643,6 +828,13 @@ impl Fit {
         if let Some(o) = &self.origin {
             out = out.replace(EXAMPLE_ORIGIN, o);
         }
+        // After the prefix scan, which would take the `/ws` of a path like `/admin/ws` for one.
+        self.routes(&out).replace(WS_PATH, &self.path)
+    }
+
+    /// The catalogue's `/ws` prefix and exact path replaced by this run's.
+    fn routes(&self, text: &str) -> String {
+        let out = text.to_string();
         if self.first_segment == "/ws" {
             return out;
         }
@@ -721,6 +913,60 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn ws_path_is_the_whole_websocket_path_never_its_prefix() {
+        let fit = Fit::of("ws://h/admin/ws?room=1", None).unwrap();
+        assert_eq!(
+            fit.apply("location = {ws_path} {\n    proxy_pass http://b;\n}"),
+            "location = /admin/ws {\n    proxy_pass http://b;\n}"
+        );
+        let fit = Fit::of("ws://h/ws", None).unwrap();
+        assert_eq!(fit.apply("<Location \"{ws_path}\">"), "<Location \"/ws\">");
+        assert_eq!(Fit::unfitted("location = {ws_path} {"), "location = /ws {");
+        // No access snippet opens a rule to everyone.
+        for s in snippets(
+            Cause::ProxyAccessDenied,
+            &["nginx", "Apache httpd", "lighttpd"],
+        ) {
+            assert!(!s.code.contains("allow all"), "{}", s.code);
+            assert!(!s.code.contains("Require all granted"), "{}", s.code);
+            assert!(s.code.contains(WS_PATH), "{}", s.code);
+        }
+    }
+
+    #[test]
+    fn rows_and_lines_with_needs_show_only_when_the_run_shows_them() {
+        let proxy_fix = |ctx: &Context| {
+            snippets_for(Cause::AuthPlacement, ctx)
+                .iter()
+                .any(|s| s.code.contains("proxy_set_header Authorization"))
+                || lines_for(Cause::AuthPlacement, ctx)
+                    .iter()
+                    .any(|l| l.contains("proxy"))
+        };
+        let mut ctx = Context {
+            responders: vec!["nginx"],
+            ..Context::default()
+        };
+        assert!(!proxy_fix(&ctx), "no intermediary, header not lost");
+        ctx.intermediary = true;
+        assert!(!proxy_fix(&ctx), "the header arrives");
+        ctx.header_lost = true;
+        assert!(proxy_fix(&ctx));
+        ctx.intermediary = false;
+        assert!(!proxy_fix(&ctx), "no proxy on the path");
+        // With nothing fingerprinted the defaults are the rows whose needs hold.
+        ctx.responders.clear();
+        let defaults = snippets_for(Cause::AuthPlacement, &ctx);
+        assert!(defaults.iter().all(|s| s.target != "nginx"), "{defaults:?}");
+        // The placement that worked leads.
+        assert!(lines_for(Cause::AuthPlacement, &ctx)[0].starts_with("send the credential where"));
+        ctx.worked = Some("Cookie: token=<token>".into());
+        let lines = lines_for(Cause::AuthPlacement, &ctx);
+        assert!(lines[0].contains("as Cookie: token=<token>"), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.contains("{worked}")));
+    }
 
     #[test]
     fn every_cause_has_a_remedy_line() {
