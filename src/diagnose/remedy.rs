@@ -4,6 +4,7 @@
 
 use super::cause::Cause;
 use super::evidence::{self, Facts};
+use crate::catalogue;
 use crate::model::{ids, AttemptRecord, CredentialPlacement, Snippet};
 
 /// One-line remedies for a cause.
@@ -361,7 +362,7 @@ const SNIPPETS: &[Row] = &[
     ),
     (
         Cause::ProxyHttp2WebsocketRefused,
-        "Apache",
+        "Apache httpd",
         "mod_http2's WebSockets over HTTP/2 (2.4.58+): off until the proxied route handles them",
         "apache",
         "H2WebSockets off",
@@ -735,13 +736,33 @@ pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
 
 fn select(cause: Cause, responders: &[&str], holds: impl Fn(&[Needs]) -> bool) -> Vec<Snippet> {
     // uvicorn serves FastAPI/Starlette apps: its answers want the framework's snippets too.
+    // A product's family answers for it too (ingress-nginx takes nginx's snippets).
     let wanted: Vec<&str> = responders
         .iter()
         .flat_map(|r| match *r {
             "uvicorn" => vec!["uvicorn", "FastAPI"],
             other => vec![other],
         })
+        .flat_map(|r| {
+            let family = catalogue::entry(r)
+                .and_then(|e| entries_named(e.family))
+                .map(|e| e.name);
+            std::iter::once(r).chain(family)
+        })
         .collect();
+    // A default row is an example for an unknown product: never one for another application when
+    // the run identified the application, nor another proxy (or CDN) when it identified the
+    // proxy (or CDN) on the path.
+    let known: Vec<&catalogue::Entry> = wanted.iter().filter_map(|n| catalogue::entry(n)).collect();
+    let same_role =
+        |a: &catalogue::Entry, b: &catalogue::Entry| a.kind.responder() == b.kind.responder();
+    let contradicted = |target: &str| {
+        catalogue::entry(target).is_some_and(|t| {
+            known
+                .iter()
+                .any(|k| same_role(k, t) && k.family != t.family)
+        })
+    };
     let rows: Vec<&Row> = SNIPPETS
         .iter()
         .filter(|r| r.0 == cause && holds(r.5))
@@ -752,7 +773,12 @@ fn select(cause: Cause, responders: &[&str], holds: impl Fn(&[Needs]) -> bool) -
         .filter(|r| wanted.contains(&r.1))
         .collect();
     if chosen.is_empty() {
-        chosen = rows.iter().copied().take(2).collect();
+        chosen = rows
+            .iter()
+            .copied()
+            .filter(|r| !contradicted(r.1))
+            .take(2)
+            .collect();
     }
     chosen
         .into_iter()
@@ -764,6 +790,14 @@ fn select(cause: Cause, responders: &[&str], holds: impl Fn(&[Needs]) -> bool) -
             code: r.4.to_string(),
         })
         .collect()
+}
+
+/// The catalogue product whose family this is and whose name is the family's (`nginx` for
+/// `ingress-nginx`), matched case-insensitively.
+fn entries_named(family: &str) -> Option<&'static catalogue::Entry> {
+    catalogue::entries()
+        .iter()
+        .find(|e| e.family == family && e.name.eq_ignore_ascii_case(family))
 }
 
 /// What a run says about its own deployment, to fit the catalogue's examples to it: the path the
@@ -966,6 +1000,26 @@ mod tests {
         let lines = lines_for(Cause::AuthPlacement, &ctx);
         assert!(lines[0].contains("as Cookie: token=<token>"), "{lines:?}");
         assert!(!lines.iter().any(|l| l.contains("{worked}")));
+    }
+
+    #[test]
+    fn defaults_are_never_for_another_product_of_the_role_the_run_identified() {
+        // An identified application with no row of its own gets no other framework's code.
+        assert!(snippets(Cause::OriginRejected, &["Tornado"]).is_empty());
+        assert!(snippets(Cause::AuthPlacement, &["Node ws"]).is_empty());
+        // An identified reverse proxy without a row gets no other proxy's config…
+        assert!(snippets(Cause::ProxyIdleTimeout, &["Traefik"]).is_empty());
+        // …while a CDN in front says nothing about the proxy behind it, and nothing identified
+        // leaves the examples.
+        let behind_cdn = snippets(Cause::ProxyIdleTimeout, &["Cloudflare"]);
+        assert_eq!(behind_cdn.len(), 2, "{behind_cdn:?}");
+        assert_eq!(snippets(Cause::OriginRejected, &[]).len(), 2);
+        // A product's family answers for it: ingress-nginx takes nginx's rows.
+        let ingress = snippets(Cause::ProxyIdleTimeout, &["ingress-nginx"]);
+        assert!(
+            !ingress.is_empty() && ingress.iter().all(|s| s.target == "nginx"),
+            "{ingress:?}"
+        );
     }
 
     #[test]
