@@ -666,3 +666,42 @@ fn the_readme_demo_excerpt_header_is_one_the_demo_prints() {
         "README's {heading:?} is not among the demo's {headers:#?}"
     );
 }
+
+/// A surprise of the last try: `wsdoctor demo` wraps at the width it is given, as the
+/// main report does: the intro, the scenario headers, the command lines (broken between
+/// arguments with ` \`), every report and the summary. The same words at every width.
+#[test]
+fn demo_wraps_at_columns_like_the_main_report() {
+    let at = |columns: usize| {
+        let (text, stderr, code) = run(
+            &["demo", "--color", "never"],
+            &[("COLUMNS", &columns.to_string())],
+        );
+        assert_eq!(code, 0, "{text}\n{stderr}");
+        text
+    };
+    let wide = at(200);
+    let wide_words = words(&wide);
+    for columns in [40usize, 60, 80] {
+        let text = at(columns);
+        // A command line's continuation mark is not part of the argument it follows.
+        let unmarked: String = text
+            .lines()
+            .map(|l| l.strip_suffix(" \\").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let over = too_wide(&unmarked, columns);
+        assert!(over.is_empty(), "at {columns}: {over:#?}\n{text}");
+        // Ports, timings and handshake keys differ between runs; every word of plain letters
+        // is a word of the wide demo: none was split.
+        for word in words(&unmarked) {
+            if !word.chars().all(|c| c.is_ascii_alphabetic()) {
+                continue;
+            }
+            assert!(
+                wide_words.contains(&word),
+                "at {columns}: {word:?} is not a word of the demo\n{text}"
+            );
+        }
+    }
+}
