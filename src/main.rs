@@ -414,12 +414,21 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
         }
     };
     verbose_exchanges(&report, ui.verbose);
+    // `-v` printed the baseline's exchange on stderr: a report on stdout does not repeat it (a
+    // report written to a file keeps it).
+    let wire_on_stderr = ui.verbose > 0 && matches!(sink, Sink::Stdout);
     match expectations {
         None => {
             let code = exit::code_for(&report);
             let line = render::check::report_verdict_line(&report);
             sink.write(
-                |out, layout| render::render_with(&report, config.format, layout, out),
+                |out, layout| {
+                    let layout = render::Layout {
+                        baseline_wire_on_stderr: wire_on_stderr,
+                        ..*layout
+                    };
+                    render::render_with(&report, config.format, &layout, out)
+                },
                 &line,
                 code,
             )

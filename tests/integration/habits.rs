@@ -705,3 +705,42 @@ fn demo_wraps_at_columns_like_the_main_report() {
         }
     }
 }
+
+/// A surprise of the last try: `-v` on a failed run printed the baseline's exchange twice
+/// on a terminal (the trace on stderr, then the report's "baseline on the wire"). The report on
+/// stdout now points at stderr; without `-v`, or written to a file, it keeps the exchange.
+#[test]
+fn dash_v_shows_the_baseline_exchange_once() {
+    use crate::support::scripted::{nginx_page, ScriptedServer, Step};
+    let server = ScriptedServer::http(|_| vec![Step::Write(nginx_page(403, "Forbidden", &[]))]);
+    let url = server.ws_url("/ws");
+    let common = ["--close-wait", "100ms", "--color", "never", "--quick"];
+    let request = "> GET /ws HTTP/1.1";
+    let (stdout, stderr, code) = run(&[&[url.as_str(), "-v"][..], &common[..]].concat(), &[]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let shown = stdout.matches(request).count() + stderr.matches(request).count();
+    assert_eq!(shown, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains(request), "{stderr}");
+    assert!(
+        stdout.contains("on the wire: above, on stderr (-v)"),
+        "{stdout}"
+    );
+    // Without -v the report has it.
+    let (stdout, _, _) = run(&[&[url.as_str()][..], &common[..]].concat(), &[]);
+    assert!(stdout.contains(request), "{stdout}");
+    // A report written to a file keeps it, -v or not.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.txt");
+    let file_arg = file.to_string_lossy().into_owned();
+    let (_, stderr, _) = run(
+        &[
+            &[url.as_str(), "-v", "-o", file_arg.as_str()][..],
+            &common[..],
+        ]
+        .concat(),
+        &[],
+    );
+    assert!(stderr.contains(request), "{stderr}");
+    let written = std::fs::read_to_string(&file).expect("the report file");
+    assert!(written.contains(request), "{written}");
+}
