@@ -122,7 +122,12 @@ fn main() -> ExitCode {
 
     match cli.command {
         Some(Command::Demo(args)) => {
-            let code = runtime.block_on(wsdoctor::demo::run(&args, &mut std::io::stdout().lock()));
+            let layout = stdout_layout();
+            let code = runtime.block_on(wsdoctor::demo::run(
+                &args,
+                &layout,
+                &mut std::io::stdout().lock(),
+            ));
             ExitCode::from(code)
         }
         Some(Command::Probe(args)) => probe(&runtime, &args, ui),
@@ -409,12 +414,21 @@ fn probe(runtime: &tokio::runtime::Runtime, args: &ProbeArgs, ui: Ui) -> ExitCod
         }
     };
     verbose_exchanges(&report, ui.verbose);
+    // `-v` printed the baseline's exchange on stderr: a report on stdout does not repeat it (a
+    // report written to a file keeps it).
+    let wire_on_stderr = ui.verbose > 0 && matches!(sink, Sink::Stdout);
     match expectations {
         None => {
             let code = exit::code_for(&report);
             let line = render::check::report_verdict_line(&report);
             sink.write(
-                |out, layout| render::render_with(&report, config.format, layout, out),
+                |out, layout| {
+                    let layout = render::Layout {
+                        baseline_wire_on_stderr: wire_on_stderr,
+                        ..*layout
+                    };
+                    render::render_with(&report, config.format, &layout, out)
+                },
                 &line,
                 code,
             )
@@ -743,14 +757,7 @@ impl Sink {
     ) -> ExitCode {
         match self {
             Sink::Stdout => {
-                // The one look at the terminal's width: COLUMNS, else the terminal's own.
-                let terminal = std::io::stdout()
-                    .is_terminal()
-                    .then(|| terminal_size::terminal_size().map(|(w, _)| w.0))
-                    .flatten();
-                let columns =
-                    term::report_columns(std::env::var("COLUMNS").ok().as_deref(), terminal);
-                let layout = render::Layout::for_columns(columns);
+                let layout = stdout_layout();
                 // Buffered: stdout alone is line-buffered, and serde_json writes in small
                 // pieces, each of which the line buffer scans for a newline (docs/performance.md).
                 let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
@@ -779,6 +786,18 @@ impl Sink {
         }
         ExitCode::from(code)
     }
+}
+
+/// The one look at the terminal's width for what goes to stdout: COLUMNS, else the terminal's own.
+fn stdout_layout() -> render::Layout {
+    let terminal = std::io::stdout()
+        .is_terminal()
+        .then(|| terminal_size::terminal_size().map(|(w, _)| w.0))
+        .flatten();
+    render::Layout::for_columns(term::report_columns(
+        std::env::var("COLUMNS").ok().as_deref(),
+        terminal,
+    ))
 }
 
 /// Writes `bytes` as the file `path` so that it appears only whole: into a temporary file beside

@@ -1140,8 +1140,7 @@ pub fn normalise_ws_url(
         "http" | "https" => {
             let new = if url.scheme() == "https" { "wss" } else { "ws" };
             notes.push(format!(
-                "{}:// mapped to {new}:// (WebSocket clients need ws:// or wss://; browsers reject {}:// URLs)",
-                url.scheme(),
+                "{}:// mapped to {new}:// (the WebSocket handshake runs on {new}://, as browsers convert it in new WebSocket())",
                 url.scheme()
             ));
             let rest = &raw.trim()[url.scheme().len()..];

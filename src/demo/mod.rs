@@ -18,7 +18,8 @@ use colored::Colorize;
 use crate::cli::{Cli, DemoArgs};
 use crate::config::Config;
 use crate::diagnose::cause::Cause;
-use crate::render::Format;
+use crate::render::human::wrap;
+use crate::render::{Format, Layout};
 use scenarios::{Arg, Scenario};
 use server::Server;
 
@@ -26,8 +27,9 @@ use server::Server;
 /// servers close at once or never, so half a second tells them apart and keeps the demo short).
 pub const DEMO_CLOSE_WAIT: Duration = Duration::from_millis(500);
 
-/// Width of the scenario header rule.
-const RULE_WIDTH: usize = 100;
+/// The narrowest and widest layouts the demo's own lines are fitted to (as the human report's).
+const MIN_WIDTH: usize = 20;
+const MAX_WIDTH: usize = 200;
 
 /// What one scenario produced.
 #[derive(Debug, Clone)]
@@ -51,7 +53,8 @@ impl Outcome {
 
 /// Runs the demo lab and writes every report; returns the exit code (0 when every scenario was
 /// diagnosed as expected, 1 otherwise, 2 when `--only` selects nothing).
-pub async fn run(args: &DemoArgs, out: &mut dyn Write) -> u8 {
+pub async fn run(args: &DemoArgs, layout: &Layout, out: &mut dyn Write) -> u8 {
+    let w = layout.columns.clamp(MIN_WIDTH, MAX_WIDTH);
     let selected: Vec<Scenario> = scenarios::all()
         .into_iter()
         .filter(|s| matches_filter(s, args.only.as_deref()))
@@ -76,18 +79,18 @@ pub async fn run(args: &DemoArgs, out: &mut dyn Write) -> u8 {
         return crate::exit::USAGE;
     }
     let total = selected.len();
-    if write_intro(total, args.format, out).is_err() {
+    if write_intro(total, args.format, w, out).is_err() {
         return crate::exit::FAULT;
     }
     let mut outcomes = Vec::with_capacity(total);
     for (i, scenario) in selected.iter().enumerate() {
-        match run_scenario(scenario, i + 1, total, args.format, out).await {
+        match run_scenario(scenario, (i + 1, total), args.format, layout, out).await {
             Ok(o) => outcomes.push(o),
             // stdout closed (`wsdoctor demo | head`): stop quietly, the reader is gone.
             Err(_) => return exit_code(&outcomes, total),
         }
     }
-    let _ = write_summary(&outcomes, args.format, out);
+    let _ = write_summary(&outcomes, args.format, w, out);
     let _ = out.flush();
     exit_code(&outcomes, total)
 }
@@ -124,11 +127,12 @@ fn label(s: &Scenario) -> String {
 /// Starts the scenario's server, probes it, writes the report; Err only when writing failed.
 async fn run_scenario(
     s: &Scenario,
-    index: usize,
-    total: usize,
+    (index, total): (usize, usize),
     format: Format,
+    layout: &Layout,
     out: &mut dyn Write,
 ) -> std::io::Result<Outcome> {
+    let w = layout.columns.clamp(MIN_WIDTH, MAX_WIDTH);
     let label = label(s);
     let mut outcome = Outcome {
         id: s.id,
@@ -140,17 +144,17 @@ async fn run_scenario(
         Ok(server) => server,
         Err(e) => {
             outcome.diagnosed = Err(format!("cannot start the loopback server: {e}"));
-            write_header(index, total, &label, None, format, out)?;
+            write_header((index, total), &label, None, format, w, out)?;
             return Ok(outcome);
         }
     };
     let args = (s.args)(server.port());
     write_header(
-        index,
-        total,
+        (index, total),
         &label,
-        Some(&display_command(&args)),
+        Some(&display_parts(&args)),
         format,
+        w,
         out,
     )?;
     let config = match demo_config(&args) {
@@ -170,7 +174,7 @@ async fn run_scenario(
             writeln!(out, "{line}")?;
         }
         other => {
-            crate::render::render(&report, other, out)?;
+            crate::render::render_with(&report, other, layout, out)?;
             writeln!(out)?;
         }
     }
@@ -178,7 +182,7 @@ async fn run_scenario(
 }
 
 /// The opening lines: what the demo is (nothing in JSON Lines).
-fn write_intro(total: usize, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_intro(total: usize, format: Format, w: usize, out: &mut dyn Write) -> std::io::Result<()> {
     let scenarios = if total == 1 { "scenario" } else { "scenarios" };
     let what = format!(
         "{total} {scenarios} on 127.0.0.1 imitating the field reports' servers, each probed with the command shown"
@@ -190,17 +194,25 @@ fn write_intro(total: usize, format: Format, out: &mut dyn Write) -> std::io::Re
     match format {
         Format::Json => Ok(()),
         Format::Markdown => writeln!(out, "# wsdoctor demo\n\n{what} ({close_wait}).\n"),
-        _ => writeln!(out, "wsdoctor demo · {what}\n({close_wait})\n"),
+        _ => {
+            for line in wrap(&format!("wsdoctor demo · {what}"), "", "", w) {
+                writeln!(out, "{line}")?;
+            }
+            for line in wrap(&format!("({close_wait})"), "", "", w) {
+                writeln!(out, "{line}")?;
+            }
+            writeln!(out)
+        }
     }
 }
 
 /// A scenario's header and the command line it runs (nothing in JSON Lines).
 fn write_header(
-    index: usize,
-    total: usize,
+    (index, total): (usize, usize),
     label: &str,
-    command: Option<&str>,
+    command: Option<&[String]>,
     format: Format,
+    w: usize,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
@@ -208,32 +220,77 @@ fn write_header(
         Format::Markdown => {
             writeln!(out, "## {index}/{total} · {label}\n")?;
             if let Some(c) = command {
-                writeln!(out, "```sh\n$ {c}\n```\n")?;
+                writeln!(out, "```sh\n$ {}\n```\n", c.join(" "))?;
             }
             Ok(())
         }
         _ => {
-            writeln!(out, "{}", header(index, total, label).bold())?;
+            for line in header_rule(&format!("{index}/{total} · {label}"), w) {
+                writeln!(out, "{}", line.bold())?;
+            }
             if let Some(c) = command {
-                writeln!(out, "$ {c}")?;
+                for line in command_lines(c, w) {
+                    writeln!(out, "{line}")?;
+                }
             }
             writeln!(out)
         }
     }
 }
 
-/// `── 1/6 · field report 000 · … ──────`
-fn header(index: usize, total: usize, label: &str) -> String {
-    header_rule(&format!("── {index}/{total} · {label} "))
+/// `── 1/6 · field report 000 · … ──────`, wrapped at word boundaries within `w` columns, the
+/// rule filling the last line.
+fn header_rule(text: &str, w: usize) -> Vec<String> {
+    let mut lines = wrap(text, "── ", "   ", w.saturating_sub(3));
+    if let Some(last) = lines.last_mut() {
+        let used = last.chars().count() + 1;
+        last.push(' ');
+        last.push_str(&"─".repeat(w.saturating_sub(used).max(2)));
+    }
+    lines
 }
 
-/// `head` followed by a rule up to the demo's width.
-fn header_rule(head: &str) -> String {
-    let used = head.chars().count();
-    format!(
-        "{head}{}",
-        "─".repeat(RULE_WIDTH.saturating_sub(used).max(2))
-    )
+/// A command line within `w` columns, as a shell takes it: whole arguments, every line but the
+/// last ending in ` \\`, continuations indented.
+fn command_lines(parts: &[String], w: usize) -> Vec<String> {
+    // An option stays with its value (`--token-env NAME`) on one line, when they fit on one.
+    let fits_alone = |unit: &str| 4 + unit.chars().count() + 2 <= w;
+    let mut units: Vec<String> = Vec::new();
+    let mut flag: Option<&String> = None;
+    for part in parts {
+        match flag.take() {
+            Some(f) if !part.starts_with('-') && fits_alone(&format!("{f} {part}")) => {
+                units.push(format!("{f} {part}"));
+            }
+            Some(f) if !part.starts_with('-') => {
+                units.push(f.clone());
+                units.push(part.clone());
+            }
+            Some(f) => {
+                units.push(f.clone());
+                flag = Some(part);
+            }
+            None if part.starts_with('-') => flag = Some(part),
+            None => units.push(part.clone()),
+        }
+    }
+    units.extend(flag.cloned());
+    let mut lines = Vec::new();
+    let mut line = "$".to_string();
+    let mut empty = true;
+    for part in &units {
+        // Room for the argument and for the ` \\` that would end the line.
+        let fits = line.chars().count() + 1 + part.chars().count() + 2 <= w;
+        if !fits && !empty {
+            lines.push(format!("{line} \\"));
+            line = "   ".to_string();
+        }
+        line.push(' ');
+        line.push_str(part);
+        empty = false;
+    }
+    lines.push(line);
+    lines
 }
 
 /// Parses the scenario's command line exactly as the binary would, then shortens the close-wait.
@@ -260,7 +317,13 @@ fn argv_for_probe(args: &[Arg]) -> Vec<String> {
 }
 
 /// The command line shown: what a user types, secrets through `--token-env`.
+#[cfg(test)]
 fn display_command(args: &[Arg]) -> String {
+    display_parts(args).join(" ")
+}
+
+/// The words of the command line shown (each a whole, quoted shell argument).
+fn display_parts(args: &[Arg]) -> Vec<String> {
     let mut parts = vec!["wsdoctor".to_string()];
     for a in args {
         match a {
@@ -271,7 +334,7 @@ fn display_command(args: &[Arg]) -> String {
             }
         }
     }
-    parts.join(" ")
+    parts
 }
 
 /// Quotes an argument for a POSIX shell when it needs it.
@@ -286,7 +349,12 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-fn write_summary(outcomes: &[Outcome], format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_summary(
+    outcomes: &[Outcome],
+    format: Format,
+    w: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let diagnosed = |o: &Outcome| match &o.diagnosed {
         Ok(c) => c.id().to_string(),
         Err(_) => "not run".to_string(),
@@ -336,27 +404,52 @@ fn write_summary(outcomes: &[Outcome], format: Format, out: &mut dyn Write) -> s
         .max()
         .unwrap_or(0)
         .max("diagnosed".len());
-    writeln!(out, "{}", header_rule("── summary "))?;
-    writeln!(
-        out,
-        "  {:<name_w$}  {:<cause_w$}  expected",
-        "scenario", "diagnosed"
-    )?;
-    for o in outcomes {
-        let mark = if o.passed() {
+    for line in header_rule("summary", w) {
+        writeln!(out, "{line}")?;
+    }
+    let mark = |o: &Outcome| {
+        if o.passed() {
             "✓".green().bold()
         } else {
             "✗".red().bold()
-        };
+        }
+    };
+    // The table when it fits; else each scenario as a short block, wrapped at word boundaries.
+    let table_w = 2 + name_w + 2 + cause_w + 2 + cause_w + 3;
+    if table_w <= w {
         writeln!(
             out,
-            "  {:<name_w$}  {:<cause_w$}  {:<cause_w$}  {mark}",
-            o.label,
-            diagnosed(o),
-            o.expected.id()
+            "  {:<name_w$}  {:<cause_w$}  expected",
+            "scenario", "diagnosed"
         )?;
+    }
+    for o in outcomes {
+        if table_w <= w {
+            writeln!(
+                out,
+                "  {:<name_w$}  {:<cause_w$}  {:<cause_w$}  {}",
+                o.label,
+                diagnosed(o),
+                o.expected.id(),
+                mark(o)
+            )?;
+        } else {
+            let mut lines = wrap(&o.label, "  ", "    ", w.saturating_sub(2)).into_iter();
+            if let Some(first) = lines.next() {
+                writeln!(out, "{first} {}", mark(o))?;
+            }
+            for line in lines {
+                writeln!(out, "{line}")?;
+            }
+            let causes = format!("diagnosed {} · expected {}", diagnosed(o), o.expected.id());
+            for line in wrap(&causes, "    ", "    ", w) {
+                writeln!(out, "{line}")?;
+            }
+        }
         if let Err(why) = &o.diagnosed {
-            writeln!(out, "    {why}")?;
+            for line in wrap(why, "    ", "    ", w) {
+                writeln!(out, "{line}")?;
+            }
         }
     }
     writeln!(out)?;
@@ -410,13 +503,54 @@ mod tests {
     }
 
     #[test]
-    fn headers_are_one_rule_wide() {
-        let h = header(
-            1,
-            6,
-            "field report 000 · a WebSocket path routed to the wrong container",
+    fn headers_are_one_rule_wide_and_wrap_at_narrow_widths() {
+        let text = "1/6 · field report 000 · a WebSocket path routed to the wrong container";
+        let h = header_rule(text, 100);
+        assert_eq!(h.len(), 1);
+        assert!(h[0].starts_with("── 1/6 · field report 000 · "));
+        assert_eq!(h[0].chars().count(), 100);
+        let narrow = header_rule(text, 40);
+        assert!(narrow.len() > 1, "{narrow:?}");
+        assert!(narrow.iter().all(|l| l.chars().count() <= 40), "{narrow:?}");
+        assert!(narrow.last().is_some_and(|l| l.ends_with("──")));
+    }
+
+    #[test]
+    fn command_lines_break_between_arguments_with_a_continuation() {
+        let parts: Vec<String> = [
+            "wsdoctor",
+            "ws://127.0.0.1:1/api/v1/ws",
+            "--origin",
+            "https://app.example.test",
+            "-H",
+            "'X-A: b c'",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let lines = command_lines(&parts, 40);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
+        let (last, rest) = lines.split_last().unwrap();
+        assert!(rest.iter().all(|l| l.ends_with(" \\")));
+        assert!(!last.ends_with('\\'));
+        // Joined back, the shell reads the same words.
+        let joined = lines.join("\n").replace(" \\\n   ", "");
+        assert_eq!(joined, format!("$ {}", parts.join(" ")));
+        assert_eq!(
+            command_lines(&parts, 200),
+            vec![format!("$ {}", parts.join(" "))]
         );
-        assert!(h.starts_with("── 1/6 · field report 000 · "));
-        assert_eq!(h.chars().count(), RULE_WIDTH);
+        // An option and its value share a line.
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("--origin https://app.example.test")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("-H 'X-A: b c'")),
+            "{lines:?}"
+        );
     }
 }

@@ -110,18 +110,18 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
         .and_then(|id| facts.get(id))
         .or_else(|| facts.base());
     let responder = decisive.and_then(evidence::responder_label);
-    let names = decisive.map(evidence::responder_names).unwrap_or_default();
+    // What the run shows about its path decides which fixes apply (issue 28 point 7).
+    let ctx = remedy::Context::of(facts, decisive);
     let fit = remedy::Fit::of(&facts.run.target, facts.run.user_origin.as_deref());
     let fitted = |text: String| match &fit {
         Some(f) => f.apply(&text),
-        None => text,
+        None => remedy::Fit::unfitted(&text),
     };
-    let remedy_lines = causes::home(v.cause)
-        .remedies
-        .iter()
-        .map(|l| fitted(l.to_string()))
+    let remedy_lines = remedy::lines_for(v.cause, &ctx)
+        .into_iter()
+        .map(fitted)
         .collect();
-    let snippets = remedy::snippets(v.cause, &names)
+    let snippets = remedy::snippets_for(v.cause, &ctx)
         .into_iter()
         .map(|mut s| {
             s.code = fitted(s.code);

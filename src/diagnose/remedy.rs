@@ -1,176 +1,133 @@
-//! remedy: what to change, per cause — one-line remedies for everyone, and config snippets for the
+//! remedy: what to change, fitted to the run — the cause's own remedy lines (its home's, in
+//! `causes`) after the lines the run's evidence makes the fix, and config snippets for the
 //! fingerprinted responder (nginx, Caddy, HAProxy, Apache httpd, Traefik, Envoy; FastAPI/Starlette,
-//! Python websockets, Node ws, Socket.IO, Spring, ASP.NET Core, gorilla). Pure data and selection.
+//! Python websockets, Node ws, Socket.IO, Spring, ASP.NET Core, gorilla), each shown only when
+//! the run shows what it needs. Pure data and selection.
 
 use super::cause::Cause;
-use crate::model::Snippet;
+use super::evidence::{self, Facts};
+use crate::catalogue;
+use crate::model::{ids, AttemptRecord, CredentialPlacement, Snippet};
 
-/// One-line remedies for a cause.
-pub fn remedy_lines(cause: Cause) -> Vec<String> {
-    let lines: &[&str] = match cause {
-        Cause::Healthy => &["nothing to fix; see the findings for hardening"],
-        Cause::DnsResolutionFailed => &[
-            "fix the host name, or publish the DNS record (A/AAAA) for it",
-            "inside containers, use the service name the network resolves",
-        ],
-        Cause::DnsAddressInconsistent => &[
-            "fix or remove the stale record: an AAAA (or A) that points where the service no longer runs",
-            "check that every address runs the same service and configuration (same proxy, same certificate, same upstream)",
-            "browsers race IPv6 and IPv4 (Happy Eyeballs, RFC 8305) and resolvers rotate round-robin answers, so users see intermittent failures or slow connects rather than a clear error",
-        ],
-        Cause::ServerLoopbackBind => &[
-            "listen on both loopback addresses: '::' (dual-stack: it takes IPv4 too unless IPV6_V6ONLY is set) or 127.0.0.1 and ::1",
-            "or point the client at the address the server listens on (ws://127.0.0.1:PORT, not ws://localhost:PORT)",
-            "Node.js 17+ resolves localhost to ::1 first and does not fall back (dns.setDefaultResultOrder('ipv4first') restores the old order); browsers race both families and recover, which is why it works in the browser but not in the script",
-        ],
-        Cause::TcpRefused => &[
-            "start the server, or point the URL at the port it listens on",
-            "a server bound to 127.0.0.1 is unreachable from other hosts: bind 0.0.0.0 or the right interface",
-        ],
-        Cause::TcpTimeout => &["open the port in the firewall/security group, or fix the host address"],
-        Cause::TcpUnreachable => &["fix routing (VPN, subnet, IPv6 reachability) to the host"],
-        Cause::TcpReset => &["find the middlebox or listener resetting connections (firewall, WAF, TLS-only port)"],
-        Cause::TlsUntrustedCertificate => &[
-            "serve the full chain (leaf + intermediates), e.g. nginx ssl_certificate fullchain.pem",
-            "for a private CA, give clients its root (wsdoctor --cacert)",
-        ],
-        Cause::TlsSelfSignedCertificate => &[
-            "to trust it on purpose, pass the certificate itself: wsdoctor --cacert cert.pem (the exact leaf is accepted, as curl --cacert does); browsers need it installed in their trust store",
-            "for anything users reach, serve a certificate from a CA they trust (ACME: certbot, Caddy's automatic HTTPS)",
-        ],
-        Cause::TlsExpiredCertificate => &["renew the certificate and automate renewal (certbot/ACME); check the server clock"],
-        Cause::TlsHostnameMismatch => &["issue the certificate for this host name (SAN), or use the name it covers"],
-        Cause::TlsNotTls => &["use ws:// for a plain port, or terminate TLS on the port used with wss://"],
-        Cause::TlsPlaintextToTlsPort => &["use wss:// for this port (browsers on an https:// page must anyway), or point ws:// at the proxy's plaintext listener"],
-        Cause::TlsExpiringSoon => &["renew the certificate now and check that automatic renewal runs (certbot renew --dry-run, or the ACME client's logs)"],
-        Cause::TlsNameOnlyInCn => &["reissue the certificate with the host as a subjectAltName (openssl req -x509 … -addext \"subjectAltName=DNS:<host>\"; every ACME CA does so)"],
-        Cause::TlsHandshakeFailed => &["enable TLS 1.2/1.3 with modern cipher suites and send the certificate for this SNI"],
-        Cause::TlsClientCertRequired => &[
-            "send the client certificate: wsdoctor --cert client.pem --key client.key (curl and websocat take the same pair)",
-            "browsers send one only when it is installed in the browser or OS store (import the .p12); page JavaScript cannot attach it",
-            "if only some clients have certificates: nginx ssl_verify_client optional, then refuse where $ssl_client_verify is not SUCCESS",
-        ],
-        Cause::TlsClientCertRejected => &[
-            "use a client certificate issued by a CA the server trusts (nginx ssl_client_certificate), still valid, with the clientAuth usage",
-            "send the intermediates after the leaf in the --cert file, and raise nginx ssl_verify_depth for intermediate CAs",
-        ],
-        Cause::TlsAlpnH2Only => &[
-            "offer http/1.1 in the server's ALPN next to h2 (Node http2.createSecureServer({ allowHTTP1: true }), Caddy protocols h1 h2, Go NextProtos [\"h2\", \"http/1.1\"])",
-            "or use WebSocket over HTTP/2 (RFC 8441 extended CONNECT) with a client and server that both support it",
-        ],
-        Cause::ProxyRedirect => &[
-            "connect to the final URL directly (wss:// when the site forces HTTPS)",
-            "exempt the WebSocket path from trailing-slash and HTTPS redirects",
-        ],
-        Cause::ProxyBadGateway => &[
-            "point the proxy at the right upstream host:port and make sure the backend runs",
-            "raise the upstream timeouts if the backend is slow to answer the upgrade",
-        ],
-        Cause::ProxyUpgradeNotForwarded => &[
-            "forward the upgrade: HTTP/1.1 to the upstream plus the Upgrade and Connection headers",
-        ],
-        Cause::ProxyIdleTimeout => &[
-            "raise the idle timeout of the component that cut the connection to at least twice the client's ping interval",
-            "or ping more often than the timeout (application pings or WebSocket ping frames)",
-        ],
-        Cause::ProxyForwardProxyRefused => &[
-            "credentials missing or refused (HTTP 407; SOCKS5 auth_failed, no_acceptable_auth_methods): give the proxy's credentials in the proxy URL (http://user:pass@host:port, socks5://user:pass@host:port)",
-            "refused by rule (HTTP 403; SOCKS5 connection_not_allowed_by_ruleset): have the proxy allow the target's host and port (tinyproxy ConnectPort, squid SSL_ports, Dante socks pass), or bypass it for this host (NO_PROXY / --noproxy)",
-        ],
-        Cause::ProxyAccessDenied => &[
-            "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
-            "on a CDN, enable WebSockets for the zone",
-        ],
-        Cause::ProxyFrontRefuses => &[
-            "compare the proxy's configuration for this path with a path that works: access rules, header rewrites (Authorization, Origin, Host), the upstream it routes to",
-            "read the proxy's access and error logs at the time of the probe: the request reached it and never the backend given with --direct",
-        ],
-        Cause::ProxyHttp2WebsocketRefused => &[
-            "make the front that terminates TLS handle WebSockets over HTTP/2 end to end (its extended CONNECT streams reach the WebSocket application), or stop advertising SETTINGS_ENABLE_CONNECT_PROTOCOL so browsers use HTTP/1.1",
-            "Node http2 with enableConnectProtocol: handle CONNECT streams with :protocol websocket, or drop the setting; HAProxy: option h2-workaround-bogus-websocket-clients stops advertising it; Apache: H2WebSockets off",
-        ],
-        Cause::ProxyRequestTooLarge => &[
-            "move long tokens out of the URL (header, cookie or a short one-time ticket)",
-            "or raise the proxy's request-line/header buffers",
-        ],
-        Cause::ServerRequestTooLarge => &[
-            "move long tokens out of the URL (header, cookie or a short one-time ticket), or shrink the cookies sent to this host",
-            "or raise the application server's header limit: Node --max-http-header-size, gunicorn --limit-request-line/--limit-request-field_size, uvicorn --h11-max-incomplete-event-size",
-        ],
-        Cause::OriginRejected => &[
-            "add the page's origin (scheme://host[:port]) to the server's allowed origins",
-        ],
-        Cause::OriginHostRewritten => &[
-            "make the proxy pass the client's Host header to the app (or set the app's allowed hosts to the public name)",
-        ],
-        Cause::OriginNotEnforced => &[
-            "check Origin against an allowlist before accepting, at least when auth rides on cookies",
-        ],
-        Cause::AuthMissingCredentials => &["send the credential the endpoint expects (header, query, cookie or subprotocol)"],
-        Cause::AuthCredentialsRejected => &[
-            "get a fresh, valid token (expiry, signing key, audience, tenant)",
-        ],
-        Cause::AuthPlacement => &[
-            "send the credential where the server reads it, or make the proxy forward the header",
-            "browsers cannot set headers on WebSockets: use a cookie, query ticket or subprotocol token for web clients",
-        ],
-        Cause::AuthTicketFailed => &[
-            "401/403 from the ticket endpoint: stop retrying and get a new JWT (log in again)",
-            "5xx or network errors: retry with exponential backoff",
-        ],
-        Cause::AuthClosedAfterUpgrade => &["send a valid credential; read the close reason for what the server expects"],
-        Cause::AuthNotEnforced => &["require and check the credential before accepting the socket"],
-        Cause::AuthHeaderOnly => &[
-            "also accept a cookie or a short-lived query ticket, since browser WebSockets cannot send headers",
-        ],
-        Cause::RoutingNotFound => &["use the path the WebSocket handler is registered on (mind prefixes the proxy strips)"],
-        Cause::RoutingNotWebsocket => &["point the client at the WebSocket route, not a page or REST endpoint"],
-        Cause::RoutingMethodNotAllowed => &["register the WebSocket route for this path; an HTTP-only route answers 405"],
-        Cause::RoutingWrongUpstream => &[
-            "route the WebSocket path to the backend that serves WebSockets (e.g. the worker, not the API container)",
-        ],
-        Cause::RoutingIntermittent => &[
-            "find the bad member of the backend pool (health checks, versions, config drift) and take it out",
-        ],
-        Cause::ServerError => &["read the application log for the exception raised while handling the upgrade"],
-        Cause::ServerTimeout => &["find what blocks the handler before accept (slow auth, database); check proxy timeouts"],
-        Cause::ServerClosedAfterUpgrade => &[
-            "read the server log for the close; a handler that returns right after accept ends the socket",
-            "a close frame with code 1011 is the server's own internal error (an exception in the handler): its log has the traceback",
-            "only a close after a long silence with no close frame is an idle timeout: measure it with --idle before raising a read timeout",
-        ],
-        Cause::ServerPingFlood => &[
-            "fix the server's heartbeat interval: one ping every 20–30 s keeps proxies and NATs awake; an interval given in milliseconds where the setting takes seconds (or 0) sends them back to back",
-            "if a proxy or gateway sends the pings (--direct against the app tells), fix its keepalive setting instead",
-            "until then every client spends CPU and bandwidth answering pongs, and mobile clients drain their batteries",
-        ],
-        Cause::ServerWebsocketUnsupported => &[
-            "enable WebSocket support in the server: uvicorn needs a WebSocket library (pip install 'uvicorn[standard]', or websockets/wsproto) and no --ws none",
-            "WSGI servers (gunicorn sync workers, Werkzeug, waitress) cannot upgrade: serve the socket from an ASGI server or an async worker",
-        ],
-        Cause::ServerHttp2Only => &[
-            "point the WebSocket client at the service's HTTP/1.1 port or path: this listener serves HTTP/2 only (a gRPC port, an h2c-only server)",
-            "or serve HTTP/1.1 on this listener too (Go: h2c.NewHandler on a net/http server; Envoy: codec_type AUTO), or put a proxy that speaks HTTP/1.1 to clients in front",
-        ],
-        Cause::ServerBadHandshakeResponse => &[
-            "let the WebSocket library write the 101 (Sec-WebSocket-Accept, Upgrade, Connection); select only offered subprotocols/extensions",
-        ],
-        Cause::ServerNegotiationMismatch => &[
-            "select one of the offered subprotocols (or offer none), and only extensions the client offered",
-        ],
-    };
-    lines.iter().map(|s| s.to_string()).collect()
+/// What a run's evidence must show before a snippet (or a fitted remedy line) is offered as the
+/// fix: a row is shown only when every condition it names holds in `Context` (issue 28 point 7).
+/// The responder a snippet configures is the row's target; these are the other conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// A proxy, CDN or other intermediary is on the path: an answer carries its fingerprint, or
+    /// the user named the backend behind it with `--direct`.
+    Intermediary,
+    /// The credential header does not arrive: the header placement is refused exactly as no
+    /// credential is, and (with `--direct`) the backend does not refuse the header itself.
+    HeaderLost,
+    /// Another credential placement than the one used was accepted in this run (`{worked}` in a
+    /// line names it).
+    PlacementWorked,
 }
 
-/// (cause, target, where it goes, lang, code). The first rows of a cause are its defaults when no
-/// responder was fingerprinted.
+/// (cause, target, where it goes, lang, code, needs). The first rows of a cause whose needs hold
+/// are its defaults when no responder was fingerprinted.
 type Row = (
     Cause,
     &'static str,
     &'static str,
     &'static str,
     &'static str,
+    &'static [Needs],
 );
+
+/// Remedy lines that hold only when the run shows their conditions; they come before the cause's
+/// general lines (the evidence makes them the fix).
+const FITTED_LINES: &[(Cause, &[Needs], &str)] = &[
+    (
+        Cause::AuthPlacement,
+        &[Needs::PlacementWorked],
+        "send the credential as {worked}: the server accepts it there in this run",
+    ),
+    (
+        Cause::AuthPlacement,
+        &[Needs::Intermediary, Needs::HeaderLost],
+        "or make the proxy forward the header: through it the header is answered as if no credential had been sent",
+    ),
+];
+
+/// What the run's evidence shows about its path, for choosing snippets and lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Fingerprinted responders of the decisive answer, producer first.
+    pub responders: Vec<&'static str>,
+    /// A proxy, CDN or other intermediary is on the path.
+    pub intermediary: bool,
+    /// The credential header does not arrive (see `Needs::HeaderLost`).
+    pub header_lost: bool,
+    /// The label of the first credential placement that was accepted while the baseline was not.
+    pub worked: Option<String>,
+}
+
+impl Context {
+    /// Reads the run: the decisive attempt's responders, every public answer's fingerprints, the
+    /// credential variants.
+    pub fn of(facts: &Facts, decisive: Option<&AttemptRecord>) -> Context {
+        let responders = decisive.map(evidence::responder_names).unwrap_or_default();
+        let public = || facts.run.attempts.iter().filter(|a| !a.variant.direct);
+        let intermediary = facts.run.direct.is_some()
+            || public().any(|a| {
+                !evidence::intermediaries(a).is_empty()
+                    || evidence::producer(a).is_some_and(|r| r.kind.is_intermediary())
+            });
+        let is_header = |a: &&AttemptRecord| {
+            matches!(a.variant.credential, CredentialPlacement::Header { .. })
+                && !a.variant.wrong_credential
+                && !a.outcome.is_success()
+        };
+        let none = facts.get(ids::CREDENTIAL_NONE);
+        let refused_like_none = public()
+            .filter(is_header)
+            .any(|h| none.is_some_and(|n| evidence::same_answer(h, n)));
+        let refused_directly = facts
+            .run
+            .attempts
+            .iter()
+            .filter(|a| a.variant.direct)
+            .any(|a| is_header(&a));
+        let base_refused = facts.base().is_some_and(|b| !b.outcome.is_success());
+        let worked = facts
+            .placements()
+            .find(|a| a.outcome.is_success() && base_refused)
+            .map(|a| a.variant.label.clone());
+        Context {
+            responders,
+            intermediary,
+            header_lost: refused_like_none && !refused_directly,
+            worked,
+        }
+    }
+
+    fn holds(&self, needs: &[Needs]) -> bool {
+        needs.iter().all(|n| match n {
+            Needs::Intermediary => self.intermediary,
+            Needs::HeaderLost => self.header_lost,
+            Needs::PlacementWorked => self.worked.is_some(),
+        })
+    }
+}
+
+/// The remedy lines for a cause in this run: the fitted lines whose needs hold, then the general
+/// ones.
+pub fn lines_for(cause: Cause, ctx: &Context) -> Vec<String> {
+    let mut out: Vec<String> = FITTED_LINES
+        .iter()
+        .filter(|(c, needs, _)| *c == cause && ctx.holds(needs))
+        .map(|(_, _, text)| text.replace("{worked}", ctx.worked.as_deref().unwrap_or("")))
+        .collect();
+    out.extend(
+        super::causes::home(cause)
+            .remedies
+            .iter()
+            .map(|l| l.to_string()),
+    );
+    out
+}
 
 const SNIPPETS: &[Row] = &[
     (
@@ -179,6 +136,7 @@ const SNIPPETS: &[Row] = &[
         "ask for a client certificate but decide per location",
         "nginx",
         "ssl_client_certificate /etc/nginx/client-ca.pem;  # the CA that issues client certificates\nssl_verify_client optional;                       # ask; let requests without one through\n\nlocation /ws {\n    if ($ssl_client_verify != SUCCESS) { return 403; }\n    # … the usual WebSocket proxying …\n}",
+        &[],
     ),
     (
         Cause::TlsClientCertRejected,
@@ -186,6 +144,7 @@ const SNIPPETS: &[Row] = &[
         "trust the CA (and depth) that issued the client certificates",
         "nginx",
         "ssl_client_certificate /etc/nginx/client-ca.pem;  # root + intermediates that issue client certs\nssl_verify_client on;\nssl_verify_depth 2;                               # leaf → intermediate → root",
+        &[],
     ),
     (
         Cause::TlsAlpnH2Only,
@@ -193,6 +152,7 @@ const SNIPPETS: &[Row] = &[
         "let HTTP/1.1 clients (and WebSocket upgrades) in",
         "js",
         "const server = http2.createSecureServer({ key, cert, allowHTTP1: true });\nserver.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)));",
+        &[],
     ),
     (
         Cause::ServerLoopbackBind,
@@ -200,6 +160,7 @@ const SNIPPETS: &[Row] = &[
         "listen on every loopback address, IPv6 and IPv4 alike",
         "js",
         "server.listen(port, '::');          // dual-stack: ::1 and 127.0.0.1 (no host = the same)\n// or keep the client on IPv4: new WebSocket('ws://127.0.0.1:' + port)",
+        &[],
     ),
     (
         Cause::ServerLoopbackBind,
@@ -207,6 +168,7 @@ const SNIPPETS: &[Row] = &[
         "listen on IPv6 and IPv4 loopback",
         "sh",
         "uvicorn app:app --host '::' --port 8000   # dual-stack on Linux: takes 127.0.0.1 too",
+        &[],
     ),
     (
         Cause::ServerHttp2Only,
@@ -214,6 +176,7 @@ const SNIPPETS: &[Row] = &[
         "serve HTTP/1.1 (and WebSocket upgrades) and h2c on one port",
         "go",
         "h2s := &http2.Server{}\nsrv := &http.Server{Addr: \":8080\", Handler: h2c.NewHandler(mux, h2s)}  // golang.org/x/net/http2/h2c",
+        &[],
     ),
     (
         Cause::ServerWebsocketUnsupported,
@@ -221,6 +184,7 @@ const SNIPPETS: &[Row] = &[
         "install a WebSocket implementation next to uvicorn (it logs \"Unsupported upgrade request\" without one)",
         "sh",
         "pip install 'uvicorn[standard]'        # or: pip install websockets\nuvicorn app:app --ws auto               # never --ws none for a WebSocket app",
+        &[],
     ),
     (
         Cause::ServerWebsocketUnsupported,
@@ -228,6 +192,7 @@ const SNIPPETS: &[Row] = &[
         "run the ASGI app on uvicorn workers (sync WSGI workers cannot upgrade)",
         "sh",
         "gunicorn app:app -k uvicorn.workers.UvicornWorker",
+        &[],
     ),
     (
         Cause::ProxyHttp2WebsocketRefused,
@@ -235,6 +200,7 @@ const SNIPPETS: &[Row] = &[
         "stop advertising WebSockets over HTTP/2 on the frontend: browsers then upgrade over HTTP/1.1",
         "haproxy",
         "frontend fe_https\n  bind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1\n  option h2-workaround-bogus-websocket-clients",
+        &[],
     ),
     (
         Cause::ProxyHttp2WebsocketRefused,
@@ -242,13 +208,15 @@ const SNIPPETS: &[Row] = &[
         "an http2 server that advertises extended CONNECT must answer it; without a CONNECT handler, drop the setting",
         "js",
         "http2.createSecureServer({ cert, key, allowHTTP1: true /* no settings: { enableConnectProtocol: true } */ }, app);",
+        &[],
     ),
     (
         Cause::ProxyHttp2WebsocketRefused,
-        "Apache",
+        "Apache httpd",
         "mod_http2's WebSockets over HTTP/2 (2.4.58+): off until the proxied route handles them",
         "apache",
         "H2WebSockets off",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -256,6 +224,7 @@ const SNIPPETS: &[Row] = &[
         "in the location that serves the WebSocket path",
         "nginx",
         "proxy_http_version 1.1;\nproxy_set_header Upgrade $http_upgrade;\nproxy_set_header Connection \"upgrade\";\nproxy_read_timeout 300s;",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -263,6 +232,7 @@ const SNIPPETS: &[Row] = &[
         "HAProxy forwards upgrades by default in HTTP mode; remove anything that rewrites Connection",
         "haproxy",
         "defaults\n  mode http\n  option http-server-close   # not 'httpclose'\n  timeout tunnel 1h",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -270,6 +240,7 @@ const SNIPPETS: &[Row] = &[
         "reverse_proxy forwards upgrades by default; drop header_up lines that overwrite Connection/Upgrade",
         "caddyfile",
         "handle /ws* {\n    reverse_proxy backend:8000\n}",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -277,6 +248,7 @@ const SNIPPETS: &[Row] = &[
         "2.4.47+: let mod_proxy_http tunnel the upgrade on the WebSocket path (before any ProxyPass \"/\")",
         "apache",
         "# LoadModule proxy_module / proxy_http_module\nProxyPass \"/ws\" \"http://backend:8000/ws\" upgrade=websocket timeout=300\nProxyPass \"/\" \"http://backend:8000/\"",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -284,6 +256,7 @@ const SNIPPETS: &[Row] = &[
         "before 2.4.47: mod_proxy_wstunnel with a ws:// URL, or a RewriteRule for upgrade requests only",
         "apache",
         "# LoadModule proxy_wstunnel_module (and rewrite_module for the RewriteRule form)\nProxyPass \"/ws\" \"ws://backend:8000/ws\"\n# or, when the same paths also serve plain HTTP:\nRewriteEngine on\nRewriteCond %{HTTP:Upgrade} websocket [NC]\nRewriteCond %{HTTP:Connection} upgrade [NC]\nRewriteRule ^/?(.*) \"ws://backend:8000/$1\" [P,L]",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -291,6 +264,7 @@ const SNIPPETS: &[Row] = &[
         "mod_proxy passes the upgrade only when told to (lighttpd 1.4.46+)",
         "lighttpd",
         "server.modules += (\"mod_proxy\")\n$HTTP[\"url\"] =~ \"^/ws\" {\n    proxy.server = (\"\" => ((\"host\" => \"127.0.0.1\", \"port\" => 8000)))\n    proxy.header = (\"upgrade\" => \"enable\")\n}",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -298,6 +272,7 @@ const SNIPPETS: &[Row] = &[
         "Traefik forwards upgrades; a middleware that strips headers breaks them",
         "yaml",
         "http:\n  routers:\n    ws:\n      rule: PathPrefix(`/ws`)\n      service: app   # no headers middleware removing Connection/Upgrade",
+        &[],
     ),
     (
         Cause::ProxyUpgradeNotForwarded,
@@ -305,6 +280,7 @@ const SNIPPETS: &[Row] = &[
         "in the HttpConnectionManager",
         "yaml",
         "upgrade_configs:\n  - upgrade_type: websocket",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -312,6 +288,7 @@ const SNIPPETS: &[Row] = &[
         "a location for the WebSocket path that points at the WebSocket backend",
         "nginx",
         "location ~ ^/ws/ {\n    proxy_pass http://websocket-backend:8002;\n    proxy_http_version 1.1;\n    proxy_set_header Upgrade $http_upgrade;\n    proxy_set_header Connection \"upgrade\";\n    proxy_set_header Host $host;\n    proxy_read_timeout 300s;\n}",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -319,6 +296,7 @@ const SNIPPETS: &[Row] = &[
         "a matcher for the WebSocket path, before the catch-all",
         "caddyfile",
         "@ws path_regexp ^/ws/\nhandle @ws {\n    reverse_proxy websocket-backend:8002\n}",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -326,6 +304,7 @@ const SNIPPETS: &[Row] = &[
         "in the frontend",
         "haproxy",
         "acl is_ws path_beg /ws/\nuse_backend websocket_workers if is_ws\n\nbackend websocket_workers\n  timeout tunnel 1h\n  server w1 websocket-backend:8002",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -333,6 +312,7 @@ const SNIPPETS: &[Row] = &[
         "a ProxyPassMatch for the WebSocket path to the WebSocket backend, before the catch-all ProxyPass",
         "apache",
         "ProxyPassMatch \"^/ws/(.*)$\" \"http://websocket-backend:8002/ws/$1\" upgrade=websocket\nProxyPass \"/\" \"http://api-backend:8001/\"   # first match wins: keep the catch-all last",
+        &[],
     ),
     (
         Cause::RoutingWrongUpstream,
@@ -340,6 +320,7 @@ const SNIPPETS: &[Row] = &[
         "a router for the WebSocket path with a higher priority",
         "yaml",
         "http:\n  routers:\n    ws:\n      rule: PathPrefix(`/ws/`)\n      priority: 100\n      service: websocket-backend",
+        &[],
     ),
     (
         Cause::ProxyRequestTooLarge,
@@ -347,6 +328,7 @@ const SNIPPETS: &[Row] = &[
         "in the server (or http) block",
         "nginx",
         "large_client_header_buffers 4 32k;",
+        &[],
     ),
     (
         Cause::ProxyRequestTooLarge,
@@ -354,6 +336,7 @@ const SNIPPETS: &[Row] = &[
         "in the global section (header and URL must fit in one buffer)",
         "haproxy",
         "global\n  tune.bufsize 65536",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -361,6 +344,7 @@ const SNIPPETS: &[Row] = &[
         "mod_proxy's proxy.server host and port must reach the running backend",
         "lighttpd",
         "$HTTP[\"url\"] =~ \"^/ws\" {\n    proxy.server = (\"\" => ((\"host\" => \"127.0.0.1\", \"port\" => 8000)))\n    proxy.header = (\"upgrade\" => \"enable\")\n}",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -368,6 +352,7 @@ const SNIPPETS: &[Row] = &[
         "check the upstream address and give slow upgrades time",
         "nginx",
         "upstream ws_backend { server 127.0.0.1:8000; }\nlocation /ws/ {\n    proxy_pass http://ws_backend;\n    proxy_connect_timeout 5s;\n    proxy_read_timeout 300s;\n}",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -375,6 +360,7 @@ const SNIPPETS: &[Row] = &[
         "check the upstream address",
         "caddyfile",
         "reverse_proxy /ws* 127.0.0.1:8000 {\n    health_uri /health\n}",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -382,6 +368,7 @@ const SNIPPETS: &[Row] = &[
         "check the backend address; httpd answers 503 while a worker that failed to connect is in error state (retry=)",
         "apache",
         "ProxyPass \"/ws\" \"http://127.0.0.1:8000/ws\" upgrade=websocket connectiontimeout=5 timeout=300 retry=5",
+        &[],
     ),
     (
         Cause::ProxyBadGateway,
@@ -389,6 +376,7 @@ const SNIPPETS: &[Row] = &[
         "make sure a server is up and checked",
         "haproxy",
         "backend app\n  option httpchk GET /health\n  server a1 127.0.0.1:8000 check",
+        &[],
     ),
     (
         Cause::ProxyIdleTimeout,
@@ -396,6 +384,7 @@ const SNIPPETS: &[Row] = &[
         "in the location that proxies the WebSocket path",
         "nginx",
         "location /ws/ {\n    proxy_pass http://ws_backend;\n    proxy_read_timeout 3600s;\n    proxy_send_timeout 3600s;\n}",
+        &[],
     ),
     (
         Cause::ProxyIdleTimeout,
@@ -403,6 +392,7 @@ const SNIPPETS: &[Row] = &[
         "in the defaults or the backend (governs upgraded connections)",
         "haproxy",
         "defaults\n  timeout tunnel 1h",
+        &[],
     ),
     (
         Cause::ProxyIdleTimeout,
@@ -410,20 +400,23 @@ const SNIPPETS: &[Row] = &[
         "the tunnel's idle limit is the worker's timeout= (default ProxyTimeout, then Timeout: 60s)",
         "apache",
         "ProxyTimeout 3600\n# or per path:\nProxyPass \"/ws\" \"http://backend:8000/ws\" upgrade=websocket timeout=3600",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
         "lighttpd",
-        "look for url.access-deny or a $HTTP[\"url\"]/$HTTP[\"remoteip\"] block that matches the WebSocket path",
+        "look for url.access-deny or a $HTTP[\"url\"]/$HTTP[\"remoteip\"] block that matches the WebSocket path; the refusal may be deliberate: lift it for the WebSocket path and the clients that need it only",
         "lighttpd",
-        "$HTTP[\"url\"] =~ \"^/ws\" {\n    url.access-deny = ()   # nothing denied on the WebSocket path\n}",
+        "$HTTP[\"url\"] == \"{ws_path}\" {\n    $HTTP[\"remoteip\"] == \"10.0.0.0/8\" {   # the clients that need the socket\n        url.access-deny = ()\n    }\n}",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
         "nginx",
-        "in the location for the WebSocket path: look for deny/allow, auth_request, limit_req",
+        "an exact location for the WebSocket path that lets in the clients that need it; the deny (or auth_request, limit_req) on the broader location may be deliberate, as on an admin area",
         "nginx",
-        "location /ws/ {\n    allow all;   # or the client ranges that need access\n    proxy_pass http://ws_backend;\n}",
+        "location = {ws_path} {  # this path alone: the broader location keeps its rules\n    allow 10.0.0.0/8;   # the clients that need the socket (an address or a network)\n    deny all;\n    proxy_pass http://ws_backend;\n    proxy_http_version 1.1;\n    proxy_set_header Upgrade $http_upgrade;\n    proxy_set_header Connection \"upgrade\";\n}",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
@@ -431,13 +424,15 @@ const SNIPPETS: &[Row] = &[
         "find the http-request deny rule that matches the path",
         "haproxy",
         "http-request deny if !{ path_beg /ws/ } { src -f /etc/haproxy/blocked.lst }",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
         "Apache httpd",
-        "find the Require (or Deny/RewriteRule [F]) that covers the WebSocket path and grant it",
+        "find the Require (or Deny/RewriteRule [F]) that covers the WebSocket path; the rule may be deliberate: grant the WebSocket path to the clients that need it only",
         "apache",
-        "<Location \"/ws\">\n    Require all granted   # or: Require ip 10.0.0.0/8\n</Location>",
+        "<Location \"{ws_path}\">\n    Require ip 10.0.0.0/8   # the clients that need the socket (an address or a network)\n</Location>",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
@@ -445,6 +440,7 @@ const SNIPPETS: &[Row] = &[
         "dashboard",
         "text",
         "Network → WebSockets: On\nSecurity → Events: look up the Ray ID, then add a skip/exception for the WebSocket path",
+        &[],
     ),
     (
         Cause::ProxyAccessDenied,
@@ -452,6 +448,7 @@ const SNIPPETS: &[Row] = &[
         "AWS WAF web ACL attached to the ALB",
         "text",
         "WAF → Web ACL → Sampled requests: find the rule that blocked the path; add a scope-down or allow rule for /ws/",
+        &[],
     ),
     (
         Cause::OriginHostRewritten,
@@ -459,6 +456,7 @@ const SNIPPETS: &[Row] = &[
         "in the WebSocket location (nginx sends $proxy_host by default; $host drops a non-default port, $http_host keeps the client's Host as sent)",
         "nginx",
         "proxy_set_header Host $http_host;\nproxy_set_header X-Forwarded-Host $http_host;",
+        &[],
     ),
     (
         Cause::OriginHostRewritten,
@@ -466,6 +464,7 @@ const SNIPPETS: &[Row] = &[
         "only if a header_up overwrote Host (Caddy passes it by default; {host} drops the port, {hostport} keeps it)",
         "caddyfile",
         "reverse_proxy backend:8000 {\n    header_up Host {hostport}\n}",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -473,6 +472,7 @@ const SNIPPETS: &[Row] = &[
         "check Origin before accept (CORSMiddleware does not cover WebSockets)",
         "python",
         "ALLOWED = {\"https://app.example.test\"}\n\n@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket):\n    if websocket.headers.get(\"origin\") not in ALLOWED:\n        await websocket.close(code=1008)\n        return\n    await websocket.accept()",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -480,6 +480,7 @@ const SNIPPETS: &[Row] = &[
         "verifyClient",
         "js",
         "const allowed = new Set(['https://app.example.test']);\nnew WebSocketServer({ server, verifyClient: ({ origin }) => allowed.has(origin) });",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -487,6 +488,7 @@ const SNIPPETS: &[Row] = &[
         "serve()",
         "python",
         "async with serve(handler, host, port, origins=[\"https://app.example.test\"]):\n    ...",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -494,6 +496,7 @@ const SNIPPETS: &[Row] = &[
         "server options",
         "js",
         "const io = new Server(httpServer, { cors: { origin: ['https://app.example.test'] } });",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -501,6 +504,7 @@ const SNIPPETS: &[Row] = &[
         "WebSocketConfigurer",
         "java",
         "registry.addHandler(handler, \"/ws\").setAllowedOrigins(\"https://app.example.test\");",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -508,6 +512,7 @@ const SNIPPETS: &[Row] = &[
         "Program.cs",
         "csharp",
         "var ws = new WebSocketOptions();\nws.AllowedOrigins.Add(\"https://app.example.test\");\napp.UseWebSockets(ws);",
+        &[],
     ),
     (
         Cause::OriginRejected,
@@ -515,13 +520,15 @@ const SNIPPETS: &[Row] = &[
         "Upgrader",
         "go",
         "upgrader := websocket.Upgrader{CheckOrigin: func(r *http.Request) bool {\n    return r.Header.Get(\"Origin\") == \"https://app.example.test\"\n}}",
+        &[],
     ),
     (
         Cause::AuthPlacement,
         "nginx",
-        "forward the header explicitly if a map/more_clear_headers drops it",
+        "forward the header explicitly where a proxy_set_header Authorization \"\", a map or more_clear_headers drops it",
         "nginx",
         "proxy_set_header Authorization $http_authorization;",
+        &[Needs::Intermediary, Needs::HeaderLost],
     ),
     (
         Cause::AuthPlacement,
@@ -529,6 +536,7 @@ const SNIPPETS: &[Row] = &[
         "read the token from the query or a cookie as well (browsers cannot set headers)",
         "python",
         "@app.websocket(\"/ws\")\nasync def ws(websocket: WebSocket, token: str | None = Query(None)):\n    token = token or websocket.cookies.get(\"token\")",
+        &[],
     ),
     (
         Cause::ServerPingFlood,
@@ -536,6 +544,7 @@ const SNIPPETS: &[Row] = &[
         "ping_interval is in seconds (default 20); None turns the server's pings off",
         "python",
         "async with websockets.serve(handler, host, port, ping_interval=20, ping_timeout=20):\n    await asyncio.Future()",
+        &[],
     ),
     (
         Cause::ServerPingFlood,
@@ -543,6 +552,7 @@ const SNIPPETS: &[Row] = &[
         "setInterval takes milliseconds: ping each client every 30 s, not in a tight loop",
         "javascript",
         "const interval = setInterval(() => {\n  for (const ws of wss.clients) ws.ping();\n}, 30_000);\nwss.on('close', () => clearInterval(interval));",
+        &[],
     ),
     (
         Cause::ServerPingFlood,
@@ -550,6 +560,7 @@ const SNIPPETS: &[Row] = &[
         "pingInterval and pingTimeout are in milliseconds (defaults 25000 and 20000)",
         "javascript",
         "const io = new Server(httpServer, { pingInterval: 25000, pingTimeout: 20000 });",
+        &[],
     ),
     (
         Cause::ProxyRedirect,
@@ -557,28 +568,67 @@ const SNIPPETS: &[Row] = &[
         "exempt the WebSocket path from the redirect, or connect with wss://",
         "nginx",
         "location = /ws { proxy_pass http://ws_backend; }   # exact match, no trailing-slash redirect",
+        &[],
     ),
 ];
 
 /// Config snippets for a cause, preferring the responders named (producer first, then proxies on
-/// the path); the cause's first two rows when none of them has one. At most three.
+/// the path); the cause's first two rows when none of them has one. Rows whose needs do not hold
+/// in the run are never shown. At most three.
+pub fn snippets_for(cause: Cause, ctx: &Context) -> Vec<Snippet> {
+    select(cause, &ctx.responders, |needs| ctx.holds(needs))
+}
+
+/// `snippets_for` with only the responders known (rows with needs are left out).
 pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
+    select(cause, responders, <[Needs]>::is_empty)
+}
+
+fn select(cause: Cause, responders: &[&str], holds: impl Fn(&[Needs]) -> bool) -> Vec<Snippet> {
     // uvicorn serves FastAPI/Starlette apps: its answers want the framework's snippets too.
+    // A product's family answers for it too (ingress-nginx takes nginx's snippets).
     let wanted: Vec<&str> = responders
         .iter()
         .flat_map(|r| match *r {
             "uvicorn" => vec!["uvicorn", "FastAPI"],
             other => vec![other],
         })
+        .flat_map(|r| {
+            let family = catalogue::entry(r)
+                .and_then(|e| entries_named(e.family))
+                .map(|e| e.name);
+            std::iter::once(r).chain(family)
+        })
         .collect();
-    let rows: Vec<&Row> = SNIPPETS.iter().filter(|r| r.0 == cause).collect();
+    // A default row is an example for an unknown product: never one for another application when
+    // the run identified the application, nor another proxy (or CDN) when it identified the
+    // proxy (or CDN) on the path.
+    let known: Vec<&catalogue::Entry> = wanted.iter().filter_map(|n| catalogue::entry(n)).collect();
+    let same_role =
+        |a: &catalogue::Entry, b: &catalogue::Entry| a.kind.responder() == b.kind.responder();
+    let contradicted = |target: &str| {
+        catalogue::entry(target).is_some_and(|t| {
+            known
+                .iter()
+                .any(|k| same_role(k, t) && k.family != t.family)
+        })
+    };
+    let rows: Vec<&Row> = SNIPPETS
+        .iter()
+        .filter(|r| r.0 == cause && holds(r.5))
+        .collect();
     let mut chosen: Vec<&Row> = rows
         .iter()
         .copied()
         .filter(|r| wanted.contains(&r.1))
         .collect();
     if chosen.is_empty() {
-        chosen = rows.iter().copied().take(2).collect();
+        chosen = rows
+            .iter()
+            .copied()
+            .filter(|r| !contradicted(r.1))
+            .take(2)
+            .collect();
     }
     chosen
         .into_iter()
@@ -592,6 +642,14 @@ pub fn snippets(cause: Cause, responders: &[&str]) -> Vec<Snippet> {
         .collect()
 }
 
+/// The catalogue product whose family this is and whose name is the family's (`nginx` for
+/// `ingress-nginx`), matched case-insensitively.
+fn entries_named(family: &str) -> Option<&'static catalogue::Entry> {
+    catalogue::entries()
+        .iter()
+        .find(|e| e.family == family && e.name.eq_ignore_ascii_case(family))
+}
+
 /// What a run says about its own deployment, to fit the catalogue's examples to it: the path the
 /// snippets route (the catalogue writes `/ws`) and the Origin they allow (the catalogue writes
 /// `https://app.example.test`).
@@ -601,12 +659,17 @@ pub struct Fit {
     /// trailing slash where the catalogue has one and the path is deeper than one segment.
     first_segment: String,
     deeper: bool,
+    /// The target's whole path (`/admin/ws`), for `{ws_path}` in the catalogue: a rule fitted to
+    /// the WebSocket path alone, never to the prefix above it.
+    path: String,
     /// The Origin a page of this site sends: the user's `--origin`, else the target's own.
     origin: Option<String>,
 }
 
 /// The catalogue's placeholders.
 const EXAMPLE_ORIGIN: &str = "https://app.example.test";
+/// The WebSocket path exactly (the catalogue's `/ws` is the routed prefix).
+const WS_PATH: &str = "{ws_path}";
 
 impl Fit {
     /// From the target URL (redacted) and the user's Origin; `None` when the target does not
@@ -633,8 +696,14 @@ impl Fit {
         Some(Fit {
             first_segment: first,
             deeper,
+            path: url.path().to_string(),
             origin,
         })
+    }
+
+    /// The catalogue's text for a run without a target URL: `{ws_path}` is the catalogue's `/ws`.
+    pub fn unfitted(text: &str) -> String {
+        text.replace(WS_PATH, "/ws")
     }
 
     /// The text with the catalogue's `/ws` paths and example Origin replaced by this run's.
@@ -643,6 +712,13 @@ impl Fit {
         if let Some(o) = &self.origin {
             out = out.replace(EXAMPLE_ORIGIN, o);
         }
+        // After the prefix scan, which would take the `/ws` of a path like `/admin/ws` for one.
+        self.routes(&out).replace(WS_PATH, &self.path)
+    }
+
+    /// The catalogue's `/ws` prefix and exact path replaced by this run's.
+    fn routes(&self, text: &str) -> String {
+        let out = text.to_string();
         if self.first_segment == "/ws" {
             return out;
         }
@@ -723,10 +799,77 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_cause_has_a_remedy_line() {
-        for c in Cause::ALL {
-            assert!(!remedy_lines(*c).is_empty(), "{c}");
+    fn ws_path_is_the_whole_websocket_path_never_its_prefix() {
+        let fit = Fit::of("ws://h/admin/ws?room=1", None).unwrap();
+        assert_eq!(
+            fit.apply("location = {ws_path} {\n    proxy_pass http://b;\n}"),
+            "location = /admin/ws {\n    proxy_pass http://b;\n}"
+        );
+        let fit = Fit::of("ws://h/ws", None).unwrap();
+        assert_eq!(fit.apply("<Location \"{ws_path}\">"), "<Location \"/ws\">");
+        assert_eq!(Fit::unfitted("location = {ws_path} {"), "location = /ws {");
+        // No access snippet opens a rule to everyone.
+        for s in snippets(
+            Cause::ProxyAccessDenied,
+            &["nginx", "Apache httpd", "lighttpd"],
+        ) {
+            assert!(!s.code.contains("allow all"), "{}", s.code);
+            assert!(!s.code.contains("Require all granted"), "{}", s.code);
+            assert!(s.code.contains(WS_PATH), "{}", s.code);
         }
+    }
+
+    #[test]
+    fn rows_and_lines_with_needs_show_only_when_the_run_shows_them() {
+        let proxy_fix = |ctx: &Context| {
+            snippets_for(Cause::AuthPlacement, ctx)
+                .iter()
+                .any(|s| s.code.contains("proxy_set_header Authorization"))
+                || lines_for(Cause::AuthPlacement, ctx)
+                    .iter()
+                    .any(|l| l.contains("proxy"))
+        };
+        let mut ctx = Context {
+            responders: vec!["nginx"],
+            ..Context::default()
+        };
+        assert!(!proxy_fix(&ctx), "no intermediary, header not lost");
+        ctx.intermediary = true;
+        assert!(!proxy_fix(&ctx), "the header arrives");
+        ctx.header_lost = true;
+        assert!(proxy_fix(&ctx));
+        ctx.intermediary = false;
+        assert!(!proxy_fix(&ctx), "no proxy on the path");
+        // With nothing fingerprinted the defaults are the rows whose needs hold.
+        ctx.responders.clear();
+        let defaults = snippets_for(Cause::AuthPlacement, &ctx);
+        assert!(defaults.iter().all(|s| s.target != "nginx"), "{defaults:?}");
+        // The placement that worked leads.
+        assert!(lines_for(Cause::AuthPlacement, &ctx)[0].starts_with("send the credential where"));
+        ctx.worked = Some("Cookie: token=<token>".into());
+        let lines = lines_for(Cause::AuthPlacement, &ctx);
+        assert!(lines[0].contains("as Cookie: token=<token>"), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.contains("{worked}")));
+    }
+
+    #[test]
+    fn defaults_are_never_for_another_product_of_the_role_the_run_identified() {
+        // An identified application with no row of its own gets no other framework's code.
+        assert!(snippets(Cause::OriginRejected, &["Tornado"]).is_empty());
+        assert!(snippets(Cause::AuthPlacement, &["Node ws"]).is_empty());
+        // An identified reverse proxy without a row gets no other proxy's config…
+        assert!(snippets(Cause::ProxyIdleTimeout, &["Traefik"]).is_empty());
+        // …while a CDN in front says nothing about the proxy behind it, and nothing identified
+        // leaves the examples.
+        let behind_cdn = snippets(Cause::ProxyIdleTimeout, &["Cloudflare"]);
+        assert_eq!(behind_cdn.len(), 2, "{behind_cdn:?}");
+        assert_eq!(snippets(Cause::OriginRejected, &[]).len(), 2);
+        // A product's family answers for it: ingress-nginx takes nginx's rows.
+        let ingress = snippets(Cause::ProxyIdleTimeout, &["ingress-nginx"]);
+        assert!(
+            !ingress.is_empty() && ingress.iter().all(|s| s.target == "nginx"),
+            "{ingress:?}"
+        );
     }
 
     #[test]

@@ -23,6 +23,72 @@ use crate::model::{Outcome, Report, StageStatus};
 
 /// The content type of the exposition text `prometheus-client` writes.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The content type of the classic Prometheus text format (0.0.4), for scrapers that do not ask
+/// for OpenMetrics (curl, `promtool check metrics`, older Prometheus).
+pub const CLASSIC_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// True when an `Accept` header asks for OpenMetrics (Prometheus does; curl's `*/*` does not), as
+/// client_golang's exporters negotiate.
+pub fn wants_openmetrics(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| {
+        a.split(',').any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f64>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            media.eq_ignore_ascii_case("application/openmetrics-text") && !refused
+        })
+    })
+}
+
+/// OpenMetrics text as the classic text format: a counter's HELP and TYPE name its `_total`
+/// series, an info metric is a gauge, `_created` series, `# UNIT` and `# EOF` are dropped (they
+/// have no place there), and HELP text unescapes `\"`.
+pub fn classic(openmetrics: &str) -> String {
+    let mut out = String::with_capacity(openmetrics.len());
+    let mut help: Option<(String, String)> = None;
+    let mut counter: Option<String> = None;
+    for line in openmetrics.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, text) = rest.split_once(' ').unwrap_or((rest, ""));
+            help = Some((name.to_string(), text.replace("\\\"", "\"")));
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap_or((rest, "unknown"));
+            let (shown, kind) = match kind {
+                "counter" => (format!("{name}_total"), "counter"),
+                "info" => (format!("{name}_info"), "gauge"),
+                "gauge" | "histogram" | "summary" => (name.to_string(), kind),
+                _ => (name.to_string(), "untyped"),
+            };
+            counter = (kind == "counter").then(|| name.to_string());
+            if let Some((_, text)) = help.take().filter(|(n, _)| n == name) {
+                out.push_str(&format!("# HELP {shown} {text}\n"));
+            }
+            out.push_str(&format!("# TYPE {shown} {kind}\n"));
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let series = line.split(['{', ' ']).next().unwrap_or_default();
+        if counter
+            .as_deref()
+            .is_some_and(|c| series == format!("{c}_created"))
+        {
+            continue;
+        }
+        // An exemplar (` # {…} value`) has no place in the classic format either.
+        let sample = line.split_once(" # ").map_or(line, |(s, _)| s);
+        out.push_str(sample);
+        out.push('\n');
+    }
+    out
+}
 
 type FloatGauge = Gauge<f64, AtomicU64>;
 type Labels = Vec<(&'static str, String)>;
@@ -469,6 +535,28 @@ impl OwnMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn openmetrics_only_for_a_scraper_that_asks_for_it() {
+        assert!(wants_openmetrics(Some(
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+        )));
+        assert!(!wants_openmetrics(None));
+        assert!(!wants_openmetrics(Some("*/*")));
+        assert!(!wants_openmetrics(Some("text/plain;version=0.0.4")));
+        assert!(!wants_openmetrics(Some(
+            "application/openmetrics-text;q=0, text/plain"
+        )));
+    }
+
+    #[test]
+    fn the_classic_format_names_a_counters_total_and_drops_what_it_has_no_place_for() {
+        let om = "# HELP jobs Jobs \\\"done\\\".\n# TYPE jobs counter\njobs_total{a=\"b\"} 3\njobs_created{a=\"b\"} 1.7e9\n# HELP up Up.\n# TYPE up gauge\n# UNIT up ratio\nup 1.0 # {trace=\"x\"} 1.0\n# TYPE build info\nbuild_info{v=\"1\"} 1\n# EOF\n";
+        assert_eq!(
+            classic(om),
+            "# HELP jobs_total Jobs \"done\".\n# TYPE jobs_total counter\njobs_total{a=\"b\"} 3\n# HELP up Up.\n# TYPE up gauge\nup 1.0\n# TYPE build_info gauge\nbuild_info{v=\"1\"} 1\n"
+        );
+    }
     use crate::check::expect::Expectations;
     use crate::model::Report;
 

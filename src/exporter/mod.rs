@@ -486,7 +486,10 @@ async fn probe(
         _ => {
             shared.own.probed(&module.name, "error");
             tracing::warn!(target = %shown, "no probe slot free within the deadline");
-            return openmetrics(metrics::unfinished(started.elapsed().as_secs_f64()));
+            return exposition(
+                &headers,
+                metrics::unfinished(started.elapsed().as_secs_f64()),
+            );
         }
     };
     let remaining = deadline.saturating_sub(started.elapsed());
@@ -504,7 +507,10 @@ async fn probe(
         Err(_) => {
             shared.own.probed(&module.name, "error");
             tracing::warn!(target = %shown, "probe overran its deadline and was stopped");
-            return openmetrics(metrics::unfinished(started.elapsed().as_secs_f64()));
+            return exposition(
+                &headers,
+                metrics::unfinished(started.elapsed().as_secs_f64()),
+            );
         }
     };
     let result = TargetResult::new(&shown, &built.expectations, report);
@@ -527,7 +533,7 @@ async fn probe(
     if debug {
         return rendered(&result.report, Format::Human);
     }
-    openmetrics(metrics::probe(&result))
+    exposition(&headers, metrics::probe(&result))
 }
 
 /// The probe slots: `max_concurrent_probes` in all, and at most `per_target_limit` of them for
@@ -610,12 +616,22 @@ fn lock_targets(m: &Mutex<TargetSlots>) -> std::sync::MutexGuard<'_, TargetSlots
     }
 }
 
-/// A 200 in the OpenMetrics text format: every `/probe` answer, finished or not, and `/metrics`.
-fn openmetrics(text: String) -> Response {
+/// A 200 with metrics, every `/probe` answer (finished or not) and `/metrics`: OpenMetrics when
+/// the scraper asks for it (Prometheus does), else the classic text format (curl, promtool).
+fn exposition(headers: &HeaderMap, text: String) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if metrics::wants_openmetrics(accept) {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+            text,
+        )
+            .into_response();
+    }
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-        text,
+        [(header::CONTENT_TYPE, metrics::CLASSIC_CONTENT_TYPE)],
+        metrics::classic(&text),
     )
         .into_response()
 }
@@ -638,8 +654,8 @@ fn raise_open_file_limit(max_concurrent: usize) {
 }
 
 /// `GET /metrics`: the exporter's own health.
-async fn own_metrics(State(shared): State<Arc<Shared>>) -> Response {
-    openmetrics(shared.own.encode())
+async fn own_metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    exposition(&headers, shared.own.encode())
 }
 
 /// `POST /-/reload`: refused unless the config says `enable_reload = true` (SIGHUP always

@@ -59,7 +59,7 @@ pub fn render_with(report: &Report, layout: &Layout, out: &mut dyn Write) -> io:
     tickets(&report.tickets, w, out)?;
     matrix(report, w, out)?;
     comparison(report, w, out)?;
-    wire(report, w, out)?;
+    wire(report, layout.baseline_wire_on_stderr, w, out)?;
     reasons(report, w, out)?;
     findings(report, w, out)
 }
@@ -724,13 +724,27 @@ fn comparison(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out)
 }
 
-/// The failing attempt as it was on the wire: `>` request, `<` response, shortened.
-fn wire(report: &Report, w: usize, out: &mut dyn Write) -> io::Result<()> {
+/// The failing attempt as it was on the wire: `>` request, `<` response, shortened. When it is
+/// the baseline and `-v` already printed its exchange on stderr, a pointer there instead.
+fn wire(
+    report: &Report,
+    baseline_on_stderr: bool,
+    w: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let Some(a) = failing_attempt(report) else {
         return Ok(());
     };
     if a.request.is_none() {
         return Ok(());
+    }
+    let is_baseline = report.baseline().is_some_and(|b| std::ptr::eq(a, b));
+    if baseline_on_stderr && is_baseline {
+        let text = format!("{} on the wire: above, on stderr (-v)", a.variant.id);
+        for line in wrap(&text, "  ", "    ", w) {
+            writeln!(out, "{}", line.dimmed())?;
+        }
+        return writeln!(out);
     }
     for line in wrap(&format!("{} on the wire", a.variant.id), "  ", "    ", w) {
         writeln!(out, "{}", line.dimmed())?;
@@ -1112,7 +1126,7 @@ mod tests {
         let at = |columns: usize| {
             colored::control::set_override(false);
             let mut out = Vec::new();
-            render_with(&report, &Layout { columns }, &mut out).unwrap();
+            render_with(&report, &Layout::for_columns(Some(columns)), &mut out).unwrap();
             String::from_utf8(out).unwrap()
         };
         let full = "baseline (Authorization: Bearer, Origin chat.example.test)";
@@ -1204,7 +1218,7 @@ mod tests {
         colored::control::set_override(false);
         let at = |report: &Report, columns: usize| {
             let mut out = Vec::new();
-            render_with(report, &Layout { columns }, &mut out).unwrap();
+            render_with(report, &Layout::for_columns(Some(columns)), &mut out).unwrap();
             String::from_utf8(out).unwrap()
         };
         for (name, report) in fixture_reports() {

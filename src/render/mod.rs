@@ -35,12 +35,16 @@ pub struct Layout {
     /// The terminal's width in columns (the human matrix fits its label column to it; 100 for a
     /// file, a pipe or a test).
     pub columns: usize,
+    /// The baseline's exchange is already printed on stderr (`-v`, before the report): the human
+    /// report points there instead of printing it a second time.
+    pub baseline_wire_on_stderr: bool,
 }
 
 impl Default for Layout {
     fn default() -> Self {
         Layout {
             columns: human::WIDTH,
+            baseline_wire_on_stderr: false,
         }
     }
 }
@@ -48,7 +52,10 @@ impl Default for Layout {
 impl Layout {
     /// The layout for a terminal of `columns` (None: the default 100).
     pub fn for_columns(columns: Option<usize>) -> Layout {
-        columns.map_or_else(Layout::default, |columns| Layout { columns })
+        columns.map_or_else(Layout::default, |columns| Layout {
+            columns,
+            ..Layout::default()
+        })
     }
 }
 

@@ -17,6 +17,8 @@ use crate::support::hostile::{Hostile, HostileServer};
 use crate::support::scripted::{response, ScriptedServer, Step};
 use crate::support::ws::{Behaviour, WsServer};
 use crate::support::{refused_port, wsdoctor};
+/// The Accept header Prometheus 2.x sends with a scrape.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
 fn write_config(dir: &tempfile::TempDir, text: &str) -> PathBuf {
     let path = dir.path().join("exporter.toml");
@@ -169,12 +171,28 @@ fn a_healthy_target_is_probe_success_1_and_its_report_is_one_link_away() {
     let server = WsServer::start(Behaviour::Echo);
     let exporter = Exporter::start(None, &[]);
     let target = server.url("/ws");
-    let a = exporter.probe(&target, "default", &[]);
+    // Prometheus asks for OpenMetrics and gets it; a scraper that does not (curl, promtool)
+    // gets the classic text format.
+    let a = exporter.probe(&target, "default", &[("Accept", PROMETHEUS_ACCEPT)]);
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(
         a.content_type.starts_with("application/openmetrics-text"),
         "{}",
         a.content_type
+    );
+    assert!(a.body.ends_with("# EOF\n"), "{}", a.body);
+    let plain = exporter.probe(&target, "default", &[]);
+    assert!(
+        plain.content_type.starts_with("text/plain; version=0.0.4"),
+        "{}",
+        plain.content_type
+    );
+    assert!(!plain.body.contains("# EOF"), "{}", plain.body);
+    assert_eq!(
+        sample(&plain.body, "probe_success"),
+        Some(1.0),
+        "{}",
+        plain.body
     );
     assert_eq!(sample(&a.body, "probe_success"), Some(1.0), "{}", a.body);
     assert_eq!(
@@ -222,14 +240,14 @@ fn a_healthy_target_is_probe_success_1_and_its_report_is_one_link_away() {
     );
     assert!(debug.content_type.starts_with("text/plain"));
     assert!(debug.body.contains("ok.healthy") && !debug.body.contains("probe_success"));
-    // The exporter's own counters.
+    // The exporter's own counters (the OpenMetrics and the classic scrape, the debug one).
     let own = exporter.get("/metrics", &[]).body;
     assert_eq!(
         sample(
             &own,
             "wsdoctor_exporter_probes_total{module=\"default\",result=\"success\"}"
         ),
-        Some(2.0),
+        Some(3.0),
         "{own}"
     );
     // An unknown report id is a 404 that says why.

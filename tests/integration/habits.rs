@@ -314,10 +314,18 @@ fn a_real_scrape_passes_promtool_and_has_every_blackbox_name_of_the_mapping() {
         "{}",
         own.body
     );
-    // promtool reads the classic text format, where a counter's HELP names `_total`: the
-    // OpenMetrics counters of /metrics are out of its reach, the /probe gauges are not.
-    if let Some((ok, out)) = promtool(&["check", "metrics"], &scrape.body) {
-        assert!(ok, "promtool check metrics:\n{out}\n{}", scrape.body);
+    // promtool reads the classic text format, which the exporter serves to a scraper that does
+    // not ask for OpenMetrics: /probe and /metrics (whose counters name `_total` in HELP and
+    // TYPE there) both pass.
+    assert!(
+        own.content_type.starts_with("text/plain; version=0.0.4"),
+        "{}",
+        own.content_type
+    );
+    for body in [&scrape.body, &own.body] {
+        if let Some((ok, out)) = promtool(&["check", "metrics"], body) {
+            assert!(ok, "promtool check metrics:\n{out}\n{body}");
+        }
     }
 }
 
@@ -665,4 +673,82 @@ fn the_readme_demo_excerpt_header_is_one_the_demo_prints() {
         headers.contains(&heading),
         "README's {heading:?} is not among the demo's {headers:#?}"
     );
+}
+
+/// A surprise of the last try: `wsdoctor demo` wraps at the width it is given, as the
+/// main report does: the intro, the scenario headers, the command lines (broken between
+/// arguments with ` \`), every report and the summary. The same words at every width.
+#[test]
+fn demo_wraps_at_columns_like_the_main_report() {
+    let at = |columns: usize| {
+        let (text, stderr, code) = run(
+            &["demo", "--color", "never"],
+            &[("COLUMNS", &columns.to_string())],
+        );
+        assert_eq!(code, 0, "{text}\n{stderr}");
+        text
+    };
+    let wide = at(200);
+    let wide_words = words(&wide);
+    for columns in [40usize, 60, 80] {
+        let text = at(columns);
+        // A command line's continuation mark is not part of the argument it follows.
+        let unmarked: String = text
+            .lines()
+            .map(|l| l.strip_suffix(" \\").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let over = too_wide(&unmarked, columns);
+        assert!(over.is_empty(), "at {columns}: {over:#?}\n{text}");
+        // Ports, timings and handshake keys differ between runs; every word of plain letters
+        // is a word of the wide demo: none was split.
+        for word in words(&unmarked) {
+            if !word.chars().all(|c| c.is_ascii_alphabetic()) {
+                continue;
+            }
+            assert!(
+                wide_words.contains(&word),
+                "at {columns}: {word:?} is not a word of the demo\n{text}"
+            );
+        }
+    }
+}
+
+/// A surprise of the last try: `-v` on a failed run printed the baseline's exchange twice
+/// on a terminal (the trace on stderr, then the report's "baseline on the wire"). The report on
+/// stdout now points at stderr; without `-v`, or written to a file, it keeps the exchange.
+#[test]
+fn dash_v_shows_the_baseline_exchange_once() {
+    use crate::support::scripted::{nginx_page, ScriptedServer, Step};
+    let server = ScriptedServer::http(|_| vec![Step::Write(nginx_page(403, "Forbidden", &[]))]);
+    let url = server.ws_url("/ws");
+    let common = ["--close-wait", "100ms", "--color", "never", "--quick"];
+    let request = "> GET /ws HTTP/1.1";
+    let (stdout, stderr, code) = run(&[&[url.as_str(), "-v"][..], &common[..]].concat(), &[]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let shown = stdout.matches(request).count() + stderr.matches(request).count();
+    assert_eq!(shown, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains(request), "{stderr}");
+    assert!(
+        stdout.contains("on the wire: above, on stderr (-v)"),
+        "{stdout}"
+    );
+    // Without -v the report has it.
+    let (stdout, _, _) = run(&[&[url.as_str()][..], &common[..]].concat(), &[]);
+    assert!(stdout.contains(request), "{stdout}");
+    // A report written to a file keeps it, -v or not.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.txt");
+    let file_arg = file.to_string_lossy().into_owned();
+    let (_, stderr, _) = run(
+        &[
+            &[url.as_str(), "-v", "-o", file_arg.as_str()][..],
+            &common[..],
+        ]
+        .concat(),
+        &[],
+    );
+    assert!(stderr.contains(request), "{stderr}");
+    let written = std::fs::read_to_string(&file).expect("the report file");
+    assert!(written.contains(request), "{written}");
 }

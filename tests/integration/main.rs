@@ -16,6 +16,7 @@ mod explain;
 mod explain_field;
 mod exporter;
 mod exporter_fairness;
+mod fitting;
 mod forward_proxy_socks;
 mod habits;
 mod help;

@@ -94,11 +94,19 @@ fn report_003_apache_require_all_denied_on_the_websocket_path() {
         "the refusal should be attributed to Apache\n{}",
         run.describe()
     );
+    // Issue 28 point 7a: the grant is for the WebSocket path and the clients named, never
+    // `Require all granted` (the refusal may be deliberate).
     let snippets = apache_snippets(&run);
     assert!(
-        snippets.iter().any(|c| c.contains("Require all granted")),
-        "expected an Apache snippet with Require all granted, got {snippets:?}\n{}",
+        snippets
+            .iter()
+            .any(|c| c.contains("<Location \"/ws\">") && c.contains("Require ip")),
+        "expected an Apache snippet granting /ws to named clients, got {snippets:?}\n{}",
         run.describe()
+    );
+    assert!(
+        snippets.iter().all(|c| !c.contains("Require all granted")),
+        "{snippets:?}"
     );
 }
 

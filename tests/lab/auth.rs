@@ -101,6 +101,20 @@ fn report_003_authorization_stripped_by_nginx_query_works() {
         ALLOWED_ORIGIN,
     ]);
     run.expect("auth", "auth.placement", 1);
+    // Issue 28 point 7b: nginx is on the path and the header is answered as no credential is, so
+    // the proxy fix and its snippet apply; the first fix is the placement that worked.
+    let remedy = run.json["diagnosis"]["remedy"].to_string();
+    assert!(
+        remedy.contains("make the proxy forward the header"),
+        "{remedy}"
+    );
+    assert!(remedy.contains("?token=<token>"), "{remedy}");
+    assert!(
+        run.snippets().iter().any(|(lang, code)| lang == "nginx"
+            && code.contains("proxy_set_header Authorization $http_authorization")),
+        "{:?}",
+        run.snippets()
+    );
 }
 
 // Issue 24 point 3: the user's credential wherever they put it. The same token given as

@@ -71,6 +71,106 @@ fn report_003_nginx_denies_the_websocket_path() {
     probe_ws(port).expect("proxy", "proxy.access_denied", 1);
 }
 
+// Issue 28 point 7a: the `deny all;` sits on the admin prefix and the WebSocket path lives under
+// it (`/admin/ws`). The nginx fix must not open the admin prefix (`allow all;` on
+// `location /admin/`): it is an exact location for the WebSocket path that lets in the clients
+// named. Applied as suggested, with this client's address, it opens the socket and leaves the
+// rest of /admin/ refused.
+#[test]
+fn a_deny_on_an_admin_prefix_gets_a_fix_for_the_websocket_path_alone() {
+    let test = require!("issue_028_nginx_deny_admin", Tool::Nginx, Tool::Python);
+    let upstream = stack::app(App::PyWebsockets).addr();
+    let probe = |port: u16, path: &str| {
+        let url = format!("ws://127.0.0.1:{port}{path}");
+        wsdoctor(&[
+            url.as_str(),
+            "--token",
+            VALID_TOKEN,
+            "--origin",
+            ALLOWED_ORIGIN,
+        ])
+    };
+    let mut scene = Scene::new(test);
+    let port = scene.nginx(
+        "deny-admin.conf",
+        &[
+            ("UPSTREAM", upstream.clone()),
+            ("WS_LOCATION", String::new()),
+        ],
+    );
+    let run = probe(port, "/admin/ws");
+    run.expect("proxy", "proxy.access_denied", 1);
+    let nginx: Vec<String> = run
+        .snippets()
+        .into_iter()
+        .filter(|(lang, _)| lang == "nginx")
+        .map(|(_, code)| code)
+        .collect();
+    assert_eq!(nginx.len(), 1, "{nginx:?}\n{}", run.describe());
+    let fix = &nginx[0];
+    assert!(!fix.contains("allow all"), "{fix}");
+    assert!(!fix.contains("location /admin/ "), "{fix}");
+    assert!(fix.contains("location = /admin/ws {"), "{fix}");
+
+    let applied = fix.replace("10.0.0.0/8", "127.0.0.1");
+    let mut fixed = Scene::new(&format!("{test}_fixed"));
+    let port = fixed.nginx(
+        "deny-admin.conf",
+        &[("UPSTREAM", upstream), ("WS_LOCATION", applied)],
+    );
+    probe(port, "/admin/ws").expect("ok", "ok.healthy", 0);
+    probe(port, "/admin/other").expect("proxy", "proxy.access_denied", 1);
+}
+
+// Issue 28 point 7a on lighttpd: `url.access-deny` on the admin prefix refuses `/admin/ws`. The
+// fix is a block for the WebSocket path alone and the clients named; applied as suggested, with
+// this client's address, it opens the socket and leaves the rest of /admin/ refused.
+#[test]
+fn a_lighttpd_deny_on_an_admin_prefix_gets_a_fix_for_the_websocket_path_alone() {
+    let test = require!(
+        "issue_028_lighttpd_deny_admin",
+        Tool::Lighttpd,
+        Tool::Python
+    );
+    let upstream = stack::app(App::PyWebsockets).addr();
+    let probe = |port: u16, path: &str| {
+        let url = format!("ws://127.0.0.1:{port}{path}");
+        wsdoctor(&[
+            url.as_str(),
+            "--token",
+            VALID_TOKEN,
+            "--origin",
+            ALLOWED_ORIGIN,
+        ])
+    };
+    let mut scene = Scene::new(test);
+    let port = scene.lighttpd(
+        "deny-admin.conf",
+        &[("UPSTREAM", upstream.clone()), ("WS_FIX", String::new())],
+    );
+    let run = probe(port, "/admin/ws");
+    run.expect("proxy", "proxy.access_denied", 1);
+    let fixes: Vec<String> = run
+        .snippets()
+        .into_iter()
+        .filter(|(lang, _)| lang == "lighttpd")
+        .map(|(_, code)| code)
+        .collect();
+    assert_eq!(fixes.len(), 1, "{fixes:?}\n{}", run.describe());
+    let fix = &fixes[0];
+    assert!(fix.contains("$HTTP[\"url\"] == \"/admin/ws\""), "{fix}");
+    assert!(!fix.contains("^/admin"), "{fix}");
+
+    let applied = fix.replace("10.0.0.0/8", "127.0.0.1/32");
+    let mut fixed = Scene::new(&format!("{test}_fixed"));
+    let port = fixed.lighttpd(
+        "deny-admin.conf",
+        &[("UPSTREAM", upstream), ("WS_FIX", applied)],
+    );
+    probe(port, "/admin/ws").expect("ok", "ok.healthy", 0);
+    probe(port, "/admin/other").expect("proxy", "proxy.access_denied", 1);
+}
+
 // /work/shared/seeds/003 cause 3, as HAProxy does it: `http-request deny if { path_beg /ws }`.
 #[test]
 fn report_003_haproxy_denies_the_websocket_path() {

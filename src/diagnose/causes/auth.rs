@@ -145,7 +145,7 @@ pub(super) static AUTH_PLACEMENT: Home = Home {
     symptom: "The credential works in one placement (header/query/cookie/subprotocol) but not the one used — e.g. a proxy strips Authorization (field report 003).",
     confirm: "the report's placement variants show one place accepted (e.g. `credential.query`) and yours refused; move the credential there, or make the server read it where the client puts it.",
     remedies: &[
-        "send the credential where the server reads it, or make the proxy forward the header",
+        "send the credential where the server reads it",
         "browsers cannot set headers on WebSockets: use a cookie, query ticket or subprotocol token for web clients",
     ],
     produces: refused_or_closed,

@@ -209,7 +209,7 @@ pub(super) static PROXY_ACCESS_DENIED: Home = Home {
     symptom: "A 4xx that carries the proxy's, CDN's or WAF's own signature: nginx error page, HAProxy \"Request forbidden by administrative rules\", Apache httpd's error page (`<title>403 Forbidden</title>`, recognised by its layout even with `ServerTokens Prod`/`ServerSignature Off` or no Server header), Cloudflare page + cf-ray, `server: awselb/2.0`, Caddy's empty response.",
     confirm: "the refusal page names the proxy, CDN or WAF (a block id, its `Server` or `Via`), and a plain GET of the site root gets the same page; `--direct` to the backend upgrades.",
     remedies: &[
-        "allow the WebSocket path in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules)",
+        "allow the WebSocket path, for the clients that need it, in the proxy/CDN/WAF rule that matched (allow/deny, WAF, bot or rate rules); the rule may be deliberate (an admin area), so do not open it to everyone",
         "on a CDN, enable WebSockets for the zone",
     ],
     produces: refused_or_upgraded,
