@@ -561,11 +561,24 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
     if let Some(n) = f.get(ids::CREDENTIAL_NONE) {
         v = v.because(cite(n));
     }
+    // A proxy is named only when the run shows one on the path and the header lost through it
+    // (answered as if no credential had been sent); otherwise the server reads another place.
+    let ctx = crate::diagnose::remedy::Context::of(f, Some(b));
+    let proxy_loses_it = ctx.intermediary && ctx.header_lost;
     if matches!(b.variant.credential, CredentialPlacement::Header { .. }) {
-        v = v.because("a header credential refused while the same token works elsewhere: a proxy may strip the header, or the server reads another place");
+        v = v.because(if proxy_loses_it {
+            "a header credential answered as if none had been sent, through a proxy, while the same token works elsewhere: the proxy may strip the header"
+        } else {
+            "a header credential refused while the same token works elsewhere: the server reads the credential from another place"
+        });
     }
+    let reader = if proxy_loses_it {
+        "make the proxy forward the header"
+    } else {
+        "make the server read it where your client sends it"
+    };
     Some(v.decided_by(&first.variant.id).next(format!(
-        "send the token as {} (or make the server/proxy read it where your client sends it)",
+        "send the token as {} (or {reader})",
         first.variant.label
     )))
 }
@@ -1221,6 +1234,44 @@ mod tests {
         .cred()
         .build();
         assert_eq!(cause(auth_placement, &near), None);
+    }
+
+    /// A proxy is blamed for a lost header only when one is on the path and the header is
+    /// answered as if no credential had been sent; without one, the server reads another place.
+    #[test]
+    fn a_placement_names_a_proxy_only_when_one_is_on_the_path_and_loses_the_header() {
+        let refused = |a: A| a.rejected(401, "Unauthorized");
+        let direct = run(vec![
+            refused(attempt("baseline")),
+            refused(attempt("credential.none")),
+            attempt("credential.query").upgraded(),
+        ])
+        .cred()
+        .build();
+        let v = auth_placement(&Facts::new(&direct)).unwrap();
+        let said = format!("{:?} {:?}", v.evidence, v.next_step);
+        assert!(!said.contains("proxy"), "{said}");
+        assert!(
+            said.contains("reads the credential from another place"),
+            "{said}"
+        );
+        let via_nginx = |a: A| {
+            a.rejected_with(
+                401,
+                &[("server", "nginx/1.22.1"), ("via", "1.1 nginx")],
+                "Unauthorized",
+            )
+        };
+        let proxied = run(vec![
+            via_nginx(attempt("baseline")),
+            via_nginx(attempt("credential.none")),
+            attempt("credential.query").upgraded(),
+        ])
+        .cred()
+        .build();
+        let v = auth_placement(&Facts::new(&proxied)).unwrap();
+        let said = format!("{:?} {:?}", v.evidence, v.next_step);
+        assert!(said.contains("make the proxy forward the header"), "{said}");
     }
 
     fn report_000(http_ok: bool) -> Run {
