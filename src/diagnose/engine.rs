@@ -518,40 +518,6 @@ pub fn candidates(f: &Facts) -> Vec<(&'static str, Verdict)> {
     out
 }
 
-/// The step that separates two causes, when the pair is a known confusion.
-fn separating_step(f: &Facts, a: Cause, b: Cause) -> Option<String> {
-    use Cause::*;
-    let pair = |x: Cause, y: Cause| (a == x && b == y) || (a == y && b == x);
-    if pair(AuthCredentialsRejected, RoutingWrongUpstream)
-        || pair(AuthMissingCredentials, RoutingWrongUpstream)
-    {
-        return Some(format!(
-            "prove the credential good outside this path: `wsdoctor {} --auth-check <an HTTP URL of the same API that needs it>` (2xx with it, 401/403 without), or --direct ws://<websocket-backend:port>{}",
-            f.run.target,
-            f.target_path()
-        ));
-    }
-    if pair(OriginRejected, OriginHostRewritten) {
-        return Some(
-            "--direct ws://<backend:port>/… : a backend that accepts its own origin directly points at a Host rewrite"
-                .into(),
-        );
-    }
-    if pair(ProxyUpgradeNotForwarded, RoutingNotFound)
-        || pair(ProxyUpgradeNotForwarded, RoutingNotWebsocket)
-        || pair(ProxyUpgradeNotForwarded, ServerWebsocketUnsupported)
-    {
-        return Some(format!(
-            "--direct ws://<backend:port>{}: a backend that upgrades there means the proxy drops the upgrade",
-            f.target_path()
-        ));
-    }
-    if pair(ProxyBadGateway, ServerError) {
-        return Some("--direct to the backend: the same 5xx there is the application's own".into());
-    }
-    None
-}
-
 /// The verdict when only a status is known and nothing confirms the winner: it says so, names
 /// every candidate still standing in the field's order, claims nothing about what the request
 /// carried, and names what tells them apart.
@@ -724,7 +690,7 @@ pub fn decide(f: &Facts) -> Option<Decision> {
         if gap > CLOSE_MARGIN {
             continue;
         }
-        let step = separating_step(f, v.cause, other.verdict.cause);
+        let step = causes::separating_step(f, v.cause, other.verdict.cause);
         if i == 1 && gap <= TIE_MARGIN {
             let winner_id = v.cause.id();
             let why = if winner.prior > other.prior {

@@ -102,6 +102,7 @@ pub(super) static AUTH_MISSING_CREDENTIALS: Home = Home {
             "the server accepts the upgrade and then refuses the credential over the connection ({observed})",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `auth.credentials_rejected`
@@ -131,6 +132,7 @@ pub(super) static AUTH_CREDENTIALS_REJECTED: Home = Home {
         ),
         denies(Sign::CredentialNotRead, Expected::CredentialNotRead, 1.0),
     ],
+    tells_apart: &[],
 };
 
 /// `auth.placement`
@@ -156,6 +158,7 @@ pub(super) static AUTH_PLACEMENT: Home = Home {
             "the request with the credential gets the very refusal of the request without one, and it says the credential is missing ({observed}): the credential does not reach the check where it was put — the server reads it elsewhere, or a proxy strips it",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `auth.ticket_failed`
@@ -178,6 +181,7 @@ pub(super) static AUTH_TICKET_FAILED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `auth.closed_after_upgrade`
@@ -208,6 +212,7 @@ pub(super) static AUTH_CLOSED_AFTER_UPGRADE: Home = Home {
             "the server accepts the upgrade and then closes it over the credential the request carries ({observed})",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `auth.not_enforced`
@@ -229,6 +234,7 @@ pub(super) static AUTH_NOT_ENFORCED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `auth.header_only`
@@ -250,6 +256,7 @@ pub(super) static AUTH_HEADER_ONLY: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 #[cfg(test)]

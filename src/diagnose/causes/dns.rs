@@ -25,6 +25,7 @@ pub(super) static DNS_RESOLUTION_FAILED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `dns.address_inconsistent`
@@ -48,6 +49,7 @@ pub(super) static DNS_ADDRESS_INCONSISTENT: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 #[cfg(test)]

@@ -153,6 +153,9 @@ impl<'a> Ctx<'_, 'a> {
     }
 }
 
+/// The one step (a command, a flag) that tells two causes apart, worded for the run.
+pub type Step = fn(&Facts) -> String;
+
 /// Everything wsdoctor knows about one cause.
 pub struct Home {
     /// The cause (its id and title are `crate::cause`'s).
@@ -189,6 +192,9 @@ pub struct Home {
     pub predicts_direct: fn(&Ctx) -> Prediction,
     /// How it reads the signs a run shows.
     pub reads: &'static [Reading],
+    /// The one step that tells it apart from a cause that explains a run as well (read in both
+    /// homes of a pair: [`separating_step`]).
+    pub tells_apart: &'static [(Cause, Step)],
 }
 
 /// Every home, in catalogue order.
@@ -246,6 +252,7 @@ static MISSING: Home = Home {
     predicts: silent,
     predicts_direct: silent,
     reads: &[],
+    tells_apart: &[],
 };
 
 /// The causes of a refused upgrade of which only the status is known, most common first, with
@@ -262,6 +269,18 @@ pub fn status_causes(status: u16) -> Vec<(Cause, f64)> {
         .collect();
     out.sort_by(|a, b| b.1.total_cmp(&a.1));
     out
+}
+
+/// The one step that tells two causes apart when they explain a run equally, from either home.
+pub fn separating_step(f: &Facts, a: Cause, b: Cause) -> Option<String> {
+    let from = |x: Cause, y: Cause| {
+        home(x)
+            .tells_apart
+            .iter()
+            .find(|(other, _)| *other == y)
+            .map(|(_, step)| step(f))
+    };
+    from(a, b).or_else(|| from(b, a))
 }
 
 /// How common a cause is in the field ([`Home::prior`]).

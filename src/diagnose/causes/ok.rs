@@ -36,6 +36,7 @@ pub(super) static HEALTHY: Home = Home {
         denies(Sign::ExchangeClosedOverAMissingCredential, Expected::TheExchangeStaysOpen, HARD),
         denies(Sign::ExchangeClosedOverOrigin, Expected::TheExchangeStaysOpen, HARD),
     ],
+    tells_apart: &[],
 };
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ pub(super) static ORIGIN_REJECTED: Home = Home {
             "the server accepts the upgrade and then closes it over the Origin ({observed}): its Origin check refuses the origin sent",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `origin.host_rewritten`
@@ -122,6 +123,7 @@ pub(super) static ORIGIN_HOST_REWRITTEN: Home = Home {
             "the site's own Origin is refused behind a front while no Origin is accepted ({observed}): a same-origin check sees another Host than the URL's, so the front rewrites Host",
         ),
     ],
+    tells_apart: &[(Cause::OriginRejected, the_backends_own_origin)],
 };
 
 /// `origin.not_enforced`
@@ -143,7 +145,13 @@ pub(super) static ORIGIN_NOT_ENFORCED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
+
+/// An allowlist without the site's own origin and a Host rewrite look alike from the front.
+fn the_backends_own_origin(_: &Facts) -> String {
+    "--direct ws://<backend:port>/… : a backend that accepts its own origin directly points at a Host rewrite".into()
+}
 
 #[cfg(test)]
 mod tests {

@@ -88,6 +88,7 @@ pub(super) static PROXY_REDIRECT: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `proxy.bad_gateway`
@@ -122,6 +123,7 @@ pub(super) static PROXY_BAD_GATEWAY: Home = Home {
             "no request to this port gets any HTTP answer, not even a plain GET of the site root ({observed}): a TCP relay or balancer in front accepts connections and drops them, its backend is gone",
         ),
     ],
+    tells_apart: &[(Cause::ServerError, the_same_5xx_at_the_backend)],
 };
 
 /// `proxy.upgrade_not_forwarded`
@@ -151,6 +153,11 @@ pub(super) static PROXY_UPGRADE_NOT_FORWARDED: Home = Home {
         // alone, more likely has its WebSocket support off. `--direct` decides.
         denies(Sign::NoWebSocketLayerInAServerThatHasOne, Expected::NoWebSocketLayer, 0.8),
     ],
+    tells_apart: &[
+        (Cause::RoutingNotFound, upgrade_at_the_backend),
+        (Cause::RoutingNotWebsocket, upgrade_at_the_backend),
+        (Cause::ServerWebsocketUnsupported, upgrade_at_the_backend),
+    ],
 };
 
 /// `proxy.idle_timeout`
@@ -173,6 +180,7 @@ pub(super) static PROXY_IDLE_TIMEOUT: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `proxy.forward_proxy_refused`
@@ -195,6 +203,7 @@ pub(super) static PROXY_FORWARD_PROXY_REFUSED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `proxy.access_denied`
@@ -226,6 +235,7 @@ pub(super) static PROXY_ACCESS_DENIED: Home = Home {
             "wsdoctor's own upgrade opens, while the same request shaped as a browser sends it is refused by the front itself ({observed}): a rule on the front refuses what browsers send (the permessage-deflate offer, a User-Agent, a header), so every browser fails",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `proxy.front_refuses`
@@ -249,6 +259,7 @@ pub(super) static PROXY_FRONT_REFUSES: Home = Home {
     reads: &[
         denies(Sign::DirectAnotherApplication, Expected::AnApplicationAnswer, 0.8),
     ],
+    tells_apart: &[],
 };
 
 /// `proxy.http2_websocket_refused`
@@ -271,6 +282,7 @@ pub(super) static PROXY_HTTP2_WEBSOCKET_REFUSED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `proxy.request_too_large`
@@ -293,7 +305,22 @@ pub(super) static PROXY_REQUEST_TOO_LARGE: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
+
+/// A front that drops the upgrade makes the application answer as to a plain GET: the backend
+/// reached directly tells it from the application's own answer.
+fn upgrade_at_the_backend(f: &Facts) -> String {
+    format!(
+        "--direct ws://<backend:port>{}: a backend that upgrades there means the proxy drops the upgrade",
+        f.target_path()
+    )
+}
+
+/// A front's 5xx and the application's look alike when the page names nobody.
+fn the_same_5xx_at_the_backend(_: &Facts) -> String {
+    "--direct to the backend: the same 5xx there is the application's own".into()
+}
 
 #[cfg(test)]
 mod tests {

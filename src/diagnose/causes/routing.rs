@@ -84,6 +84,7 @@ pub(super) static ROUTING_NOT_FOUND: Home = Home {
             "the upgrade is accepted and then closed without a reason, and a plain GET of the same URL says why ({observed})",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `routing.not_websocket`
@@ -112,6 +113,7 @@ pub(super) static ROUTING_NOT_WEBSOCKET: Home = Home {
         ),
         denies(Sign::UpgradeAnsweredUnlikeThePlainGet, Expected::UpgradeSeenNotCompleted, 1.0),
     ],
+    tells_apart: &[],
 };
 
 /// `routing.method_not_allowed`
@@ -133,6 +135,7 @@ pub(super) static ROUTING_METHOD_NOT_ALLOWED: Home = Home {
     predicts_direct: no_route_direct,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `routing.wrong_upstream`
@@ -158,6 +161,10 @@ pub(super) static ROUTING_WRONG_UPSTREAM: Home = Home {
         ),
         supports(Sign::DirectPlainInAnotherFormat, Expected::TheBackendsAnswer, 0.5),
     ],
+    tells_apart: &[
+        (Cause::AuthCredentialsRejected, prove_the_credential_elsewhere),
+        (Cause::AuthMissingCredentials, prove_the_credential_elsewhere),
+    ],
 };
 
 /// `routing.intermittent`
@@ -179,7 +186,19 @@ pub(super) static ROUTING_INTERMITTENT: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
+
+/// A credential check that refuses every credential and a route to a backend that refuses every
+/// upgrade look alike: the credential proven good on another endpoint, or the backend reached
+/// directly, tells them apart.
+fn prove_the_credential_elsewhere(f: &Facts) -> String {
+    format!(
+        "prove the credential good outside this path: `wsdoctor {} --auth-check <an HTTP URL of the same API that needs it>` (2xx with it, 401/403 without), or --direct ws://<websocket-backend:port>{}",
+        f.run.target,
+        f.target_path()
+    )
+}
 
 #[cfg(test)]
 mod tests {

@@ -64,6 +64,7 @@ pub(super) static SERVER_ERROR: Home = Home {
         denies(Sign::GatewayPageTheFrontWrote, Expected::AnApplicationAnswer, 0.5),
         supports(Sign::BrowserShapeServerError, Expected::BrowsersGetTheSame, 1.0),
     ],
+    tells_apart: &[],
 };
 
 /// `server.timeout`
@@ -87,6 +88,7 @@ pub(super) static SERVER_TIMEOUT: Home = Home {
         denies(Sign::NothingAnswersHttp, Expected::NothingAnswersHttp, 0.8),
         denies(Sign::UpgradeUnansweredPlainGetAnswered, Expected::UpgradeUnownedPath, 0.5),
     ],
+    tells_apart: &[],
 };
 
 /// `server.closed_after_upgrade`
@@ -124,6 +126,7 @@ pub(super) static SERVER_CLOSED_AFTER_UPGRADE: Home = Home {
         denies(Sign::PlainGetSaysNotFound, Expected::ThePlainGetSaysWhy, 0.8),
         denies(Sign::PlainGetSaysNotWebsocket, Expected::ThePlainGetSaysWhy, 0.8),
     ],
+    tells_apart: &[],
 };
 
 /// `server.ping_flood`
@@ -147,6 +150,7 @@ pub(super) static SERVER_PING_FLOOD: Home = Home {
     predicts_direct: flooded,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `server.request_too_large`
@@ -169,6 +173,7 @@ pub(super) static SERVER_REQUEST_TOO_LARGE: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `server.websocket_unsupported`
@@ -203,6 +208,7 @@ pub(super) static SERVER_WEBSOCKET_UNSUPPORTED: Home = Home {
             "the upgrade gets a plain 2xx that a plain GET of the same URL does not get ({observed}): the route sees the Upgrade headers but nothing completes the handshake — the WebSocket adapter is registered without being wired into the server",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `server.http2_only`
@@ -228,6 +234,7 @@ pub(super) static SERVER_HTTP2_ONLY: Home = Home {
             "HTTP/1.1 gets no answer at all while the same front accepts the WebSocket over HTTP/2 ({observed}): it only serves HTTP/2, so clients that upgrade over HTTP/1.1 fail",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `server.loopback_bind`
@@ -251,6 +258,7 @@ pub(super) static SERVER_LOOPBACK_BIND: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `server.bad_handshake_response`
@@ -275,6 +283,7 @@ pub(super) static SERVER_BAD_HANDSHAKE_RESPONSE: Home = Home {
         denies(Sign::BrokenAfterThe101, Expected::WebSocketAfterThe101, 1.0),
         supports(Sign::BrowserShapeRefused, Expected::BrowsersGetTheSame, 0.5),
     ],
+    tells_apart: &[],
 };
 
 /// `server.negotiation_mismatch`
@@ -296,6 +305,7 @@ pub(super) static SERVER_NEGOTIATION_MISMATCH: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub(super) static TCP_REFUSED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tcp.timeout`
@@ -51,6 +52,7 @@ pub(super) static TCP_TIMEOUT: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tcp.unreachable`
@@ -72,6 +74,7 @@ pub(super) static TCP_UNREACHABLE: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tcp.reset`
@@ -93,6 +96,7 @@ pub(super) static TCP_RESET: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 #[cfg(test)]

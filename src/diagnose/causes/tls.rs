@@ -51,6 +51,7 @@ pub(super) static TLS_UNTRUSTED_CERTIFICATE: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.self_signed_certificate`
@@ -73,6 +74,7 @@ pub(super) static TLS_SELF_SIGNED_CERTIFICATE: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.expired_certificate`
@@ -94,6 +96,7 @@ pub(super) static TLS_EXPIRED_CERTIFICATE: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.hostname_mismatch`
@@ -115,6 +118,7 @@ pub(super) static TLS_HOSTNAME_MISMATCH: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.not_tls`
@@ -136,6 +140,7 @@ pub(super) static TLS_NOT_TLS: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.plaintext_to_tls_port`
@@ -157,6 +162,7 @@ pub(super) static TLS_PLAINTEXT_TO_TLS_PORT: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.client_cert_required`
@@ -180,6 +186,7 @@ pub(super) static TLS_CLIENT_CERT_REQUIRED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.client_cert_rejected`
@@ -202,6 +209,7 @@ pub(super) static TLS_CLIENT_CERT_REJECTED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.alpn_h2_only`
@@ -227,6 +235,7 @@ pub(super) static TLS_ALPN_H2_ONLY: Home = Home {
             "HTTP/1.1 gets no answer at all while the same front accepts the WebSocket over HTTP/2 ({observed}): it only serves HTTP/2, so clients that upgrade over HTTP/1.1 fail",
         ),
     ],
+    tells_apart: &[],
 };
 
 /// `tls.expiring_soon`
@@ -248,6 +257,7 @@ pub(super) static TLS_EXPIRING_SOON: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.name_only_in_cn`
@@ -269,6 +279,7 @@ pub(super) static TLS_NAME_ONLY_IN_CN: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 /// `tls.handshake_failed`
@@ -290,6 +301,7 @@ pub(super) static TLS_HANDSHAKE_FAILED: Home = Home {
     predicts_direct: silent,
     reads: &[
     ],
+    tells_apart: &[],
 };
 
 #[cfg(test)]
