@@ -211,11 +211,12 @@ fn both_apps(p: &AttemptPair) -> bool {
     app(&p.public_responder) && app(&p.direct_responder)
 }
 
-/// Dresses the deciding verdict with the comparison: the differing pairs as evidence; when both
-/// sides refuse the baseline alike, an Origin or auth verdict is the backend's own decision (more
-/// confidence) and a front verdict loses confidence; when the backend accepts what the front
-/// refuses, an Origin or auth verdict is enforced in front; when `--direct` was unreachable, the
-/// evidence says that nothing was compared.
+/// Dresses a verdict with the comparison, in words only: the differing pairs as evidence; when
+/// both sides refuse the baseline alike, an Origin or auth verdict is the backend's own decision
+/// and a front verdict may not be the front's; when the backend accepts what the front refuses,
+/// an Origin or auth verdict is enforced in front; when `--direct` was unreachable, the evidence
+/// says that nothing was compared. The comparison weighs through each cause's predictions for the
+/// `--direct` twins (`causes::Home::predicts_direct`), never twice through the confidence here.
 pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
     let Some(c) = compare::compare(f.run) else {
         return v;
@@ -244,14 +245,12 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
                 "{} — the backend reached directly refuses it the same way: the backend itself decides, not the proxy",
                 c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
             ));
-            v.confidence = v.confidence.max((v.confidence + 0.1).min(0.95));
         }
         Some(PairClass::Same) if public_failed && FRONT_CAUSES.contains(&v.cause) => {
             v.evidence.push(format!(
                 "{} — the backend reached directly gives the same answer: either the --direct URL passes through the same front, or the backend itself answers so",
                 c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
             ));
-            v.confidence = (v.confidence - 0.2).max(0.3);
         }
         Some(PairClass::Same) if public_failed => {
             v.evidence.push(format!(
