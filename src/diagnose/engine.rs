@@ -17,7 +17,6 @@
 //!
 //! Pure: no I/O, no clock.
 
-use super::browser;
 use super::cause::Cause;
 use super::causes;
 use super::evidence::{cite, describe, Facts};
@@ -120,30 +119,6 @@ fn unexplained_weight(f: &Facts) -> f64 {
         4..=7 => 0.3,
         _ => 0.0,
     }
-}
-
-/// Proof that the user's credential is good, from outside the WebSocket path: the `--auth-check`
-/// URL answers 2xx with it and 401/403 without, or the ticket endpoint issued a ticket for it.
-pub fn credential_proven<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
-    let with = f
-        .run
-        .http_controls
-        .iter()
-        .find(|a| hypothesis::part(a) == Part::AuthCheck)?;
-    let without = f
-        .run
-        .http_controls
-        .iter()
-        .find(|a| hypothesis::part(a) == Part::AuthCheckNone)?;
-    let ok = with
-        .outcome
-        .status()
-        .is_some_and(|s| (200..300).contains(&s));
-    let refused_without = without
-        .outcome
-        .status()
-        .is_some_and(|s| matches!(s, 401 | 403));
-    (ok && refused_without).then_some(with)
 }
 
 fn observation(id: &str, pred: Prediction, fit: Fit, a: Option<&AttemptRecord>) -> Observation {
@@ -301,54 +276,6 @@ fn score_weighed<'a>(
                 observations.push(o);
             }
         }
-        // Records that are not attempts: proof the credential is good, and the browsers'
-        // judgement of the baseline's 101.
-        if let Some(proof) = credential_proven(f) {
-            let pred = Prediction {
-                expect: hypothesis::Expect::Any,
-                support: 1.5,
-                penalty: HARD,
-            };
-            match cause {
-                Cause::AuthCredentialsRejected | Cause::AuthClosedAfterUpgrade => {
-                    penalty += HARD;
-                    observations.push(observation(
-                        &proof.variant.id,
-                        pred,
-                        Fit::Contradicted,
-                        Some(proof),
-                    ));
-                }
-                Cause::RoutingWrongUpstream | Cause::ProxyFrontRefuses => {
-                    support += 1.5;
-                    observations.push(observation(
-                        &proof.variant.id,
-                        pred,
-                        Fit::Explained,
-                        Some(proof),
-                    ));
-                }
-                _ => {}
-            }
-        }
-        // Who wrote the refusal: a wrong route answers with an application's refusal, never with
-        // the proxy's own error page.
-        if cause == Cause::RoutingWrongUpstream {
-            if let Some(r) = super::evidence::response(base) {
-                if crate::fingerprint::proxy_authorship(&r) >= 0.9 {
-                    let pred = Prediction {
-                        expect: hypothesis::Expect::Any,
-                        support: 0.0,
-                        penalty: CONTRADICTION,
-                    };
-                    penalty += CONTRADICTION;
-                    let mut o = observation(&base.variant.id, pred, Fit::Contradicted, Some(base));
-                    o.expected = "an_application_refusal".into();
-                    o.observed = "the proxy's own error page".into();
-                    observations.push(o);
-                }
-            }
-        }
         // The same port with the other scheme says which protocol the port speaks.
         if let Some(other) = f.run.other_scheme.as_deref() {
             let (pred, fit) = other_scheme_fit(f, cause, base, other);
@@ -364,31 +291,6 @@ fn score_weighed<'a>(
                 } else {
                     "an_http_answer".into()
                 };
-                observations.push(o);
-            }
-        }
-        // What rules out "healthy" although the baseline upgraded and stayed open for
-        // wsdoctor's own client: the HTTP/2 path browsers take where it is advertised was refused
-        // (a failure for them, whatever HTTP/1.1 got); the connection was flooded with pings
-        // (legal framing a browser answers ping by ping: open, not healthy); a browser refuses
-        // the 101 itself.
-        if cause == Cause::Healthy {
-            let ruled_out: [Option<(&AttemptRecord, Option<String>)>; 3] = [
-                rules::http2::refused_stream(f).map(|(_, h2)| (h2, None)),
-                super::evidence::ping_flood_of(base).map(|_| (base, None)),
-                browser::refused_by_a_browser(base).then(|| (base, Some(browser::summary(base)))),
-            ];
-            for (a, observed) in ruled_out.into_iter().flatten() {
-                let pred = Prediction {
-                    expect: hypothesis::Expect::Open,
-                    support: 0.0,
-                    penalty: HARD,
-                };
-                penalty += HARD;
-                let mut o = observation(&a.variant.id, pred, Fit::Contradicted, Some(a));
-                if let Some(observed) = observed {
-                    o.observed = observed;
-                }
                 observations.push(o);
             }
         }

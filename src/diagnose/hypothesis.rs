@@ -236,7 +236,7 @@ pub fn predict(cause: Cause, f: &Facts, base: &AttemptRecord, a: &AttemptRecord)
         return ANY;
     }
     // A plain-HTTP control (site root, `--health-url`) is read as typed observations (`sign`);
-    // the `--auth-check` pair speaks as a pair (`engine::credential_proven`).
+    // the `--auth-check` pair speaks as a pair (`sign::credential_proven`).
     if matches!(
         part,
         Part::HttpControl | Part::AuthCheck | Part::AuthCheckNone

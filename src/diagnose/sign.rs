@@ -109,6 +109,16 @@ pub enum Sign {
     /// The upgrade gets a plain 2xx that the plain GET of the same URL does not get: something
     /// reacted to the Upgrade headers and answered without completing the handshake.
     UpgradeAnsweredUnlikeThePlainGet,
+    /// `--auth-check` proves the credential good: 2xx with it, 401/403 without (on the proof).
+    CredentialProvenGood,
+    /// The baseline's refusal is a front's own error page (its shape says so, near-certainly).
+    TheFrontsOwnErrorPage,
+    /// The HTTP/2 path browsers take where it is advertised is refused (on the HTTP/2 stream).
+    Http2PathRefused,
+    /// The upgraded connection is flooded with pings.
+    PingFlood,
+    /// A browser refuses the baseline's 101 itself (a header Chrome or Firefox does not accept).
+    BrowserRefusesThe101,
 }
 
 /// Every sign a run shows, each with the attempt it was seen on.
@@ -129,7 +139,54 @@ pub fn read<'a>(f: &Facts<'a>, obs: &Observations<'a>) -> Vec<(Sign, &'a Attempt
     plain_get_says_why(f, obs, base, &mut out);
     exchange(f, base, &mut out);
     handshake_unchecked(obs, base, &mut out);
+    beside_the_matrix(f, base, &mut out);
     out
+}
+
+/// Records that are not attempts of the matrix: the `--auth-check` pair, who wrote the baseline's
+/// refusal by its shape, the HTTP/2 path, the session's pings, the browsers' judgement of the 101.
+fn beside_the_matrix<'a>(f: &Facts<'a>, base: &AttemptObs<'a>, out: &mut Out<'a>) {
+    if let Some(proof) = credential_proven(f) {
+        out.push((Sign::CredentialProvenGood, proof));
+    }
+    let b = base.record;
+    if super::evidence::response(b).is_some_and(|r| crate::fingerprint::proxy_authorship(&r) >= 0.9)
+    {
+        out.push((Sign::TheFrontsOwnErrorPage, b));
+    }
+    if let Some((_, h2)) = super::rules::http2::refused_stream(f) {
+        out.push((Sign::Http2PathRefused, h2));
+    }
+    if super::evidence::ping_flood_of(b).is_some() {
+        out.push((Sign::PingFlood, b));
+    }
+    if super::browser::refused_by_a_browser(b) {
+        out.push((Sign::BrowserRefusesThe101, b));
+    }
+}
+
+/// The `--auth-check` pair proves the credential good: its URL answers 2xx with the credential and
+/// 401/403 without. The proof (the attempt with the credential), if it does.
+pub fn credential_proven<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
+    let with = f
+        .run
+        .http_controls
+        .iter()
+        .find(|a| super::hypothesis::part(a) == Part::AuthCheck)?;
+    let without = f
+        .run
+        .http_controls
+        .iter()
+        .find(|a| super::hypothesis::part(a) == Part::AuthCheckNone)?;
+    let ok = with
+        .outcome
+        .status()
+        .is_some_and(|s| (200..300).contains(&s));
+    let refused_without = without
+        .outcome
+        .status()
+        .is_some_and(|s| matches!(s, 401 | 403));
+    (ok && refused_without).then_some(with)
 }
 
 type Out<'a> = Vec<(Sign, &'a AttemptRecord)>;

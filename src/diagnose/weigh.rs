@@ -77,6 +77,13 @@ pub enum Expected {
     /// The upgrade is answered with a plain 2xx that the plain GET of the same URL does not get:
     /// something reacted to the Upgrade headers and did not complete the handshake.
     UpgradeSeenNotCompleted,
+    /// The credential proven good by `--auth-check` (2xx with it, 401/403 without).
+    AGoodCredential,
+    /// A refusal an application wrote, not a front's own error page.
+    AnApplicationRefusal,
+    /// What browsers get too: the HTTP/2 path they take where it is advertised, a 101 they
+    /// accept, a session they can keep (not a ping flood).
+    OpenForBrowsersToo,
 }
 
 /// Every expectation, for the schema check.
@@ -107,6 +114,9 @@ pub const ALL_EXPECTED: &[Expected] = &[
     Expected::CredentialNotRead,
     Expected::NoWebSocketLayer,
     Expected::UpgradeSeenNotCompleted,
+    Expected::AGoodCredential,
+    Expected::AnApplicationRefusal,
+    Expected::OpenForBrowsersToo,
 ];
 
 impl Expected {
@@ -139,6 +149,9 @@ impl Expected {
             Expected::CredentialNotRead => "credential_not_read",
             Expected::NoWebSocketLayer => "no_websocket_layer",
             Expected::UpgradeSeenNotCompleted => "upgrade_seen_not_completed",
+            Expected::AGoodCredential => "a_good_credential",
+            Expected::AnApplicationRefusal => "an_application_refusal",
+            Expected::OpenForBrowsersToo => "open_for_browsers_too",
         }
     }
 }

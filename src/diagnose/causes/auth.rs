@@ -123,6 +123,7 @@ pub(super) static AUTH_CREDENTIALS_REJECTED: Home = Home {
     predicts: refused_on_its_merits,
     predicts_direct: backend_refuses_alike,
     reads: &[
+        denies(Sign::CredentialProvenGood, Expected::AGoodCredential, HARD),
         denies(Sign::CloseAboutOrigin, Expected::CloseAboutOrigin, 1.5),
         denies(Sign::CloseAboutTheUpstream, Expected::CloseAboutTheServer, 1.5),
         denies(Sign::CloseAboutTheServer, Expected::CloseAboutTheServer, 1.5),
@@ -202,6 +203,7 @@ pub(super) static AUTH_CLOSED_AFTER_UPGRADE: Home = Home {
     predicts: refused_on_its_merits,
     predicts_direct: backend_refuses_alike,
     reads: &[
+        denies(Sign::CredentialProvenGood, Expected::AGoodCredential, HARD),
         denies(Sign::CloseAboutOrigin, Expected::CloseAboutOrigin, 1.5),
         supports(Sign::CloseAboutTheCarriedCredential, Expected::CloseAboutCredential, 1.5).says(
             "the server accepts the upgrade and then closes it over the credential the request carries ({observed})",

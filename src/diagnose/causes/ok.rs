@@ -29,6 +29,11 @@ pub(super) static HEALTHY: Home = Home {
     predicts: silent,
     predicts_direct: silent,
     reads: &[
+        // What browsers get too: the HTTP/2 path they take where it is advertised, a session
+        // they can keep, a 101 they accept.
+        denies(Sign::Http2PathRefused, Expected::OpenForBrowsersToo, HARD),
+        denies(Sign::PingFlood, Expected::OpenForBrowsersToo, HARD),
+        denies(Sign::BrowserRefusesThe101, Expected::OpenForBrowsersToo, HARD),
         denies(Sign::BrokenAfterThe101, Expected::WebSocketAfterThe101, HARD),
         denies(Sign::BrowserShapeRefused, Expected::BrowsersGetTheSame, HARD),
         denies(Sign::IdleCut, Expected::OpenThroughTheHold, HARD),

@@ -156,6 +156,11 @@ pub(super) static ROUTING_WRONG_UPSTREAM: Home = Home {
     predicts: refuses_everything,
     predicts_direct: wrong_upstream_direct,
     reads: &[
+        // A credential proven good elsewhere, refused here like none: the route reaches a backend
+        // that refuses every upgrade; and a wrong route answers with an application's refusal,
+        // never with the front's own error page.
+        supports(Sign::CredentialProvenGood, Expected::AGoodCredential, 1.5),
+        denies(Sign::TheFrontsOwnErrorPage, Expected::AnApplicationRefusal, 1.0),
         supports(Sign::DirectAnotherApplication, Expected::AnApplicationAnswer, 1.0).says(
             "the public URL gets an application's refusal the --direct backend does not give ({observed}): the path reaches another application",
         ),

@@ -643,7 +643,7 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
     // Nothing here proves the credential good: a server that rejects this credential without
     // telling missing from invalid gives the same picture, and is the more common cause. Proof
     // (an --auth-check URL that needs the credential and accepts it) makes the wrong route strong.
-    let proof = crate::diagnose::engine::credential_proven(f);
+    let proof = crate::diagnose::sign::credential_proven(f);
     let confidence = match (proof.is_some(), reach.is_some()) {
         (true, _) => 0.85,
         (false, true) => 0.55,
