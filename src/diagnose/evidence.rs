@@ -162,11 +162,12 @@ pub fn status(a: &AttemptRecord) -> Option<u16> {
     a.outcome.status()
 }
 
-/// The response head of an attempt: the recorded one, or one rebuilt from a `Rejected` or
-/// `Redirected` outcome (whose headers are lowercased and joined).
-pub fn response(a: &AttemptRecord) -> Option<WireResponse> {
+/// The response head of an attempt: the recorded one (borrowed: the diagnosis reads it many
+/// times), or one rebuilt from a `Rejected` or `Redirected` outcome (whose headers are lowercased
+/// and joined).
+pub fn response(a: &AttemptRecord) -> Option<std::borrow::Cow<'_, WireResponse>> {
     if let Some(r) = &a.response {
-        return Some(r.clone());
+        return Some(std::borrow::Cow::Borrowed(r));
     }
     let (status, headers, body) = match &a.outcome {
         Outcome::Rejected {
@@ -179,7 +180,7 @@ pub fn response(a: &AttemptRecord) -> Option<WireResponse> {
         } => (*status, headers, String::new()),
         _ => return None,
     };
-    Some(WireResponse {
+    Some(std::borrow::Cow::Owned(WireResponse {
         version: "HTTP/1.1".into(),
         status,
         reason: fingerprint::standard_reason(status)
@@ -195,7 +196,7 @@ pub fn response(a: &AttemptRecord) -> Option<WireResponse> {
         body_bytes: body.len(),
         body_excerpt: body,
         body_truncated: false,
-    })
+    }))
 }
 
 /// Who produced an attempt's answer, when fingerprinted.
