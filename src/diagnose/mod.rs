@@ -112,7 +112,14 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
     let responder = decisive.and_then(evidence::responder_label);
     // What the run shows about its path decides which fixes apply (issue 28 point 7).
     let ctx = remedy::Context::of(facts, decisive);
-    let fit = remedy::Fit::of(&facts.run.target, facts.run.user_origin.as_deref());
+    let fit = remedy::Fit::of(&facts.run.target, facts.run.user_origin.as_deref()).map(|f| {
+        match facts.base().map(|b| &b.variant.credential) {
+            Some(crate::model::CredentialPlacement::Header { name, .. }) => {
+                f.with_credential_header(name)
+            }
+            _ => f,
+        }
+    });
     let fitted = |text: String| match &fit {
         Some(f) => f.apply(&text),
         None => remedy::Fit::unfitted(&text),
@@ -125,6 +132,7 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
         .into_iter()
         .map(|mut s| {
             s.code = fitted(s.code);
+            s.title = fitted(s.title);
             s
         })
         .collect();

@@ -525,9 +525,9 @@ const SNIPPETS: &[Row] = &[
     (
         Cause::AuthPlacement,
         "nginx",
-        "forward the header explicitly where a proxy_set_header Authorization \"\", a map or more_clear_headers drops it",
+        "forward the header explicitly where a proxy_set_header {credential_header} \"\", a map or more_clear_headers drops it",
         "nginx",
-        "proxy_set_header Authorization $http_authorization;",
+        "proxy_set_header {credential_header} $http_{credential_header_var};",
         &[Needs::Intermediary, Needs::HeaderLost],
     ),
     (
@@ -664,12 +664,23 @@ pub struct Fit {
     path: String,
     /// The Origin a page of this site sends: the user's `--origin`, else the target's own.
     origin: Option<String>,
+    /// The header the run's credential went in (`Authorization` unless `--auth header:NAME`), for
+    /// `{credential_header}` and nginx's `$http_{credential_header_var}`.
+    credential_header: String,
 }
 
 /// The catalogue's placeholders.
 const EXAMPLE_ORIGIN: &str = "https://app.example.test";
 /// The WebSocket path exactly (the catalogue's `/ws` is the routed prefix).
 const WS_PATH: &str = "{ws_path}";
+/// The credential's header, as the client sends it and as nginx names its variable.
+const CREDENTIAL_HEADER: &str = "{credential_header}";
+const CREDENTIAL_HEADER_VAR: &str = "{credential_header_var}";
+
+/// A header's nginx variable name (`X-API-Key` → `x_api_key`, for `$http_x_api_key`).
+fn nginx_var(header: &str) -> String {
+    header.to_ascii_lowercase().replace('-', "_")
+}
 
 impl Fit {
     /// From the target URL (redacted) and the user's Origin; `None` when the target does not
@@ -698,12 +709,21 @@ impl Fit {
             deeper,
             path: url.path().to_string(),
             origin,
+            credential_header: "Authorization".into(),
         })
+    }
+
+    /// The header the run's credential went in.
+    pub fn with_credential_header(mut self, name: &str) -> Fit {
+        self.credential_header = name.to_string();
+        self
     }
 
     /// The catalogue's text for a run without a target URL: `{ws_path}` is the catalogue's `/ws`.
     pub fn unfitted(text: &str) -> String {
         text.replace(WS_PATH, "/ws")
+            .replace(CREDENTIAL_HEADER_VAR, "authorization")
+            .replace(CREDENTIAL_HEADER, "Authorization")
     }
 
     /// The text with the catalogue's `/ws` paths and example Origin replaced by this run's.
@@ -713,7 +733,10 @@ impl Fit {
             out = out.replace(EXAMPLE_ORIGIN, o);
         }
         // After the prefix scan, which would take the `/ws` of a path like `/admin/ws` for one.
-        self.routes(&out).replace(WS_PATH, &self.path)
+        self.routes(&out)
+            .replace(WS_PATH, &self.path)
+            .replace(CREDENTIAL_HEADER_VAR, &nginx_var(&self.credential_header))
+            .replace(CREDENTIAL_HEADER, &self.credential_header)
     }
 
     /// The catalogue's `/ws` prefix and exact path replaced by this run's.
@@ -767,6 +790,24 @@ impl Fit {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_header_snippet_names_the_header_the_credential_went_in() {
+        let row = "proxy_set_header {credential_header} $http_{credential_header_var};";
+        let fit = Fit::of("ws://h/ws", None).unwrap();
+        assert_eq!(
+            fit.clone().apply(row),
+            "proxy_set_header Authorization $http_authorization;"
+        );
+        assert_eq!(
+            fit.with_credential_header("X-API-Key").apply(row),
+            "proxy_set_header X-API-Key $http_x_api_key;"
+        );
+        assert_eq!(
+            Fit::unfitted(row),
+            "proxy_set_header Authorization $http_authorization;"
+        );
+    }
+
     #[test]
     fn snippets_are_fitted_to_the_runs_path_and_origin() {
         let fit = Fit::of("wss://chat.test/chat/socket", Some("https://web.test")).unwrap();

@@ -132,6 +132,36 @@ fn a_header_dropped_by_nginx_gets_the_proxy_fix_and_its_snippet() {
     );
 }
 
+/// The snippet forwards the header the credential went in, not always `Authorization`.
+#[test]
+fn the_proxy_snippet_names_the_header_the_credential_went_in() {
+    let server = cookie_app(Path::NginxDropsHeader);
+    let report = run(&[
+        "--token",
+        TOKEN,
+        "--auth",
+        "header:X-API-Key",
+        &server.ws_url("/ws"),
+    ]);
+    assert_eq!(
+        report["diagnosis"]["cause"], "auth.placement",
+        "{}",
+        report["diagnosis"]
+    );
+    let snippets = snippet_codes(&report);
+    assert!(
+        snippets.iter().any(|(target, code)| target == "nginx"
+            && code.contains("proxy_set_header X-API-Key $http_x_api_key")),
+        "{snippets:?}"
+    );
+    assert!(
+        !snippets
+            .iter()
+            .any(|(_, code)| code.contains("proxy_set_header Authorization")),
+        "{snippets:?}"
+    );
+}
+
 #[test]
 fn a_header_that_arrives_through_nginx_gets_no_proxy_fix() {
     let (_, remedy, snippets) = placement_run(Path::NginxPassesHeader);
