@@ -78,8 +78,6 @@ pub(super) static AUTH_MISSING_CREDENTIALS: Home = Home {
     status_shares: &[(401, 401, 0.5), (403, 403, 0.3)],
     status_reading: Some("an auth check: the page may send no credential the server reads (a browser cannot set headers on a WebSocket)"),
     needs_request: true,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "No credential was given and the server refuses: 401/407 (or WWW-Authenticate), a 403 that is not Origin- or route-dependent, or 101 then an auth close (4001/4401, a reason naming auth, or a bare 1008 policy close read as auth at 0.6 since the Origin rule ran first).",
     confirm: "`wsdoctor URL --token TOKEN` (add `--auth cookie:NAME` or `--auth query:NAME` for where the page puts it) gets past the refusal the run without a credential got; the refusal's body names the missing token or session.",
     remedies: &[
@@ -102,7 +100,7 @@ pub(super) static AUTH_MISSING_CREDENTIALS: Home = Home {
             "the server accepts the upgrade and then refuses the credential over the connection ({observed})",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `auth.credentials_rejected`
@@ -112,8 +110,6 @@ pub(super) static AUTH_CREDENTIALS_REJECTED: Home = Home {
     status_shares: &[(401, 401, 0.35)],
     status_reading: Some("an auth check: the credential the page sends (cookie, query token) may be refused, expired or meant for another audience"),
     needs_request: true,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The credential reaches the server and is refused as invalid.",
     confirm: "the run's `credential.wrong` variant gets the same refusal as yours, and `--auth-check URL` with the same token fails too: the token is expired, revoked or meant for another audience.",
     remedies: &[
@@ -133,18 +129,14 @@ pub(super) static AUTH_CREDENTIALS_REJECTED: Home = Home {
         ),
         denies(Sign::CredentialNotRead, Expected::CredentialNotRead, 1.0),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `auth.placement`
 pub(super) static AUTH_PLACEMENT: Home = Home {
     cause: Cause::AuthPlacement,
     prior: 0.04,
-    status_shares: &[],
-    status_reading: None,
     needs_request: true,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The credential works in one placement (header/query/cookie/subprotocol) but not the one used — e.g. a proxy strips Authorization (field report 003).",
     confirm: "the report's placement variants show one place accepted (e.g. `credential.query`) and yours refused; move the credential there, or make the server read it where the client puts it.",
     remedies: &[
@@ -153,47 +145,33 @@ pub(super) static AUTH_PLACEMENT: Home = Home {
     ],
     produces: refused_or_closed,
     predicts: placement,
-    predicts_direct: silent,
     reads: &[
         supports(Sign::CredentialNotRead, Expected::CredentialNotRead, 1.5).says(
             "the request with the credential gets the very refusal of the request without one, and it says the credential is missing ({observed}): the credential does not reach the check where it was put — the server reads it elsewhere, or a proxy strips it",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `auth.ticket_failed`
 pub(super) static AUTH_TICKET_FAILED: Home = Home {
     cause: Cause::AuthTicketFailed,
     prior: 0.04,
-    status_shares: &[],
-    status_reading: None,
     needs_request: true,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The one-time ticket endpoint gave no ticket (field report 004): 401/403 = hard failure (stop retrying, get a new JWT), 5xx/transport = soft (retry with backoff). Also a finding when `ticket.reuse` is accepted (tickets are not one-time).",
     confirm: "`curl -v` the ticket endpoint (`--ticket-url`) with the same credential: its answer is not 2xx or carries no ticket.",
     remedies: &[
         "401/403 from the ticket endpoint: stop retrying and get a new JWT (log in again)",
         "5xx or network errors: retry with exponential backoff",
     ],
-    produces: says_nothing,
     predicts: ticket,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `auth.closed_after_upgrade`
 pub(super) static AUTH_CLOSED_AFTER_UPGRADE: Home = Home {
     cause: Cause::AuthClosedAfterUpgrade,
     prior: 0.04,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "101, then a close over the credential (4001/4401/4403/3000/3003 or a reason naming auth/token/ticket), or a close that changes when only the credential changes.",
     confirm: "the baseline gets `101` then a close with an auth code (4001, 4401, 4403, 3000, 1008 with a reason about the token) while `--token` with a valid credential stays open.",
     remedies: &[
@@ -214,51 +192,33 @@ pub(super) static AUTH_CLOSED_AFTER_UPGRADE: Home = Home {
             "the server accepts the upgrade and then closes it over the credential the request carries ({observed})",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `auth.not_enforced`
 pub(super) static AUTH_NOT_ENFORCED: Home = Home {
     cause: Cause::AuthNotEnforced,
     prior: 0.01,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "Finding: `credential.none` upgrades although a credential was given.",
     confirm: "`wsdoctor URL` shows `credential.none` upgraded and stayed open: the endpoint does not check the credential at all.",
     remedies: &[
         "require and check the credential before accepting the socket",
     ],
-    produces: says_nothing,
     predicts: http_silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `auth.header_only`
 pub(super) static AUTH_HEADER_ONLY: Home = Home {
     cause: Cause::AuthHeaderOnly,
     prior: 0.01,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "Finding: the credential works only in a header; browser WebSockets cannot send one.",
     confirm: "the `Authorization` header variant upgrades while the query, cookie and subprotocol placements are refused; `new WebSocket()` in a browser cannot send that header.",
     remedies: &[
         "also accept a cookie or a short-lived query ticket, since browser WebSockets cannot send headers",
     ],
-    produces: says_nothing,
     predicts: http_silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 #[cfg(test)]

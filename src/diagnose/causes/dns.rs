@@ -9,11 +9,7 @@ pub(super) static HOMES: &[&Home] = &[&DNS_RESOLUTION_FAILED, &DNS_ADDRESS_INCON
 pub(super) static DNS_RESOLUTION_FAILED: Home = Home {
     cause: Cause::DnsResolutionFailed,
     prior: 0.04,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "The host name does not resolve; no TCP connect is attempted.",
     confirm: "`getent hosts HOST` (or `dig +short HOST A HOST AAAA`) from the same machine prints nothing; `wsdoctor URL --resolve HOST:PORT:ADDR` then gets past the dns stage.",
     remedies: &[
@@ -22,19 +18,13 @@ pub(super) static DNS_RESOLUTION_FAILED: Home = Home {
     ],
     produces: before_request,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `dns.address_inconsistent`
 pub(super) static DNS_ADDRESS_INCONSISTENT: Home = Home {
     cause: Cause::DnsAddressInconsistent,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
     varies: Varies::PerAddress,
     symptom: "The host name has several addresses (A and AAAA, or a DNS round robin) and they do not behave alike: one upgrades while another is refused, unreachable, times out, fails TLS, or answers with another status, body or server. Browsers race IPv6 against IPv4 (Happy Eyeballs, RFC 8305) and resolvers rotate round-robin answers, so users see intermittent failures or slow connects, never a clear error.",
@@ -44,12 +34,8 @@ pub(super) static DNS_ADDRESS_INCONSISTENT: Home = Home {
         "check that every address runs the same service and configuration (same proxy, same certificate, same upstream)",
         "browsers race IPv6 and IPv4 (Happy Eyeballs, RFC 8305) and resolvers rotate round-robin answers, so users see intermittent failures or slow connects rather than a clear error",
     ],
-    produces: says_nothing,
     predicts: silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 #[cfg(test)]

@@ -236,8 +236,11 @@ pub fn home(cause: Cause) -> &'static Home {
     }
 }
 
-/// Stands for a cause without a home (a test fails until it has one).
-static MISSING: Home = Home {
+/// What a home says where it says nothing else: no status share, needs no request, an HTTP
+/// cause, deterministic, silent on the `--direct` twins, no signs read, no look-alike. Each home
+/// spells out what is its own and takes the rest from here (`..DEFAULT`). It also stands for a
+/// cause without a home (a test fails until it has one).
+pub const DEFAULT: Home = Home {
     cause: Cause::Healthy,
     prior: 0.01,
     status_shares: &[],
@@ -254,6 +257,8 @@ static MISSING: Home = Home {
     reads: &[],
     tells_apart: &[],
 };
+
+static MISSING: Home = DEFAULT;
 
 /// The causes of a refused upgrade of which only the status is known, most common first, with
 /// their share among such refusals in the field. Empty for a status with no such list.

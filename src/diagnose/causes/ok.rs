@@ -15,11 +15,6 @@ pub(super) static HOMES: &[&Home] = &[&HEALTHY];
 pub(super) static HEALTHY: Home = Home {
     cause: Cause::Healthy,
     prior: 0.2,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The baseline upgrades (101) and stays open through the close-wait; ping answered.",
     confirm: "`wsdoctor URL` exits 0 and shows `101` then `open` for the baseline; with `--idle 60s` the connection also survives a quiet minute.",
     remedies: &[
@@ -27,7 +22,6 @@ pub(super) static HEALTHY: Home = Home {
     ],
     produces: open,
     predicts: silent,
-    predicts_direct: silent,
     reads: &[
         // What browsers get too: the HTTP/2 path they take where it is advertised, a session
         // they can keep, a 101 they accept.
@@ -41,7 +35,7 @@ pub(super) static HEALTHY: Home = Home {
         denies(Sign::ExchangeClosedOverAMissingCredential, Expected::TheExchangeStaysOpen, HARD),
         denies(Sign::ExchangeClosedOverOrigin, Expected::TheExchangeStaysOpen, HARD),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 #[cfg(test)]

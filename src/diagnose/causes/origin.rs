@@ -74,9 +74,6 @@ pub(super) static ORIGIN_REJECTED: Home = Home {
     prior: 0.1,
     status_shares: &[(400, 400, 0.1), (403, 403, 0.4)],
     status_reading: Some("an Origin check: the server's allowlist may not include the page's origin"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The outcome changes with the Origin alone (field reports 002, 004): 403 before the upgrade, or 101 then close 1008/4003 (ORIGIN_BLOCKED).",
     confirm: "`wsdoctor URL --origin https://your.page` is refused while the `origin.none` variant (or the allowed origin) upgrades; the server's allowed-origins setting lacks the page's origin.",
     remedies: &[
@@ -98,18 +95,14 @@ pub(super) static ORIGIN_REJECTED: Home = Home {
             "the server accepts the upgrade and then closes it over the Origin ({observed}): its Origin check refuses the origin sent",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `origin.host_rewritten`
 pub(super) static ORIGIN_HOST_REWRITTEN: Home = Home {
     cause: Cause::OriginHostRewritten,
     prior: 0.03,
-    status_shares: &[],
-    status_reading: None,
     needs_request: true,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The site's own Origin is refused through the proxy, while the backend accepts an Origin matching its own Host: a same-origin check sees the Host the proxy rewrote.",
     confirm: "`wsdoctor URL --direct BACKEND_URL` shows the site's own Origin accepted directly and refused through the proxy; the proxy sends its upstream's name as `Host` (nginx `proxy_set_header Host $host` missing).",
     remedies: &[
@@ -124,28 +117,20 @@ pub(super) static ORIGIN_HOST_REWRITTEN: Home = Home {
         ),
     ],
     tells_apart: &[(Cause::OriginRejected, the_backends_own_origin)],
+    ..DEFAULT
 };
 
 /// `origin.not_enforced`
 pub(super) static ORIGIN_NOT_ENFORCED: Home = Home {
     cause: Cause::OriginNotEnforced,
     prior: 0.01,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "Finding: a foreign or `null` Origin is accepted — cross-site WebSocket hijacking if auth rides on cookies.",
     confirm: "`wsdoctor URL --origin https://evil.example` upgrades: any web page can open this socket with the user's cookies.",
     remedies: &[
         "check Origin against an allowlist before accepting, at least when auth rides on cookies",
     ],
-    produces: says_nothing,
     predicts: http_silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// An allowlist without the site's own origin and a Host rewrite look alike from the front.

@@ -72,11 +72,6 @@ pub(super) static HOMES: &[&Home] = &[
 pub(super) static PROXY_REDIRECT: Home = Home {
     cause: Cause::ProxyRedirect,
     prior: 0.03,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "3xx to the upgrade; WebSocket clients do not follow redirects.",
     confirm: "`curl -sv -H 'Connection: Upgrade' -H 'Upgrade: websocket' URL` shows a 3xx with a `Location`; connect to that location directly and it upgrades.",
     remedies: &[
@@ -85,10 +80,7 @@ pub(super) static PROXY_REDIRECT: Home = Home {
     ],
     produces: redirected,
     predicts: refuses_everything,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `proxy.bad_gateway`
@@ -97,9 +89,6 @@ pub(super) static PROXY_BAD_GATEWAY: Home = Home {
     prior: 0.08,
     status_shares: &[(500, 500, 0.3), (501, 501, 0.45), (502, 502, 0.75), (503, 503, 0.45), (504, 504, 0.75), (505, 599, 0.45)],
     status_reading: Some("a proxy may be unable to reach a healthy upstream"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "502/504, or 503 from a proxy: the proxy cannot reach a healthy upstream.",
     confirm: "`curl -v` the same URL gets the proxy's own 502/503/504 page; from the proxy host, `curl -v` its upstream address is refused or times out, and the proxy's error log names the upstream.",
     remedies: &[
@@ -108,7 +97,6 @@ pub(super) static PROXY_BAD_GATEWAY: Home = Home {
     ],
     produces: gateway_failure,
     predicts: refuses_everything,
-    predicts_direct: silent,
     reads: &[
         supports(Sign::NoAnswerFrontsGatewayError, Expected::TheFrontsGatewayError, 2.5).says(
             "the upgrade got no HTTP answer while a plain request to the same host got the front's own gateway error ({observed}): the front cannot reach its upstream and drops the upgrade it would pipe there",
@@ -124,6 +112,7 @@ pub(super) static PROXY_BAD_GATEWAY: Home = Home {
         ),
     ],
     tells_apart: &[(Cause::ServerError, the_same_5xx_at_the_backend)],
+    ..DEFAULT
 };
 
 /// `proxy.upgrade_not_forwarded`
@@ -132,9 +121,6 @@ pub(super) static PROXY_UPGRADE_NOT_FORWARDED: Home = Home {
     prior: 0.1,
     status_shares: &[(400, 400, 0.35), (404, 404, 0.3), (426, 426, 0.75)],
     status_reading: Some("a proxy may drop the Upgrade and Connection headers, so the application sees a plain request"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The upgrade is answered like a plain GET: the app never saw Upgrade/Connection (nginx without `proxy_http_version 1.1` and the two headers — field report 001; Apache httpd with a plain `ProxyPass` and no `upgrade=websocket`, where mod_proxy_http drops the hop-by-hop Upgrade/Connection). Apache keeps the app's own `Server` header on what it relays; `src/fingerprint.rs` still sees it on the path by its spelling (`Date` and `Server` first, then the app's lower-case header names), so the verdict is not `server.websocket_unsupported`.",
     confirm: "`wsdoctor URL --direct BACKEND_URL` upgrades at the backend while the public URL gets the same answer as a plain GET; the proxy config lacks `proxy_http_version 1.1` and the `Upgrade`/`Connection` headers (nginx), or speaks HTTP/1.0 upstream.",
     remedies: &[
@@ -158,17 +144,13 @@ pub(super) static PROXY_UPGRADE_NOT_FORWARDED: Home = Home {
         (Cause::RoutingNotWebsocket, upgrade_at_the_backend),
         (Cause::ServerWebsocketUnsupported, upgrade_at_the_backend),
     ],
+    ..DEFAULT
 };
 
 /// `proxy.idle_timeout`
 pub(super) static PROXY_IDLE_TIMEOUT: Home = Home {
     cause: Cause::ProxyIdleTimeout,
     prior: 0.05,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The WebSocket upgrades, works, and dies after a fixed stretch of silence with no close frame (browsers report 1006) — field report 000's 60 s nginx `proxy_read_timeout` against a 30 s client ping.",
     confirm: "`wsdoctor URL --idle 120s` shows the connection cut after the same number of seconds each time, without a close frame; `--direct` to the backend survives the same quiet stretch.",
     remedies: &[
@@ -177,33 +159,22 @@ pub(super) static PROXY_IDLE_TIMEOUT: Home = Home {
     ],
     produces: upgraded,
     predicts: http_silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `proxy.forward_proxy_refused`
 pub(super) static PROXY_FORWARD_PROXY_REFUSED: Home = Home {
     cause: Cause::ProxyForwardProxyRefused,
     prior: 0.01,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "The client must go through a corporate forward proxy (`--proxy`, `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`), and the proxy refuses to open the tunnel: HTTP CONNECT answered 407 (credentials needed or wrong) or 403 (the proxy's policy: port allow-list, ACL); or a SOCKS5 proxy (`socks5://`, `socks5h://`) refuses by rule (`connection_not_allowed_by_ruleset`), by login (`auth_failed`, `no_acceptable_auth_methods`, `auth_required`) or with a failure of its own (`general_failure`, `command_not_supported`, `address_type_not_supported`). The target is never reached.",
     confirm: "`curl -v -x PROXY https://HOST/` shows the proxy's `CONNECT` answered with 403/407; the proxy's ACL (Squid `http_access`, tinyproxy `ConnectPort`) or credentials decide.",
     remedies: &[
         "credentials missing or refused (HTTP 407; SOCKS5 auth_failed, no_acceptable_auth_methods): give the proxy's credentials in the proxy URL (http://user:pass@host:port, socks5://user:pass@host:port)",
         "refused by rule (HTTP 403; SOCKS5 connection_not_allowed_by_ruleset): have the proxy allow the target's host and port (tinyproxy ConnectPort, squid SSL_ports, Dante socks pass), or bypass it for this host (NO_PROXY / --noproxy)",
     ],
-    produces: says_nothing,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `proxy.access_denied`
@@ -212,9 +183,6 @@ pub(super) static PROXY_ACCESS_DENIED: Home = Home {
     prior: 0.05,
     status_shares: &[(401, 401, 0.15), (403, 403, 0.14)],
     status_reading: Some("a proxy, CDN or WAF rule in front of the application may refuse the upgrade itself"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "A 4xx that carries the proxy's, CDN's or WAF's own signature: nginx error page, HAProxy \"Request forbidden by administrative rules\", Apache httpd's error page (`<title>403 Forbidden</title>`, recognised by its layout even with `ServerTokens Prod`/`ServerSignature Off` or no Server header), Cloudflare page + cf-ray, `server: awselb/2.0`, Caddy's empty response.",
     confirm: "the refusal page names the proxy, CDN or WAF (a block id, its `Server` or `Via`), and a plain GET of the site root gets the same page; `--direct` to the backend upgrades.",
     remedies: &[
@@ -235,18 +203,13 @@ pub(super) static PROXY_ACCESS_DENIED: Home = Home {
             "wsdoctor's own upgrade opens, while the same request shaped as a browser sends it is refused by the front itself ({observed}): a rule on the front refuses what browsers send (the permessage-deflate offer, a User-Agent, a header), so every browser fails",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `proxy.front_refuses`
 pub(super) static PROXY_FRONT_REFUSES: Home = Home {
     cause: Cause::ProxyFrontRefuses,
     prior: 0.03,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The backend given with `--direct` upgrades the request; the public URL refuses the very same request, and nothing in the refusal says who wrote it — a proxy rule with a custom answer (nginx `return 403 \"…\"`, HAProxy `http-request return`), a header the front drops on the way, or a route to somewhere else. Field report 003's \"test direct connection (bypass nginx)\" is this comparison.",
     confirm: "`wsdoctor URL --direct BACKEND_URL` shows every pair `accepted_direct_only`; the front's access and routing rules for this path are where to look.",
     remedies: &[
@@ -259,30 +222,21 @@ pub(super) static PROXY_FRONT_REFUSES: Home = Home {
     reads: &[
         denies(Sign::DirectAnotherApplication, Expected::AnApplicationAnswer, 0.8),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `proxy.http2_websocket_refused`
 pub(super) static PROXY_HTTP2_WEBSOCKET_REFUSED: Home = Home {
     cause: Cause::ProxyHttp2WebsocketRefused,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "\"Works with every CLI tool, fails in the browser\" on a `wss://` origin that speaks HTTP/2: the HTTP/1.1 upgrade gets 101, but the server chose ALPN `h2` and advertised `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`, so browsers that implement RFC 8441 open the WebSocket as an extended CONNECT stream (`:method CONNECT`, `:protocol websocket`) on their HTTP/2 connection, and that stream is refused (a status other than 200: Node's 405 when nothing handles CONNECT; a 501 from a front that speaks extended CONNECT but implements no WebSockets behind it — the evidence names both, and the lab shows Chromium 156 and Firefox ESR 153 fail on either without retrying over HTTP/1.1), reset (RST_STREAM), ended by a GOAWAY, or closed right after its 200.",
     confirm: "`wsdoctor URL` shows the `http2` stage refused or reset while the HTTP/1.1 baseline upgrades; a browser that uses HTTP/2 to this host fails where `curl --http1.1` works.",
     remedies: &[
         "make the front that terminates TLS handle WebSockets over HTTP/2 end to end (its extended CONNECT streams reach the WebSocket application), or stop advertising SETTINGS_ENABLE_CONNECT_PROTOCOL so browsers use HTTP/1.1",
         "Node http2 with enableConnectProtocol: handle CONNECT streams with :protocol websocket, or drop the setting; HAProxy: option h2-workaround-bogus-websocket-clients stops advertising it; Apache: H2WebSockets off",
     ],
-    produces: says_nothing,
     predicts: silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `proxy.request_too_large`
@@ -291,9 +245,6 @@ pub(super) static PROXY_REQUEST_TOO_LARGE: Home = Home {
     prior: 0.02,
     status_shares: &[(400, 400, 0.15)],
     status_reading: Some("the request may be too large for the proxy (a browser's cookies count)"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "A proxy's own size refusal: nginx's \"400 Request Header Or Cookie Too Large\" / \"414 Request-URI Too Large\" pages, or a 400 that follows the token's size. (The same statuses written by the application are `server.request_too_large`.)",
     confirm: "the same upgrade without the large header or cookie (`wsdoctor URL` shows `credential.none` or a shorter variant accepted) gets through; the proxy answers 431/414/400 before the application sees it.",
     remedies: &[
@@ -302,10 +253,7 @@ pub(super) static PROXY_REQUEST_TOO_LARGE: Home = Home {
     ],
     produces: refused_4xx_5xx,
     predicts: too_large,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// A front that drops the upgrade makes the application answer as to a plain GET: the backend

@@ -54,9 +54,6 @@ pub(super) static ROUTING_NOT_FOUND: Home = Home {
     prior: 0.08,
     status_shares: &[(404, 404, 0.55)],
     status_reading: Some("nothing may serve this path (a prefix the proxy strips, a trailing slash)"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "404 for the upgrade.",
     confirm: "`curl -v` the same URL gets the same 404; `curl -v` the path one level up or with a trailing slash, and the proxy's `location`/route list, show where the path is served.",
     remedies: &[
@@ -84,18 +81,13 @@ pub(super) static ROUTING_NOT_FOUND: Home = Home {
             "the upgrade is accepted and then closed without a reason, and a plain GET of the same URL says why ({observed})",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `routing.not_websocket`
 pub(super) static ROUTING_NOT_WEBSOCKET: Home = Home {
     cause: Cause::RoutingNotWebsocket,
     prior: 0.03,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "A 2xx plain answer to the upgrade (e.g. an SPA fallback serving index.html).",
     confirm: "`curl -v` the URL returns a normal page (HTML, JSON) with 200: the URL is a page or API route, not the WebSocket endpoint (for Socket.IO or SockJS use their client or their `/socket.io/?EIO=4&transport=websocket` URL).",
     remedies: &[
@@ -113,18 +105,13 @@ pub(super) static ROUTING_NOT_WEBSOCKET: Home = Home {
         ),
         denies(Sign::UpgradeAnsweredUnlikeThePlainGet, Expected::UpgradeSeenNotCompleted, 1.0),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `routing.method_not_allowed`
 pub(super) static ROUTING_METHOD_NOT_ALLOWED: Home = Home {
     cause: Cause::RoutingMethodNotAllowed,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "405 for the upgrade: an HTTP-only handler owns the path.",
     confirm: "`curl -v -X GET` the URL gets 405 with an `Allow` header that lacks GET: the route exists for other methods only.",
     remedies: &[
@@ -133,9 +120,7 @@ pub(super) static ROUTING_METHOD_NOT_ALLOWED: Home = Home {
     produces: method_not_allowed,
     predicts: refuses_everything,
     predicts_direct: no_route_direct,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `routing.wrong_upstream`
@@ -144,9 +129,6 @@ pub(super) static ROUTING_WRONG_UPSTREAM: Home = Home {
     prior: 0.03,
     status_shares: &[(403, 403, 0.16), (404, 404, 0.15)],
     status_reading: Some("a routing fault: the path may reach a backend that refuses every upgrade, whatever it carries"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The same refusal — status, body, producer — whatever the credential and Origin (field report 000: the API container answers 403 before auth).",
     confirm: "`wsdoctor URL --direct BACKEND_URL` upgrades at the intended backend while the public URL gets another application's answer (its own 404 JSON, another `Server`); the proxy's route for this path points elsewhere.",
     remedies: &[
@@ -170,28 +152,21 @@ pub(super) static ROUTING_WRONG_UPSTREAM: Home = Home {
         (Cause::AuthCredentialsRejected, prove_the_credential_elsewhere),
         (Cause::AuthMissingCredentials, prove_the_credential_elsewhere),
     ],
+    ..DEFAULT
 };
 
 /// `routing.intermittent`
 pub(super) static ROUTING_INTERMITTENT: Home = Home {
     cause: Cause::RoutingIntermittent,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
     varies: Varies::PerRequest,
     symptom: "Repeats of the same request disagree: a bad backend in the pool or a flapping upstream.",
     confirm: "`wsdoctor URL --repeat 10` shows some repeats refused and others upgraded; `--direct` each backend of the pool to find the one that differs.",
     remedies: &[
         "find the bad member of the backend pool (health checks, versions, config drift) and take it out",
     ],
-    produces: says_nothing,
     predicts: http_silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// A credential check that refuses every credential and a route to a backend that refuses every

@@ -48,9 +48,6 @@ pub(super) static SERVER_ERROR: Home = Home {
     prior: 0.05,
     status_shares: &[(500, 500, 0.7), (501, 501, 0.55), (502, 502, 0.25), (503, 503, 0.55), (504, 504, 0.25), (505, 599, 0.55)],
     status_reading: Some("the application may fail while accepting the upgrade"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "A 5xx from the application (not 502/504, not a proxy's 503).",
     confirm: "`curl -v` the same upgrade gets the same 5xx from the application (its framework's error page, not a proxy's); the application's log has the exception.",
     remedies: &[
@@ -64,18 +61,14 @@ pub(super) static SERVER_ERROR: Home = Home {
         denies(Sign::GatewayPageTheFrontWrote, Expected::AnApplicationAnswer, 0.5),
         supports(Sign::BrowserShapeServerError, Expected::BrowsersGetTheSame, 1.0),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.timeout`
 pub(super) static SERVER_TIMEOUT: Home = Home {
     cause: Cause::ServerTimeout,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "The connection is accepted but the upgrade is never answered.",
     confirm: "`curl -v --max-time 10 -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' URL` connects and then waits without an answer.",
     remedies: &[
@@ -83,23 +76,17 @@ pub(super) static SERVER_TIMEOUT: Home = Home {
     ],
     produces: unanswered,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
     reads: &[
         denies(Sign::NothingAnswersHttp, Expected::NothingAnswersHttp, 0.8),
         denies(Sign::UpgradeUnansweredPlainGetAnswered, Expected::UpgradeUnownedPath, 0.5),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.closed_after_upgrade`
 pub(super) static SERVER_CLOSED_AFTER_UPGRADE: Home = Home {
     cause: Cause::ServerClosedAfterUpgrade,
     prior: 0.03,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "101, then a close that does not depend on the credential or the Origin. A close code says why when there is one: 1011 is the server's internal error (an exception in the handler after accept; Python `websockets` sends it), 1012 a restart, 1013 \"try again later\". None of them is a timeout: a close after a long silence without a close frame is `proxy.idle_timeout`, measured with `--idle`.",
     confirm: "the baseline gets `101` and then a close (1011, 1001, or none) whatever credential or Origin it carries, and `--direct` to the backend closes the same way: the handler ends the connection.",
     remedies: &[
@@ -126,18 +113,13 @@ pub(super) static SERVER_CLOSED_AFTER_UPGRADE: Home = Home {
         denies(Sign::PlainGetSaysNotFound, Expected::ThePlainGetSaysWhy, 0.8),
         denies(Sign::PlainGetSaysNotWebsocket, Expected::ThePlainGetSaysWhy, 0.8),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.ping_flood`
 pub(super) static SERVER_PING_FLOOD: Home = Home {
     cause: Cause::ServerPingFlood,
     prior: 0.01,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "101, then pings and nothing else, dozens to thousands a second. The frames are legal (RFC 6455 §5.5.2 lets either side ping at any time), so browsers open the socket and answer every ping with a pong: the page \"works\" while each client burns CPU, bandwidth and battery, and behind a proxy every connection costs the fleet the same. It is almost always a keepalive interval in the wrong unit: Node `ws` `setInterval(ping, 30)` meant as 30 s, Python websockets `ping_interval=0.01`, a Socket.IO `pingInterval` in seconds (it takes milliseconds).",
     confirm: "the report's session stage counts pings per second far above a heartbeat (more than a few a second); `websocat -v URL` shows the same flood.",
     remedies: &[
@@ -148,20 +130,13 @@ pub(super) static SERVER_PING_FLOOD: Home = Home {
     produces: upgraded,
     predicts: flooded,
     predicts_direct: flooded,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.request_too_large`
 pub(super) static SERVER_REQUEST_TOO_LARGE: Home = Home {
     cause: Cause::ServerRequestTooLarge,
     prior: 0.015,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The application server itself (not a proxy) refuses the request as too large: Node's bare 431 (16 KiB of headers by default), a framework's JSON 431, Go's \"431 Request Header Fields Too Large\", relayed unchanged by whatever proxy is in front — usually a long token in the query string or a pile of cookies.",
     confirm: "the application's own 431/414 (its `Server`, no proxy page) goes away when the long header, cookie or query is dropped.",
     remedies: &[
@@ -170,21 +145,13 @@ pub(super) static SERVER_REQUEST_TOO_LARGE: Home = Home {
     ],
     produces: refused_4xx_5xx,
     predicts: too_large,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.websocket_unsupported`
 pub(super) static SERVER_WEBSOCKET_UNSUPPORTED: Home = Home {
     cause: Cause::ServerWebsocketUnsupported,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The server answers the WebSocket upgrade exactly like a plain GET, with its own `Server` header: WebSocket support is off in the server itself — uvicorn without a WebSocket library (`pip install uvicorn` without `[standard]`, or `--ws none`; it logs \"Unsupported upgrade request\"), or a WSGI server (gunicorn sync workers, Werkzeug, waitress).",
     confirm: "`curl -v` the upgrade and a plain GET get the same ordinary answer: the server ignores `Upgrade: websocket`; enable its WebSocket support (a plugin, an extra package, a route).",
     remedies: &[
@@ -193,7 +160,6 @@ pub(super) static SERVER_WEBSOCKET_UNSUPPORTED: Home = Home {
     ],
     produces: any_http_refusal,
     predicts: refuses_everything_as_plain_http,
-    predicts_direct: silent,
     reads: &[
         supports(Sign::NoWebSocketLayerInAServerThatHasOne, Expected::NoWebSocketLayer, 2.0).says(
             "the requests with a broken WebSocket handshake (no key, version 8) get the application's very answer to the upgrade and to a plain GET ({observed}), from a server that checks the handshake itself before the application routes: its WebSocket support is off, so it hands the upgrade to the application as a plain request",
@@ -208,18 +174,14 @@ pub(super) static SERVER_WEBSOCKET_UNSUPPORTED: Home = Home {
             "the upgrade gets a plain 2xx that a plain GET of the same URL does not get ({observed}): the route sees the Upgrade headers but nothing completes the handshake — the WebSocket adapter is registered without being wired into the server",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.http2_only`
 pub(super) static SERVER_HTTP2_ONLY: Home = Home {
     cause: Cause::ServerHttp2Only,
     prior: 0.01,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "The port answers the HTTP/1.1 upgrade with HTTP/2 frames instead of a status line: the server's connection preface (a SETTINGS frame on stream 0, RFC 9113 §3.4), usually followed by a GOAWAY (PROTOCOL_ERROR) for the HTTP/1.1 bytes it could not read. It speaks HTTP/2 with prior knowledge only: a gRPC port, Node's `http2.createServer()`, an h2c-only listener (over TLS: a server that negotiated no ALPN and spoke HTTP/2 anyway). Browsers show \"Error during WebSocket handshake: Invalid status line\" or a 1006.",
     confirm: "`curl -v --http2-prior-knowledge http://HOST:PORT/` gets an answer while `curl -v --http1.1 http://HOST:PORT/` gets HTTP/2 frames or nothing.",
     remedies: &[
@@ -228,23 +190,18 @@ pub(super) static SERVER_HTTP2_ONLY: Home = Home {
     ],
     produces: no_upgrade,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
     reads: &[
         supports(Sign::NoAnswerHttp2WorksCleartext, Expected::Http2Works, 2.5).says(
             "HTTP/1.1 gets no answer at all while the same front accepts the WebSocket over HTTP/2 ({observed}): it only serves HTTP/2, so clients that upgrade over HTTP/1.1 fail",
         ),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.loopback_bind`
 pub(super) static SERVER_LOOPBACK_BIND: Home = Home {
     cause: Cause::ServerLoopbackBind,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
     varies: Varies::PerAddress,
     symptom: "On a developer machine, `ws://localhost:PORT` fails with \"connection refused\" from one client and works from another (the browser works, the Node.js script or the test runner does not). `localhost` resolves to 127.0.0.1 and ::1, the server listens on one of them only, and Node.js 17+ tries ::1 first without falling back, while browsers race both families (Happy Eyeballs).",
     confirm: "`ss -ltn` on the server shows it listening on 127.0.0.1 or on ::1 only; `wsdoctor ws://127.0.0.1:PORT/…` and `ws://[::1]:PORT/…` give different answers.",
@@ -253,12 +210,8 @@ pub(super) static SERVER_LOOPBACK_BIND: Home = Home {
         "or point the client at the address the server listens on (ws://127.0.0.1:PORT, not ws://localhost:PORT)",
         "Node.js 17+ resolves localhost to ::1 first and does not fall back (dns.setDefaultResultOrder('ipv4first') restores the old order); browsers race both families and recover, which is why it works in the browser but not in the script",
     ],
-    produces: says_nothing,
     predicts: silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.bad_handshake_response`
@@ -267,9 +220,6 @@ pub(super) static SERVER_BAD_HANDSHAKE_RESPONSE: Home = Home {
     prior: 0.02,
     status_shares: &[(400, 400, 0.25), (426, 426, 0.25)],
     status_reading: Some("the server may refuse the handshake itself (a header or version it does not accept)"),
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "The handshake response breaks RFC 6455/HTTP (bad accept key, missing upgrade headers, unrequested subprotocol/extension, malformed or oversized head, closed without answer) — and the fallback for a refused well-formed upgrade no other rule explains.",
     confirm: "`curl -sv --http1.1 -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' URL` shows the response headers: a wrong `Sec-WebSocket-Accept`, a missing `Upgrade`/`Connection`, or a malformed status line.",
     remedies: &[
@@ -277,35 +227,25 @@ pub(super) static SERVER_BAD_HANDSHAKE_RESPONSE: Home = Home {
     ],
     produces: got_a_request_through,
     predicts: http_silent,
-    predicts_direct: silent,
     reads: &[
         denies(Sign::NoAnswer, Expected::AResponse, 0.5),
         denies(Sign::BrokenAfterThe101, Expected::WebSocketAfterThe101, 1.0),
         supports(Sign::BrowserShapeRefused, Expected::BrowsersGetTheSame, 0.5),
     ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `server.negotiation_mismatch`
 pub(super) static SERVER_NEGOTIATION_MISMATCH: Home = Home {
     cause: Cause::ServerNegotiationMismatch,
     prior: 0.01,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
-    before_http: false,
-    varies: Varies::Never,
     symptom: "Finding: subprotocols offered and none selected, or an unrequested subprotocol/extension on a variant (e.g. the browser shapes' permessage-deflate).",
     confirm: "the report's `negotiation` shows the subprotocol or extension the server chose and what was offered; `wsdoctor URL --subprotocol NAME` with the server's protocol name upgrades cleanly.",
     remedies: &[
         "select one of the offered subprotocols (or offer none), and only extensions the client offered",
     ],
-    produces: says_nothing,
     predicts: http_silent,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 #[cfg(test)]

@@ -14,11 +14,7 @@ pub(super) static HOMES: &[&Home] = &[&TCP_REFUSED, &TCP_TIMEOUT, &TCP_UNREACHAB
 pub(super) static TCP_REFUSED: Home = Home {
     cause: Cause::TcpRefused,
     prior: 0.08,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "Connection refused: the host answers, nothing listens.",
     confirm: "`nc -vz HOST PORT` says refused; on the server, `ss -ltnp` shows nothing listening on that port (or only on 127.0.0.1).",
     remedies: &[
@@ -27,21 +23,14 @@ pub(super) static TCP_REFUSED: Home = Home {
     ],
     produces: before_request,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `tcp.timeout`
 pub(super) static TCP_TIMEOUT: Home = Home {
     cause: Cause::TcpTimeout,
     prior: 0.04,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "The TCP connect gets no answer within the budget.",
     confirm: "`nc -vz -w 5 HOST PORT` times out; from a host inside the network it connects, so a firewall or security group drops the packets.",
     remedies: &[
@@ -49,21 +38,14 @@ pub(super) static TCP_TIMEOUT: Home = Home {
     ],
     produces: before_request_or_timeout,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `tcp.unreachable`
 pub(super) static TCP_UNREACHABLE: Home = Home {
     cause: Cause::TcpUnreachable,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "Network or host unreachable.",
     confirm: "`ip route get ADDR` shows no route (or `ping ADDR` says unreachable); from another network, or over IPv4 instead of IPv6, it connects.",
     remedies: &[
@@ -71,21 +53,14 @@ pub(super) static TCP_UNREACHABLE: Home = Home {
     ],
     produces: before_request,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 /// `tcp.reset`
 pub(super) static TCP_RESET: Home = Home {
     cause: Cause::TcpReset,
     prior: 0.02,
-    status_shares: &[],
-    status_reading: None,
-    needs_request: false,
     before_http: true,
-    varies: Varies::Never,
     symptom: "The connection is reset before any HTTP answer.",
     confirm: "`curl -v http://HOST:PORT/` is reset too (`Connection reset by peer`); `openssl s_client -connect HOST:PORT` tells a TLS-only port apart.",
     remedies: &[
@@ -93,10 +68,7 @@ pub(super) static TCP_RESET: Home = Home {
     ],
     produces: no_answer_or_before_request,
     predicts: fails_alike_below_http,
-    predicts_direct: silent,
-    reads: &[
-    ],
-    tells_apart: &[],
+    ..DEFAULT
 };
 
 #[cfg(test)]
