@@ -416,15 +416,7 @@ fn an_app_s_plain_text_404_behind_apache_alone_keeps_upgrade_not_forwarded_in_th
         Tool::Apache,
         Tool::PyPackage("starlette")
     );
-    let mut scene = Scene::new(test);
-    let app = starlette(&mut scene, "plain", &[]);
-    let front = Proxy::Apache.start(
-        &mut scene,
-        "no-upgrade",
-        &[("UPSTREAM", format!("127.0.0.1:{app}"))],
-    );
-    let run = wsdoctor(&[format!("ws://127.0.0.1:{front}/ws")]);
-    assert_app_404_not_blamed_on_the_front(&run);
+    assert_app_404_not_blamed_on_the_front(&app_404_behind(test, Proxy::Apache, "no-upgrade"));
 }
 
 // Kind 5 without --direct, nginx (`no-upgrade-headers.conf`: no proxy_http_version 1.1, no
@@ -437,15 +429,21 @@ fn an_app_s_plain_text_404_behind_nginx_is_not_nginx_s_own_404() {
         Tool::Nginx,
         Tool::PyPackage("starlette")
     );
+    let run = app_404_behind(test, Proxy::Nginx, "no-upgrade-headers");
+    assert_app_404_not_blamed_on_the_front(&run);
+}
+
+/// The Starlette app (its plain-text 404 for a plain GET of its WebSocket route) behind `front`
+/// configured with `conf`, probed at the public URL alone.
+fn app_404_behind(test: &'static str, front: Proxy, conf: &str) -> Probe {
     let mut scene = Scene::new(test);
     let app = starlette(&mut scene, "plain", &[]);
-    let front = Proxy::Nginx.start(
+    let port = front.start(
         &mut scene,
-        "no-upgrade-headers",
+        conf,
         &[("UPSTREAM", format!("127.0.0.1:{app}"))],
     );
-    let run = wsdoctor(&[format!("ws://127.0.0.1:{front}/ws")]);
-    assert_app_404_not_blamed_on_the_front(&run);
+    wsdoctor(&[format!("ws://127.0.0.1:{port}/ws")])
 }
 
 // Kind 5. tinyproxy as a reverse proxy whose Allow list leaves the client out: its own
