@@ -239,6 +239,9 @@ pub fn shorten(s: &str, max: usize) -> String {
         return s;
     }
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    // The ellipsis stays on its word: a cut after a space would leave it a word of its own, which
+    // a narrow terminal then wraps onto a line alone.
+    out.truncate(out.trim_end().len());
     out.push('…');
     out
 }
@@ -505,6 +508,13 @@ pub fn body(a: &AttemptRecord) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shortened_text_keeps_its_ellipsis_on_the_last_word() {
+        let s = shorten("Failed to open a WebSocket connection: missing key", 47);
+        assert_eq!(s, "Failed to open a WebSocket connection: missing…");
+        assert!(!s.contains(" …"), "{s}");
+    }
 
     #[test]
     fn an_http2_stream_is_accepted_with_200_not_101() {
