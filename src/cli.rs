@@ -120,7 +120,8 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = check_formats())]
     pub format: Format,
-    /// Validate the file and list the targets and their expectations, without probing.
+    /// Validate the file and list the targets and their expectations, without probing. A
+    /// `token_env` that is not set here is listed as needed (a real run stops on it).
     #[arg(long)]
     pub dry_run: bool,
     /// Print tokens, cookies and tickets in full in every target's report (never in CI logs).

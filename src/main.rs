@@ -454,6 +454,7 @@ fn check(runtime: &tokio::runtime::Runtime, args: &CheckArgs, ui: Ui) -> ExitCod
         quick: args.quick,
         safe: args.safe,
         timeout: args.timeout,
+        plan_only: args.dry_run,
     };
     let targets = match check::file::load(&args.file, &overrides) {
         Ok(t) => t,

@@ -244,6 +244,9 @@ pub struct Target {
     pub config: Config,
     /// What must hold.
     pub expectations: Expectations,
+    /// Environment variables it reads that are not set here (`--dry-run` only: a real run stops
+    /// on the first).
+    pub unset_env: Vec<String>,
 }
 
 /// What `wsdoctor check` flags set for every target, over the file's own keys.
@@ -257,6 +260,10 @@ pub struct Overrides {
     pub safe: bool,
     /// `check --timeout`: every target's overall time limit.
     pub timeout: Option<std::time::Duration>,
+    /// `check --dry-run`: nothing is sent, so a `token_env` that is not set here is listed as
+    /// needed rather than stopping the plan (a stand-in that never leaves the process takes its
+    /// place).
+    pub plan_only: bool,
 }
 
 /// Reads and validates a check file, with the command line's `overrides` over every target.
@@ -436,6 +443,16 @@ pub fn build_with(
     if args.token_env.is_some() && spec.token_file.is_some() {
         return Err("token_env and token_file are exclusive: give one".into());
     }
+    let mut unset_env = Vec::new();
+    if overrides.plan_only {
+        if let Some(var) = args.token_env.clone() {
+            if std::env::var(&var).map_or(true, |v| v.is_empty()) {
+                args.token_env = None;
+                args.token = Some(crate::secret::Secret::new("dry-run-stand-in"));
+                unset_env.push(var);
+            }
+        }
+    }
     args.token_file = spec.token_file.map(|p| base.join(p));
     macro_rules! set {
         ($($f:ident),*) => { $( if let Some(v) = spec.$f { args.$f = v; } )* };
@@ -570,6 +587,7 @@ pub fn build_with(
         name: spec.name.unwrap_or_else(|| config.redactor.url(&url)),
         config,
         expectations,
+        unset_env,
     })
 }
 

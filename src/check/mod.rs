@@ -88,6 +88,7 @@ pub fn planned(targets: &[Target]) -> Vec<PlannedTarget> {
                 quick: c.quick,
                 selection: c.selection.describe(),
                 asserts: expect::evaluate_names(&t.expectations),
+                unset_env: t.unset_env.clone(),
             }
         })
         .collect()

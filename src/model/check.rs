@@ -115,4 +115,6 @@ pub struct PlannedTarget {
     pub selection: Vec<String>,
     /// The names of the assertions it will check, in the order they are evaluated.
     pub asserts: Vec<String>,
+    /// Environment variables it needs that are not set where the plan was made.
+    pub unset_env: Vec<String>,
 }

@@ -140,6 +140,13 @@ pub fn plan(targets: &[PlannedTarget], out: &mut dyn Write) -> io::Result<()> {
         for n in &t.asserts {
             writeln!(out, "      {}", printable(n))?;
         }
+        for var in &t.unset_env {
+            writeln!(
+                out,
+                "      needs ${} (token_env): not set here, so a real run stops there",
+                printable(var)
+            )?;
+        }
     }
     Ok(())
 }

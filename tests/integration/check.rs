@@ -813,9 +813,26 @@ fn the_example_check_file_is_valid_and_dry_run_probes_nothing() {
         "  status-quick · wss://status.example.test/ws · quick\n      max_handshake_ms = 300\n"
     ));
     assert!(!stdout.contains(TOKEN));
-    // Without the variable the file is a configuration error naming it.
+    // Without the variable a dry run still plans (nothing is sent), as `docker compose config`
+    // does, and names the variable a real run needs; the real run is a configuration error
+    // naming it.
     let out = wsdoctor()
         .args(["check", &example.to_string_lossy(), "--dry-run"])
+        .env_remove("WS_TOKEN")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("credential ?token="), "{stdout}");
+    assert!(
+        stdout.contains(
+            "      needs $WS_TOKEN (token_env): not set here, so a real run stops there\n"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("dry-run-stand-in"), "{stdout}");
+    let out = wsdoctor()
+        .args(["check", &example.to_string_lossy()])
         .env_remove("WS_TOKEN")
         .output()
         .unwrap();
