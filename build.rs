@@ -44,6 +44,10 @@ struct Product {
     #[serde(default)]
     handshake_source: Option<String>,
     #[serde(default)]
+    websocket_route_plain_get: Option<u16>,
+    #[serde(default)]
+    websocket_route_plain_get_source: Option<String>,
+    #[serde(default)]
     answer: Vec<Answer>,
     #[serde(default)]
     close: Vec<Close>,
@@ -306,6 +310,14 @@ fn main() {
                 https(s, &ctx);
             }
             assert!(
+                p.websocket_route_plain_get.is_none()
+                    || p.websocket_route_plain_get_source.is_some(),
+                "{ctx}: websocket_route_plain_get needs its websocket_route_plain_get_source"
+            );
+            if let Some(s) = &p.websocket_route_plain_get_source {
+                https(s, &ctx);
+            }
+            assert!(
                 !p.answer.is_empty() || !p.close.is_empty() || p.upgrade.is_some() || p.idle_timeout_s.is_some(),
                 "{ctx}: a product needs an answer, a close reason, an idle timeout or an upgrade behaviour"
             );
@@ -314,7 +326,8 @@ fn main() {
                 "    Entry {{ name: {}, family: {}, file: {}, kind: Kind::{kind}, language: {}, \
                  recognised_by: {}, source: {}, idle_timeout_s: {}, idle_setting: {}, \
                  idle_source: {}, upgrade: {}, upgrade_source: {}, handshake_in_server: {}, \
-                 handshake_source: {} }},",
+                 handshake_source: {}, websocket_route_plain_get: {}, \
+                 websocket_route_plain_get_source: {} }},",
                 lit(&p.name),
                 lit(&p.family),
                 lit(&family_file),
@@ -329,6 +342,9 @@ fn main() {
                 opt_str(&p.upgrade_source),
                 p.handshake_in_server,
                 opt_str(&p.handshake_source),
+                p.websocket_route_plain_get
+                    .map_or_else(|| "None".to_string(), |s| format!("Some({s})")),
+                opt_str(&p.websocket_route_plain_get_source),
             );
             for a in &p.answer {
                 let actx = format!("{ctx} ({})", a.situation);

@@ -498,6 +498,12 @@ pub struct Entry {
     pub handshake_in_server: bool,
     /// Where that is documented.
     pub handshake_source: Option<&'static str>,
+    /// What the framework answers a plain GET of a route that serves only WebSockets (405 for
+    /// Falcon and Litestar; Starlette answers 404): where it is not 404, its 404 to a plain GET
+    /// says that no route at all takes the path.
+    pub websocket_route_plain_get: Option<u16>,
+    /// Where that is documented.
+    pub websocket_route_plain_get_source: Option<&'static str>,
 }
 
 impl Entry {
@@ -747,6 +753,15 @@ pub fn handshake_checked_by_the_server(resp: &WireResponse) -> Option<&'static E
         .filter(|a| a.entry().handshake_in_server)
         .find(|a| matches_prepared(a, &p))
         .map(|a| a.entry())
+}
+
+/// What the application that wrote `resp` answers a plain GET of a WebSocket-only route
+/// ([`Entry::websocket_route_plain_get`]), when the catalogue knows it.
+pub fn websocket_route_plain_get(resp: &WireResponse) -> Option<u16> {
+    attribute(resp)
+        .product
+        .filter(|e| !e.is_front())
+        .and_then(|e| e.websocket_route_plain_get)
 }
 
 /// A documented idle timeout on the path of an answer.

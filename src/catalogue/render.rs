@@ -80,6 +80,7 @@ fn sources(e: &'static Entry) -> Vec<&'static str> {
     v.extend(e.idle_source);
     v.extend(e.upgrade_source);
     v.extend(e.handshake_source);
+    v.extend(e.websocket_route_plain_get_source);
     let mut seen = std::collections::HashSet::new();
     v.retain(|s| seen.insert(*s));
     v

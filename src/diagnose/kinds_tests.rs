@@ -392,3 +392,55 @@ fn an_upgrade_answered_200_where_the_plain_get_gets_404_is_websocket_support_not
         d.observations
     );
 }
+
+/// An ASGI server's bare 403 to every upgrade says nothing of why; the plain GET of the same URL
+/// gets the framework's 404, and Litestar answers a plain GET of a WebSocket route 405 (the
+/// catalogue): no route takes the path, so no credential was judged. With Starlette, which
+/// answers 404 either way, the plain GET cannot tell, and the credential is not ruled out.
+#[test]
+fn a_frameworks_404_to_the_plain_get_where_its_websocket_routes_answer_405_is_no_route() {
+    let bare_403 = |a: A| {
+        a.rejected_with(
+            403,
+            &[
+                ("content-type", "text/plain; charset=utf-8"),
+                ("content-length", "0"),
+            ],
+            "",
+        )
+    };
+    let matrix = |plain_get: crate::model::AttemptRecord| {
+        run(vec![
+            bare_403(attempt("baseline")),
+            bare_403(attempt("credential.none")),
+            bare_403(attempt("credential.wrong")),
+            bare_403(attempt("origin.none")),
+            bare_403(attempt("origin.foreign")),
+            plain_get,
+        ])
+        .cred()
+        .http(vec![attempt("http.root").rejected(200, "{\"ok\":true}")])
+        .build()
+    };
+    let litestar = matrix(attempt("control.plain_get").rejected_with(
+        404,
+        &[("content-type", "application/json")],
+        "{\"status_code\":404,\"detail\":\"Not Found\"}",
+    ));
+    let (d, _) = super::diagnose(&litestar);
+    assert_eq!(d.cause, Cause::RoutingNotFound, "{d:#?}");
+    assert!(
+        share(&d, Cause::AuthCredentialsRejected) < 0.1,
+        "no route took the path, so no credential was judged: {d:#?}"
+    );
+    let starlette = matrix(attempt("control.plain_get").rejected_with(
+        404,
+        &[("server", "uvicorn"), ("content-type", "application/json")],
+        "{\"detail\":\"Not Found\"}",
+    ));
+    let (d, _) = super::diagnose(&starlette);
+    assert!(
+        share(&d, Cause::AuthCredentialsRejected) > 0.2,
+        "Starlette's 404 says nothing of the route: {d:#?}"
+    );
+}

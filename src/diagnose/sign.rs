@@ -119,6 +119,10 @@ pub enum Sign {
     PingFlood,
     /// A browser refuses the baseline's 101 itself (a header Chrome or Firefox does not accept).
     BrowserRefusesThe101,
+    /// The upgrade is refused, and the plain GET of the same URL gets the 404 of a framework that
+    /// answers a plain GET of a WebSocket route otherwise (405): no route takes the path, so the
+    /// refusal is not a check of what the request carried (on the plain GET).
+    PlainGetSaysNoRouteAtAll,
 }
 
 /// Every sign a run shows, each with the attempt it was seen on.
@@ -139,8 +143,31 @@ pub fn read<'a>(f: &Facts<'a>, obs: &Observations<'a>) -> Vec<(Sign, &'a Attempt
     plain_get_says_why(f, obs, base, &mut out);
     exchange(f, base, &mut out);
     handshake_unchecked(obs, base, &mut out);
+    no_route_at_all(obs, base, &mut out);
     beside_the_matrix(f, base, &mut out);
     out
+}
+
+/// A refused upgrade whose plain GET gets the 404 of a framework that answers a plain GET of a
+/// WebSocket route with another status (Falcon's and Litestar's 405, `catalogue`): the path has
+/// no route, so whatever refused the upgrade (an ASGI server's bare 403 for a scope no route took)
+/// did not judge the credential or the Origin.
+fn no_route_at_all<'a>(obs: &Observations<'a>, base: &AttemptObs<'a>, out: &mut Out<'a>) {
+    if base.class != OutcomeClass::Http || !base.status.is_some_and(|s| (400..500).contains(&s)) {
+        return;
+    }
+    let Some(plain) = obs
+        .public(Part::PlainGet)
+        .find(|o| o.class == OutcomeClass::Http && o.status == Some(404))
+    else {
+        return;
+    };
+    let elsewise = super::evidence::response(plain.record)
+        .and_then(|r| crate::catalogue::websocket_route_plain_get(&r))
+        .is_some_and(|s| s != 404);
+    if elsewise {
+        out.push((Sign::PlainGetSaysNoRouteAtAll, plain.record));
+    }
 }
 
 /// Records that are not attempts of the matrix: the `--auth-check` pair, who wrote the baseline's

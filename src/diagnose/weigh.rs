@@ -84,6 +84,8 @@ pub enum Expected {
     /// What browsers get too: the HTTP/2 path they take where it is advertised, a 101 they
     /// accept, a session they can keep (not a ping flood).
     OpenForBrowsersToo,
+    /// A route that takes the path (the framework's plain GET of a WebSocket route is not 404).
+    ARouteForThePath,
 }
 
 /// Every expectation, for the schema check.
@@ -117,6 +119,7 @@ pub const ALL_EXPECTED: &[Expected] = &[
     Expected::AGoodCredential,
     Expected::AnApplicationRefusal,
     Expected::OpenForBrowsersToo,
+    Expected::ARouteForThePath,
 ];
 
 impl Expected {
@@ -152,6 +155,7 @@ impl Expected {
             Expected::AGoodCredential => "a_good_credential",
             Expected::AnApplicationRefusal => "an_application_refusal",
             Expected::OpenForBrowsersToo => "open_for_browsers_too",
+            Expected::ARouteForThePath => "a_route_for_the_path",
         }
     }
 }

@@ -61,7 +61,6 @@ fn falcon_middleware_refusing_the_staging_frontend_is_origin_rejected() {
 // Every upgrade variant gets uvicorn's bare 403 alike; the plain GET of the same URL is Falcon's
 // 404 and the site root answers 200.
 #[test]
-#[ignore = "first contact: auth.credentials_rejected — waits on the diagnosis (issue 24)"]
 fn falcon_unknown_websocket_path_is_not_found() {
     let test = require!("falcon_wrong_path", Tool::PyPackage("falcon"));
     let mut scene = Scene::new(test);

@@ -60,7 +60,6 @@ fn litestar_origin_guard_refusing_the_staging_frontend_is_origin_rejected() {
 // Every upgrade variant gets uvicorn's bare 403 alike, while the plain GET of the same URL is
 // Litestar's JSON 404 and the site root answers 200.
 #[test]
-#[ignore = "first contact: auth.credentials_rejected — waits on the diagnosis (issue 24)"]
 fn litestar_unknown_websocket_path_is_not_found() {
     let test = require!("litestar_wrong_path", Tool::PyPackage("litestar"));
     let mut scene = Scene::new(test);

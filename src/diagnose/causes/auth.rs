@@ -87,6 +87,9 @@ pub(super) static AUTH_MISSING_CREDENTIALS: Home = Home {
     predicts: missing,
     predicts_direct: backend_refuses_alike,
     reads: &[
+        // The plain GET says no route takes the path: what refused the upgrade did not judge
+        // what the request carried.
+        denies(Sign::PlainGetSaysNoRouteAtAll, Expected::ARouteForThePath, 1.5),
         denies(Sign::CloseAboutOrigin, Expected::CloseAboutOrigin, 1.5),
         denies(Sign::CloseAboutTheCarriedCredential, Expected::NoCredentialSent, 1.5),
         denies(Sign::CloseAboutTheUpstream, Expected::CloseAboutTheServer, 1.5),
@@ -119,6 +122,9 @@ pub(super) static AUTH_CREDENTIALS_REJECTED: Home = Home {
     predicts: refused_on_its_merits,
     predicts_direct: backend_refuses_alike,
     reads: &[
+        // The plain GET says no route takes the path: what refused the upgrade did not judge
+        // what the request carried.
+        denies(Sign::PlainGetSaysNoRouteAtAll, Expected::ARouteForThePath, 1.5),
         denies(Sign::CredentialProvenGood, Expected::AGoodCredential, HARD),
         denies(Sign::CloseAboutOrigin, Expected::CloseAboutOrigin, 1.5),
         denies(Sign::CloseAboutTheUpstream, Expected::CloseAboutTheServer, 1.5),
@@ -146,6 +152,9 @@ pub(super) static AUTH_PLACEMENT: Home = Home {
     produces: refused_or_closed,
     predicts: placement,
     reads: &[
+        // The plain GET says no route takes the path: what refused the upgrade did not judge
+        // what the request carried.
+        denies(Sign::PlainGetSaysNoRouteAtAll, Expected::ARouteForThePath, 1.5),
         supports(Sign::CredentialNotRead, Expected::CredentialNotRead, 1.5).says(
             "the request with the credential gets the very refusal of the request without one, and it says the credential is missing ({observed}): the credential does not reach the check where it was put — the server reads it elsewhere, or a proxy strips it",
         ),

@@ -83,6 +83,9 @@ pub(super) static ORIGIN_REJECTED: Home = Home {
     predicts: rejected,
     predicts_direct: rejected_direct,
     reads: &[
+        // The plain GET says no route takes the path: what refused the upgrade did not judge
+        // what the request carried.
+        denies(Sign::PlainGetSaysNoRouteAtAll, Expected::ARouteForThePath, 1.5),
         supports(Sign::CloseAboutOrigin, Expected::CloseAboutOrigin, 2.0).says(
             "the server accepts the upgrade and then closes it over the Origin ({observed}): its Origin check refuses the origin sent",
         ),

@@ -63,6 +63,9 @@ pub(super) static ROUTING_NOT_FOUND: Home = Home {
     predicts: refuses_everything,
     predicts_direct: no_route_direct,
     reads: &[
+        supports(Sign::PlainGetSaysNoRouteAtAll, Expected::ARouteForThePath, 2.0).says(
+            "a plain GET of the same URL gets the framework's 404 ({observed}), and this framework answers a plain GET of a WebSocket route otherwise (405): no route takes this path, and the refusal of the upgrade is the server's answer to a WebSocket no route took",
+        ),
         denies(Sign::NoWebSocketLayerInAServerThatHasOne, Expected::NoWebSocketLayer, 1.0),
         // The backend `--direct` names answers this path as another application: the path is
         // served there, and the public route reaches something else.
