@@ -658,21 +658,7 @@ fn haproxy_routing_the_websocket_path_to_the_rest_service_is_a_wrong_upstream() 
         Tool::Haproxy,
         Tool::PyPackage("starlette")
     );
-    let mut scene = Scene::new(test);
-    let rest = starlette(&mut scene, "rest", &["--ws", "none"]);
-    let worker = starlette(&mut scene, "plain", &[]);
-    let front = scene.haproxy(
-        "rest-route.cfg",
-        &[
-            ("UPSTREAM_REST", format!("127.0.0.1:{rest}")),
-            ("UPSTREAM_WORKER", format!("127.0.0.1:{worker}")),
-        ],
-    );
-    let run = wsdoctor(&[
-        format!("ws://127.0.0.1:{front}/ws"),
-        "--direct".to_string(),
-        format!("ws://127.0.0.1:{worker}/ws"),
-    ]);
+    let run = haproxy_to_the_rest_service(test, "plain");
     run.expect("routing", "routing.wrong_upstream", 1);
     let text = verdict_text(&run);
     assert!(
@@ -697,9 +683,21 @@ fn haproxy_routing_to_the_rest_service_with_a_worker_asking_for_a_token_is_a_wro
         Tool::Haproxy,
         Tool::PyPackage("starlette")
     );
+    let run = haproxy_to_the_rest_service(test, "access-token");
+    run.expect("routing", "routing.wrong_upstream", 1);
+    assert!(
+        share(&run, "server.websocket_unsupported") < 0.2,
+        "the direct worker answers as a WebSocket endpoint:\n{}",
+        run.describe()
+    );
+}
+
+/// HAProxy routing `/ws` to the REST service (Starlette without a WebSocket library), probed with
+/// `--direct` to the WebSocket worker, a Starlette app in `worker_mode`.
+fn haproxy_to_the_rest_service(test: &'static str, worker_mode: &str) -> Probe {
     let mut scene = Scene::new(test);
     let rest = starlette(&mut scene, "rest", &["--ws", "none"]);
-    let worker = starlette(&mut scene, "access-token", &[]);
+    let worker = starlette(&mut scene, worker_mode, &[]);
     let front = scene.haproxy(
         "rest-route.cfg",
         &[
@@ -707,15 +705,9 @@ fn haproxy_routing_to_the_rest_service_with_a_worker_asking_for_a_token_is_a_wro
             ("UPSTREAM_WORKER", format!("127.0.0.1:{worker}")),
         ],
     );
-    let run = wsdoctor(&[
+    wsdoctor(&[
         format!("ws://127.0.0.1:{front}/ws"),
         "--direct".to_string(),
         format!("ws://127.0.0.1:{worker}/ws"),
-    ]);
-    run.expect("routing", "routing.wrong_upstream", 1);
-    assert!(
-        share(&run, "server.websocket_unsupported") < 0.2,
-        "the direct worker answers as a WebSocket endpoint:\n{}",
-        run.describe()
-    );
+    ])
 }
