@@ -105,6 +105,10 @@ fn starlette(scene: &mut Scene, mode: &str, extra: &[&str]) -> u16 {
         "{port}",
         "--timeout-graceful-shutdown",
         "1",
+        // Longer than any test, so a front's pooled connection is never closed by uvicorn (its
+        // default is 5 s) just as the front reuses it: Apache answers that race with a 502.
+        "--timeout-keep-alive",
+        "75",
     ];
     args.extend_from_slice(extra);
     products::python(scene, &format!("starlette-{mode}"), &args, mode, &[])

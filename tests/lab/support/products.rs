@@ -46,7 +46,9 @@ pub fn python(
 }
 
 /// An ASGI app of fixtures/apps/python under uvicorn, as its docs run it:
-/// `python -m uvicorn <target> --host 127.0.0.1 --port <port>`.
+/// `python -m uvicorn <target> --host 127.0.0.1 --port <port>`, with a keep-alive longer than any
+/// test (uvicorn's default is 5 s): a front reusing a pooled connection just as uvicorn closes it
+/// answers 502 (Apache does not retry), which no test is about.
 pub fn uvicorn(scene: &mut Scene, name: &str, target: &str, mode: &str) -> u16 {
     python(
         scene,
@@ -61,6 +63,8 @@ pub fn uvicorn(scene: &mut Scene, name: &str, target: &str, mode: &str) -> u16 {
             "{port}",
             "--timeout-graceful-shutdown",
             "1",
+            "--timeout-keep-alive",
+            "75",
         ],
         mode,
         &[],

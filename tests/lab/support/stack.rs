@@ -331,6 +331,9 @@ impl App {
                 .args(["-m", "uvicorn", "app:app", "--host", "127.0.0.1"])
                 .args(["--port".to_string(), port.to_string()])
                 .args(["--log-level", "info", "--timeout-graceful-shutdown", "1"])
+                // Longer than any test: no pooled-connection race with the front (see
+                // products::uvicorn).
+                .args(["--timeout-keep-alive", "75"])
                 .cwd(apps.join("python"))
                 .env("LAB_TOKEN", VALID_TOKEN)
         };
