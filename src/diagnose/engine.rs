@@ -20,6 +20,7 @@
 use super::cause::Cause;
 use super::causes;
 use super::evidence::{cite, describe, Facts};
+use super::fact::Fact;
 use super::hypothesis::{self, Fit, Part, Prediction, HARD};
 use super::observe::{self, Observations};
 use super::rules::{self, Verdict};
@@ -433,13 +434,14 @@ fn undecidable(status: u16, mut v: Verdict, winner: &Scored, scored: &[Scored]) 
         "only the status is known ({status}): the request (its Origin, any credential) is not, so the causes of a {status} cannot be told apart; most common first: {}",
         standing.join(", ")
     );
-    v.evidence
-        .retain(|e| !e.contains("explains these attempts about as well"));
-    v.evidence.push(format!(
+    v.evidence.retain(
+        |e| !matches!(e, Fact::Said(l) if l.contains("explains these attempts about as well")),
+    );
+    v.evidence.push(Fact::Said(format!(
         "nothing in the input shows what the request carried: no cause that rests on it can be confirmed or ruled out, so {} is only the most common reading: {}",
         winner.verdict.cause.id(),
         causes::reading_of_status(winner.verdict.cause)
-    ));
+    )));
     v.next_step = Some(DISTINGUISHING.to_string());
     v
 }

@@ -17,6 +17,7 @@ pub use crate::cause;
 pub mod compare;
 pub mod engine;
 pub mod evidence;
+pub mod fact;
 pub mod hypothesis;
 #[cfg(test)]
 mod kinds_tests;
@@ -142,7 +143,7 @@ fn dress(facts: &Facts, v: Verdict) -> Diagnosis {
         confidence: v.confidence.clamp(0.0, 1.0),
         summary: v.summary,
         responder,
-        evidence: v.evidence,
+        evidence: v.evidence.iter().map(|e| e.words(facts)).collect(),
         remedy: remedy_lines,
         snippets,
         alternatives: v.alternatives,

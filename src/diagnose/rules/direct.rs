@@ -228,7 +228,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         let what = f.direct_base().map_or_else(|| c.direct.clone(), cite);
         v.evidence.push(format!(
             "{what} — the comparison with --direct could not be made, so it decides nothing here; the --direct address must be reachable from where wsdoctor runs"
-        ));
+        ).into());
         return v;
     }
     let category = v.cause.category();
@@ -244,23 +244,23 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
             v.evidence.push(format!(
                 "{} — the backend reached directly refuses it the same way: the backend itself decides, not the proxy",
                 c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
-            ));
+            ).into());
         }
         Some(PairClass::Same) if public_failed && FRONT_CAUSES.contains(&v.cause) => {
             v.evidence.push(format!(
                 "{} — the backend reached directly gives the same answer: either the --direct URL passes through the same front, or the backend itself answers so",
                 c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
-            ));
+            ).into());
         }
         Some(PairClass::Same) if public_failed => {
             v.evidence.push(format!(
                 "{} — the backend reached directly gives the same answer: the backend itself answers so (or the --direct URL passes through the same front)",
                 c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
-            ));
+            ).into());
         }
         Some(PairClass::AcceptedDirectOnly) if backend_cause => {
             v.evidence.push(
-                "the backend accepts the same request when reached directly: the refusal happens in front of it (the proxy refuses or changes the request), not in the application".to_string(),
+                "the backend accepts the same request when reached directly: the refusal happens in front of it (the proxy refuses or changes the request), not in the application".into(),
             );
         }
         _ => {}
@@ -309,8 +309,8 @@ mod tests {
         let v = verdict(&r).expect("the front refuses");
         assert_eq!(v.cause, Cause::ProxyAccessDenied);
         assert!(v.confidence >= 0.95);
-        let line = v
-            .evidence
+        let lines = v.lines(&Facts::new(&r));
+        let line = lines
             .iter()
             .find(|e| e.starts_with(PAIRS_PREFIX))
             .expect("the pairs are cited");
@@ -347,7 +347,10 @@ mod tests {
         let v = verdict(&r).expect("the front refuses");
         assert_eq!(v.cause, Cause::RoutingWrongUpstream);
         assert!((v.confidence - 0.9).abs() < 1e-9);
-        assert!(v.evidence.iter().any(|e| e.contains("3 public attempts")));
+        assert!(v
+            .lines(&Facts::new(&r))
+            .iter()
+            .any(|e| e.contains("3 public attempts")));
         // Two different applications answering one request: the strongest sign.
         let mut r2 = r.clone();
         r2.attempts[3] = attempt("origin.foreign").fixture("gorilla_check-origin_403.http");
@@ -355,7 +358,7 @@ mod tests {
         assert_eq!(v.cause, Cause::RoutingWrongUpstream);
         assert!(v.confidence >= 0.95);
         assert!(v
-            .evidence
+            .lines(&Facts::new(&r))
             .iter()
             .any(|e| e.contains("two different servers") && e.contains("gorilla/websocket")));
     }

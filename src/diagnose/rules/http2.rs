@@ -95,7 +95,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         return v;
     };
     if h2.prior_knowledge {
-        v.evidence.push(h2c_line(h2));
+        v.evidence.push(h2c_line(h2).into());
         return v;
     }
     let stream = h2.attempt.as_deref().filter(|_| h2.browsers_take_it());
@@ -114,7 +114,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         _ => None,
     };
     if let Some(l) = line {
-        v.evidence.push(l);
+        v.evidence.push(l.into());
     }
     v
 }
@@ -172,7 +172,10 @@ mod tests {
         let r = with_h2(true, Some(attempt("http2").rejected(405, "")));
         let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
         assert_eq!(v.cause, Cause::ProxyHttp2WebsocketRefused);
-        assert!(v.evidence.iter().any(|e| e.contains("405")), "{v:?}");
+        assert!(
+            v.lines(&Facts::new(&r)).iter().any(|e| e.contains("405")),
+            "{v:?}"
+        );
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_eq!(d.cause, Cause::ProxyHttp2WebsocketRefused, "{d:?}");
     }
@@ -187,7 +190,7 @@ mod tests {
         ];
         let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
         assert!(
-            v.evidence
+            v.lines(&Facts::new(&r))
                 .iter()
                 .any(|e| e.contains("refuses WebSockets as such")),
             "{v:?}"
@@ -197,7 +200,7 @@ mod tests {
         h2.variants[1] = attempt("http2.origin.none").upgraded();
         let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
         assert!(
-            v.evidence.iter().any(
+            v.lines(&Facts::new(&r)).iter().any(
                 |e| e.contains("http2.origin.none") && e.contains("depends on what it changes")
             ),
             "{v:?}"

@@ -879,7 +879,7 @@ mod tests {
             v.as_ref().map(|v| v.cause),
             Some(Cause::RoutingIntermittent)
         );
-        assert!(v.is_some_and(|v| v.evidence[0].contains("502 ×2")));
+        assert!(v.is_some_and(|v| v.lines(&Facts::new(&r))[0].contains("502 ×2")));
         let steady = run(vec![
             attempt("baseline").rejected(403, ""),
             attempt("repeat.0").rejected(403, ""),
@@ -956,7 +956,7 @@ mod tests {
         assert!(v.confidence >= 0.9);
         assert!(v.summary.starts_with("nginx"));
         assert!(v
-            .evidence
+            .lines(&Facts::new(&r))
             .iter()
             .any(|e| e.contains("same status, same body")));
     }
@@ -989,7 +989,10 @@ mod tests {
         let v = upgrade_not_forwarded(&Facts::new(&r))
             .expect("a 505 for HTTP/1.0 is a dropped upgrade");
         assert_eq!(v.cause, Cause::ProxyUpgradeNotForwarded);
-        assert!(v.evidence.iter().any(|e| e.contains("HTTP/1.0")));
+        assert!(v
+            .lines(&Facts::new(&r))
+            .iter()
+            .any(|e| e.contains("HTTP/1.0")));
         // Through the whole rule table too: not a server error.
         assert_eq!(
             crate::diagnose::diagnose(&r).0.cause,
@@ -1125,7 +1128,7 @@ mod tests {
         let v = origin_rejected(&Facts::new(&r));
         assert_eq!(v.as_ref().map(|v| v.cause), Some(Cause::OriginRejected));
         assert!(v.is_some_and(|v| v
-            .evidence
+            .lines(&Facts::new(&r))
             .iter()
             .any(|e| e.contains(FOREIGN) && e.contains("403"))));
         // field report 004: accept, then 1008 ORIGIN_BLOCKED
@@ -1249,7 +1252,7 @@ mod tests {
         .cred()
         .build();
         let v = auth_placement(&Facts::new(&direct)).unwrap();
-        let said = format!("{:?} {:?}", v.evidence, v.next_step);
+        let said = format!("{:?} {:?}", v.lines(&Facts::new(&direct)), v.next_step);
         assert!(!said.contains("proxy"), "{said}");
         assert!(
             said.contains("reads the credential from another place"),
@@ -1270,7 +1273,7 @@ mod tests {
         .cred()
         .build();
         let v = auth_placement(&Facts::new(&proxied)).unwrap();
-        let said = format!("{:?} {:?}", v.evidence, v.next_step);
+        let said = format!("{:?} {:?}", v.lines(&Facts::new(&proxied)), v.next_step);
         assert!(said.contains("make the proxy forward the header"), "{said}");
     }
 
@@ -1306,7 +1309,10 @@ mod tests {
             Some(Cause::RoutingWrongUpstream)
         );
         assert!(v.as_ref().is_some_and(|v| v.confidence >= 0.85));
-        assert!(v.is_some_and(|v| v.evidence.iter().any(|e| e.contains("application's own"))));
+        assert!(v.is_some_and(|v| v
+            .lines(&Facts::new(&r))
+            .iter()
+            .any(|e| e.contains("application's own"))));
         let less = report_000(false);
         let v = wrong_upstream(&Facts::new(&less));
         assert!(v.is_some_and(|v| v.confidence < 0.85));

@@ -20,6 +20,7 @@ pub mod simulate;
 
 use super::cause::Cause;
 use super::evidence::Facts;
+use super::fact::Fact;
 use crate::model::Alternative;
 
 /// What a rule concluded.
@@ -31,8 +32,8 @@ pub struct Verdict {
     pub confidence: f64,
     /// One line.
     pub summary: String,
-    /// Evidence lines citing attempts.
-    pub evidence: Vec<String>,
+    /// What the verdict rests on, typed (worded at the end of `diagnose`).
+    pub evidence: Vec<Fact>,
     /// Causes not ruled out, with what would decide.
     pub alternatives: Vec<Alternative>,
     /// The one extra input that would decide.
@@ -60,17 +61,22 @@ impl Verdict {
         }
     }
 
-    /// Adds an evidence line.
-    pub fn because(mut self, line: impl Into<String>) -> Verdict {
-        self.evidence.push(line.into());
+    /// Adds a fact.
+    pub fn because(mut self, fact: impl Into<Fact>) -> Verdict {
+        self.evidence.push(fact.into());
         self
     }
 
-    /// Adds the public-vs-direct pairs line.
-    pub fn because_pairs(mut self, line: impl Into<String>) -> Verdict {
-        self.evidence.push(line.into());
+    /// Adds the public-vs-direct pairs fact.
+    pub fn because_pairs(mut self, fact: impl Into<Fact>) -> Verdict {
+        self.evidence.push(fact.into());
         self.cites_pairs = true;
         self
+    }
+
+    /// The evidence lines as the report words them (for tests of wording and tracing).
+    pub fn lines(&self, f: &Facts) -> Vec<String> {
+        self.evidence.iter().map(|e| e.words(f)).collect()
     }
 
     /// Adds an alternative.

@@ -417,7 +417,7 @@ mod tests {
         let v = idle_timeout(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::ProxyIdleTimeout);
         assert!(v.confidence >= 0.85);
-        let text = v.evidence.join("\n");
+        let text = v.lines(&Facts::new(&r)).join("\n");
         assert!(text.contains("closed after 60.0 s of silence with no close frame (FIN): matches nginx proxy_read_timeout default (60 s)"), "{text}");
         assert!(text.contains("AWS ALB"), "{text}");
         assert!(!text.contains("Cloudflare idle"), "{text}");
@@ -445,7 +445,7 @@ mod tests {
         let v = idle_timeout(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::ProxyIdleTimeout);
         assert!(v.confidence < 0.85);
-        let text = v.evidence.join("\n");
+        let text = v.lines(&Facts::new(&r)).join("\n");
         assert!(text.contains("(RST): no known default matches"), "{text}");
         assert!(text.contains("pings every 0.5 s"), "{text}");
     }
@@ -513,7 +513,7 @@ mod tests {
         let v = ping_flood(&Facts::new(&r)).expect("a flood");
         assert_eq!(v.cause, Cause::ServerPingFlood);
         assert!(v.summary.contains("33 per second"), "{}", v.summary);
-        let text = v.evidence.join("\n");
+        let text = v.lines(&Facts::new(&r)).join("\n");
         assert!(text.contains("20 pings in the first 600 ms"), "{text}");
         assert!(text.contains("1 of 1 other upgraded attempts"), "{text}");
         // The engine: healthy is proposed too, and the flooded baseline contradicts it.
@@ -545,7 +545,7 @@ mod tests {
         b.session = Some(session(0.0));
         let r = run(vec![b.clone()]).build();
         let v = healthy(&Facts::new(&r)).expect("healthy");
-        let text = format!("{} {:?}", v.summary, v.evidence);
+        let text = format!("{} {:?}", v.summary, v.lines(&Facts::new(&r)));
         assert!(text.contains("not watched"), "{text}");
         assert!(
             !text.contains("stayed open") && !text.contains("watched 0 ms"),
@@ -556,7 +556,7 @@ mod tests {
         let v = healthy(&Facts::new(&r)).expect("healthy");
         assert!(v.summary.contains("stayed open"), "{v:?}");
         assert!(
-            v.evidence
+            v.lines(&Facts::new(&r))
                 .iter()
                 .any(|e| e == "watched 800 ms without a close"),
             "{v:?}"

@@ -590,9 +590,15 @@ mod tests {
             );
             let v = client_cert(&Facts::new(&r)).expect(alert);
             assert_eq!(v.cause, Cause::TlsClientCertRequired, "{alert}");
-            assert!(v.evidence.iter().any(|e| e.contains(alert)));
-            assert!(v.evidence.iter().any(|e| e.contains("CN=client CA")));
-            assert!(v.evidence.iter().any(|e| e.contains("no --cert given")));
+            assert!(v.lines(&Facts::new(&r)).iter().any(|e| e.contains(alert)));
+            assert!(v
+                .lines(&Facts::new(&r))
+                .iter()
+                .any(|e| e.contains("CN=client CA")));
+            assert!(v
+                .lines(&Facts::new(&r))
+                .iter()
+                .any(|e| e.contains("no --cert given")));
         }
     }
 
@@ -623,7 +629,10 @@ mod tests {
         .build();
         let v = client_cert(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::TlsClientCertRequired);
-        assert!(!v.evidence.iter().any(|e| e.contains("--cert")));
+        assert!(!v
+            .lines(&Facts::new(&r))
+            .iter()
+            .any(|e| e.contains("--cert")));
     }
 
     #[test]
@@ -635,7 +644,7 @@ mod tests {
         let v = client_cert(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::TlsClientCertRejected);
         assert!(v
-            .evidence
+            .lines(&Facts::new(&r))
             .iter()
             .any(|e| e.contains("CN=me") && e.contains("not among the acceptable issuers")));
         let r = with_tls(
@@ -721,10 +730,13 @@ mod tests {
         assert_eq!(v.cause, Cause::TlsAlpnH2Only);
         assert!(v.confidence >= 0.9);
         assert!(v
-            .evidence
+            .lines(&Facts::new(&r))
             .iter()
             .any(|e| e.contains("no_application_protocol")));
-        assert!(v.evidence.iter().any(|e| e.contains("server selected h2")));
+        assert!(v
+            .lines(&Facts::new(&r))
+            .iter()
+            .any(|e| e.contains("server selected h2")));
     }
 
     #[test]
@@ -967,7 +979,7 @@ mod tests {
         let v = tls_failed(&Facts::new(&r)).expect("a verdict");
         assert_eq!(v.cause, Cause::TlsSelfSignedCertificate);
         assert!(
-            v.evidence
+            v.lines(&Facts::new(&r))
                 .iter()
                 .any(|e| e.contains("none (no subjectAltName)") || e.contains("names: localhost")),
             "{v:?}"

@@ -39,8 +39,8 @@ pub fn address_findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
         .map(|v| Finding {
             cause: v.cause,
             severity: Severity::Warning,
+            evidence: v.lines(f),
             summary: v.summary,
-            evidence: v.evidence,
         })
         .into_iter()
         .collect()
@@ -731,7 +731,7 @@ mod tests {
         let v = verdict(&twice).unwrap();
         assert_eq!(v.cause, Cause::DnsAddressInconsistent);
         assert!(
-            v.evidence.join("\n").contains(
+            v.lines(&Facts::new(&twice)).join("\n").contains(
                 "[::1]:8080 (ipv6, attempt address.1): tcp timeout, the same on a second try"
             ),
             "{:?}",
@@ -750,7 +750,7 @@ mod tests {
         let v = verdict(&mixed).unwrap();
         assert_eq!(v.decisive.as_deref(), Some("address.1"));
         assert!(
-            v.evidence
+            v.lines(&Facts::new(&mixed))
                 .iter()
                 .any(|e| e.contains("127.0.0.3:8080 answered tcp error, then 101 on a second try")),
             "{:?}",
@@ -820,7 +820,7 @@ mod tests {
             v.summary
         );
         assert!(v.summary.contains("AAAA"), "{}", v.summary);
-        let text = v.evidence.join("\n");
+        let text = v.lines(&Facts::new(&r)).join("\n");
         assert!(
             text.contains("127.0.0.1:8080 (ipv4, attempt address.0): 101, stayed open"),
             "{text}"
@@ -977,7 +977,7 @@ mod tests {
         let r = via_proxy(407, false);
         let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
-        let text = v.evidence.join("\n");
+        let text = v.lines(&Facts::new(&r)).join("\n");
         assert!(
             text.contains("CONNECT app.test:443 via http://127.0.0.1:3128 (from --proxy) -> 407"),
             "{text}"
@@ -1052,7 +1052,8 @@ mod tests {
             );
             let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
             assert!(
-                v.summary.contains(reply) || v.evidence.iter().any(|e| e.contains(reply)),
+                v.summary.contains(reply)
+                    || v.lines(&Facts::new(&r)).iter().any(|e| e.contains(reply)),
                 "{reply}"
             );
             assert!(
