@@ -19,7 +19,8 @@
 
 use super::cause::Cause;
 use super::causes;
-use super::evidence::{cite, describe, Facts};
+use super::evidence::{describe, Facts};
+use super::fact::engine::{EngineFact, TieBreak};
 use super::fact::Fact;
 use super::hypothesis::{self, Fit, Part, Prediction, HARD};
 use super::observe::{self, Observations};
@@ -414,7 +415,7 @@ pub fn candidates(f: &Facts) -> Vec<(&'static str, Verdict)> {
                     hypothesis::UNCONFIRMABLE,
                     causes::reading_of_status(cause),
                 )
-                .because(cite(base)),
+                .because(Fact::cited(base)),
             ));
         }
     }
@@ -434,14 +435,11 @@ fn undecidable(status: u16, mut v: Verdict, winner: &Scored, scored: &[Scored]) 
         "only the status is known ({status}): the request (its Origin, any credential) is not, so the causes of a {status} cannot be told apart; most common first: {}",
         standing.join(", ")
     );
-    v.evidence.retain(
-        |e| !matches!(e, Fact::Said(l) if l.contains("explains these attempts about as well")),
-    );
-    v.evidence.push(Fact::Said(format!(
-        "nothing in the input shows what the request carried: no cause that rests on it can be confirmed or ruled out, so {} is only the most common reading: {}",
-        winner.verdict.cause.id(),
-        causes::reading_of_status(winner.verdict.cause)
-    )));
+    v.evidence
+        .retain(|e| !matches!(e, Fact::Engine(EngineFact::Tie { .. })));
+    v.evidence.push(Fact::Engine(EngineFact::OnlyTheStatus {
+        winner: winner.verdict.cause,
+    }));
     v.next_step = Some(DISTINGUISHING.to_string());
     v
 }
@@ -474,7 +472,9 @@ fn weighed_summary(f: &Facts, mut v: Verdict, winner: &Scored) -> Verdict {
             if let Some(line) = weigh::sentence(v.cause, *expected, &describe(a)) {
                 v.summary = line;
             }
-            v = v.because(format!("{id}: {}", describe(a)));
+            v = v.because(Fact::Engine(EngineFact::Observed {
+                attempt: a.variant.id.clone(),
+            }));
         }
     }
     v
@@ -485,7 +485,7 @@ fn weighed_summary(f: &Facts, mut v: Verdict, winner: &Scored) -> Verdict {
 fn weighed_only(f: &Facts, cause: Cause) -> Verdict {
     let v = Verdict::new(cause, NO_SIGNATURE, cause.title());
     match f.base() {
-        Some(b) => v.because(cite(b)),
+        Some(b) => v.because(Fact::cited(b)),
         None => v,
     }
 }
@@ -596,21 +596,17 @@ pub fn decide(f: &Facts) -> Option<Decision> {
         }
         let step = causes::separating_step(f, v.cause, other.verdict.cause);
         if i == 1 && gap <= TIE_MARGIN {
-            let winner_id = v.cause.id();
-            let why = if winner.prior > other.prior {
-                format!("{winner_id} is the more common cause in the field")
-            } else {
-                format!("{winner_id}'s signature fits the answers a little better")
-            };
-            v = v.because(format!(
-                "{} explains these attempts about as well; {why}{}",
-                other.verdict.cause.id(),
-                if step.is_some() {
-                    ", and the step below tells them apart"
+            let winner_cause = v.cause;
+            v = v.because(Fact::Engine(EngineFact::Tie {
+                other: other.verdict.cause,
+                winner: winner_cause,
+                by: if winner.prior > other.prior {
+                    TieBreak::MoreCommon
                 } else {
-                    ""
-                }
-            ));
+                    TieBreak::FitsBetter
+                },
+                step: step.is_some(),
+            }));
             if let Some(s) = &step {
                 v.next_step = Some(s.clone());
             }
@@ -629,18 +625,16 @@ pub fn decide(f: &Facts) -> Option<Decision> {
             );
         }
     }
-    let buts: Vec<String> = winner
+    let buts: Vec<Fact> = winner
         .observations
         .iter()
         .filter(|o| o.fit == Fit::Contradicted.as_str())
         .take(3)
         .map(|o| {
-            let a = f.get(&o.attempt);
-            format!(
-                "but: {} does not fit ({} expected)",
-                a.map(cite).unwrap_or_else(|| o.attempt.clone()),
-                o.expected.replace('_', " ")
-            )
+            Fact::Engine(EngineFact::DoesNotFit {
+                attempt: o.attempt.clone(),
+                expected: o.expected.clone(),
+            })
         })
         .collect();
     for b in buts {

@@ -100,7 +100,7 @@ fn fallback(facts: &Facts) -> Verdict {
             0.3,
             "the answer matches no known failure pattern",
         )
-        .because(evidence::cite(b)),
+        .because(fact::Fact::cited(b)),
     }
 }
 

@@ -7,8 +7,10 @@
 
 use super::Verdict;
 use crate::diagnose::cause::{Category, Cause};
-use crate::diagnose::compare::{self, pair_line, pair_tail, pairs_line};
-use crate::diagnose::evidence::{answer, cite, producer, same_answer, Answer, Facts};
+use crate::diagnose::compare;
+use crate::diagnose::evidence::{answer, producer, same_answer, Answer, Facts};
+use crate::diagnose::fact::direct::{Answered, DirectFact, SameDirectly};
+use crate::diagnose::fact::Fact;
 use crate::fingerprint::{ResponderKind, Role, SIGNATURES};
 use crate::model::ids;
 use crate::model::{AttemptPair, AttemptRecord, ComparisonVerdict, CredentialPlacement, PairClass};
@@ -26,10 +28,6 @@ const FRONT_CAUSES: &[Cause] = &[
     Cause::ProxyRequestTooLarge,
     Cause::RoutingWrongUpstream,
 ];
-
-/// Prefix of the evidence line that lists the pairs (so `amend` never adds it twice).
-#[cfg(test)]
-const PAIRS_PREFIX: &str = "public vs --direct:";
 
 /// The backend reached directly (`direct.baseline`) upgrades the very request the public URL
 /// refuses, and no other public attempt upgrades: the front door is at fault. Its own error page
@@ -57,8 +55,17 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
     {
         return None;
     }
-    let pairs = pairs_line(&c, PAIRS_CITED);
-    let direct_line = format!("{} — the same request, straight to the backend", cite(d));
+    let pairs = Fact::Direct(DirectFact::Pairs { cited: PAIRS_CITED });
+    let direct_line = Fact::Direct(DirectFact::StraightToTheBackend {
+        attempt: d.variant.id.clone(),
+    });
+    let public = Fact::Direct(DirectFact::Public {
+        attempt: b.variant.id.clone(),
+    });
+    let answered = b
+        .outcome
+        .status()
+        .map_or_else(|| Answered::Kind(b.outcome.kind()), Answered::Status);
     let status = b
         .outcome
         .status()
@@ -75,8 +82,10 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
                     r.name
                 ),
             )
-            .because(format!("public: {}", cite(b)))
-            .because(format!("the refusal is {}", r.situation))
+            .because(public)
+            .because(Fact::Direct(DirectFact::TheFrontsOwnRefusal {
+                situation: r.situation,
+            }))
             .because(direct_line)
             .because_pairs(pairs)
             .next(format!(
@@ -93,12 +102,11 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
                 0.85,
                 "through the front the backend answers as if no credential had been sent, while it accepts the same credential directly: the front drops the credential on the way",
             )
-            .because(format!("public: {}", cite(b)))
+            .because(public)
             .because(direct_line)
-            .because(format!(
-                "{} — the backend's answer to a request without any credential, the same as the public answer",
-                cite(none)
-            ))
+            .because(Fact::Direct(DirectFact::TheBackendWithoutTheCredential {
+                attempt: none.variant.id.clone(),
+            }))
             .because_pairs(pairs)
             .or(
                 Cause::AuthPlacement,
@@ -123,36 +131,32 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
             if other_apps.is_empty() { 0.9 } else { 0.95 },
             "the backend accepts the upgrade when reached directly, but through the public URL another application answers: the route reaches another backend (or changes the request's path on the way)",
         )
-        .because(format!("public: {}", cite(b)))
-        .because(direct_line);
+        .because(public.clone())
+        .because(direct_line.clone());
         if let Some(r) = p.filter(|r| r.kind == ResponderKind::App) {
-            v = v.because(format!(
-                "the public refusal is an application's own answer ({}), not the proxy's",
-                r.situation
-            ));
+            v = v.because(Fact::Direct(DirectFact::AnApplicationsOwnRefusal {
+                situation: r.situation,
+            }));
         }
-        // Pairs that read alike share one line ("origin.foreign, origin.null: …").
-        let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
+        // Pairs that read alike share one fact ("origin.foreign, origin.null: …").
+        let mut groups: Vec<(Vec<String>, String)> = Vec::new();
         for pair in &other_apps {
-            let tail = pair_tail(pair);
+            let tail = compare::pair_tail(pair);
             match groups.iter_mut().find(|g| g.1 == tail) {
-                Some(g) => g.0.push(&pair.variant),
-                None => groups.push((vec![&pair.variant], tail)),
+                Some(g) => g.0.push(pair.variant.clone()),
+                None => groups.push((vec![pair.variant.clone()], tail)),
             }
         }
-        for (ids, tail) in groups.iter().take(3) {
-            v = v.because(format!(
-                "{}: {tail} — the same request is answered by two different servers",
-                ids.join(", ")
-            ));
+        for (variants, _) in groups.into_iter().take(3) {
+            v = v.because(Fact::Direct(DirectFact::TwoServers { variants }));
         }
         let compared: Vec<&AttemptRecord> =
             f.public("credential.").chain(f.public("origin.")).collect();
         if compared.len() >= 2 && compared.iter().all(|a| same_answer(a, b)) {
-            v = v.because(format!(
-                "{} public attempts that differ only in credential and Origin get the same {status}: the application behind the public route refuses every upgrade",
-                compared.len()
-            ));
+            v = v.because(Fact::Direct(DirectFact::AlikeRefusals {
+                count: compared.len(),
+                answer: answered,
+            }));
         }
         return Some(
             v.because_pairs(pairs)
@@ -172,9 +176,9 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
                 "the front refuses the request ({status}) that the backend accepts when reached directly: a rule in the proxy, or the route behind it, is at fault"
             ),
         )
-        .because(format!("public: {}", cite(b)))
+        .because(public)
         .because(direct_line)
-        .because("the public refusal carries no signature that names who wrote it")
+        .because(Fact::Direct(DirectFact::UnsignedRefusal))
         .because_pairs(pairs)
         .or(
             Cause::ProxyAccessDenied,
@@ -225,10 +229,9 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         return v;
     }
     if c.verdict == ComparisonVerdict::DirectUnreachable {
-        let what = f.direct_base().map_or_else(|| c.direct.clone(), cite);
-        v.evidence.push(format!(
-            "{what} — the comparison with --direct could not be made, so it decides nothing here; the --direct address must be reachable from where wsdoctor runs"
-        ).into());
+        v.evidence.push(Fact::Direct(DirectFact::NotCompared {
+            attempt: f.direct_base().map(|d| d.variant.id.clone()),
+        }));
         return v;
     }
     let category = v.cause.category();
@@ -240,33 +243,24 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
     let backend_cause = matches!(category, Category::Origin | Category::Auth)
         && v.cause != Cause::OriginHostRewritten;
     match base {
-        Some(PairClass::Same) if public_failed && backend_cause => {
-            v.evidence.push(format!(
-                "{} — the backend reached directly refuses it the same way: the backend itself decides, not the proxy",
-                c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
-            ).into());
-        }
-        Some(PairClass::Same) if public_failed && FRONT_CAUSES.contains(&v.cause) => {
-            v.evidence.push(format!(
-                "{} — the backend reached directly gives the same answer: either the --direct URL passes through the same front, or the backend itself answers so",
-                c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
-            ).into());
-        }
         Some(PairClass::Same) if public_failed => {
-            v.evidence.push(format!(
-                "{} — the backend reached directly gives the same answer: the backend itself answers so (or the --direct URL passes through the same front)",
-                c.pair(ids::BASELINE).map(pair_line).unwrap_or_default()
-            ).into());
+            let reading = if backend_cause {
+                SameDirectly::TheBackendDecides
+            } else if FRONT_CAUSES.contains(&v.cause) {
+                SameDirectly::TheFrontOrTheBackend
+            } else {
+                SameDirectly::TheBackendAnswersSo
+            };
+            v.evidence
+                .push(Fact::Direct(DirectFact::SameDirectly { reading }));
         }
         Some(PairClass::AcceptedDirectOnly) if backend_cause => {
-            v.evidence.push(
-                "the backend accepts the same request when reached directly: the refusal happens in front of it (the proxy refuses or changes the request), not in the application".into(),
-            );
+            v.evidence.push(Fact::Direct(DirectFact::AcceptedDirectly));
         }
         _ => {}
     }
     if c.differing().next().is_some() {
-        v = v.because_pairs(pairs_line(&c, PAIRS_CITED));
+        v = v.because_pairs(Fact::Direct(DirectFact::Pairs { cited: PAIRS_CITED }));
     }
     v
 }
@@ -274,6 +268,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::fact::direct::PAIRS_PREFIX;
     use crate::diagnose::rules::testkit::*;
     use crate::model::Run;
 
@@ -309,19 +304,18 @@ mod tests {
         let v = verdict(&r).expect("the front refuses");
         assert_eq!(v.cause, Cause::ProxyAccessDenied);
         assert!(v.confidence >= 0.95);
-        let lines = v.lines(&Facts::new(&r));
-        let line = lines
-            .iter()
-            .find(|e| e.starts_with(PAIRS_PREFIX))
-            .expect("the pairs are cited");
-        assert!(
-            line.contains("baseline: 403 via public, 101 direct"),
-            "{line}"
-        );
-        assert!(
-            line.contains("origin.foreign: 403 via public (nginx), 403 direct (uvicorn)"),
-            "{line}"
-        );
+        assert!(v
+            .evidence
+            .contains(&Fact::Direct(DirectFact::TheFrontsOwnRefusal {
+                situation: "nginx's built-in error page (<center>nginx</center>)",
+            })));
+        assert!(v
+            .evidence
+            .contains(&Fact::Direct(DirectFact::Pairs { cited: PAIRS_CITED })));
+        let c = compare::compare(&r).expect("the pairs");
+        let class = |id: &str| c.pair(id).map(|p| p.class);
+        assert_eq!(class("baseline"), Some(PairClass::AcceptedDirectOnly));
+        assert_eq!(class("origin.foreign"), Some(PairClass::DifferentResponder));
         assert_eq!(
             crate::diagnose::diagnose(&r).0.cause,
             Cause::ProxyAccessDenied
@@ -348,17 +342,23 @@ mod tests {
         assert_eq!(v.cause, Cause::RoutingWrongUpstream);
         assert!((v.confidence - 0.9).abs() < 1e-9);
         assert!(v
-            .lines(&Facts::new(&r))
-            .iter()
-            .any(|e| e.contains("3 public attempts")));
+            .evidence
+            .contains(&Fact::Direct(DirectFact::AlikeRefusals {
+                count: 3,
+                answer: Answered::Status(403),
+            })));
         // Two different applications answering one request: the strongest sign.
         let mut r2 = r.clone();
         r2.attempts[3] = attempt("origin.foreign").fixture("gorilla_check-origin_403.http");
         let v = verdict(&r2).expect("the front refuses");
         assert_eq!(v.cause, Cause::RoutingWrongUpstream);
         assert!(v.confidence >= 0.95);
+        assert!(v.evidence.contains(&Fact::Direct(DirectFact::TwoServers {
+            variants: vec!["origin.foreign".to_string()],
+        })));
+        // The words name the other application.
         assert!(v
-            .lines(&Facts::new(&r))
+            .lines(&Facts::new(&r2))
             .iter()
             .any(|e| e.contains("two different servers") && e.contains("gorilla/websocket")));
     }
