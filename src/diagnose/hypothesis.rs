@@ -29,6 +29,11 @@ pub enum Expect {
     Refused,
     /// An upgrade whose watch ended in a ping flood (`session.end.kind = ping_flood`).
     PingFlood,
+    /// The front's own refusal of the baseline, for every request whatever it carries (support);
+    /// an upgrade, or an application's own answer that reached the client through the same front,
+    /// contradicts it: the front passed that request on, so it neither refuses every request nor
+    /// fails to reach its upstream. Any other answer says nothing.
+    TheFrontsRefusal,
     /// No opinion: the cause says nothing about this attempt.
     Any,
 }
@@ -43,6 +48,7 @@ impl Expect {
             Expect::Different => "different_from_baseline",
             Expect::Refused => "same_refusal",
             Expect::PingFlood => "ping_flood",
+            Expect::TheFrontsRefusal => "the_fronts_refusal",
             Expect::Any => "any",
         }
     }
@@ -56,11 +62,27 @@ impl Expect {
             Expect::NotOpen => yes(!a.outcome.is_success()),
             Expect::Different => yes(!same_answer(base, a)),
             Expect::PingFlood => yes(ping_flood_of(a).is_some()),
-            Expect::Refused if same_answer(base, a) => Fit::Explained,
+            Expect::Refused | Expect::TheFrontsRefusal if same_answer(base, a) => Fit::Explained,
+            Expect::TheFrontsRefusal if a.outcome.is_success() || applications_answer(a) => {
+                Fit::Contradicted
+            }
             Expect::Refused if a.outcome.is_success() => Fit::Contradicted,
-            Expect::Refused | Expect::Any => Fit::Silent,
+            Expect::Refused | Expect::TheFrontsRefusal | Expect::Any => Fit::Silent,
         }
     }
+}
+
+/// True when the attempt's HTTP answer is one the catalogue recognises and an application wrote
+/// it, not a front (`catalogue::attribute(..).front_wrote_it`: a relayed application body, never
+/// a `Server` header alone).
+fn applications_answer(a: &AttemptRecord) -> bool {
+    if a.outcome.status().is_none_or(|s| s == 101) {
+        return false;
+    }
+    super::evidence::response(a).is_some_and(|r| {
+        let at = crate::catalogue::attribute(&r);
+        at.answer.is_some() && at.front_wrote_it < 0.5
+    })
 }
 
 /// How one observation fits one hypothesis.

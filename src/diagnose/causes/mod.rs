@@ -360,6 +360,20 @@ pub fn refuses_everything(c: &Ctx) -> Prediction {
     })
 }
 
+/// The front's own refusal (its error page, its gateway error) for every upgrade, whatever it
+/// carries: an application's answer to a variant shows the front passed that one on.
+pub fn the_front_refuses_everything(c: &Ctx) -> Prediction {
+    match c.part {
+        Part::Browser if c.base.outcome.status() != Some(101) => {
+            p(Expect::TheFrontsRefusal, 0.1, 1.0)
+        }
+        Part::NoCredential | Part::WrongCredential | Part::Placement | Part::Origin => {
+            p(Expect::TheFrontsRefusal, 0.3, 2.5)
+        }
+        _ => refuses_everything(c),
+    }
+}
+
 /// ...and the plain GET of the URL gets the same plain answer as the upgrade (no WebSocket
 /// handler saw either).
 /// (A baseline upgraded and then closed cannot be the plain GET's answer: the plain GET's own

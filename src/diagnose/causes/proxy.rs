@@ -96,7 +96,7 @@ pub(super) static PROXY_BAD_GATEWAY: Home = Home {
         "raise the upstream timeouts if the backend is slow to answer the upgrade",
     ],
     produces: gateway_failure,
-    predicts: refuses_everything,
+    predicts: the_front_refuses_everything,
     reads: &[
         supports(Sign::NoAnswerFrontsGatewayError, Expected::TheFrontsGatewayError, 2.5).says(
             "the upgrade got no HTTP answer while a plain request to the same host got the front's own gateway error ({observed}): the front cannot reach its upstream and drops the upgrade it would pipe there",
@@ -190,7 +190,7 @@ pub(super) static PROXY_ACCESS_DENIED: Home = Home {
         "on a CDN, enable WebSockets for the zone",
     ],
     produces: refused_or_upgraded,
-    predicts: refuses_everything,
+    predicts: the_front_refuses_everything,
     predicts_direct: backend_accepts,
     reads: &[
         supports(Sign::FrontsDeniedPage, Expected::AFrontWideRefusal, 1.0).says(
@@ -272,8 +272,56 @@ fn the_same_5xx_at_the_backend(_: &Facts) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::diagnose::hypothesis::{Expect, Fit};
     use crate::diagnose::rules::simulate::*;
+    use crate::diagnose::rules::testkit::{attempt, run};
     use Part::*;
+
+    /// A front's own refusal of every request is contradicted by a variant the application
+    /// answered through that front (it passed that one on), supported by the same page, and
+    /// neither by an answer nobody can be named for.
+    #[test]
+    fn the_fronts_refusal_is_contradicted_by_an_application_answer_through_the_front() {
+        let page = attempt("baseline").fixture("apache_upstream-down_503.http");
+        let relayed =
+            attempt("origin.foreign").fixture("apache-fastapi_upgrade-not-forwarded_404.http");
+        let same = attempt("origin.null").fixture("apache_upstream-down_503.http");
+        let unsigned = attempt("origin.same").rejected(403, "");
+        let fit = |a| Expect::TheFrontsRefusal.fit(&page, a);
+        assert_eq!(fit(&relayed), Fit::Contradicted);
+        assert_eq!(fit(&same), Fit::Explained);
+        assert_eq!(fit(&unsigned), Fit::Silent);
+        assert_eq!(fit(&attempt("origin.none").upgraded()), Fit::Contradicted);
+    }
+
+    /// The baseline alone got the front's gateway error while every twin that changed only the
+    /// Origin or the browser shape got the application's answer through the same front, and the
+    /// backend upgrades directly: no front-wide refusal (a denial, a dead upstream) explains the
+    /// twins, so neither is named with confidence.
+    #[test]
+    fn a_lone_gateway_error_on_the_baseline_is_no_front_wide_refusal() {
+        let app = "apache-fastapi_upgrade-not-forwarded_404.http";
+        let r = run(vec![
+            attempt("baseline").fixture("apache_upstream-down_503.http"),
+            attempt("origin.same").fixture(app),
+            attempt("origin.foreign").fixture(app),
+            attempt("origin.null").fixture(app),
+            attempt("control.plain_get").fixture(app),
+            attempt("browser.chrome").fixture(app),
+            attempt("browser.firefox").fixture(app),
+            attempt("direct.baseline").upgraded(),
+            attempt("direct.origin.foreign").upgraded(),
+        ])
+        .build();
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert!(
+            !matches!(d.cause, Cause::ProxyAccessDenied | Cause::ProxyBadGateway)
+                || d.confidence < 0.5,
+            "{} {:.2}",
+            d.cause.id(),
+            d.confidence
+        );
+    }
 
     /// The run `proxy.request_too_large` predicts, built from the real plan, is diagnosed as it.
     #[test]
