@@ -408,3 +408,53 @@ fn sent_by(sender: Sender) -> &'static str {
         Sender::Wsdoctor => "wsdoctor sent them",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::testkit::{attempt, run};
+
+    #[test]
+    fn the_repeats_tally_is_worded_in_the_order_of_its_text() {
+        // Tallied in the order first seen; worded sorted by the answer's text (as the report
+        // always printed it), so two runs with the same answers read the same.
+        let r = run(vec![attempt("baseline").upgraded()]).build();
+        let fact = MatrixFact::RepeatsDisagree {
+            tally: vec![
+                (Sample::Status(502), 1),
+                (Sample::Open, 2),
+                (Sample::Closed(Some(1011)), 1),
+                (Sample::Closed(None), 1),
+            ],
+        };
+        assert_eq!(
+            fact.words(&Facts::new(&r)),
+            "baseline and its repeats, same request: 101 (stayed open) ×2, 101 then close 1011 ×1, 101 then drop ×1, 502 ×1"
+        );
+    }
+
+    #[test]
+    fn an_origin_answer_names_the_baseline_as_such_and_the_others_by_id() {
+        let r = run(vec![
+            attempt("baseline").origin(None).rejected(403, ""),
+            attempt("origin.null").origin(Some("null")).upgraded(),
+        ])
+        .build();
+        let f = Facts::new(&r);
+        let said = |attempt: &str, baseline| {
+            MatrixFact::OriginAnswer {
+                attempt: attempt.into(),
+                baseline,
+            }
+            .words(&f)
+        };
+        assert_eq!(
+            said("baseline", true),
+            "without Origin (baseline): 403, empty body"
+        );
+        assert_eq!(
+            said("origin.null", false),
+            "with Origin null (origin.null): 101, stayed open"
+        );
+    }
+}
