@@ -5,15 +5,16 @@
 
 use crate::model::ids;
 use crate::model::FailureClass;
-use std::collections::BTreeMap;
 
 use super::http::refused;
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{
-    answer, body, cite, describe, identical, intermediaries, mentions_origin, producer, response,
-    same_answer, Answer, Facts,
+    answer, body, identical, intermediaries, mentions_origin, producer, response, same_answer,
+    Answer, Facts,
 };
+use crate::diagnose::fact::matrix::{MatrixFact, Sample, Sender};
+use crate::diagnose::fact::Fact;
 use crate::model::{AttemptRecord, CredentialPlacement, Finding, Outcome, Severity};
 
 /// Repeats of the baseline disagree: some attempts fail and others succeed (or they fail in
@@ -34,18 +35,18 @@ pub fn intermittent(f: &Facts) -> Option<Verdict> {
     if failing.is_empty() {
         return None;
     }
-    let mut tally: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tally: Vec<(Sample, usize)> = Vec::new();
     for a in &samples {
         let key = match answer(a) {
-            Answer::Open => "101 (stayed open)".to_string(),
-            Answer::Http { status, .. } => status.to_string(),
-            Answer::Closed { code, .. } => match code {
-                Some(c) => format!("101 then close {c}"),
-                None => "101 then drop".into(),
-            },
-            Answer::Failure { kind, error } => format!("{kind} {error}"),
+            Answer::Open => Sample::Open,
+            Answer::Http { status, .. } => Sample::Status(status),
+            Answer::Closed { code, .. } => Sample::Closed(code),
+            Answer::Failure { kind, error } => Sample::Failed { kind, error },
         };
-        *tally.entry(key).or_default() += 1;
+        match tally.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => tally.push((key, 1)),
+        }
     }
     let succeeded = samples.len() - failing.len();
     let confidence = if succeeded > 0 {
@@ -59,7 +60,6 @@ pub fn intermittent(f: &Facts) -> Option<Verdict> {
     } else {
         return None;
     };
-    let breakdown: Vec<String> = tally.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
     let mut v = Verdict::new(
         Cause::RoutingIntermittent,
         confidence,
@@ -69,12 +69,9 @@ pub fn intermittent(f: &Facts) -> Option<Verdict> {
             samples.len()
         ),
     )
-    .because(format!(
-        "baseline and its repeats, same request: {}",
-        breakdown.join(", ")
-    ));
+    .because(MatrixFact::RepeatsDisagree { tally });
     for a in failing.iter().take(3) {
-        v = v.because(cite(a));
+        v = v.because(Fact::cited(a));
     }
     Some(
         v.decided_by(&failing[0].variant.id)
@@ -94,7 +91,6 @@ pub fn ticket_failed(f: &Facts) -> Option<Verdict> {
     if b.outcome.is_success() {
         return None;
     }
-    let body = crate::diagnose::evidence::body_summary(&t.body_excerpt);
     let (confidence, summary, next) = match t.status {
         Some(401 | 403) => (
             0.9,
@@ -122,16 +118,11 @@ pub fn ticket_failed(f: &Facts) -> Option<Verdict> {
             "check --ticket-url; a transport failure is soft: retry with backoff",
         ),
     };
-    let mut v = Verdict::new(Cause::AuthTicketFailed, confidence, summary).because(format!(
-        "ticket: {} {} → {} ({body})",
-        t.method,
-        t.url,
-        t.status
-            .map(|s| s.to_string())
-            .or_else(|| t.error.clone())
-            .unwrap_or_else(|| "no answer".into())
-    ));
-    v = v.because(format!("{} — connected without a ticket", cite(b)));
+    let v = Verdict::new(Cause::AuthTicketFailed, confidence, summary)
+        .because(MatrixFact::TicketAnswer { ticket: 0 })
+        .because(MatrixFact::WithoutTicket {
+            attempt: b.variant.id.clone(),
+        });
     Some(v.next(next))
 }
 
@@ -154,14 +145,17 @@ pub fn request_too_large_by_credential(f: &Facts) -> Option<Verdict> {
         if proxy { 0.8 } else { 0.65 },
         "the 400 follows the credential's size, not its validity: the token makes the request too large",
     )
-    .because(cite(b))
-    .because(format!("{} — a wrong token of the same length gets the same 400", cite(wrong)))
-    .because(format!("{} — without the token the 400 disappears", cite(none)));
+    .because(Fact::cited(b))
+    .because(MatrixFact::WrongTokenSameRefusal {
+        attempt: wrong.variant.id.clone(),
+    })
+    .because(MatrixFact::RefusalGoneWithoutToken {
+        attempt: none.variant.id.clone(),
+    });
     for a in f.placements().filter(|a| !same_answer(a, b)) {
-        v = v.because(format!(
-            "{} — in another place it passes the size check",
-            cite(a)
-        ));
+        v = v.because(MatrixFact::PassesSizeCheckElsewhere {
+            attempt: a.variant.id.clone(),
+        });
     }
     Some(
         v.or(
@@ -300,58 +294,54 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     // Who sent the upgrade headers: wsdoctor, or (explain on a browser console line or a saved
     // answer without its request) the client, which for a browser always sends them.
     let sender = if f.run.request_unknown {
-        "the client sent them (a browser always does)"
+        Sender::Client
     } else {
-        "wsdoctor sent them"
+        Sender::Wsdoctor
     };
     let summary = if f.run.request_unknown {
         format!("{front} does not forward the WebSocket upgrade: the server answered as if the request had none")
     } else {
         format!("{front} does not forward the WebSocket upgrade: the application answered it like a plain GET")
     };
-    let mut v = Verdict::new(Cause::ProxyUpgradeNotForwarded, confidence, summary)
-        .because(format!("upgrade: {}", cite(b)));
+    let mut v = Verdict::new(Cause::ProxyUpgradeNotForwarded, confidence, summary).because(
+        MatrixFact::Upgrade {
+            attempt: b.variant.id.clone(),
+        },
+    );
     if let Some(g) = plain {
         if same_as_plain {
-            v = v.because(format!(
-                "{} — same status, same body as the upgrade",
-                cite(g)
-            ));
+            v = v.because(MatrixFact::SameAsUpgrade {
+                attempt: g.variant.id.clone(),
+            });
         } else {
-            v = v.because(cite(g));
+            v = v.because(Fact::cited(g));
         }
     }
     if says_no_upgrade {
-        v = v.because(format!("the application's own text says the request had no (valid) Upgrade/Connection headers, yet {sender}"));
+        v = v.because(MatrixFact::SaysNoUpgrade { sender });
     } else if version_refused {
-        let client = if f.run.request_unknown {
-            "the client spoke HTTP/1.1 (a WebSocket upgrade needs it)"
-        } else {
-            "wsdoctor spoke HTTP/1.1"
-        };
-        v = v.because(format!(
-            "505 HTTP Version Not Supported: the application refuses the HTTP version it received, yet {client} — a proxy in between speaks HTTP/1.0 upstream"
-        ));
+        v = v.because(MatrixFact::HttpVersionRefused { sender });
     } else if is_426 {
-        v = v.because(format!(
-            "426 Upgrade Required means the server got no Upgrade: websocket, yet {sender}"
-        ));
+        v = v.because(MatrixFact::UpgradeRequired { sender });
     }
     if let Some(r) = p {
         if fastapi_json_404 {
-            v = v.because("a FastAPI/Starlette app answers an upgrade it cannot route with 403 and an empty body, never with its JSON 404: it saw a plain GET");
+            v = v.because(MatrixFact::FastapiJson404);
         } else if upgrade_aware {
-            v = v.because(format!(
-                "the answer is {}, which it gives only to requests without an upgrade",
-                r.situation
-            ));
+            v = v.because(MatrixFact::OnlyWithoutUpgrade {
+                situation: r.situation,
+            });
         }
     }
     for r in &via {
-        v = v.because(format!("the answer passed through {}", r.situation));
+        v = v.because(MatrixFact::PassedThrough {
+            situation: r.situation,
+        });
     }
     if let Some(d) = f.direct_base() {
-        v = v.because(format!("{} — the backend reached directly", cite(d)));
+        v = v.because(MatrixFact::BackendDirect {
+            attempt: d.variant.id.clone(),
+        });
     }
     if (200..300).contains(&status) || status == 404 {
         v = v.or(
@@ -371,6 +361,15 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
         ));
     }
     Some(v)
+}
+
+/// The first HTTP control of the host answered 2xx/3xx: the host serves HTTP normally (the record
+/// behind `Facts::host_serves_http`, which gives only its citation).
+fn serving_control<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
+    f.run
+        .http_controls
+        .iter()
+        .find(|c| crate::diagnose::evidence::status(c).is_some_and(|s| (200..400).contains(&s)))
 }
 
 /// A same-origin check fails because the proxy rewrites Host: the site's own Origin is refused
@@ -397,13 +396,14 @@ pub fn origin_host_rewritten(f: &Facts) -> Option<Verdict> {
         if none_ok { 0.92 } else { 0.85 },
         "the server compares Origin with the Host it receives, and the proxy rewrites Host: the site's own Origin looks foreign",
     )
-    .because(format!("{} — the site's own origin, through the proxy", cite(same)))
-    .because(format!(
-        "{} — the backend accepts an Origin that matches the Host it sees",
-        cite(direct_same)
-    ));
+    .because(MatrixFact::OwnOriginThroughProxy {
+        attempt: same.variant.id.clone(),
+    })
+    .because(MatrixFact::BackendAcceptsOwnOrigin {
+        attempt: direct_same.variant.id.clone(),
+    });
     if let Some(n) = f.get(ids::ORIGIN_NONE) {
-        v = v.because(cite(n));
+        v = v.because(Fact::cited(n));
     }
     Some(
         v.or(
@@ -446,10 +446,6 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
         .copied()
         .filter(|a| a.outcome.is_success())
         .collect();
-    let phrase = |a: &AttemptRecord| match &a.variant.origin {
-        Some(o) => format!("with Origin {o}"),
-        None => "without Origin".to_string(),
-    };
     let sent = match &b.variant.origin {
         Some(o) => format!("Origin {o}"),
         None => "requests without an Origin".to_string(),
@@ -503,9 +499,15 @@ pub fn origin_rejected(f: &Facts) -> Option<Verdict> {
     } else {
         return None;
     };
-    v = v.because(format!("{} (baseline): {}", phrase(b), describe(b)));
+    v = v.because(MatrixFact::OriginAnswer {
+        attempt: b.variant.id.clone(),
+        baseline: true,
+    });
     for a in &variants {
-        v = v.because(format!("{} ({}): {}", phrase(a), a.variant.id, describe(a)));
+        v = v.because(MatrixFact::OriginAnswer {
+            attempt: a.variant.id.clone(),
+            baseline: false,
+        });
     }
     let same_refused = f
         .get(ids::ORIGIN_SAME)
@@ -554,22 +556,22 @@ pub fn auth_placement(f: &Facts) -> Option<Verdict> {
             b.variant.label
         ),
     )
-    .because(format!("as sent: {}", cite(b)));
+    .because(MatrixFact::AsSent {
+        attempt: b.variant.id.clone(),
+    });
     for a in &accepted {
-        v = v.because(cite(a));
+        v = v.because(Fact::cited(a));
     }
     if let Some(n) = f.get(ids::CREDENTIAL_NONE) {
-        v = v.because(cite(n));
+        v = v.because(Fact::cited(n));
     }
     // A proxy is named only when the run shows one on the path and the header lost through it
     // (answered as if no credential had been sent); otherwise the server reads another place.
     let ctx = crate::diagnose::remedy::Context::of(f, Some(b));
     let proxy_loses_it = ctx.intermediary && ctx.header_lost;
     if matches!(b.variant.credential, CredentialPlacement::Header { .. }) {
-        v = v.because(if proxy_loses_it {
-            "a header credential answered as if none had been sent, through a proxy, while the same token works elsewhere: the proxy may strip the header"
-        } else {
-            "a header credential refused while the same token works elsewhere: the server reads the credential from another place"
+        v = v.because(MatrixFact::HeaderRefused {
+            through_proxy: proxy_loses_it,
         });
     }
     let reader = if proxy_loses_it {
@@ -606,13 +608,17 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
             if identical_all && app_refused { 0.9 } else { 0.8 },
             "the backend accepts the upgrade when reached directly, but the public route refuses it: the route reaches another backend",
         )
-        .because(format!("public: {}", cite(b)))
-        .because(format!("{} — same request, straight to the backend", cite(d)));
+        .because(MatrixFact::Public {
+            attempt: b.variant.id.clone(),
+        })
+        .because(MatrixFact::StraightToBackend {
+            attempt: d.variant.id.clone(),
+        });
         if identical_all {
-            v = v.because(format!(
-                "{} public attempts that differ only in credential and Origin get the same {status}",
-                compared.len()
-            ));
+            v = v.because(MatrixFact::AlikeRefusals {
+                count: compared.len(),
+                status,
+            });
         }
         return Some(v.next("route the WebSocket path to the backend given with --direct"));
     }
@@ -633,7 +639,7 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
         return None;
     }
     let plain_differs = f.get(ids::CONTROL_PLAIN_GET).filter(|g| !same_answer(g, b));
-    let reach = f.host_serves_http();
+    let reach = serving_control(f);
     // When the plain GET gets the same refusal and nothing on the host answers normally, the whole
     // host refuses this client (an auth gate, an IP allowlist): that is no evidence of a WebSocket
     // route reaching the wrong backend. The credential rules explain it.
@@ -654,39 +660,36 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
         confidence,
         "the WebSocket path reaches an application that refuses every upgrade before looking at the credential or the Origin",
     )
-    .because(format!(
-        "{} attempts that differ only in credential and Origin get the same {status} as the baseline ({}), byte for byte",
-        compared.len(),
-        describe(b)
-    ))
-    .because(format!(
-        "a wrong credential and no credential are refused exactly like the right one: {}",
-        cred_checked
-            .iter()
-            .map(|a| a.variant.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+    .because(MatrixFact::IdenticalRefusals {
+        count: compared.len(),
+        status,
+        attempt: b.variant.id.clone(),
+    })
+    .because(MatrixFact::RefusedLikeTheRightOne {
+        attempts: cred_checked.iter().map(|a| a.variant.id.clone()).collect(),
+    });
     match producer(b) {
         Some(r) if !r.kind.is_intermediary() => {
-            v = v.because(format!(
-                "the refusal is the application's own ({}), not a proxy's",
-                r.situation
-            ))
+            v = v.because(MatrixFact::AppsOwnRefusal {
+                situation: r.situation,
+            })
         }
         _ => {}
     }
     if let Some(g) = plain_differs {
-        v = v.because(format!("{} — the app is reachable on this URL", cite(g)));
+        v = v.because(MatrixFact::AppReachable {
+            attempt: g.variant.id.clone(),
+        });
     }
     if let Some(h) = reach {
-        v = v.because(format!("{h} — the same host serves HTTP normally"));
+        v = v.because(MatrixFact::HostServesHttp {
+            attempt: h.variant.id.clone(),
+        });
     }
     if let Some(p) = proof {
-        v = v.because(format!(
-            "{} — the same credential is accepted by the API outside the WebSocket path",
-            cite(p)
-        ));
+        v = v.because(MatrixFact::CredentialProven {
+            attempt: p.variant.id.clone(),
+        });
     }
     Some(
         v.or(
@@ -717,20 +720,11 @@ pub fn credentials_rejected(f: &Facts) -> Option<Verdict> {
     let proxy_page = !matches!(status, 401 | 403 | 407)
         && response(b).is_some_and(|r| crate::fingerprint::proxy_authorship(&r) >= 0.9);
     let (confidence, line) = if proxy_page {
-        (
-            0.4,
-            "the refusal is the proxy's own page, written before any credential check; the credential changes it, but maybe by its size",
-        )
+        (0.4, MatrixFact::ProxyPageFirst)
     } else if none.outcome.is_success() {
-        (
-            0.75,
-            "without any credential the upgrade succeeds: the server validates a credential when present and rejects this one",
-        )
+        (0.75, MatrixFact::AcceptedWithoutCredential)
     } else if !same_answer(none, b) && wrong.is_some_and(|w| same_answer(w, b)) {
-        (
-            0.85,
-            "the server answers a missing credential differently, and treats this credential exactly like a wrong one",
-        )
+        (0.85, MatrixFact::LikeAWrongCredential)
     } else {
         return None;
     };
@@ -739,10 +733,12 @@ pub fn credentials_rejected(f: &Facts) -> Option<Verdict> {
         confidence,
         "the credential reaches the server and is refused as invalid",
     )
-    .because(format!("with the credential: {}", cite(b)))
-    .because(cite(none));
+    .because(MatrixFact::WithCredential {
+        attempt: b.variant.id.clone(),
+    })
+    .because(Fact::cited(none));
     if let Some(w) = wrong {
-        v = v.because(cite(w));
+        v = v.because(Fact::cited(w));
     }
     Some(
         v.because(line).next(
@@ -765,7 +761,10 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
             cause: Cause::OriginNotEnforced,
             severity: Severity::Warning,
             summary: "a foreign or null Origin is accepted: any web page can open this socket with the visitor's cookies (cross-site WebSocket hijacking) if auth rides on cookies".into(),
-            evidence: open_foreign.iter().map(|a| cite(a)).collect(),
+            evidence: open_foreign
+                .iter()
+                .map(|a| Fact::cited(a).words(f))
+                .collect(),
         });
     }
     if f.run.credential_given {
@@ -778,7 +777,7 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
                 severity: Severity::Warning,
                 summary: "the endpoint upgrades without any credential although one was given"
                     .into(),
-                evidence: vec![cite(n)],
+                evidence: vec![Fact::cited(n).words(f)],
             });
         }
         let header_ok = f
@@ -800,8 +799,8 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
         });
         if let Some(h) = header_ok.filter(|_| !query_untried) {
             if !browser_able.is_empty() && browser_able.iter().all(|a| !a.outcome.is_success()) {
-                let mut evidence = vec![cite(h)];
-                evidence.extend(browser_able.iter().map(|a| cite(a)));
+                let mut evidence = vec![Fact::cited(h).words(f)];
+                evidence.extend(browser_able.iter().map(|a| Fact::cited(a).words(f)));
                 out.push(Finding {
                     cause: Cause::AuthHeaderOnly,
                     severity: Severity::Info,
@@ -815,11 +814,12 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
     for a in &f.run.attempts {
         match &a.outcome {
             Outcome::Upgraded { subprotocol: None } if !a.variant.subprotocols.is_empty() => {
-                negotiation.push(format!(
-                    "{} — offered {}, none selected",
-                    cite(a),
-                    a.variant.subprotocols.join(", ")
-                ))
+                negotiation.push(
+                    MatrixFact::NoSubprotocolSelected {
+                        attempt: a.variant.id.clone(),
+                    }
+                    .words(f),
+                )
             }
             Outcome::ProtocolViolation { .. }
                 if matches!(
@@ -831,7 +831,7 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
                     )
                 ) && a.variant.id != ids::BASELINE =>
             {
-                negotiation.push(cite(a))
+                negotiation.push(Fact::cited(a).words(f))
             }
             _ => {}
         }
@@ -849,7 +849,7 @@ pub fn findings(f: &Facts, verdict: Cause) -> Vec<Finding> {
             cause: Cause::AuthTicketFailed,
             severity: Severity::Warning,
             summary: "a ticket that was already used is accepted again: tickets are not one-time, so a leaked URL grants access".into(),
-            evidence: vec![cite(r)],
+            evidence: vec![Fact::cited(r).words(f)],
         });
     }
     out
@@ -863,6 +863,10 @@ mod tests {
 
     fn cause(rule: fn(&Facts) -> Option<Verdict>, r: &Run) -> Option<Cause> {
         rule(&Facts::new(r)).map(|v| v.cause)
+    }
+
+    fn m(fact: MatrixFact) -> Fact {
+        Fact::Matrix(fact)
     }
 
     #[test]
@@ -879,7 +883,12 @@ mod tests {
             v.as_ref().map(|v| v.cause),
             Some(Cause::RoutingIntermittent)
         );
-        assert!(v.is_some_and(|v| v.lines(&Facts::new(&r))[0].contains("502 ×2")));
+        assert_eq!(
+            v.map(|v| v.evidence[0].clone()),
+            Some(m(MatrixFact::RepeatsDisagree {
+                tally: vec![(Sample::Open, 2), (Sample::Status(502), 2)]
+            }))
+        );
         let steady = run(vec![
             attempt("baseline").rejected(403, ""),
             attempt("repeat.0").rejected(403, ""),
@@ -900,6 +909,15 @@ mod tests {
         assert!(v
             .as_ref()
             .is_some_and(|v| v.cause == Cause::AuthTicketFailed && v.summary.contains("hard")));
+        assert_eq!(
+            v.map(|v| v.evidence),
+            Some(vec![
+                m(MatrixFact::TicketAnswer { ticket: 0 }),
+                m(MatrixFact::WithoutTicket {
+                    attempt: "baseline".into()
+                }),
+            ])
+        );
         let soft = run(vec![attempt("baseline").rejected(401, "no auth ticket")])
             .cred()
             .ticket(Some(503), false, "{\"code\":\"REDIS_UNAVAILABLE\"}")
@@ -921,9 +939,24 @@ mod tests {
         ])
         .cred()
         .build();
+        let v = request_too_large_by_credential(&Facts::new(&r));
         assert_eq!(
-            cause(request_too_large_by_credential, &r),
+            v.as_ref().map(|v| v.cause),
             Some(Cause::ProxyRequestTooLarge)
+        );
+        assert_eq!(
+            v.map(|v| v.evidence),
+            Some(vec![
+                Fact::Cited {
+                    attempt: "baseline".into()
+                },
+                m(MatrixFact::WrongTokenSameRefusal {
+                    attempt: "credential.wrong".into()
+                }),
+                m(MatrixFact::RefusalGoneWithoutToken {
+                    attempt: "credential.none".into()
+                }),
+            ])
         );
         // near miss: the wrong token gets another answer, so validity (not size) matters
         let near = run(vec![
@@ -955,10 +988,9 @@ mod tests {
         let v = v.unwrap_or_else(|| unreachable!());
         assert!(v.confidence >= 0.9);
         assert!(v.summary.starts_with("nginx"));
-        assert!(v
-            .lines(&Facts::new(&r))
-            .iter()
-            .any(|e| e.contains("same status, same body")));
+        assert!(v.evidence.contains(&m(MatrixFact::SameAsUpgrade {
+            attempt: "control.plain_get".into()
+        })));
     }
 
     #[test]
@@ -989,10 +1021,9 @@ mod tests {
         let v = upgrade_not_forwarded(&Facts::new(&r))
             .expect("a 505 for HTTP/1.0 is a dropped upgrade");
         assert_eq!(v.cause, Cause::ProxyUpgradeNotForwarded);
-        assert!(v
-            .lines(&Facts::new(&r))
-            .iter()
-            .any(|e| e.contains("HTTP/1.0")));
+        assert!(v.evidence.contains(&m(MatrixFact::HttpVersionRefused {
+            sender: Sender::Wsdoctor
+        })));
         // Through the whole rule table too: not a server error.
         assert_eq!(
             crate::diagnose::diagnose(&r).0.cause,
@@ -1127,10 +1158,13 @@ mod tests {
         .build();
         let v = origin_rejected(&Facts::new(&r));
         assert_eq!(v.as_ref().map(|v| v.cause), Some(Cause::OriginRejected));
-        assert!(v.is_some_and(|v| v
-            .lines(&Facts::new(&r))
-            .iter()
-            .any(|e| e.contains(FOREIGN) && e.contains("403"))));
+        // The foreign Origin's 403 is cited, named by its Origin.
+        assert!(
+            v.is_some_and(|v| v.evidence.contains(&m(MatrixFact::OriginAnswer {
+                attempt: "origin.foreign".into(),
+                baseline: false
+            })))
+        );
         // field report 004: accept, then 1008 ORIGIN_BLOCKED
         let r = run(vec![
             attempt("baseline").closed(1008, "ORIGIN_BLOCKED"),
@@ -1252,12 +1286,11 @@ mod tests {
         .cred()
         .build();
         let v = auth_placement(&Facts::new(&direct)).unwrap();
-        let said = format!("{:?} {:?}", v.lines(&Facts::new(&direct)), v.next_step);
-        assert!(!said.contains("proxy"), "{said}");
-        assert!(
-            said.contains("reads the credential from another place"),
-            "{said}"
-        );
+        assert!(v.evidence.contains(&m(MatrixFact::HeaderRefused {
+            through_proxy: false
+        })));
+        let next = v.next_step.unwrap_or_default();
+        assert!(!next.contains("proxy"), "{next}");
         let via_nginx = |a: A| {
             a.rejected_with(
                 401,
@@ -1273,8 +1306,11 @@ mod tests {
         .cred()
         .build();
         let v = auth_placement(&Facts::new(&proxied)).unwrap();
-        let said = format!("{:?} {:?}", v.lines(&Facts::new(&proxied)), v.next_step);
-        assert!(said.contains("make the proxy forward the header"), "{said}");
+        assert!(v.evidence.contains(&m(MatrixFact::HeaderRefused {
+            through_proxy: true
+        })));
+        let next = v.next_step.unwrap_or_default();
+        assert!(next.contains("make the proxy forward the header"), "{next}");
     }
 
     fn report_000(http_ok: bool) -> Run {
@@ -1309,10 +1345,21 @@ mod tests {
             Some(Cause::RoutingWrongUpstream)
         );
         assert!(v.as_ref().is_some_and(|v| v.confidence >= 0.85));
-        assert!(v.is_some_and(|v| v
-            .lines(&Facts::new(&r))
+        let v = v.unwrap_or_else(|| unreachable!());
+        // Six attempts (three credentials, three Origins) refused byte for byte like the
+        // baseline; the wrong and the missing credential among them; the app's own refusal.
+        assert!(v.evidence.contains(&m(MatrixFact::IdenticalRefusals {
+            count: 6,
+            status: 403,
+            attempt: "baseline".into()
+        })));
+        assert!(v.evidence.contains(&m(MatrixFact::RefusedLikeTheRightOne {
+            attempts: vec!["credential.none".into(), "credential.wrong".into()]
+        })));
+        assert!(v
+            .evidence
             .iter()
-            .any(|e| e.contains("application's own"))));
+            .any(|e| matches!(e, Fact::Matrix(MatrixFact::AppsOwnRefusal { .. }))));
         let less = report_000(false);
         let v = wrong_upstream(&Facts::new(&less));
         assert!(v.is_some_and(|v| v.confidence < 0.85));
@@ -1345,10 +1392,12 @@ mod tests {
         .cred()
         .build();
         assert_eq!(cause(wrong_upstream, &r), None);
+        let v = credentials_rejected(&Facts::new(&r));
         assert_eq!(
-            cause(credentials_rejected, &r),
+            v.as_ref().map(|v| v.cause),
             Some(Cause::AuthCredentialsRejected)
         );
+        assert!(v.is_some_and(|v| v.evidence.contains(&m(MatrixFact::LikeAWrongCredential))));
     }
 
     #[test]
