@@ -275,17 +275,18 @@ impl<'a> Facts<'a> {
         })
     }
 
-    /// True when the site answers plain HTTP (a 2xx/3xx http control), or the plain GET of the
-    /// same URL gets a different answer than the upgrade: the host is up and routed.
+    /// The plain-HTTP control the site answered with a 2xx/3xx, when one did: the host is up and
+    /// routed.
+    pub fn serving_control(&self) -> Option<&'a AttemptRecord> {
+        self.run
+            .http_controls
+            .iter()
+            .find(|c| status(c).is_some_and(|s| (200..400).contains(&s)))
+    }
+
+    /// The citation of [`Facts::serving_control`].
     pub fn host_serves_http(&self) -> Option<String> {
-        for c in &self.run.http_controls {
-            if let Some(s) = status(c) {
-                if (200..400).contains(&s) {
-                    return Some(cite(c));
-                }
-            }
-        }
-        None
+        self.serving_control().map(cite)
     }
 
     /// The path (and query, secrets already redacted) of the target, for suggested commands.

@@ -93,6 +93,18 @@ pub enum SameDirectly {
 pub const PAIRS_PREFIX: &str = "public vs --direct:";
 
 impl DirectFact {
+    /// The attempt ids this fact cites.
+    pub fn attempts(&self) -> Vec<&str> {
+        match self {
+            DirectFact::Public { attempt }
+            | DirectFact::StraightToTheBackend { attempt }
+            | DirectFact::TheBackendWithoutTheCredential { attempt } => vec![attempt.as_str()],
+            DirectFact::NotCompared { attempt } => attempt.iter().map(String::as_str).collect(),
+            DirectFact::TwoServers { variants } => variants.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The evidence line.
     pub fn words(&self, f: &Facts) -> String {
         match self {

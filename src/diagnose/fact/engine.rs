@@ -50,6 +50,16 @@ pub enum TieBreak {
 }
 
 impl EngineFact {
+    /// The attempt ids this fact cites.
+    pub fn attempts(&self) -> Vec<&str> {
+        match self {
+            EngineFact::Observed { attempt } | EngineFact::DoesNotFit { attempt, .. } => {
+                vec![attempt.as_str()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The evidence line.
     pub fn words(&self, f: &Facts) -> String {
         match self {

@@ -78,6 +78,9 @@ impl Fact {
     pub fn attempts(&self) -> Vec<&str> {
         match self {
             Fact::Cited { attempt } => vec![attempt.as_str()],
+            Fact::Matrix(x) => x.attempts(),
+            Fact::Direct(x) => x.attempts(),
+            Fact::Engine(x) => x.attempts(),
             _ => Vec::new(),
         }
     }

@@ -363,15 +363,6 @@ pub fn upgrade_not_forwarded(f: &Facts) -> Option<Verdict> {
     Some(v)
 }
 
-/// The first HTTP control of the host answered 2xx/3xx: the host serves HTTP normally (the record
-/// behind `Facts::host_serves_http`, which gives only its citation).
-fn serving_control<'a>(f: &Facts<'a>) -> Option<&'a AttemptRecord> {
-    f.run
-        .http_controls
-        .iter()
-        .find(|c| crate::diagnose::evidence::status(c).is_some_and(|s| (200..400).contains(&s)))
-}
-
 /// A same-origin check fails because the proxy rewrites Host: the site's own Origin is refused
 /// through the proxy while the backend, reached directly, accepts its own origin (and the public
 /// URL accepts a request without Origin).
@@ -639,7 +630,7 @@ pub fn wrong_upstream(f: &Facts) -> Option<Verdict> {
         return None;
     }
     let plain_differs = f.get(ids::CONTROL_PLAIN_GET).filter(|g| !same_answer(g, b));
-    let reach = serving_control(f);
+    let reach = f.serving_control();
     // When the plain GET gets the same refusal and nothing on the host answers normally, the whole
     // host refuses this client (an auth gate, an IP allowlist): that is no evidence of a WebSocket
     // route reaching the wrong backend. The credential rules explain it.
