@@ -170,6 +170,17 @@ impl From<HttpFact> for Fact {
 }
 
 impl HttpFact {
+    /// The attempt this fact cites, when it cites one (for `Fact::attempts`).
+    pub fn attempt(&self) -> Option<&str> {
+        match self {
+            HttpFact::Upgrade { attempt }
+            | HttpFact::SameAsUpgrade { attempt }
+            | HttpFact::BrowserFails { attempt }
+            | HttpFact::HostServesHttp { attempt, .. } => Some(attempt),
+            _ => None,
+        }
+    }
+
     /// The evidence line.
     pub fn words(&self, f: &Facts) -> String {
         match self {
@@ -296,6 +307,15 @@ mod tests {
             line(HostShows::BackendReached),
             format!("{c} — other paths still reach a backend")
         );
+    }
+
+    #[test]
+    fn the_facts_that_cite_an_attempt_name_it() {
+        let upgrade = HttpFact::Upgrade {
+            attempt: "baseline".into(),
+        };
+        assert_eq!(upgrade.attempt(), Some("baseline"));
+        assert_eq!(HttpFact::Challenge.attempt(), None);
     }
 
     #[test]

@@ -93,6 +93,17 @@ impl From<Http2Fact> for Fact {
 }
 
 impl Http2Fact {
+    /// The attempt (stream) this fact cites, when it cites one (for `Fact::attempts`).
+    pub fn attempt(&self) -> Option<&str> {
+        match self {
+            Http2Fact::VariantUpgrades { attempt }
+            | Http2Fact::PathUpgradesToo { attempt }
+            | Http2Fact::OnlyBrowsersPathUpgrades { attempt }
+            | Http2Fact::H2cStream { attempt, .. } => Some(attempt),
+            _ => None,
+        }
+    }
+
     /// The evidence line.
     pub fn words(&self, f: &Facts) -> String {
         match self {
@@ -140,5 +151,30 @@ impl Http2Fact {
                 "h2c (HTTP/2 with prior knowledge): no SETTINGS were read".into()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_facts_that_cite_a_stream_name_it_and_statuses_name_their_refusal() {
+        let h2c = Http2Fact::H2cStream {
+            attempt: "http2".into(),
+            upgraded: false,
+        };
+        assert_eq!(h2c.attempt(), Some("http2"));
+        assert_eq!(Http2Fact::NotAdvertised.attempt(), None);
+        assert_eq!(
+            StreamRefusal::of(Some(501)),
+            Some(StreamRefusal::NotImplemented)
+        );
+        assert_eq!(
+            StreamRefusal::of(Some(405)),
+            Some(StreamRefusal::MethodNotAllowed)
+        );
+        assert_eq!(StreamRefusal::of(Some(403)), None);
+        assert_eq!(StreamRefusal::of(None), None);
     }
 }
