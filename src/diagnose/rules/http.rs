@@ -5,8 +5,10 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{
-    body, cite, intermediaries, mentions_auth, producer, response, same_answer, Facts,
+    body, intermediaries, mentions_auth, producer, response, same_answer, status, Facts,
 };
+use crate::diagnose::fact::http::{Header, HostShows, HttpFact, NonUpgrading, Noun};
+use crate::diagnose::fact::Fact;
 use crate::model::ids;
 use crate::model::FailureClass;
 use crate::model::{AttemptRecord, Outcome};
@@ -21,28 +23,33 @@ pub(crate) fn refused<'a>(f: &Facts<'a>) -> Option<(&'a AttemptRecord, u16)> {
 }
 
 /// Cites the plain GET of the same URL next to the upgrade, when it ran.
-fn plain_get_line(f: &Facts, b: &AttemptRecord) -> Option<String> {
+fn plain_get_fact(f: &Facts, b: &AttemptRecord) -> Option<Fact> {
     let p = f.get(ids::CONTROL_PLAIN_GET)?;
     Some(if same_answer(p, b) {
-        format!("{} — the same answer as the upgrade", cite(p))
+        HttpFact::SameAsUpgrade {
+            attempt: p.variant.id.clone(),
+        }
+        .into()
     } else {
-        cite(p)
+        Fact::cited(p)
     })
 }
 
-/// Servers that answer HTTP but, in a common configuration, cannot upgrade: the `Server` header
-/// prefix and what that configuration is. uvicorn without a WebSocket library (or with `--ws none`)
-/// logs "Unsupported upgrade request" and hands the upgrade to the app as plain HTTP; WSGI servers
-/// never upgrade.
-const NON_UPGRADING_SERVERS: &[(&str, &str)] = &[
-    (
-        "uvicorn",
-        "uvicorn without a WebSocket library (or run with --ws none) treats an upgrade as a plain request",
-    ),
-    ("gunicorn", "a gunicorn WSGI worker cannot upgrade"),
-    ("werkzeug", "the Werkzeug (Flask) WSGI server cannot upgrade"),
-    ("waitress", "waitress is a WSGI server and cannot upgrade"),
-];
+/// The first HTTP control of the host answered 2xx/3xx (`Facts::host_serves_http`), as a fact.
+fn host_serves_http(f: &Facts, shows: HostShows) -> Option<Fact> {
+    let c = f
+        .run
+        .http_controls
+        .iter()
+        .find(|c| status(c).is_some_and(|s| (200..400).contains(&s)))?;
+    Some(
+        HttpFact::HostServesHttp {
+            attempt: c.variant.id.clone(),
+            shows,
+        }
+        .into(),
+    )
+}
 
 /// The server answers the upgrade exactly as it answers a plain GET, and its own `Server` header
 /// (not a proxy's) names a server that does not upgrade in that configuration: the WebSocket
@@ -61,9 +68,10 @@ pub fn websocket_unsupported(f: &Facts) -> Option<Verdict> {
         return None;
     }
     let server = response(b)?.header("server")?.to_ascii_lowercase();
-    let (name, why) = NON_UPGRADING_SERVERS
-        .iter()
-        .find(|(prefix, _)| server.starts_with(prefix))?;
+    let product = NonUpgrading::ALL
+        .into_iter()
+        .find(|p| server.starts_with(p.prefix()))?;
+    let name = product.prefix();
     let plain = f
         .get(ids::CONTROL_PLAIN_GET)
         .filter(|g| same_answer(g, b))?;
@@ -73,9 +81,13 @@ pub fn websocket_unsupported(f: &Facts) -> Option<Verdict> {
             0.9,
             format!("the server ({name}) answers the WebSocket upgrade as a plain HTTP request: WebSocket support is not enabled"),
         )
-        .because(format!("upgrade: {}", cite(b)))
-        .because(format!("{} — the same answer as the upgrade", cite(plain)))
-        .because(format!("the answer carries the server's own header (Server: {server}), not a proxy's: {why}"))
+        .because(HttpFact::Upgrade {
+            attempt: b.variant.id.clone(),
+        })
+        .because(HttpFact::SameAsUpgrade {
+            attempt: plain.variant.id.clone(),
+        })
+        .because(HttpFact::OwnServerHeader { server, product })
         .or(
             Cause::ProxyUpgradeNotForwarded,
             "a proxy that passes the upstream's Server header through (HAProxy, Caddy, Traefik) and drops Upgrade would look the same",
@@ -98,19 +110,17 @@ pub fn http2_only(f: &Facts) -> Option<Verdict> {
     if error != "http2_response" {
         return None;
     }
-    let tls = if b.url.starts_with("wss:") {
-        "; over TLS the server negotiated no ALPN protocol and then spoke HTTP/2 anyway"
-    } else {
-        ""
-    };
     Some(
         Verdict::new(
             Cause::ServerHttp2Only,
             0.9,
             "the port answers in HTTP/2: it speaks HTTP/2 only (prior knowledge, as gRPC ports do), so a WebSocket over HTTP/1.1 cannot start here",
         )
-        .because(cite(b))
-        .because(format!("{detail}{tls}"))
+        .because(Fact::cited(b))
+        .because(HttpFact::Http2Answer {
+            detail: detail.clone(),
+            over_tls: b.url.starts_with("wss:"),
+        })
         .next("check which port or path serves WebSocket (HTTP/1.1); this one is an HTTP/2-only listener"),
     )
 }
@@ -150,8 +160,10 @@ pub fn bad_handshake_response(f: &Facts) -> Option<Verdict> {
     };
     Some(
         Verdict::new(Cause::ServerBadHandshakeResponse, strength, summary)
-            .because(cite(b))
-            .because(detail.clone())
+            .because(Fact::cited(b))
+            .because(HttpFact::Violation {
+                detail: detail.clone(),
+            })
             .next("compare with --direct to see whether the server or a proxy in front of it writes this response"),
     )
 }
@@ -164,7 +176,7 @@ pub fn browsers_refuse_101(f: &Facts) -> Option<Verdict> {
     if !crate::diagnose::browser::refused_by_a_browser(b) {
         return None;
     }
-    let (browser, id, words) = crate::diagnose::browser::refusal(b)?;
+    let (browser, id, _) = crate::diagnose::browser::refusal(b)?;
     let name = if browser == "chrome" {
         "Chrome"
     } else {
@@ -179,11 +191,10 @@ pub fn browsers_refuse_101(f: &Facts) -> Option<Verdict> {
     };
     Some(
         Verdict::new(Cause::ServerBadHandshakeResponse, 0.9, summary)
-            .because(cite(b))
-            .because(format!(
-                "{} — {name}: {words}",
-                crate::diagnose::browser::summary(b)
-            ))
+            .because(Fact::cited(b))
+            .because(HttpFact::BrowserFails {
+                attempt: b.variant.id.clone(),
+            })
             .next("make the server select one of the offered subprotocols (or stop offering one the server does not speak)"),
     )
 }
@@ -199,12 +210,10 @@ pub fn redirect(f: &Facts) -> Option<Verdict> {
         0.9,
         "the WebSocket URL is redirected, and WebSocket clients (browsers included) do not follow redirects",
     )
-    .because(cite(b));
+    .because(Fact::cited(b));
     if let Some(l) = location {
         if l.starts_with("https://") && f.run.target.starts_with("ws://") {
-            v = v.because(
-                "the redirect goes to https://: the site forces TLS, so the client must use wss://",
-            );
+            v = v.because(HttpFact::RedirectToHttps);
         }
         v = v.next(format!(
             "point the client at the final URL ({l}) with ws:// or wss://"
@@ -248,16 +257,12 @@ pub fn request_too_large(f: &Facts) -> Option<Verdict> {
         },
         format!("{who} refuses the request because the URL or a header is too long"),
     )
-    .because(cite(b))
-    .because(format!(
-        "the refusal reads as {} (proxy authorship {authorship:.2})",
-        if by_proxy {
-            "a proxy's own page"
-        } else {
-            "an application's answer"
-        }
-    ))
-    .because("a long token in the query string or a large Cookie header exceeds the limit")
+    .because(Fact::cited(b))
+    .because(HttpFact::SizeRefusalReads {
+        by_proxy,
+        authorship,
+    })
+    .because(HttpFact::LongTokenOrCookie)
     .next(format!(
         "move the token out of the URL (a header, cookie or one-time ticket) or raise {limit}"
     ));
@@ -320,12 +325,15 @@ pub fn bad_gateway(f: &Facts) -> Option<Verdict> {
         conf,
         format!("{who} answered {status}: it cannot reach a healthy upstream for this path"),
     )
-    .because(cite(b));
+    .because(Fact::cited(b));
     if let Some(r) = p {
-        v = v.because(format!("the answer is {}", r.situation));
+        v = v.because(HttpFact::Signature {
+            noun: Noun::Answer,
+            situation: r.situation,
+        });
     }
-    if let Some(h) = f.host_serves_http() {
-        v = v.because(format!("{h} — other paths still reach a backend"));
+    if let Some(h) = host_serves_http(f, HostShows::BackendReached) {
+        v = v.because(h);
     }
     if !proxy_made {
         v = v.or(
@@ -362,19 +370,18 @@ pub fn proxy_access_denied(f: &Facts) -> Option<Verdict> {
             p.name
         ),
     )
-    .because(cite(b))
-    .because(format!("the refusal is {}", p.situation));
-    let others: Vec<&AttemptRecord> = f
+    .because(Fact::cited(b))
+    .because(HttpFact::Signature {
+        noun: Noun::Refusal,
+        situation: p.situation,
+    });
+    let count = f
         .public("credential.")
         .chain(f.public("origin."))
         .filter(|a| same_answer(a, b))
-        .collect();
-    if !others.is_empty() {
-        v = v.because(format!(
-            "{} changing only the credential or the Origin {} the same refusal",
-            crate::wording::count(others.len(), "variant", "variants"),
-            if others.len() == 1 { "gets" } else { "get" }
-        ));
+        .count();
+    if count > 0 {
+        v = v.because(HttpFact::AlikeRefusals { count });
     }
     Some(v.next(format!(
         "look for the rule in {} that matches this path (allow/deny, WAF, rate limit) and allow WebSocket upgrades",
@@ -410,12 +417,12 @@ pub fn not_found(f: &Facts) -> Option<Verdict> {
     // application reached without one.
     let relayed = p.is_some_and(|r| r.kind.is_intermediary()) && !front_wrote_it;
     let strength = if relayed { 0.7 } else { 0.8 };
-    let mut v = Verdict::new(Cause::RoutingNotFound, strength, summary).because(cite(b));
-    if let Some(l) = plain_get_line(f, b) {
+    let mut v = Verdict::new(Cause::RoutingNotFound, strength, summary).because(Fact::cited(b));
+    if let Some(l) = plain_get_fact(f, b) {
         v = v.because(l);
     }
-    if let Some(h) = f.host_serves_http() {
-        v = v.because(format!("{h} — the host is up"));
+    if let Some(h) = host_serves_http(f, HostShows::Up) {
+        v = v.because(h);
     }
     if !intermediaries(b).is_empty() {
         v = v.or(
@@ -443,9 +450,12 @@ pub fn method_not_allowed(f: &Facts) -> Option<Verdict> {
         0.85,
         "the endpoint does not accept a GET upgrade here (405): the path is routed to an HTTP-only handler",
     )
-    .because(cite(b));
-    if let Some(allow) = response(b).and_then(|r| r.header("allow").map(str::to_string)) {
-        v = v.because(format!("Allow: {allow}"));
+    .because(Fact::cited(b));
+    if let Some(value) = response(b).and_then(|r| r.header("allow").map(str::to_string)) {
+        v = v.because(HttpFact::Header {
+            header: Header::Allow,
+            value,
+        });
     }
     Some(v.next("register the WebSocket route for this exact path, or use the path the WebSocket handler serves"))
 }
@@ -463,11 +473,14 @@ pub fn not_websocket(f: &Facts) -> Option<Verdict> {
             "the URL answers the upgrade with a plain {status}: it serves HTTP, not a WebSocket"
         ),
     )
-    .because(cite(b));
-    if let Some(ct) = response(b).and_then(|r| r.header("content-type").map(str::to_string)) {
-        v = v.because(format!("content-type: {ct}"));
+    .because(Fact::cited(b));
+    if let Some(value) = response(b).and_then(|r| r.header("content-type").map(str::to_string)) {
+        v = v.because(HttpFact::Header {
+            header: Header::ContentType,
+            value,
+        });
     }
-    if let Some(l) = plain_get_line(f, b) {
+    if let Some(l) = plain_get_fact(f, b) {
         v = v.because(l);
     }
     Some(
@@ -497,10 +510,10 @@ pub fn auth_refusal(f: &Facts) -> Option<Verdict> {
             if explicit { 0.65 } else { 0.5 },
             format!("the server wants a credential ({status}); whether the request carried one is not known"),
         )
-        .because(cite(b))
-        .because("the input does not show the request, so a missing credential cannot be told from a refused one");
+        .because(Fact::cited(b))
+        .because(HttpFact::RequestUnknown);
         if challenge {
-            v = v.because("the answer carries WWW-Authenticate");
+            v = v.because(HttpFact::Challenge);
         }
         return Some(v.or(
             Cause::AuthCredentialsRejected,
@@ -520,10 +533,10 @@ pub fn auth_refusal(f: &Facts) -> Option<Verdict> {
             conf,
             format!("the server requires a credential and none was sent ({status})"),
         )
-        .because(cite(b))
-        .because("no credential was given to wsdoctor");
+        .because(Fact::cited(b))
+        .because(HttpFact::NoCredentialGiven);
         if challenge {
-            v = v.because("the answer carries WWW-Authenticate");
+            v = v.because(HttpFact::Challenge);
         }
         if !explicit {
             v = v.or(
@@ -541,7 +554,7 @@ pub fn auth_refusal(f: &Facts) -> Option<Verdict> {
             if explicit { 0.65 } else { 0.5 },
             format!("the credential reaches the server and is refused ({status})"),
         )
-        .because(cite(b))
+        .because(Fact::cited(b))
         .or(
             Cause::AuthPlacement,
             "the server may read the credential from another place than the one used",
@@ -571,17 +584,14 @@ pub fn server_error(f: &Facts) -> Option<Verdict> {
         0.85 - 0.45 * authorship,
         format!("{who} fails the upgrade with a server error ({status})"),
     )
-    .because(cite(b));
+    .because(Fact::cited(b));
     if authorship < 0.5 {
         if let Some(r) = intermediaries(b)
             .first()
             .or(producer(b).as_ref())
             .filter(|r| r.kind.is_intermediary())
         {
-            v = v.because(format!(
-                "{} is only on the path: the body is the application's own, relayed (not {}'s error page)",
-                r.name, r.name
-            ));
+            v = v.because(HttpFact::RelayedBy { product: r.name });
         }
     }
     Some(v.next(
@@ -602,8 +612,8 @@ pub fn unexplained_refusal(f: &Facts) -> Option<Verdict> {
                     0.55,
                     "the server answers a valid upgrade exactly like a broken one: the handshake headers do not reach it",
                 )
-                .because(cite(b))
-                .because(cite(mk))
+                .because(Fact::cited(b))
+                .because(Fact::cited(mk))
                 .or(
                     Cause::ServerBadHandshakeResponse,
                     "a server that refuses every upgrade with 400 looks the same",
@@ -618,7 +628,7 @@ pub fn unexplained_refusal(f: &Facts) -> Option<Verdict> {
             0.4,
             format!("the server refuses a well-formed RFC 6455 upgrade with {status}"),
         )
-        .because(cite(b))
+        .because(Fact::cited(b))
         .next("read the body and the server log; probe with --direct to see whether a proxy changes the request"),
     )
 }
@@ -639,6 +649,21 @@ mod tests {
         .build();
         let v = websocket_unsupported(&Facts::new(&r)).expect("uvicorn without WebSockets");
         assert_eq!(v.cause, Cause::ServerWebsocketUnsupported);
+        assert_eq!(
+            v.evidence,
+            vec![
+                Fact::Http(HttpFact::Upgrade {
+                    attempt: "baseline".into()
+                }),
+                Fact::Http(HttpFact::SameAsUpgrade {
+                    attempt: "control.plain_get".into()
+                }),
+                Fact::Http(HttpFact::OwnServerHeader {
+                    server: "uvicorn".into(),
+                    product: NonUpgrading::Uvicorn
+                }),
+            ]
+        );
         assert_eq!(
             crate::diagnose::diagnose(&r).0.cause,
             Cause::ServerWebsocketUnsupported
@@ -688,6 +713,17 @@ mod tests {
     fn http2_frames_are_http2_only_and_other_violations_are_not() {
         let r = run(vec![attempt("baseline").violation("http2_response")]).build();
         assert_eq!(cause(http2_only, &r), Some(Cause::ServerHttp2Only));
+        let v = http2_only(&Facts::new(&r)).expect("a verdict");
+        assert!(
+            v.evidence.iter().any(|e| matches!(
+                e,
+                Fact::Http(HttpFact::Http2Answer {
+                    over_tls: false,
+                    ..
+                })
+            )),
+            "{v:?}"
+        );
         let near = run(vec![attempt("baseline").violation("malformed_response")]).build();
         assert_eq!(cause(http2_only, &near), None);
         // The order in RULES puts it before the generic bad-handshake rule.
@@ -715,6 +751,15 @@ mod tests {
         ])
         .build();
         assert_eq!(cause(redirect, &r), Some(Cause::ProxyRedirect));
+        // A ws:// target sent to https://: the site forces TLS.
+        let v = redirect(&Facts::new(&r)).expect("a verdict");
+        assert!(v.evidence.contains(&Fact::Http(HttpFact::RedirectToHttps)));
+        let r = run(vec![
+            attempt("baseline").redirected(301, "http://api.test/ws/")
+        ])
+        .build();
+        let v = redirect(&Facts::new(&r)).expect("a verdict");
+        assert!(!v.evidence.contains(&Fact::Http(HttpFact::RedirectToHttps)));
     }
 
     #[test]
@@ -786,6 +831,13 @@ mod tests {
         let v = request_too_large(&Facts::new(&page)).expect("a verdict");
         assert_eq!(v.cause, Cause::ProxyRequestTooLarge);
         assert!(v.alternatives.is_empty(), "{v:?}");
+        assert!(
+            v.evidence.iter().any(|e| matches!(
+                e,
+                Fact::Http(HttpFact::SizeRefusalReads { by_proxy: true, .. })
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -827,6 +879,31 @@ mod tests {
                 "{f}"
             );
         }
+        // The producer's signature is cited, and the credential and Origin variants that got the
+        // same refusal are counted (one variant that differs is not).
+        let r = run(vec![
+            attempt("baseline").fixture("nginx_deny_403.http"),
+            attempt("credential.query").fixture("nginx_deny_403.http"),
+            attempt("origin.none").fixture("nginx_deny_403.http"),
+            attempt("origin.other").rejected(400, "bad origin"),
+        ])
+        .build();
+        let v = proxy_access_denied(&Facts::new(&r)).expect("a verdict");
+        assert!(
+            v.evidence.iter().any(|e| matches!(
+                e,
+                Fact::Http(HttpFact::Signature {
+                    noun: Noun::Refusal,
+                    ..
+                })
+            )),
+            "{v:?}"
+        );
+        assert!(
+            v.evidence
+                .contains(&Fact::Http(HttpFact::AlikeRefusals { count: 2 })),
+            "{v:?}"
+        );
         let caddy = run(vec![attempt("baseline").fixture("caddy_respond_403.http")]).build();
         assert_eq!(
             cause(proxy_access_denied, &caddy),
@@ -857,10 +934,20 @@ mod tests {
         let r404 = run(vec![attempt("baseline").rejected(404, "Not Found")]).build();
         assert_eq!(cause(not_found, &r404), Some(Cause::RoutingNotFound));
         assert_eq!(cause(method_not_allowed, &r404), None);
-        let r405 = run(vec![attempt("baseline").rejected(405, "")]).build();
-        assert_eq!(
-            cause(method_not_allowed, &r405),
-            Some(Cause::RoutingMethodNotAllowed)
+        let r405 = run(vec![attempt("baseline").rejected_with(
+            405,
+            &[("Allow", "GET, HEAD")],
+            "",
+        )])
+        .build();
+        let v = method_not_allowed(&Facts::new(&r405)).expect("a verdict");
+        assert_eq!(v.cause, Cause::RoutingMethodNotAllowed);
+        assert!(
+            v.evidence.contains(&Fact::Http(HttpFact::Header {
+                header: Header::Allow,
+                value: "GET, HEAD".into()
+            })),
+            "{v:?}"
         );
         let r200 = run(vec![attempt("baseline").rejected(200, "<html>app</html>")]).build();
         assert_eq!(
@@ -883,6 +970,12 @@ mod tests {
             v.as_ref().map(|v| v.cause),
             Some(Cause::AuthMissingCredentials)
         );
+        assert!(v.as_ref().is_some_and(|v| v.evidence
+            == vec![
+                Fact::cited(&none.attempts[0]),
+                Fact::Http(HttpFact::NoCredentialGiven),
+                Fact::Http(HttpFact::Challenge),
+            ]));
         assert!(v.is_some_and(|v| v.confidence >= 0.8));
         let bare = run(no_cred(vec![attempt("baseline").rejected(403, "")])).build();
         let v = auth_refusal(&Facts::new(&bare));
@@ -907,9 +1000,11 @@ mod tests {
             attempt("control.missing_key").rejected(400, "Bad Request"),
         ])
         .build();
+        let v = unexplained_refusal(&Facts::new(&r)).expect("a verdict");
+        assert_eq!(v.cause, Cause::ProxyUpgradeNotForwarded);
         assert_eq!(
-            cause(unexplained_refusal, &r),
-            Some(Cause::ProxyUpgradeNotForwarded)
+            v.evidence,
+            vec![Fact::cited(&r.attempts[0]), Fact::cited(&r.attempts[1])]
         );
         let near = run(vec![
             attempt("baseline").rejected(400, "room is full"),

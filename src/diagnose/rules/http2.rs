@@ -6,12 +6,14 @@
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
-use crate::diagnose::evidence::{cite, same_answer, Facts};
+use crate::diagnose::evidence::{same_answer, Facts};
+use crate::diagnose::fact::http2::{Http2Fact, StreamRefusal};
+use crate::diagnose::fact::Fact;
 use crate::model::{AttemptRecord, Http2Record};
 
-/// Which browsers take the HTTP/2 path where it is advertised, as the lab saw them
-/// (tests/lab/http2.rs: Chromium 156 and Firefox ESR 153 both took it and neither fell back).
-pub const WHO_TAKES_IT: &str = "Chrome and Firefox open the WebSocket as an extended CONNECT stream when they already hold an HTTP/2 connection to this origin (the page was loaded from it); seen with Chromium 156 and Firefox ESR 153, neither falls back to HTTP/1.1";
+/// Which browsers take the HTTP/2 path where it is advertised, as the lab saw them (its words
+/// live with the facts).
+pub use crate::diagnose::fact::http2::WHO_TAKES_IT;
 
 /// The extended CONNECT stream browsers would open, when the server advertises it and it failed.
 pub fn refused_stream<'a>(f: &Facts<'a>) -> Option<(&'a Http2Record, &'a AttemptRecord)> {
@@ -35,22 +37,14 @@ pub fn http2_websocket_refused(f: &Facts) -> Option<Verdict> {
         0.9,
         "the HTTP/1.1 upgrade works, but the HTTP/2 path browsers take here (RFC 8441 extended CONNECT) fails",
     )
-    .because(cite(b))
-    .because(cite(a))
-    .because(
-        "the server chose ALPN h2 and advertised SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so browsers that implement RFC 8441 use that path and do not fall back to HTTP/1.1 when the stream is refused",
-    )
-    .because(WHO_TAKES_IT);
+    .because(Fact::cited(b))
+    .because(Fact::cited(a))
+    .because(Http2Fact::Advertised)
+    .because(Http2Fact::WhoTakesIt);
     // What the stream's status says about the front, and what browsers then do (the lab saw both
     // fail on a 501 and a 405 without retrying over HTTP/1.1).
-    match a.outcome.status() {
-        Some(501) => {
-            v = v.because("501 Not Implemented: the front speaks extended CONNECT but implements no WebSockets behind it; Chromium 156 and Firefox ESR 153 do not fall back to HTTP/1.1 after it, the WebSocket fails (1006)");
-        }
-        Some(405) => {
-            v = v.because("405 Method Not Allowed: the front does not route CONNECT streams to anything (Node's http2 answers so when no 'connect' handler is set); browsers do not fall back to HTTP/1.1 after it");
-        }
-        _ => {}
+    if let Some(refusal) = StreamRefusal::of(a.outcome.status()) {
+        v = v.because(Http2Fact::StreamRefused { refusal });
     }
     // The same connection, the credential and Origin variants: does the refusal depend on them?
     let opened: Vec<&AttemptRecord> = h2
@@ -60,19 +54,17 @@ pub fn http2_websocket_refused(f: &Facts) -> Option<Verdict> {
         .collect();
     if !opened.is_empty() {
         for x in opened {
-            v = v.because(format!(
-                "{} — over HTTP/2 this one upgrades: the refusal depends on what it changes (a front that drops or rewrites that header on HTTP/2 streams, or a rule only HTTP/2 requests meet)",
-                cite(x)
-            ));
+            v = v.because(Http2Fact::VariantUpgrades {
+                attempt: x.variant.id.clone(),
+            });
         }
     } else if !h2.variants.is_empty() && h2.variants.iter().all(|x| same_answer(a, x)) {
-        v = v.because(format!(
-            "every credential placement and Origin tried over HTTP/2 ({} streams on the same connection) gets the same answer: the HTTP/2 path refuses WebSockets as such, whatever the request carries",
-            h2.variants.len()
-        ));
+        v = v.because(Http2Fact::AllVariantsAlike {
+            count: h2.variants.len(),
+        });
     } else {
         for x in h2.variants.iter().filter(|x| !same_answer(a, x)) {
-            v = v.because(cite(x));
+            v = v.because(Fact::cited(x));
         }
     }
     let v = v.next(
@@ -95,26 +87,22 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         return v;
     };
     if h2.prior_knowledge {
-        v.evidence.push(h2c_line(h2).into());
+        v.evidence.push(h2c_fact(h2).into());
         return v;
     }
     let stream = h2.attempt.as_deref().filter(|_| h2.browsers_take_it());
-    let line = match (b.outcome.is_success(), stream) {
-        (true, Some(a)) if a.outcome.is_success() => Some(format!(
-            "{} — the HTTP/2 path browsers take here (RFC 8441) upgrades too",
-            cite(a)
-        )),
-        (false, Some(a)) if a.outcome.is_success() => Some(format!(
-            "{} — over HTTP/2 (RFC 8441), the path Chrome and Firefox take here, the same request upgrades: browsers holding an HTTP/2 connection to this origin work, HTTP/1.1 clients (CLIs, servers, mobile libraries) do not",
-            cite(a)
-        )),
-        (true, None) if h2.error.is_none() => Some(
-            "HTTP/2: no extended CONNECT (RFC 8441) offered by this server, so browsers use HTTP/1.1 here too".to_string(),
-        ),
+    let fact = match (b.outcome.is_success(), stream) {
+        (true, Some(a)) if a.outcome.is_success() => Some(Http2Fact::PathUpgradesToo {
+            attempt: a.variant.id.clone(),
+        }),
+        (false, Some(a)) if a.outcome.is_success() => Some(Http2Fact::OnlyBrowsersPathUpgrades {
+            attempt: a.variant.id.clone(),
+        }),
+        (true, None) if h2.error.is_none() => Some(Http2Fact::NotAdvertised),
         _ => None,
     };
-    if let Some(l) = line {
-        v.evidence.push(l.into());
+    if let Some(x) = fact {
+        v.evidence.push(x.into());
     }
     v
 }
@@ -123,25 +111,17 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
 /// never decides: no browser speaks h2c, so it is the path of a front that forwards HTTP/2
 /// streams to this server in cleartext (Envoy, HAProxy `proto h2`), not the browsers'. A server
 /// that does not speak it is said so, never blamed on the HTTP/1.1 upgrade.
-fn h2c_line(h2: &Http2Record) -> String {
-    const WHO: &str =
-        "browsers never use cleartext HTTP/2; a front that forwards HTTP/2 streams here in cleartext does";
+fn h2c_fact(h2: &Http2Record) -> Http2Fact {
     if let Some(e) = &h2.error {
-        return format!("h2c (HTTP/2 with prior knowledge): {e}");
+        return Http2Fact::H2cError { error: e.clone() };
     }
     match (h2.extended_connect, h2.attempt.as_deref()) {
-        (Some(true), Some(a)) if a.outcome.is_success() => format!(
-            "{} — over h2c (HTTP/2 with prior knowledge, RFC 8441) the same request upgrades too ({WHO})",
-            cite(a)
-        ),
-        (Some(true), Some(a)) => format!(
-            "{} — over h2c (HTTP/2 with prior knowledge, RFC 8441) the extended CONNECT fails ({WHO})",
-            cite(a)
-        ),
-        (Some(false), _) => format!(
-            "h2c (HTTP/2 with prior knowledge): the server speaks it but does not advertise extended CONNECT (RFC 8441), so WebSockets reach it over HTTP/1.1 only ({WHO})"
-        ),
-        _ => "h2c (HTTP/2 with prior knowledge): no SETTINGS were read".to_string(),
+        (Some(true), Some(a)) => Http2Fact::H2cStream {
+            attempt: a.variant.id.clone(),
+            upgraded: a.outcome.is_success(),
+        },
+        (Some(false), _) => Http2Fact::H2cNoExtendedConnect,
+        _ => Http2Fact::H2cNoSettings,
     }
 }
 
@@ -172,9 +152,19 @@ mod tests {
         let r = with_h2(true, Some(attempt("http2").rejected(405, "")));
         let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
         assert_eq!(v.cause, Cause::ProxyHttp2WebsocketRefused);
-        assert!(
-            v.lines(&Facts::new(&r)).iter().any(|e| e.contains("405")),
-            "{v:?}"
+        assert_eq!(
+            v.evidence,
+            vec![
+                Fact::cited(&r.attempts[0]),
+                Fact::Cited {
+                    attempt: "http2".into()
+                },
+                Fact::Http2(Http2Fact::Advertised),
+                Fact::Http2(Http2Fact::WhoTakesIt),
+                Fact::Http2(Http2Fact::StreamRefused {
+                    refusal: StreamRefusal::MethodNotAllowed
+                }),
+            ]
         );
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_eq!(d.cause, Cause::ProxyHttp2WebsocketRefused, "{d:?}");
@@ -190,9 +180,8 @@ mod tests {
         ];
         let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
         assert!(
-            v.lines(&Facts::new(&r))
-                .iter()
-                .any(|e| e.contains("refuses WebSockets as such")),
+            v.evidence
+                .contains(&Fact::Http2(Http2Fact::AllVariantsAlike { count: 2 })),
             "{v:?}"
         );
         // One variant opens over HTTP/2: the refusal depends on what it changed.
@@ -200,9 +189,16 @@ mod tests {
         h2.variants[1] = attempt("http2.origin.none").upgraded();
         let v = http2_websocket_refused(&Facts::new(&r)).expect("proposed");
         assert!(
-            v.lines(&Facts::new(&r)).iter().any(
-                |e| e.contains("http2.origin.none") && e.contains("depends on what it changes")
-            ),
+            v.evidence
+                .contains(&Fact::Http2(Http2Fact::VariantUpgrades {
+                    attempt: "http2.origin.none".into()
+                })),
+            "{v:?}"
+        );
+        assert!(
+            !v.evidence
+                .iter()
+                .any(|e| matches!(e, Fact::Http2(Http2Fact::AllVariantsAlike { .. }))),
             "{v:?}"
         );
         assert_eq!(
@@ -211,36 +207,43 @@ mod tests {
         );
     }
 
+    /// The facts `amend` adds beside a verdict it did not decide.
+    fn amended(r: &crate::model::Run) -> Vec<Fact> {
+        amend(&Facts::new(r), Verdict::new(Cause::Healthy, 0.9, "")).evidence
+    }
+
     #[test]
     fn the_verdict_says_which_path_browsers_take_and_the_reverse_case_is_named() {
         // Healthy over both paths.
         let r = with_h2(true, Some(attempt("http2").upgraded()));
-        let (d, _) = crate::diagnose::diagnose(&r);
-        assert!(
-            d.evidence.iter().any(|e| e.contains("upgrades too")),
-            "{d:?}"
+        assert_eq!(
+            amended(&r),
+            vec![Fact::Http2(Http2Fact::PathUpgradesToo {
+                attempt: "http2".into()
+            })]
         );
+        assert_eq!(crate::diagnose::diagnose(&r).0.cause, Cause::Healthy);
         // Not advertised.
         let r = with_h2(false, None);
-        let (d, _) = crate::diagnose::diagnose(&r);
-        assert!(
-            d.evidence
-                .iter()
-                .any(|e| e.contains("browsers use HTTP/1.1 here")),
-            "{d:?}"
-        );
+        assert_eq!(amended(&r), vec![Fact::Http2(Http2Fact::NotAdvertised)]);
         // HTTP/1.1 refused (403), HTTP/2 opens: the HTTP/1.1 cause stays the verdict, and the
         // evidence says browsers on HTTP/2 work.
         let mut r = with_h2(true, Some(attempt("http2").upgraded()));
         r.attempts = vec![attempt("baseline").rejected(403, "Forbidden")];
+        assert_eq!(
+            amended(&r),
+            vec![Fact::Http2(Http2Fact::OnlyBrowsersPathUpgrades {
+                attempt: "http2".into()
+            })]
+        );
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_ne!(d.cause, Cause::ProxyHttp2WebsocketRefused);
-        assert!(
-            d.evidence
-                .iter()
-                .any(|e| e.contains("HTTP/1.1 clients") && e.contains("do not")),
-            "{d:?}"
-        );
+        // The amended fact reaches the report (its words are the diagnosis' evidence).
+        let line = Fact::Http2(Http2Fact::OnlyBrowsersPathUpgrades {
+            attempt: "http2".into(),
+        })
+        .words(&Facts::new(&r));
+        assert!(d.evidence.contains(&line), "{d:?}");
     }
 
     #[test]
@@ -255,6 +258,14 @@ mod tests {
         assert!(http2_websocket_refused(&Facts::new(&r)).is_none());
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_eq!(d.cause, Cause::Healthy, "{d:?}");
+        assert_eq!(
+            amended(&r),
+            vec![Fact::Http2(Http2Fact::H2cStream {
+                attempt: "http2".into(),
+                upgraded: false
+            })]
+        );
+        // Wording: an h2c line says no browser takes that path.
         assert!(
             d.evidence
                 .iter()
@@ -265,21 +276,26 @@ mod tests {
         let h2 = r.http2.as_mut().expect("h2");
         h2.attempt = None;
         h2.extended_connect = None;
-        h2.error = Some("the server answered the HTTP/2 connection preface in HTTP/1.x".into());
+        let error = "the server answered the HTTP/2 connection preface in HTTP/1.x";
+        h2.error = Some(error.into());
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_eq!(d.cause, Cause::Healthy, "{d:?}");
-        assert!(
-            d.evidence
-                .iter()
-                .any(|e| e.starts_with("h2c") && e.contains("HTTP/1.x")),
-            "{d:?}"
+        assert_eq!(
+            amended(&r),
+            vec![Fact::Http2(Http2Fact::H2cError {
+                error: error.into()
+            })]
         );
-        assert!(
-            !d.evidence
-                .iter()
-                .any(|e| e.contains("browsers use HTTP/1.1")),
-            "{d:?}"
+        // Speaking h2c without extended CONNECT, and no SETTINGS at all.
+        let h2 = r.http2.as_mut().expect("h2");
+        h2.error = None;
+        h2.extended_connect = Some(false);
+        assert_eq!(
+            amended(&r),
+            vec![Fact::Http2(Http2Fact::H2cNoExtendedConnect)]
         );
+        r.http2.as_mut().expect("h2").extended_connect = None;
+        assert_eq!(amended(&r), vec![Fact::Http2(Http2Fact::H2cNoSettings)]);
     }
 
     #[test]
