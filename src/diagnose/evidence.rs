@@ -284,11 +284,6 @@ impl<'a> Facts<'a> {
             .find(|c| status(c).is_some_and(|s| (200..400).contains(&s)))
     }
 
-    /// The citation of [`Facts::serving_control`].
-    pub fn host_serves_http(&self) -> Option<String> {
-        self.serving_control().map(cite)
-    }
-
     /// The path (and query, secrets already redacted) of the target, for suggested commands.
     pub fn target_path(&self) -> String {
         match url::Url::parse(&self.run.target) {

@@ -79,6 +79,8 @@ impl Fact {
         match self {
             Fact::Cited { attempt } => vec![attempt.as_str()],
             Fact::Matrix(x) => x.attempts(),
+            Fact::Http(x) => x.attempt().into_iter().collect(),
+            Fact::Http2(x) => x.attempt().into_iter().collect(),
             Fact::Direct(x) => x.attempts(),
             Fact::Engine(x) => x.attempts(),
             _ => Vec::new(),

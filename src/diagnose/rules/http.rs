@@ -5,7 +5,7 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{
-    body, intermediaries, mentions_auth, producer, response, same_answer, status, Facts,
+    body, intermediaries, mentions_auth, producer, response, same_answer, Facts,
 };
 use crate::diagnose::fact::http::{Header, HostShows, HttpFact, NonUpgrading, Noun};
 use crate::diagnose::fact::Fact;
@@ -35,13 +35,9 @@ fn plain_get_fact(f: &Facts, b: &AttemptRecord) -> Option<Fact> {
     })
 }
 
-/// The first HTTP control of the host answered 2xx/3xx (`Facts::host_serves_http`), as a fact.
+/// The first HTTP control of the host answered 2xx/3xx (`Facts::serving_control`), as a fact.
 fn host_serves_http(f: &Facts, shows: HostShows) -> Option<Fact> {
-    let c = f
-        .run
-        .http_controls
-        .iter()
-        .find(|c| status(c).is_some_and(|s| (200..400).contains(&s)))?;
+    let c = f.serving_control()?;
     Some(
         HttpFact::HostServesHttp {
             attempt: c.variant.id.clone(),
