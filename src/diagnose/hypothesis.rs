@@ -30,8 +30,8 @@ pub enum Expect {
     /// An upgrade whose watch ended in a ping flood (`session.end.kind = ping_flood`).
     PingFlood,
     /// The front's own refusal of the baseline, for every request whatever it carries (support);
-    /// an upgrade, or an application's own answer that reached the client through the same front,
-    /// contradicts it: the front passed that request on, so it neither refuses every request nor
+    /// a 101 (whatever followed it), or an application's own answer that reached the client
+    /// through the same front, contradicts it: the front passed that request on, so it neither refuses every request nor
     /// fails to reach its upstream. Any other answer says nothing.
     TheFrontsRefusal,
     /// No opinion: the cause says nothing about this attempt.
@@ -63,26 +63,26 @@ impl Expect {
             Expect::Different => yes(!same_answer(base, a)),
             Expect::PingFlood => yes(ping_flood_of(a).is_some()),
             Expect::Refused | Expect::TheFrontsRefusal if same_answer(base, a) => Fit::Explained,
-            Expect::TheFrontsRefusal if a.outcome.is_success() || applications_answer(a) => {
-                Fit::Contradicted
-            }
+            Expect::TheFrontsRefusal if passed_on(a) => Fit::Contradicted,
             Expect::Refused if a.outcome.is_success() => Fit::Contradicted,
             Expect::Refused | Expect::TheFrontsRefusal | Expect::Any => Fit::Silent,
         }
     }
 }
 
-/// True when the attempt's HTTP answer is one the catalogue recognises and an application wrote
-/// it, not a front (`catalogue::attribute(..).front_wrote_it`: a relayed application body, never
-/// a `Server` header alone).
-fn applications_answer(a: &AttemptRecord) -> bool {
-    if a.outcome.status().is_none_or(|s| s == 101) {
-        return false;
+/// True when the front passed the attempt on: it was upgraded (a 101, whatever followed), or its
+/// HTTP answer is one the catalogue recognises and an application wrote it, not a front
+/// (`catalogue::attribute(..).front_wrote_it`: a relayed application body, never a `Server`
+/// header alone).
+fn passed_on(a: &AttemptRecord) -> bool {
+    match a.outcome.status() {
+        None => false,
+        Some(101) => true,
+        Some(_) => super::evidence::response(a).is_some_and(|r| {
+            let at = crate::catalogue::attribute(&r);
+            at.answer.is_some() && at.front_wrote_it < 0.5
+        }),
     }
-    super::evidence::response(a).is_some_and(|r| {
-        let at = crate::catalogue::attribute(&r);
-        at.answer.is_some() && at.front_wrote_it < 0.5
-    })
 }
 
 /// How one observation fits one hypothesis.
