@@ -6,8 +6,10 @@
 use super::Verdict;
 use crate::diagnose::cause::Cause;
 use crate::diagnose::evidence::{
-    answer, auth_close, cite, ping_flood_of, responder_names, same_answer, Answer, Facts,
+    answer, auth_close, ping_flood_of, responder_names, same_answer, Answer, Facts,
 };
+use crate::diagnose::fact::session::{CloseSays, Cut, SessionFact};
+use crate::diagnose::fact::Fact;
 use crate::model::ids;
 use crate::model::{AttemptRecord, IdleRecord};
 
@@ -99,7 +101,11 @@ pub fn idle_timeout(f: &Facts) -> Option<Verdict> {
     if lifetime_ms < MIN_IDLE_LIFETIME_MS {
         return None;
     }
-    let how = if idle.ended == "rst" { "RST" } else { "FIN" };
+    let cut = if idle.ended == "rst" {
+        Cut::Rst
+    } else {
+        Cut::Fin
+    };
     let lifetime = lifetime_ms / 1000.0;
     let silent = silent_ms / 1000.0;
     let matches = matching_idle_defaults(lifetime);
@@ -111,44 +117,34 @@ pub fn idle_timeout(f: &Facts) -> Option<Verdict> {
             "the connection was cut after {lifetime:.1} s, {silent:.1} s of it silent, without a close frame: an idle timeout on the path"
         ),
     )
-    .because(cite(b));
+    .because(Fact::cited(b));
     if matches.is_empty() {
-        let known = IDLE_DEFAULTS
+        let check = responders
             .iter()
-            .map(|d| format!("{} {:.0} s", d.component, d.secs))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut line = format!(
-            "closed after {silent:.1} s of silence with no close frame ({how}): no known default matches ({known}), so a configured idle timeout is the likely cause"
-        );
-        if let Some((name, setting)) = responders
-            .iter()
-            .find_map(|r| configured_setting(r).map(|s| (*r, s)))
-        {
-            line.push_str(&format!(
-                "; the 101 came through {name}: check its {setting}"
-            ));
-        }
-        v = v.because(line);
+            .find_map(|r| configured_setting(r).map(|s| (*r, s)));
+        v = v.because(SessionFact::NoIdleDefaultMatches {
+            silent_s: silent,
+            cut,
+            check,
+        });
     } else {
-        for d in &matches {
-            v = v.because(format!(
-                "closed after {silent:.1} s of silence with no close frame ({how}): matches {} {} default ({:.0} s); {}",
-                d.component, d.setting, d.secs, d.fix
-            ));
+        for d in matches {
+            v = v.because(SessionFact::MatchesIdleDefault {
+                silent_s: silent,
+                cut,
+                default: d,
+            });
         }
     }
     v = match idle.ping_interval_ms {
-        Some(p) => v.because(format!(
-            "pings every {:.1} s ({} sent, {} pongs) did not keep it alive: the timeout does not count pings, or they do not reach it",
-            p / 1000.0,
-            idle.pings_sent,
-            idle.pongs_received
-        )),
-        None => v.because(format!(
-            "held silent (one ping at the start, {} pong): rerun with --ping-interval to see whether pings keep it open",
-            idle.pongs_received
-        )),
+        Some(p) => v.because(SessionFact::PingsDidNotKeepAlive {
+            interval_ms: p,
+            sent: idle.pings_sent,
+            pongs: idle.pongs_received,
+        }),
+        None => v.because(SessionFact::HeldSilent {
+            pongs: idle.pongs_received,
+        }),
     };
     let suggested = (lifetime_ms / 2000.0).max(0.1);
     if idle.ping_interval_ms.is_none() {
@@ -178,8 +174,8 @@ pub fn healthy(f: &Facts) -> Option<Verdict> {
                 0.8,
                 "the WebSocket upgrade succeeded (a valid 101); the session after it was not watched",
             )
-            .because(cite(b))
-            .because("not watched (--quick): a close right after the 101 would not have been seen")
+            .because(Fact::cited(b))
+            .because(SessionFact::NotWatched)
             .next(format!(
                 "wsdoctor {} without --quick watches the session and runs the variants",
                 f.run.target
@@ -191,12 +187,12 @@ pub fn healthy(f: &Facts) -> Option<Verdict> {
         0.95,
         "the WebSocket upgrade succeeded and the connection stayed open",
     )
-    .because(cite(b));
+    .because(Fact::cited(b));
     if let Some(s) = &b.session {
         if let Some(rtt) = s.ping_rtt_ms {
-            v = v.because(format!("ping answered in {rtt:.1} ms"));
+            v = v.because(SessionFact::PingAnswered { rtt_ms: rtt });
         }
-        v = v.because(format!("watched {:.0} ms without a close", s.watched_ms));
+        v = v.because(SessionFact::WatchedWithoutClose { ms: s.watched_ms });
     }
     Some(v)
 }
@@ -235,16 +231,17 @@ pub fn ping_flood(f: &Facts) -> Option<Verdict> {
             "the server accepts the upgrade, then floods the connection with pings: {per_second:.0} per second"
         ),
     )
-    .because(cite(b))
-    .because(format!(
-        "{pings} pings in the first {after_ms:.0} ms after the 101 and {messages} data message{}; a heartbeat needs one every few seconds, and a browser answers every ping with a pong",
-        if messages == 1 { "" } else { "s" }
-    ));
+    .because(Fact::cited(b))
+    .because(SessionFact::PingFlood {
+        pings,
+        after_ms,
+        messages,
+    });
     if upgraded_others > 0 {
-        v = v.because(format!(
-            "{} of {upgraded_others} other upgraded attempts were flooded the same way",
-            flooded.len()
-        ));
+        v = v.because(SessionFact::OthersFlooded {
+            flooded: flooded.len(),
+            upgraded: upgraded_others,
+        });
     }
     Some(
         v.next("check the server's heartbeat setting: an interval given in milliseconds where seconds are meant (or 0) sends pings back to back; --direct against the app shows whether it or a proxy sends them"),
@@ -285,11 +282,13 @@ pub fn auth_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
                 conf,
                 "the server accepts the upgrade, then closes it because no credential was sent",
             )
-            .because(cite(b))
-            .because(if says_auth {
-                "no credential was given to wsdoctor, and the close names authentication"
-            } else {
-                "no credential was given to wsdoctor, and the server closes with 1008 (policy violation)"
+            .because(Fact::cited(b))
+            .because(SessionFact::NoCredentialGiven {
+                close: if says_auth {
+                    CloseSays::Auth
+                } else {
+                    CloseSays::Policy
+                },
             })
             .or(
                 Cause::ServerClosedAfterUpgrade,
@@ -303,12 +302,12 @@ pub fn auth_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
         if says_auth { 0.8 } else { 0.7 },
         "the server accepts the upgrade, then closes the connection over the credential",
     )
-    .because(cite(b));
+    .because(Fact::cited(b));
     for a in &cred_variants {
-        v = v.because(cite(a));
+        v = v.because(Fact::cited(a));
     }
     if !differs.is_empty() {
-        v = v.because("the close changes when only the credential changes");
+        v = v.because(SessionFact::CloseFollowsCredential);
     }
     Some(
         v.or(
@@ -339,25 +338,14 @@ pub fn server_closed_after_upgrade(f: &Facts) -> Option<Verdict> {
         if all_same { 0.8 } else { 0.65 },
         summary,
     )
-    .because(cite(b));
+    .because(Fact::cited(b));
     if code == Some(1011) {
-        v = v.because("1011 is the server's own internal error (an exception in the handler after accept): its log has the traceback");
+        v = v.because(SessionFact::InternalError);
     }
     if all_same {
-        v = v.because(format!(
-            "{} that {} only the credential or the Origin {} the same way",
-            crate::wording::count(compared.len(), "variant", "variants"),
-            if compared.len() == 1 {
-                "changes"
-            } else {
-                "change"
-            },
-            if compared.len() == 1 {
-                "closes"
-            } else {
-                "close"
-            }
-        ));
+        v = v.because(SessionFact::ClosesAlike {
+            count: compared.len(),
+        });
     }
     if code == Some(1011) {
         v = v.next("read the server's log at the time of the probe: the exception that ended the handler is there");
@@ -417,10 +405,22 @@ mod tests {
         let v = idle_timeout(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::ProxyIdleTimeout);
         assert!(v.confidence >= 0.85);
-        let text = v.lines(&Facts::new(&r)).join("\n");
-        assert!(text.contains("closed after 60.0 s of silence with no close frame (FIN): matches nginx proxy_read_timeout default (60 s)"), "{text}");
-        assert!(text.contains("AWS ALB"), "{text}");
-        assert!(!text.contains("Cloudflare idle"), "{text}");
+        let matched: Vec<&str> = v
+            .evidence
+            .iter()
+            .filter_map(|e| match e {
+                Fact::Session(SessionFact::MatchesIdleDefault {
+                    silent_s,
+                    cut: Cut::Fin,
+                    default,
+                }) if (silent_s - 60.049).abs() < 1e-9 => Some(default.component),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(matched, vec!["nginx", "AWS ALB"], "{:?}", v.evidence);
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::HeldSilent { pongs: 1 })));
         assert!(v.next_step.is_some_and(|n| n.contains("--ping-interval")));
     }
 
@@ -445,9 +445,25 @@ mod tests {
         let v = idle_timeout(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::ProxyIdleTimeout);
         assert!(v.confidence < 0.85);
-        let text = v.lines(&Facts::new(&r)).join("\n");
-        assert!(text.contains("(RST): no known default matches"), "{text}");
-        assert!(text.contains("pings every 0.5 s"), "{text}");
+        assert!(
+            v.evidence.iter().any(|e| matches!(
+                e,
+                Fact::Session(SessionFact::NoIdleDefaultMatches {
+                    cut: Cut::Rst,
+                    check: None,
+                    ..
+                })
+            )),
+            "{:?}",
+            v.evidence
+        );
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::PingsDidNotKeepAlive {
+                interval_ms: 500.0,
+                sent: 1,
+                pongs: 1,
+            })));
     }
 
     #[test]
@@ -513,9 +529,17 @@ mod tests {
         let v = ping_flood(&Facts::new(&r)).expect("a flood");
         assert_eq!(v.cause, Cause::ServerPingFlood);
         assert!(v.summary.contains("33 per second"), "{}", v.summary);
-        let text = v.lines(&Facts::new(&r)).join("\n");
-        assert!(text.contains("20 pings in the first 600 ms"), "{text}");
-        assert!(text.contains("1 of 1 other upgraded attempts"), "{text}");
+        assert!(v.evidence.contains(&Fact::Session(SessionFact::PingFlood {
+            pings: 20,
+            after_ms: 600.0,
+            messages: 0,
+        })));
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::OthersFlooded {
+                flooded: 1,
+                upgraded: 1,
+            })));
         // The engine: healthy is proposed too, and the flooded baseline contradicts it.
         let (d, _) = crate::diagnose::diagnose(&r);
         assert_eq!(d.cause, Cause::ServerPingFlood);
@@ -545,20 +569,25 @@ mod tests {
         b.session = Some(session(0.0));
         let r = run(vec![b.clone()]).build();
         let v = healthy(&Facts::new(&r)).expect("healthy");
-        let text = format!("{} {:?}", v.summary, v.lines(&Facts::new(&r)));
-        assert!(text.contains("not watched"), "{text}");
+        assert!(v.summary.contains("not watched"), "{}", v.summary);
+        assert!(!v.summary.contains("stayed open"), "{}", v.summary);
+        assert!(v.evidence.contains(&Fact::Session(SessionFact::NotWatched)));
         assert!(
-            !text.contains("stayed open") && !text.contains("watched 0 ms"),
-            "{text}"
+            !v.evidence
+                .iter()
+                .any(|e| matches!(e, Fact::Session(SessionFact::WatchedWithoutClose { .. }))),
+            "{:?}",
+            v.evidence
         );
         b.session = Some(session(800.0));
         let r = run(vec![b]).build();
         let v = healthy(&Facts::new(&r)).expect("healthy");
         assert!(v.summary.contains("stayed open"), "{v:?}");
         assert!(
-            v.lines(&Facts::new(&r))
-                .iter()
-                .any(|e| e == "watched 800 ms without a close"),
+            v.evidence
+                .contains(&Fact::Session(SessionFact::WatchedWithoutClose {
+                    ms: 800.0
+                })),
             "{v:?}"
         );
     }
@@ -573,6 +602,12 @@ mod tests {
         .build();
         let v = server_closed_after_upgrade(&Facts::new(&r)).expect("a verdict");
         assert!(v.summary.contains("1011 (internal error)"), "{v:?}");
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::InternalError)));
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::ClosesAlike { count: 2 })));
         assert!(
             v.next_step.as_deref().is_some_and(|s| s.contains("log")),
             "{v:?}"
@@ -611,8 +646,16 @@ mod tests {
         ])
         .cred()
         .build();
-        let v = auth_closed_after_upgrade(&Facts::new(&r));
-        assert_eq!(v.map(|v| v.cause), Some(Cause::AuthClosedAfterUpgrade));
+        let v = auth_closed_after_upgrade(&Facts::new(&r)).expect("a verdict");
+        assert_eq!(v.cause, Cause::AuthClosedAfterUpgrade);
+        let cited: Vec<&str> = v.evidence.iter().flat_map(|e| e.attempts()).collect();
+        assert_eq!(
+            cited,
+            vec!["baseline", "credential.none", "credential.wrong"]
+        );
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::CloseFollowsCredential)));
     }
 
     #[test]
@@ -621,15 +664,25 @@ mod tests {
             attempt("baseline").closed(1008, "authentication required")
         ]))
         .build();
-        let v = auth_closed_after_upgrade(&Facts::new(&r));
-        assert_eq!(v.map(|v| v.cause), Some(Cause::AuthMissingCredentials));
+        let v = auth_closed_after_upgrade(&Facts::new(&r)).expect("a verdict");
+        assert_eq!(v.cause, Cause::AuthMissingCredentials);
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::NoCredentialGiven {
+                close: CloseSays::Auth
+            })));
     }
 
     #[test]
     fn policy_close_without_credential_is_read_as_missing_credentials() {
         let r = run(no_cred(vec![attempt("baseline").closed(1008, "")])).build();
-        let v = auth_closed_after_upgrade(&Facts::new(&r));
-        assert!(v.is_some_and(|v| v.cause == Cause::AuthMissingCredentials && v.confidence < 0.7));
+        let v = auth_closed_after_upgrade(&Facts::new(&r)).expect("a verdict");
+        assert!(v.cause == Cause::AuthMissingCredentials && v.confidence < 0.7);
+        assert!(v
+            .evidence
+            .contains(&Fact::Session(SessionFact::NoCredentialGiven {
+                close: CloseSays::Policy
+            })));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use super::Verdict;
 use crate::diagnose::cause::Cause;
-use crate::diagnose::evidence::{answer, cite, describe, producer, Answer, Facts};
+use crate::diagnose::evidence::{answer, producer, Answer, Facts};
+use crate::diagnose::fact::transport::{AddressAnswer, ProxyProtocol, SocksTarget, TransportFact};
+use crate::diagnose::fact::Fact;
 use crate::model::FailureClass;
 use crate::model::{AddressRecord, Finding, Outcome, ProxyRecord, Severity, Stage};
 
@@ -81,7 +83,7 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
             .join(", ")
     };
     let all = |rs: &[&AddressRecord], fam: &str| rs.iter().all(|r| r.family == fam);
-    if let Some(v) = loopback_bind(f, &host, &answered, &failed) {
+    if let Some(v) = loopback_bind(&host, &answered, &failed) {
         return Some(v);
     }
     let (summary, confidence) = if failed.is_empty() {
@@ -122,24 +124,14 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
     };
     let mut v = Verdict::new(Cause::DnsAddressInconsistent, confidence, summary);
     for r in rows.iter().copied() {
-        let what = match f.get(&r.attempt) {
-            Some(a) => {
-                let by = producer(a)
-                    .map(|p| format!(" (answered by {})", p.name))
-                    .unwrap_or_default();
-                format!("{}{by}", describe(a))
-            }
-            None => r.kind.clone(),
-        };
-        let again = if r.second_try.is_some() {
-            ", the same on a second try"
-        } else {
-            ""
-        };
-        v = v.because(format!(
-            "{} ({}, attempt {}): {what}{again}",
-            r.address, r.family, r.attempt
-        ));
+        v = v.because(TransportFact::AddressRow {
+            address: r.address.clone(),
+            family: r.family.clone(),
+            attempt: r.attempt.clone(),
+            kind: r.kind.clone(),
+            producer: f.get(&r.attempt).and_then(producer).map(|p| p.name),
+            second_try: r.second_try.is_some(),
+        });
     }
     v = with_flaky(v, &flaky);
     if let Some(b) = f.base() {
@@ -149,10 +141,9 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
             .map(|t| t.peer.as_str())
             .filter(|p| !p.is_empty())
         {
-            v = v.because(format!(
-                "the baseline connected to {peer}: {}; a client that picks another address gets another answer",
-                describe(b)
-            ));
+            v = v.because(TransportFact::BaselinePeer {
+                peer: peer.to_string(),
+            });
         }
     }
     // The decisive attempt: an address that failed, else one that answers unlike the baseline.
@@ -185,18 +176,18 @@ fn disagreement(f: &Facts) -> Option<Verdict> {
 
 /// Names the addresses set aside because their second try answered unlike their first.
 fn with_flaky(mut v: Verdict, flaky: &[&AddressRecord]) -> Verdict {
+    let answered = |status: Option<u16>, kind: &str| {
+        status.map_or_else(
+            || AddressAnswer::Failed(kind.to_string()),
+            AddressAnswer::Status,
+        )
+    };
     for r in flaky {
-        let second = r.second_try.as_ref().map_or_else(String::new, |t| {
-            t.status
-                .map_or_else(|| t.kind.replace('_', " "), |s| s.to_string())
+        v = v.because(TransportFact::FlakyAddress {
+            address: r.address.clone(),
+            first: answered(r.status, &r.kind),
+            second: r.second_try.as_ref().map(|t| answered(t.status, &t.kind)),
         });
-        let first = r
-            .status
-            .map_or_else(|| r.kind.replace('_', " "), |s| s.to_string());
-        v = v.because(format!(
-            "{} answered {first}, then {second} on a second try: set aside as transient",
-            r.address
-        ));
     }
     v
 }
@@ -205,7 +196,6 @@ fn with_flaky(mut v: Verdict, flaky: &[&AddressRecord]) -> Verdict {
 /// families, and the connection is refused on some of them while the others answer: the server
 /// listens on one loopback address only. Not a DNS fault: no record is stale, the bind is narrow.
 fn loopback_bind(
-    f: &Facts,
     host: &str,
     answered: &[&AddressRecord],
     failed: &[&AddressRecord],
@@ -248,11 +238,12 @@ fn loopback_bind(
         ),
     );
     for r in answered.iter().chain(failed) {
-        let what = f.get(&r.attempt).map_or_else(|| r.kind.clone(), describe);
-        v = v.because(format!(
-            "{} ({}, attempt {}): {what}",
-            r.address, r.family, r.attempt
-        ));
+        v = v.because(TransportFact::LoopbackRow {
+            address: r.address.clone(),
+            family: r.family.clone(),
+            attempt: r.attempt.clone(),
+            kind: r.kind.clone(),
+        });
     }
     if let Some(r) = failed.first() {
         v = v.decided_by(&r.attempt);
@@ -292,31 +283,43 @@ pub fn forward_proxy_refused(f: &Facts) -> Option<Verdict> {
             p.url, p.connect
         ),
     )
-    .because(format!(
-        "CONNECT {} via {} (from {}) -> {status} {reason}",
-        p.connect, p.url, p.source
-    ));
+    .because(TransportFact::ConnectRefused {
+        connect: p.connect.clone(),
+        proxy: p.url.clone(),
+        source: p.source.clone(),
+        status,
+        reason: reason.to_string(),
+    });
     if let Some(r) = &p.response {
         for h in r.headers.iter().filter(|h| {
             ["proxy-authenticate", "server", "via"]
                 .iter()
                 .any(|n| h.name.eq_ignore_ascii_case(n))
         }) {
-            v = v.because(format!("the proxy answered {}: {}", h.name, h.value));
+            v = v.because(TransportFact::ProxyHeader {
+                name: h.name.clone(),
+                value: h.value.clone(),
+            });
         }
         let body = r.body_excerpt.trim();
         if !body.is_empty() {
             let line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
             let short: String = line.chars().take(160).collect();
-            v = v.because(format!("the proxy's body: {short}"));
+            v = v.because(TransportFact::ProxyBody { excerpt: short });
         }
     }
     v = match status {
         407 if p.authenticated => v
-            .because("credentials were sent (Proxy-Authorization: Basic) and refused")
+            .because(TransportFact::ProxyCredentials {
+                protocol: ProxyProtocol::Http,
+                sent: true,
+            })
             .next("check the proxy user and password in --proxy http://user:pass@host:port (or HTTPS_PROXY)"),
         407 => v
-            .because("no proxy credentials were sent")
+            .because(TransportFact::ProxyCredentials {
+                protocol: ProxyProtocol::Http,
+                sent: false,
+            })
             .next("give the proxy credentials: --proxy http://user:pass@host:port (or in HTTPS_PROXY)"),
         _ => v.next(format!(
             "ask the proxy's administrator to allow CONNECT to {} (port allow-lists such as tinyproxy ConnectPort or squid SSL_ports), or bypass it with --noproxy {}",
@@ -388,10 +391,9 @@ fn socks_refused(p: &ProxyRecord, reply: &str) -> Option<Verdict> {
         ),
     )
     .because(socks_request_line(p, reply));
-    v = v.because(if p.authenticated {
-        "credentials were offered (RFC 1929 username/password from the proxy URL)"
-    } else {
-        "no proxy credentials were given"
+    v = v.because(TransportFact::ProxyCredentials {
+        protocol: ProxyProtocol::Socks5,
+        sent: p.authenticated,
     });
     Some(v.next(next))
 }
@@ -400,10 +402,13 @@ fn socks_refused(p: &ProxyRecord, reply: &str) -> Option<Verdict> {
 /// connection, spoke another protocol (a SOCKS5 URL pointing at an HTTP proxy), or stayed silent.
 /// The tunnel was never opened, so this is the proxy's, not the target's.
 fn proxy_stage_broke(b: &crate::model::AttemptRecord, p: &ProxyRecord) -> Option<Verdict> {
-    let stage = b
+    if !b
         .stages
         .iter()
-        .find(|s| s.stage == Stage::Proxy && s.status == crate::model::StageStatus::Failed)?;
+        .any(|s| s.stage == Stage::Proxy && s.status == crate::model::StageStatus::Failed)
+    {
+        return None;
+    }
     let what = match &b.outcome {
         Outcome::ProtocolViolation { error, .. } => error.replace('_', " "),
         Outcome::Timeout {
@@ -425,8 +430,10 @@ fn proxy_stage_broke(b: &crate::model::AttemptRecord, p: &ProxyRecord) -> Option
                 p.url, p.connect
             ),
         )
-        .because(stage.summary.clone())
-        .because(cite(b))
+        .because(TransportFact::ProxyStage {
+            attempt: b.variant.id.clone(),
+        })
+        .because(Fact::cited(b))
         .next(format!(
             "check that {} speaks {} (an HTTP proxy needs http://, a SOCKS5 proxy socks5:// or socks5h://; try {other}), and read its log",
             host_of_url(&p.url),
@@ -441,23 +448,26 @@ fn host_of_url(url: &str) -> &str {
 }
 
 /// `SOCKS5 CONNECT … via … (from …) -> reply`, with who resolved the name.
-fn socks_request_line(p: &ProxyRecord, reply: &str) -> String {
+fn socks_request_line(p: &ProxyRecord, reply: &str) -> TransportFact {
     let literal = host_of(&p.connect)
         .trim_start_matches('[')
         .trim_end_matches(']')
         .parse::<std::net::IpAddr>()
         .is_ok();
-    let asked = match (&p.resolved, p.kind.as_str()) {
-        (Some(addr), _) => format!("{addr} ({} resolved here, socks5://)", host_of(&p.connect)),
-        (None, "socks5h") if !literal => {
-            format!("{} (the proxy resolves the name, socks5h://)", p.connect)
-        }
-        (None, _) => p.connect.clone(),
+    let target = match (&p.resolved, p.kind.as_str()) {
+        (Some(address), _) => SocksTarget::ResolvedHere {
+            address: address.clone(),
+        },
+        (None, "socks5h") if !literal => SocksTarget::ProxyResolves,
+        (None, _) => SocksTarget::AsGiven,
     };
-    format!(
-        "SOCKS5 CONNECT {asked} via {} (from {}) -> {reply}",
-        p.url, p.source
-    )
+    TransportFact::SocksConnect {
+        connect: p.connect.clone(),
+        target,
+        proxy: p.url.clone(),
+        source: p.source.clone(),
+        reply: reply.to_string(),
+    }
 }
 
 /// A TCP failure through a forward proxy: either the proxy itself could not be reached (the tcp
@@ -489,7 +499,7 @@ fn tcp_failed_via_proxy(
                 ),
             )
             .because(socks_request_line(p, reply))
-            .because(cite(b));
+            .because(Fact::cited(b));
             if reply != "connection_refused" {
                 v = v.or(
                     Cause::ProxyForwardProxyRefused,
@@ -517,7 +527,7 @@ fn tcp_failed_via_proxy(
                 p.url, p.source, p.connect
             ),
         )
-        .because(cite(b))
+        .because(Fact::cited(b))
         .next(format!(
             "check the proxy's host and port in {} and that the proxy is running, or bypass it with --noproxy {}",
             p.source,
@@ -530,8 +540,11 @@ fn tcp_failed_via_proxy(
 pub fn dns_failed(f: &Facts) -> Option<Verdict> {
     let b = f.base()?;
     let detail = match &b.outcome {
-        Outcome::DnsError { error, detail } => format!("{error}: {detail}"),
-        Outcome::Timeout { stage: Stage::Dns } => "the lookup did not finish in time".into(),
+        Outcome::DnsError { error, detail } => TransportFact::DnsFailed {
+            error: error.clone(),
+            detail: detail.clone(),
+        },
+        Outcome::Timeout { stage: Stage::Dns } => TransportFact::DnsTimedOut,
         _ => return None,
     };
     // Through a forward proxy the dns stage looks up the proxy; a socks5:// proxy stage looks up
@@ -562,7 +575,7 @@ pub fn dns_failed(f: &Facts) -> Option<Verdict> {
     };
     Some(
         Verdict::new(Cause::DnsResolutionFailed, 0.95, summary)
-            .because(cite(b))
+            .because(Fact::cited(b))
             .because(detail)
             .next(next),
     )
@@ -605,12 +618,15 @@ pub fn tcp_failed(f: &Facts) -> Option<Verdict> {
     let mut v = match &b.proxy {
         Some(p) => tcp_failed_via_proxy(b, p, cause, summary),
         None => Verdict::new(cause, 0.95, summary)
-            .because(cite(b))
+            .because(Fact::cited(b))
             .next(next),
     };
     if let Some(tcp) = &b.tcp {
         for failed in &tcp.failed {
-            v = v.because(format!("{}: {}", failed.address, failed.error));
+            v = v.because(TransportFact::ConnectFailed {
+                address: failed.address.clone(),
+                error: failed.error.clone(),
+            });
         }
     }
     Some(v)
@@ -630,7 +646,7 @@ pub fn no_http_answer(f: &Facts) -> Option<Verdict> {
                 0.85,
                 "the connection was reset after the upgrade request was sent, before any HTTP answer",
             )
-            .because(cite(b))
+            .because(Fact::cited(b))
             .or(
                 Cause::ProxyAccessDenied,
                 "a WAF or firewall that resets requests it dislikes looks the same",
@@ -646,7 +662,7 @@ pub fn no_http_answer(f: &Facts) -> Option<Verdict> {
                 0.85,
                 "the server accepted the connection but never answered the upgrade request",
             )
-            .because(cite(b))
+            .because(Fact::cited(b))
             .or(
                 Cause::ProxyBadGateway,
                 "a proxy waiting on a hung upstream also stays silent until its own timeout",
@@ -731,9 +747,11 @@ mod tests {
         let v = verdict(&twice).unwrap();
         assert_eq!(v.cause, Cause::DnsAddressInconsistent);
         assert!(
-            v.lines(&Facts::new(&twice)).join("\n").contains(
-                "[::1]:8080 (ipv6, attempt address.1): tcp timeout, the same on a second try"
-            ),
+            v.evidence.iter().any(|e| matches!(
+                e,
+                Fact::Transport(TransportFact::AddressRow { address, attempt, second_try: true, .. })
+                    if address == "[::1]:8080" && attempt == "address.1"
+            )),
             "{:?}",
             v.evidence
         );
@@ -750,9 +768,12 @@ mod tests {
         let v = verdict(&mixed).unwrap();
         assert_eq!(v.decisive.as_deref(), Some("address.1"));
         assert!(
-            v.lines(&Facts::new(&mixed))
-                .iter()
-                .any(|e| e.contains("127.0.0.3:8080 answered tcp error, then 101 on a second try")),
+            v.evidence
+                .contains(&Fact::Transport(TransportFact::FlakyAddress {
+                    address: "127.0.0.3:8080".into(),
+                    first: AddressAnswer::Failed("tcp_error".into()),
+                    second: Some(AddressAnswer::Status(101)),
+                })),
             "{:?}",
             v.evidence
         );
@@ -820,14 +841,25 @@ mod tests {
             v.summary
         );
         assert!(v.summary.contains("AAAA"), "{}", v.summary);
-        let text = v.lines(&Facts::new(&r)).join("\n");
-        assert!(
-            text.contains("127.0.0.1:8080 (ipv4, attempt address.0): 101, stayed open"),
-            "{text}"
-        );
-        assert!(
-            text.contains("[::1]:8080 (ipv6, attempt address.1): tcp refused"),
-            "{text}"
+        let rows: Vec<(&str, &str, &str)> = v
+            .evidence
+            .iter()
+            .filter_map(|e| match e {
+                Fact::Transport(TransportFact::AddressRow {
+                    address,
+                    family,
+                    attempt,
+                    ..
+                }) => Some((address.as_str(), family.as_str(), attempt.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("127.0.0.1:8080", "ipv4", "address.0"),
+                ("[::1]:8080", "ipv6", "address.1")
+            ]
         );
         assert_eq!(v.decisive.as_deref(), Some("address.1"));
         assert!(v.next_step.unwrap().contains("--resolve"));
@@ -877,14 +909,19 @@ mod tests {
             .find(|f| f.cause == Cause::DnsAddressInconsistent)
             .expect("an address finding");
         assert_eq!(finding.severity, Severity::Warning);
-        assert!(
-            finding
-                .evidence
-                .iter()
-                .any(|e| e.contains("answered by uvicorn")),
-            "{:?}",
-            finding.evidence
-        );
+        // The finding is the disagreement's facts, worded; they name who answered each address.
+        let facts = Facts::new(&r);
+        let v = disagreement(&facts).expect("the addresses disagree");
+        assert_eq!(finding.evidence, v.lines(&facts));
+        let producers: Vec<Option<&str>> = v
+            .evidence
+            .iter()
+            .filter_map(|e| match e {
+                Fact::Transport(TransportFact::AddressRow { producer, .. }) => Some(*producer),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(producers, vec![Some("nginx"), Some("uvicorn")]);
     }
 
     #[test]
@@ -977,13 +1014,29 @@ mod tests {
         let r = via_proxy(407, false);
         let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
         assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
-        let text = v.lines(&Facts::new(&r)).join("\n");
-        assert!(
-            text.contains("CONNECT app.test:443 via http://127.0.0.1:3128 (from --proxy) -> 407"),
-            "{text}"
+        assert_eq!(
+            v.evidence,
+            vec![
+                Fact::Transport(TransportFact::ConnectRefused {
+                    connect: "app.test:443".into(),
+                    proxy: "http://127.0.0.1:3128".into(),
+                    source: "--proxy".into(),
+                    status: 407,
+                    reason: "Proxy Authentication Required".into(),
+                }),
+                Fact::Transport(TransportFact::ProxyHeader {
+                    name: "Proxy-Authenticate".into(),
+                    value: "Basic realm=\"tinyproxy\"".into(),
+                }),
+                Fact::Transport(TransportFact::ProxyBody {
+                    excerpt: "<h1>Unauthorized</h1>".into(),
+                }),
+                Fact::Transport(TransportFact::ProxyCredentials {
+                    protocol: ProxyProtocol::Http,
+                    sent: false,
+                }),
+            ]
         );
-        assert!(text.contains("Proxy-Authenticate: Basic realm"), "{text}");
-        assert!(text.contains("no proxy credentials were sent"), "{text}");
         let r = via_proxy(403, false);
         let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
         assert!(v
@@ -1027,12 +1080,21 @@ mod tests {
             Some("connection_not_allowed_by_ruleset"),
             attempt("baseline").tcp("proxy_refused"),
         );
-        let v = diagnose(&r).0;
-        assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
-        let text = v.evidence.join("\n");
+        assert_eq!(diagnose(&r).0.cause, Cause::ProxyForwardProxyRefused);
+        let v = forward_proxy_refused(&Facts::new(&r)).expect("a refusal");
         assert!(
-            text.contains("SOCKS5 CONNECT 10.0.0.7:8080 (app.test resolved here, socks5://) via socks5://127.0.0.1:1080 (from ALL_PROXY) -> connection_not_allowed_by_ruleset"),
-            "{text}"
+            v.evidence
+                .contains(&Fact::Transport(TransportFact::SocksConnect {
+                    connect: "app.test:8080".into(),
+                    target: SocksTarget::ResolvedHere {
+                        address: "10.0.0.7:8080".into()
+                    },
+                    proxy: "socks5://127.0.0.1:1080".into(),
+                    source: "ALL_PROXY".into(),
+                    reply: "connection_not_allowed_by_ruleset".into(),
+                })),
+            "{:?}",
+            v.evidence
         );
         assert!(v
             .next_step
@@ -1052,8 +1114,10 @@ mod tests {
             );
             let v = forward_proxy_refused(&Facts::new(&r)).unwrap();
             assert!(
-                v.summary.contains(reply)
-                    || v.lines(&Facts::new(&r)).iter().any(|e| e.contains(reply)),
+                v.evidence.iter().any(|e| matches!(
+                    e,
+                    Fact::Transport(TransportFact::SocksConnect { reply: r, .. }) if r == reply
+                )),
                 "{reply}"
             );
             assert!(
@@ -1081,11 +1145,18 @@ mod tests {
                 "{}",
                 v.summary
             );
+            let tcp = tcp_failed(&Facts::new(&r)).expect("a tcp verdict");
             assert!(
-                v.evidence
-                    .iter()
-                    .any(|e| e.ends_with(&format!("-> {reply}"))),
-                "{reply}"
+                tcp.evidence
+                    .contains(&Fact::Transport(TransportFact::SocksConnect {
+                        connect: "app.test:8080".into(),
+                        target: SocksTarget::ProxyResolves,
+                        proxy: "socks5h://127.0.0.1:1080".into(),
+                        source: "ALL_PROXY".into(),
+                        reply: reply.into(),
+                    })),
+                "{reply}: {:?}",
+                tcp.evidence
             );
         }
         // socks5h with host_unreachable: the proxy may not resolve the name.
@@ -1121,6 +1192,25 @@ mod tests {
         assert_eq!(v.cause, Cause::ProxyForwardProxyRefused);
         assert!(v.summary.contains("did not open a tunnel"), "{}", v.summary);
         assert!(v.next_step.is_some_and(|n| n.contains("try http://")));
+        // The evidence is the failed proxy stage, worded as the probe summed it up, and the
+        // baseline.
+        let facts = Facts::new(&r);
+        let v = forward_proxy_refused(&facts).expect("the proxy's");
+        assert_eq!(
+            v.evidence,
+            vec![
+                Fact::Transport(TransportFact::ProxyStage {
+                    attempt: "baseline".into()
+                }),
+                Fact::Cited {
+                    attempt: "baseline".into()
+                },
+            ]
+        );
+        assert_eq!(
+            v.lines(&facts)[0],
+            "SOCKS5 127.0.0.1:1080 (--proxy) -> CONNECT 127.0.0.1:80: the proxy does not answer in SOCKS5"
+        );
         // A violation from the target itself (no failed proxy stage) is not the proxy's.
         let target = via_socks(
             "socks5",
