@@ -29,9 +29,6 @@ pub enum Fact {
         /// The attempt's variant id.
         attempt: String,
     },
-    /// A line not yet typed (transitional: every proposer's lines are being moved to typed
-    /// facts; see `From<String>`).
-    Said(String),
     /// A fact of the transport layer (DNS, TCP, proxies, addresses).
     Transport(transport::TransportFact),
     /// A fact of the TLS layer.
@@ -62,7 +59,6 @@ impl Fact {
     pub fn words(&self, f: &Facts) -> String {
         match self {
             Fact::Cited { attempt } => cited(f, attempt),
-            Fact::Said(line) => line.clone(),
             Fact::Transport(x) => x.words(f),
             Fact::Tls(x) => x.words(f),
             Fact::Http(x) => x.words(f),
@@ -79,24 +75,14 @@ impl Fact {
         match self {
             Fact::Cited { attempt } => vec![attempt.as_str()],
             Fact::Matrix(x) => x.attempts(),
+            Fact::Transport(x) => x.attempt().into_iter().collect(),
+            Fact::Tls(x) => x.attempt().into_iter().collect(),
             Fact::Http(x) => x.attempt().into_iter().collect(),
             Fact::Http2(x) => x.attempt().into_iter().collect(),
             Fact::Direct(x) => x.attempts(),
             Fact::Engine(x) => x.attempts(),
-            _ => Vec::new(),
+            Fact::Session(_) => Vec::new(),
         }
-    }
-}
-
-impl From<String> for Fact {
-    fn from(line: String) -> Fact {
-        Fact::Said(line)
-    }
-}
-
-impl From<&str> for Fact {
-    fn from(line: &str) -> Fact {
-        Fact::Said(line.to_string())
     }
 }
 
@@ -120,4 +106,24 @@ pub fn record<'a>(f: &Facts<'a>, id: &str) -> Option<&'a AttemptRecord> {
 /// such record (never the case for a fact a proposer made from this run).
 pub fn cited(f: &Facts, id: &str) -> String {
     record(f, id).map_or_else(|| id.to_string(), cite)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::testkit::{attempt, run};
+
+    #[test]
+    fn a_cited_attempt_is_worded_from_the_run_and_named_by_its_id() {
+        let r = run(vec![attempt("baseline").rejected(403, "forbidden")]).build();
+        let f = Facts::new(&r);
+        let fact = Fact::cited(&r.attempts[0]);
+        assert_eq!(fact.attempts(), ["baseline"]);
+        assert_eq!(fact.words(&f), cite(&r.attempts[0]));
+        // An id the run does not hold (never made by a proposer of this run) is named, not lost.
+        let stray = Fact::Cited {
+            attempt: "origin.elsewhere".into(),
+        };
+        assert_eq!(stray.words(&f), "origin.elsewhere");
+    }
 }

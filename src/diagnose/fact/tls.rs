@@ -178,6 +178,17 @@ impl From<TlsFact> for super::Fact {
 }
 
 impl TlsFact {
+    /// The attempt id this fact cites, when it cites one.
+    pub fn attempt(&self) -> Option<&str> {
+        match self {
+            TlsFact::DroppedAfterRequest { attempt }
+            | TlsFact::PlaintextAnswer { attempt }
+            | TlsFact::TlsOnSamePort { attempt, .. }
+            | TlsFact::OverTls { attempt } => Some(attempt),
+            _ => None,
+        }
+    }
+
     /// The evidence line.
     pub fn words(&self, f: &Facts) -> String {
         match self {

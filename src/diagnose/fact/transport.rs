@@ -168,6 +168,16 @@ fn host_of(authority: &str) -> &str {
 }
 
 impl TransportFact {
+    /// The attempt id this fact cites, when it cites one.
+    pub fn attempt(&self) -> Option<&str> {
+        match self {
+            TransportFact::AddressRow { attempt, .. }
+            | TransportFact::LoopbackRow { attempt, .. }
+            | TransportFact::ProxyStage { attempt } => Some(attempt),
+            _ => None,
+        }
+    }
+
     /// The evidence line.
     pub fn words(&self, f: &Facts) -> String {
         match self {

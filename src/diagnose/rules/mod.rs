@@ -1,6 +1,6 @@
 //! rules: the proposers. Each is one named fn `(&Facts) -> Option<Verdict>` in the file of its
 //! layer (transport, tls, http, session, matrix, direct) that recognises its cause's signature in
-//! the records and proposes the cause with its evidence and the strength of that signature. Every
+//! the records and proposes the cause with its evidence (typed facts, `fact`) and the strength of that signature. Every
 //! proposer runs; none decides by its place in the table: `engine` scores every proposal against
 //! every attempt (`hypothesis::predict`). Proposers read records only; they never measure or print.
 
