@@ -12,7 +12,7 @@ use super::cause::Cause;
 use super::causes::{home, Ctx, Varies};
 use super::evidence::{ping_flood_of, same_answer, Facts};
 use crate::model::ids;
-use crate::model::{AttemptRecord, CredentialPlacement, RequestKind};
+use crate::model::{AttemptRecord, CredentialPlacement, Outcome, RequestKind};
 
 /// What a hypothesis expects one attempt to get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,18 +70,17 @@ impl Expect {
     }
 }
 
-/// True when the front passed the attempt on: it was upgraded (a 101, whatever followed), or its
-/// HTTP answer is one the catalogue recognises and an application wrote it, not a front
-/// (`catalogue::attribute(..).front_wrote_it`: a relayed application body, never a `Server`
-/// header alone).
+/// True when the front passed the attempt on: it was upgraded (a 101, whatever followed), it got
+/// a 101 that broke the protocol (a front's refusal is an error page, never a malformed 101), or its HTTP answer is more likely an application's than a front's own
+/// (`fingerprint::proxy_authorship` below one half: a relayed application body, an answer
+/// nothing names, never a `Server` header alone). A failure before any answer says nothing.
 fn passed_on(a: &AttemptRecord) -> bool {
-    match a.outcome.status() {
-        None => false,
-        Some(101) => true,
-        Some(_) => super::evidence::response(a).is_some_and(|r| {
-            let at = crate::catalogue::attribute(&r);
-            at.answer.is_some() && at.front_wrote_it < 0.5
-        }),
+    match &a.outcome {
+        Outcome::Upgraded { .. } | Outcome::UpgradedThenClosed { .. } => true,
+        Outcome::ProtocolViolation { .. } => a.response.as_ref().is_some_and(|r| r.status == 101),
+        Outcome::Rejected { .. } | Outcome::Redirected { .. } => super::evidence::response(a)
+            .is_some_and(|r| crate::fingerprint::proxy_authorship(&r) < 0.5),
+        _ => false,
     }
 }
 
