@@ -275,23 +275,30 @@ mod tests {
     use crate::diagnose::hypothesis::{Expect, Fit};
     use crate::diagnose::rules::simulate::*;
     use crate::diagnose::rules::testkit::{attempt, run};
+    use crate::model::AttemptRecord;
     use Part::*;
 
-    /// A front's own refusal of every request is contradicted by a variant the application
-    /// answered through that front (it passed that one on), supported by the same page, and
-    /// neither by an answer nobody can be named for.
+    /// A front's own refusal of every request is supported by the same page and contradicted by
+    /// every variant the front passed on: one the application answered through it, an answer
+    /// more likely an application's than the front's (nothing names it), a 101; a variant that
+    /// failed before any answer says nothing.
     #[test]
-    fn the_fronts_refusal_is_contradicted_by_an_application_answer_through_the_front() {
+    fn the_fronts_refusal_is_contradicted_by_a_request_the_front_passed_on() {
         let page = attempt("baseline").fixture("apache_upstream-down_503.http");
+        let fit = |a: &AttemptRecord| Expect::TheFrontsRefusal.fit(&page, a);
+        let same = attempt("origin.null").fixture("apache_upstream-down_503.http");
+        assert_eq!(fit(&same), Fit::Explained);
         let relayed =
             attempt("origin.foreign").fixture("apache-fastapi_upgrade-not-forwarded_404.http");
-        let same = attempt("origin.null").fixture("apache_upstream-down_503.http");
-        let unsigned = attempt("origin.same").rejected(403, "");
-        let fit = |a| Expect::TheFrontsRefusal.fit(&page, a);
         assert_eq!(fit(&relayed), Fit::Contradicted);
-        assert_eq!(fit(&same), Fit::Explained);
-        assert_eq!(fit(&unsigned), Fit::Silent);
+        assert_eq!(
+            fit(&attempt("origin.same").rejected(403, "")),
+            Fit::Contradicted
+        );
         assert_eq!(fit(&attempt("origin.none").upgraded()), Fit::Contradicted);
+        let other_page = attempt("origin.same").fixture("nginx_deny_403.http");
+        assert_eq!(fit(&other_page), Fit::Silent);
+        assert_eq!(fit(&attempt("origin.same").tcp("refused")), Fit::Silent);
     }
 
     /// The baseline alone got the front's gateway error while every twin that changed only the
