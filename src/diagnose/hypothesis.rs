@@ -29,6 +29,11 @@ pub enum Expect {
     Refused,
     /// An upgrade whose watch ended in a ping flood (`session.end.kind = ping_flood`).
     PingFlood,
+    /// The baseline's failure below HTTP (no answer: DNS, TCP, TLS, a proxy's refusal, a
+    /// timeout) for every request to the same address (support); any HTTP answer to a request
+    /// of the same run contradicts it: the connection, the handshake and the listener work. Any
+    /// other failure says nothing.
+    FailsAlike,
     /// The front's own refusal of the baseline, for every request whatever it carries (support);
     /// a 101 (whatever followed it), or an application's own answer that reached the client
     /// through the same front, contradicts it: the front passed that request on, so it neither refuses every request nor
@@ -49,6 +54,7 @@ impl Expect {
             Expect::Refused => "same_refusal",
             Expect::PingFlood => "ping_flood",
             Expect::TheFrontsRefusal => "the_fronts_refusal",
+            Expect::FailsAlike => "the_same_failure",
             Expect::Any => "any",
         }
     }
@@ -62,10 +68,17 @@ impl Expect {
             Expect::NotOpen => yes(!a.outcome.is_success()),
             Expect::Different => yes(!same_answer(base, a)),
             Expect::PingFlood => yes(ping_flood_of(a).is_some()),
-            Expect::Refused | Expect::TheFrontsRefusal if same_answer(base, a) => Fit::Explained,
+            Expect::Refused | Expect::TheFrontsRefusal | Expect::FailsAlike
+                if same_answer(base, a) =>
+            {
+                Fit::Explained
+            }
+            Expect::FailsAlike if a.outcome.status().is_some() => Fit::Contradicted,
             Expect::TheFrontsRefusal if passed_on(a) => Fit::Contradicted,
             Expect::Refused if a.outcome.is_success() => Fit::Contradicted,
-            Expect::Refused | Expect::TheFrontsRefusal | Expect::Any => Fit::Silent,
+            Expect::Refused | Expect::TheFrontsRefusal | Expect::FailsAlike | Expect::Any => {
+                Fit::Silent
+            }
         }
     }
 }

@@ -325,10 +325,10 @@ pub fn says_nothing(_: &AttemptObs) -> Option<bool> {
     None
 }
 
-/// Every request to the same place meets the same transport or TLS failure; an upgrade rules it
-/// out.
+/// Every request to the same place meets the same transport or TLS failure; any HTTP answer (an
+/// upgrade or a refusal) to one of them rules it out.
 pub fn fails_alike_below_http(_: &Ctx) -> Prediction {
-    p(Expect::Refused, 0.05, 1.0)
+    p(Expect::FailsAlike, 0.05, 1.0)
 }
 
 /// The part every HTTP cause shares: browser shapes carry the baseline's credential and Origin,
