@@ -331,6 +331,16 @@ pub fn fails_alike_below_http(_: &Ctx) -> Prediction {
     p(Expect::FailsAlike, 0.05, 1.0)
 }
 
+/// Every upgrade meets the same failure (a handler that never answers one); requests without an
+/// upgrade (the plain GET, the protocol-error controls) may be answered by the same server, and
+/// the signs read the plain GET (`Sign::UpgradeUnansweredPlainGetAnswered`).
+pub fn upgrades_fail_alike(c: &Ctx) -> Prediction {
+    match c.part {
+        Part::PlainGet | Part::ProtocolControl => ANY,
+        _ => fails_alike_below_http(c),
+    }
+}
+
 /// The part every HTTP cause shares: browser shapes carry the baseline's credential and Origin,
 /// so a refusal that depends on neither the header order nor the offered extensions gets the
 /// same answer (after a 101 they differ in what they offer, so they say nothing); the

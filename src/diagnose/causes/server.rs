@@ -75,7 +75,7 @@ pub(super) static SERVER_TIMEOUT: Home = Home {
         "find what blocks the handler before accept (slow auth, database); check proxy timeouts",
     ],
     produces: unanswered,
-    predicts: fails_alike_below_http,
+    predicts: upgrades_fail_alike,
     reads: &[
         denies(Sign::NothingAnswersHttp, Expected::NothingAnswersHttp, 0.8),
         denies(Sign::UpgradeUnansweredPlainGetAnswered, Expected::UpgradeUnownedPath, 0.5),
@@ -251,6 +251,33 @@ pub(super) static SERVER_NEGOTIATION_MISMATCH: Home = Home {
 #[cfg(test)]
 mod tests {
     use crate::diagnose::rules::simulate::*;
+    use crate::diagnose::rules::testkit::{attempt, no_cred, run};
+    use crate::model::Stage;
+
+    /// A handler that never answers an upgrade while the same server answers the plain GET: the
+    /// plain GET's answer is no contradiction of `server.timeout`'s prediction (a handler blocked
+    /// before accept hangs upgrades only; the sign that reads the plain GET weighs on its own),
+    /// while an upgrade variant that was answered contradicts it.
+    #[test]
+    fn an_answered_plain_get_does_not_contradict_a_timeout_an_answered_upgrade_does() {
+        use crate::diagnose::evidence::Facts;
+        use crate::diagnose::hypothesis::{predict, Fit};
+        let r = run(no_cred(vec![
+            attempt("baseline").timeout(Stage::Upgrade),
+            attempt("origin.foreign").rejected(403, "forbidden"),
+            attempt("control.plain_get").rejected(200, "ok"),
+        ]))
+        .build();
+        let f = Facts::new(&r);
+        let fit = |i: usize| {
+            let (base, a) = (&r.attempts[0], &r.attempts[i]);
+            predict(Cause::ServerTimeout, &f, base, a)
+                .expect
+                .fit(base, a)
+        };
+        assert_eq!(fit(1), Fit::Contradicted);
+        assert_eq!(fit(2), Fit::Silent);
+    }
 
     /// The run `server.websocket_unsupported` predicts, built from the real plan, is diagnosed as it.
     #[test]

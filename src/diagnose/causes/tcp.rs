@@ -74,6 +74,31 @@ pub(super) static TCP_RESET: Home = Home {
 #[cfg(test)]
 mod tests {
     use crate::diagnose::rules::simulate::*;
+    use crate::diagnose::rules::testkit::{attempt, no_cred, run};
+
+    /// A reset on the baseline alone, while every variant to the same address got an HTTP
+    /// answer: the connection works, so nothing on the path resets connections (a transient, or
+    /// a rule on what the baseline carried) and `tcp.reset` is not said with confidence.
+    #[test]
+    fn a_reset_baseline_whose_variants_were_answered_is_no_reset_path() {
+        let app = "apache_require-all-denied_403.http";
+        let r = run(no_cred(vec![
+            attempt("baseline").violation("connection_reset"),
+            attempt("origin.same").fixture(app),
+            attempt("origin.foreign").fixture(app),
+            attempt("origin.null").fixture(app),
+            attempt("control.plain_get").fixture(app),
+            attempt("browser.chrome").fixture(app),
+        ]))
+        .build();
+        let (d, _) = crate::diagnose::diagnose(&r);
+        assert!(
+            d.cause != Cause::TcpReset || d.confidence < 0.5,
+            "{} {:.2}",
+            d.cause.id(),
+            d.confidence
+        );
+    }
 
     /// The run `tcp.timeout` predicts, built from the real plan, is diagnosed as it.
     #[test]
