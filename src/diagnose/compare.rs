@@ -220,8 +220,8 @@ fn rank(class: PairClass) -> u8 {
 /// credential.wrong: 403 via public, 401 direct"), the differing groups come first (the backend
 /// accepting what the front refuses, then two servers answering one request, …), then at most
 /// two groups that agree, as contrast; at most `limit` groups, with a count of the pairs left out.
-pub fn pairs_line(c: &Comparison, limit: usize) -> String {
-    let mut sorted: Vec<&AttemptPair> = c.pairs.iter().collect();
+pub fn pairs_line(pairs: &[AttemptPair], limit: usize) -> String {
+    let mut sorted: Vec<&AttemptPair> = pairs.iter().collect();
     sorted.sort_by_key(|p| rank(p.class));
     let mut groups: Vec<(Vec<&str>, String, PairClass)> = Vec::new();
     for p in sorted {
@@ -376,7 +376,7 @@ mod tests {
         assert_eq!(ids, ["baseline", "credential.none"]);
         assert_eq!(c.verdict, ComparisonVerdict::FrontRefuses);
         assert_eq!(
-            pairs_line(&c, 6),
+            pairs_line(&c.pairs, 6),
             "public vs --direct: baseline: 403 via public, 101 direct; credential.none: 401 both"
         );
         assert_eq!(c.direct, "ws://api.test/ws");
@@ -401,11 +401,11 @@ mod tests {
         .build();
         let c = compare(&r).expect("direct attempts ran");
         assert_eq!(
-            pairs_line(&c, 6),
+            pairs_line(&c.pairs, 6),
             "public vs --direct: baseline: 403 via public, 101 direct; origin.foreign: 403 via public (nginx), 403 direct (uvicorn); credential.none, credential.wrong: 403 via public, 401 direct; origin.none: 403 both; control.plain_get: 404 both"
         );
         assert_eq!(
-            pairs_line(&c, 2),
+            pairs_line(&c.pairs, 2),
             "public vs --direct: baseline: 403 via public, 101 direct; origin.foreign: 403 via public (nginx), 403 direct (uvicorn); 4 more pairs"
         );
     }

@@ -3,9 +3,9 @@
 //! many, and its words read them from the run.
 
 use super::cited;
-use crate::diagnose::compare::{self, pair_line, pair_tail, pairs_line};
+use crate::diagnose::compare::{pair_line, pair_tail, pairs_line};
 use crate::diagnose::evidence::Facts;
-use crate::model::ids;
+use crate::model::AttemptPair;
 
 /// A fact of the public-vs-`--direct` comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +37,8 @@ pub enum DirectFact {
     },
     /// The same requests answered by two different servers (pairs that read alike, grouped).
     TwoServers {
-        /// The variant ids of the pairs, in the order the comparison lists them.
-        variants: Vec<String>,
+        /// The pairs, in the order the comparison lists them.
+        pairs: Vec<AttemptPair>,
     },
     /// Every public credential and Origin variant got the baseline's answer.
     AlikeRefusals {
@@ -53,18 +53,24 @@ pub enum DirectFact {
     NotCompared {
         /// The direct baseline, when it was made.
         attempt: Option<String>,
+        /// The `--direct` URL (secrets redacted).
+        direct: String,
     },
     /// The backend reached directly answers the baseline as the public URL does.
     SameDirectly {
+        /// The baseline's pair.
+        pair: Option<AttemptPair>,
         /// What that means for the verdict.
         reading: SameDirectly,
     },
     /// The backend accepts the request the public URL refuses (an Origin or auth verdict is
     /// enforced in front).
     AcceptedDirectly,
-    /// The pairs that differ, at most `cited` of them spelled out.
+    /// The comparison's pairs, the differing ones first, at most `cited` groups spelled out.
     Pairs {
-        /// How many pairs are cited before the rest are counted.
+        /// Every pair, in plan order.
+        pairs: Vec<AttemptPair>,
+        /// How many groups are cited before the rest are counted.
         cited: usize,
     },
 }
@@ -99,8 +105,8 @@ impl DirectFact {
             DirectFact::Public { attempt }
             | DirectFact::StraightToTheBackend { attempt }
             | DirectFact::TheBackendWithoutTheCredential { attempt } => vec![attempt.as_str()],
-            DirectFact::NotCompared { attempt } => attempt.iter().map(String::as_str).collect(),
-            DirectFact::TwoServers { variants } => variants.iter().map(String::as_str).collect(),
+            DirectFact::NotCompared { attempt, .. } => attempt.iter().map(String::as_str).collect(),
+            DirectFact::TwoServers { pairs } => pairs.iter().map(|p| p.variant.as_str()).collect(),
             _ => Vec::new(),
         }
     }
@@ -121,19 +127,12 @@ impl DirectFact {
             DirectFact::AnApplicationsOwnRefusal { situation } => format!(
                 "the public refusal is an application's own answer ({situation}), not the proxy's"
             ),
-            DirectFact::TwoServers { variants } => {
-                let tail = compare::compare(f.run)
-                    .and_then(|c| {
-                        let first = variants.first()?;
-                        c.pairs
-                            .iter()
-                            .find(|p| &p.variant == first)
-                            .map(pair_tail)
-                    })
-                    .unwrap_or_default();
+            DirectFact::TwoServers { pairs } => {
+                let tail = pairs.first().map(pair_tail).unwrap_or_default();
+                let ids: Vec<&str> = pairs.iter().map(|p| p.variant.as_str()).collect();
                 format!(
                     "{}: {tail} — the same request is answered by two different servers",
-                    variants.join(", ")
+                    ids.join(", ")
                 )
             }
             DirectFact::AlikeRefusals { count, answer } => {
@@ -148,21 +147,17 @@ impl DirectFact {
             DirectFact::UnsignedRefusal => {
                 "the public refusal carries no signature that names who wrote it".to_string()
             }
-            DirectFact::NotCompared { attempt } => {
+            DirectFact::NotCompared { attempt, direct } => {
                 let what = match attempt {
                     Some(id) => cited(f, id),
-                    None => compare::compare(f.run)
-                        .map(|c| c.direct)
-                        .unwrap_or_default(),
+                    None => direct.clone(),
                 };
                 format!(
                     "{what} — the comparison with --direct could not be made, so it decides nothing here; the --direct address must be reachable from where wsdoctor runs"
                 )
             }
-            DirectFact::SameDirectly { reading } => {
-                let pair = compare::compare(f.run)
-                    .and_then(|c| c.pair(ids::BASELINE).map(pair_line))
-                    .unwrap_or_default();
+            DirectFact::SameDirectly { pair, reading } => {
+                let pair = pair.as_ref().map(pair_line).unwrap_or_default();
                 let meaning = match reading {
                     SameDirectly::TheBackendDecides => "the backend reached directly refuses it the same way: the backend itself decides, not the proxy",
                     SameDirectly::TheFrontOrTheBackend => "the backend reached directly gives the same answer: either the --direct URL passes through the same front, or the backend itself answers so",
@@ -171,9 +166,7 @@ impl DirectFact {
                 format!("{pair} — {meaning}")
             }
             DirectFact::AcceptedDirectly => "the backend accepts the same request when reached directly: the refusal happens in front of it (the proxy refuses or changes the request), not in the application".to_string(),
-            DirectFact::Pairs { cited } => compare::compare(f.run)
-                .map(|c| pairs_line(&c, *cited))
-                .unwrap_or_default(),
+            DirectFact::Pairs { pairs, cited } => pairs_line(pairs, *cited),
         }
     }
 }

@@ -55,7 +55,10 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
     {
         return None;
     }
-    let pairs = Fact::Direct(DirectFact::Pairs { cited: PAIRS_CITED });
+    let pairs = Fact::Direct(DirectFact::Pairs {
+        pairs: c.pairs.clone(),
+        cited: PAIRS_CITED,
+    });
     let direct_line = Fact::Direct(DirectFact::StraightToTheBackend {
         attempt: d.variant.id.clone(),
     });
@@ -139,16 +142,16 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
             }));
         }
         // Pairs that read alike share one fact ("origin.foreign, origin.null: …").
-        let mut groups: Vec<(Vec<String>, String)> = Vec::new();
+        let mut groups: Vec<(Vec<AttemptPair>, String)> = Vec::new();
         for pair in &other_apps {
             let tail = compare::pair_tail(pair);
             match groups.iter_mut().find(|g| g.1 == tail) {
-                Some(g) => g.0.push(pair.variant.clone()),
-                None => groups.push((vec![pair.variant.clone()], tail)),
+                Some(g) => g.0.push((*pair).clone()),
+                None => groups.push((vec![(*pair).clone()], tail)),
             }
         }
-        for (variants, _) in groups.into_iter().take(3) {
-            v = v.because(Fact::Direct(DirectFact::TwoServers { variants }));
+        for (pairs, _) in groups.into_iter().take(3) {
+            v = v.because(Fact::Direct(DirectFact::TwoServers { pairs }));
         }
         let compared: Vec<&AttemptRecord> =
             f.public("credential.").chain(f.public("origin.")).collect();
@@ -231,6 +234,7 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
     if c.verdict == ComparisonVerdict::DirectUnreachable {
         v.evidence.push(Fact::Direct(DirectFact::NotCompared {
             attempt: f.direct_base().map(|d| d.variant.id.clone()),
+            direct: c.direct.clone(),
         }));
         return v;
     }
@@ -251,8 +255,10 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
             } else {
                 SameDirectly::TheBackendAnswersSo
             };
-            v.evidence
-                .push(Fact::Direct(DirectFact::SameDirectly { reading }));
+            v.evidence.push(Fact::Direct(DirectFact::SameDirectly {
+                pair: c.pair(ids::BASELINE).cloned(),
+                reading,
+            }));
         }
         Some(PairClass::AcceptedDirectOnly) if backend_cause => {
             v.evidence.push(Fact::Direct(DirectFact::AcceptedDirectly));
@@ -260,7 +266,10 @@ pub fn amend(f: &Facts, mut v: Verdict) -> Verdict {
         _ => {}
     }
     if c.differing().next().is_some() {
-        v = v.because_pairs(Fact::Direct(DirectFact::Pairs { cited: PAIRS_CITED }));
+        v = v.because_pairs(Fact::Direct(DirectFact::Pairs {
+            pairs: c.pairs.clone(),
+            cited: PAIRS_CITED,
+        }));
     }
     v
 }
@@ -309,10 +318,11 @@ mod tests {
             .contains(&Fact::Direct(DirectFact::TheFrontsOwnRefusal {
                 situation: "nginx's built-in error page (<center>nginx</center>)",
             })));
-        assert!(v
-            .evidence
-            .contains(&Fact::Direct(DirectFact::Pairs { cited: PAIRS_CITED })));
         let c = compare::compare(&r).expect("the pairs");
+        assert!(v.evidence.contains(&Fact::Direct(DirectFact::Pairs {
+            pairs: c.pairs.clone(),
+            cited: PAIRS_CITED
+        })));
         let class = |id: &str| c.pair(id).map(|p| p.class);
         assert_eq!(class("baseline"), Some(PairClass::AcceptedDirectOnly));
         assert_eq!(class("origin.foreign"), Some(PairClass::DifferentResponder));
@@ -353,9 +363,11 @@ mod tests {
         let v = verdict(&r2).expect("the front refuses");
         assert_eq!(v.cause, Cause::RoutingWrongUpstream);
         assert!(v.confidence >= 0.95);
-        assert!(v.evidence.contains(&Fact::Direct(DirectFact::TwoServers {
-            variants: vec!["origin.foreign".to_string()],
-        })));
+        assert!(v.evidence.iter().any(|e| matches!(
+            e,
+            Fact::Direct(DirectFact::TwoServers { pairs })
+                if pairs.iter().map(|p| p.variant.as_str()).eq(["origin.foreign"])
+        )));
         // The words name the other application.
         assert!(v
             .lines(&Facts::new(&r2))
