@@ -141,6 +141,7 @@ mod tests {
             (r"a|b*", &["", "zzz"]),
             (r"(?m)^ok$", &["line\nok\nmore", "not ok"]),
             (r"[^\x00-\x7F]", &["ascii", "ä"]),
+            ("", &["", "anything"]),
         ];
         for (p, texts) in cases {
             let ours = Pattern::regex(p, 1 << 20).unwrap();
@@ -158,7 +159,13 @@ mod tests {
     /// A bad pattern and one over the size limit are refused with the `regex` crate's words.
     #[test]
     fn errors_read_as_the_regex_crates() {
-        for (p, limit) in [("(", 1 << 20), ("a{5", 1 << 20), (r"\p{Nope}", 1 << 20)] {
+        for (p, limit) in [
+            ("(", 1 << 20),
+            ("a{5", 1 << 20),
+            (r"\p{Nope}", 1 << 20),
+            (r"(?-u:\xFF)", 1 << 20),
+            ("a{1000}{1000}", 1 << 20),
+        ] {
             let theirs = regex::RegexBuilder::new(p)
                 .size_limit(limit)
                 .build()
