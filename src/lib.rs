@@ -24,6 +24,7 @@ pub mod exporter;
 pub mod fingerprint;
 pub mod logging;
 pub mod model;
+pub mod pattern;
 pub mod plan;
 pub mod probe;
 pub mod progress;

@@ -32,7 +32,7 @@ pub struct Conversation {
     /// The credential, for [`TOKEN_PLACEHOLDER`].
     pub token: Option<Secret>,
     /// The reply pattern (`--expect-reply`).
-    pub expect_reply: Option<regex::Regex>,
+    pub expect_reply: Option<crate::pattern::Pattern>,
     /// How long to wait for it after the last message was sent.
     pub reply_timeout: Duration,
 }
@@ -69,17 +69,12 @@ pub fn from_args(
         messages.push(payload);
     }
     let expect_reply = match &args.expect_reply {
-        Some(p) => Some(
-            regex::RegexBuilder::new(p)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| {
-                    invalid(
-                        "--expect-reply",
-                        format!("not a valid regular expression: {e}"),
-                    )
-                })?,
-        ),
+        Some(p) => Some(crate::pattern::Pattern::regex(p, 1 << 20).map_err(|e| {
+            invalid(
+                "--expect-reply",
+                format!("not a valid regular expression: {e}"),
+            )
+        })?),
         None => None,
     };
     if args.reply_timeout.is_zero() && expect_reply.is_some() {

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use globset::{GlobBuilder, GlobMatcher};
+use crate::pattern::Pattern;
+use globset::GlobBuilder;
 use serde::Deserialize;
 
 use crate::check::file::{self, Target, TargetSpec};
@@ -123,7 +124,7 @@ pub struct Module {
     pub timeout: Duration,
     /// The module's own `allowed_targets`: its targets must match one of them as well as the
     /// exporter-wide list (empty: the exporter-wide list alone decides).
-    allowed: Vec<(String, GlobMatcher)>,
+    allowed: Vec<(String, Pattern)>,
     /// Whether the module sends a credential (a token, a cookie, a client certificate…).
     pub sends_credential: bool,
 }
@@ -133,7 +134,7 @@ pub struct Module {
 pub struct ExporterConfig {
     /// Modules by name (`default` always present).
     pub modules: BTreeMap<String, Module>,
-    allowed: Vec<(String, GlobMatcher)>,
+    allowed: Vec<(String, Pattern)>,
     /// Probes run at the same time (read at start-up only).
     pub max_concurrent: usize,
     /// Reports kept in memory.
@@ -311,19 +312,21 @@ impl Module {
 }
 
 /// True when `patterns` is empty or one of them matches `target`.
-fn matches_any(patterns: &[(String, GlobMatcher)], target: &url::Url) -> bool {
+fn matches_any(patterns: &[(String, Pattern)], target: &url::Url) -> bool {
     patterns.is_empty() || patterns.iter().any(|(_, g)| g.is_match(target.as_str()))
 }
 
 /// Compiles `allowed_targets` patterns (`*` never crosses a `/`).
-fn patterns(raw: Vec<String>) -> Result<Vec<(String, GlobMatcher)>, String> {
+fn patterns(raw: Vec<String>) -> Result<Vec<(String, Pattern)>, String> {
     raw.into_iter()
         .map(|pattern| {
             let glob = GlobBuilder::new(&pattern)
                 .literal_separator(true)
                 .build()
                 .map_err(|e| format!("allowed_targets: '{pattern}': {e}"))?;
-            Ok((pattern, glob.compile_matcher()))
+            let matcher =
+                Pattern::glob(&glob).map_err(|e| format!("allowed_targets: '{pattern}': {e}"))?;
+            Ok((pattern, matcher))
         })
         .collect()
 }

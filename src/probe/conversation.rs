@@ -170,7 +170,7 @@ mod tests {
         Conversation {
             messages,
             token: Some(Secret::new("s3cr3t-token")),
-            expect_reply: reply.map(|r| regex::Regex::new(r).unwrap()),
+            expect_reply: reply.map(|r| crate::pattern::Pattern::regex(r, 1 << 20).unwrap()),
             reply_timeout: Duration::from_secs(1),
         }
     }
