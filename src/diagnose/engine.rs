@@ -497,13 +497,13 @@ pub fn decide(f: &Facts) -> Option<Decision> {
     f.base()?;
     let obs = observe::observe(f);
     let proposed = candidates(f);
+    let proposed_causes: Vec<Cause> = proposed.iter().map(|(_, v)| v.cause).collect();
     let mut scored: Vec<Scored> = proposed
-        .iter()
-        .cloned()
+        .into_iter()
         .map(|(name, v)| score(f, &obs, name, rules::direct::amend(f, v)))
         .collect();
     for cause in Cause::ALL.iter().copied() {
-        if finding_only(cause) || proposed.iter().any(|(_, v)| v.cause == cause) {
+        if finding_only(cause) || proposed_causes.contains(&cause) {
             continue;
         }
         // A wss:// URL already speaks TLS.
@@ -522,6 +522,8 @@ pub fn decide(f: &Facts) -> Option<Decision> {
             .then(a.contradicted().cmp(&b.contradicted()))
             .then(b.score().total_cmp(&a.score()))
     });
+    // The winner's evidence moves into the verdict below (facts are never copied).
+    let winner_evidence = std::mem::take(&mut scored[0].verdict.evidence);
     let unexplained = unexplained_weight(f) + unexplained_by(&scored[0]);
     // A hypothesis an attempt contradicts is ruled out: it takes no share of belief while one
     // without contradictions remains.
@@ -568,7 +570,17 @@ pub fn decide(f: &Facts) -> Option<Decision> {
             }),
     );
     let winner = &scored[0];
-    let mut v = winner.verdict.clone();
+    let w = &winner.verdict;
+    let mut v = Verdict {
+        cause: w.cause,
+        confidence: w.confidence,
+        summary: w.summary.clone(),
+        evidence: winner_evidence,
+        alternatives: w.alternatives.clone(),
+        next_step: w.next_step.clone(),
+        decisive: w.decisive.clone(),
+        cites_pairs: w.cites_pairs,
+    };
     if winner.proposer == WEIGHED_ONLY {
         v = weighed_summary(f, v, winner);
     }

@@ -134,8 +134,12 @@ pub fn front_refuses(f: &Facts) -> Option<Verdict> {
             if other_apps.is_empty() { 0.9 } else { 0.95 },
             "the backend accepts the upgrade when reached directly, but through the public URL another application answers: the route reaches another backend (or changes the request's path on the way)",
         )
-        .because(public.clone())
-        .because(direct_line.clone());
+        .because(Fact::Direct(DirectFact::Public {
+            attempt: b.variant.id.clone(),
+        }))
+        .because(Fact::Direct(DirectFact::StraightToTheBackend {
+            attempt: d.variant.id.clone(),
+        }));
         if let Some(r) = p.filter(|r| r.kind == ResponderKind::App) {
             v = v.because(Fact::Direct(DirectFact::AnApplicationsOwnRefusal {
                 situation: r.situation,
