@@ -333,25 +333,26 @@ fn score_weighed<'a>(
     }
 }
 
-/// How the other-scheme control (`control.other_scheme`) bears on a cause. For a `ws://` target
-/// it was sent a ClientHello: a TLS handshake there supports "the port speaks TLS" and, when
-/// every plaintext request got the baseline's answer, rules out every cause that reads that
-/// answer as an HTTP server's, or a reset as the network's (a port that also served plaintext would have answered some
-/// request differently). For a `wss://` target it was sent plaintext: an HTTP answer supports
-/// "the port speaks plaintext" and rules out a failed handshake of a TLS server.
+/// How the other-scheme control (`control.other_scheme`) bears on a cause, as its home reads it
+/// (`causes::other_scheme`). For a `ws://` target it was sent a ClientHello: a TLS handshake
+/// there supports "the port speaks TLS" and, when every plaintext request got the baseline's
+/// answer, rules out every cause that reads that answer as an HTTP server's, or a reset as the
+/// network's. For a `wss://` target it was sent plaintext: an HTTP answer supports "the port
+/// speaks plaintext" and rules out a failed handshake of a TLS server.
 fn other_scheme_fit(
     f: &Facts,
     cause: Cause,
     base: &AttemptRecord,
     other: &AttemptRecord,
 ) -> (Prediction, Fit) {
+    use causes::{OtherScheme, PortSpeaks};
     let to_tls = other.url.starts_with("wss://");
-    let (spoke, explains) = if to_tls {
-        (rules::tls::spoke_tls(other), Cause::TlsPlaintextToTlsPort)
+    let (spoke, speaks) = if to_tls {
+        (rules::tls::spoke_tls(other), PortSpeaks::Tls)
     } else {
         (
             rules::tls::port_speaks_plaintext(base, other),
-            Cause::TlsNotTls,
+            PortSpeaks::Plaintext,
         )
     };
     let pred = |support, penalty| Prediction {
@@ -359,31 +360,29 @@ fn other_scheme_fit(
         support,
         penalty,
     };
-    if cause == explains {
+    let silent = (pred(0.0, 0.0), Fit::Silent);
+    match causes::other_scheme(cause) {
         // A port that does not speak TLS is not a TLS port; a plaintext try that got no HTTP
         // answer says nothing against a ClientHello answered in plaintext.
-        return match (spoke, to_tls) {
+        OtherScheme::Explains(p) if p == speaks => match (spoke, to_tls) {
             (true, _) => (pred(2.0, 0.0), Fit::Explained),
             (false, true) => (pred(0.0, HARD), Fit::Contradicted),
-            (false, false) => (pred(0.0, 0.0), Fit::Silent),
-        };
-    }
-    if !spoke {
-        return (pred(0.0, 0.0), Fit::Silent);
-    }
-    let rules_out = if to_tls {
-        (hypothesis::needs_http_answer(cause) || cause == Cause::TcpReset)
-            && f.run
-                .attempts
-                .iter()
-                .all(|a| a.variant.direct || super::evidence::same_answer(base, a))
-    } else {
-        cause == Cause::TlsHandshakeFailed
-    };
-    if rules_out {
-        (pred(0.0, CONTRADICTION), Fit::Contradicted)
-    } else {
-        (pred(0.0, 0.0), Fit::Silent)
+            (false, false) => silent,
+        },
+        // The TLS answer rules out a cause of the plaintext answer only when nothing else was at
+        // stake: every attempt got the baseline's answer.
+        OtherScheme::RuledOutBy(p)
+            if p == speaks
+                && spoke
+                && (!to_tls
+                    || f.run
+                        .attempts
+                        .iter()
+                        .all(|a| a.variant.direct || super::evidence::same_answer(base, a))) =>
+        {
+            (pred(0.0, CONTRADICTION), Fit::Contradicted)
+        }
+        _ => silent,
     }
 }
 

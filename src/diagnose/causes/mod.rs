@@ -32,6 +32,29 @@ use super::sign::Sign;
 use super::weigh::Expected;
 use crate::model::{ids, AttemptRecord};
 
+/// The protocol the same port spoke when it was tried with the other scheme
+/// (`control.other_scheme`: `wss://` for a `ws://` target, `ws://` for a `wss://` one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortSpeaks {
+    /// It answered a TLS ClientHello with a TLS handshake.
+    Tls,
+    /// It answered in plaintext HTTP.
+    Plaintext,
+}
+
+/// How a cause reads the same port tried with the other scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherScheme {
+    /// It says nothing of the cause.
+    Silent,
+    /// The port speaking this protocol is the cause (strong support); for `Tls`, a port that did
+    /// not answer the ClientHello with TLS rules it out.
+    Explains(PortSpeaks),
+    /// The port speaking this protocol rules the cause out (for `Tls`: when every attempt got the
+    /// baseline's answer, so nothing but the scheme was at stake).
+    RuledOutBy(PortSpeaks),
+}
+
 /// Whether a cause's answer changes from one identical request to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Varies {
@@ -195,6 +218,21 @@ pub struct Home {
     /// The one step that tells it apart from a cause that explains a run as well (read in both
     /// homes of a pair: [`separating_step`]).
     pub tells_apart: &'static [(Cause, Step)],
+    /// How it reads the same port tried with the other scheme; `None` takes the layer's reading
+    /// ([`other_scheme`]): a cause decided before any HTTP answer says nothing, one that needs an
+    /// HTTP answer is ruled out by a port that speaks TLS to a plaintext URL.
+    pub other_scheme: Option<OtherScheme>,
+}
+
+/// How a cause reads the same port tried with the other scheme: its home's reading, else its
+/// layer's (see [`Home::other_scheme`]).
+pub fn other_scheme(cause: Cause) -> OtherScheme {
+    let h = home(cause);
+    h.other_scheme.unwrap_or(if h.before_http {
+        OtherScheme::Silent
+    } else {
+        OtherScheme::RuledOutBy(PortSpeaks::Tls)
+    })
 }
 
 /// Every home, in catalogue order.
@@ -256,6 +294,7 @@ pub const DEFAULT: Home = Home {
     predicts_direct: silent,
     reads: &[],
     tells_apart: &[],
+    other_scheme: None,
 };
 
 static MISSING: Home = DEFAULT;

@@ -80,6 +80,7 @@ pub(super) static SERVER_TIMEOUT: Home = Home {
         denies(Sign::NothingAnswersHttp, Expected::NothingAnswersHttp, 0.8),
         denies(Sign::UpgradeUnansweredPlainGetAnswered, Expected::UpgradeUnownedPath, 0.5),
     ],
+    other_scheme: Some(OtherScheme::RuledOutBy(PortSpeaks::Tls)),
     ..DEFAULT
 };
 
@@ -195,6 +196,7 @@ pub(super) static SERVER_HTTP2_ONLY: Home = Home {
             "HTTP/1.1 gets no answer at all while the same front accepts the WebSocket over HTTP/2 ({observed}): it only serves HTTP/2, so clients that upgrade over HTTP/1.1 fail",
         ),
     ],
+    other_scheme: Some(OtherScheme::RuledOutBy(PortSpeaks::Tls)),
     ..DEFAULT
 };
 

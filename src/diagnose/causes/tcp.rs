@@ -68,6 +68,7 @@ pub(super) static TCP_RESET: Home = Home {
     ],
     produces: no_answer_or_before_request,
     predicts: fails_alike_below_http,
+    other_scheme: Some(OtherScheme::RuledOutBy(PortSpeaks::Tls)),
     ..DEFAULT
 };
 

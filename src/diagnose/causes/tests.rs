@@ -123,3 +123,34 @@ fn docs_lead_each_section_with_its_home() {
         "docs/causes.md: these sections do not lead with their home (WSDOCTOR_BLESS=1 rewrites them): {stale:?}"
     );
 }
+
+/// The same port tried with the other scheme: exactly one cause is explained by each protocol it
+/// may speak, a cause decided before any HTTP answer says nothing unless its home says otherwise,
+/// and a cause that needs an HTTP answer is ruled out by a TLS port.
+#[test]
+fn the_other_scheme_explains_one_cause_per_protocol_and_rules_out_the_http_readings() {
+    for speaks in [PortSpeaks::Tls, PortSpeaks::Plaintext] {
+        let explained: Vec<Cause> = Cause::ALL
+            .iter()
+            .copied()
+            .filter(|c| other_scheme(*c) == OtherScheme::Explains(speaks))
+            .collect();
+        assert_eq!(explained.len(), 1, "{speaks:?}: {explained:?}");
+    }
+    assert_eq!(
+        other_scheme(Cause::TlsPlaintextToTlsPort),
+        OtherScheme::Explains(PortSpeaks::Tls)
+    );
+    assert_eq!(
+        other_scheme(Cause::RoutingNotFound),
+        OtherScheme::RuledOutBy(PortSpeaks::Tls)
+    );
+    assert_eq!(
+        other_scheme(Cause::DnsResolutionFailed),
+        OtherScheme::Silent
+    );
+    assert_eq!(
+        other_scheme(Cause::TcpReset),
+        OtherScheme::RuledOutBy(PortSpeaks::Tls)
+    );
+}

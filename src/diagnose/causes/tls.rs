@@ -105,6 +105,7 @@ pub(super) static TLS_NOT_TLS: Home = Home {
     ],
     produces: no_answer_or_before_request,
     predicts: fails_alike_below_http,
+    other_scheme: Some(OtherScheme::Explains(PortSpeaks::Plaintext)),
     ..DEFAULT
 };
 
@@ -121,6 +122,7 @@ pub(super) static TLS_PLAINTEXT_TO_TLS_PORT: Home = Home {
         "use wss:// for this port (browsers on an https:// page must anyway), or point ws:// at the proxy's plaintext listener",
     ],
     predicts: same_everywhere,
+    other_scheme: Some(OtherScheme::Explains(PortSpeaks::Tls)),
     ..DEFAULT
 };
 
@@ -218,6 +220,7 @@ pub(super) static TLS_HANDSHAKE_FAILED: Home = Home {
     ],
     produces: no_http,
     predicts: fails_alike_below_http,
+    other_scheme: Some(OtherScheme::RuledOutBy(PortSpeaks::Plaintext)),
     ..DEFAULT
 };
 
