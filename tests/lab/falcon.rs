@@ -13,7 +13,7 @@ use crate::support::products::{probe, uvicorn, FOREIGN_ORIGIN, GOOD_CLIENT};
 use crate::support::stack::{Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 fn falcon(scene: &mut Scene, mode: &str) -> u16 {
-    uvicorn(scene, "falcon", "falcon_app:app", mode)
+    uvicorn(scene, "falcon", "falcon_app:app", mode, &[])
 }
 
 #[test]

@@ -95,23 +95,13 @@ fn a_plain_websocket_client_at_socket_io_s_path_is_told_the_endpoint_speaks_engi
 /// A Starlette app of `fixtures/apps/python/starlette_app.py` in `mode` under uvicorn (with
 /// `extra` arguments); returns its port.
 fn starlette(scene: &mut Scene, mode: &str, extra: &[&str]) -> u16 {
-    let mut args = vec![
-        "-m",
-        "uvicorn",
+    products::uvicorn(
+        scene,
+        &format!("starlette-{mode}"),
         "starlette_app:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--timeout-graceful-shutdown",
-        "1",
-        // Longer than any test, so a front's pooled connection is never closed by uvicorn (its
-        // default is 5 s) just as the front reuses it: Apache answers that race with a 502.
-        "--timeout-keep-alive",
-        "75",
-    ];
-    args.extend_from_slice(extra);
-    products::python(scene, &format!("starlette-{mode}"), &args, mode, &[])
+        mode,
+        extra,
+    )
 }
 
 /// The considered share of `cause` in the report (0 when it is not listed).

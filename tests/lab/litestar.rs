@@ -12,7 +12,7 @@ use crate::support::products::{probe, uvicorn, FOREIGN_ORIGIN, GOOD_CLIENT};
 use crate::support::stack::{Scene, Tool, ALLOWED_ORIGIN, VALID_TOKEN};
 
 fn litestar(scene: &mut Scene, mode: &str) -> u16 {
-    uvicorn(scene, "litestar", "litestar_app:app", mode)
+    uvicorn(scene, "litestar", "litestar_app:app", mode, &[])
 }
 
 #[test]

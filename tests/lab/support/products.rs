@@ -46,29 +46,25 @@ pub fn python(
 }
 
 /// An ASGI app of fixtures/apps/python under uvicorn, as its docs run it:
-/// `python -m uvicorn <target> --host 127.0.0.1 --port <port>`, with a keep-alive longer than any
+/// `python -m uvicorn <target> --host 127.0.0.1 --port <port>` (then `extra`), with a keep-alive longer than any
 /// test (uvicorn's default is 5 s): a front reusing a pooled connection just as uvicorn closes it
 /// answers 502 (Apache does not retry), which no test is about.
-pub fn uvicorn(scene: &mut Scene, name: &str, target: &str, mode: &str) -> u16 {
-    python(
-        scene,
-        name,
-        &[
-            "-m",
-            "uvicorn",
-            target,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--timeout-graceful-shutdown",
-            "1",
-            "--timeout-keep-alive",
-            "75",
-        ],
-        mode,
-        &[],
-    )
+pub fn uvicorn(scene: &mut Scene, name: &str, target: &str, mode: &str, extra: &[&str]) -> u16 {
+    let mut args = vec![
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--timeout-graceful-shutdown",
+        "1",
+        "--timeout-keep-alive",
+        "75",
+    ];
+    args.extend_from_slice(extra);
+    python(scene, name, &args, mode, &[])
 }
 
 /// A Node app of fixtures/apps/node (`node <script>`) with PORT, LAB_TOKEN, ALLOWED_ORIGINS and
